@@ -1,0 +1,90 @@
+#include "cli_common.hpp"
+
+#include "ctrace/error.hpp"
+
+#include <filesystem>
+#include <iostream>
+#include <unistd.h>
+
+namespace ctrace::cli {
+
+int guarded(const char* command_name, const std::function<int()>& body) {
+    try {
+        return body();
+    } catch (const bad_rows_error& e) {
+        std::cerr << e.report() << "ctrace " << command_name << ": " << e.what()
+                  << "; nothing written\n";
+        return exit_bad_input;
+    } catch (const input_error& e) {
+        std::cerr << "ctrace " << command_name << ": " << e.what() << '\n';
+        return exit_bad_input;
+    } catch (const po::error& e) {
+        std::cerr << "ctrace " << command_name << ": " << e.what() << " (see 'ctrace help "
+                  << command_name << "')\n";
+        return exit_bad_input;
+    } catch (const std::bad_alloc&) {
+        std::cerr << "ctrace " << command_name << ": out of memory\n";
+        return exit_internal;
+    } catch (const std::exception& e) {
+        std::cerr << "ctrace " << command_name << ": internal error: " << e.what() << '\n';
+        return exit_internal;
+    }
+}
+
+po::variables_map parse(const std::vector<std::string>& args,
+                        const po::options_description& options) {
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(options).run(), vm);
+    po::notify(vm);
+    return vm;
+}
+
+namespace {
+template <typename F>
+auto with_option_name(const char* name, const std::string& text, F&& parse_value) {
+    try {
+        return parse_value(text);
+    } catch (const parse_error& e) {
+        throw input_error(std::string("--") + name + ": " + e.what());
+    }
+}
+} // namespace
+
+duration duration_option(const po::variables_map& vm, const char* name) {
+    return with_option_name(name, vm[name].as<std::string>(),
+                            [](const std::string& t) { return parse_duration(t); });
+}
+
+time_point time_option(const po::variables_map& vm, const char* name, utc_offset tz) {
+    return with_option_name(name, vm[name].as<std::string>(),
+                            [tz](const std::string& t) { return parse_time(t, tz); });
+}
+
+utc_offset tz_option(const po::variables_map& vm) {
+    return with_option_name("tz", vm["tz"].as<std::string>(),
+                            [](const std::string& t) { return parse_utc_offset(t); });
+}
+
+progress_reporter::progress_reporter(const char* command_name, bool quiet)
+    : command_name_(command_name), enabled_(!quiet && ::isatty(STDERR_FILENO) == 1) {}
+
+void progress_reporter::bytes(const char* what, std::uint64_t done, std::uint64_t total) {
+    if (!enabled_) return;
+    std::cerr << "\rctrace " << command_name_ << ": " << what << ' ' << (done >> 20) << " MiB";
+    if (total > 0) std::cerr << " of " << (total >> 20) << " MiB (" << done * 100 / total << "%)";
+    std::cerr << "   " << std::flush;
+    dirty_ = true;
+}
+
+void progress_reporter::done() {
+    if (dirty_) std::cerr << "\r\033[K" << std::flush;
+    dirty_ = false;
+}
+
+std::uint64_t file_size_or_zero(const std::string& path) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    return ec ? 0 : size;
+}
+
+} // namespace ctrace::cli

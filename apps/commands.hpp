@@ -1,0 +1,6 @@
+#pragma once
+#include "cli_common.hpp"
+
+namespace ctrace::cli {
+command trace_command();
+} // namespace ctrace::cli

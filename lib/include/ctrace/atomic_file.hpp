@@ -1,0 +1,50 @@
+#pragma once
+/// \file
+/// Atomic replacement of an output file.
+///
+/// The content goes to a temporary file in the target's folder (so the final
+/// rename never crosses a file system); `commit()` flushes it to disk and
+/// renames it over the target. Until then readers see the old file, or none;
+/// a failed or interrupted run never leaves a partial output. Without a
+/// commit the destructor removes the temporary file, and so does the
+/// SIGINT/SIGTERM handler installed by `remove_temporaries_on_signal()`.
+
+#include <filesystem>
+#include <fstream>
+
+namespace ctrace {
+
+class atomic_file {
+public:
+    /// Creates the temporary file; throws `io_error` naming the target when
+    /// its folder is missing or not writable.
+    explicit atomic_file(std::filesystem::path target);
+    ~atomic_file();
+    atomic_file(const atomic_file&) = delete;
+    atomic_file& operator=(const atomic_file&) = delete;
+
+    std::ostream& stream() noexcept { return stream_; }
+    const std::filesystem::path& target() const noexcept { return target_; }
+    const std::filesystem::path& temporary() const noexcept { return temporary_; }
+
+    /// Flushes, syncs and renames into place; throws `io_error` on failure
+    /// (the target is then untouched and the temporary file removed).
+    void commit();
+
+private:
+    std::filesystem::path target_;
+    std::filesystem::path temporary_;
+    std::ofstream stream_;
+    int slot_ = -1;
+    bool committed_ = false;
+};
+
+/// Installs SIGINT, SIGTERM and SIGHUP handlers that remove the temporary
+/// files of live `atomic_file`s, then die of the signal as usual.
+void remove_temporaries_on_signal();
+
+/// Syncs `path`'s content to disk and renames it to `target`, then syncs the
+/// folder; for files written by other means (such as the HDF5 library).
+void sync_and_rename(const std::filesystem::path& path, const std::filesystem::path& target);
+
+} // namespace ctrace

@@ -1,0 +1,43 @@
+#pragma once
+/// \file
+/// Reading index cases (spec §1, §4).
+///
+/// Case `c` is infectious during `[a_c, b_c)`: `a_c = from`, or
+/// `onset - lookback` when `from` is absent or empty; `b_c = to`, or `until`
+/// when `to` is empty. `b_c <= a_c` is an error, and so is a person listed
+/// twice. Every bad row of a cases file is fatal.
+
+#include "ctrace/id_table.hpp"
+#include "ctrace/time.hpp"
+#include "ctrace/types.hpp"
+
+#include <filesystem>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace ctrace {
+
+struct index_case {
+    person_index person = 0;
+    time_point from = 0;          ///< a_c, inclusive
+    time_point to = time_infinity; ///< b_c, exclusive; `time_infinity` = no end
+    std::uint64_t line = 0;       ///< line in the cases file, for messages
+};
+
+struct case_read_options {
+    utc_offset tz{};
+    duration lookback = 4 * 86400;
+    time_point until = time_infinity;
+};
+
+/// Reads a cases file (columns `person`, and `from` or `onset`; optional `to`),
+/// interning case ids into `persons`. Throws `bad_rows_error` when any row is
+/// bad and `input_error` for a missing column or unreadable file; on any throw
+/// `persons` is left as it was.
+std::vector<index_case> read_cases(std::istream& in, const std::string& source_name,
+                                   id_table& persons, const case_read_options& options);
+std::vector<index_case> read_cases(const std::filesystem::path& path, id_table& persons,
+                                   const case_read_options& options);
+
+} // namespace ctrace

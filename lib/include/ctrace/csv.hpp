@@ -1,0 +1,102 @@
+#pragma once
+/// \file
+/// A streaming RFC 4180 CSV reader and the matching field writer.
+///
+/// Input is UTF-8 with an optional byte-order mark, LF or CRLF line ends and
+/// optionally quoted fields (`"a,b"`, `"say ""hi"""`). Blank lines are skipped.
+/// The reader works on large blocks and hands out `std::string_view`s into its
+/// buffer, so reading a row allocates nothing once the buffers have grown.
+///
+/// A malformed record (unterminated quote, a quote inside an unquoted field,
+/// text after a closing quote, a NUL byte, invalid UTF-8, an overlong field) is
+/// still returned, with `csv_record::error` set, so the caller can reject that
+/// row and go on; the reader resynchronises at the next line end outside quotes.
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ctrace {
+
+/// Fields longer than this are an error (ids are at most this long).
+inline constexpr std::size_t max_field_bytes = 1024;
+
+/// One record. Views stay valid until the next call to `csv_reader::next`.
+struct csv_record {
+    std::vector<std::string_view> fields;
+    /// The record's text as it was in the file, without its line terminator.
+    std::string_view raw;
+    /// 1-based line of the record's first line (the header is line 1).
+    std::uint64_t line = 0;
+    /// Null for a well-formed record, else why it is malformed.
+    const char* error = nullptr;
+};
+
+/// Reads CSV records from a file or a stream.
+class csv_reader {
+public:
+    /// Reads from `in`; `source_name` is used in error messages.
+    csv_reader(std::istream& in, std::string source_name);
+    /// Opens `path` for reading; throws `io_error` naming it when that fails.
+    explicit csv_reader(const std::filesystem::path& path);
+    ~csv_reader();
+    csv_reader(const csv_reader&) = delete;
+    csv_reader& operator=(const csv_reader&) = delete;
+
+    /// Reads the next non-blank record into `record`; false at end of input.
+    /// Throws `io_error` on a read failure.
+    bool next(csv_record& record);
+
+    const std::string& source_name() const noexcept { return source_name_; }
+    /// Bytes consumed so far (for progress reports).
+    std::uint64_t bytes_consumed() const noexcept { return consumed_; }
+
+private:
+    struct source;
+    std::size_t fill(); // reads more input after the unconsumed tail; returns bytes read
+    bool parse_record(csv_record& record, bool at_eof);
+
+    std::unique_ptr<source> source_;
+    std::string source_name_;
+    std::vector<char> buffer_;
+    std::size_t begin_ = 0; // first unconsumed byte in buffer_
+    std::size_t end_ = 0;   // one past the last valid byte in buffer_
+    bool eof_ = false;
+    bool at_start_ = true; // a byte-order mark is only skipped at the very start
+    std::uint64_t line_ = 1;
+    std::uint64_t consumed_ = 0;
+    std::string unescaped_; // storage for fields with doubled quotes
+    std::vector<std::size_t> field_bounds_;
+};
+
+/// The header of a CSV file: maps column names to positions.
+class csv_header {
+public:
+    csv_header() = default;
+    /// Takes the names from a header record. Throws `input_error` naming the
+    /// file when the record is malformed or a name appears twice.
+    csv_header(const csv_record& record, const std::string& source_name);
+
+    /// Position of `name`, or -1 when absent.
+    int find(std::string_view name) const noexcept;
+    /// Position of `name`; throws `input_error` naming file and column when absent.
+    int require(std::string_view name, const std::string& source_name) const;
+    std::size_t size() const noexcept { return names_.size(); }
+
+private:
+    std::vector<std::string> names_;
+};
+
+/// Appends `field` to `out`, quoted only when it holds a comma, a double
+/// quote, CR or LF (RFC 4180).
+void append_csv_field(std::string& out, std::string_view field);
+
+/// True when `bytes` is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
+bool is_valid_utf8(std::string_view bytes) noexcept;
+
+} // namespace ctrace

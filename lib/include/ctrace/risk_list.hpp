@@ -1,0 +1,31 @@
+#pragma once
+/// \file
+/// Writing the risk list CSV (spec §5).
+///
+/// Header `person,hop,code,first_exposure,last_exposure,quarantine_until,
+/// exposure_seconds,via_person,via_place`; `code` is `red` for hops 0 and 1 and
+/// `yellow` beyond. Times are `YYYY-MM-DDTHH:MM:SS` in the given zone with `Z`
+/// or `±HH:MM`; index cases leave the time and via fields empty. Fields are
+/// quoted only when they hold a comma, quote, CR or LF; lines end with LF.
+
+#include "ctrace/id_table.hpp"
+#include "ctrace/time.hpp"
+#include "ctrace/trace.hpp"
+
+#include <iosfwd>
+#include <string_view>
+
+namespace ctrace {
+
+inline constexpr std::string_view risk_list_header =
+    "person,hop,code,first_exposure,last_exposure,quarantine_until,exposure_seconds,"
+    "via_person,via_place";
+
+/// The health-code colour of a hop.
+std::string_view health_code(std::uint32_t hop) noexcept;
+
+/// Writes `result.entries` in order. Throws `io_error` when the stream fails.
+void write_risk_list(std::ostream& out, const trace_result& result, const id_table& persons,
+                     const id_table& places, utc_offset tz);
+
+} // namespace ctrace

@@ -1,0 +1,85 @@
+#pragma once
+/// \file
+/// Reading the places file and the scans file (spec §1, §2.1, §6).
+///
+/// Each scan row becomes a *visit*: the half-open interval `[time, leave)`
+/// when `leave` is given, else `[time, time + dwell)`, where dwell is the
+/// place's `dwell` from the places file when it has one, else the default.
+/// `leave < time` is a bad row; `leave == time` is a valid empty visit.
+
+#include "ctrace/error.hpp"
+#include "ctrace/id_table.hpp"
+#include "ctrace/time.hpp"
+#include "ctrace/types.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace ctrace {
+
+/// The places file: ids and their attributes, all columns indexed by place.
+struct place_table {
+    id_table ids;
+    /// Dwell for scans without a check-out, seconds; -1 where the file gives none.
+    std::vector<duration> dwell;
+    /// Optional text columns, empty strings where absent.
+    std::vector<std::string> category, name, district, lat, lon;
+    /// Which optional columns the file had.
+    bool has_dwell = false, has_category = false, has_name = false, has_district = false,
+         has_lat = false, has_lon = false;
+
+    std::size_t size() const noexcept { return ids.size(); }
+};
+
+/// Reads a places file (required column `place`). Any bad row, and a place
+/// listed twice, is fatal: throws `bad_rows_error`; a missing column or an
+/// unreadable file throws `input_error`.
+place_table read_places(std::istream& in, const std::string& source_name);
+place_table read_places(const std::filesystem::path& path);
+
+/// A visit: one scan row as an interval `[start, end)` in epoch seconds.
+struct visit {
+    person_index person;
+    place_index place;
+    time_point start;
+    time_point end;
+};
+
+struct scan_read_options {
+    /// Zone of ISO times that carry no offset.
+    utc_offset tz{};
+    /// Dwell of a scan without check-out at a place without its own dwell.
+    duration default_dwell = 3600;
+    /// false: any bad row makes the read throw `bad_rows_error` (strict);
+    /// true: bad rows are left out and listed in `scan_log::rejects`.
+    bool skip_bad = false;
+    /// Called now and then with bytes consumed so far (may be empty).
+    std::function<void(std::uint64_t)> progress;
+};
+
+/// The scans of one or more files with their ids interned.
+struct scan_log {
+    id_table persons;
+    /// Place ids: the places file's ids first (same indices), then new ones.
+    id_table places;
+    std::vector<visit> visits;
+    /// Non-blank data rows read (good and bad).
+    std::uint64_t rows_read = 0;
+    /// The rows left out under `skip_bad`, in file order.
+    std::vector<bad_row> rejects;
+};
+
+/// Reads a scans file (columns `person`, `place`, `time`, optional `leave`).
+/// `places` supplies place dwells; pass an empty table when there is no
+/// places file. Throws `bad_rows_error` on bad rows unless `skip_bad`, and
+/// `input_error` for a missing column or an unreadable file.
+scan_log read_scans(std::istream& in, const std::string& source_name, const place_table& places,
+                    const scan_read_options& options);
+scan_log read_scans(const std::filesystem::path& path, const place_table& places,
+                    const scan_read_options& options);
+
+} // namespace ctrace

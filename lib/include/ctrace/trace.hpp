@@ -1,0 +1,85 @@
+#pragma once
+/// \file
+/// Layered earliest-exposure tracing (spec §4) and the risk list (spec §5).
+///
+/// `E_h(p)` is the earliest time person p could have been exposed through a
+/// time-respecting chain of at most h contact events starting at an index case.
+/// A source q is infectious at layer h during `[a_q, b_q)` for an index case
+/// and `[E_h(q) + latency, until)` otherwise. A contact event (two different
+/// persons' stays at one place whose intervals overlap, `[max(s1,s2),
+/// min(e1,e2))`) from q to a non-case p qualifies at layer h+1 when its
+/// *effective overlap* — the overlap clipped to q's infectious interval — is at
+/// least `max(min_overlap, 1)` seconds long. The hop of p is the least layer at
+/// which an event qualifies for it.
+///
+/// The trace walks outward from the index cases: at each layer only the
+/// persons whose `E` went down at the previous layer are sources, their stays
+/// are looked up through the person–place graph, and the stays they met are
+/// found by binary search by start within the place. The person–person contact
+/// graph is never built.
+
+#include "ctrace/cases.hpp"
+#include "ctrace/graph.hpp"
+#include "ctrace/id_table.hpp"
+#include "ctrace/stays.hpp"
+#include "ctrace/types.hpp"
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace ctrace {
+
+struct trace_parameters {
+    /// Minimum effective overlap, seconds; values below 1 act as 1.
+    duration min_overlap = 15 * 60;
+    /// Largest hop traced (0 lists only the index cases).
+    std::uint32_t hops = 2;
+    /// Delay between a person's exposure and their becoming infectious, seconds.
+    duration latency = 0;
+    /// End of tracing: non-case persons are infectious until this time
+    /// (exclusive); `time_infinity` = no end.
+    time_point until = time_infinity;
+    /// Quarantine length after the last exposure, seconds.
+    duration quarantine = 14 * 86400;
+};
+
+/// One row of the risk list. For index cases (hop 0) the exposure fields are
+/// `time_infinity`/0 and the via fields `no_person`/`no_place`.
+struct risk_entry {
+    person_index person = 0;
+    std::uint32_t hop = 0;
+    /// Earliest exposure start over the events that qualify at layer `hop`.
+    time_point first_exposure = time_infinity;
+    /// Latest exposure end over those events.
+    time_point last_exposure = time_infinity;
+    /// `last_exposure + quarantine`.
+    time_point quarantine_until = time_infinity;
+    /// Sum of the effective overlap lengths of those events, seconds.
+    duration exposure_seconds = 0;
+    /// Source and place of the event giving `first_exposure`; among ties the
+    /// byte-wise smallest source id, then the smallest place id.
+    person_index via_person = no_person;
+    place_index via_place = no_place;
+};
+
+struct trace_result {
+    /// Sorted by hop, then first exposure (index cases first), then person id
+    /// byte-wise.
+    std::vector<risk_entry> entries;
+    /// Qualifying contact events found, over all layers.
+    std::uint64_t qualifying_events = 0;
+    /// Index cases that have no stay at all.
+    std::vector<person_index> cases_without_stays;
+    /// Persons listed at each hop, index 0 = index cases.
+    std::vector<std::uint64_t> persons_per_hop;
+};
+
+/// Traces from `cases`. `persons` and `places` are the id tables the indices
+/// refer to (for byte-wise tie-breaking). Throws `input_error` when a case
+/// index is out of range or a person is a case twice.
+trace_result trace(const stay_table& stays, const person_place_graph& graph,
+                   const id_table& persons, const id_table& places,
+                   std::span<const index_case> cases, const trace_parameters& parameters);
+
+} // namespace ctrace

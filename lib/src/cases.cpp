@@ -1,0 +1,112 @@
+#include "ctrace/cases.hpp"
+
+#include "ctrace/csv.hpp"
+#include "ctrace/error.hpp"
+
+#include <unordered_set>
+
+namespace ctrace {
+
+namespace {
+
+std::vector<index_case> read_cases_from(csv_reader& reader, id_table& persons,
+                                        const case_read_options& options) {
+    const std::string& name = reader.source_name();
+    csv_record record;
+    if (!reader.next(record)) throw input_error(name + ": empty file (no header)");
+    const csv_header header(record, name);
+    const auto person_col = static_cast<std::size_t>(header.require("person", name));
+    const int from_col = header.find("from");
+    const int onset_col = header.find("onset");
+    const int to_col = header.find("to");
+    if (from_col < 0 && onset_col < 0)
+        throw input_error(name + ": missing required column 'from' or 'onset' in the header");
+
+    std::vector<index_case> cases;
+    std::vector<bad_row> bad;
+    std::uint64_t bad_total = 0;
+    auto reject = [&](std::string reason) {
+        if (bad.size() < bad_rows_error::max_kept_rows)
+            bad.push_back({record.line, std::move(reason), std::string(record.raw)});
+        ++bad_total;
+    };
+    auto field = [&](int col) {
+        return col >= 0 ? record.fields[static_cast<std::size_t>(col)] : std::string_view();
+    };
+    auto parse = [&](std::string_view column, std::string_view text, time_point& out) {
+        const auto r = try_parse_time(text, options.tz);
+        if (!r) {
+            reject(std::string(column) + ": " + r.error + " ('" + std::string(text) + "')");
+            return false;
+        }
+        out = r.value;
+        return true;
+    };
+
+    const std::size_t persons_before = persons.size();
+    std::unordered_set<person_index> seen;
+    while (reader.next(record)) {
+        if (record.error != nullptr) {
+            reject(record.error);
+            continue;
+        }
+        if (record.fields.size() != header.size()) {
+            reject("expected " + std::to_string(header.size()) + " fields, found " +
+                   std::to_string(record.fields.size()));
+            continue;
+        }
+        const std::string_view person = record.fields[person_col];
+        if (person.empty()) {
+            reject("person is empty");
+            continue;
+        }
+        index_case c;
+        c.line = record.line;
+        if (!field(from_col).empty()) {
+            if (!parse("from", field(from_col), c.from)) continue;
+        } else if (!field(onset_col).empty()) {
+            time_point onset = 0;
+            if (!parse("onset", field(onset_col), onset)) continue;
+            c.from = onset - options.lookback;
+        } else {
+            reject("neither from nor onset is given");
+            continue;
+        }
+        if (!field(to_col).empty()) {
+            if (!parse("to", field(to_col), c.to)) continue;
+        } else {
+            c.to = options.until;
+        }
+        if (c.to <= c.from) {
+            reject("the infectious window is empty (its end is not after its start)");
+            continue;
+        }
+        c.person = persons.intern(person);
+        if (!seen.insert(c.person).second) {
+            reject("person '" + std::string(person) + "' is listed twice");
+            continue;
+        }
+        cases.push_back(c);
+    }
+    if (bad_total > 0) {
+        persons.truncate(persons_before);
+        throw bad_rows_error(name, std::move(bad), bad_total);
+    }
+    return cases;
+}
+
+} // namespace
+
+std::vector<index_case> read_cases(std::istream& in, const std::string& source_name,
+                                   id_table& persons, const case_read_options& options) {
+    csv_reader reader(in, source_name);
+    return read_cases_from(reader, persons, options);
+}
+
+std::vector<index_case> read_cases(const std::filesystem::path& path, id_table& persons,
+                                   const case_read_options& options) {
+    csv_reader reader(path);
+    return read_cases_from(reader, persons, options);
+}
+
+} // namespace ctrace

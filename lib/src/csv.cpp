@@ -1,0 +1,342 @@
+#include "ctrace/csv.hpp"
+
+#include "ctrace/error.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <istream>
+#include <unistd.h>
+
+namespace ctrace {
+
+namespace {
+
+constexpr std::size_t initial_buffer_bytes = std::size_t{4} << 20;
+/// A record that grows past this without ending (an unterminated quote in a
+/// large file) is cut at its first line end, so memory stays bounded.
+constexpr std::size_t max_record_bytes = std::size_t{16} << 20;
+
+/// True when the bytes hold no byte >= 0x80 and no NUL: the common fast path.
+bool is_plain_ascii_without_nul(std::string_view s) noexcept {
+    constexpr std::uint64_t high = 0x8080808080808080ULL;
+    constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, s.data() + i, 8);
+        if ((w & high) != 0 || ((w - ones) & ~w & high) != 0) return false;
+    }
+    for (; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c == 0 || c >= 0x80) return false;
+    }
+    return true;
+}
+
+} // namespace
+
+bool is_valid_utf8(std::string_view s) noexcept {
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const auto* end = p + s.size();
+    while (p < end) {
+        const unsigned c = *p;
+        if (c < 0x80) {
+            ++p;
+            continue;
+        }
+        std::size_t n;
+        unsigned min, cp;
+        if ((c & 0xE0) == 0xC0) {
+            n = 1, min = 0x80, cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            n = 2, min = 0x800, cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            n = 3, min = 0x10000, cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (static_cast<std::size_t>(end - p) <= n) return false;
+        for (std::size_t i = 1; i <= n; ++i) {
+            if ((p[i] & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (p[i] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+        p += n + 1;
+    }
+    return true;
+}
+
+// ---------------------------------------------------------------------------
+
+struct csv_reader::source {
+    std::istream* stream = nullptr;
+    int fd = -1;
+    ~source() {
+        if (fd >= 0) ::close(fd);
+    }
+    /// Reads up to `n` bytes; returns 0 only at end of input.
+    std::size_t read(char* into, std::size_t n, const std::string& name) {
+        if (stream != nullptr) {
+            stream->read(into, static_cast<std::streamsize>(n));
+            const auto got = static_cast<std::size_t>(stream->gcount());
+            if (got == 0 && stream->bad()) throw io_error(name + ": read error");
+            return got;
+        }
+        for (;;) {
+            const ssize_t got = ::read(fd, into, n);
+            if (got >= 0) return static_cast<std::size_t>(got);
+            if (errno != EINTR) throw io_error(name + ": read error: " + std::strerror(errno));
+        }
+    }
+};
+
+csv_reader::csv_reader(std::istream& in, std::string source_name)
+    : source_(std::make_unique<source>()), source_name_(std::move(source_name)) {
+    source_->stream = &in;
+}
+
+csv_reader::csv_reader(const std::filesystem::path& path)
+    : source_(std::make_unique<source>()), source_name_(path.string()) {
+    source_->fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (source_->fd < 0)
+        throw io_error(source_name_ + ": cannot open: " + std::strerror(errno));
+    ::posix_fadvise(source_->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+}
+
+csv_reader::~csv_reader() = default;
+
+std::size_t csv_reader::fill() {
+    if (begin_ > 0) {
+        std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+        end_ -= begin_;
+        begin_ = 0;
+    }
+    if (buffer_.empty()) buffer_.resize(initial_buffer_bytes);
+    if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);
+    const std::size_t got = source_->read(buffer_.data() + end_, buffer_.size() - end_, source_name_);
+    if (got == 0) eof_ = true;
+    end_ += got;
+    if (at_start_ && end_ - begin_ >= 3) {
+        if (std::memcmp(buffer_.data() + begin_, "\xEF\xBB\xBF", 3) == 0) {
+            begin_ += 3;
+            consumed_ += 3;
+        }
+        at_start_ = false;
+    } else if (at_start_ && eof_) {
+        at_start_ = false;
+    }
+    return got;
+}
+
+bool csv_reader::next(csv_record& record) {
+    for (;;) {
+        // Skip blank lines (LF, CRLF, or a lone CR ending the input).
+        while (begin_ < end_ && !at_start_) {
+            const char c = buffer_[begin_];
+            std::size_t blank = 0;
+            if (c == '\n') {
+                blank = 1;
+            } else if (c == '\r' && begin_ + 1 < end_) {
+                blank = buffer_[begin_ + 1] == '\n' ? 2 : 0;
+            } else if (c == '\r' && eof_) {
+                blank = 1;
+            } else if (c == '\r') {
+                break; // the next byte decides
+            }
+            if (blank == 0) break;
+            begin_ += blank;
+            consumed_ += blank;
+            ++line_;
+        }
+        if (begin_ < end_ && !at_start_ && (begin_ + 1 < end_ || buffer_[begin_] != '\r' || eof_)) {
+            // parse_record only declines when the record may continue past
+            // the buffered input, which cannot happen at end of input.
+            if (parse_record(record, eof_)) return true;
+        } else if (eof_ && !at_start_) {
+            return false;
+        }
+        fill();
+    }
+}
+
+bool csv_reader::parse_record(csv_record& record, bool at_eof) {
+    const char* const base = buffer_.data();
+    const char* const start = base + begin_;
+    const char* const stop = base + end_;
+    const char* p = start;
+    const char* error = nullptr;
+    field_bounds_.clear(); // triples: offset from start, length, 1 if it needs unescaping
+
+    const char* term_start = nullptr; // where the line terminator starts
+    const char* after = nullptr;      // first byte after the record and its terminator
+
+    auto find_line_end = [&](const char* from) -> bool {
+        const void* nl = std::memchr(from, '\n', static_cast<std::size_t>(stop - from));
+        if (nl == nullptr) {
+            if (!at_eof) return false;
+            term_start = after = stop;
+            return true;
+        }
+        const char* n = static_cast<const char*>(nl);
+        term_start = (n > start && n[-1] == '\r') ? n - 1 : n;
+        after = n + 1;
+        return true;
+    };
+
+    for (;;) {
+        if (p < stop && *p == '"') {
+            const char* field_start = ++p;
+            bool doubled = false;
+            for (;;) {
+                const void* q = std::memchr(p, '"', static_cast<std::size_t>(stop - p));
+                if (q == nullptr) {
+                    if (!at_eof) {
+                        if (static_cast<std::size_t>(stop - start) < max_record_bytes) return false;
+                        error = "record too long (unterminated quote?)";
+                        if (!find_line_end(field_start)) return false;
+                        goto done;
+                    }
+                    error = "unterminated quote";
+                    term_start = after = stop;
+                    goto done;
+                }
+                p = static_cast<const char*>(q);
+                if (p + 1 == stop && !at_eof) return false; // is it "" or a closing quote?
+                if (p + 1 < stop && p[1] == '"') {
+                    doubled = true;
+                    p += 2;
+                    continue;
+                }
+                break;
+            }
+            field_bounds_.push_back(static_cast<std::size_t>(field_start - start));
+            field_bounds_.push_back(static_cast<std::size_t>(p - field_start));
+            field_bounds_.push_back(doubled ? 1 : 0);
+            ++p; // closing quote
+            if (p == stop) {
+                if (!at_eof) return false;
+                term_start = after = stop;
+                goto done;
+            }
+            if (*p == ',') {
+                ++p;
+                continue;
+            }
+            if (*p == '\n' || (*p == '\r' && p + 1 < stop && p[1] == '\n')) {
+                term_start = p;
+                after = *p == '\n' ? p + 1 : p + 2;
+                goto done;
+            }
+            if (*p == '\r' && p + 1 == stop) {
+                if (!at_eof) return false;
+                term_start = p; // a lone CR ending the input
+                after = stop;
+                goto done;
+            }
+            error = "text after a closing quote";
+            if (!find_line_end(p)) return false;
+            goto done;
+        }
+        // Unquoted field: up to ',', LF or CRLF.
+        const char* field_start = p;
+        while (p < stop && *p != ',' && *p != '\n') {
+            if (*p == '"' && error == nullptr) error = "quote inside an unquoted field";
+            ++p;
+        }
+        if (p == stop && !at_eof) return false;
+        const char* field_end = p;
+        // CR belongs to the terminator before LF, and at the very end of input.
+        if (field_end > field_start && field_end[-1] == '\r' && (p < stop ? *p == '\n' : at_eof))
+            --field_end;
+        field_bounds_.push_back(static_cast<std::size_t>(field_start - start));
+        field_bounds_.push_back(static_cast<std::size_t>(field_end - field_start));
+        field_bounds_.push_back(0);
+        if (p < stop && *p == ',') {
+            ++p;
+            continue;
+        }
+        term_start = field_end;
+        after = p < stop ? p + 1 : p;
+        goto done;
+    }
+
+done:
+    record.raw = std::string_view(start, static_cast<std::size_t>(term_start - start));
+    record.line = line_;
+    line_ += static_cast<std::uint64_t>(std::count(start, after, '\n'));
+    const auto length = static_cast<std::size_t>(after - start);
+    begin_ += length;
+    consumed_ += length;
+
+    if (error == nullptr && !is_plain_ascii_without_nul(record.raw)) {
+        if (std::memchr(record.raw.data(), '\0', record.raw.size()) != nullptr)
+            error = "NUL byte";
+        else if (!is_valid_utf8(record.raw))
+            error = "invalid UTF-8";
+    }
+
+    record.fields.clear();
+    unescaped_.clear();
+    unescaped_.reserve(record.raw.size()); // views into it must not move
+    for (std::size_t i = 0; i < field_bounds_.size(); i += 3) {
+        std::string_view field(start + field_bounds_[i], field_bounds_[i + 1]);
+        if (field_bounds_[i + 2] != 0) {
+            const std::size_t at = unescaped_.size();
+            for (std::size_t k = 0; k < field.size(); ++k) {
+                unescaped_.push_back(field[k]);
+                if (field[k] == '"') ++k; // the second of a doubled quote
+            }
+            field = std::string_view(unescaped_.data() + at, unescaped_.size() - at);
+        }
+        if (field.size() > max_field_bytes && error == nullptr)
+            error = "field longer than 1024 bytes";
+        record.fields.push_back(field);
+    }
+    record.error = error;
+    return true;
+}
+
+// ---------------------------------------------------------------------------
+
+csv_header::csv_header(const csv_record& record, const std::string& source_name) {
+    if (record.error != nullptr)
+        throw input_error(source_name + ":" + std::to_string(record.line) +
+                          ": malformed header: " + record.error);
+    names_.assign(record.fields.begin(), record.fields.end());
+    for (std::size_t i = 0; i < names_.size(); ++i)
+        for (std::size_t j = 0; j < i; ++j)
+            if (names_[i] == names_[j])
+                throw input_error(source_name + ":" + std::to_string(record.line) +
+                                  ": column '" + names_[i] + "' appears twice in the header");
+}
+
+int csv_header::find(std::string_view name) const noexcept {
+    for (std::size_t i = 0; i < names_.size(); ++i)
+        if (names_[i] == name) return static_cast<int>(i);
+    return -1;
+}
+
+int csv_header::require(std::string_view name, const std::string& source_name) const {
+    const int at = find(name);
+    if (at < 0)
+        throw input_error(source_name + ": missing required column '" + std::string(name) +
+                          "' in the header");
+    return at;
+}
+
+void append_csv_field(std::string& out, std::string_view field) {
+    if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
+        out.append(field);
+        return;
+    }
+    out.push_back('"');
+    for (const char c : field) {
+        if (c == '"') out.push_back('"');
+        out.push_back(c);
+    }
+    out.push_back('"');
+}
+
+} // namespace ctrace
