@@ -1,0 +1,45 @@
+# Help, version, usage errors and their exit statuses.
+source "$(dirname "$0")/lib.sh"
+tiny=$fixtures/tiny
+
+run_ctrace --version
+expect_status 0 "--version"
+grep -Eq '^ctrace [0-9]+\.[0-9]+\.[0-9]+$' "$work/stdout" || fail "--version output: $(cat "$work/stdout")"
+
+for args in "help" "--help" "help trace" "trace --help"; do
+    # shellcheck disable=SC2086
+    run_ctrace $args
+    expect_status 0 "ctrace $args"
+    [ -s "$work/stdout" ] || fail "ctrace $args prints nothing"
+done
+run_ctrace help trace
+for option in --scans --cases --places --out --dwell --min-overlap --hops --latency --until \
+    --quarantine --lookback --tz --skip-bad --rejects; do
+    grep -qF -- "$option" "$work/stdout" || fail "help trace does not mention $option"
+done
+grep -qF '(=15m)' "$work/stdout" || fail "help trace does not show the --min-overlap default"
+grep -qF '(=14d)' "$work/stdout" || fail "help trace does not show the --quarantine default"
+
+run_ctrace
+expect_status 2 "no command"
+run_ctrace frobnicate
+expect_status 2 "unknown command"
+expect_stderr_has "frobnicate" "unknown command named"
+run_ctrace trace --scans "$tiny/scans.csv" --cases "$tiny/cases.csv" --out "$work/r.csv" --bogus
+expect_status 2 "unknown option"
+run_ctrace trace --scans "$tiny/scans.csv" --out "$work/r.csv"
+expect_status 2 "missing --cases"
+expect_stderr_has "--cases" "missing option named"
+for bad in "--hops -1" "--min-overlap 15x" "--tz +25:00" "--until yesterday" "--dwell 1m1h" "--hops two"; do
+    # shellcheck disable=SC2086
+    run_ctrace trace --scans "$tiny/scans.csv" --cases "$tiny/cases.csv" --out "$work/r.csv" $bad
+    expect_status 2 "bad option value $bad"
+    expect_stderr_has "${bad%% *}" "bad option named ($bad)"
+done
+[ ! -e "$work/r.csv" ] || fail "an output was written by a failed run"
+run_ctrace trace --scans "$work/missing.csv" --cases "$tiny/cases.csv" --out "$work/r.csv"
+expect_status 2 "missing scans file"
+expect_stderr_has "$work/missing.csv" "missing file named"
+run_ctrace trace --scans "$tiny/scans.csv" --cases "$tiny/cases.csv" --out "$work/no/such/dir/r.csv"
+expect_status 2 "output folder missing"
+finish

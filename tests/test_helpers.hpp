@@ -1,0 +1,62 @@
+#pragma once
+// Helpers shared by the C++ tests.
+
+#include "ctrace/cases.hpp"
+#include "ctrace/graph.hpp"
+#include "ctrace/scans.hpp"
+#include "ctrace/stays.hpp"
+#include "ctrace/trace.hpp"
+
+#include <filesystem>
+#include <sstream>
+#include <string>
+
+namespace ctrace::testing {
+
+inline std::filesystem::path fixture(const std::string& relative) {
+    return std::filesystem::path(CTRACE_FIXTURES_DIR) / relative;
+}
+
+/// A whole pipeline held in memory: scans, cases, stays, graph and trace.
+struct traced {
+    scan_log log;
+    std::vector<index_case> cases;
+    stay_table stays;
+    person_place_graph graph;
+    trace_result result;
+
+    /// The row of `person` in the result, or null.
+    const risk_entry* find(std::string_view person) const {
+        for (const risk_entry& e : result.entries)
+            if (log.persons[e.person] == person) return &e;
+        return nullptr;
+    }
+};
+
+/// Runs the pipeline on CSV text. Times without an offset are UTC.
+inline traced run_trace(const std::string& scans_csv, const std::string& cases_csv,
+                        const trace_parameters& parameters = {},
+                        const std::string& places_csv = "",
+                        const scan_read_options& read_options = {},
+                        duration lookback = 4 * 86400) {
+    traced t;
+    place_table places;
+    if (!places_csv.empty()) {
+        std::istringstream in(places_csv);
+        places = read_places(in, "places.csv");
+    }
+    std::istringstream scans(scans_csv);
+    t.log = read_scans(scans, "scans.csv", places, read_options);
+    std::istringstream cases(cases_csv);
+    case_read_options case_options;
+    case_options.tz = read_options.tz;
+    case_options.lookback = lookback;
+    case_options.until = parameters.until;
+    t.cases = read_cases(cases, "cases.csv", t.log.persons, case_options);
+    t.stays = build_stays(t.log.visits, t.log.persons.size(), t.log.places.size());
+    t.graph = build_person_place_graph(t.stays, t.log.persons.size());
+    t.result = trace(t.stays, t.graph, t.log.persons, t.log.places, t.cases, parameters);
+    return t;
+}
+
+} // namespace ctrace::testing
