@@ -2,5 +2,6 @@
 #include "cli_common.hpp"
 
 namespace ctrace::cli {
+command gen_command();
 command trace_command();
 } // namespace ctrace::cli

@@ -43,7 +43,6 @@ std::vector<index_case> read_cases_from(csv_reader& reader, id_table& persons,
         return true;
     };
 
-    const std::size_t persons_before = persons.size();
     std::unordered_set<person_index> seen;
     while (reader.next(record)) {
         if (record.error != nullptr) {
@@ -88,11 +87,20 @@ std::vector<index_case> read_cases_from(csv_reader& reader, id_table& persons,
         }
         cases.push_back(c);
     }
-    if (bad_total > 0) {
-        persons.truncate(persons_before);
-        throw bad_rows_error(name, std::move(bad), bad_total);
-    }
+    if (bad_total > 0) throw bad_rows_error(name, std::move(bad), bad_total);
     return cases;
+}
+
+/// On any failure, `persons` gets back the size it had.
+std::vector<index_case> read_cases_or_restore(csv_reader& reader, id_table& persons,
+                                              const case_read_options& options) {
+    const std::size_t persons_before = persons.size();
+    try {
+        return read_cases_from(reader, persons, options);
+    } catch (...) {
+        persons.truncate(persons_before);
+        throw;
+    }
 }
 
 } // namespace
@@ -100,13 +108,13 @@ std::vector<index_case> read_cases_from(csv_reader& reader, id_table& persons,
 std::vector<index_case> read_cases(std::istream& in, const std::string& source_name,
                                    id_table& persons, const case_read_options& options) {
     csv_reader reader(in, source_name);
-    return read_cases_from(reader, persons, options);
+    return read_cases_or_restore(reader, persons, options);
 }
 
 std::vector<index_case> read_cases(const std::filesystem::path& path, id_table& persons,
                                    const case_read_options& options) {
     csv_reader reader(path);
-    return read_cases_from(reader, persons, options);
+    return read_cases_or_restore(reader, persons, options);
 }
 
 } // namespace ctrace

@@ -198,8 +198,10 @@ bool csv_reader::parse_record(csv_record& record, bool at_eof) {
                         if (!find_line_end(field_start)) return false;
                         goto done;
                     }
+                    // No quote follows anywhere, so the lines after this one
+                    // hold no quotes either and can be read as they are.
                     error = "unterminated quote";
-                    term_start = after = stop;
+                    find_line_end(field_start);
                     goto done;
                 }
                 p = static_cast<const char*>(q);

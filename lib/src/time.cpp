@@ -182,8 +182,9 @@ parse_result<duration> try_parse_duration(std::string_view s) noexcept {
         while (unit < 4 && units[unit] != s[pos])
             ++unit;
         if (unit == 4) return r.error = "bad duration unit or order (use NdNhNmNs)", r;
+        if (v > (max_input_magnitude - total) / unit_seconds[unit])
+            return r.error = "duration out of range", r;
         total += v * unit_seconds[unit];
-        if (total > max_input_magnitude) return r.error = "duration out of range", r;
         next_unit = unit + 1;
         ++pos;
     }

@@ -1,0 +1,93 @@
+#pragma once
+/// \file
+/// A synthetic city: scan logs, places and index cases for demos, tests and
+/// benchmarks, in the input formats of spec §1. Nothing in it is a real person
+/// or place.
+///
+/// The model, in short:
+/// - Persons live in households of 1 to 5: one or two working-age adults, the
+///   rest children or retired grandparents. Households live in districts.
+/// - On weekdays workers scan in at their workplace (mostly offices, some
+///   schools and hospitals) and children at a school of their district; many
+///   take the same bus line each morning and evening; workers go out for
+///   lunch, everyone may run errands or go out in the evening. Retirees go to
+///   markets, banks, hospitals and tea houses in the daytime.
+/// - On weekends households go out together (same venue, same minutes) and
+///   persons visit malls, restaurants, cinemas, KTVs, gyms and markets.
+/// - Venue popularity is heavy-tailed: within a category of n places the place
+///   of popularity rank r is chosen with weight 1/(r + 2 + k n) (Zipf–Mandelbrot),
+///   k from 0.02 for malls and office towers to 0.1 for restaurants and buses,
+///   which fill up; six errands in ten stay in the home district.
+/// - About `checkout_share` of scans carry a check-out (`leave`); the others
+///   rely on the place's dwell. Some persons scan the same place again a few
+///   minutes later, and a few rows are exact duplicates (double submissions).
+/// - Rows of `scans.csv` are in time order, as a server log would be.
+///
+/// Output is a pure function of the parameters: the same parameters give the
+/// same files, byte for byte, with any compiler and standard library (the
+/// generator uses its own xoshiro256** generator, integer draws and only
+/// IEEE-exact double operations, no std distributions or libm functions).
+
+#include "ctrace/time.hpp"
+#include "ctrace/types.hpp"
+
+#include <cstdint>
+#include <filesystem>
+
+namespace ctrace {
+
+struct city_parameters {
+    std::uint64_t persons = 1000;
+    std::uint32_t places = 50;
+    std::uint32_t days = 14;
+    std::uint64_t seed = 1;
+    /// Local midnight of the first day: 2022-04-01T00:00:00+08:00 (a Friday).
+    time_point start = 1648742400;
+    /// The city's UTC offset: days start at local midnight, weekends are local
+    /// Saturdays and Sundays, and cases.csv is written in this zone.
+    utc_offset tz{8 * 3600};
+    /// Index cases written to cases.csv (at most `persons`).
+    std::uint32_t cases = 20;
+    /// Index cases come to light at the end of the period, as when tracing
+    /// runs: their infectious windows start within its last this many days
+    /// (the default look-back of `ctrace trace`).
+    std::uint32_t recent_case_days = 4;
+    /// Share of index cases without an isolation time (`to` empty).
+    double open_case_share = 0.3;
+    /// Share of scans that carry a check-out time.
+    double checkout_share = 0.3;
+    /// Share of scans followed by a second scan of the same place a few minutes later.
+    double rescan_share = 0.03;
+    /// Share of scan rows written twice in a row.
+    double duplicate_share = 0.01;
+};
+
+/// Scan rows the model yields per person and day, on average (close to 4).
+inline constexpr double scans_per_person_day = 4.0;
+
+/// The number of persons that gives about `scans` scan rows over `days` days.
+std::uint64_t persons_for_scans(std::uint64_t scans, std::uint32_t days);
+
+/// A sensible place count for a city of `persons`: one place per 20 persons,
+/// at least 20.
+std::uint32_t default_places(std::uint64_t persons);
+
+/// What `generate_city` wrote.
+struct city_summary {
+    std::uint64_t scan_rows = 0;
+    std::uint64_t persons = 0;
+    std::uint32_t places = 0;
+    std::uint32_t cases = 0;
+    std::uint64_t bytes = 0;
+};
+
+/// Writes `scans.csv` (`person,place,time,leave`, epoch seconds),
+/// `places.csv` (`place,name,category,district,lat,lon,dwell`) and `cases.csv`
+/// (`person,from,to`, ISO 8601 in the city's zone) into `folder`, which must
+/// exist. Each file is replaced atomically, and all three are renamed into
+/// place only once all are complete. Throws `input_error` for unusable
+/// parameters (no persons, places or days, shares outside [0, 1], a period
+/// beyond the representable times) and `io_error` when writing fails.
+city_summary generate_city(const city_parameters& parameters, const std::filesystem::path& folder);
+
+} // namespace ctrace

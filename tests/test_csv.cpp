@@ -1,0 +1,932 @@
+// Tests of the CSV reader and writer helpers (spec §1, §6).
+
+#include "ctrace/csv.hpp"
+#include "ctrace/error.hpp"
+#include "test_helpers.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <doctest/doctest.h>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace std::string_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A record copied out of the reader (its views die at the next `next`).
+struct rec {
+    std::vector<std::string> fields;
+    std::string raw;
+    std::uint64_t line = 0;
+    std::string error; // empty when well formed
+
+    bool ok() const { return error.empty(); }
+};
+
+std::vector<rec> drain(ctrace::csv_reader& reader) {
+    std::vector<rec> out;
+    ctrace::csv_record record;
+    while (reader.next(record)) {
+        rec r;
+        r.fields.assign(record.fields.begin(), record.fields.end());
+        r.raw = std::string(record.raw);
+        r.line = record.line;
+        if (record.error != nullptr) {
+            r.error = record.error;
+            CHECK(!r.error.empty());
+        }
+        out.push_back(std::move(r));
+    }
+    // Stays at end of input.
+    CHECK_FALSE(reader.next(record));
+    return out;
+}
+
+/// A temporary directory removed with everything in it at scope exit.
+class temp_dir {
+public:
+    temp_dir() {
+        std::string pattern = (fs::temp_directory_path() / "ctrace_test_csv_XXXXXX").string();
+        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+        path_ = pattern;
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+
+    const fs::path& path() const { return path_; }
+    fs::path write(const std::string& name, const std::string& bytes) const {
+        const fs::path p = path_ / name;
+        std::ofstream out(p, std::ios::binary);
+        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        out.close();
+        REQUIRE(out.good());
+        return p;
+    }
+
+private:
+    fs::path path_;
+};
+
+std::vector<rec> read_stream(const std::string& text) {
+    std::istringstream in(text);
+    ctrace::csv_reader reader(in, "test.csv");
+    CHECK(reader.source_name() == "test.csv");
+    auto records = drain(reader);
+    CHECK(reader.bytes_consumed() == text.size());
+    return records;
+}
+
+bool same(const std::vector<rec>& a, const std::vector<rec>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (a[i].fields != b[i].fields || a[i].raw != b[i].raw || a[i].line != b[i].line ||
+            a[i].error != b[i].error)
+            return false;
+    return true;
+}
+
+/// Reads `text` from a string stream and from a file; both must agree.
+std::vector<rec> read_all(const std::string& text) {
+    auto from_stream = read_stream(text);
+    temp_dir dir;
+    const fs::path p = dir.write("in.csv", text);
+    ctrace::csv_reader reader(p);
+    CHECK(reader.source_name() == p.string());
+    auto from_file = drain(reader);
+    CHECK(reader.bytes_consumed() == text.size());
+    CHECK(same(from_stream, from_file));
+    return from_stream;
+}
+
+using fields_t = std::vector<std::string>;
+
+bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+} // namespace
+
+TEST_SUITE("csv") {
+
+    TEST_CASE("plain records") {
+        const auto r = read_all("person,place,time\nA,M01,100\nB,M02,200\n");
+        REQUIRE(r.size() == 3);
+        CHECK(r[0].fields == fields_t{"person", "place", "time"});
+        CHECK(r[0].raw == "person,place,time");
+        CHECK(r[0].line == 1);
+        CHECK(r[1].fields == fields_t{"A", "M01", "100"});
+        CHECK(r[1].line == 2);
+        CHECK(r[2].fields == fields_t{"B", "M02", "200"});
+        CHECK(r[2].raw == "B,M02,200");
+        CHECK(r[2].line == 3);
+        for (const auto& x : r)
+            CHECK(x.ok());
+    }
+
+    TEST_CASE("empty input and input of blank lines only") {
+        CHECK(read_all("").empty());
+        CHECK(read_all("\n").empty());
+        CHECK(read_all("\n\r\n\n").empty());
+        CHECK(read_all("\r").empty());
+        CHECK(read_all("\xEF\xBB\xBF").empty());
+        CHECK(read_all("\xEF\xBB\xBF\r\n\n").empty());
+    }
+
+    TEST_CASE("empty fields") {
+        const auto r = read_all(",\n,,x\n\"\"\n\"\",\"\"\n");
+        REQUIRE(r.size() == 4);
+        CHECK(r[0].fields == fields_t{"", ""});
+        CHECK(r[1].fields == fields_t{"", "", "x"});
+        // A quoted empty field is a record, not a blank line.
+        CHECK(r[2].fields == fields_t{""});
+        CHECK(r[2].raw == "\"\"");
+        CHECK(r[3].fields == fields_t{"", ""});
+        CHECK(r[3].line == 4);
+        for (const auto& x : r)
+            CHECK(x.ok());
+    }
+
+    TEST_CASE("quoted fields with commas") {
+        const auto r = read_all("\"a,b\",c,\"d,,e\"\n\"K04,豪华KTV\",x\n");
+        REQUIRE(r.size() == 2);
+        CHECK(r[0].fields == fields_t{"a,b", "c", "d,,e"});
+        CHECK(r[0].raw == "\"a,b\",c,\"d,,e\"");
+        CHECK(r[1].fields == fields_t{"K04,豪华KTV", "x"});
+        CHECK(r[1].ok());
+    }
+
+    TEST_CASE("doubled quotes") {
+        const auto r = read_all("\"say \"\"hi\"\"\",x,\"\"\"\"\n"
+                                "\"a\"\"b\",\"c\"\"\"\"d\",\"\"\"e\"\"\"\n");
+        REQUIRE(r.size() == 2);
+        CHECK(r[0].fields == fields_t{"say \"hi\"", "x", "\""});
+        CHECK(r[0].raw == "\"say \"\"hi\"\"\",x,\"\"\"\"");
+        // Several unescaped fields in one record keep their own values.
+        CHECK(r[1].fields == fields_t{"a\"b", "c\"\"d", "\"e\""});
+        CHECK(r[0].ok());
+        CHECK(r[1].ok());
+    }
+
+    TEST_CASE("quoted newlines: the record is named by its first line") {
+        const auto r = read_all("h1,h2\n"
+                                "\"a\nb\",c\n"
+                                "d,e\n"
+                                "\"x\n\n\ny\",\"p\r\nq\"\r\n"
+                                "\n"
+                                "f,g\n");
+        REQUIRE(r.size() == 5);
+        CHECK(r[0].line == 1);
+        CHECK(r[1].fields == fields_t{"a\nb", "c"});
+        CHECK(r[1].raw == "\"a\nb\",c");
+        CHECK(r[1].line == 2);
+        CHECK(r[2].fields == fields_t{"d", "e"});
+        CHECK(r[2].line == 4);
+        CHECK(r[3].fields == fields_t{"x\n\n\ny", "p\r\nq"});
+        CHECK(r[3].raw == "\"x\n\n\ny\",\"p\r\nq\"");
+        CHECK(r[3].line == 5);
+        CHECK(r[4].fields == fields_t{"f", "g"});
+        CHECK(r[4].line == 11); // record 4 spans lines 5-9, line 10 is blank
+        for (const auto& x : r)
+            CHECK(x.ok());
+    }
+
+    TEST_CASE("UTF-8 ids are returned byte for byte") {
+        const auto r = read_all("person,place\n张三,北京朝阳\n李四,\"上海,浦东\"\n😀,é\n");
+        REQUIRE(r.size() == 4);
+        CHECK(r[1].fields == fields_t{"张三", "北京朝阳"});
+        CHECK(r[2].fields == fields_t{"李四", "上海,浦东"});
+        CHECK(r[3].fields == fields_t{"😀", "é"});
+        for (const auto& x : r)
+            CHECK(x.ok());
+    }
+
+    TEST_CASE("byte-order mark") {
+        SUBCASE("stripped at the start") {
+            const auto r = read_all("\xEF\xBB\xBFperson,place\nA,B\n");
+            REQUIRE(r.size() == 2);
+            CHECK(r[0].fields == fields_t{"person", "place"});
+            CHECK(r[0].raw == "person,place");
+            CHECK(r[0].line == 1);
+            CHECK(r[1].line == 2);
+        }
+        SUBCASE("stripped before a quoted first field") {
+            const auto r = read_all("\xEF\xBB\xBF\"person\",place\n");
+            REQUIRE(r.size() == 1);
+            CHECK(r[0].fields == fields_t{"person", "place"});
+            CHECK(r[0].ok());
+        }
+        SUBCASE("stripped before blank lines, which still count") {
+            const auto r = read_all("\xEF\xBB\xBF\n\nperson\n");
+            REQUIRE(r.size() == 1);
+            CHECK(r[0].fields == fields_t{"person"});
+            CHECK(r[0].line == 3);
+        }
+        SUBCASE("only one is stripped") {
+            const auto r = read_all("\xEF\xBB\xBF\xEF\xBB\xBFx\n");
+            REQUIRE(r.size() == 1);
+            CHECK(r[0].fields == fields_t{"\xEF\xBB\xBFx"});
+            CHECK(r[0].ok());
+        }
+        SUBCASE("not at the start it is data") {
+            const auto r = read_all("a,b\n\xEF\xBB\xBF"
+                                    "c,d\ne,\xEF\xBB\xBF\n");
+            REQUIRE(r.size() == 3);
+            CHECK(r[1].fields == fields_t{"\xEF\xBB\xBF"
+                                          "c",
+                                          "d"});
+            CHECK(r[1].raw == "\xEF\xBB\xBF"
+                              "c,d");
+            CHECK(r[2].fields == fields_t{"e", "\xEF\xBB\xBF"});
+            CHECK(r[1].ok());
+            CHECK(r[2].ok());
+        }
+        SUBCASE("a short input without one") {
+            const auto r = read_all("a");
+            REQUIRE(r.size() == 1);
+            CHECK(r[0].fields == fields_t{"a"});
+        }
+    }
+
+    TEST_CASE("line ends: LF, CRLF and mixed") {
+        const auto crlf = read_all("a,b\r\nc,d\r\n");
+        REQUIRE(crlf.size() == 2);
+        CHECK(crlf[0].fields == fields_t{"a", "b"});
+        CHECK(crlf[0].raw == "a,b");
+        CHECK(crlf[1].fields == fields_t{"c", "d"});
+        CHECK(crlf[1].line == 2);
+
+        const auto mixed = read_all("a,b\r\nc,d\ne,\"f\"\r\n\"g\"\nh,\r\n");
+        REQUIRE(mixed.size() == 5);
+        CHECK(mixed[0].fields == fields_t{"a", "b"});
+        CHECK(mixed[1].fields == fields_t{"c", "d"});
+        CHECK(mixed[2].fields == fields_t{"e", "f"});
+        CHECK(mixed[2].raw == "e,\"f\"");
+        CHECK(mixed[3].fields == fields_t{"g"});
+        CHECK(mixed[4].fields == fields_t{"h", ""});
+        CHECK(mixed[4].raw == "h,");
+        for (std::size_t i = 0; i < mixed.size(); ++i)
+            CHECK(mixed[i].line == i + 1);
+    }
+
+    TEST_CASE("a CR that does not end a line is data") {
+        const auto r = read_all("a\rb,c\r,d\n");
+        REQUIRE(r.size() == 1);
+        CHECK(r[0].fields == fields_t{"a\rb", "c\r", "d"});
+        CHECK(r[0].line == 1);
+    }
+
+    TEST_CASE("last line without a line end") {
+        SUBCASE("LF file") {
+            const auto r = read_all("a,b\nc,d");
+            REQUIRE(r.size() == 2);
+            CHECK(r[1].fields == fields_t{"c", "d"});
+            CHECK(r[1].raw == "c,d");
+            CHECK(r[1].line == 2);
+        }
+        SUBCASE("CRLF file") {
+            const auto r = read_all("a,b\r\nc,d");
+            REQUIRE(r.size() == 2);
+            CHECK(r[1].fields == fields_t{"c", "d"});
+        }
+        SUBCASE("quoted last field") {
+            const auto r = read_all("a,b\n\"c\",\"d\"");
+            REQUIRE(r.size() == 2);
+            CHECK(r[1].fields == fields_t{"c", "d"});
+            CHECK(r[1].raw == "\"c\",\"d\"");
+            CHECK(r[1].ok());
+        }
+        SUBCASE("empty last field") {
+            const auto r = read_all("a,");
+            REQUIRE(r.size() == 1);
+            CHECK(r[0].fields == fields_t{"a", ""});
+        }
+    }
+
+    TEST_CASE("blank lines are skipped and counted") {
+        const auto r = read_all("\n\nh\n\n\r\n\nx,y\n\n\"q\"\n\n\n");
+        REQUIRE(r.size() == 3);
+        CHECK(r[0].fields == fields_t{"h"});
+        CHECK(r[0].line == 3);
+        CHECK(r[1].fields == fields_t{"x", "y"});
+        CHECK(r[1].line == 7);
+        CHECK(r[2].fields == fields_t{"q"});
+        CHECK(r[2].line == 9);
+    }
+
+    TEST_CASE("a lone CR at the end of input") {
+        SUBCASE("after an unquoted field") {
+            const auto r = read_all("a,b\r");
+            REQUIRE(r.size() == 1);
+            CHECK(r[0].fields == fields_t{"a", "b"});
+            CHECK(r[0].raw == "a,b");
+            CHECK(r[0].ok());
+        }
+        SUBCASE("after a quoted field") {
+            const auto r = read_all("a,\"b\"\r");
+            REQUIRE(r.size() == 1);
+            CHECK(r[0].fields == fields_t{"a", "b"});
+            CHECK(r[0].raw == "a,\"b\"");
+            CHECK(r[0].ok());
+        }
+        SUBCASE("on a line of its own") {
+            const auto r = read_all("a,b\n\r");
+            REQUIRE(r.size() == 1);
+            CHECK(r[0].fields == fields_t{"a", "b"});
+        }
+    }
+
+    TEST_CASE("malformed records are returned with an error and the reader resyncs") {
+        SUBCASE("text after a closing quote") {
+            const auto r = read_all("h\n\"ab\"c,d\nx,y\n");
+            REQUIRE(r.size() == 3);
+            CHECK_FALSE(r[1].ok());
+            CHECK(contains(r[1].error, "after a closing quote"));
+            CHECK(r[1].raw == "\"ab\"c,d");
+            CHECK(r[1].line == 2);
+            CHECK(r[2].ok());
+            CHECK(r[2].fields == fields_t{"x", "y"});
+            CHECK(r[2].line == 3);
+        }
+        SUBCASE("text after a closing quote in a multi-line record") {
+            const auto r = read_all("h\n\"a\nb\"c,d\nx,y\n");
+            REQUIRE(r.size() == 3);
+            CHECK_FALSE(r[1].ok());
+            CHECK(r[1].raw == "\"a\nb\"c,d");
+            CHECK(r[1].line == 2);
+            CHECK(r[2].fields == fields_t{"x", "y"});
+            CHECK(r[2].line == 4);
+        }
+        SUBCASE("a quote inside an unquoted field") {
+            const auto r = read_all("h\nab\"c,d\nx,y\n");
+            REQUIRE(r.size() == 3);
+            CHECK_FALSE(r[1].ok());
+            CHECK(contains(r[1].error, "quote inside an unquoted field"));
+            CHECK(r[1].raw == "ab\"c,d");
+            CHECK(r[1].line == 2);
+            CHECK(r[2].ok());
+            CHECK(r[2].fields == fields_t{"x", "y"});
+            CHECK(r[2].line == 3);
+        }
+        SUBCASE("a NUL byte") {
+            const auto r = read_all("h\na\0b,c\nx,y\n"s);
+            REQUIRE(r.size() == 3);
+            CHECK_FALSE(r[1].ok());
+            CHECK(contains(r[1].error, "NUL"));
+            CHECK(r[1].raw == "a\0b,c"s);
+            CHECK(r[1].line == 2);
+            CHECK(r[2].ok());
+            CHECK(r[2].fields == fields_t{"x", "y"});
+        }
+        SUBCASE("a NUL byte inside quotes") {
+            const auto r = read_all("\"a\0b\",c\nx\n"s);
+            REQUIRE(r.size() == 2);
+            CHECK_FALSE(r[0].ok());
+            CHECK(contains(r[0].error, "NUL"));
+            CHECK(r[1].ok());
+        }
+        SUBCASE("invalid UTF-8") {
+            const std::vector<std::string> bad = {
+                "\xC0\xAF",         // overlong '/'
+                "\xE0\x80\xAF",     // overlong, 3 bytes
+                "\xF0\x80\x80\xAF", // overlong, 4 bytes
+                "\xED\xA0\x80",     // surrogate U+D800
+                "\xED\xBF\xBF",     // surrogate U+DFFF
+                "\xE4\xB8",         // truncated 3-byte sequence
+                "\xF0\x9F\x98",     // truncated 4-byte sequence
+                "\xF4\x90\x80\x80", // beyond U+10FFFF
+                "\xFF",             // never valid
+                "\x80",             // lone continuation byte
+            };
+            for (const std::string& b : bad) {
+                CAPTURE(b);
+                // In the middle of a field, at the end of a record, and quoted.
+                const std::string text = "h\nx" + b + "y,z\nq," + b + "\n\"" + b + "\"\nok,1\n";
+                const auto r = read_all(text);
+                REQUIRE(r.size() == 5);
+                for (std::size_t i = 1; i <= 3; ++i) {
+                    CHECK_FALSE(r[i].ok());
+                    CHECK(contains(r[i].error, "UTF-8"));
+                    CHECK(r[i].line == i + 1);
+                }
+                CHECK(r[1].raw == "x" + b + "y,z");
+                CHECK(r[2].raw == "q," + b);
+                CHECK(r[3].raw == "\"" + b + "\"");
+                CHECK(r[4].ok());
+                CHECK(r[4].fields == fields_t{"ok", "1"});
+                CHECK(r[4].line == 5);
+            }
+        }
+        SUBCASE("a field longer than 1024 bytes") {
+            const std::string ok(1024, 'x');
+            const std::string too_long(1025, 'y');
+            const auto r =
+                read_all("h\n" + ok + ",a\n" + too_long + ",b\n\"" + too_long + "\"\nz\n");
+            REQUIRE(r.size() == 5);
+            CHECK(r[1].ok());
+            CHECK(r[1].fields == fields_t{ok, "a"});
+            CHECK_FALSE(r[2].ok());
+            CHECK(contains(r[2].error, "1024"));
+            CHECK(r[2].raw == too_long + ",b");
+            CHECK_FALSE(r[3].ok());
+            CHECK(r[4].ok());
+            CHECK(r[4].line == 5);
+        }
+        SUBCASE("the 1024-byte limit counts unescaped bytes") {
+            // 1024 bytes once doubled quotes are undone, 1034 as written.
+            std::string value(1014, 'v');
+            std::string written = value;
+            for (int i = 0; i < 10; ++i) {
+                value += '"';
+                written += "\"\"";
+            }
+            const auto r = read_all("\"" + written + "\"\n");
+            REQUIRE(r.size() == 1);
+            CHECK(r[0].ok());
+            REQUIRE(r[0].fields.size() == 1);
+            CHECK(r[0].fields[0] == value);
+            CHECK(r[0].fields[0].size() == 1024);
+        }
+        SUBCASE("an unterminated quote on the last line") {
+            const auto r = read_all("h\nx,y\n\"bc,d");
+            REQUIRE(r.size() == 3);
+            CHECK(r[1].ok());
+            CHECK_FALSE(r[2].ok());
+            CHECK(contains(r[2].error, "unterminated quote"));
+            CHECK(r[2].raw == "\"bc,d");
+            CHECK(r[2].line == 3);
+        }
+        SUBCASE("an unterminated quote followed by more lines") {
+            // The record is cut at its first line end and reading goes on with
+            // the next line (csv.hpp: the reader resynchronises at the next line
+            // end; the same as for a long unterminated record, tested below).
+            const auto r = read_all("h\n\"bc,d\ne,f\ng,h\n");
+            REQUIRE(r.size() == 4);
+            CHECK_FALSE(r[1].ok());
+            CHECK(contains(r[1].error, "quote"));
+            CHECK(r[1].raw == "\"bc,d");
+            CHECK(r[1].line == 2);
+            CHECK(r[2].ok());
+            CHECK(r[2].fields == fields_t{"e", "f"});
+            CHECK(r[2].line == 3);
+            CHECK(r[3].fields == fields_t{"g", "h"});
+            CHECK(r[3].line == 4);
+        }
+    }
+
+    TEST_CASE("fixture files") {
+        SUBCASE("UTF-8 with a byte-order mark and CRLF line ends") {
+            ctrace::csv_reader reader(ctrace::testing::fixture("csv/bom_crlf.csv"));
+            const auto r = drain(reader);
+            CHECK(reader.bytes_consumed() ==
+                  fs::file_size(ctrace::testing::fixture("csv/bom_crlf.csv")));
+            REQUIRE(r.size() == 5);
+            CHECK(r[0].fields == fields_t{"person", "place", "time"});
+            CHECK(r[0].raw == "person,place,time");
+            CHECK(r[0].line == 1);
+            CHECK(r[1].fields == fields_t{"张三", "北京,朝阳", "2022-04-19 10:00"});
+            CHECK(r[1].line == 2);
+            CHECK(r[2].fields == fields_t{"say \"hi\"", "K04", "1650342600"});
+            CHECK(r[2].line == 4);
+            CHECK(r[3].fields == fields_t{"multi\r\nline", "李四", "2022-04-19T11:00:00+08:00"});
+            CHECK(r[3].raw == "\"multi\r\nline\",李四,2022-04-19T11:00:00+08:00");
+            CHECK(r[3].line == 5);
+            CHECK(r[4].fields == fields_t{"last", "row", "0"});
+            CHECK(r[4].raw == "last,row,0");
+            CHECK(r[4].line == 7);
+            for (const auto& x : r)
+                CHECK(x.ok());
+        }
+        SUBCASE("plain LF") {
+            ctrace::csv_reader reader(ctrace::testing::fixture("csv/plain_lf.csv"));
+            const auto r = drain(reader);
+            REQUIRE(r.size() == 4);
+            CHECK(r[0].fields == fields_t{"person", "place", "time"});
+            CHECK(r[1].fields == fields_t{"A", "M01", "2022-04-19 10:00"});
+            CHECK(r[1].line == 2);
+            CHECK(r[2].fields == fields_t{"B", "M,02", "1650342600"});
+            CHECK(r[2].line == 4);
+            CHECK(r[3].fields == fields_t{"C", "M03", ""});
+            CHECK(r[3].line == 5);
+        }
+        SUBCASE("a missing file throws io_error naming it") {
+            const fs::path missing = ctrace::testing::fixture("csv/no_such_file.csv");
+            try {
+                ctrace::csv_reader reader(missing);
+                FAIL("no exception");
+            } catch (const ctrace::io_error& e) {
+                CHECK(contains(e.what(), missing.string()));
+            }
+        }
+        SUBCASE("a directory cannot be read") {
+            temp_dir dir;
+            ctrace::csv_reader reader(dir.path());
+            ctrace::csv_record record;
+            CHECK_THROWS_AS(reader.next(record), ctrace::io_error);
+        }
+    }
+
+    namespace {
+
+    /// The j-th field of record i in the big-file test: 1000 bytes (once
+    /// unescaped) that name i and j, some with commas, quotes and newlines.
+    std::string big_field(std::size_t i, std::size_t j) {
+        std::string s = "r" + std::to_string(i) + "f" + std::to_string(j) + ":";
+        const std::size_t kind = (i + j) % 7;
+        while (s.size() < 1000) {
+            if (kind == 3 && s.size() % 97 == 0)
+                s += ',';
+            else if (kind == 4 && s.size() % 89 == 0)
+                s += '"';
+            else if (kind == 5 && s.size() % 331 == 0)
+                s += '\n';
+            else if (kind == 6 && s.size() % 5 == 0)
+                s += "\xE4\xB8\xAD"; // 中
+            else
+                s += static_cast<char>('a' + (i * 31 + j * 7 + s.size()) % 26);
+        }
+        s.resize(1000);
+        // Never cut a UTF-8 sequence: drop a trailing partial one and pad.
+        while (!ctrace::is_valid_utf8(s)) {
+            s.pop_back();
+        }
+        s.resize(1000, '.');
+        return s;
+    }
+
+    struct expected_record {
+        std::size_t fields = 0;
+        std::uint64_t line = 0;
+        std::size_t raw_size = 0;
+    };
+
+    /// Builds a CSV text of records of 1000-byte fields; records are 1 to 40
+    /// fields, with one record of 5000 fields (5 MB, larger than the reader's
+    /// initial 4 MiB buffer). Line ends alternate LF/CRLF, with blank lines.
+    std::string make_big_csv(std::vector<expected_record>& expected, std::size_t target_bytes) {
+        std::string text;
+        std::uint64_t line = 1;
+        for (std::size_t i = 0; text.size() < target_bytes; ++i) {
+            std::size_t n = 1 + (i * 7) % 40;
+            if (i == 300) n = 5000;
+            expected_record e;
+            e.fields = n;
+            e.line = line;
+            const std::size_t record_start = text.size();
+            for (std::size_t j = 0; j < n; ++j) {
+                if (j > 0) text += ',';
+                const std::string f = big_field(i, j);
+                const bool quote =
+                    f.find_first_of(",\"\n") != std::string::npos || (i + j) % 3 == 0;
+                if (quote) {
+                    text += '"';
+                    for (const char c : f) {
+                        if (c == '"') text += '"';
+                        text += c;
+                    }
+                    text += '"';
+                } else {
+                    text += f;
+                }
+                for (const char c : f)
+                    if (c == '\n') ++line;
+            }
+            e.raw_size = text.size() - record_start;
+            expected.push_back(e);
+            text += i % 2 == 0 ? "\n" : "\r\n";
+            ++line;
+            if (i % 11 == 0) {
+                text += i % 2 == 0 ? "\r\n" : "\n"; // a blank line
+                ++line;
+            }
+        }
+        return text;
+    }
+
+    void check_big(ctrace::csv_reader& reader, const std::vector<expected_record>& expected,
+                   std::uint64_t total_bytes) {
+        ctrace::csv_record record;
+        std::size_t i = 0;
+        std::size_t mismatches = 0;
+        while (reader.next(record)) {
+            REQUIRE(i < expected.size());
+            const expected_record& e = expected[i];
+            bool good = record.error == nullptr && record.line == e.line &&
+                        record.fields.size() == e.fields && record.raw.size() == e.raw_size;
+            if (good) {
+                for (std::size_t j = 0; j < e.fields; ++j) {
+                    if (record.fields[j] != big_field(i, j)) {
+                        good = false;
+                        break;
+                    }
+                }
+            }
+            if (!good && ++mismatches <= 5) {
+                CAPTURE(i);
+                CAPTURE(e.line);
+                CAPTURE(record.line);
+                CAPTURE(e.fields);
+                CAPTURE(record.fields.size());
+                CHECK(record.error == nullptr);
+                CHECK(record.line == e.line);
+                CHECK(record.fields.size() == e.fields);
+                CHECK(record.raw.size() == e.raw_size);
+                CHECK(good);
+            }
+            ++i;
+        }
+        CHECK(mismatches == 0);
+        CHECK(i == expected.size());
+        CHECK(reader.bytes_consumed() == total_bytes);
+    }
+
+    } // namespace
+
+    TEST_CASE("records across buffer refills (a 10 MB file)") {
+        std::vector<expected_record> expected;
+        const std::string text = make_big_csv(expected, 10'000'000);
+        REQUIRE(text.size() > 10'000'000);
+        REQUIRE(expected.size() > 300);
+
+        SUBCASE("from a file") {
+            temp_dir dir;
+            const fs::path p = dir.write("big.csv", text);
+            ctrace::csv_reader reader(p);
+            check_big(reader, expected, text.size());
+        }
+        SUBCASE("from a stream") {
+            std::istringstream in(text);
+            ctrace::csv_reader reader(in, "big.csv");
+            check_big(reader, expected, text.size());
+        }
+    }
+
+    TEST_CASE("a refill boundary at each delicate place of a record") {
+        // The first block the reader takes is 4 MiB; `split` bytes of `special`
+        // fall before that boundary and the rest after it.
+        constexpr std::size_t block = std::size_t{4} << 20;
+        struct split_case {
+            std::string special;
+            std::size_t split;
+            std::vector<fields_t> fields;     // of the records in `special`
+            std::vector<std::uint64_t> lines; // relative to the first line of `special`
+        };
+        const std::vector<split_case> cases = {
+            {"a,b\r\nc,d\n", 4, {{"a", "b"}, {"c", "d"}}, {0, 1}},      // CR | LF
+            {"a,b\r\nc,d\n", 3, {{"a", "b"}, {"c", "d"}}, {0, 1}},      // b | CR LF
+            {"\"x\"\"y\",z\n", 3, {{"x\"y", "z"}}, {0}},                // " | " (doubled)
+            {"\"x\"\"y\",z\n", 2, {{"x\"y", "z"}}, {0}},                // x | ""
+            {"\"xy\",z\n", 4, {{"xy", "z"}}, {0}},                      // closing " | ,
+            {"\"xy\",z\n", 3, {{"xy", "z"}}, {0}},                      // y | closing "
+            {"z,\"xy\"\r\nq\n", 6, {{"z", "xy"}, {"q"}}, {0, 1}},       // closing " | CR LF
+            {"z,\"xy\"\r\nq\n", 7, {{"z", "xy"}, {"q"}}, {0, 1}},       // " CR | LF
+            {"\"a\nb\",c\nq\n", 3, {{"a\nb", "c"}, {"q"}}, {0, 2}},     // quoted LF | b
+            {"\"a\r\nb\",c\nq\n", 3, {{"a\r\nb", "c"}, {"q"}}, {0, 2}}, // quoted CR | LF
+            {"ab\n\r\nnext\n", 4, {{"ab"}, {"next"}}, {0, 2}},          // blank line CR | LF
+            {"ab\n\n\nnext\n", 4, {{"ab"}, {"next"}}, {0, 3}},          // between blank lines
+            {"ab,\xE4\xB8\xAD\n", 4, {{"ab", "\xE4\xB8\xAD"}}, {0}},    // inside a UTF-8 char
+            {"a,\"\"\n", 3, {{"a", ""}}, {0}},                          // empty quoted "|"
+        };
+        for (const split_case& c : cases) {
+            CAPTURE(c.special);
+            CAPTURE(c.split);
+            // "h\n", then 64-byte filler rows and one shorter row, up to the split.
+            std::string text = "h\n";
+            std::uint64_t line = 2;
+            const std::size_t target = block - c.split;
+            while (target - text.size() >= 128) {
+                text += "f,";
+                text.append(61, 'f');
+                text += '\n';
+                ++line;
+            }
+            const std::size_t last = target - text.size(); // 64 .. 127
+            text += "g,";
+            text.append(last - 3, 'g');
+            text += '\n';
+            ++line;
+            REQUIRE(text.size() == target);
+            const std::uint64_t special_line = line;
+            text += c.special;
+            text += "end,1\n";
+
+            const auto r = read_all(text);
+            const std::size_t fillers = special_line - 2;
+            REQUIRE(r.size() == 1 + fillers + c.fields.size() + 1);
+            bool fillers_ok = true;
+            for (std::size_t i = 1; i <= fillers; ++i)
+                fillers_ok =
+                    fillers_ok && r[i].ok() && r[i].fields.size() == 2 && r[i].line == i + 1;
+            CHECK(fillers_ok);
+            for (std::size_t k = 0; k < c.fields.size(); ++k) {
+                const rec& x = r[1 + fillers + k];
+                CHECK(x.ok());
+                CHECK(x.fields == c.fields[k]);
+                CHECK(x.line == special_line + c.lines[k]);
+            }
+            CHECK(r.back().fields == fields_t{"end", "1"});
+            CHECK(r.back().line == special_line + static_cast<std::uint64_t>(std::count(
+                                                      c.special.begin(), c.special.end(), '\n')));
+        }
+    }
+
+    TEST_CASE("a single record larger than the buffer, at the start of input") {
+        std::string text = "\xEF\xBB\xBF";
+        const std::size_t n = 6000; // ~6 MB of fields in one record
+        for (std::size_t j = 0; j < n; ++j) {
+            if (j > 0) text += ',';
+            text += '"' + std::string(999, static_cast<char>('a' + j % 26)) + "\n\"";
+        }
+        text += "\r\nend\n";
+        temp_dir dir;
+        const fs::path p = dir.write("one.csv", text);
+        ctrace::csv_reader reader(p);
+        ctrace::csv_record record;
+        REQUIRE(reader.next(record));
+        CHECK(record.error == nullptr);
+        CHECK(record.line == 1);
+        REQUIRE(record.fields.size() == n);
+        bool all = true;
+        for (std::size_t j = 0; j < n; ++j)
+            all =
+                all && record.fields[j] == std::string(999, static_cast<char>('a' + j % 26)) + "\n";
+        CHECK(all);
+        REQUIRE(reader.next(record));
+        CHECK(record.fields == std::vector<std::string_view>{"end"});
+        CHECK(record.line == n + 2); // the first record spans lines 1 .. n + 1
+        CHECK_FALSE(reader.next(record));
+    }
+
+    TEST_CASE("an unterminated quote in a file larger than 16 MiB is cut at its line end") {
+        // Memory stays bounded: the reader gives up on the record at 16 MiB and
+        // resumes at the line after its first line.
+        std::string text = "h\n\"open,x\n";
+        std::uint64_t rows = 0;
+        while (text.size() < (std::size_t{17} << 20)) {
+            text += "row" + std::to_string(rows) + "," + std::string(90, 'z') + "\n";
+            ++rows;
+        }
+        temp_dir dir;
+        const fs::path p = dir.write("open.csv", text);
+        ctrace::csv_reader reader(p);
+        const auto r = drain(reader);
+        REQUIRE(r.size() == rows + 2);
+        CHECK_FALSE(r[1].ok());
+        CHECK(r[1].raw == "\"open,x");
+        CHECK(r[1].line == 2);
+        CHECK(r[2].ok());
+        CHECK(r[2].fields == fields_t{"row0", std::string(90, 'z')});
+        CHECK(r[2].line == 3);
+        CHECK(r.back().fields[0] == "row" + std::to_string(rows - 1));
+        CHECK(r.back().line == rows + 2);
+    }
+
+    TEST_CASE("csv_header") {
+        const auto header_of = [](const std::string& text) {
+            std::istringstream in(text);
+            ctrace::csv_reader reader(in, "f.csv");
+            ctrace::csv_record record;
+            REQUIRE(reader.next(record));
+            return ctrace::csv_header(record, "f.csv");
+        };
+
+        SUBCASE("find and require") {
+            const auto h = header_of("time,person,\"place\",,Person\n");
+            CHECK(h.size() == 5);
+            CHECK(h.find("time") == 0);
+            CHECK(h.find("person") == 1);
+            CHECK(h.find("place") == 2);
+            CHECK(h.find("") == 3);
+            CHECK(h.find("Person") == 4);
+            CHECK(h.find("leave") == -1);
+            CHECK(h.find("PLACE") == -1);
+            CHECK(h.find("person ") == -1);
+            CHECK(h.require("place", "f.csv") == 2);
+            try {
+                (void)h.require("leave", "scans.csv");
+                FAIL("no exception");
+            } catch (const ctrace::input_error& e) {
+                CHECK(contains(e.what(), "scans.csv"));
+                CHECK(contains(e.what(), "leave"));
+            }
+        }
+        SUBCASE("a default header has no columns") {
+            const ctrace::csv_header h;
+            CHECK(h.size() == 0);
+            CHECK(h.find("x") == -1);
+            CHECK_THROWS_AS((void)h.require("x", "f.csv"), ctrace::input_error);
+        }
+        SUBCASE("a column twice") {
+            std::istringstream in("\n\nperson,place,person\n");
+            ctrace::csv_reader reader(in, "dup.csv");
+            ctrace::csv_record record;
+            REQUIRE(reader.next(record));
+            try {
+                const ctrace::csv_header h(record, "dup.csv");
+                FAIL("no exception");
+            } catch (const ctrace::input_error& e) {
+                CHECK(contains(e.what(), "dup.csv:3"));
+                CHECK(contains(e.what(), "person"));
+            }
+        }
+        SUBCASE("a malformed header") {
+            std::istringstream in("person,pl\"ace\n");
+            ctrace::csv_reader reader(in, "bad.csv");
+            ctrace::csv_record record;
+            REQUIRE(reader.next(record));
+            REQUIRE(record.error != nullptr);
+            try {
+                const ctrace::csv_header h(record, "bad.csv");
+                FAIL("no exception");
+            } catch (const ctrace::input_error& e) {
+                CHECK(contains(e.what(), "bad.csv:1"));
+            }
+        }
+    }
+
+    TEST_CASE("append_csv_field quotes only when needed") {
+        const auto field = [](std::string_view f) {
+            std::string out = "<";
+            ctrace::append_csv_field(out, f);
+            return out;
+        };
+        CHECK(field("") == "<");
+        CHECK(field("abc") == "<abc");
+        CHECK(field("a b") == "<a b");
+        CHECK(field(" lead") == "< lead");
+        CHECK(field("tab\there") == "<tab\there");
+        CHECK(field("张三") == "<张三");
+        CHECK(field("semi;colon") == "<semi;colon");
+        CHECK(field("a,b") == "<\"a,b\"");
+        CHECK(field(",") == "<\",\"");
+        CHECK(field("say \"hi\"") == "<\"say \"\"hi\"\"\"");
+        CHECK(field("\"") == "<\"\"\"\"");
+        CHECK(field("a\rb") == "<\"a\rb\"");
+        CHECK(field("a\nb") == "<\"a\nb\"");
+        CHECK(field("a\r\nb") == "<\"a\r\nb\"");
+        CHECK(field("K04,豪华KTV") == "<\"K04,豪华KTV\"");
+        CHECK(field("a\0b"s) == "<a\0b"s);
+
+        // What is written reads back as the same field.
+        const std::vector<std::string> values = {
+            "", "x", "a,b", "\"", "a\"\"b", "l1\nl2", "l1\r\nl2", "\"quoted\"", "end\r"};
+        std::string line;
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            if (i > 0) line += ',';
+            ctrace::append_csv_field(line, values[i]);
+        }
+        line += '\n';
+        const auto r = read_stream(line);
+        REQUIRE(r.size() == 1);
+        CHECK(r[0].ok());
+        CHECK(r[0].fields == values);
+    }
+
+    TEST_CASE("is_valid_utf8") {
+        CHECK(ctrace::is_valid_utf8(""));
+        CHECK(ctrace::is_valid_utf8("plain ASCII, 123"));
+        CHECK(ctrace::is_valid_utf8("\0"s));
+        CHECK(ctrace::is_valid_utf8("\x7F"));
+        CHECK(ctrace::is_valid_utf8("\xC2\x80"));         // U+0080
+        CHECK(ctrace::is_valid_utf8("\xDF\xBF"));         // U+07FF
+        CHECK(ctrace::is_valid_utf8("\xE0\xA0\x80"));     // U+0800
+        CHECK(ctrace::is_valid_utf8("\xED\x9F\xBF"));     // U+D7FF
+        CHECK(ctrace::is_valid_utf8("\xEE\x80\x80"));     // U+E000
+        CHECK(ctrace::is_valid_utf8("\xEF\xBB\xBF"));     // U+FEFF
+        CHECK(ctrace::is_valid_utf8("\xEF\xBF\xBF"));     // U+FFFF
+        CHECK(ctrace::is_valid_utf8("\xF0\x90\x80\x80")); // U+10000
+        CHECK(ctrace::is_valid_utf8("\xF4\x8F\xBF\xBF")); // U+10FFFF
+        CHECK(ctrace::is_valid_utf8("张三 李四 😀 é"));
+
+        CHECK_FALSE(ctrace::is_valid_utf8("\x80"));
+        CHECK_FALSE(ctrace::is_valid_utf8("\xBF"));
+        CHECK_FALSE(ctrace::is_valid_utf8("\xC0\x80"));         // overlong NUL
+        CHECK_FALSE(ctrace::is_valid_utf8("\xC1\xBF"));         // overlong
+        CHECK_FALSE(ctrace::is_valid_utf8("\xE0\x9F\xBF"));     // overlong
+        CHECK_FALSE(ctrace::is_valid_utf8("\xF0\x8F\xBF\xBF")); // overlong
+        CHECK_FALSE(ctrace::is_valid_utf8("\xED\xA0\x80"));     // U+D800
+        CHECK_FALSE(ctrace::is_valid_utf8("\xED\xBF\xBF"));     // U+DFFF
+        CHECK_FALSE(ctrace::is_valid_utf8("\xF4\x90\x80\x80")); // U+110000
+        CHECK_FALSE(ctrace::is_valid_utf8("\xF5\x80\x80\x80"));
+        CHECK_FALSE(ctrace::is_valid_utf8("\xF8\x88\x80\x80\x80"));
+        CHECK_FALSE(ctrace::is_valid_utf8("\xFE"));
+        CHECK_FALSE(ctrace::is_valid_utf8("\xFF"));
+        CHECK_FALSE(ctrace::is_valid_utf8("\xC2"));          // truncated at the end
+        CHECK_FALSE(ctrace::is_valid_utf8("\xE4\xB8"));      // truncated at the end
+        CHECK_FALSE(ctrace::is_valid_utf8("\xF0\x9F\x98"));  // truncated at the end
+        CHECK_FALSE(ctrace::is_valid_utf8("\xE4\xB8x"));     // truncated before ASCII
+        CHECK_FALSE(ctrace::is_valid_utf8("a\xE4\x41\x42")); // bad continuation
+        CHECK_FALSE(ctrace::is_valid_utf8("\xC2\xC2\x80"));  // bad continuation
+        CHECK_FALSE(ctrace::is_valid_utf8("ok\xC0\xAF"));
+    }
+
+} // TEST_SUITE

@@ -1,0 +1,345 @@
+// Tests of stay merging (spec §2.2) and the person-place graph.
+
+#include "ctrace/error.hpp"
+#include "ctrace/graph.hpp"
+#include "ctrace/stays.hpp"
+
+#include <algorithm>
+#include <doctest/doctest.h>
+#include <map>
+#include <random>
+#include <sstream>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+using namespace ctrace;
+
+namespace {
+
+struct stay_t {
+    person_index person;
+    place_index place;
+    time_point start, end;
+    bool operator==(const stay_t&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const stay_t& s) {
+    return os << "{p" << s.person << ",x" << s.place << "," << s.start << "," << s.end << "}";
+}
+
+std::vector<stay_t> rows(const stay_table& t) {
+    REQUIRE(t.person.size() == t.size());
+    REQUIRE(t.place.size() == t.size());
+    REQUIRE(t.start.size() == t.size());
+    REQUIRE(t.end.size() == t.size());
+    std::vector<stay_t> out;
+    for (std::size_t i = 0; i < t.size(); ++i)
+        out.push_back({t.person[i], t.place[i], t.start[i], t.end[i]});
+    return out;
+}
+
+/// Stays of one person at one place 0, from the visits [start, end).
+std::vector<stay_t> merged(std::vector<std::pair<time_point, time_point>> intervals) {
+    std::vector<visit> visits;
+    for (const auto& [s, e] : intervals)
+        visits.push_back({0, 0, s, e});
+    return rows(build_stays(visits, 1, 1));
+}
+
+std::vector<stay_t> one_person(std::vector<std::pair<time_point, time_point>> intervals) {
+    std::vector<stay_t> out;
+    for (const auto& [s, e] : intervals)
+        out.push_back({0, 0, s, e});
+    return out;
+}
+
+/// A straightforward implementation of spec §2.2 to compare with.
+std::vector<stay_t> reference_stays(const std::vector<visit>& visits) {
+    std::map<std::pair<place_index, person_index>, std::vector<std::pair<time_point, time_point>>>
+        groups;
+    for (const visit& v : visits)
+        groups[{v.place, v.person}].push_back({v.start, v.end});
+    std::vector<stay_t> out;
+    for (auto& [key, intervals] : groups) {
+        std::sort(intervals.begin(), intervals.end());
+        std::pair<time_point, time_point> current = intervals[0];
+        for (std::size_t i = 1; i < intervals.size(); ++i) {
+            if (intervals[i].first <= current.second) {
+                current.second = std::max(current.second, intervals[i].second);
+            } else {
+                out.push_back({key.second, key.first, current.first, current.second});
+                current = intervals[i];
+            }
+        }
+        out.push_back({key.second, key.first, current.first, current.second});
+    }
+    std::sort(out.begin(), out.end(), [](const stay_t& a, const stay_t& b) {
+        return std::tie(a.place, a.start, a.person) < std::tie(b.place, b.start, b.person);
+    });
+    return out;
+}
+
+} // namespace
+
+namespace doctest {
+template <>
+struct StringMaker<std::vector<stay_t>> {
+    static String convert(const std::vector<stay_t>& v) {
+        std::ostringstream os;
+        for (const auto& s : v)
+            os << s << " ";
+        return os.str().c_str();
+    }
+};
+} // namespace doctest
+
+TEST_SUITE("stays") {
+
+    TEST_CASE("merging visits of one person at one place") {
+        SUBCASE("overlapping") {
+            CHECK(merged({{0, 10}, {5, 20}}) == one_person({{0, 20}}));
+            CHECK(merged({{0, 100}, {10, 20}}) == one_person({{0, 100}}));
+            CHECK(merged({{0, 10}, {5, 30}, {25, 40}}) == one_person({{0, 40}}));
+            CHECK(merged({{0, 100}, {10, 20}, {50, 60}}) == one_person({{0, 100}}));
+            CHECK(merged({{0, 10}, {0, 20}}) == one_person({{0, 20}}));
+        }
+        SUBCASE("touching (next.start == end) merges") {
+            CHECK(merged({{0, 10}, {10, 20}}) == one_person({{0, 20}}));
+            CHECK(merged({{0, 10}, {10, 20}, {20, 30}}) == one_person({{0, 30}}));
+            // Touching the end of a merged stay, not of the last visit.
+            CHECK(merged({{0, 100}, {10, 20}, {100, 110}}) == one_person({{0, 110}}));
+        }
+        SUBCASE("a gap of 1 s does not") {
+            CHECK(merged({{0, 10}, {11, 20}}) == one_person({{0, 10}, {11, 20}}));
+            CHECK(merged({{0, 100}, {10, 20}, {101, 110}}) == one_person({{0, 100}, {101, 110}}));
+        }
+        SUBCASE("exact duplicates change nothing") {
+            CHECK(merged({{0, 10}, {0, 10}, {0, 10}}) == one_person({{0, 10}}));
+            CHECK(merged({{5, 5}, {5, 5}}) == one_person({{5, 5}}));
+        }
+        SUBCASE("empty visits") {
+            CHECK(merged({{0, 10}, {5, 5}}) == one_person({{0, 10}}));     // inside
+            CHECK(merged({{0, 10}, {0, 0}}) == one_person({{0, 10}}));     // at the start
+            CHECK(merged({{0, 10}, {10, 10}}) == one_person({{0, 10}}));   // touching the end
+            CHECK(merged({{10, 10}, {10, 20}}) == one_person({{10, 20}})); // touching the start
+            CHECK(merged({{5, 5}}) == one_person({{5, 5}}));               // alone
+            CHECK(merged({{9, 9}, {10, 20}}) == one_person({{9, 9}, {10, 20}}));
+            CHECK(merged({{0, 10}, {11, 11}}) == one_person({{0, 10}, {11, 11}}));
+            CHECK(merged({{3, 3}, {7, 7}}) == one_person({{3, 3}, {7, 7}}));
+        }
+        SUBCASE("unsorted input") {
+            CHECK(merged({{20, 30}, {0, 10}, {10, 20}}) == one_person({{0, 30}}));
+            CHECK(merged({{50, 60}, {10, 20}, {0, 100}}) == one_person({{0, 100}}));
+            CHECK(merged({{200, 300}, {11, 20}, {0, 10}, {15, 25}, {300, 300}}) ==
+                  one_person({{0, 10}, {11, 25}, {200, 300}}));
+        }
+        SUBCASE("negative times") {
+            CHECK(merged({{-100, -50}, {-50, 0}, {1, 2}}) == one_person({{-100, 0}, {1, 2}}));
+        }
+        SUBCASE("no visits") {
+            const stay_table t = build_stays({}, 3, 2);
+            CHECK(t.size() == 0);
+            CHECK(t.place_count() == 2);
+            CHECK(t.place_begin == std::vector<std::uint64_t>{0, 0, 0});
+            CHECK(t.place_longest == std::vector<duration>{0, 0});
+        }
+    }
+
+    TEST_CASE("visits of different persons or places never merge") {
+        const std::vector<visit> visits = {
+            {0, 0, 0, 10}, {1, 0, 5, 15}, {0, 1, 5, 15}, {1, 1, 10, 20}, {0, 0, 10, 12},
+        };
+        const stay_table t = build_stays(visits, 2, 2);
+        CHECK(rows(t) ==
+              std::vector<stay_t>{{0, 0, 0, 12}, {1, 0, 5, 15}, {0, 1, 5, 15}, {1, 1, 10, 20}});
+    }
+
+    TEST_CASE("output order (place, start, person), place_begin, place_longest") {
+        // Places 0..3; place 2 has no stays.
+        const std::vector<visit> visits = {
+            {2, 3, 50, 60}, {0, 1, 100, 200}, {1, 1, 100, 150}, {3, 0, 7, 9},
+            {1, 0, 5, 6},   {0, 1, 10, 20},   {2, 1, 100, 101}, {0, 3, 40, 40},
+            {1, 3, 40, 45}, {3, 0, 9, 30},    {2, 1, 95, 100},  {0, 0, 1, 2},
+        };
+        const stay_table t = build_stays(visits, 4, 4);
+        CHECK(rows(t) == std::vector<stay_t>{
+                             {0, 0, 1, 2},
+                             {1, 0, 5, 6},
+                             {3, 0, 7, 30},
+                             {0, 1, 10, 20},
+                             {2, 1, 95, 101},
+                             {0, 1, 100, 200},
+                             {1, 1, 100, 150},
+                             {0, 3, 40, 40},
+                             {1, 3, 40, 45},
+                             {2, 3, 50, 60},
+                         });
+        CHECK(t.place_count() == 4);
+        CHECK(t.place_begin == std::vector<std::uint64_t>{0, 3, 7, 7, 10});
+        CHECK(t.place_longest == std::vector<duration>{23, 100, 0, 10});
+        for (place_index x = 0; x < 4; ++x)
+            for (std::uint64_t i = t.place_begin[x]; i < t.place_begin[x + 1]; ++i)
+                CHECK(t.place[i] == x);
+
+        const time_span span = stay_time_span(t);
+        CHECK(span.min == 1);
+        CHECK(span.max == 200);
+    }
+
+    TEST_CASE("stay_time_span") {
+        CHECK(stay_time_span(build_stays({}, 1, 1)).min == 0);
+        CHECK(stay_time_span(build_stays({}, 1, 1)).max == 0);
+        const std::vector<visit> visits = {{0, 0, -50, -40}, {0, 1, -60, -55}, {1, 0, -45, -44}};
+        const time_span span = stay_time_span(build_stays(visits, 2, 2));
+        CHECK(span.min == -60);
+        CHECK(span.max == -40);
+        const std::vector<visit> one = {{0, 0, 7, 7}};
+        CHECK(stay_time_span(build_stays(one, 1, 1)).min == 7);
+        CHECK(stay_time_span(build_stays(one, 1, 1)).max == 7);
+    }
+
+    TEST_CASE("indices out of range throw") {
+        const std::vector<visit> bad_person = {{2, 0, 0, 1}};
+        CHECK_THROWS_AS(build_stays(bad_person, 2, 1), ctrace::error);
+        const std::vector<visit> bad_place = {{0, 1, 0, 1}};
+        CHECK_THROWS_AS(build_stays(bad_place, 1, 1), ctrace::error);
+    }
+
+    TEST_CASE("random visits agree with a reference merge, in any input order") {
+        std::mt19937_64 rng(42);
+        for (int round = 0; round < 200; ++round) {
+            const std::size_t persons = 1 + rng() % 6;
+            const std::size_t places = 1 + rng() % 4;
+            const std::size_t n = rng() % 60;
+            std::vector<visit> visits;
+            for (std::size_t i = 0; i < n; ++i) {
+                const auto start = static_cast<time_point>(rng() % 100) - 20;
+                const auto length = static_cast<duration>(rng() % 4 == 0 ? 0 : rng() % 15);
+                visits.push_back({static_cast<person_index>(rng() % persons),
+                                  static_cast<place_index>(rng() % places), start, start + length});
+            }
+            // Some exact duplicates.
+            for (std::size_t i = 0; i < n / 5; ++i)
+                visits.push_back(visits[rng() % n]);
+            const auto expected = reference_stays(visits);
+            CAPTURE(round);
+            const stay_table t = build_stays(visits, persons, places);
+            CHECK(rows(t) == expected);
+            std::shuffle(visits.begin(), visits.end(), rng);
+            const stay_table shuffled = build_stays(visits, persons, places);
+            CHECK(rows(shuffled) == expected);
+            CHECK(shuffled.place_begin == t.place_begin);
+            CHECK(shuffled.place_longest == t.place_longest);
+            // place_begin and place_longest agree with the rows.
+            REQUIRE(t.place_begin.size() == places + 1);
+            CHECK(t.place_begin.front() == 0);
+            CHECK(t.place_begin.back() == t.size());
+            for (std::size_t x = 0; x < places; ++x) {
+                duration longest = 0;
+                for (std::uint64_t i = t.place_begin[x]; i < t.place_begin[x + 1]; ++i) {
+                    CHECK(t.place[i] == x);
+                    longest = std::max(longest, t.end[i] - t.start[i]);
+                }
+                CHECK(t.place_longest[x] == longest);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------
+    // the person-place graph
+
+    namespace {
+
+    /// The stay rows on the out-edges of vertex `v`, checking each edge's target.
+    std::vector<std::uint32_t> out_stays(const person_place_graph& g, const stay_table& t,
+                                         std::uint32_t v) {
+        std::vector<std::uint32_t> out;
+        for (auto [it, end] = boost::out_edges(v, g.csr); it != end; ++it) {
+            const std::uint32_t row = g.csr[*it].stay;
+            REQUIRE(row < t.size());
+            CHECK(boost::source(*it, g.csr) == v);
+            CHECK(boost::target(*it, g.csr) == g.place_vertex(t.place[row]));
+            out.push_back(row);
+        }
+        return out;
+    }
+
+    void check_graph(const stay_table& t, std::size_t person_count) {
+        const person_place_graph g = build_person_place_graph(t, person_count);
+        CHECK(g.person_count == person_count);
+        CHECK(g.place_count == t.place_count());
+        CHECK(boost::num_vertices(g.csr) == person_count + t.place_count());
+        CHECK(boost::num_edges(g.csr) == t.size());
+        for (person_index p = 0; p < person_count; ++p) {
+            CAPTURE(p);
+            CHECK(g.person_vertex(p) == p);
+            // Exactly the person's stays, in (start, place) order.
+            std::vector<std::uint32_t> expected;
+            for (std::uint32_t i = 0; i < t.size(); ++i)
+                if (t.person[i] == p) expected.push_back(i);
+            std::sort(expected.begin(), expected.end(), [&](std::uint32_t a, std::uint32_t b) {
+                return std::tie(t.start[a], t.place[a]) < std::tie(t.start[b], t.place[b]);
+            });
+            CHECK(out_stays(g, t, g.person_vertex(p)) == expected);
+            CHECK(boost::out_degree(g.person_vertex(p), g.csr) == expected.size());
+        }
+        for (place_index x = 0; x < t.place_count(); ++x) {
+            CHECK(g.place_vertex(x) == person_count + x);
+            CHECK(boost::out_degree(g.place_vertex(x), g.csr) == 0);
+        }
+    }
+
+    } // namespace
+
+    TEST_CASE("graph: out-edges of each person are exactly its stays") {
+        const std::vector<visit> visits = {
+            {2, 3, 50, 60},  {0, 1, 100, 200}, {1, 1, 100, 150}, {3, 0, 7, 9},   {1, 0, 5, 6},
+            {0, 1, 10, 20},  {2, 1, 100, 101}, {0, 3, 40, 40},   {1, 3, 40, 45}, {3, 0, 9, 30},
+            {2, 1, 95, 100}, {0, 0, 1, 2},     {0, 2, 1, 5},
+        };
+        const stay_table t = build_stays(visits, 6, 4);
+        SUBCASE("every person has stays") {
+            check_graph(t, 4);
+        }
+        SUBCASE("persons without stays (index cases that never scanned)") {
+            check_graph(t, 6);
+        }
+
+        const person_place_graph g = build_person_place_graph(t, 6);
+        // Person 0: (1, place 0), (1, place 2), (10, place 1), (40, place 3), (100, place 1).
+        std::vector<std::pair<time_point, place_index>> p0;
+        for (const std::uint32_t row : out_stays(g, t, 0))
+            p0.push_back({t.start[row], t.place[row]});
+        CHECK(p0 == std::vector<std::pair<time_point, place_index>>{
+                        {1, 0}, {1, 2}, {10, 1}, {40, 3}, {100, 1}});
+        CHECK(boost::out_degree(4u, g.csr) == 0);
+        CHECK(boost::out_degree(5u, g.csr) == 0);
+    }
+
+    TEST_CASE("graph: no stays, random stays, and a person index out of range") {
+        check_graph(build_stays({}, 3, 2), 3);
+        check_graph(build_stays({}, 0, 0), 0);
+
+        std::mt19937_64 rng(7);
+        for (int round = 0; round < 50; ++round) {
+            const std::size_t persons = 1 + rng() % 8;
+            const std::size_t places = 1 + rng() % 5;
+            std::vector<visit> visits;
+            for (std::size_t i = 0, n = rng() % 80; i < n; ++i) {
+                const auto start = static_cast<time_point>(rng() % 50);
+                visits.push_back({static_cast<person_index>(rng() % persons),
+                                  static_cast<place_index>(rng() % places), start,
+                                  start + static_cast<duration>(rng() % 10)});
+            }
+            CAPTURE(round);
+            const stay_table t = build_stays(visits, persons, places);
+            check_graph(t, persons + rng() % 3);
+        }
+
+        const std::vector<visit> visits = {{3, 0, 0, 1}};
+        const stay_table t = build_stays(visits, 4, 1);
+        CHECK_THROWS_AS(build_person_place_graph(t, 3), ctrace::error);
+    }
+
+} // TEST_SUITE

@@ -1,0 +1,459 @@
+// Tests of time, duration and UTC offset parsing and formatting (spec §1, §5).
+
+#include "ctrace/error.hpp"
+#include "ctrace/time.hpp"
+#include "ctrace/types.hpp"
+
+#include <cstdint>
+#include <doctest/doctest.h>
+#include <random>
+#include <string>
+#include <vector>
+
+using ctrace::duration;
+using ctrace::time_point;
+using ctrace::utc_offset;
+
+namespace {
+
+constexpr utc_offset utc{0};
+constexpr utc_offset plus8{8 * 3600};
+constexpr utc_offset minus5_30{-(5 * 3600 + 30 * 60)};
+
+/// 2022-04-19T10:00:00Z
+constexpr time_point t_2022_04_19_10 = 1650362400;
+
+bool parses(std::string_view text, utc_offset tz = utc) {
+    return static_cast<bool>(ctrace::try_parse_time(text, tz));
+}
+
+time_point parsed(std::string_view text, utc_offset tz = utc) {
+    const auto r = ctrace::try_parse_time(text, tz);
+    CAPTURE(text);
+    REQUIRE(r);
+    CHECK(r.error == nullptr);
+    // The throwing form agrees.
+    CHECK(ctrace::parse_time(text, tz) == r.value);
+    return r.value;
+}
+
+void rejected(std::string_view text, utc_offset tz = utc) {
+    CAPTURE(text);
+    const auto r = ctrace::try_parse_time(text, tz);
+    CHECK_FALSE(r);
+    CHECK(r.error != nullptr);
+    // The throwing form throws parse_error quoting the text.
+    try {
+        (void)ctrace::parse_time(text, tz);
+        FAIL("no exception");
+    } catch (const ctrace::parse_error& e) {
+        CHECK(std::string(e.what()).find("'" + std::string(text) + "'") != std::string::npos);
+    }
+}
+
+duration dur(std::string_view text) {
+    CAPTURE(text);
+    const auto r = ctrace::try_parse_duration(text);
+    REQUIRE(r);
+    CHECK(ctrace::parse_duration(text) == r.value);
+    return r.value;
+}
+
+void bad_duration(std::string_view text) {
+    CAPTURE(text);
+    const auto r = ctrace::try_parse_duration(text);
+    CHECK_FALSE(r);
+    CHECK(r.error != nullptr);
+    CHECK_THROWS_AS((void)ctrace::parse_duration(text), ctrace::parse_error);
+}
+
+} // namespace
+
+TEST_SUITE("time") {
+
+    TEST_CASE("epoch seconds") {
+        CHECK(parsed("1650412800") == 1650412800);
+        CHECK(parsed("0") == 0);
+        CHECK(parsed("-0") == 0);
+        CHECK(parsed("1") == 1);
+        CHECK(parsed("-1") == -1);
+        CHECK(parsed("-60") == -60);
+        CHECK(parsed("-2208988800") == -2208988800);
+        CHECK(parsed("007") == 7);
+        // The zone does not apply to epoch seconds.
+        CHECK(parsed("1650412800", plus8) == 1650412800);
+        CHECK(parsed("-60", minus5_30) == -60);
+        // Up to 2^55 in magnitude.
+        CHECK(parsed("36028797018963968") == ctrace::max_input_magnitude);
+        CHECK(parsed("-36028797018963968") == -ctrace::max_input_magnitude);
+        rejected("36028797018963969");
+        rejected("-36028797018963969");
+        rejected("9223372036854775807");
+        rejected("99999999999999999999999");
+        rejected("1650412800.5");
+        rejected("1650412800.");
+        rejected("+1650412800");
+        rejected("-");
+        rejected("--1");
+        rejected("1e9");
+        rejected("0x10");
+        rejected("12a");
+    }
+
+    TEST_CASE("ISO dates and times") {
+        SUBCASE("date alone is midnight in the zone") {
+            CHECK(parsed("2022-04-19") == 1650326400);
+            CHECK(parsed("2022-04-19", plus8) == 1650326400 - 8 * 3600);
+            CHECK(parsed("2022-04-19", minus5_30) == 1650326400 + 5 * 3600 + 30 * 60);
+            CHECK(parsed("1970-01-01") == 0);
+            CHECK(parsed("1969-12-31") == -86400);
+            CHECK(parsed("1900-01-01") == -2208988800);
+        }
+        SUBCASE("'T' and ' ' separators, HH:MM and :SS") {
+            CHECK(parsed("2022-04-19T10:00") == t_2022_04_19_10);
+            CHECK(parsed("2022-04-19 10:00") == t_2022_04_19_10);
+            CHECK(parsed("2022-04-19T10:00:00") == t_2022_04_19_10);
+            CHECK(parsed("2022-04-19 10:00:07") == t_2022_04_19_10 + 7);
+            CHECK(parsed("2022-04-19T23:59:59") == t_2022_04_19_10 + 13 * 3600 + 59 * 60 + 59);
+            CHECK(parsed("2022-04-19T00:00") == 1650326400);
+            CHECK(parsed("2024-02-29T12:34:56") == 1709210096);
+        }
+        SUBCASE("fraction is dropped (floor)") {
+            CHECK(parsed("2022-04-19T10:00:00.9") == t_2022_04_19_10);
+            CHECK(parsed("2022-04-19T10:00:07.999999999") == t_2022_04_19_10 + 7);
+            CHECK(parsed("2022-04-19 10:00:07.000") == t_2022_04_19_10 + 7);
+            CHECK(parsed("2022-04-19T10:00:07.5Z") == t_2022_04_19_10 + 7);
+            CHECK(parsed("2022-04-19T18:00:07.5+08:00") == t_2022_04_19_10 + 7);
+            // Before 1970 (negative epoch) the floor is still toward the past:
+            // 23:59:59.5 is -0.5 s, whose floor is -1.
+            CHECK(parsed("1969-12-31T23:59:59.5Z") == -1);
+            CHECK(parsed("1969-12-31T23:59:59.999") == -1);
+            CHECK(parsed("1960-06-15T12:00:00.75") == -301233600);
+            CHECK(parsed("1960-06-15T12:00:00.25-01:00") == -301233600 + 3600);
+        }
+        SUBCASE("Z and explicit offsets") {
+            CHECK(parsed("2022-04-19T10:00Z") == t_2022_04_19_10);
+            CHECK(parsed("2022-04-19T10:00:00Z") == t_2022_04_19_10);
+            CHECK(parsed("2022-04-19T18:00:00+08:00") == t_2022_04_19_10);
+            CHECK(parsed("2022-04-19T18:00+08:00") == t_2022_04_19_10);
+            CHECK(parsed("2022-04-19T18:00:00+0800") == t_2022_04_19_10);
+            CHECK(parsed("2022-04-19 04:30:00-05:30") == t_2022_04_19_10);
+            CHECK(parsed("2022-04-19T04:30-0530") == t_2022_04_19_10);
+            CHECK(parsed("2022-04-19T10:00:00+00:00") == t_2022_04_19_10);
+            CHECK(parsed("2022-04-19T10:00:00-00:00") == t_2022_04_19_10);
+            CHECK(parsed("2022-04-20T04:00:00+18:00") == t_2022_04_19_10);
+            CHECK(parsed("2022-04-18T16:00:00-18:00") == t_2022_04_19_10);
+            CHECK(parsed("2022-04-20T04:00:00+1800") == t_2022_04_19_10);
+        }
+        SUBCASE("the tz applies only when there is no offset") {
+            CHECK(parsed("2022-04-19T18:00", plus8) == t_2022_04_19_10);
+            CHECK(parsed("2022-04-19 18:00:00", plus8) == t_2022_04_19_10);
+            CHECK(parsed("2022-04-19T04:30", minus5_30) == t_2022_04_19_10);
+            CHECK(parsed("2022-04-19T10:00Z", plus8) == t_2022_04_19_10);
+            CHECK(parsed("2022-04-19T10:00:00Z", minus5_30) == t_2022_04_19_10);
+            CHECK(parsed("2022-04-19T18:00:00+08:00", minus5_30) == t_2022_04_19_10);
+            CHECK(parsed("2022-04-19T10:00:00+00:00", plus8) == t_2022_04_19_10);
+            CHECK(parsed("2022-04-19T18:00:00.5+0800", plus8) == t_2022_04_19_10);
+        }
+        SUBCASE("leap days") {
+            CHECK(parsed("2024-02-29") == 19782 * 86400LL);
+            CHECK(parses("2000-02-29"));
+            CHECK(parses("1600-02-29"));
+            rejected("2023-02-29");
+            rejected("1900-02-29");
+            rejected("2100-02-29");
+            rejected("2024-02-30");
+        }
+    }
+
+    TEST_CASE("invalid dates and clock times") {
+        rejected("2022-02-30");
+        rejected("2022-04-31");
+        rejected("2022-13-01");
+        rejected("2022-00-10");
+        rejected("2022-01-00");
+        rejected("2022-01-32");
+        rejected("2022-04-19T24:00");
+        rejected("2022-04-19T24:00:00");
+        rejected("2022-04-19T10:60");
+        rejected("2022-04-19T10:00:60");
+        rejected("2022-04-19T10:00:61");
+        rejected("2022-04-19T99:00");
+        CHECK(parses("2022-12-31T23:59:59"));
+        CHECK(parses("2022-01-31"));
+    }
+
+    TEST_CASE("malformed times") {
+        // Offsets.
+        rejected("2022-04-19T10:00+18:01");
+        rejected("2022-04-19T10:00-18:30");
+        rejected("2022-04-19T10:00+19:00");
+        rejected("2022-04-19T10:00+99:00");
+        rejected("2022-04-19T10:00+08:60");
+        rejected("2022-04-19T10:00+08");
+        rejected("2022-04-19T10:00+8:00");
+        rejected("2022-04-19T10:00+080");
+        rejected("2022-04-19T10:00+08:00:00");
+        rejected("2022-04-19T10:00 +08:00");
+        rejected("2022-04-19T10:00UTC");
+        rejected("2022-04-19T10:00ZZ");
+        // Separators.
+        rejected("2022/04/19");
+        rejected("2022-04/19");
+        rejected("2022-04-19_10:00");
+        rejected("2022-04-19  10:00");
+        rejected("2022-04-19T10.00");
+        rejected("2022-04-19T10-00");
+        rejected("2022-04-19T1000");
+        rejected("2022-04-19T10");
+        rejected("2022-04-19T10:0");
+        rejected("2022-04-19T10:00:0");
+        rejected("2022-04-19T10:00:");
+        rejected("2022-04-19T");
+        rejected("2022-04-19 ");
+        // Eight digits are epoch seconds, not a basic-format date.
+        CHECK(parsed("20220419") == 20220419);
+        rejected("20220419T100000Z");
+        // Lowercase t and z.
+        rejected("2022-04-19t10:00");
+        rejected("2022-04-19T10:00z");
+        // Surrounding spaces.
+        rejected(" 2022-04-19T10:00");
+        rejected("2022-04-19T10:00 ");
+        rejected(" 1650412800");
+        rejected("1650412800 ");
+        rejected("\t1650412800");
+        // Empty.
+        rejected("");
+        // Unpadded parts.
+        rejected("2022-4-1");
+        rejected("2022-04-1");
+        rejected("2022-4-01");
+        rejected("2022-04-19T9:00");
+        rejected("22-04-19");
+        rejected("+2022-04-19");
+        // Fractions: only after the seconds, and with digits.
+        rejected("2022-04-19T10:00:00.");
+        rejected("2022-04-19T10:00:00.Z");
+        rejected("2022-04-19T10:00:00.+08:00");
+        rejected("2022-04-19T10:00.5");
+        rejected("2022-04-19T10:00:00,5");
+        rejected("2022-04-19.5");
+    }
+
+    TEST_CASE("try_parse_duration") {
+        CHECK(dur("900") == 900);
+        CHECK(dur("0") == 0);
+        CHECK(dur("15") == 15);
+        CHECK(dur("15m") == 900);
+        CHECK(dur("1h30m") == 5400);
+        CHECK(dur("14d") == 14 * 86400);
+        CHECK(dur("90s") == 90);
+        CHECK(dur("90m") == 5400);
+        CHECK(dur("1d2h3m4s") == 86400 + 2 * 3600 + 3 * 60 + 4);
+        CHECK(dur("1d4s") == 86404);
+        CHECK(dur("2h5s") == 7205);
+        CHECK(dur("0s") == 0);
+        CHECK(dur("0d0h0m0s") == 0);
+        CHECK(dur("0015m") == 900);
+        CHECK(dur("36028797018963968") == ctrace::max_input_magnitude);
+        CHECK(dur("36028797018963968s") == ctrace::max_input_magnitude);
+
+        bad_duration("");
+        bad_duration("m");
+        bad_duration("h15");
+        bad_duration("1m1h");
+        bad_duration("1s1d");
+        bad_duration("1h1h");
+        bad_duration("1h30");
+        bad_duration("15M");
+        bad_duration("15H");
+        bad_duration("1w");
+        bad_duration("-5");
+        bad_duration("-5m");
+        bad_duration("+5");
+        bad_duration("1.5h");
+        bad_duration("15 m");
+        bad_duration(" 15m");
+        bad_duration("15m ");
+        bad_duration("1h 30m");
+        bad_duration("15mm");
+        bad_duration("36028797018963969");
+        bad_duration("36028797018963969s");
+        bad_duration("1000000000000d");
+    }
+
+    TEST_CASE("durations beyond 2^55 s are rejected, whatever their unit") {
+        // Each number is below 2^55 itself, but number x unit is far beyond; the
+        // products also exceed 2^63, so they must be caught before multiplying.
+        bad_duration("36028797018963968d");   // 2^55 days
+        bad_duration("1000000000000000d");    // 10^15 days
+        bad_duration("34374141155870808d");   // x 86400 wraps to 1024 mod 2^64
+        bad_duration("36028797018963968h");   // 2^55 hours
+        bad_duration("36028797018963968m");   // 2^55 minutes
+        bad_duration("1d36028797018963968s"); // the sum
+    }
+
+    TEST_CASE("parse_utc_offset") {
+        CHECK(ctrace::parse_utc_offset("Z") == utc_offset{0});
+        CHECK(ctrace::parse_utc_offset("UTC") == utc_offset{0});
+        CHECK(ctrace::parse_utc_offset("+00:00") == utc_offset{0});
+        CHECK(ctrace::parse_utc_offset("-00:00") == utc_offset{0});
+        CHECK(ctrace::parse_utc_offset("+08") == utc_offset{28800});
+        CHECK(ctrace::parse_utc_offset("+0800") == utc_offset{28800});
+        CHECK(ctrace::parse_utc_offset("+08:00") == utc_offset{28800});
+        CHECK(ctrace::parse_utc_offset("-05:30") == minus5_30);
+        CHECK(ctrace::parse_utc_offset("-0530") == minus5_30);
+        CHECK(ctrace::parse_utc_offset("-05") == utc_offset{-18000});
+        CHECK(ctrace::parse_utc_offset("+05:45") == utc_offset{5 * 3600 + 45 * 60});
+        CHECK(ctrace::parse_utc_offset("+18:00") == utc_offset{18 * 3600});
+        CHECK(ctrace::parse_utc_offset("-18") == utc_offset{-18 * 3600});
+
+        for (const char* bad :
+             {"+19:00", "+18:01", "-18:30", "8",       "+8",        "+8:00", "08:00",
+              "0800",   "+08:60", "+08:0",  "+080",    "+08:00:00", "",      "z",
+              "utc",    "GMT",    "UTC+8",  " +08:00", "+08:00 ",   "+",     "++08"}) {
+            CAPTURE(bad);
+            CHECK_THROWS_AS((void)ctrace::parse_utc_offset(bad), ctrace::parse_error);
+        }
+    }
+
+    TEST_CASE("format_utc_offset") {
+        CHECK(ctrace::format_utc_offset(utc) == "Z");
+        CHECK(ctrace::format_utc_offset(plus8) == "+08:00");
+        CHECK(ctrace::format_utc_offset(minus5_30) == "-05:30");
+        CHECK(ctrace::format_utc_offset(utc_offset{18 * 3600}) == "+18:00");
+        CHECK(ctrace::format_utc_offset(utc_offset{-18 * 3600}) == "-18:00");
+        CHECK(ctrace::format_utc_offset(utc_offset{5 * 3600 + 45 * 60}) == "+05:45");
+    }
+
+    TEST_CASE("format_time") {
+        CHECK(ctrace::format_time(t_2022_04_19_10, utc) == "2022-04-19T10:00:00Z");
+        CHECK(ctrace::format_time(t_2022_04_19_10, plus8) == "2022-04-19T18:00:00+08:00");
+        CHECK(ctrace::format_time(t_2022_04_19_10, minus5_30) == "2022-04-19T04:30:00-05:30");
+        CHECK(ctrace::format_time(t_2022_04_19_10 + 16 * 3600, plus8) ==
+              "2022-04-20T10:00:00+08:00");
+        CHECK(ctrace::format_time(t_2022_04_19_10 - 11 * 3600, minus5_30) ==
+              "2022-04-18T17:30:00-05:30");
+        CHECK(ctrace::format_time(0, utc) == "1970-01-01T00:00:00Z");
+        CHECK(ctrace::format_time(0, plus8) == "1970-01-01T08:00:00+08:00");
+        CHECK(ctrace::format_time(0, minus5_30) == "1969-12-31T18:30:00-05:30");
+        CHECK(ctrace::format_time(-1, utc) == "1969-12-31T23:59:59Z");
+        CHECK(ctrace::format_time(-86400, utc) == "1969-12-31T00:00:00Z");
+        CHECK(ctrace::format_time(-86401, utc) == "1969-12-30T23:59:59Z");
+        CHECK(ctrace::format_time(-2208988800, utc) == "1900-01-01T00:00:00Z");
+        CHECK(ctrace::format_time(-301233600, utc) == "1960-06-15T12:00:00Z");
+        CHECK(ctrace::format_time(1709210096, utc) == "2024-02-29T12:34:56Z");
+        CHECK(ctrace::format_time(253402300799, utc) == "9999-12-31T23:59:59Z");
+        CHECK(ctrace::format_time(-62135596800, utc) == "0001-01-01T00:00:00Z");
+
+        std::string out = "x=";
+        ctrace::append_time(out, t_2022_04_19_10, plus8);
+        CHECK(out == "x=2022-04-19T18:00:00+08:00");
+    }
+
+    TEST_CASE("parse(format(t)) == t") {
+        std::mt19937_64 rng(20220419);
+        constexpr std::int64_t hundred_years = 100LL * 36525 * 864; // 100 * 365.25 days
+        std::uniform_int_distribution<std::int64_t> when(-hundred_years, hundred_years);
+        const std::vector<utc_offset> zones = {utc,
+                                               plus8,
+                                               minus5_30,
+                                               utc_offset{18 * 3600},
+                                               utc_offset{-18 * 3600},
+                                               utc_offset{5 * 3600 + 45 * 60},
+                                               utc_offset{-9 * 3600 - 30 * 60}};
+        // Edge values first, then random times.
+        std::vector<time_point> times = {0, -1, 1, 86399, -86400, -86401, 951782400, 1709164800};
+        while (times.size() < 20000)
+            times.push_back(when(rng));
+        std::size_t failures = 0;
+        for (const time_point t : times) {
+            for (const utc_offset tz : zones) {
+                const std::string text = ctrace::format_time(t, tz);
+                // Parsing back under any --tz gives t: the text carries its offset.
+                const auto r1 = ctrace::try_parse_time(text, utc);
+                const auto r2 = ctrace::try_parse_time(text, plus8);
+                // Without the offset suffix, the --tz zone must be the one used.
+                const std::string local = text.substr(0, 19);
+                const auto r3 = ctrace::try_parse_time(local, tz);
+                if (!r1 || r1.value != t || !r2 || r2.value != t || !r3 || r3.value != t) {
+                    if (++failures <= 5) {
+                        CAPTURE(t);
+                        CAPTURE(text);
+                        CHECK(r1.value == t);
+                        CHECK(r3.value == t);
+                    }
+                }
+            }
+        }
+        CHECK(failures == 0);
+    }
+
+    TEST_CASE("format_duration") {
+        CHECK(ctrace::format_duration(0) == "0s");
+        CHECK(ctrace::format_duration(900) == "15m");
+        CHECK(ctrace::format_duration(5400) == "1h30m");
+        CHECK(ctrace::format_duration(14 * 86400) == "14d");
+        CHECK(ctrace::format_duration(93784) == "1d2h3m4s");
+        CHECK(ctrace::format_duration(59) == "59s");
+        for (const duration d : {0LL, 1LL, 59LL, 60LL, 3599LL, 3600LL, 86399LL, 86400LL, 1234567LL})
+            CHECK(ctrace::parse_duration(ctrace::format_duration(d)) == d);
+    }
+
+    TEST_CASE("days_from_civil and civil_from_days") {
+        CHECK(ctrace::days_from_civil(1970, 1, 1) == 0);
+        CHECK(ctrace::days_from_civil(1969, 12, 31) == -1);
+        CHECK(ctrace::days_from_civil(2000, 3, 1) == 11017);
+        CHECK(ctrace::days_from_civil(2024, 2, 29) == 19782);
+        CHECK(ctrace::days_from_civil(2022, 4, 19) == 19101);
+        CHECK(ctrace::days_from_civil(1900, 1, 1) == -25567);
+        CHECK(ctrace::days_from_civil(1, 1, 1) == -719162);
+        CHECK(ctrace::days_from_civil(0, 12, 31) == -719163); // year 0 is a leap year
+        CHECK(ctrace::days_from_civil(0, 1, 1) == -719528);
+        CHECK(ctrace::days_from_civil(9999, 12, 31) == 2932896);
+
+        const auto c = ctrace::civil_from_days(19782);
+        CHECK(c.year == 2024);
+        CHECK(c.month == 2);
+        CHECK(c.day == 29);
+        const auto before = ctrace::civil_from_days(-1);
+        CHECK(before.year == 1969);
+        CHECK(before.month == 12);
+        CHECK(before.day == 31);
+
+        // Every day over about ±11,000 years: round trip, and consecutive days
+        // are consecutive dates.
+        std::size_t failures = 0;
+        ctrace::civil_date prev = ctrace::civil_from_days(-4'000'001);
+        for (std::int64_t d = -4'000'000; d <= 4'000'000; ++d) {
+            const ctrace::civil_date cd = ctrace::civil_from_days(d);
+            bool ok = cd.month >= 1 && cd.month <= 12 && cd.day >= 1 && cd.day <= 31 &&
+                      ctrace::days_from_civil(cd.year, cd.month, cd.day) == d;
+            const bool next_day =
+                cd.year == prev.year && cd.month == prev.month && cd.day == prev.day + 1;
+            const bool next_month =
+                cd.year == prev.year && cd.month == prev.month + 1 && cd.day == 1;
+            const bool next_year = cd.year == prev.year + 1 && cd.month == 1 && cd.day == 1 &&
+                                   prev.month == 12 && prev.day == 31;
+            ok = ok && (next_day || next_month || next_year);
+            if (!ok && ++failures <= 5) {
+                CAPTURE(d);
+                CHECK(ok);
+            }
+            prev = cd;
+        }
+        CHECK(failures == 0);
+
+        // Far years.
+        for (const std::int64_t y : {-1000000LL, -400LL, -1LL, 1LL, 1000000LL, 100000000LL}) {
+            for (unsigned m = 1; m <= 12; ++m) {
+                const auto cd = ctrace::civil_from_days(ctrace::days_from_civil(y, m, 28));
+                CHECK(cd.year == y);
+                CHECK(cd.month == m);
+                CHECK(cd.day == 28);
+            }
+        }
+    }
+
+} // TEST_SUITE
