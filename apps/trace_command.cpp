@@ -142,9 +142,8 @@ int run_trace(const std::vector<std::string>& args) {
     for (index_case& c : cases)
         c.person = log.persons.intern(case_ids[c.person]);
 
-    const stay_table stays = build_stays(log.visits, log.persons.size(), log.places.size());
+    const stay_table stays = build_stays(std::move(log.visits), log.persons.size(), log.places.size());
     const std::uint64_t rows_read = log.rows_read;
-    log.visits = {};
     const person_place_graph graph = build_person_place_graph(stays, log.persons.size());
     const trace_result result = trace(stays, graph, log.persons, log.places, cases, parameters);
 

@@ -6,7 +6,7 @@
 
 namespace ctrace {
 
-stay_table build_stays(std::span<const visit> visits, std::size_t person_count,
+stay_table build_stays(std::vector<visit> visits, std::size_t person_count,
                        std::size_t place_count) {
     for (const visit& v : visits)
         if (v.person >= person_count || v.place >= place_count)
@@ -15,28 +15,25 @@ stay_table build_stays(std::span<const visit> visits, std::size_t person_count,
     // Group by (place, person, start): each run of one person at one place is
     // then merged in a single pass, and the merged stays come out grouped by
     // place.
-    std::vector<visit> sorted(visits.begin(), visits.end());
-    std::sort(sorted.begin(), sorted.end(), [](const visit& a, const visit& b) {
+    std::vector<visit>& merged = visits;
+    std::sort(merged.begin(), merged.end(), [](const visit& a, const visit& b) {
         if (a.place != b.place) return a.place < b.place;
         if (a.person != b.person) return a.person < b.person;
-        if (a.start != b.start) return a.start < b.start;
-        return a.end < b.end;
+        return a.start < b.start;
     });
 
-    std::vector<visit> merged;
-    merged.reserve(sorted.size());
-    for (const visit& v : sorted) {
-        if (!merged.empty()) {
-            visit& last = merged.back();
-            if (last.place == v.place && last.person == v.person && v.start <= last.end) {
-                last.end = std::max(last.end, v.end);
-                continue;
-            }
+    // Merge in place: `kept` is the last stay written so far.
+    std::size_t kept = 0;
+    for (std::size_t i = 1; i < merged.size(); ++i) {
+        visit& last = merged[kept];
+        const visit& v = merged[i];
+        if (last.place == v.place && last.person == v.person && v.start <= last.end) {
+            last.end = std::max(last.end, v.end);
+        } else {
+            merged[++kept] = v;
         }
-        merged.push_back(v);
     }
-    sorted.clear();
-    sorted.shrink_to_fit();
+    if (!merged.empty()) merged.resize(kept + 1);
 
     stay_table stays;
     stays.place_begin.assign(place_count + 1, 0);

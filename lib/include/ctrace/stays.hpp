@@ -12,7 +12,6 @@
 #include "ctrace/types.hpp"
 
 #include <cstdint>
-#include <span>
 #include <vector>
 
 namespace ctrace {
@@ -37,8 +36,10 @@ struct stay_table {
 };
 
 /// Merges `visits` into stays. Indices must be below `person_count` and
-/// `place_count` (throws `error` otherwise).
-stay_table build_stays(std::span<const visit> visits, std::size_t person_count,
+/// `place_count` (throws `error` otherwise). Pass the visits with `std::move`
+/// when they are no longer needed: they are sorted and merged in place, which
+/// halves the peak memory.
+stay_table build_stays(std::vector<visit> visits, std::size_t person_count,
                        std::size_t place_count);
 
 /// Smallest start and largest end over all stays; {0, 0} when there are none.
