@@ -5,7 +5,6 @@
 #include "ctrace/time.hpp"
 
 #include <boost/program_options.hpp>
-
 #include <chrono>
 #include <functional>
 #include <string>

@@ -2,7 +2,6 @@
 
 #include "cli_common.hpp"
 #include "commands.hpp"
-
 #include "ctrace/error.hpp"
 #include "ctrace/generate.hpp"
 

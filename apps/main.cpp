@@ -2,7 +2,6 @@
 
 #include "cli_common.hpp"
 #include "commands.hpp"
-
 #include "ctrace/atomic_file.hpp"
 #include "ctrace/version.hpp"
 

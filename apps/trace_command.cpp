@@ -2,7 +2,6 @@
 
 #include "cli_common.hpp"
 #include "commands.hpp"
-
 #include "ctrace/atomic_file.hpp"
 #include "ctrace/cases.hpp"
 #include "ctrace/csv.hpp"
@@ -21,6 +20,7 @@ namespace ctrace::cli {
 namespace {
 
 po::options_description trace_options() {
+    // clang-format off
     po::options_description inputs("Inputs and outputs");
     inputs.add_options()
         ("scans", po::value<std::string>()->value_name("FILE"),
@@ -57,19 +57,21 @@ po::options_description trace_options() {
     po::options_description all;
     all.add(inputs).add(tracing);
     all.add_options()("help,h", "show this help");
+    // clang-format on
     return all;
 }
 
 void print_trace_help() {
-    std::cout << "Usage: ctrace trace --scans FILE --cases FILE [--places FILE] --out FILE "
-                 "[options]\n\n"
-                 "Finds the close contacts (hop 1) and secondary contacts (hop 2 and beyond) of the\n"
-                 "index cases and writes the risk list: one row per person at risk with hop, health\n"
-                 "code, exposure times, quarantine end and the contact that exposed them.\n"
-              << trace_options()
-              << "\nExit status: 0 ok, 2 bad input or usage (nothing written), 1 internal error.\n"
-                 "Bad scan rows stop the run and are listed as FILE:LINE: reason, unless\n"
-                 "--skip-bad; bad rows in the cases and places files always stop it.\n";
+    std::cout
+        << "Usage: ctrace trace --scans FILE --cases FILE [--places FILE] --out FILE "
+           "[options]\n\n"
+           "Finds the close contacts (hop 1) and secondary contacts (hop 2 and beyond) of the\n"
+           "index cases and writes the risk list: one row per person at risk with hop, health\n"
+           "code, exposure times, quarantine end and the contact that exposed them.\n"
+        << trace_options()
+        << "\nExit status: 0 ok, 2 bad input or usage (nothing written), 1 internal error.\n"
+           "Bad scan rows stop the run and are listed as FILE:LINE: reason, unless\n"
+           "--skip-bad; bad rows in the cases and places files always stop it.\n";
 }
 
 std::string require(const po::variables_map& vm, const char* name) {
@@ -128,21 +130,26 @@ int run_trace(const std::vector<std::string>& args) {
 
     // Cases first: a bad cases file fails in milliseconds, not after the scans.
     id_table case_ids;
-    std::vector<index_case> cases = read_cases(std::filesystem::path(cases_path), case_ids, case_options);
+    std::vector<index_case> cases =
+        read_cases(std::filesystem::path(cases_path), case_ids, case_options);
 
     place_table places;
-    if (vm.count("places")) places = read_places(std::filesystem::path(vm["places"].as<std::string>()));
+    if (vm.count("places"))
+        places = read_places(std::filesystem::path(vm["places"].as<std::string>()));
 
     progress_reporter progress("trace", quiet);
     const std::uint64_t scans_bytes = file_size_or_zero(scans_path);
-    read_options.progress = [&](std::uint64_t done) { progress.bytes("reading scans", done, scans_bytes); };
+    read_options.progress = [&](std::uint64_t done) {
+        progress.bytes("reading scans", done, scans_bytes);
+    };
     scan_log log = read_scans(std::filesystem::path(scans_path), places, read_options);
     progress.done();
     const std::size_t persons_with_scans = log.persons.size();
     for (index_case& c : cases)
         c.person = log.persons.intern(case_ids[c.person]);
 
-    const stay_table stays = build_stays(std::move(log.visits), log.persons.size(), log.places.size());
+    const stay_table stays =
+        build_stays(std::move(log.visits), log.persons.size(), log.places.size());
     const std::uint64_t rows_read = log.rows_read;
     const person_place_graph graph = build_person_place_graph(stays, log.persons.size());
     const trace_result result = trace(stays, graph, log.persons, log.places, cases, parameters);
@@ -170,10 +177,9 @@ int run_trace(const std::vector<std::string>& args) {
             hops_text << (h ? ", " : "") << "hop " << h << ": " << result.persons_per_hop[h];
         std::cerr << "ctrace trace: " << rows_read << " rows read (" << log.rejects.size()
                   << " rejected), " << stays.size() << " stays, " << persons_with_scans
-                  << " persons, " << log.places.size() << " places, " << cases.size()
-                  << " cases; " << result.qualifying_events << " contact events; "
-                  << result.entries.size() << " listed (" << hops_text.str() << "); "
-                  << std::fixed;
+                  << " persons, " << log.places.size() << " places, " << cases.size() << " cases; "
+                  << result.qualifying_events << " contact events; " << result.entries.size()
+                  << " listed (" << hops_text.str() << "); " << std::fixed;
         std::cerr.precision(2);
         std::cerr << clock.seconds() << " s\n";
     }

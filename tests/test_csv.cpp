@@ -16,6 +16,7 @@
 
 using namespace std::string_literals;
 namespace fs = std::filesystem;
+using ctrace::testing::temp_dir;
 
 namespace {
 
@@ -47,35 +48,6 @@ std::vector<rec> drain(ctrace::csv_reader& reader) {
     CHECK_FALSE(reader.next(record));
     return out;
 }
-
-/// A temporary directory removed with everything in it at scope exit.
-class temp_dir {
-public:
-    temp_dir() {
-        std::string pattern = (fs::temp_directory_path() / "ctrace_test_csv_XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path_ = pattern;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-
-    const fs::path& path() const { return path_; }
-    fs::path write(const std::string& name, const std::string& bytes) const {
-        const fs::path p = path_ / name;
-        std::ofstream out(p, std::ios::binary);
-        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        out.close();
-        REQUIRE(out.good());
-        return p;
-    }
-
-private:
-    fs::path path_;
-};
 
 std::vector<rec> read_stream(const std::string& text) {
     std::istringstream in(text);

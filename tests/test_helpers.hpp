@@ -7,11 +7,44 @@
 #include "ctrace/stays.hpp"
 #include "ctrace/trace.hpp"
 
+#include <doctest/doctest.h>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
+#include <stdlib.h>
 #include <string>
 
 namespace ctrace::testing {
+
+/// A temporary directory removed with everything in it at scope exit.
+class temp_dir {
+public:
+    temp_dir() {
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "ctrace_test_XXXXXX").string();
+        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+        path_ = pattern;
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+
+    const std::filesystem::path& path() const { return path_; }
+    std::filesystem::path write(const std::string& name, const std::string& bytes) const {
+        const std::filesystem::path p = path_ / name;
+        std::ofstream out(p, std::ios::binary);
+        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        out.close();
+        REQUIRE(out.good());
+        return p;
+    }
+
+private:
+    std::filesystem::path path_;
+};
 
 inline std::filesystem::path fixture(const std::string& relative) {
     return std::filesystem::path(CTRACE_FIXTURES_DIR) / relative;
@@ -35,10 +68,8 @@ struct traced {
 
 /// Runs the pipeline on CSV text. Times without an offset are UTC.
 inline traced run_trace(const std::string& scans_csv, const std::string& cases_csv,
-                        const trace_parameters& parameters = {},
-                        const std::string& places_csv = "",
-                        const scan_read_options& read_options = {},
-                        duration lookback = 4 * 86400) {
+                        const trace_parameters& parameters = {}, const std::string& places_csv = "",
+                        const scan_read_options& read_options = {}, duration lookback = 4 * 86400) {
     traced t;
     place_table places;
     if (!places_csv.empty()) {

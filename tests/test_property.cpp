@@ -9,10 +9,9 @@
 
 #include "test_helpers.hpp"
 
-#include <doctest/doctest.h>
-
 #include <algorithm>
 #include <cstdint>
+#include <doctest/doctest.h>
 #include <limits>
 #include <optional>
 #include <random>
@@ -37,10 +36,10 @@ struct scan_row {
 
 struct case_row {
     std::string person;
-    i64 start = 0;              ///< a_c
-    std::optional<i64> to;      ///< explicit `to`
-    bool by_onset = false;      ///< `from` empty, `onset` = a_c + lookback
-    std::optional<i64> onset;   ///< an onset written next to `from` (ignored)
+    i64 start = 0;            ///< a_c
+    std::optional<i64> to;    ///< explicit `to`
+    bool by_onset = false;    ///< `from` empty, `onset` = a_c + lookback
+    std::optional<i64> onset; ///< an onset written next to `from` (ignored)
 };
 
 struct dataset {
@@ -75,7 +74,9 @@ std::string csv_field(const std::string& s) {
     return out + "\"";
 }
 
-std::string opt_text(const std::optional<i64>& v) { return v ? std::to_string(*v) : ""; }
+std::string opt_text(const std::optional<i64>& v) {
+    return v ? std::to_string(*v) : "";
+}
 
 struct csv_texts {
     std::string scans, cases, places;
@@ -85,8 +86,8 @@ csv_texts to_csv(const dataset& d) {
     csv_texts out;
     out.scans = "person,place,time,leave\n";
     for (const scan_row& r : d.rows)
-        out.scans += csv_field(r.person) + "," + csv_field(r.place) + "," +
-                     std::to_string(r.time) + "," + opt_text(r.leave) + "\n";
+        out.scans += csv_field(r.person) + "," + csv_field(r.place) + "," + std::to_string(r.time) +
+                     "," + opt_text(r.leave) + "\n";
     out.cases = "person,from,onset,to\n";
     for (const case_row& c : d.cases) {
         out.cases += csv_field(c.person) + ",";
@@ -118,8 +119,8 @@ std::string describe(const std::vector<row>& rows) {
     std::ostringstream s;
     for (const row& r : rows) {
         s << r.person << " hop=" << r.hop << " first=" << r.first << " last=" << r.last
-          << " q=" << r.quarantine_until << " secs=" << r.seconds << " via=" << r.via_person
-          << "@" << r.via_place << "\n";
+          << " q=" << r.quarantine_until << " secs=" << r.seconds << " via=" << r.via_person << "@"
+          << r.via_place << "\n";
     }
     return s.str();
 }
@@ -130,12 +131,14 @@ template <typename T>
 T uniform(std::mt19937_64& rng, T lo, T hi) {
     return std::uniform_int_distribution<T>(lo, hi)(rng);
 }
-bool chance(std::mt19937_64& rng, double p) { return std::bernoulli_distribution(p)(rng); }
+bool chance(std::mt19937_64& rng, double p) {
+    return std::bernoulli_distribution(p)(rng);
+}
 
 dataset generate(std::mt19937_64& rng) {
     // Ids whose byte order differs from any numeric or first-appearance order,
     // plus ids that need quoting and a UTF-8 id.
-    std::vector<std::string> person_pool = {"A", "B", "B9",      "B10",   "C",       "a",  "b",
+    std::vector<std::string> person_pool = {"A", "B", "B9",      "B10", "C",        "a",  "b",
                                             "Z", "0", "Li, Wei", "q\"", "\xC3\xA9", "P1", "P2"};
     std::vector<std::string> place_pool = {"X", "X9", "X10", "Y", "k,1"};
     std::shuffle(person_pool.begin(), person_pool.end(), rng);
@@ -222,7 +225,8 @@ dataset generate(std::mt19937_64& rng) {
         std::vector<std::string> others;
         for (const std::string& p : d.persons) {
             bool is_case = false;
-            for (const case_row& c : d.cases) is_case = is_case || c.person == p;
+            for (const case_row& c : d.cases)
+                is_case = is_case || c.person == p;
             if (!is_case) others.push_back(p);
         }
         std::shuffle(others.begin(), others.end(), rng);
@@ -230,14 +234,16 @@ dataset generate(std::mt19937_64& rng) {
             const std::string& c = d.cases[uniform<std::size_t>(rng, 0, d.cases.size() - 1)].person;
             const std::string &a = others[0], &p = others[1], &r = others[2];
             auto place = [&] { return d.places[uniform<std::size_t>(rng, 0, place_count - 1)]; };
-            auto length = [&] { return std::max<i64>(0, std::max<i64>(d.min_overlap, 1) + pick(-60, 1500)); };
+            auto length = [&] {
+                return std::max<i64>(0, std::max<i64>(d.min_overlap, 1) + pick(-60, 1500));
+            };
             auto meet = [&](const std::string& u, const std::string& v, i64 at, i64 len) {
                 const std::string x = place();
                 d.rows.push_back({u, x, at, at + len});
                 d.rows.push_back({v, x, at, at + len});
             };
-            const case_row& source = *std::find_if(d.cases.begin(), d.cases.end(),
-                                                   [&](const case_row& k) { return k.person == c; });
+            const case_row& source = *std::find_if(
+                d.cases.begin(), d.cases.end(), [&](const case_row& k) { return k.person == c; });
             const i64 t0 = std::max(source.start, base_time) + pick(0, 1000);
             const i64 t1 = t0 + d.latency + pick(-60, 1000);
             const i64 t2 = t1 + d.latency + pick(-60, 1000);
@@ -265,8 +271,8 @@ dataset generate(std::mt19937_64& rng) {
         }
     }
 
-    const auto row_count =
-        d.rows.size() + (d.rows.empty() ? uniform<std::size_t>(rng, 5, 40) : uniform<std::size_t>(rng, 0, 15));
+    const auto row_count = d.rows.size() + (d.rows.empty() ? uniform<std::size_t>(rng, 5, 40)
+                                                           : uniform<std::size_t>(rng, 0, 15));
     while (d.rows.size() < row_count) {
         if (!d.rows.empty() && chance(rng, 0.25)) {
             const scan_row old = d.rows[uniform<std::size_t>(rng, 0, d.rows.size() - 1)];
@@ -278,9 +284,9 @@ dataset generate(std::mt19937_64& rng) {
             // slightly overlaps, or nearly touches) the end of an earlier one.
             const std::size_t x = static_cast<std::size_t>(
                 std::find(d.places.begin(), d.places.end(), old.place) - d.places.begin());
-            const i64 end = old.leave ? *old.leave
-                                      : old.time + (d.place_dwell[x] ? *d.place_dwell[x]
-                                                                     : d.default_dwell);
+            const i64 end =
+                old.leave ? *old.leave
+                          : old.time + (d.place_dwell[x] ? *d.place_dwell[x] : d.default_dwell);
             scan_row r = old;
             r.time = std::max(old.time, end + (chance(rng, 0.6) ? 0 : uniform<i64>(rng, -2, 2)));
             r.leave = r.time + pick(0, 3000);
@@ -317,10 +323,10 @@ struct event {
 
 /// What a data set exercised, to check that the generator is not too tame.
 struct coverage {
-    std::uint64_t contacts = 0;  ///< listed persons with hop >= 1
-    std::uint64_t deep = 0;      ///< listed persons with hop >= 3
-    std::uint64_t improved = 0;  ///< persons whose E went down after their hop
-    std::uint64_t clipped = 0;   ///< qualifying events clipped by the source's interval
+    std::uint64_t contacts = 0; ///< listed persons with hop >= 1
+    std::uint64_t deep = 0;     ///< listed persons with hop >= 3
+    std::uint64_t improved = 0; ///< persons whose E went down after their hop
+    std::uint64_t clipped = 0;  ///< qualifying events clipped by the source's interval
 };
 
 std::vector<row> reference(const dataset& d, coverage& seen) {
@@ -409,7 +415,8 @@ std::vector<row> reference(const dataset& d, coverage& seen) {
     };
 
     for (std::uint32_t h = 0; h < H; ++h) {
-        for (std::size_t p = 0; p < n; ++p) E[h + 1][p] = is_case[p] ? case_a[p] : E[h][p];
+        for (std::size_t p = 0; p < n; ++p)
+            E[h + 1][p] = is_case[p] ? case_a[p] : E[h][p];
         for (const event& ev : events) {
             if (const auto eff = qualifies(ev, h)) {
                 E[h + 1][ev.target] = std::min(E[h + 1][ev.target], eff->first);
@@ -494,7 +501,8 @@ std::vector<row> library(const dataset& d, const csv_texts& csv) {
         r.last = e.last_exposure;
         r.quarantine_until = e.quarantine_until;
         r.seconds = e.exposure_seconds;
-        if (e.via_person != ctrace::no_person) r.via_person = std::string(t.log.persons[e.via_person]);
+        if (e.via_person != ctrace::no_person)
+            r.via_person = std::string(t.log.persons[e.via_person]);
         if (e.via_place != ctrace::no_place) r.via_place = std::string(t.log.places[e.via_place]);
         rows.push_back(r);
     }

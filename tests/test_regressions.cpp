@@ -1,14 +1,12 @@
 // One regression test per fixed bug, named after it.
 
-#include "test_helpers.hpp"
-
 #include "ctrace/cases.hpp"
 #include "ctrace/csv.hpp"
 #include "ctrace/error.hpp"
 #include "ctrace/time.hpp"
+#include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
-
 #include <sstream>
 #include <streambuf>
 

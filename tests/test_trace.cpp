@@ -5,13 +5,11 @@
 // an interval written "10:00-11:00" is the half-open [10:00, 11:00).
 // m = minimum overlap, H = hops, λ = latency, U = until, Q = quarantine.
 
+#include "ctrace/time.hpp"
 #include "test_helpers.hpp"
 
-#include "ctrace/time.hpp"
-
-#include <doctest/doctest.h>
-
 #include <algorithm>
+#include <doctest/doctest.h>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,7 +30,9 @@ constexpr duration day = 86400;
 constexpr duration default_quarantine = 14 * day;
 
 /// Parses a full ISO time.
-time_point iso(const std::string& text) { return ctrace::parse_time(text, ctrace::utc_offset{}); }
+time_point iso(const std::string& text) {
+    return ctrace::parse_time(text, ctrace::utc_offset{});
+}
 
 /// "HH:MM" or "HH:MM:SS" on 2022-01-01, UTC.
 time_point t(const std::string& clock) {
@@ -103,7 +103,8 @@ void check_absent(const traced& tr, const std::string& person) {
 /// The listed persons in result order.
 std::vector<std::string> listed(const traced& tr) {
     std::vector<std::string> names;
-    for (const risk_entry& e : tr.result.entries) names.push_back(person_name(tr, e.person));
+    for (const risk_entry& e : tr.result.entries)
+        names.push_back(person_name(tr, e.person));
     return names;
 }
 
@@ -149,14 +150,13 @@ TEST_CASE("trace: the window starts at onset - lookback when from is absent or e
         check_contact(tr, {"A", 1, t("10:00"), t("10:30"), 1800, "C", "X"});
     }
     SUBCASE("from column present but empty, to empty") {
-        const traced tr =
-            run_trace(scans, "person,from,onset,to\nC,,2022-01-05T10:00:00Z,\n", p);
+        const traced tr = run_trace(scans, "person,from,onset,to\nC,,2022-01-05T10:00:00Z,\n", p);
         check_contact(tr, {"A", 1, t("10:00"), t("10:30"), 1800, "C", "X"});
     }
     SUBCASE("lookback 4d1h") {
         // a = 01-01 09:00: A's whole overlap [09:30,10:30) = 3600 s.
-        const traced tr = run_trace(scans, "person,onset\nC,2022-01-05T10:00:00Z\n", p, "", {},
-                                    4 * day + hour);
+        const traced tr =
+            run_trace(scans, "person,onset\nC,2022-01-05T10:00:00Z\n", p, "", {}, 4 * day + hour);
         check_contact(tr, {"A", 1, t("09:30"), t("10:30"), 3600, "C", "X"});
     }
     SUBCASE("lookback 3d") {
@@ -169,8 +169,8 @@ TEST_CASE("trace: the window starts at onset - lookback when from is absent or e
     }
     SUBCASE("from wins over onset") {
         // a = from = 10:15: A exposed [10:15,10:30) = 900 s = m exactly.
-        const traced tr = run_trace(
-            scans, "person,onset,from\nC,2022-01-05T10:00:00Z,2022-01-01T10:15:00Z\n", p);
+        const traced tr =
+            run_trace(scans, "person,onset,from\nC,2022-01-05T10:00:00Z,2022-01-01T10:15:00Z\n", p);
         check_contact(tr, {"A", 1, t("10:15"), t("10:30"), 900, "C", "X"});
     }
 }
@@ -297,7 +297,8 @@ TEST_CASE("trace: ties on first exposure go to the smallest via_person, then via
     // T3: Z gives [10:00,11:00) (3600), AA gives [10:05,11:00) (3300): no tie,
     // the earlier start wins although "AA" < "Z"; 6900 s.
     check_contact(tr, {"T3", 1, t("10:00"), t("11:00"), 6900, "Z", "Y"});
-    for (const char* c : {"B9", "B10", "S", "Z", "AA"}) check_case(tr, c);
+    for (const char* c : {"B9", "B10", "S", "Z", "AA"})
+        check_case(tr, c);
     CHECK(tr.result.entries.size() == 8);
 }
 
@@ -353,8 +354,7 @@ TEST_CASE("trace: the minimum overlap boundary") {
                                   "A,X,2022-01-01T10:00:00Z,2022-01-01T10:45:00Z\n"
                                   "B,X,2022-01-01T10:00:00Z,2022-01-01T10:44:59Z\n";
         const traced tr = run_trace(
-            scans, "person,from,to\nC,2022-01-01T10:30:00Z,2022-01-01T11:00:00Z\n",
-            params(900, 1));
+            scans, "person,from,to\nC,2022-01-01T10:30:00Z,2022-01-01T11:00:00Z\n", params(900, 1));
         check_contact(tr, {"A", 1, t("10:30"), t("10:45"), 900, "C", "X"});
         check_absent(tr, "B");
     }
@@ -435,7 +435,8 @@ TEST_CASE("trace: hops along a chain") {
         CHECK(listed(tr) == std::vector<std::string>{"C", "P1", "P2", "P3", "P4"});
         const auto& per_hop = tr.result.persons_per_hop;
         REQUIRE(per_hop.size() >= 5);
-        for (std::size_t h = 0; h < 5; ++h) CHECK(per_hop[h] == 1);
+        for (std::size_t h = 0; h < 5; ++h)
+            CHECK(per_hop[h] == 1);
     }
 }
 
@@ -613,7 +614,8 @@ TEST_CASE("trace: a person's own stays never contact themselves; visits merge fi
     check_contact(tr, {"B", 1, t("10:00"), t("10:20"), 1200, "C", "Y"});
     check_absent(tr, "D");
     CHECK(listed(tr) == std::vector<std::string>{"C", "A", "B"});
-    for (const risk_entry& e : tr.result.entries) CHECK(e.via_person != e.person);
+    for (const risk_entry& e : tr.result.entries)
+        CHECK(e.via_person != e.person);
 }
 
 TEST_CASE("trace: empty stays (leave == time) are never contacts") {
@@ -658,8 +660,7 @@ TEST_CASE("trace: result rows are ordered by hop, first exposure, then person by
                               "C1,2022-01-01T00:00:00Z\n";
     const traced tr = run_trace(scans, cases, params(900, 2));
     // Byte order: "0" < "A" < "B10" < "B9" < "Z" < "a" < "b".
-    CHECK(listed(tr) ==
-          std::vector<std::string>{"C1", "C2", "b", "a", "B10", "B9", "Z", "A", "0"});
+    CHECK(listed(tr) == std::vector<std::string>{"C1", "C2", "b", "a", "B10", "B9", "Z", "A", "0"});
     check_contact(tr, {"b", 1, t("10:00"), t("10:30"), 1800, "C1", "X"});
     check_contact(tr, {"a", 1, t("11:00"), t("12:00"), 3600, "C2", "Y"});
     check_contact(tr, {"B10", 1, t("12:00"), t("13:00"), 3600, "C1", "P3"});

@@ -46,10 +46,13 @@ extern "C" void remove_temporaries_and_die(int signal_number) {
     std::raise(signal_number);
 }
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+    return std::strerror(errno);
+}
 
 void sync_folder(const std::filesystem::path& folder) {
-    const int fd = ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const int fd =
+        ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd >= 0) {
         ::fsync(fd); // best effort: some file systems refuse to sync folders
         ::close(fd);
@@ -71,8 +74,8 @@ atomic_file::atomic_file(std::filesystem::path target) : target_(std::move(targe
     std::string pattern = (folder / name).string();
     const int fd = ::mkstemp(pattern.data());
     if (fd < 0)
-        throw io_error(target_.string() + ": cannot create a temporary file beside it: " +
-                       errno_text());
+        throw io_error(target_.string() +
+                       ": cannot create a temporary file beside it: " + errno_text());
     // mkstemp creates 0600; give the output the permissions a new file would get.
     const mode_t mask = ::umask(0);
     ::umask(mask);

@@ -100,8 +100,7 @@ csv_reader::csv_reader(std::istream& in, std::string source_name)
 csv_reader::csv_reader(const std::filesystem::path& path)
     : source_(std::make_unique<source>()), source_name_(path.string()) {
     source_->fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (source_->fd < 0)
-        throw io_error(source_name_ + ": cannot open: " + std::strerror(errno));
+    if (source_->fd < 0) throw io_error(source_name_ + ": cannot open: " + std::strerror(errno));
     ::posix_fadvise(source_->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 }
 
@@ -115,7 +114,8 @@ std::size_t csv_reader::fill() {
     }
     if (buffer_.empty()) buffer_.resize(initial_buffer_bytes);
     if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);
-    const std::size_t got = source_->read(buffer_.data() + end_, buffer_.size() - end_, source_name_);
+    const std::size_t got =
+        source_->read(buffer_.data() + end_, buffer_.size() - end_, source_name_);
     if (got == 0) eof_ = true;
     end_ += got;
     if (at_start_ && end_ - begin_ >= 3) {
@@ -310,8 +310,8 @@ csv_header::csv_header(const csv_record& record, const std::string& source_name)
     for (std::size_t i = 0; i < names_.size(); ++i)
         for (std::size_t j = 0; j < i; ++j)
             if (names_[i] == names_[j])
-                throw input_error(source_name + ":" + std::to_string(record.line) +
-                                  ": column '" + names_[i] + "' appears twice in the header");
+                throw input_error(source_name + ":" + std::to_string(record.line) + ": column '" +
+                                  names_[i] + "' appears twice in the header");
 }
 
 int csv_header::find(std::string_view name) const noexcept {

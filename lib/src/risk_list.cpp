@@ -7,7 +7,9 @@
 
 namespace ctrace {
 
-std::string_view health_code(std::uint32_t hop) noexcept { return hop <= 1 ? "red" : "yellow"; }
+std::string_view health_code(std::uint32_t hop) noexcept {
+    return hop <= 1 ? "red" : "yellow";
+}
 
 void write_risk_list(std::ostream& out, const trace_result& result, const id_table& persons,
                      const id_table& places, utc_offset tz) {

@@ -10,7 +10,9 @@ namespace {
 constexpr std::int64_t seconds_per_day = 86400;
 constexpr std::int32_t max_offset_seconds = 18 * 3600;
 
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+bool is_digit(char c) noexcept {
+    return c >= '0' && c <= '9';
+}
 
 /// Reads exactly `n` digits at `pos` into `out`; false if any is not a digit.
 bool fixed_digits(std::string_view s, std::size_t pos, std::size_t n, unsigned& out) noexcept {
@@ -25,7 +27,9 @@ bool fixed_digits(std::string_view s, std::size_t pos, std::size_t n, unsigned& 
     return true;
 }
 
-bool is_leap(std::int64_t y) noexcept { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool is_leap(std::int64_t y) noexcept {
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 unsigned days_in_month(std::int64_t y, unsigned m) noexcept {
     static constexpr unsigned days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -87,8 +91,7 @@ parse_result<time_point> parse_iso(std::string_view s, utc_offset tz) noexcept {
     }
     if (s[10] != 'T' && s[10] != ' ') return r.error = "bad time", r;
     unsigned hh = 0, mm = 0, ss = 0;
-    if (!fixed_digits(s, 11, 2, hh) || s.size() < 16 || s[13] != ':' ||
-        !fixed_digits(s, 14, 2, mm))
+    if (!fixed_digits(s, 11, 2, hh) || s.size() < 16 || s[13] != ':' || !fixed_digits(s, 14, 2, mm))
         return r.error = "bad time", r;
     std::size_t pos = 16;
     if (pos < s.size() && s[pos] == ':') {

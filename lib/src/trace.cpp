@@ -91,9 +91,12 @@ private:
             // A target stay qualifies only if it starts by window_end - m and
             // ends at or after window_start + m; the longest stay at x bounds
             // how early such a stay can start.
-            const auto begin = stays_.start.begin() + static_cast<std::ptrdiff_t>(stays_.place_begin[x]);
-            const auto end = stays_.start.begin() + static_cast<std::ptrdiff_t>(stays_.place_begin[x + 1]);
-            const auto lo = std::lower_bound(begin, end, window_start + min_overlap_ - stays_.place_longest[x]);
+            const auto begin =
+                stays_.start.begin() + static_cast<std::ptrdiff_t>(stays_.place_begin[x]);
+            const auto end =
+                stays_.start.begin() + static_cast<std::ptrdiff_t>(stays_.place_begin[x + 1]);
+            const auto lo =
+                std::lower_bound(begin, end, window_start + min_overlap_ - stays_.place_longest[x]);
             const auto hi = std::upper_bound(lo, end, window_end - min_overlap_);
             for (auto t = lo; t != hi; ++t) {
                 const auto row = static_cast<std::size_t>(t - stays_.start.begin());

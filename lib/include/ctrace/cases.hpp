@@ -20,9 +20,9 @@ namespace ctrace {
 
 struct index_case {
     person_index person = 0;
-    time_point from = 0;          ///< a_c, inclusive
+    time_point from = 0;           ///< a_c, inclusive
     time_point to = time_infinity; ///< b_c, exclusive; `time_infinity` = no end
-    std::uint64_t line = 0;       ///< line in the cases file, for messages
+    std::uint64_t line = 0;        ///< line in the cases file, for messages
 };
 
 struct case_read_options {

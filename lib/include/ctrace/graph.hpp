@@ -12,7 +12,6 @@
 #include "ctrace/types.hpp"
 
 #include <boost/graph/compressed_sparse_row_graph.hpp>
-
 #include <cstdint>
 
 namespace ctrace {

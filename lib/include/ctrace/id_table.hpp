@@ -25,7 +25,8 @@ public:
     index_type find(std::string_view id) const noexcept;
     /// The id of index `i` (`i < size()`); valid until the next `intern`.
     std::string_view operator[](index_type i) const noexcept {
-        return {bytes_.data() + offsets_[i], static_cast<std::size_t>(offsets_[i + 1] - offsets_[i])};
+        return {bytes_.data() + offsets_[i],
+                static_cast<std::size_t>(offsets_[i + 1] - offsets_[i])};
     }
     std::size_t size() const noexcept { return offsets_.size() - 1; }
     bool empty() const noexcept { return size() == 0; }
