@@ -1,5 +1,7 @@
 #include "cli_common.hpp"
 
+#include "ctrace/atomic_file.hpp"
+#include "ctrace/csv.hpp"
 #include "ctrace/error.hpp"
 
 #include <filesystem>
@@ -85,6 +87,70 @@ std::uint64_t file_size_or_zero(const std::string& path) {
     std::error_code ec;
     const auto size = std::filesystem::file_size(path, ec);
     return ec ? 0 : size;
+}
+
+std::string required(const po::variables_map& vm, const char* name) {
+    if (!vm.count(name)) throw input_error(std::string("--") + name + " is required");
+    return vm[name].as<std::string>();
+}
+
+po::options_description ingest_option_descriptions() {
+    po::options_description inputs("Scan data");
+    // clang-format off
+    inputs.add_options()
+        ("scans", po::value<std::string>()->value_name("FILE"),
+         "scan log CSV: person, place, time [, leave]")
+        ("places", po::value<std::string>()->value_name("FILE"),
+         "places CSV: place [, dwell, category, name, district, lat, lon]")
+        ("dwell", po::value<std::string>()->default_value("60m"),
+         "stay length of a scan without check-out, unless the place has its own dwell")
+        ("tz", po::value<std::string>()->default_value("+00:00"),
+         "UTC offset of times without one, and of the times written")
+        ("skip-bad", po::bool_switch(), "leave bad scan rows out instead of stopping")
+        ("rejects", po::value<std::string>()->value_name("FILE"),
+         "with --skip-bad: write the rows left out here (CSV line,reason,raw)");
+    // clang-format on
+    return inputs;
+}
+
+ingest_options ingest_options_from(const po::variables_map& vm, progress_reporter& progress,
+                                   bool digests) {
+    ingest_options options;
+    const std::string scans = required(vm, "scans");
+    options.scans = scans;
+    if (vm.count("places")) options.places = vm["places"].as<std::string>();
+    options.read.tz = tz_option(vm);
+    options.read.default_dwell = duration_option(vm, "dwell");
+    options.read.skip_bad = vm["skip-bad"].as<bool>();
+    const std::uint64_t total = file_size_or_zero(scans);
+    options.read.progress = [&progress, total](std::uint64_t done) {
+        progress.bytes("reading scans", done, total);
+    };
+    options.digests = digests;
+    return options;
+}
+
+void handle_rejects(const char* command_name, const po::variables_map& vm,
+                    const std::vector<bad_row>& rejects) {
+    if (vm.count("rejects")) {
+        atomic_file file(vm["rejects"].as<std::string>());
+        std::string buffer = "line,reason,raw\n";
+        for (const bad_row& row : rejects) {
+            buffer += std::to_string(row.line);
+            buffer.push_back(',');
+            append_csv_field(buffer, row.reason);
+            buffer.push_back(',');
+            append_csv_field(buffer, row.raw);
+            buffer.push_back('\n');
+        }
+        file.stream() << buffer;
+        file.commit();
+    }
+    if (!rejects.empty())
+        std::cerr << "ctrace " << command_name << ": " << rejects.size() << " bad scan rows skipped"
+                  << (vm.count("rejects") ? " (written to " + vm["rejects"].as<std::string>() + ")"
+                                          : std::string())
+                  << '\n';
 }
 
 } // namespace ctrace::cli

@@ -2,6 +2,8 @@
 // Pieces shared by the subcommands: option parsing helpers, the error-to-exit
 // status mapping and stderr reporting.
 
+#include "ctrace/error.hpp"
+#include "ctrace/ingest.hpp"
 #include "ctrace/time.hpp"
 
 #include <boost/program_options.hpp>
@@ -65,5 +67,22 @@ private:
 
 /// Size of a file in bytes, or 0 when unknown.
 std::uint64_t file_size_or_zero(const std::string& path);
+
+/// The value of a required option; throws `input_error` naming it when absent.
+std::string required(const po::variables_map& vm, const char* name);
+
+/// Options that shape how scan files are read: --scans --places --dwell --tz
+/// --skip-bad --rejects. `scans_required` false makes --scans optional (for
+/// commands that can read a snapshot instead).
+po::options_description ingest_option_descriptions();
+
+/// Builds ingest options from parsed ones, with progress on `progress`.
+ingest_options ingest_options_from(const po::variables_map& vm, progress_reporter& progress,
+                                   bool digests);
+
+/// Writes rejected rows as CSV `line,reason,raw` (atomically) when --rejects
+/// was given, and says on stderr how many rows were skipped.
+void handle_rejects(const char* command_name, const po::variables_map& vm,
+                    const std::vector<bad_row>& rejects);
 
 } // namespace ctrace::cli

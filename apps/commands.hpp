@@ -4,4 +4,5 @@
 namespace ctrace::cli {
 command gen_command();
 command trace_command();
+command snapshot_command();
 } // namespace ctrace::cli

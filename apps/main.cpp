@@ -14,7 +14,8 @@ namespace {
 using ctrace::cli::command;
 
 std::vector<command> all_commands() {
-    return {ctrace::cli::gen_command(), ctrace::cli::trace_command()};
+    return {ctrace::cli::gen_command(), ctrace::cli::snapshot_command(),
+            ctrace::cli::trace_command()};
 }
 
 void print_usage(const std::vector<command>& commands) {

@@ -1,15 +1,13 @@
-// `ctrace trace`: scan logs in, risk list out.
+// `ctrace trace`: scan logs (or a snapshot) in, risk list out.
 
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "ctrace/atomic_file.hpp"
 #include "ctrace/cases.hpp"
-#include "ctrace/csv.hpp"
-#include "ctrace/error.hpp"
 #include "ctrace/graph.hpp"
+#include "ctrace/ingest.hpp"
 #include "ctrace/risk_list.hpp"
-#include "ctrace/scans.hpp"
-#include "ctrace/stays.hpp"
+#include "ctrace/snapshot.hpp"
 #include "ctrace/trace.hpp"
 
 #include <iostream>
@@ -20,26 +18,21 @@ namespace ctrace::cli {
 namespace {
 
 po::options_description trace_options() {
+    po::options_description io("Trace inputs and outputs");
     // clang-format off
-    po::options_description inputs("Inputs and outputs");
-    inputs.add_options()
-        ("scans", po::value<std::string>()->value_name("FILE"),
-         "scan log CSV: person, place, time [, leave] (required)")
+    io.add_options()
         ("cases", po::value<std::string>()->value_name("FILE"),
          "index cases CSV: person, from or onset [, to] (required)")
-        ("places", po::value<std::string>()->value_name("FILE"),
-         "places CSV: place [, dwell, category, name, district, lat, lon]")
+        ("snapshot", po::value<std::string>()->value_name("FILE.h5"),
+         "trace from this snapshot (from 'ctrace snapshot') instead of --scans")
         ("out", po::value<std::string>()->value_name("FILE"),
          "risk list CSV to write, '-' for stdout (required)")
-        ("skip-bad", po::bool_switch(), "leave bad scan rows out instead of stopping")
-        ("rejects", po::value<std::string>()->value_name("FILE"),
-         "with --skip-bad: write the rows left out here (CSV line,reason,raw)")
+        ("hdf5", po::value<std::string>()->value_name("FILE.h5"),
+         "also write a snapshot with the trace result under /trace")
         ("quiet,q", po::bool_switch(), "no summary line on stderr");
     po::options_description tracing("Tracing (durations: seconds or NdNhNmNs; times: epoch "
                                     "seconds or ISO 8601)");
     tracing.add_options()
-        ("dwell", po::value<std::string>()->default_value("60m"),
-         "stay length of a scan without check-out, unless the place has its own dwell")
         ("min-overlap", po::value<std::string>()->default_value("15m"),
          "minimum effective overlap for a contact to count (at least 1s)")
         ("hops", po::value<std::int64_t>()->default_value(2)->value_name("N"),
@@ -51,11 +44,9 @@ po::options_description trace_options() {
         ("quarantine", po::value<std::string>()->default_value("14d"),
          "quarantine length after the last exposure")
         ("lookback", po::value<std::string>()->default_value("4d"),
-         "infectious window start before onset, for cases without 'from'")
-        ("tz", po::value<std::string>()->default_value("+00:00"),
-         "UTC offset of times without one, and of the times written");
+         "infectious window start before onset, for cases without 'from'");
     po::options_description all;
-    all.add(inputs).add(tracing);
+    all.add(io).add(ingest_option_descriptions()).add(tracing);
     all.add_options()("help,h", "show this help");
     // clang-format on
     return all;
@@ -63,56 +54,21 @@ po::options_description trace_options() {
 
 void print_trace_help() {
     std::cout
-        << "Usage: ctrace trace --scans FILE --cases FILE [--places FILE] --out FILE "
-           "[options]\n\n"
+        << "Usage: ctrace trace (--scans FILE [--places FILE] | --snapshot FILE.h5)\n"
+           "                    --cases FILE --out FILE [--hdf5 FILE.h5] [options]\n\n"
            "Finds the close contacts (hop 1) and secondary contacts (hop 2 and beyond) of the\n"
            "index cases and writes the risk list: one row per person at risk with hop, health\n"
            "code, exposure times, quarantine end and the contact that exposed them.\n"
         << trace_options()
-        << "\nExit status: 0 ok, 2 bad input or usage (nothing written), 1 internal error.\n"
+        << "\nWith --snapshot the stays come from the snapshot: --places, --dwell,\n"
+           "--skip-bad and --rejects do not apply; --tz still sets the zone of the cases\n"
+           "file and of the output.\n"
+           "Exit status: 0 ok, 2 bad input or usage (nothing written), 1 internal error.\n"
            "Bad scan rows stop the run and are listed as FILE:LINE: reason, unless\n"
            "--skip-bad; bad rows in the cases and places files always stop it.\n";
 }
 
-std::string require(const po::variables_map& vm, const char* name) {
-    if (!vm.count(name)) throw input_error(std::string("--") + name + " is required");
-    return vm[name].as<std::string>();
-}
-
-void write_rejects(const std::string& path, const std::vector<bad_row>& rejects) {
-    atomic_file file(path);
-    std::string buffer = "line,reason,raw\n";
-    for (const bad_row& row : rejects) {
-        buffer += std::to_string(row.line);
-        buffer.push_back(',');
-        append_csv_field(buffer, row.reason);
-        buffer.push_back(',');
-        append_csv_field(buffer, row.raw);
-        buffer.push_back('\n');
-    }
-    file.stream() << buffer;
-    file.commit();
-}
-
-int run_trace(const std::vector<std::string>& args) {
-    const po::variables_map vm = parse(args, trace_options());
-    if (vm.count("help")) {
-        print_trace_help();
-        return exit_ok;
-    }
-    const stopwatch clock;
-    const std::string scans_path = require(vm, "scans");
-    const std::string cases_path = require(vm, "cases");
-    const std::string out_path = require(vm, "out");
-    const bool quiet = vm["quiet"].as<bool>();
-    const bool skip_bad = vm["skip-bad"].as<bool>();
-
-    const utc_offset tz = tz_option(vm);
-    scan_read_options read_options;
-    read_options.tz = tz;
-    read_options.default_dwell = duration_option(vm, "dwell");
-    read_options.skip_bad = skip_bad;
-
+trace_parameters trace_parameters_from(const po::variables_map& vm, utc_offset tz) {
     trace_parameters parameters;
     parameters.min_overlap = duration_option(vm, "min-overlap");
     const std::int64_t hops = vm["hops"].as<std::int64_t>();
@@ -122,66 +78,96 @@ int run_trace(const std::vector<std::string>& args) {
     parameters.latency = duration_option(vm, "latency");
     if (vm.count("until")) parameters.until = time_option(vm, "until", tz);
     parameters.quarantine = duration_option(vm, "quarantine");
+    return parameters;
+}
 
+int run_trace(const std::vector<std::string>& args) {
+    const po::variables_map vm = parse(args, trace_options());
+    if (vm.count("help")) {
+        print_trace_help();
+        return exit_ok;
+    }
+    const stopwatch clock;
+    const bool from_snapshot = vm.count("snapshot") > 0;
+    if (from_snapshot && vm.count("scans"))
+        throw input_error("give either --scans or --snapshot, not both");
+    if (!from_snapshot && !vm.count("scans"))
+        throw input_error("--scans (or --snapshot) is required");
+    if (from_snapshot)
+        for (const char* ignored : {"places", "rejects"})
+            if (vm.count(ignored))
+                throw input_error(std::string("--") + ignored +
+                                  " does not apply with --snapshot (its stays are already made)");
+    if (from_snapshot && (vm["skip-bad"].as<bool>() || !vm["dwell"].defaulted()))
+        throw input_error("--skip-bad and --dwell do not apply with --snapshot");
+    const std::string cases_path = required(vm, "cases");
+    const std::string out_path = required(vm, "out");
+    const bool quiet = vm["quiet"].as<bool>();
+    const bool write_hdf5 = vm.count("hdf5") > 0;
+
+    const utc_offset tz = tz_option(vm);
+    trace_record record;
+    record.tz = tz;
+    record.parameters = trace_parameters_from(vm, tz);
+    record.lookback = duration_option(vm, "lookback");
     case_read_options case_options;
     case_options.tz = tz;
-    case_options.lookback = duration_option(vm, "lookback");
-    case_options.until = parameters.until;
+    case_options.lookback = record.lookback;
+    case_options.until = record.parameters.until;
 
     // Cases first: a bad cases file fails in milliseconds, not after the scans.
     id_table case_ids;
-    std::vector<index_case> cases =
-        read_cases(std::filesystem::path(cases_path), case_ids, case_options);
-
-    place_table places;
-    if (vm.count("places"))
-        places = read_places(std::filesystem::path(vm["places"].as<std::string>()));
+    record.cases = read_cases(std::filesystem::path(cases_path), case_ids, case_options);
+    record.inputs.push_back(describe_input("cases", cases_path, record.cases.size(), write_hdf5));
 
     progress_reporter progress("trace", quiet);
-    const std::uint64_t scans_bytes = file_size_or_zero(scans_path);
-    read_options.progress = [&](std::uint64_t done) {
-        progress.bytes("reading scans", done, scans_bytes);
-    };
-    scan_log log = read_scans(std::filesystem::path(scans_path), places, read_options);
+    ingest_result ingested;
+    if (from_snapshot) {
+        ingested.data = read_snapshot(vm["snapshot"].as<std::string>());
+    } else {
+        ingested = ingest(ingest_options_from(vm, progress, write_hdf5));
+    }
     progress.done();
-    const std::size_t persons_with_scans = log.persons.size();
-    for (index_case& c : cases)
-        c.person = log.persons.intern(case_ids[c.person]);
+    snapshot& data = ingested.data;
+    const std::size_t persons_with_stays = data.persons.size();
+    for (index_case& c : record.cases)
+        c.person = data.persons.intern(case_ids[c.person]);
 
-    const stay_table stays =
-        build_stays(std::move(log.visits), log.persons.size(), log.places.size());
-    const std::uint64_t rows_read = log.rows_read;
-    const person_place_graph graph = build_person_place_graph(stays, log.persons.size());
-    const trace_result result = trace(stays, graph, log.persons, log.places, cases, parameters);
+    const person_place_graph graph = build_person_place_graph(data.stays, data.persons.size());
+    record.result =
+        trace(data.stays, graph, data.persons, data.places, record.cases, record.parameters);
+    const trace_result& result = record.result;
 
-    if (vm.count("rejects")) write_rejects(vm["rejects"].as<std::string>(), log.rejects);
+    if (!from_snapshot) handle_rejects("trace", vm, ingested.rejects);
     if (out_path == "-") {
-        write_risk_list(std::cout, result, log.persons, log.places, tz);
+        write_risk_list(std::cout, result, data.persons, data.places, tz);
     } else {
         atomic_file out(out_path);
-        write_risk_list(out.stream(), result, log.persons, log.places, tz);
+        write_risk_list(out.stream(), result, data.persons, data.places, tz);
         out.commit();
     }
+    if (write_hdf5) write_snapshot(vm["hdf5"].as<std::string>(), data, &record);
 
     for (const person_index p : result.cases_without_stays)
-        std::cerr << "ctrace trace: warning: index case '" << log.persons[p]
+        std::cerr << "ctrace trace: warning: index case '" << data.persons[p]
                   << "' has no scans; listed without contacts\n";
-    if (skip_bad && !log.rejects.empty())
-        std::cerr << "ctrace trace: " << log.rejects.size() << " bad scan rows skipped"
-                  << (vm.count("rejects") ? " (written to " + vm["rejects"].as<std::string>() + ")"
-                                          : std::string())
-                  << '\n';
     if (!quiet) {
-        std::ostringstream hops_text;
+        std::ostringstream line;
         for (std::size_t h = 0; h < result.persons_per_hop.size(); ++h)
-            hops_text << (h ? ", " : "") << "hop " << h << ": " << result.persons_per_hop[h];
-        std::cerr << "ctrace trace: " << rows_read << " rows read (" << log.rejects.size()
-                  << " rejected), " << stays.size() << " stays, " << persons_with_scans
-                  << " persons, " << log.places.size() << " places, " << cases.size() << " cases; "
-                  << result.qualifying_events << " contact events; " << result.entries.size()
-                  << " listed (" << hops_text.str() << "); " << std::fixed;
-        std::cerr.precision(2);
-        std::cerr << clock.seconds() << " s\n";
+            line << (h ? ", " : "") << "hop " << h << ": " << result.persons_per_hop[h];
+        std::ostringstream summary;
+        summary << "ctrace trace: ";
+        if (from_snapshot)
+            summary << "snapshot of " << data.rows_read << " rows";
+        else
+            summary << data.rows_read << " rows read (" << data.rows_rejected << " rejected)";
+        summary << ", " << data.stays.size() << " stays, " << persons_with_stays << " persons, "
+                << data.places.size() << " places, " << record.cases.size() << " cases; "
+                << result.qualifying_events << " contact events; " << result.entries.size()
+                << " listed (" << line.str() << "); " << std::fixed;
+        summary.precision(2);
+        summary << clock.seconds() << " s\n";
+        std::cerr << summary.str();
     }
     return exit_ok;
 }

@@ -66,7 +66,7 @@ void remove_temporaries_on_signal() {
         std::signal(s, remove_temporaries_and_die);
 }
 
-atomic_file::atomic_file(std::filesystem::path target) : target_(std::move(target)) {
+atomic_path::atomic_path(std::filesystem::path target) : target_(std::move(target)) {
     const std::filesystem::path folder = target_.parent_path();
     std::string name = target_.filename().string();
     name.insert(name.begin(), '.');
@@ -83,32 +83,31 @@ atomic_file::atomic_file(std::filesystem::path target) : target_(std::move(targe
     ::close(fd);
     temporary_ = pattern;
     slot_ = register_temporary(temporary_);
-    stream_.open(temporary_, std::ios::binary | std::ios::trunc);
-    if (!stream_) {
-        ::unlink(temporary_.c_str());
-        unregister_temporary(slot_);
-        throw io_error(target_.string() + ": cannot write a temporary file beside it");
-    }
 }
 
-atomic_file::~atomic_file() {
-    if (!committed_) {
-        stream_.close();
-        ::unlink(temporary_.c_str());
-        unregister_temporary(slot_);
-    }
+atomic_path::~atomic_path() {
+    if (!committed_) ::unlink(temporary_.c_str());
+    unregister_temporary(slot_);
+}
+
+void atomic_path::commit() {
+    sync_and_rename(temporary_, target_);
+    committed_ = true;
+}
+
+atomic_file::atomic_file(std::filesystem::path target) : path_(std::move(target)) {
+    stream_.open(path_.temporary(), std::ios::binary | std::ios::trunc);
+    if (!stream_)
+        throw io_error(path_.target().string() + ": cannot write a temporary file beside it");
 }
 
 void atomic_file::commit() {
     stream_.flush();
     const bool written = static_cast<bool>(stream_);
     stream_.close();
-    if (!written || stream_.fail()) {
-        throw io_error(target_.string() + ": write failed: " + errno_text());
-    }
-    sync_and_rename(temporary_, target_);
-    committed_ = true;
-    unregister_temporary(slot_);
+    if (!written || stream_.fail())
+        throw io_error(path_.target().string() + ": write failed: " + errno_text());
+    path_.commit();
 }
 
 void sync_and_rename(const std::filesystem::path& path, const std::filesystem::path& target) {

@@ -1,5 +1,6 @@
 #include "ctrace/csv.hpp"
 
+#include "ctrace/digest.hpp"
 #include "ctrace/error.hpp"
 
 #include <algorithm>
@@ -117,6 +118,7 @@ std::size_t csv_reader::fill() {
     const std::size_t got =
         source_->read(buffer_.data() + end_, buffer_.size() - end_, source_name_);
     if (got == 0) eof_ = true;
+    if (digest_ != nullptr && got > 0) digest_->update({buffer_.data() + end_, got});
     end_ += got;
     if (at_start_ && end_ - begin_ >= 3) {
         if (std::memcmp(buffer_.data() + begin_, "\xEF\xBB\xBF", 3) == 0) {

@@ -1,8 +1,10 @@
 #include "ctrace/scans.hpp"
 
 #include "ctrace/csv.hpp"
+#include "ctrace/digest.hpp"
 
 #include <fstream>
+#include <optional>
 
 namespace ctrace {
 
@@ -126,6 +128,8 @@ place_table read_places_from(csv_reader& reader) {
 scan_log read_scans_from(csv_reader& reader, const place_table& places,
                          const scan_read_options& options, std::uint64_t size_hint) {
     const std::string& name = reader.source_name();
+    std::optional<sha256> digest;
+    if (options.compute_sha256) reader.set_digest(&digest.emplace());
     csv_record record;
     const csv_header header = read_header(reader, record);
     const auto person_col = static_cast<std::size_t>(header.require("person", name));
@@ -198,6 +202,11 @@ scan_log read_scans_from(csv_reader& reader, const place_table& places,
     }
     bad.throw_if_strict(name);
     log.rejects = std::move(bad.rows());
+    log.bytes_read = reader.bytes_consumed();
+    if (digest) {
+        reader.set_digest(nullptr);
+        log.sha256 = digest->hex_digest();
+    }
     return log;
 }
 

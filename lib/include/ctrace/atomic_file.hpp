@@ -14,29 +14,50 @@
 
 namespace ctrace {
 
+/// A temporary path beside `target`, for writers that open files themselves
+/// (such as the HDF5 library). The file is created empty; `commit()` syncs it
+/// and renames it over the target. Without a commit the destructor removes it.
+class atomic_path {
+public:
+    /// Throws `io_error` naming the target when its folder is missing or not
+    /// writable.
+    explicit atomic_path(std::filesystem::path target);
+    ~atomic_path();
+    atomic_path(const atomic_path&) = delete;
+    atomic_path& operator=(const atomic_path&) = delete;
+
+    const std::filesystem::path& target() const noexcept { return target_; }
+    const std::filesystem::path& temporary() const noexcept { return temporary_; }
+
+    /// Syncs the temporary file and renames it into place; throws `io_error`
+    /// on failure (the target is then untouched).
+    void commit();
+
+private:
+    std::filesystem::path target_;
+    std::filesystem::path temporary_;
+    int slot_ = -1;
+    bool committed_ = false;
+};
+
+/// An output stream that replaces `target` atomically on `commit()`.
 class atomic_file {
 public:
-    /// Creates the temporary file; throws `io_error` naming the target when
-    /// its folder is missing or not writable.
     explicit atomic_file(std::filesystem::path target);
-    ~atomic_file();
     atomic_file(const atomic_file&) = delete;
     atomic_file& operator=(const atomic_file&) = delete;
 
     std::ostream& stream() noexcept { return stream_; }
-    const std::filesystem::path& target() const noexcept { return target_; }
-    const std::filesystem::path& temporary() const noexcept { return temporary_; }
+    const std::filesystem::path& target() const noexcept { return path_.target(); }
+    const std::filesystem::path& temporary() const noexcept { return path_.temporary(); }
 
     /// Flushes, syncs and renames into place; throws `io_error` on failure
     /// (the target is then untouched and the temporary file removed).
     void commit();
 
 private:
-    std::filesystem::path target_;
-    std::filesystem::path temporary_;
+    atomic_path path_;
     std::ofstream stream_;
-    int slot_ = -1;
-    bool committed_ = false;
 };
 
 /// Installs SIGINT, SIGTERM and SIGHUP handlers that remove the temporary
@@ -44,7 +65,7 @@ private:
 void remove_temporaries_on_signal();
 
 /// Syncs `path`'s content to disk and renames it to `target`, then syncs the
-/// folder; for files written by other means (such as the HDF5 library).
+/// folder.
 void sync_and_rename(const std::filesystem::path& path, const std::filesystem::path& target);
 
 } // namespace ctrace

@@ -53,6 +53,8 @@ public:
     bool next(csv_record& record);
 
     const std::string& source_name() const noexcept { return source_name_; }
+    /// Feeds every byte read from now on (BOM included) to `digest`; null stops.
+    void set_digest(class sha256* digest) noexcept { digest_ = digest; }
     /// Bytes consumed so far (for progress reports).
     std::uint64_t bytes_consumed() const noexcept { return consumed_; }
 
@@ -70,6 +72,7 @@ private:
     bool at_start_ = true; // a byte-order mark is only skipped at the very start
     std::uint64_t line_ = 1;
     std::uint64_t consumed_ = 0;
+    class sha256* digest_ = nullptr;
     std::string unescaped_; // storage for fields with doubled quotes
     std::vector<std::size_t> field_bounds_;
 };

@@ -57,6 +57,8 @@ struct scan_read_options {
     /// false: any bad row makes the read throw `bad_rows_error` (strict);
     /// true: bad rows are left out and listed in `scan_log::rejects`.
     bool skip_bad = false;
+    /// Compute the SHA-256 of the input while reading it (`scan_log::sha256`).
+    bool compute_sha256 = false;
     /// Called now and then with bytes consumed so far (may be empty).
     std::function<void(std::uint64_t)> progress;
 };
@@ -71,6 +73,9 @@ struct scan_log {
     std::uint64_t rows_read = 0;
     /// The rows left out under `skip_bad`, in file order.
     std::vector<bad_row> rejects;
+    /// Bytes of input read, and their SHA-256 (hex) when asked for.
+    std::uint64_t bytes_read = 0;
+    std::string sha256;
 };
 
 /// Reads a scans file (columns `person`, `place`, `time`, optional `leave`).

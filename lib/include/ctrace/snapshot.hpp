@@ -1,0 +1,103 @@
+#pragma once
+/// \file
+/// HDF5 snapshots: the ingested scan data (ids, merged stays, the person–place
+/// incidence matrix, place metadata, provenance) and optionally a trace result,
+/// in the documented layout of docs/hdf5-schema.md (schema "ctrace-snapshot",
+/// version 1). Readable with nothing but h5py, numpy and scipy.
+///
+/// Files are written to a temporary name beside the target and renamed into
+/// place, so a reader never sees half a file. Reading validates the schema,
+/// the version and the consistency of every column, and throws
+/// `snapshot_error` naming the file for anything that is not a valid snapshot.
+
+#include "ctrace/cases.hpp"
+#include "ctrace/error.hpp"
+#include "ctrace/id_table.hpp"
+#include "ctrace/scans.hpp"
+#include "ctrace/stays.hpp"
+#include "ctrace/time.hpp"
+#include "ctrace/trace.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ctrace {
+
+/// A snapshot file is missing, unreadable, corrupt, of another schema or of
+/// an unsupported version, or could not be written.
+class snapshot_error : public io_error {
+public:
+    using io_error::io_error;
+};
+
+inline constexpr const char* snapshot_schema = "ctrace-snapshot";
+inline constexpr std::int64_t snapshot_schema_version = 1;
+
+/// One input file that went into a snapshot.
+struct input_file {
+    std::string role; ///< "scans", "places" or "cases"
+    std::string path; ///< as given on the command line
+    std::uint64_t bytes = 0;
+    std::string sha256;     ///< hex
+    std::uint64_t rows = 0; ///< data rows read (scans: good and bad)
+};
+
+/// The ingest parameters that shaped the stays.
+struct ingest_parameters {
+    duration default_dwell = 3600;
+    utc_offset tz{};
+    bool skip_bad = false;
+};
+
+/// The scan data of a snapshot.
+struct snapshot {
+    id_table persons;
+    /// Place ids; the first `place_info.size()` are those of the places file.
+    id_table places;
+    /// The places file's metadata (empty when there was none).
+    place_table place_info;
+    stay_table stays;
+    ingest_parameters parameters;
+    std::vector<input_file> inputs;
+    std::uint64_t rows_read = 0;
+    std::uint64_t rows_rejected = 0;
+    /// Set by `read_snapshot`: the writer's `generator` and `created` attributes.
+    std::string generator;
+    std::string created;
+};
+
+/// A trace result with everything needed to interpret it.
+struct trace_record {
+    trace_parameters parameters;
+    duration lookback = 4 * 86400;
+    utc_offset tz{};
+    std::vector<index_case> cases;
+    trace_result result;
+    std::vector<input_file> inputs; ///< the cases file
+};
+
+/// Writes `data` (and `trace`, when given, under /trace) to `path` atomically.
+/// Throws `snapshot_error` naming the file on failure; the target is then
+/// untouched.
+void write_snapshot(const std::filesystem::path& path, const snapshot& data,
+                    const trace_record* trace = nullptr);
+
+/// Reads and validates a snapshot's scan data.
+snapshot read_snapshot(const std::filesystem::path& path);
+
+/// Reads the /trace group of a snapshot, or nothing when it has none.
+std::optional<trace_record> read_trace_record(const std::filesystem::path& path);
+
+/// The person × place incidence matrix in CSR form: row p lists the places
+/// where person p has stays (ascending) with their total stay seconds.
+struct incidence_csr {
+    std::vector<std::int64_t> indptr;  ///< size persons + 1
+    std::vector<std::int32_t> indices; ///< place index
+    std::vector<std::int64_t> data;    ///< total stay seconds
+};
+incidence_csr person_place_incidence(const stay_table& stays, std::size_t person_count);
+
+} // namespace ctrace

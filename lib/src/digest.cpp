@@ -1,0 +1,67 @@
+#include "ctrace/digest.hpp"
+
+#include "ctrace/error.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+#include <vector>
+
+namespace ctrace {
+
+struct sha256::state {
+    EVP_MD_CTX* context = EVP_MD_CTX_new();
+    ~state() { EVP_MD_CTX_free(context); }
+};
+
+sha256::sha256() : state_(std::make_unique<state>()) {
+    if (state_->context == nullptr ||
+        EVP_DigestInit_ex(state_->context, EVP_sha256(), nullptr) != 1)
+        throw error("sha256: cannot initialise OpenSSL digest");
+}
+
+sha256::~sha256() = default;
+
+void sha256::update(std::string_view bytes) {
+    if (EVP_DigestUpdate(state_->context, bytes.data(), bytes.size()) != 1)
+        throw error("sha256: digest update failed");
+}
+
+std::string sha256::hex_digest() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_DigestFinal_ex(state_->context, digest, &length) != 1)
+        throw error("sha256: digest final failed");
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(length * 2);
+    for (unsigned int i = 0; i < length; ++i) {
+        out.push_back(hex[digest[i] >> 4]);
+        out.push_back(hex[digest[i] & 15]);
+    }
+    return out;
+}
+
+std::string sha256_file(const std::filesystem::path& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw io_error(path.string() + ": cannot open: " + std::strerror(errno));
+    sha256 digest;
+    std::vector<char> buffer(std::size_t{1} << 20);
+    for (;;) {
+        const ssize_t got = ::read(fd, buffer.data(), buffer.size());
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) {
+            const std::string reason = std::strerror(errno);
+            ::close(fd);
+            throw io_error(path.string() + ": read error: " + reason);
+        }
+        if (got == 0) break;
+        digest.update({buffer.data(), static_cast<std::size_t>(got)});
+    }
+    ::close(fd);
+    return digest.hex_digest();
+}
+
+} // namespace ctrace

@@ -1,0 +1,460 @@
+#include "h5.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <mutex>
+
+namespace ctrace::h5 {
+
+namespace {
+
+/// HDF5 prints its error stack to stderr by default; ctrace reports errors
+/// itself, once, as exceptions.
+void silence_automatic_error_printing() {
+    static std::once_flag once;
+    std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+}
+
+herr_t collect_error(unsigned depth, const H5E_error2_t* entry, void* out) {
+    auto& text = *static_cast<std::string*>(out);
+    // The innermost two entries say what actually failed.
+    if (depth < 2 && entry->desc != nullptr && entry->desc[0] != '\0') {
+        if (!text.empty()) text += "; ";
+        text += entry->desc;
+    }
+    return 0;
+}
+
+std::string error_stack_text() {
+    std::string text;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, collect_error, &text);
+    H5Eclear2(H5E_DEFAULT);
+    return text;
+}
+
+[[noreturn]] void fail(const std::string& file, std::string_view what) {
+    const std::string stack = error_stack_text();
+    std::string message = file + ": " + std::string(what) + " failed";
+    if (!stack.empty()) message += " (" + stack + ")";
+    throw snapshot_error(message);
+}
+
+/// Chunk length for a column of `count` elements of `element_bytes` each:
+/// about 1 MiB, never more than the column.
+hsize_t chunk_length(std::size_t count, std::size_t element_bytes) {
+    const std::size_t target = (std::size_t{1} << 20) / element_bytes;
+    return static_cast<hsize_t>(std::max<std::size_t>(1, std::min(count, target)));
+}
+
+constexpr unsigned deflate_level = 4;
+
+handle dataset_creation(std::size_t count, std::size_t element_bytes, const std::string& file,
+                        std::string_view what) {
+    handle plist(check_id(H5Pcreate(H5P_DATASET_CREATE), file, what), H5Pclose);
+    if (count > 0) {
+        const hsize_t chunk = chunk_length(count, element_bytes);
+        check(H5Pset_chunk(plist.get(), 1, &chunk), file, what);
+        check(H5Pset_shuffle(plist.get()), file, what);
+        check(H5Pset_deflate(plist.get(), deflate_level), file, what);
+    }
+    return plist;
+}
+
+template <typename T>
+hid_t file_type();
+template <>
+hid_t file_type<std::uint8_t>() {
+    return H5T_STD_U8LE;
+}
+template <>
+hid_t file_type<std::uint32_t>() {
+    return H5T_STD_U32LE;
+}
+template <>
+hid_t file_type<std::int32_t>() {
+    return H5T_STD_I32LE;
+}
+template <>
+hid_t file_type<std::int64_t>() {
+    return H5T_STD_I64LE;
+}
+template <>
+hid_t file_type<double>() {
+    return H5T_IEEE_F64LE;
+}
+
+} // namespace
+
+template <>
+hid_t native_type<std::uint8_t>() {
+    return H5T_NATIVE_UINT8;
+}
+template <>
+hid_t native_type<std::uint32_t>() {
+    return H5T_NATIVE_UINT32;
+}
+template <>
+hid_t native_type<std::int32_t>() {
+    return H5T_NATIVE_INT32;
+}
+template <>
+hid_t native_type<std::int64_t>() {
+    return H5T_NATIVE_INT64;
+}
+template <>
+hid_t native_type<double>() {
+    return H5T_NATIVE_DOUBLE;
+}
+
+handle& handle::operator=(handle&& other) noexcept {
+    if (this != &other) {
+        reset();
+        id_ = other.id_;
+        close_ = other.close_;
+        other.id_ = H5I_INVALID_HID;
+    }
+    return *this;
+}
+
+void handle::reset() noexcept {
+    if (id_ >= 0 && close_ != nullptr) close_(id_);
+    id_ = H5I_INVALID_HID;
+}
+
+void handle::close(const std::string& file, std::string_view what) {
+    if (id_ < 0) return;
+    const hid_t id = id_;
+    id_ = H5I_INVALID_HID;
+    check(close_(id), file, what);
+}
+
+void check(herr_t status, const std::string& file, std::string_view what) {
+    if (status < 0) fail(file, what);
+}
+
+hid_t check_id(hid_t id, const std::string& file, std::string_view what) {
+    if (id < 0) fail(file, what);
+    return id;
+}
+
+handle string_type() {
+    handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+    if (type.get() < 0 || H5Tset_size(type.get(), H5T_VARIABLE) < 0 ||
+        H5Tset_cset(type.get(), H5T_CSET_UTF8) < 0)
+        throw snapshot_error("HDF5: cannot make the string type");
+    return type;
+}
+
+location create_file(const std::string& path, const std::string& name_for_messages) {
+    silence_automatic_error_printing();
+    handle file(check_id(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+                         name_for_messages, "creating the HDF5 file"),
+                H5Fclose);
+    return {std::move(file), name_for_messages};
+}
+
+location open_file(const std::string& path) {
+    silence_automatic_error_printing();
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) throw snapshot_error(path + ": no such file");
+    const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
+    if (is_hdf5 == 0) throw snapshot_error(path + ": not an HDF5 file");
+    if (is_hdf5 < 0) fail(path, "opening the file");
+    handle file(
+        check_id(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), path, "opening the HDF5 file"),
+        H5Fclose);
+    return {std::move(file), path};
+}
+
+void close_file(location& file) {
+    file.raw().close(file.file(), "closing the HDF5 file");
+}
+
+location location::create_group(std::string_view name) const {
+    const std::string n(name);
+    handle group(check_id(H5Gcreate2(id(), n.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), file_,
+                          "creating group '" + n + "'"),
+                 H5Gclose);
+    return {std::move(group), file_};
+}
+
+location location::open_group(std::string_view name) const {
+    const std::string n(name);
+    if (!exists(n)) throw snapshot_error(file_ + ": missing group '" + n + "'");
+    handle group(
+        check_id(H5Gopen2(id(), n.c_str(), H5P_DEFAULT), file_, "opening group '" + n + "'"),
+        H5Gclose);
+    return {std::move(group), file_};
+}
+
+bool location::exists(std::string_view path) const {
+    // H5Lexists needs each parent to exist: walk the path.
+    std::string prefix;
+    std::size_t start = 0;
+    while (start <= path.size()) {
+        const std::size_t slash = path.find('/', start);
+        const std::size_t end = slash == std::string_view::npos ? path.size() : slash;
+        if (!prefix.empty()) prefix += '/';
+        prefix += path.substr(start, end - start);
+        const htri_t here = H5Lexists(id(), prefix.c_str(), H5P_DEFAULT);
+        if (here <= 0) {
+            H5Eclear2(H5E_DEFAULT);
+            return false;
+        }
+        if (slash == std::string_view::npos) break;
+        start = slash + 1;
+    }
+    return true;
+}
+
+void location::write_raw(std::string_view name, hid_t type_in_file, hid_t memory_type,
+                         std::size_t count, const void* data) const {
+    const std::string n(name);
+    const std::string what = "writing '" + n + "'";
+    const hsize_t dims = count;
+    handle space(check_id(H5Screate_simple(1, &dims, nullptr), file_, what), H5Sclose);
+    handle plist = dataset_creation(count, H5Tget_size(type_in_file), file_, what);
+    handle dataset(check_id(H5Dcreate2(id(), n.c_str(), type_in_file, space.get(), H5P_DEFAULT,
+                                       plist.get(), H5P_DEFAULT),
+                            file_, what),
+                   H5Dclose);
+    if (count > 0)
+        check(H5Dwrite(dataset.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), file_,
+              what);
+    dataset.close(file_, what);
+}
+
+template <typename T>
+void location::write_column(std::string_view name, std::span<const T> values) const {
+    write_raw(name, file_type<T>(), native_type<T>(), values.size(), values.data());
+}
+
+template void location::write_column<std::uint8_t>(std::string_view,
+                                                   std::span<const std::uint8_t>) const;
+template void location::write_column<std::uint32_t>(std::string_view,
+                                                    std::span<const std::uint32_t>) const;
+template void location::write_column<std::int32_t>(std::string_view,
+                                                   std::span<const std::int32_t>) const;
+template void location::write_column<std::int64_t>(std::string_view,
+                                                   std::span<const std::int64_t>) const;
+template void location::write_column<double>(std::string_view, std::span<const double>) const;
+
+void location::write_string_block(std::string_view name, std::size_t count,
+                                  const std::vector<const char*>& pointers, std::size_t offset,
+                                  std::size_t total) const {
+    const std::string n(name);
+    const std::string what = "writing strings '" + n + "'";
+    handle type = string_type();
+    handle dataset;
+    if (offset == 0) {
+        const hsize_t dims = total;
+        handle space(check_id(H5Screate_simple(1, &dims, nullptr), file_, what), H5Sclose);
+        handle plist = dataset_creation(total, 64, file_, what);
+        dataset = handle(check_id(H5Dcreate2(id(), n.c_str(), type.get(), space.get(), H5P_DEFAULT,
+                                             plist.get(), H5P_DEFAULT),
+                                  file_, what),
+                         H5Dclose);
+    } else {
+        dataset = open_dataset(name);
+    }
+    if (count > 0) {
+        handle space(check_id(H5Dget_space(dataset.get()), file_, what), H5Sclose);
+        const hsize_t start = offset, n_rows = count;
+        check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &n_rows, nullptr),
+              file_, what);
+        handle memory_space(check_id(H5Screate_simple(1, &n_rows, nullptr), file_, what), H5Sclose);
+        check(H5Dwrite(dataset.get(), type.get(), memory_space.get(), space.get(), H5P_DEFAULT,
+                       pointers.data()),
+              file_, what);
+    }
+    dataset.close(file_, what);
+}
+
+handle location::open_dataset(std::string_view name) const {
+    const std::string n(name);
+    if (!exists(n)) throw snapshot_error(file_ + ": missing dataset '" + n + "'");
+    return handle(check_id(H5Dopen2(id(), n.c_str(), H5P_DEFAULT), file_, "opening '" + n + "'"),
+                  H5Dclose);
+}
+
+std::uint64_t location::column_length(std::string_view name) const {
+    handle dataset = open_dataset(name);
+    const std::string what = "reading the shape of '" + std::string(name) + "'";
+    handle space(check_id(H5Dget_space(dataset.get()), file_, what), H5Sclose);
+    if (H5Sget_simple_extent_ndims(space.get()) != 1)
+        throw snapshot_error(file_ + ": '" + std::string(name) + "' is not a 1-D dataset");
+    hsize_t length = 0;
+    check(H5Sget_simple_extent_dims(space.get(), &length, nullptr), file_, what);
+    return length;
+}
+
+template <typename T>
+std::vector<T> location::read_column(std::string_view name) const {
+    const std::uint64_t length = column_length(name);
+    handle dataset = open_dataset(name);
+    const std::string what = "reading '" + std::string(name) + "'";
+    handle stored(check_id(H5Dget_type(dataset.get()), file_, what), H5Tclose);
+    const H5T_class_t stored_class = H5Tget_class(stored.get());
+    const bool want_float = std::is_floating_point_v<T>;
+    if (stored_class != H5T_INTEGER && !(want_float && stored_class == H5T_FLOAT))
+        throw snapshot_error(file_ + ": '" + std::string(name) + "' has the wrong type");
+    std::vector<T> values(static_cast<std::size_t>(length));
+    if (length > 0)
+        check(
+            H5Dread(dataset.get(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
+            file_, what);
+    return values;
+}
+
+template std::vector<std::uint8_t> location::read_column<std::uint8_t>(std::string_view) const;
+template std::vector<std::uint32_t> location::read_column<std::uint32_t>(std::string_view) const;
+template std::vector<std::int32_t> location::read_column<std::int32_t>(std::string_view) const;
+template std::vector<std::int64_t> location::read_column<std::int64_t>(std::string_view) const;
+template std::vector<double> location::read_column<double>(std::string_view) const;
+
+// --- attributes --------------------------------------------------------------
+
+namespace {
+
+void write_attribute(hid_t owner, const std::string& file, std::string_view name,
+                     hid_t file_type_id, hid_t memory_type, hid_t space, const void* data) {
+    const std::string n(name);
+    const std::string what = "writing attribute '" + n + "'";
+    if (H5Aexists(owner, n.c_str()) > 0) check(H5Adelete(owner, n.c_str()), file, what);
+    handle attribute(
+        check_id(H5Acreate2(owner, n.c_str(), file_type_id, space, H5P_DEFAULT, H5P_DEFAULT), file,
+                 what),
+        H5Aclose);
+    check(H5Awrite(attribute.get(), memory_type, data), file, what);
+    attribute.close(file, what);
+}
+
+handle scalar_space(const std::string& file) {
+    return handle(check_id(H5Screate(H5S_SCALAR), file, "making a scalar space"), H5Sclose);
+}
+
+handle vector_space(std::size_t n, const std::string& file) {
+    const hsize_t dims = n;
+    return handle(check_id(H5Screate_simple(1, &dims, nullptr), file, "making a space"), H5Sclose);
+}
+
+} // namespace
+
+void location::set_attribute(std::string_view name, std::int64_t value) const {
+    write_attribute(id(), file_, name, H5T_STD_I64LE, H5T_NATIVE_INT64, scalar_space(file_).get(),
+                    &value);
+}
+
+void location::set_attribute(std::string_view name, double value) const {
+    write_attribute(id(), file_, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, scalar_space(file_).get(),
+                    &value);
+}
+
+void location::set_attribute(std::string_view name, std::string_view value) const {
+    const std::string copy(value);
+    const char* pointer = copy.c_str();
+    handle type = string_type();
+    write_attribute(id(), file_, name, type.get(), type.get(), scalar_space(file_).get(), &pointer);
+}
+
+void location::set_attribute(std::string_view name, std::span<const std::int64_t> values) const {
+    write_attribute(id(), file_, name, H5T_STD_I64LE, H5T_NATIVE_INT64,
+                    vector_space(values.size(), file_).get(), values.data());
+}
+
+void location::set_attribute(std::string_view name, std::span<const std::string> values) const {
+    std::vector<const char*> pointers;
+    for (const std::string& v : values)
+        pointers.push_back(v.c_str());
+    handle type = string_type();
+    write_attribute(id(), file_, name, type.get(), type.get(),
+                    vector_space(values.size(), file_).get(), pointers.data());
+}
+
+bool location::has_attribute(std::string_view name) const {
+    const htri_t exists = H5Aexists(id(), std::string(name).c_str());
+    if (exists < 0) H5Eclear2(H5E_DEFAULT);
+    return exists > 0;
+}
+
+namespace {
+
+struct opened_attribute {
+    handle attribute;
+    handle space;
+    handle type;
+    hssize_t count;
+};
+
+opened_attribute open_attribute(hid_t owner, const std::string& file, std::string_view name) {
+    const std::string n(name);
+    const std::string what = "reading attribute '" + n + "'";
+    if (H5Aexists(owner, n.c_str()) <= 0)
+        throw snapshot_error(file + ": missing attribute '" + n + "'");
+    opened_attribute a;
+    a.attribute = handle(check_id(H5Aopen(owner, n.c_str(), H5P_DEFAULT), file, what), H5Aclose);
+    a.space = handle(check_id(H5Aget_space(a.attribute.get()), file, what), H5Sclose);
+    a.type = handle(check_id(H5Aget_type(a.attribute.get()), file, what), H5Tclose);
+    a.count = H5Sget_simple_extent_npoints(a.space.get());
+    if (a.count < 0) fail(file, what);
+    return a;
+}
+
+std::vector<std::string> read_string_attribute(hid_t owner, const std::string& file,
+                                               std::string_view name) {
+    opened_attribute a = open_attribute(owner, file, name);
+    const std::string what = "reading attribute '" + std::string(name) + "'";
+    if (H5Tget_class(a.type.get()) != H5T_STRING)
+        throw snapshot_error(file + ": attribute '" + std::string(name) + "' is not a string");
+    std::vector<std::string> out;
+    const auto n = static_cast<std::size_t>(a.count);
+    if (H5Tis_variable_str(a.type.get()) > 0) {
+        handle memory = string_type();
+        std::vector<char*> pointers(n, nullptr);
+        check(H5Aread(a.attribute.get(), memory.get(), pointers.data()), file, what);
+        for (char* p : pointers)
+            out.emplace_back(p == nullptr ? "" : p);
+        H5Dvlen_reclaim(memory.get(), a.space.get(), H5P_DEFAULT, pointers.data());
+    } else {
+        const std::size_t size = H5Tget_size(a.type.get());
+        std::vector<char> bytes(size * n + 1, '\0');
+        check(H5Aread(a.attribute.get(), a.type.get(), bytes.data()), file, what);
+        for (std::size_t i = 0; i < n; ++i) {
+            const char* p = bytes.data() + i * size;
+            out.emplace_back(p, strnlen(p, size));
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+std::int64_t location::int_attribute(std::string_view name) const {
+    const std::vector<std::int64_t> values = int_array_attribute(name);
+    if (values.size() != 1)
+        throw snapshot_error(file_ + ": attribute '" + std::string(name) + "' is not a scalar");
+    return values[0];
+}
+
+std::vector<std::int64_t> location::int_array_attribute(std::string_view name) const {
+    opened_attribute a = open_attribute(id(), file_, name);
+    if (H5Tget_class(a.type.get()) != H5T_INTEGER)
+        throw snapshot_error(file_ + ": attribute '" + std::string(name) + "' is not an integer");
+    std::vector<std::int64_t> values(static_cast<std::size_t>(a.count));
+    check(H5Aread(a.attribute.get(), H5T_NATIVE_INT64, values.data()), file_,
+          "reading attribute '" + std::string(name) + "'");
+    return values;
+}
+
+std::string location::string_attribute(std::string_view name) const {
+    std::vector<std::string> values = read_string_attribute(id(), file_, name);
+    if (values.size() != 1)
+        throw snapshot_error(file_ + ": attribute '" + std::string(name) + "' is not a scalar");
+    return std::move(values[0]);
+}
+
+std::vector<std::string> location::string_array_attribute(std::string_view name) const {
+    return read_string_attribute(id(), file_, name);
+}
+
+} // namespace ctrace::h5

@@ -1,0 +1,432 @@
+#include "ctrace/snapshot.hpp"
+
+#include "ctrace/atomic_file.hpp"
+#include "ctrace/risk_list.hpp"
+#include "ctrace/version.hpp"
+#include "h5.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+
+namespace ctrace {
+
+namespace {
+
+/// Marks a missing time in int64 time columns of /trace.
+constexpr std::int64_t missing_time = std::numeric_limits<std::int64_t>::min();
+
+std::string now_utc() {
+    const auto now = std::chrono::system_clock::now();
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch());
+    return format_time(seconds.count(), {});
+}
+
+template <typename T>
+std::span<const T> as_span(const std::vector<T>& v) {
+    return {v.data(), v.size()};
+}
+
+void write_inputs(const h5::location& where, const std::vector<input_file>& inputs) {
+    std::vector<std::string> roles, paths, digests;
+    std::vector<std::int64_t> bytes, rows;
+    for (const input_file& f : inputs) {
+        roles.push_back(f.role);
+        paths.push_back(f.path);
+        digests.push_back(f.sha256);
+        bytes.push_back(static_cast<std::int64_t>(f.bytes));
+        rows.push_back(static_cast<std::int64_t>(f.rows));
+    }
+    where.set_attribute("input_roles", as_span(roles));
+    where.set_attribute("input_files", as_span(paths));
+    where.set_attribute("input_bytes", as_span(bytes));
+    where.set_attribute("input_sha256", as_span(digests));
+    where.set_attribute("input_rows", as_span(rows));
+}
+
+std::vector<input_file> read_inputs(const h5::location& where) {
+    const auto roles = where.string_array_attribute("input_roles");
+    const auto paths = where.string_array_attribute("input_files");
+    const auto bytes = where.int_array_attribute("input_bytes");
+    const auto digests = where.string_array_attribute("input_sha256");
+    const auto rows = where.int_array_attribute("input_rows");
+    if (paths.size() != roles.size() || bytes.size() != roles.size() ||
+        digests.size() != roles.size() || rows.size() != roles.size())
+        throw snapshot_error(where.file() + ": input_* attributes differ in length");
+    std::vector<input_file> inputs;
+    for (std::size_t i = 0; i < roles.size(); ++i)
+        inputs.push_back({roles[i], paths[i], static_cast<std::uint64_t>(bytes[i]), digests[i],
+                          static_cast<std::uint64_t>(rows[i])});
+    return inputs;
+}
+
+void write_ids(const h5::location& group, const id_table& ids) {
+    group.write_strings("id", ids.size(),
+                        [&](std::size_t i) { return ids[static_cast<id_table::index_type>(i)]; });
+}
+
+id_table read_ids(const h5::location& file, const std::string& path) {
+    id_table ids;
+    std::size_t position = 0;
+    file.read_strings(path, [&](std::string_view id) {
+        if (ids.intern(id) != position)
+            throw snapshot_error(file.file() + ": '" + path + "' lists '" + std::string(id) +
+                                 "' twice");
+        ++position;
+    });
+    return ids;
+}
+
+double coordinate(const std::string& text) {
+    if (text.empty()) return std::nan("");
+    char* end = nullptr;
+    const double value = std::strtod(text.c_str(), &end);
+    return end == text.c_str() + text.size() ? value : std::nan("");
+}
+
+void write_places(const h5::location& file, const snapshot& data) {
+    const h5::location group = file.create_group("places");
+    write_ids(group, data.places);
+    const place_table& info = data.place_info;
+    if (info.size() == 0) return;
+    // Metadata covers every place; places not in the places file get empty
+    // text, dwell -1 and NaN coordinates.
+    const std::size_t n = data.places.size();
+    std::vector<std::int64_t> dwell(n, -1);
+    std::vector<double> lat(n, std::nan("")), lon(n, std::nan(""));
+    std::vector<std::uint8_t> listed(n, 0);
+    for (std::size_t x = 0; x < info.size(); ++x) {
+        dwell[x] = info.dwell[x];
+        lat[x] = coordinate(info.lat[x]);
+        lon[x] = coordinate(info.lon[x]);
+        listed[x] = 1;
+    }
+    group.write_column<std::int64_t>("dwell_seconds", as_span(dwell));
+    group.write_column<std::uint8_t>("in_places_file", as_span(listed));
+    auto text_column = [&](const char* name, const std::vector<std::string>& values) {
+        group.write_strings(name, n, [&](std::size_t x) {
+            return x < values.size() ? std::string_view(values[x]) : std::string_view();
+        });
+    };
+    if (info.has_category) text_column("category", info.category);
+    if (info.has_name) text_column("name", info.name);
+    if (info.has_district) text_column("district", info.district);
+    if (info.has_lat) group.write_column<double>("lat", as_span(lat));
+    if (info.has_lon) group.write_column<double>("lon", as_span(lon));
+}
+
+void write_stays(const h5::location& file, const stay_table& stays) {
+    const h5::location group = file.create_group("stays");
+    group.write_column<std::uint32_t>("person", as_span(stays.person));
+    group.write_column<std::uint32_t>("place", as_span(stays.place));
+    group.write_column<std::int64_t>("start", as_span(stays.start));
+    group.write_column<std::int64_t>("end", as_span(stays.end));
+}
+
+void write_graph(const h5::location& file, const snapshot& data) {
+    const h5::location graph = file.create_group("graph");
+    const h5::location matrix = graph.create_group("person_place");
+    const incidence_csr csr = person_place_incidence(data.stays, data.persons.size());
+    matrix.write_column<std::int64_t>("data", as_span(csr.data));
+    matrix.write_column<std::int32_t>("indices", as_span(csr.indices));
+    matrix.write_column<std::int64_t>("indptr", as_span(csr.indptr));
+    matrix.set_attribute("encoding-type", std::string_view("csr_matrix"));
+    matrix.set_attribute("encoding-version", std::string_view("0.1.0"));
+    const std::vector<std::int64_t> shape{static_cast<std::int64_t>(data.persons.size()),
+                                          static_cast<std::int64_t>(data.places.size())};
+    matrix.set_attribute("shape", as_span(shape));
+}
+
+void write_trace(const h5::location& file, const trace_record& trace) {
+    const h5::location group = file.create_group("trace");
+    const auto& entries = trace.result.entries;
+    const std::size_t n = entries.size();
+    std::vector<std::uint32_t> person(n), hop(n);
+    std::vector<std::int64_t> first(n), last(n), until(n), seconds(n), via_person(n), via_place(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const risk_entry& e = entries[i];
+        person[i] = e.person;
+        hop[i] = e.hop;
+        const bool exposed = e.hop > 0;
+        first[i] = exposed ? e.first_exposure : missing_time;
+        last[i] = exposed ? e.last_exposure : missing_time;
+        until[i] = exposed ? e.quarantine_until : missing_time;
+        seconds[i] = e.exposure_seconds;
+        via_person[i] = exposed ? static_cast<std::int64_t>(e.via_person) : -1;
+        via_place[i] = exposed ? static_cast<std::int64_t>(e.via_place) : -1;
+    }
+    group.write_column<std::uint32_t>("person", as_span(person));
+    group.write_column<std::uint32_t>("hop", as_span(hop));
+    group.write_strings("code", n, [&](std::size_t i) { return health_code(hop[i]); });
+    group.write_column<std::int64_t>("first_exposure", as_span(first));
+    group.write_column<std::int64_t>("last_exposure", as_span(last));
+    group.write_column<std::int64_t>("quarantine_until", as_span(until));
+    group.write_column<std::int64_t>("exposure_seconds", as_span(seconds));
+    group.write_column<std::int64_t>("via_person", as_span(via_person));
+    group.write_column<std::int64_t>("via_place", as_span(via_place));
+
+    const h5::location cases = group.create_group("cases");
+    std::vector<std::uint32_t> case_person;
+    std::vector<std::int64_t> case_from, case_to;
+    for (const index_case& c : trace.cases) {
+        case_person.push_back(c.person);
+        case_from.push_back(c.from);
+        case_to.push_back(c.to);
+    }
+    cases.write_column<std::uint32_t>("person", as_span(case_person));
+    cases.write_column<std::int64_t>("from", as_span(case_from));
+    cases.write_column<std::int64_t>("to", as_span(case_to));
+
+    const trace_parameters& p = trace.parameters;
+    group.set_attribute("min_overlap_seconds", std::int64_t{p.min_overlap});
+    group.set_attribute("hops", std::int64_t{p.hops});
+    group.set_attribute("latency_seconds", std::int64_t{p.latency});
+    group.set_attribute("until", std::int64_t{p.until});
+    group.set_attribute("quarantine_seconds", std::int64_t{p.quarantine});
+    group.set_attribute("lookback_seconds", std::int64_t{trace.lookback});
+    group.set_attribute("tz_offset_seconds", std::int64_t{trace.tz.seconds});
+    group.set_attribute("missing_time", missing_time);
+    group.set_attribute("no_end", std::int64_t{time_infinity});
+    group.set_attribute("qualifying_events",
+                        static_cast<std::int64_t>(trace.result.qualifying_events));
+    write_inputs(group, trace.inputs);
+}
+
+void write_all(const h5::location& file, const snapshot& data, const trace_record* trace) {
+    file.set_attribute("schema", std::string_view(snapshot_schema));
+    file.set_attribute("schema_version", snapshot_schema_version);
+    file.set_attribute("generator", "ctrace " + std::string(version()));
+    file.set_attribute("created", now_utc());
+    const time_span span = stay_time_span(data.stays);
+    file.set_attribute("time_min", std::int64_t{span.min});
+    file.set_attribute("time_max", std::int64_t{span.max});
+    file.set_attribute("dwell_default_seconds", std::int64_t{data.parameters.default_dwell});
+    file.set_attribute("tz_offset_seconds", std::int64_t{data.parameters.tz.seconds});
+    file.set_attribute("skip_bad", std::int64_t{data.parameters.skip_bad ? 1 : 0});
+    file.set_attribute("rows_read", static_cast<std::int64_t>(data.rows_read));
+    file.set_attribute("rows_rejected", static_cast<std::int64_t>(data.rows_rejected));
+    write_inputs(file, data.inputs);
+    write_ids(file.create_group("persons"), data.persons);
+    write_places(file, data);
+    write_stays(file, data.stays);
+    write_graph(file, data);
+    if (trace != nullptr) write_trace(file, *trace);
+}
+
+h5::location open_snapshot(const std::filesystem::path& path) {
+    h5::location file = h5::open_file(path.string());
+    const std::string name = path.string();
+    if (!file.has_attribute("schema") || file.string_attribute("schema") != snapshot_schema)
+        throw snapshot_error(name + ": not a ctrace snapshot (no schema = \"" +
+                             std::string(snapshot_schema) + "\" attribute)");
+    const std::int64_t version = file.int_attribute("schema_version");
+    if (version != snapshot_schema_version)
+        throw snapshot_error(name + ": snapshot schema_version " + std::to_string(version) +
+                             " is not supported (this ctrace reads version " +
+                             std::to_string(snapshot_schema_version) + ")");
+    return file;
+}
+
+[[noreturn]] void corrupt(const std::string& file, const std::string& what) {
+    throw snapshot_error(file + ": corrupt snapshot: " + what);
+}
+
+} // namespace
+
+incidence_csr person_place_incidence(const stay_table& stays, std::size_t person_count) {
+    // Stays are in place order; a stable bucket pass by person keeps each
+    // person's places ascending, and equal places adjacent.
+    std::vector<std::uint64_t> begin(person_count + 1, 0);
+    for (const person_index p : stays.person)
+        ++begin[p + 1];
+    for (std::size_t p = 0; p < person_count; ++p)
+        begin[p + 1] += begin[p];
+    std::vector<std::uint32_t> rows(stays.size());
+    {
+        std::vector<std::uint64_t> next(begin.begin(), begin.end() - 1);
+        for (std::size_t i = 0; i < stays.size(); ++i)
+            rows[next[stays.person[i]]++] = static_cast<std::uint32_t>(i);
+    }
+    incidence_csr csr;
+    csr.indptr.assign(person_count + 1, 0);
+    for (std::size_t p = 0; p < person_count; ++p) {
+        for (std::uint64_t k = begin[p]; k < begin[p + 1]; ++k) {
+            const std::uint32_t row = rows[k];
+            const auto place = static_cast<std::int32_t>(stays.place[row]);
+            const std::int64_t seconds = stays.end[row] - stays.start[row];
+            if (csr.indices.size() > static_cast<std::size_t>(csr.indptr[p]) &&
+                csr.indices.back() == place) {
+                csr.data.back() += seconds;
+            } else {
+                csr.indices.push_back(place);
+                csr.data.push_back(seconds);
+            }
+        }
+        csr.indptr[p + 1] = static_cast<std::int64_t>(csr.indices.size());
+    }
+    return csr;
+}
+
+void write_snapshot(const std::filesystem::path& path, const snapshot& data,
+                    const trace_record* trace) {
+    atomic_path out(path);
+    {
+        h5::location file = h5::create_file(out.temporary().string(), path.string());
+        write_all(file, data, trace);
+        h5::close_file(file);
+    }
+    out.commit();
+}
+
+snapshot read_snapshot(const std::filesystem::path& path) {
+    const h5::location file = open_snapshot(path);
+    const std::string& name = file.file();
+    snapshot data;
+    data.generator = file.string_attribute("generator");
+    data.created = file.string_attribute("created");
+    data.parameters.default_dwell = file.int_attribute("dwell_default_seconds");
+    const std::int64_t tz = file.int_attribute("tz_offset_seconds");
+    if (tz < -18 * 3600 || tz > 18 * 3600) corrupt(name, "tz_offset_seconds out of range");
+    data.parameters.tz.seconds = static_cast<std::int32_t>(tz);
+    data.parameters.skip_bad = file.int_attribute("skip_bad") != 0;
+    data.rows_read = static_cast<std::uint64_t>(file.int_attribute("rows_read"));
+    data.rows_rejected = static_cast<std::uint64_t>(file.int_attribute("rows_rejected"));
+    data.inputs = read_inputs(file);
+
+    data.persons = read_ids(file, "persons/id");
+    data.places = read_ids(file, "places/id");
+    const std::size_t persons = data.persons.size();
+    const std::size_t places = data.places.size();
+
+    if (file.exists("places/dwell_seconds")) {
+        const auto dwell = file.read_column<std::int64_t>("places/dwell_seconds");
+        const auto listed = file.read_column<std::uint8_t>("places/in_places_file");
+        if (dwell.size() != places || listed.size() != places)
+            corrupt(name, "place metadata length differs from places/id");
+        place_table& info = data.place_info;
+        auto strings = [&](const char* column, bool& has, std::vector<std::string>& out) {
+            const std::string path_in_file = std::string("places/") + column;
+            has = file.exists(path_in_file);
+            if (!has) return;
+            file.read_strings(path_in_file, [&](std::string_view s) { out.emplace_back(s); });
+            if (out.size() != places) corrupt(name, path_in_file + " has the wrong length");
+        };
+        std::vector<std::string> category, place_name, district;
+        strings("category", info.has_category, category);
+        strings("name", info.has_name, place_name);
+        strings("district", info.has_district, district);
+        std::vector<double> lat, lon;
+        info.has_lat = file.exists("places/lat");
+        info.has_lon = file.exists("places/lon");
+        if (info.has_lat) lat = file.read_column<double>("places/lat");
+        if (info.has_lon) lon = file.read_column<double>("places/lon");
+        if ((info.has_lat && lat.size() != places) || (info.has_lon && lon.size() != places))
+            corrupt(name, "places/lat or places/lon has the wrong length");
+        info.has_dwell = true;
+        auto number = [](const std::vector<double>& v, std::size_t x) {
+            return v.empty() || std::isnan(v[x]) ? std::string() : std::to_string(v[x]);
+        };
+        for (std::size_t x = 0; x < places && listed[x] != 0; ++x) {
+            info.ids.intern(data.places[static_cast<place_index>(x)]);
+            info.dwell.push_back(dwell[x]);
+            info.category.push_back(category.empty() ? "" : category[x]);
+            info.name.push_back(place_name.empty() ? "" : place_name[x]);
+            info.district.push_back(district.empty() ? "" : district[x]);
+            info.lat.push_back(number(lat, x));
+            info.lon.push_back(number(lon, x));
+        }
+    }
+
+    stay_table& stays = data.stays;
+    stays.person = file.read_column<std::uint32_t>("stays/person");
+    stays.place = file.read_column<std::uint32_t>("stays/place");
+    stays.start = file.read_column<std::int64_t>("stays/start");
+    stays.end = file.read_column<std::int64_t>("stays/end");
+    const std::size_t n = stays.person.size();
+    if (stays.place.size() != n || stays.start.size() != n || stays.end.size() != n)
+        corrupt(name, "the stays columns differ in length");
+    stays.place_begin.assign(places + 1, 0);
+    stays.place_longest.assign(places, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+        const person_index p = stays.person[i];
+        const place_index x = stays.place[i];
+        if (p >= persons || x >= places)
+            corrupt(name, "stay " + std::to_string(i) + " refers to a missing person or place");
+        if (stays.end[i] < stays.start[i])
+            corrupt(name, "stay " + std::to_string(i) + " ends before it starts");
+        if (i > 0) {
+            const place_index px = stays.place[i - 1];
+            const bool ordered =
+                px < x ||
+                (px == x && (stays.start[i - 1] < stays.start[i] ||
+                             (stays.start[i - 1] == stays.start[i] && stays.person[i - 1] < p)));
+            if (!ordered) corrupt(name, "stays are not sorted by (place, start, person)");
+        }
+        ++stays.place_begin[x + 1];
+        stays.place_longest[x] = std::max(stays.place_longest[x], stays.end[i] - stays.start[i]);
+    }
+    for (std::size_t x = 0; x < places; ++x)
+        stays.place_begin[x + 1] += stays.place_begin[x];
+    return data;
+}
+
+std::optional<trace_record> read_trace_record(const std::filesystem::path& path) {
+    const h5::location file = open_snapshot(path);
+    if (!file.exists("trace")) return std::nullopt;
+    const std::string& name = file.file();
+    const h5::location group = file.open_group("trace");
+    trace_record trace;
+    trace_parameters& p = trace.parameters;
+    p.min_overlap = group.int_attribute("min_overlap_seconds");
+    p.hops = static_cast<std::uint32_t>(group.int_attribute("hops"));
+    p.latency = group.int_attribute("latency_seconds");
+    p.until = group.int_attribute("until");
+    p.quarantine = group.int_attribute("quarantine_seconds");
+    trace.lookback = group.int_attribute("lookback_seconds");
+    trace.tz.seconds = static_cast<std::int32_t>(group.int_attribute("tz_offset_seconds"));
+    trace.result.qualifying_events =
+        static_cast<std::uint64_t>(group.int_attribute("qualifying_events"));
+    trace.inputs = read_inputs(group);
+
+    const auto person = group.read_column<std::uint32_t>("person");
+    const auto hop = group.read_column<std::uint32_t>("hop");
+    const auto first = group.read_column<std::int64_t>("first_exposure");
+    const auto last = group.read_column<std::int64_t>("last_exposure");
+    const auto until = group.read_column<std::int64_t>("quarantine_until");
+    const auto seconds = group.read_column<std::int64_t>("exposure_seconds");
+    const auto via_person = group.read_column<std::int64_t>("via_person");
+    const auto via_place = group.read_column<std::int64_t>("via_place");
+    const std::size_t n = person.size();
+    for (const std::size_t size : {hop.size(), first.size(), last.size(), until.size(),
+                                   seconds.size(), via_person.size(), via_place.size()})
+        if (size != n) corrupt(name, "the /trace columns differ in length");
+    for (std::size_t i = 0; i < n; ++i) {
+        risk_entry e;
+        e.person = person[i];
+        e.hop = hop[i];
+        if (e.hop > 0) {
+            e.first_exposure = first[i];
+            e.last_exposure = last[i];
+            e.quarantine_until = until[i];
+            e.via_person = static_cast<person_index>(via_person[i]);
+            e.via_place = static_cast<place_index>(via_place[i]);
+        }
+        e.exposure_seconds = seconds[i];
+        trace.result.entries.push_back(e);
+        if (trace.result.persons_per_hop.size() <= e.hop)
+            trace.result.persons_per_hop.resize(e.hop + 1, 0);
+        ++trace.result.persons_per_hop[e.hop];
+    }
+    const auto case_person = group.read_column<std::uint32_t>("cases/person");
+    const auto case_from = group.read_column<std::int64_t>("cases/from");
+    const auto case_to = group.read_column<std::int64_t>("cases/to");
+    if (case_from.size() != case_person.size() || case_to.size() != case_person.size())
+        corrupt(name, "the /trace/cases columns differ in length");
+    for (std::size_t i = 0; i < case_person.size(); ++i)
+        trace.cases.push_back({case_person[i], case_from[i], case_to[i], 0});
+    return trace;
+}
+
+} // namespace ctrace
