@@ -121,6 +121,7 @@ int run_trace(const std::vector<std::string>& args) {
     record.inputs.push_back(describe_input("cases", cases_path, record.cases.size(), write_hdf5));
 
     progress_reporter progress("trace", quiet);
+    const double cases_seconds = clock.seconds();
     ingest_result ingested;
     if (from_snapshot) {
         ingested.data = read_snapshot(vm["snapshot"].as<std::string>());
@@ -128,15 +129,18 @@ int run_trace(const std::vector<std::string>& args) {
         ingested = ingest(ingest_options_from(vm, progress, write_hdf5));
     }
     progress.done();
+    const double read_seconds = clock.seconds();
     snapshot& data = ingested.data;
     const std::size_t persons_with_stays = data.persons.size();
     for (index_case& c : record.cases)
         c.person = data.persons.intern(case_ids[c.person]);
 
     const person_place_graph graph = build_person_place_graph(data.stays, data.persons.size());
+    const double graph_seconds = clock.seconds();
     record.result =
         trace(data.stays, graph, data.persons, data.places, record.cases, record.parameters);
     const trace_result& result = record.result;
+    const double trace_seconds = clock.seconds();
 
     if (!from_snapshot) handle_rejects("trace", vm, ingested.rejects);
     if (out_path == "-") {
@@ -166,7 +170,10 @@ int run_trace(const std::vector<std::string>& args) {
                 << result.qualifying_events << " contact events; " << result.entries.size()
                 << " listed (" << line.str() << "); " << std::fixed;
         summary.precision(2);
-        summary << clock.seconds() << " s\n";
+        const double total = clock.seconds();
+        summary << total << " s (read " << read_seconds - cases_seconds << ", graph "
+                << graph_seconds - read_seconds << ", trace " << trace_seconds - graph_seconds
+                << ", write " << total - trace_seconds << ")\n";
         std::cerr << summary.str();
     }
     return exit_ok;

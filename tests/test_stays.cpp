@@ -274,12 +274,12 @@ TEST_SUITE("stays") {
         for (person_index p = 0; p < person_count; ++p) {
             CAPTURE(p);
             CHECK(g.person_vertex(p) == p);
-            // Exactly the person's stays, in (start, place) order.
+            // Exactly the person's stays, in (place, start) order.
             std::vector<std::uint32_t> expected;
             for (std::uint32_t i = 0; i < t.size(); ++i)
                 if (t.person[i] == p) expected.push_back(i);
             std::sort(expected.begin(), expected.end(), [&](std::uint32_t a, std::uint32_t b) {
-                return std::tie(t.start[a], t.place[a]) < std::tie(t.start[b], t.place[b]);
+                return std::tie(t.place[a], t.start[a]) < std::tie(t.place[b], t.start[b]);
             });
             CHECK(out_stays(g, t, g.person_vertex(p)) == expected);
             CHECK(boost::out_degree(g.person_vertex(p), g.csr) == expected.size());
@@ -307,12 +307,13 @@ TEST_SUITE("stays") {
         }
 
         const person_place_graph g = build_person_place_graph(t, 6);
-        // Person 0: (1, place 0), (1, place 2), (10, place 1), (40, place 3), (100, place 1).
+        // Person 0 in (place, start) order: (1, place 0), (10, place 1), (100, place 1),
+        // (1, place 2), (40, place 3).
         std::vector<std::pair<time_point, place_index>> p0;
         for (const std::uint32_t row : out_stays(g, t, 0))
             p0.push_back({t.start[row], t.place[row]});
         CHECK(p0 == std::vector<std::pair<time_point, place_index>>{
-                        {1, 0}, {1, 2}, {10, 1}, {40, 3}, {100, 1}});
+                        {1, 0}, {10, 1}, {100, 1}, {1, 2}, {40, 3}});
         CHECK(boost::out_degree(4u, g.csr) == 0);
         CHECK(boost::out_degree(5u, g.csr) == 0);
     }

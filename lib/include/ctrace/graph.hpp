@@ -4,7 +4,7 @@
 ///
 /// Vertices `0 .. P-1` are persons and `P .. P+L-1` are places. Each stay is
 /// one edge from its person to its place, carrying the stay's row in the
-/// `stay_table`; a person's out-edges are its stays, in (start, place) order.
+/// `stay_table`; a person's out-edges are its stays, in (place, start) order.
 /// Stored as a Boost compressed-sparse-row graph: 4 bytes per vertex plus 8
 /// per stay.
 
