@@ -124,7 +124,11 @@ int run_trace(const std::vector<std::string>& args) {
     const double cases_seconds = clock.seconds();
     ingest_result ingested;
     if (from_snapshot) {
-        ingested.data = read_snapshot(vm["snapshot"].as<std::string>());
+        const std::string snapshot_path = vm["snapshot"].as<std::string>();
+        ingested.data = read_snapshot(snapshot_path);
+        if (write_hdf5)
+            record.inputs.push_back(
+                describe_input("snapshot", snapshot_path, ingested.data.rows_read, true));
     } else {
         ingested = ingest(ingest_options_from(vm, progress, write_hdf5));
     }
