@@ -130,27 +130,30 @@ ingest_options ingest_options_from(const po::variables_map& vm, progress_reporte
     return options;
 }
 
-void handle_rejects(const char* command_name, const po::variables_map& vm,
-                    const std::vector<bad_row>& rejects) {
-    if (vm.count("rejects")) {
-        atomic_file file(vm["rejects"].as<std::string>());
-        std::string buffer = "line,reason,raw\n";
-        for (const bad_row& row : rejects) {
-            buffer += std::to_string(row.line);
-            buffer.push_back(',');
-            append_csv_field(buffer, row.reason);
-            buffer.push_back(',');
-            append_csv_field(buffer, row.raw);
-            buffer.push_back('\n');
-        }
-        file.stream() << buffer;
-        file.commit();
+void stage_rejects(const po::variables_map& vm, const std::vector<bad_row>& rejects,
+                   std::optional<atomic_file>& file) {
+    if (!vm.count("rejects")) return;
+    file.emplace(vm["rejects"].as<std::string>());
+    std::string buffer = "line,reason,raw\n";
+    for (const bad_row& row : rejects) {
+        buffer += std::to_string(row.line);
+        buffer.push_back(',');
+        append_csv_field(buffer, row.reason);
+        buffer.push_back(',');
+        append_csv_field(buffer, row.raw);
+        buffer.push_back('\n');
     }
-    if (!rejects.empty())
-        std::cerr << "ctrace " << command_name << ": " << rejects.size() << " bad scan rows skipped"
-                  << (vm.count("rejects") ? " (written to " + vm["rejects"].as<std::string>() + ")"
-                                          : std::string())
-                  << '\n';
+    file->stream() << buffer;
+    file->close();
+}
+
+void report_rejects(const char* command_name, const po::variables_map& vm,
+                    const std::vector<bad_row>& rejects) {
+    if (rejects.empty()) return;
+    std::cerr << "ctrace " << command_name << ": " << rejects.size() << " bad scan rows skipped"
+              << (vm.count("rejects") ? " (written to " + vm["rejects"].as<std::string>() + ")"
+                                      : std::string())
+              << '\n';
 }
 
 } // namespace ctrace::cli

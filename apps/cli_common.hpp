@@ -2,6 +2,7 @@
 // Pieces shared by the subcommands: option parsing helpers, the error-to-exit
 // status mapping and stderr reporting.
 
+#include "ctrace/atomic_file.hpp"
 #include "ctrace/error.hpp"
 #include "ctrace/ingest.hpp"
 #include "ctrace/time.hpp"
@@ -9,6 +10,7 @@
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -80,9 +82,13 @@ po::options_description ingest_option_descriptions();
 ingest_options ingest_options_from(const po::variables_map& vm, progress_reporter& progress,
                                    bool digests);
 
-/// Writes rejected rows as CSV `line,reason,raw` (atomically) when --rejects
-/// was given, and says on stderr how many rows were skipped.
-void handle_rejects(const char* command_name, const po::variables_map& vm,
+/// Writes rejected rows as CSV `line,reason,raw` into `file`, made for the
+/// --rejects path (commit it with the other outputs); nothing without --rejects.
+void stage_rejects(const po::variables_map& vm, const std::vector<bad_row>& rejects,
+                   std::optional<atomic_file>& file);
+
+/// Says on stderr how many bad rows were skipped, and where they went.
+void report_rejects(const char* command_name, const po::variables_map& vm,
                     const std::vector<bad_row>& rejects);
 
 } // namespace ctrace::cli

@@ -47,8 +47,13 @@ int run_snapshot(const std::vector<std::string>& args) {
     progress_reporter progress("snapshot", quiet);
     const ingest_result ingested = ingest(ingest_options_from(vm, progress, true));
     progress.done();
-    write_snapshot(out_path, ingested.data);
-    handle_rejects("snapshot", vm, ingested.rejects);
+    std::optional<atomic_file> rejects_file;
+    stage_rejects(vm, ingested.rejects, rejects_file);
+    atomic_path out(out_path);
+    write_snapshot(out, ingested.data);
+    if (rejects_file) rejects_file->commit();
+    out.commit();
+    report_rejects("snapshot", vm, ingested.rejects);
     if (!quiet) {
         const snapshot& data = ingested.data;
         std::cerr << "ctrace snapshot: " << data.rows_read << " rows read (" << data.rows_rejected

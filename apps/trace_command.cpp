@@ -146,15 +146,25 @@ int run_trace(const std::vector<std::string>& args) {
     const trace_result& result = record.result;
     const double trace_seconds = clock.seconds();
 
-    if (!from_snapshot) handle_rejects("trace", vm, ingested.rejects);
-    if (out_path == "-") {
-        write_risk_list(std::cout, result, data.persons, data.places, tz);
-    } else {
-        atomic_file out(out_path);
-        write_risk_list(out.stream(), result, data.persons, data.places, tz);
-        out.commit();
+    // Stage every output, then commit them together: a failure writes none.
+    std::optional<atomic_file> rejects_file;
+    if (!from_snapshot) stage_rejects(vm, ingested.rejects, rejects_file);
+    std::optional<atomic_file> out;
+    if (out_path != "-") {
+        out.emplace(out_path);
+        write_risk_list(out->stream(), result, data.persons, data.places, tz);
+        out->close();
     }
-    if (write_hdf5) write_snapshot(vm["hdf5"].as<std::string>(), data, &record);
+    std::optional<atomic_path> hdf5_out;
+    if (write_hdf5) {
+        hdf5_out.emplace(vm["hdf5"].as<std::string>());
+        write_snapshot(*hdf5_out, data, &record);
+    }
+    if (rejects_file) rejects_file->commit();
+    if (out) out->commit();
+    if (hdf5_out) hdf5_out->commit();
+    if (out_path == "-") write_risk_list(std::cout, result, data.persons, data.places, tz);
+    if (!from_snapshot) report_rejects("trace", vm, ingested.rejects);
 
     for (const person_index p : result.cases_without_stays)
         std::cerr << "ctrace trace: warning: index case '" << data.persons[p]

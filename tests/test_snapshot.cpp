@@ -402,14 +402,30 @@ void quiet_hdf5() {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
 }
 
-/// Opens `path` read-write, runs `edit(file id)`, closes it.
+/// Blanks the checksum block in the first 512 bytes (HDF5's user block), as
+/// a snapshot made by another tool would be: ctrace then reads it unverified,
+/// and only its structural checks stand between it and bad data.
+void drop_checksum(const fs::path& path) {
+    std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+    const std::string zeros(512, '\0');
+    file.write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
+    REQUIRE(file.good());
+}
+
+enum class checksum_after_edit { dropped, kept };
+
+/// Opens `path` read-write, runs `edit(file id)`, closes it. By default the
+/// checksum block is dropped, so the reader's structural checks are what
+/// refuse the edit.
 template <typename Edit>
-void edit_hdf5(const fs::path& path, Edit edit) {
+void edit_hdf5(const fs::path& path, Edit edit,
+               checksum_after_edit checksum = checksum_after_edit::dropped) {
     quiet_hdf5();
     const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
     REQUIRE(file >= 0);
     edit(file);
     REQUIRE(H5Fclose(file) >= 0);
+    if (checksum == checksum_after_edit::dropped) drop_checksum(path);
 }
 
 void set_int_attribute(hid_t owner, const char* name, std::int64_t value) {
@@ -882,7 +898,11 @@ TEST_CASE("snapshot: tracing from a snapshot equals tracing from CSV (tiny examp
         write_snapshot(path, from_csv.data);
         snapshot from_file = read_snapshot(path);
         check_same_snapshot(from_csv.data, from_file);
-        CHECK(from_file.place_info.lat == from_csv.data.place_info.lat); // six decimals: exact
+        // Coordinates are float64 in the file: equal as numbers, written shortest.
+        REQUIRE(from_file.place_info.lat.size() == from_csv.data.place_info.lat.size());
+        for (std::size_t x = 0; x < from_file.place_info.lat.size(); ++x)
+            CHECK(std::stod(from_file.place_info.lat[x]) ==
+                  std::stod(from_csv.data.place_info.lat[x]));
         const traced_csv a =
             trace_data(from_csv.data, repo_data("cases.csv"), {}, utc_offset{8 * 3600});
         const traced_csv b =
@@ -1059,6 +1079,14 @@ TEST_CASE("snapshot: another schema, an unknown version and inconsistent columns
     REQUIRE(data.persons.size() >= 2);
     const fs::path path = copy_of(good, t.path() / "bad.h5");
 
+    SUBCASE("an edit that leaves a valid snapshot is refused by the checksum") {
+        edit_hdf5(
+            path, [](hid_t file) { set_int_attribute(file, "rows_read", 12345); },
+            checksum_after_edit::kept);
+        check_refused(path, "checksum does not match");
+        drop_checksum(path);
+        CHECK(read_snapshot(path).rows_read == 12345); // unverified, but valid
+    }
     SUBCASE("no schema attribute") {
         edit_hdf5(path, [](hid_t file) { REQUIRE(H5Adelete(file, "schema") >= 0); });
         check_refused(path, "not a ctrace snapshot");

@@ -101,12 +101,17 @@ atomic_file::atomic_file(std::filesystem::path target) : path_(std::move(target)
         throw io_error(path_.target().string() + ": cannot write a temporary file beside it");
 }
 
-void atomic_file::commit() {
+void atomic_file::close() {
+    if (!stream_.is_open()) return;
     stream_.flush();
     const bool written = static_cast<bool>(stream_);
     stream_.close();
     if (!written || stream_.fail())
         throw io_error(path_.target().string() + ": write failed: " + errno_text());
+}
+
+void atomic_file::commit() {
+    close();
     path_.commit();
 }
 

@@ -20,7 +20,13 @@ herr_t collect_error(unsigned depth, const H5E_error2_t* entry, void* out) {
     // The innermost two entries say what actually failed.
     if (depth < 2 && entry->desc != nullptr && entry->desc[0] != '\0') {
         if (!text.empty()) text += "; ";
-        text += entry->desc;
+        // Some HDF5 messages carry newlines (and timestamps); keep one line.
+        std::string desc(entry->desc);
+        for (char& c : desc)
+            if (c == '\n' || c == '\r') c = ' ';
+        while (!desc.empty() && desc.back() == ' ')
+            desc.pop_back();
+        text += desc;
     }
     return 0;
 }
@@ -145,9 +151,15 @@ handle string_type() {
     return type;
 }
 
-location create_file(const std::string& path, const std::string& name_for_messages) {
+location create_file(const std::string& path, const std::string& name_for_messages,
+                     std::size_t userblock_bytes) {
     silence_automatic_error_printing();
-    handle file(check_id(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+    handle creation(check_id(H5Pcreate(H5P_FILE_CREATE), name_for_messages, "creating the file"),
+                    H5Pclose);
+    if (userblock_bytes > 0)
+        check(H5Pset_userblock(creation.get(), userblock_bytes), name_for_messages,
+              "reserving the user block");
+    handle file(check_id(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, creation.get(), H5P_DEFAULT),
                          name_for_messages, "creating the HDF5 file"),
                 H5Fclose);
     return {std::move(file), name_for_messages};

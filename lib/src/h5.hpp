@@ -101,8 +101,10 @@ private:
     std::string file_;
 };
 
-/// Creates (truncates) an HDF5 file.
-location create_file(const std::string& path, const std::string& name_for_messages);
+/// Creates (truncates) an HDF5 file, reserving `userblock_bytes` (0, or a
+/// power of two >= 512) at its start that HDF5 leaves alone.
+location create_file(const std::string& path, const std::string& name_for_messages,
+                     std::size_t userblock_bytes = 0);
 /// Opens an HDF5 file read-only; throws `snapshot_error` when the file is
 /// missing, unreadable or not HDF5.
 location open_file(const std::string& path);

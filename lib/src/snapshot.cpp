@@ -1,15 +1,21 @@
 #include "ctrace/snapshot.hpp"
 
 #include "ctrace/atomic_file.hpp"
+#include "ctrace/digest.hpp"
 #include "ctrace/risk_list.hpp"
 #include "ctrace/version.hpp"
 #include "h5.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
 #include <limits>
+#include <unistd.h>
 
 namespace ctrace {
 
@@ -215,7 +221,71 @@ void write_all(const h5::location& file, const snapshot& data, const trace_recor
     if (trace != nullptr) write_trace(file, *trace);
 }
 
+/// The first bytes of a snapshot, left alone by HDF5 (its "user block"), hold
+/// a SHA-256 of everything after them: HDF5 1.10 checksums neither raw data
+/// nor the heap of variable-length strings, and a damaged heap can hang it.
+constexpr std::size_t checksum_block_bytes = 512;
+constexpr std::string_view checksum_magic = "CTRACE-SNAPSHOT-CHECKSUM 1\nsha256 ";
+
+std::string hash_after_block(int fd, const std::string& name) {
+    sha256 digest;
+    std::vector<char> buffer(std::size_t{4} << 20);
+    off_t offset = checksum_block_bytes;
+    for (;;) {
+        const ssize_t got = ::pread(fd, buffer.data(), buffer.size(), offset);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) throw snapshot_error(name + ": read error: " + std::strerror(errno));
+        if (got == 0) break;
+        digest.update({buffer.data(), static_cast<std::size_t>(got)});
+        offset += got;
+    }
+    return digest.hex_digest();
+}
+
+void write_checksum_block(const std::filesystem::path& file, const std::string& name) {
+    const int fd = ::open(file.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) throw snapshot_error(name + ": cannot reopen to checksum: " + std::strerror(errno));
+    std::string block(checksum_magic);
+    try {
+        block += hash_after_block(fd, name);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    block += '\n';
+    block.resize(checksum_block_bytes, '\0');
+    const ssize_t written = ::pwrite(fd, block.data(), block.size(), 0);
+    ::close(fd);
+    if (written != static_cast<ssize_t>(block.size()))
+        throw snapshot_error(name + ": cannot write the checksum block");
+}
+
+enum class checksum_state { verified, mismatch, absent };
+
+checksum_state verify_checksum(const std::filesystem::path& file) {
+    const std::string name = file.string();
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return checksum_state::absent; // open_file reports why
+    std::string block(checksum_block_bytes, '\0');
+    const ssize_t got = ::pread(fd, block.data(), block.size(), 0);
+    if (got != static_cast<ssize_t>(block.size()) || !block.starts_with(checksum_magic)) {
+        ::close(fd);
+        return checksum_state::absent;
+    }
+    std::string actual;
+    try {
+        actual = hash_after_block(fd, name);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    ::close(fd);
+    const std::string_view recorded = std::string_view(block).substr(checksum_magic.size(), 64);
+    return recorded == actual ? checksum_state::verified : checksum_state::mismatch;
+}
+
 h5::location open_snapshot(const std::filesystem::path& path) {
+    const checksum_state checksum = verify_checksum(path);
     h5::location file = h5::open_file(path.string());
     const std::string name = path.string();
     if (!file.has_attribute("schema") || file.string_attribute("schema") != snapshot_schema)
@@ -226,6 +296,9 @@ h5::location open_snapshot(const std::filesystem::path& path) {
         throw snapshot_error(name + ": snapshot schema_version " + std::to_string(version) +
                              " is not supported (this ctrace reads version " +
                              std::to_string(snapshot_schema_version) + ")");
+    if (checksum == checksum_state::mismatch)
+        throw snapshot_error(name + ": corrupt snapshot: its checksum does not match its content "
+                                    "(damaged, truncated or modified after writing)");
     return file;
 }
 
@@ -269,15 +342,27 @@ incidence_csr person_place_incidence(const stay_table& stays, std::size_t person
     return csr;
 }
 
-void write_snapshot(const std::filesystem::path& path, const snapshot& data,
-                    const trace_record* trace) {
-    atomic_path out(path);
+void write_snapshot(atomic_path& out, const snapshot& data, const trace_record* trace) {
+    const std::string name = out.target().string();
     {
-        h5::location file = h5::create_file(out.temporary().string(), path.string());
+        h5::location file = h5::create_file(out.temporary().string(), name, checksum_block_bytes);
         write_all(file, data, trace);
         h5::close_file(file);
     }
-    out.commit();
+    write_checksum_block(out.temporary(), name);
+}
+
+void write_snapshot(const std::filesystem::path& path, const snapshot& data,
+                    const trace_record* trace) {
+    try {
+        atomic_path out(path);
+        write_snapshot(out, data, trace);
+        out.commit();
+    } catch (const snapshot_error&) {
+        throw;
+    } catch (const io_error& e) {
+        throw snapshot_error(e.what());
+    }
 }
 
 snapshot read_snapshot(const std::filesystem::path& path) {
@@ -326,7 +411,10 @@ snapshot read_snapshot(const std::filesystem::path& path) {
             corrupt(name, "places/lat or places/lon has the wrong length");
         info.has_dwell = true;
         auto number = [](const std::vector<double>& v, std::size_t x) {
-            return v.empty() || std::isnan(v[x]) ? std::string() : std::to_string(v[x]);
+            if (v.empty() || std::isnan(v[x])) return std::string();
+            char text[32];
+            const auto end = std::to_chars(text, text + sizeof text, v[x]).ptr; // shortest exact
+            return std::string(text, end);
         };
         for (std::size_t x = 0; x < places && listed[x] != 0; ++x) {
             info.ids.intern(data.places[static_cast<place_index>(x)]);
@@ -419,13 +507,22 @@ std::optional<trace_record> read_trace_record(const std::filesystem::path& path)
             trace.result.persons_per_hop.resize(e.hop + 1, 0);
         ++trace.result.persons_per_hop[e.hop];
     }
+    const std::uint64_t persons = file.column_length("persons/id");
+    const std::uint64_t places = file.column_length("places/id");
+    for (const risk_entry& e : trace.result.entries) {
+        const bool exposed = e.hop > 0;
+        if (e.person >= persons || (exposed && (e.via_person >= persons || e.via_place >= places)))
+            corrupt(name, "/trace refers to a missing person or place");
+    }
     const auto case_person = group.read_column<std::uint32_t>("cases/person");
     const auto case_from = group.read_column<std::int64_t>("cases/from");
     const auto case_to = group.read_column<std::int64_t>("cases/to");
     if (case_from.size() != case_person.size() || case_to.size() != case_person.size())
         corrupt(name, "the /trace/cases columns differ in length");
-    for (std::size_t i = 0; i < case_person.size(); ++i)
+    for (std::size_t i = 0; i < case_person.size(); ++i) {
+        if (case_person[i] >= persons) corrupt(name, "/trace/cases refers to a missing person");
         trace.cases.push_back({case_person[i], case_from[i], case_to[i], 0});
+    }
     return trace;
 }
 

@@ -51,8 +51,11 @@ public:
     const std::filesystem::path& target() const noexcept { return path_.target(); }
     const std::filesystem::path& temporary() const noexcept { return path_.temporary(); }
 
-    /// Flushes, syncs and renames into place; throws `io_error` on failure
-    /// (the target is then untouched and the temporary file removed).
+    /// Flushes and closes the temporary file, throwing `io_error` when any
+    /// write failed: after it only the rename of `commit()` remains.
+    void close();
+    /// Closes (if not done), syncs and renames into place; throws `io_error`
+    /// on failure (the target is then untouched and the temporary removed).
     void commit();
 
 private:

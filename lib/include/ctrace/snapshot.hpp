@@ -6,8 +6,9 @@
 /// version 1). Readable with nothing but h5py, numpy and scipy.
 ///
 /// Files are written to a temporary name beside the target and renamed into
-/// place, so a reader never sees half a file. Reading validates the schema,
-/// the version and the consistency of every column, and throws
+/// place, so a reader never sees half a file. A SHA-256 of the content sits in
+/// the file's first 512 bytes (HDF5's user block); reading checks it, the
+/// schema, the version and the consistency of every column, and throws
 /// `snapshot_error` naming the file for anything that is not a valid snapshot.
 
 #include "ctrace/cases.hpp"
@@ -83,6 +84,11 @@ struct trace_record {
 /// Throws `snapshot_error` naming the file on failure; the target is then
 /// untouched.
 void write_snapshot(const std::filesystem::path& path, const snapshot& data,
+                    const trace_record* trace = nullptr);
+
+/// Writes into `out.temporary()` without committing, so a caller can stage
+/// several outputs and commit them together.
+void write_snapshot(class atomic_path& out, const snapshot& data,
                     const trace_record* trace = nullptr);
 
 /// Reads and validates a snapshot's scan data.
