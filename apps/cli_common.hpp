@@ -23,7 +23,8 @@ inline constexpr int exit_ok = 0;
 inline constexpr int exit_internal = 1;
 inline constexpr int exit_bad_input = 2;
 
-/// A subcommand: its name, one-line summary, usage line, and entry point.
+/// A subcommand: its name, one-line summary, entry point and help. `main`
+/// runs the entry point under `guarded`.
 struct command {
     const char* name;
     const char* summary;

@@ -137,11 +137,7 @@ int run_gen(const std::vector<std::string>& args) {
 } // namespace
 
 command gen_command() {
-    return {"gen", "generate a synthetic city: scans, places and cases",
-            [](const std::vector<std::string>& args) {
-                return guarded("gen", [&] { return run_gen(args); });
-            },
-            print_gen_help};
+    return {"gen", "generate a synthetic city: scans, places and cases", run_gen, print_gen_help};
 }
 
 } // namespace ctrace::cli

@@ -61,7 +61,10 @@ int main(int argc, char** argv) {
         return ctrace::cli::exit_bad_input;
     }
     for (const command& c : commands)
-        if (first == c.name) return c.run({args.begin() + 1, args.end()});
+        if (first == c.name) {
+            const std::vector<std::string> rest(args.begin() + 1, args.end());
+            return ctrace::cli::guarded(c.name, [&] { return c.run(rest); });
+        }
     std::cerr << "ctrace: no command '" << first << "' (see 'ctrace help')\n";
     return ctrace::cli::exit_bad_input;
 }

@@ -69,10 +69,7 @@ int run_snapshot(const std::vector<std::string>& args) {
 } // namespace
 
 command snapshot_command() {
-    return {"snapshot", "ingest a scan dump into an HDF5 snapshot",
-            [](const std::vector<std::string>& args) {
-                return guarded("snapshot", [&] { return run_snapshot(args); });
-            },
+    return {"snapshot", "ingest a scan dump into an HDF5 snapshot", run_snapshot,
             print_snapshot_help};
 }
 

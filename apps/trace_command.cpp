@@ -196,10 +196,7 @@ int run_trace(const std::vector<std::string>& args) {
 } // namespace
 
 command trace_command() {
-    return {"trace", "trace contacts of index cases and write the risk list",
-            [](const std::vector<std::string>& args) {
-                return guarded("trace", [&] { return run_trace(args); });
-            },
+    return {"trace", "trace contacts of index cases and write the risk list", run_trace,
             print_trace_help};
 }
 
