@@ -5,8 +5,11 @@
 #include "ctrace/atomic_file.hpp"
 #include "ctrace/version.hpp"
 
+#include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -33,7 +36,30 @@ void print_usage(const std::vector<command>& commands) {
 
 } // namespace
 
+namespace {
+
+/// Large arrays (visits, stays, the graph) fault in page by page, and on
+/// virtual machines each fault is expensive. glibc backs large allocations
+/// with transparent huge pages when `glibc.malloc.hugetlb=1` is among its
+/// tunables, which are read only at process start: so ctrace re-executes
+/// itself once with it set. CTRACE_NO_HUGEPAGES=1 turns this off.
+void reexec_with_huge_pages(char** argv) {
+    constexpr const char* tunable = "glibc.malloc.hugetlb=1";
+    if (std::getenv("CTRACE_NO_HUGEPAGES") != nullptr) return;
+    const char* current = std::getenv("GLIBC_TUNABLES");
+    if (current != nullptr && std::strstr(current, "glibc.malloc.hugetlb") != nullptr) return;
+    const std::string value =
+        current == nullptr || *current == '\0' ? tunable : std::string(current) + ":" + tunable;
+    if (::setenv("GLIBC_TUNABLES", value.c_str(), 1) != 0) return;
+    ::execv("/proc/self/exe", argv);
+    ::unsetenv("GLIBC_TUNABLES"); // exec failed: carry on without
+    if (current != nullptr) ::setenv("GLIBC_TUNABLES", current, 1);
+}
+
+} // namespace
+
 int main(int argc, char** argv) {
+    reexec_with_huge_pages(argv);
     ctrace::remove_temporaries_on_signal();
     std::ios::sync_with_stdio(false);
     const std::vector<command> commands = all_commands();

@@ -11,27 +11,38 @@
 
 namespace ctrace::detail {
 
-/// Sorts `keys` ascending by their bits [low_bit, low_bit + key_bits), stably
-/// (ties keep their order). `scratch` is resized and used as the second buffer.
-inline void radix_sort_bits(std::vector<std::uint64_t>& keys, std::vector<std::uint64_t>& scratch,
-                            unsigned low_bit, unsigned key_bits) {
+/// Sorts `items` ascending by bits [low_bit, low_bit + key_bits) of
+/// `key(item)` (a std::uint64_t), stably: ties keep their order. `scratch` is
+/// resized and used as the second buffer. A pass whose digit is the same for
+/// every item is skipped.
+template <typename T, typename Key>
+void radix_sort_by(std::vector<T>& items, std::vector<T>& scratch, unsigned low_bit,
+                   unsigned key_bits, Key key) {
     constexpr unsigned digit_bits = 11;
     constexpr std::size_t buckets = std::size_t{1} << digit_bits;
-    scratch.resize(keys.size());
+    scratch.resize(items.size());
     for (unsigned shift = low_bit; shift < low_bit + key_bits; shift += digit_bits) {
         std::array<std::size_t, buckets> start{};
-        for (const std::uint64_t k : keys)
-            ++start[(k >> shift) & (buckets - 1)];
+        for (const T& item : items)
+            ++start[(key(item) >> shift) & (buckets - 1)];
+        if (!items.empty() && start[(key(items[0]) >> shift) & (buckets - 1)] == items.size())
+            continue;
         std::size_t sum = 0;
         for (std::size_t& s : start) {
             const std::size_t count = s;
             s = sum;
             sum += count;
         }
-        for (const std::uint64_t k : keys)
-            scratch[start[(k >> shift) & (buckets - 1)]++] = k;
-        keys.swap(scratch);
+        for (const T& item : items)
+            scratch[start[(key(item) >> shift) & (buckets - 1)]++] = item;
+        items.swap(scratch);
     }
+}
+
+/// `radix_sort_by` for plain 64-bit keys.
+inline void radix_sort_bits(std::vector<std::uint64_t>& keys, std::vector<std::uint64_t>& scratch,
+                            unsigned low_bit, unsigned key_bits) {
+    radix_sort_by(keys, scratch, low_bit, key_bits, [](std::uint64_t k) { return k; });
 }
 
 /// Bits needed to hold values below `n` (at least 1).
