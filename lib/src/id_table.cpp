@@ -50,53 +50,63 @@ std::uint64_t hash_bytes(std::string_view s) noexcept {
     return mix(h ^ seed2, s.size() ^ seed1);
 }
 
+std::uint64_t id_table::prefix_of(std::string_view id) noexcept {
+    std::uint64_t prefix = 0;
+    std::memcpy(&prefix, id.data(), std::min<std::size_t>(id.size(), 8));
+    return prefix;
+}
+
+std::uint32_t id_table::tag_of(std::uint64_t hash, std::size_t length) noexcept {
+    // High hash bits above, the length (capped) in the low byte.
+    return static_cast<std::uint32_t>((hash >> 40) << 8) |
+           static_cast<std::uint32_t>(std::min<std::size_t>(length, 255));
+}
+
+std::size_t id_table::probe(std::string_view id, std::uint64_t hash, std::uint64_t prefix,
+                            std::uint32_t tag) const noexcept {
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t s = hash & mask;; s = (s + 1) & mask) {
+        const slot& candidate = slots_[s];
+        if (candidate.index_plus_one == 0) return s;
+        if (candidate.tag == tag && candidate.prefix == prefix &&
+            (id.size() <= 8 || (*this)[candidate.index_plus_one - 1] == id))
+            return s;
+    }
+}
+
 id_table::index_type id_table::find(std::string_view id) const noexcept {
     if (slots_.empty()) return npos;
     const std::uint64_t h = hash_bytes(id);
-    const std::uint64_t tag = h >> 32;
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t s = h & mask;; s = (s + 1) & mask) {
-        const std::uint64_t slot = slots_[s];
-        if (slot == 0) return npos;
-        if ((slot >> 32) == tag) {
-            const auto i = static_cast<index_type>((slot & 0xffffffffu) - 1);
-            if ((*this)[i] == id) return i;
-        }
-    }
+    const slot& found = slots_[probe(id, h, prefix_of(id), tag_of(h, id.size()))];
+    return found.index_plus_one == 0 ? npos : found.index_plus_one - 1;
 }
 
 id_table::index_type id_table::intern(std::string_view id) {
     if ((size() + 1) * 2 > slots_.size()) grow_slots();
     const std::uint64_t h = hash_bytes(id);
-    const std::uint64_t tag = h >> 32;
-    const std::size_t mask = slots_.size() - 1;
-    std::size_t s = h & mask;
-    for (;; s = (s + 1) & mask) {
-        const std::uint64_t slot = slots_[s];
-        if (slot == 0) break;
-        if ((slot >> 32) == tag) {
-            const auto i = static_cast<index_type>((slot & 0xffffffffu) - 1);
-            if ((*this)[i] == id) return i;
-        }
-    }
+    const std::uint64_t prefix = prefix_of(id);
+    const std::uint32_t tag = tag_of(h, id.size());
+    slot& found = slots_[probe(id, h, prefix, tag)];
+    if (found.index_plus_one != 0) return found.index_plus_one - 1;
     if (size() >= npos - 1) throw error("more than 4294967294 distinct ids");
     const auto index = static_cast<index_type>(size());
     bytes_.insert(bytes_.end(), id.begin(), id.end());
     offsets_.push_back(bytes_.size());
-    slots_[s] = (tag << 32) | (std::uint64_t{index} + 1);
+    found = {prefix, index + 1, tag};
     return index;
 }
 
 void id_table::grow_slots() {
     const std::size_t capacity = std::max<std::size_t>(64, slots_.size() * 2);
-    std::vector<std::uint64_t> slots(capacity, 0);
+    std::vector<slot> slots(capacity, slot{0, 0, 0});
     const std::size_t mask = capacity - 1;
     for (std::size_t i = 0; i < size(); ++i) {
-        const std::uint64_t h = hash_bytes((*this)[static_cast<index_type>(i)]);
+        const std::string_view id = (*this)[static_cast<index_type>(i)];
+        const std::uint64_t h = hash_bytes(id);
         std::size_t s = h & mask;
-        while (slots[s] != 0)
+        while (slots[s].index_plus_one != 0)
             s = (s + 1) & mask;
-        slots[s] = ((h >> 32) << 32) | (i + 1);
+        slots[s] = {prefix_of(id), static_cast<std::uint32_t>(i + 1), tag_of(h, id.size())};
     }
     slots_.swap(slots);
 }
@@ -111,7 +121,7 @@ void id_table::truncate(std::size_t n) {
         std::size_t capacity = 64;
         while (capacity < (n + 1) * 2)
             capacity *= 2;
-        slots_.assign(capacity / 2, 0);
+        slots_.assign(capacity / 2, slot{0, 0, 0});
         grow_slots();
     }
 }
@@ -123,7 +133,7 @@ void id_table::reserve(std::size_t ids, std::size_t bytes) {
     while (capacity < (ids + 1) * 2)
         capacity *= 2;
     if (capacity > slots_.size()) {
-        slots_.assign(capacity / 2, 0);
+        slots_.assign(capacity / 2, slot{0, 0, 0});
         // grow_slots doubles and reinserts everything already present.
         grow_slots();
     }

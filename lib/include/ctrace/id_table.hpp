@@ -42,10 +42,20 @@ private:
     void grow_slots();
     std::vector<char> bytes_;
     std::vector<std::uint64_t> offsets_{0};
-    /// Open addressing, linear probing; each slot holds index + 1 (0 = empty)
-    /// in the low 32 bits and the hash's high 32 bits above, so most probes
-    /// that miss never touch the id bytes.
-    std::vector<std::uint64_t> slots_;
+    /// Open addressing, linear probing. A slot holds the id's first 8 bytes
+    /// (zero-padded), index + 1 (0 = empty) and a tag of hash bits and length:
+    /// ids of up to 8 bytes — most ids — are found without touching `bytes_`.
+    struct slot {
+        std::uint64_t prefix;
+        std::uint32_t index_plus_one;
+        std::uint32_t tag;
+    };
+    static std::uint64_t prefix_of(std::string_view id) noexcept;
+    static std::uint32_t tag_of(std::uint64_t hash, std::size_t length) noexcept;
+    /// The slot where `id` is, or the empty slot where it would go.
+    std::size_t probe(std::string_view id, std::uint64_t hash, std::uint64_t prefix,
+                      std::uint32_t tag) const noexcept;
+    std::vector<slot> slots_;
 };
 
 /// A fast 64-bit hash of a byte string.
