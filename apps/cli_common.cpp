@@ -106,6 +106,8 @@ po::options_description ingest_option_descriptions() {
          "stay length of a scan without check-out, unless the place has its own dwell")
         ("tz", po::value<std::string>()->default_value("+00:00"),
          "UTC offset of times without one, and of the times written")
+        ("threads", po::value<std::int64_t>()->default_value(0)->value_name("N"),
+         "threads for reading the scans (0 = one per core)")
         ("skip-bad", po::bool_switch(), "leave bad scan rows out instead of stopping")
         ("rejects", po::value<std::string>()->value_name("FILE"),
          "with --skip-bad: write the rows left out here (CSV line,reason,raw)");
@@ -122,6 +124,11 @@ ingest_options ingest_options_from(const po::variables_map& vm, progress_reporte
     options.read.tz = tz_option(vm);
     options.read.default_dwell = duration_option(vm, "dwell");
     options.read.skip_bad = vm["skip-bad"].as<bool>();
+    const std::int64_t threads = vm["threads"].as<std::int64_t>();
+    if (threads < 0 || threads > 1024)
+        throw input_error("--threads: must be between 0 (one per core) and 1024, not " +
+                          std::to_string(threads));
+    options.read.threads = static_cast<unsigned>(threads);
     const std::uint64_t total = file_size_or_zero(scans);
     options.read.progress = [&progress, total](std::uint64_t done) {
         progress.bytes("reading scans", done, total);

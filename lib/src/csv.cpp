@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <istream>
+#include <limits>
 #include <unistd.h>
 
 namespace ctrace {
@@ -74,6 +75,8 @@ bool is_valid_utf8(std::string_view s) noexcept {
 struct csv_reader::source {
     std::istream* stream = nullptr;
     int fd = -1;
+    std::uint64_t position = 0;                                      // next byte to read (fd)
+    std::uint64_t limit = std::numeric_limits<std::uint64_t>::max(); // end of range (fd)
     ~source() {
         if (fd >= 0) ::close(fd);
     }
@@ -85,9 +88,14 @@ struct csv_reader::source {
             if (got == 0 && stream->bad()) throw io_error(name + ": read error");
             return got;
         }
+        n = static_cast<std::size_t>(std::min<std::uint64_t>(n, limit - position));
+        if (n == 0) return 0;
         for (;;) {
-            const ssize_t got = ::read(fd, into, n);
-            if (got >= 0) return static_cast<std::size_t>(got);
+            const ssize_t got = ::pread(fd, into, n, static_cast<off_t>(position));
+            if (got >= 0) {
+                position += static_cast<std::uint64_t>(got);
+                return static_cast<std::size_t>(got);
+            }
             if (errno != EINTR) throw io_error(name + ": read error: " + std::strerror(errno));
         }
     }
@@ -99,10 +107,16 @@ csv_reader::csv_reader(std::istream& in, std::string source_name)
 }
 
 csv_reader::csv_reader(const std::filesystem::path& path)
+    : csv_reader(path, 0, std::numeric_limits<std::uint64_t>::max()) {}
+
+csv_reader::csv_reader(const std::filesystem::path& path, std::uint64_t begin, std::uint64_t end)
     : source_(std::make_unique<source>()), source_name_(path.string()) {
     source_->fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (source_->fd < 0) throw io_error(source_name_ + ": cannot open: " + std::strerror(errno));
     ::posix_fadvise(source_->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    source_->position = begin;
+    source_->limit = end;
+    at_start_ = begin == 0; // a byte-order mark can only open the file
 }
 
 csv_reader::~csv_reader() = default;
@@ -203,6 +217,7 @@ bool csv_reader::parse_record(csv_record& record, bool at_eof) {
                     // No quote follows anywhere, so the lines after this one
                     // hold no quotes either and can be read as they are.
                     error = "unterminated quote";
+                    ended_inside_quotes_ = true;
                     find_line_end(field_start);
                     goto done;
                 }

@@ -44,6 +44,10 @@ public:
     csv_reader(std::istream& in, std::string source_name);
     /// Opens `path` for reading; throws `io_error` naming it when that fails.
     explicit csv_reader(const std::filesystem::path& path);
+    /// Reads bytes [begin, end) of `path` as if they were the whole input
+    /// (for parallel parsing of pieces split at line ends). Line numbers
+    /// count from 1 at `begin`.
+    csv_reader(const std::filesystem::path& path, std::uint64_t begin, std::uint64_t end);
     ~csv_reader();
     csv_reader(const csv_reader&) = delete;
     csv_reader& operator=(const csv_reader&) = delete;
@@ -57,6 +61,11 @@ public:
     void set_digest(class sha256* digest) noexcept { digest_ = digest; }
     /// Bytes consumed so far (for progress reports).
     std::uint64_t bytes_consumed() const noexcept { return consumed_; }
+    /// Line ends consumed so far.
+    std::uint64_t line_ends_consumed() const noexcept { return line_ - 1; }
+    /// True once the input ended inside a quoted field: a piece of a file
+    /// split there was not split at a record boundary.
+    bool ended_inside_quotes() const noexcept { return ended_inside_quotes_; }
 
 private:
     struct source;
@@ -70,6 +79,7 @@ private:
     std::size_t end_ = 0;   // one past the last valid byte in buffer_
     bool eof_ = false;
     bool at_start_ = true; // a byte-order mark is only skipped at the very start
+    bool ended_inside_quotes_ = false;
     std::uint64_t line_ = 1;
     std::uint64_t consumed_ = 0;
     class sha256* digest_ = nullptr;
