@@ -327,7 +327,11 @@ for (let h = 0; h < hops; ++h) {
             SELECT person, ${h + 1}, min(e) FROM (
                 SELECT person, e FROM E WHERE h = ${h}
                 UNION ALL SELECT p, first_exposure FROM layer) GROUP BY person`);
-    phase(`trace layer ${h + 1}`);
+    // How many persons reached earlier had their E lowered by a longer chain
+    // (the subtle point of §4): reported, it changes nothing.
+    const lowered = last ? 0n : await scalar(`SELECT count(*) FROM E a JOIN E b USING (person)
+        WHERE a.h = ${h} AND b.h = ${h + 1} AND b.e < a.e`);
+    phase(`trace layer ${h + 1}${lowered > 0n ? ` (${lowered} E lowered)` : ''}`);
 }
 
 // ---------------------------------------------------------------- 4. write

@@ -321,7 +321,9 @@ std::optional<scan_log> read_scans_in_parallel(const std::filesystem::path& path
         try {
             csv_reader reader(path, piece.begin, piece.end);
             piece.log.places = places.ids;
-            reserve_visits(piece.log, piece.end - piece.begin);
+            // Piece 0's visits become the result: reserve for the whole file
+            // (untouched reserved pages cost nothing) so merging never regrows.
+            reserve_visits(piece.log, k == 0 ? size : piece.end - piece.begin);
             read_scan_rows(reader, columns, places, options, piece.log, piece.bad, k == 0,
                            pieces.size());
             piece.line_ends = reader.line_ends_consumed();
