@@ -82,8 +82,11 @@ id_table::index_type id_table::find(std::string_view id) const noexcept {
 }
 
 id_table::index_type id_table::intern(std::string_view id) {
+    return intern(id, hash_bytes(id));
+}
+
+id_table::index_type id_table::intern(std::string_view id, std::uint64_t h) {
     if ((size() + 1) * 2 > slots_.size()) grow_slots();
-    const std::uint64_t h = hash_bytes(id);
     const std::uint64_t prefix = prefix_of(id);
     const std::uint32_t tag = tag_of(h, id.size());
     slot& found = slots_[probe(id, h, prefix, tag)];

@@ -4,6 +4,7 @@
 #include "ctrace/digest.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <exception>
 #include <fcntl.h>
@@ -157,6 +158,46 @@ scan_columns find_scan_columns(const csv_header& header, const std::string& name
             static_cast<std::size_t>(header.require("time", name)), header.find("leave")};
 }
 
+/// Interns person ids a batch at a time: the slots of the whole batch are
+/// prefetched before any is probed, so the cache misses of a large id table
+/// overlap instead of coming one after another.
+class batched_interner {
+public:
+    explicit batched_interner(scan_log& log) : log_(log) { bytes_.reserve(batch_rows * 16); }
+    /// Queues a visit whose person is `id` (the visit's person is filled in).
+    void add(std::string_view id, const visit& v) {
+        starts_[count_] = bytes_.size();
+        bytes_.insert(bytes_.end(), id.begin(), id.end());
+        visits_[count_] = v;
+        if (++count_ == batch_rows) flush();
+    }
+    void flush() {
+        starts_[count_] = bytes_.size();
+        for (std::size_t i = 0; i < count_; ++i) {
+            hashes_[i] = hash_bytes(id(i));
+            log_.persons.prefetch(hashes_[i]);
+        }
+        for (std::size_t i = 0; i < count_; ++i) {
+            visits_[i].person = log_.persons.intern(id(i), hashes_[i]);
+            log_.visits.push_back(visits_[i]);
+        }
+        count_ = 0;
+        bytes_.clear();
+    }
+
+private:
+    static constexpr std::size_t batch_rows = 64;
+    std::string_view id(std::size_t i) const {
+        return {bytes_.data() + starts_[i], starts_[i + 1] - starts_[i]};
+    }
+    scan_log& log_;
+    std::vector<char> bytes_;
+    std::array<std::size_t, batch_rows + 1> starts_{};
+    std::array<std::uint64_t, batch_rows> hashes_{};
+    std::array<visit, batch_rows> visits_{};
+    std::size_t count_ = 0;
+};
+
 /// Reads the data rows of `reader` into `log` (whose place table starts as the
 /// places file's ids), reporting bad rows to `bad`. `progress_scale`
 /// multiplies the bytes reported (for one piece of several read at once).
@@ -164,6 +205,7 @@ void read_scan_rows(csv_reader& reader, const scan_columns& columns, const place
                     const scan_read_options& options, scan_log& log, bad_row_sink& bad,
                     bool report_progress, std::uint64_t progress_scale) {
     constexpr std::uint64_t progress_every_rows = 1u << 20;
+    batched_interner persons(log);
     csv_record record;
     while (reader.next(record)) {
         ++log.rows_read;
@@ -216,9 +258,9 @@ void read_scan_rows(csv_reader& reader, const scan_columns& columns, const place
                                        : options.default_dwell;
             end = start.value + dwell;
         }
-        const person_index person = log.persons.intern(f[columns.person]);
-        log.visits.push_back({person, place, start.value, end});
+        persons.add(f[columns.person], {0, place, start.value, end});
     }
+    persons.flush();
 }
 
 /// A scan row takes at least ~20 bytes. Reserving for that many visits avoids

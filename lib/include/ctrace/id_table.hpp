@@ -21,6 +21,13 @@ public:
 
     /// Index of `id`, adding it when new. Throws `error` past 2^32 - 2 ids.
     index_type intern(std::string_view id);
+    /// Same, with `hash == hash_bytes(id)` computed by the caller (who may
+    /// have called `prefetch(hash)` a while before, to hide the memory latency).
+    index_type intern(std::string_view id, std::uint64_t hash);
+    /// Starts loading the slot where an id with this hash would be.
+    void prefetch(std::uint64_t hash) const noexcept {
+        if (!slots_.empty()) __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
+    }
     /// Index of `id`, or `npos` when absent.
     index_type find(std::string_view id) const noexcept;
     /// The id of index `i` (`i < size()`); valid until the next `intern`.
