@@ -18,6 +18,7 @@
 // row by row as ctrace does: this is a benchmark baseline, not a validator.
 import { DuckDBInstance } from '@duckdb/node-api';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const usage = `usage: node trace.mjs --scans F [--places F] --cases F --out F [--threads N]
@@ -83,7 +84,7 @@ function phase(name) {
     const now = performance.now();
     const seconds = (now - phaseStart) / 1000;
     phases.push([name, seconds]);
-    process.stderr.write(`trace.mjs: ${name.padEnd(28)} ${seconds.toFixed(2).padStart(8)} s\n`);
+    process.stderr.write(`trace.mjs: ${name.padEnd(36)} ${seconds.toFixed(2).padStart(8)} s\n`);
     phaseStart = now;
 }
 const sqlString = (text) => `'${text.replaceAll("'", "''")}'`;
@@ -111,6 +112,17 @@ async function scalar(sql) {
 
 if (threads !== null) await run(`SET threads = ${threads}`);
 await run(`SET preserve_insertion_order = false`);
+// Spill (if the default memory limit, 80% of RAM, is reached) beside the
+// output rather than into ./.tmp, DuckDB's default for in-memory databases.
+const spill = path.join(options.out === '-' ? os.tmpdir() : path.dirname(path.resolve(options.out)),
+                        `.trace-duckdb-spill-${process.pid}`);
+await run(`SET temp_directory = ${sqlString(spill)}`);
+process.on('exit', () => fs.rmSync(spill, { recursive: true, force: true }));
+{
+    const [[version, threadCount, memoryLimit]] = await rows(
+        `SELECT version(), current_setting('threads'), current_setting('memory_limit')`);
+    process.stderr.write(`trace.mjs: DuckDB ${version}, ${threadCount} threads, memory limit ${memoryLimit}\n`);
+}
 
 // Times: epoch seconds, or ISO 8601 (date; or date, 'T' or ' ', HH:MM[:SS[.fff]]
 // [Z|±HH:MM|±HHMM]); without an offset the time is in the --tz zone. A value
@@ -267,17 +279,17 @@ await run(`CREATE TABLE stays AS
     UNION ALL
     SELECT person, place, s, e FROM paired WHERE opens`);
 await run(`DROP TABLE scans`);
-if (process.env.TRACE_DUMP) console.error(await rows('SELECT * FROM stays ORDER BY all'), await rows('SELECT * FROM cases'));
 phase('merge stays');
 
 // ---------------------------------------------------------------- 3. trace
-// Contacts are found by an equi-join on (place, time bucket): every stay is
-// listed under each bucket of width W it touches, and a pair is kept only in
-// the bucket holding the start of its overlap, so each pair is seen once.
-await run(`CREATE TABLE stay_buckets AS
-    SELECT person, place, s, e, unnest(range(s // ${bucket}, (e - 1) // ${bucket} + 1)) AS bucket
-    FROM stays WHERE e > s`);
-phase('bucket stays');
+// Contacts are an interval join at each place. DuckDB joins on equalities
+// with hash tables and would test every pair of stays at a place, so the
+// join is on (place, time bucket): a target stay is found under the bucket
+// of width W holding its start; a source stay [s, e) looks in the buckets
+// that can hold the start of a stay overlapping it by m or more, which
+// starts in [s + m - span, e - m] where span is the place's longest stay.
+await run(`CREATE TABLE place_span AS SELECT place, max(e - s) AS span FROM stays GROUP BY place`);
+phase('place spans');
 
 // E: one row per (person, layer h) with E_h(p) finite, for persons that are
 // not index cases. risk: one row per person reached, with the fields of §5
@@ -299,20 +311,20 @@ for (let h = 0; h < hops; ++h) {
         clipped AS (
             SELECT q.person AS q, q.place, greatest(q.s, infectious.i) AS s, least(q.e, infectious.j) AS e
             FROM stays q JOIN infectious USING (person))
-        SELECT q, place, s, e, unnest(range(s // ${bucket}, (e - 1) // ${bucket} + 1)) AS bucket
-        FROM clipped WHERE e - s >= ${minOverlap}`);
+        SELECT q, place, s, e, unnest(range((s + ${minOverlap} - span) // ${bucket}, (e - ${minOverlap}) // ${bucket} + 1)) AS bucket
+        FROM clipped JOIN place_span USING (place) WHERE e - s >= ${minOverlap}`);
     // Events qualifying at layer h+1: effective overlap [max(s), min(e)) >= m,
     // target not an index case (and, at the last layer, not reached before:
     // only new persons still need their E and their row).
     await run(`CREATE OR REPLACE TABLE layer AS
-        WITH qualifying AS (
+        WITH targets AS (
+            SELECT person, place, s, e FROM stays
+            WHERE person NOT IN (SELECT person FROM cases)
+              ${last ? `AND person NOT IN (SELECT person FROM E WHERE h = ${h})` : ''}),
+        qualifying AS (
             SELECT t.person AS p, src.q, src.place, greatest(src.s, t.s) AS xs, least(src.e, t.e) AS xe
-            FROM sources src JOIN stay_buckets t ON t.place = src.place AND t.bucket = src.bucket
-            WHERE t.person <> src.q
-              AND least(src.e, t.e) - greatest(src.s, t.s) >= ${minOverlap}
-              AND greatest(src.s, t.s) // ${bucket} = src.bucket
-              AND t.person NOT IN (SELECT person FROM cases)
-              ${last ? `AND t.person NOT IN (SELECT person FROM E WHERE h = ${h})` : ''})
+            FROM sources src JOIN targets t ON t.place = src.place AND t.s // ${bucket} = src.bucket
+            WHERE t.person <> src.q AND least(src.e, t.e) - greatest(src.s, t.s) >= ${minOverlap})
         SELECT p, min(xs) AS first_exposure, max(xe) AS last_exposure, sum(xe - xs) AS exposure_seconds,
                min({'xs': xs, 'q': q, 'place': place}) AS via, count(*) AS n
         FROM qualifying GROUP BY p`);
@@ -337,7 +349,16 @@ for (let h = 0; h < hops; ++h) {
 // ---------------------------------------------------------------- 4. write
 const noScans = await rows(`SELECT person FROM cases
     WHERE person NOT IN (SELECT person FROM stays WHERE person IN (SELECT person FROM cases)) ORDER BY person`);
-const lines = await rows(`
+// DuckDB writes the file (to a temporary name beside the target, renamed
+// into place when complete, as ctrace does). Each line is built in SQL and
+// written as one unquoted column.
+const header = 'person,hop,code,first_exposure,last_exposure,quarantine_until,exposure_seconds,via_person,via_place';
+const target = options.out === '-' ? null : options.out;
+const temporary = target === null
+    ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'trace-')), 'risk.csv')
+    : path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
+await run(`SET preserve_insertion_order = true`);
+const listed = await scalar(`COPY (
     WITH listed AS (
         SELECT person, 0 AS hop, NULL::BIGINT AS first_exposure, NULL::BIGINT AS last_exposure,
                0::HUGEINT AS exposure_seconds, NULL AS via_person, NULL AS via_place FROM cases
@@ -345,21 +366,18 @@ const lines = await rows(`
     SELECT concat_ws(',', csv_field(person), hop, CASE WHEN hop <= 1 THEN 'red' ELSE 'yellow' END,
                      out_time(first_exposure), out_time(last_exposure),
                      out_time(last_exposure + ${quarantine}), exposure_seconds,
-                     csv_field(via_person), csv_field(via_place))
-    FROM listed ORDER BY hop, first_exposure NULLS FIRST, person`);
-const text = 'person,hop,code,first_exposure,last_exposure,quarantine_until,exposure_seconds,via_person,via_place\n'
-    + lines.map((r) => r[0] + '\n').join('');
-if (options.out === '-') {
-    process.stdout.write(text);
+                     csv_field(via_person), csv_field(via_place)) AS ${ident(header)}
+    FROM listed ORDER BY hop, first_exposure NULLS FIRST, person)
+    TO ${sqlString(temporary)} (FORMAT csv, HEADER true, QUOTE '', ESCAPE '', DELIMITER chr(1))`);
+if (target === null) {
+    process.stdout.write(fs.readFileSync(temporary));
+    fs.rmSync(path.dirname(temporary), { recursive: true });
 } else {
-    // Atomically, like ctrace: a temporary file beside the target, then rename.
-    const temporary = path.join(path.dirname(options.out), `.${path.basename(options.out)}.${process.pid}.tmp`);
-    fs.writeFileSync(temporary, text);
-    fs.renameSync(temporary, options.out);
+    fs.renameSync(temporary, target);
 }
 for (const [person] of noScans)
     process.stderr.write(`trace.mjs: warning: index case '${person}' has no scans; listed without contacts\n`);
 phase('write risk list');
 const total = phases.reduce((sum, [, seconds]) => sum + seconds, 0);
 const stayCount = await scalar(`SELECT count(*) FROM stays`);
-process.stderr.write(`trace.mjs: ${stayCount} stays, ${lines.length} listed, ${events} qualifying events, ${total.toFixed(2)} s in all\n`);
+process.stderr.write(`trace.mjs: ${stayCount} stays, ${listed} listed, ${events} qualifying events, ${total.toFixed(2)} s in all\n`);
