@@ -309,23 +309,13 @@ h5::location open_snapshot(const std::filesystem::path& path) {
 } // namespace
 
 incidence_csr person_place_incidence(const stay_table& stays, std::size_t person_count) {
-    // Stays are in place order; a stable bucket pass by person keeps each
-    // person's places ascending, and equal places adjacent.
-    std::vector<std::uint64_t> begin(person_count + 1, 0);
-    for (const person_index p : stays.person)
-        ++begin[p + 1];
-    for (std::size_t p = 0; p < person_count; ++p)
-        begin[p + 1] += begin[p];
-    std::vector<std::uint32_t> rows(stays.size());
-    {
-        std::vector<std::uint64_t> next(begin.begin(), begin.end() - 1);
-        for (std::size_t i = 0; i < stays.size(); ++i)
-            rows[next[stays.person[i]]++] = static_cast<std::uint32_t>(i);
-    }
+    // Rows by person keep each person's places ascending, equal places adjacent.
+    const std::vector<std::uint32_t> rows = stay_rows_by_person(stays, person_count);
     incidence_csr csr;
     csr.indptr.assign(person_count + 1, 0);
+    std::size_t k = 0;
     for (std::size_t p = 0; p < person_count; ++p) {
-        for (std::uint64_t k = begin[p]; k < begin[p + 1]; ++k) {
+        for (; k < rows.size() && stays.person[rows[k]] == p; ++k) {
             const std::uint32_t row = rows[k];
             const auto place = static_cast<std::int32_t>(stays.place[row]);
             const std::int64_t seconds = stays.end[row] - stays.start[row];

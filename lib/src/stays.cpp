@@ -4,6 +4,7 @@
 #include "radix_sort.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace ctrace {
 
@@ -103,6 +104,27 @@ stay_table build_stays(std::vector<visit> visits, std::size_t person_count,
         stays.place_longest[stays.place[i]] =
             std::max(stays.place_longest[stays.place[i]], stays.end[i] - stays.start[i]);
     return stays;
+}
+
+std::vector<std::uint32_t> stay_rows_by_person(const stay_table& stays, std::size_t person_count) {
+    if (stays.size() >= std::numeric_limits<std::uint32_t>::max())
+        throw error("stay_rows_by_person: 2^32 stays or more");
+    // Radix sort of (person << 32 | row) on the person bits: passes of 11 bits
+    // keep the scatter cache-friendly where one bucket per person would not.
+    std::vector<std::uint64_t> keys(stays.size());
+    for (std::size_t i = 0; i < stays.size(); ++i) {
+        if (stays.person[i] >= person_count)
+            throw error("stay_rows_by_person: person out of range");
+        keys[i] = (std::uint64_t{stays.person[i]} << 32) | i;
+    }
+    {
+        std::vector<std::uint64_t> scratch;
+        detail::radix_sort_bits(keys, scratch, 32, detail::bits_for(person_count));
+    }
+    std::vector<std::uint32_t> rows(keys.size());
+    for (std::size_t k = 0; k < keys.size(); ++k)
+        rows[k] = static_cast<std::uint32_t>(keys[k]);
+    return rows;
 }
 
 time_span stay_time_span(const stay_table& stays) noexcept {

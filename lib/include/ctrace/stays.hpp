@@ -42,6 +42,11 @@ struct stay_table {
 stay_table build_stays(std::vector<visit> visits, std::size_t person_count,
                        std::size_t place_count);
 
+/// The rows of `stays` ordered by person (stable: a person's rows stay in
+/// (place, start) order). Throws `error` when a person index is not below
+/// `person_count` or there are 2^32 stays or more.
+std::vector<std::uint32_t> stay_rows_by_person(const stay_table& stays, std::size_t person_count);
+
 /// Smallest start and largest end over all stays; {0, 0} when there are none.
 struct time_span {
     time_point min = 0;
