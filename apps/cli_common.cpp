@@ -107,7 +107,7 @@ po::options_description ingest_option_descriptions() {
         ("tz", po::value<std::string>()->default_value("+00:00"),
          "UTC offset of times without one, and of the times written")
         ("threads", po::value<std::int64_t>()->default_value(0)->value_name("N"),
-         "threads for reading the scans (0 = one per core)")
+         "threads reading the scans (0 = one per core); large sorts use every core")
         ("skip-bad", po::bool_switch(), "leave bad scan rows out instead of stopping")
         ("rejects", po::value<std::string>()->value_name("FILE"),
          "with --skip-bad: write the rows left out here (CSV line,reason,raw)");

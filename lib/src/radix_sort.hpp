@@ -5,36 +5,69 @@
 // one-pass bucket scatter touches memory at random; passes of 11 bits keep
 // at most 2048 write streams live, which the caches absorb.
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <thread>
 #include <vector>
 
 namespace ctrace::detail {
 
+/// Runs `work(t)` for t in [0, threads) on that many threads (t = 0 on the
+/// caller's).
+template <typename Work>
+void run_on_threads(unsigned threads, Work work) {
+    std::vector<std::thread> helpers;
+    for (unsigned t = 1; t < threads; ++t)
+        helpers.emplace_back(work, t);
+    work(0u);
+    for (std::thread& h : helpers)
+        h.join();
+}
+
 /// Sorts `items` ascending by bits [low_bit, low_bit + key_bits) of
 /// `key(item)` (a std::uint64_t), stably: ties keep their order. `scratch` is
 /// resized and used as the second buffer. A pass whose digit is the same for
-/// every item is skipped.
+/// every item is skipped. Large inputs use one thread per core: each counts
+/// and scatters its own slice, and slices fill each bucket in order, which
+/// keeps the sort stable.
 template <typename T, typename Key>
 void radix_sort_by(std::vector<T>& items, std::vector<T>& scratch, unsigned low_bit,
                    unsigned key_bits, Key key) {
     constexpr unsigned digit_bits = 11;
     constexpr std::size_t buckets = std::size_t{1} << digit_bits;
-    scratch.resize(items.size());
+    constexpr std::size_t min_items_per_thread = std::size_t{1} << 20;
+    const std::size_t n = items.size();
+    const unsigned threads = static_cast<unsigned>(std::clamp<std::size_t>(
+        n / min_items_per_thread, 1, std::max(1u, std::thread::hardware_concurrency())));
+    scratch.resize(n);
+    std::vector<std::array<std::size_t, buckets>> next(threads);
+    auto slice_begin = [&](unsigned t) { return n * t / threads; };
     for (unsigned shift = low_bit; shift < low_bit + key_bits; shift += digit_bits) {
-        std::array<std::size_t, buckets> start{};
-        for (const T& item : items)
-            ++start[(key(item) >> shift) & (buckets - 1)];
-        if (!items.empty() && start[(key(items[0]) >> shift) & (buckets - 1)] == items.size())
-            continue;
-        std::size_t sum = 0;
-        for (std::size_t& s : start) {
-            const std::size_t count = s;
-            s = sum;
-            sum += count;
+        run_on_threads(threads, [&](unsigned t) {
+            next[t].fill(0);
+            for (std::size_t i = slice_begin(t); i < slice_begin(t + 1); ++i)
+                ++next[t][(key(items[i]) >> shift) & (buckets - 1)];
+        });
+        if (n > 0) {
+            const std::size_t digit = (key(items[0]) >> shift) & (buckets - 1);
+            std::size_t with_digit = 0;
+            for (unsigned t = 0; t < threads; ++t)
+                with_digit += next[t][digit];
+            if (with_digit == n) continue;
         }
-        for (const T& item : items)
-            scratch[start[(key(item) >> shift) & (buckets - 1)]++] = item;
+        std::size_t sum = 0;
+        for (std::size_t b = 0; b < buckets; ++b)
+            for (unsigned t = 0; t < threads; ++t) {
+                const std::size_t count = next[t][b];
+                next[t][b] = sum;
+                sum += count;
+            }
+        run_on_threads(threads, [&](unsigned t) {
+            std::array<std::size_t, buckets>& at = next[t];
+            for (std::size_t i = slice_begin(t); i < slice_begin(t + 1); ++i)
+                scratch[at[(key(items[i]) >> shift) & (buckets - 1)]++] = items[i];
+        });
         items.swap(scratch);
     }
 }
