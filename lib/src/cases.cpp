@@ -2,6 +2,7 @@
 
 #include "ctrace/csv.hpp"
 #include "ctrace/error.hpp"
+#include "row_errors.hpp"
 
 #include <unordered_set>
 
@@ -13,8 +14,7 @@ std::vector<index_case> read_cases_from(csv_reader& reader, id_table& persons,
                                         const case_read_options& options) {
     const std::string& name = reader.source_name();
     csv_record record;
-    if (!reader.next(record)) throw input_error(name + ": empty file (no header)");
-    const csv_header header(record, name);
+    const csv_header header = detail::read_header(reader, record);
     const auto person_col = static_cast<std::size_t>(header.require("person", name));
     const int from_col = header.find("from");
     const int onset_col = header.find("onset");
@@ -23,20 +23,15 @@ std::vector<index_case> read_cases_from(csv_reader& reader, id_table& persons,
         throw input_error(name + ": missing required column 'from' or 'onset' in the header");
 
     std::vector<index_case> cases;
-    std::vector<bad_row> bad;
-    std::uint64_t bad_total = 0;
-    auto reject = [&](std::string reason) {
-        if (bad.size() < bad_rows_error::max_kept_rows)
-            bad.push_back({record.line, std::move(reason), std::string(record.raw)});
-        ++bad_total;
-    };
+    detail::bad_row_sink bad(false); // bad rows of a cases file are always fatal
+    auto reject = [&](std::string reason) { bad.add(record, std::move(reason)); };
     auto field = [&](int col) {
         return col >= 0 ? record.fields[static_cast<std::size_t>(col)] : std::string_view();
     };
     auto parse = [&](std::string_view column, std::string_view text, time_point& out) {
         const auto r = try_parse_time(text, options.tz);
         if (!r) {
-            reject(std::string(column) + ": " + r.error + " ('" + std::string(text) + "')");
+            reject(detail::field_problem(column, r.error, text));
             return false;
         }
         out = r.value;
@@ -50,8 +45,7 @@ std::vector<index_case> read_cases_from(csv_reader& reader, id_table& persons,
             continue;
         }
         if (record.fields.size() != header.size()) {
-            reject("expected " + std::to_string(header.size()) + " fields, found " +
-                   std::to_string(record.fields.size()));
+            reject(detail::field_count_problem(header.size(), record.fields.size()));
             continue;
         }
         const std::string_view person = record.fields[person_col];
@@ -87,7 +81,7 @@ std::vector<index_case> read_cases_from(csv_reader& reader, id_table& persons,
         }
         cases.push_back(c);
     }
-    if (bad_total > 0) throw bad_rows_error(name, std::move(bad), bad_total);
+    bad.throw_if_strict(name);
     return cases;
 }
 
