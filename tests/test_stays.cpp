@@ -246,6 +246,45 @@ TEST_SUITE("stays") {
         }
     }
 
+    // Regression guard for the memory hand-back: passes over arrays larger than
+    // the release step (8 MiB) return the pages behind them to the kernel. Any
+    // later read of a released item would see zeros and change the result.
+    TEST_CASE("large inputs: stays and graph are right while consumed memory is handed back") {
+        std::mt19937_64 rng(2024);
+        constexpr std::size_t persons = 40000, places = 300, n = 1200000;
+        std::vector<visit> visits;
+        visits.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto start = 1648000000 + static_cast<time_point>(rng() % (14 * 86400));
+            visits.push_back({static_cast<person_index>(1 + rng() % (persons - 1)),
+                              static_cast<place_index>(1 + rng() % (places - 1)), start,
+                              start + static_cast<duration>(rng() % 7200)});
+        }
+        const auto expected = reference_stays(visits);
+        const stay_table t = build_stays(std::move(visits), persons, places);
+        REQUIRE(t.size() == expected.size());
+        CHECK(rows(t) == expected);
+
+        const person_place_graph g = build_person_place_graph(t, persons);
+        // A person's out-edges are its rows in table order (= (place, start) order).
+        std::vector<std::vector<std::uint32_t>> by_person(persons);
+        for (std::uint32_t i = 0; i < t.size(); ++i)
+            by_person[t.person[i]].push_back(i);
+        bool all_equal = true;
+        for (person_index p = 0; p < persons; ++p) {
+            std::vector<std::uint32_t> got;
+            for (auto [it, end] = boost::out_edges(p, g.csr); it != end; ++it) {
+                got.push_back(g.csr[*it].stay);
+                all_equal = all_equal &&
+                            boost::target(*it, g.csr) == g.place_vertex(t.place[g.csr[*it].stay]);
+            }
+            all_equal = all_equal && got == by_person[p];
+        }
+        CHECK(all_equal);
+        CHECK(by_person[0].empty()); // person 0 never visits: an empty row
+        CHECK(stay_rows_by_person(t, persons).size() == t.size());
+    }
+
     // ---------------------------------------------------------------------------
     // the person-place graph
 

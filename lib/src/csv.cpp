@@ -4,6 +4,7 @@
 #include "ctrace/error.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -36,6 +37,17 @@ bool is_plain_ascii_without_nul(std::string_view s) noexcept {
     }
     return true;
 }
+
+/// Bytes an unquoted field's scan must stop at: the delimiters, a quote, and
+/// the bytes that call for a NUL/UTF-8 check (NUL, >= 0x80). One table load
+/// per byte instead of a comparison per kind.
+constexpr std::array<bool, 256> unquoted_stop_bytes = [] {
+    std::array<bool, 256> stop{};
+    stop[','] = stop['\n'] = stop['"'] = stop[0] = true;
+    for (std::size_t c = 0x80; c < 256; ++c)
+        stop[c] = true;
+    return stop;
+}();
 
 } // namespace
 
@@ -183,7 +195,13 @@ bool csv_reader::parse_record(csv_record& record, bool at_eof) {
     const char* const stop = base + end_;
     const char* p = start;
     const char* error = nullptr;
-    field_bounds_.clear(); // triples: offset from start, length, 1 if it needs unescaping
+    // Fields are views into the buffer, which stays put until the record is
+    // done (a `false` return discards them). Fields with doubled quotes are
+    // unescaped at the end, once the record's size is known.
+    record.fields.clear();
+    doubled_fields_.clear();
+    bool quoted = false;        // a quoted field may hold line breaks and any byte
+    bool unusual_bytes = false; // an unquoted field held NUL or a byte >= 0x80
 
     const char* term_start = nullptr; // where the line terminator starts
     const char* after = nullptr;      // first byte after the record and its terminator
@@ -205,6 +223,7 @@ bool csv_reader::parse_record(csv_record& record, bool at_eof) {
         if (p < stop && *p == '"') {
             const char* field_start = ++p;
             bool doubled = false;
+            quoted = true;
             for (;;) {
                 const void* q = std::memchr(p, '"', static_cast<std::size_t>(stop - p));
                 if (q == nullptr) {
@@ -230,9 +249,8 @@ bool csv_reader::parse_record(csv_record& record, bool at_eof) {
                 }
                 break;
             }
-            field_bounds_.push_back(static_cast<std::size_t>(field_start - start));
-            field_bounds_.push_back(static_cast<std::size_t>(p - field_start));
-            field_bounds_.push_back(doubled ? 1 : 0);
+            if (doubled) doubled_fields_.push_back(record.fields.size());
+            record.fields.emplace_back(field_start, static_cast<std::size_t>(p - field_start));
             ++p; // closing quote
             if (p == stop) {
                 if (!at_eof) return false;
@@ -260,8 +278,15 @@ bool csv_reader::parse_record(csv_record& record, bool at_eof) {
         }
         // Unquoted field: up to ',', LF or CRLF.
         const char* field_start = p;
-        while (p < stop && *p != ',' && *p != '\n') {
-            if (*p == '"' && error == nullptr) error = "quote inside an unquoted field";
+        for (;;) {
+            while (p < stop && !unquoted_stop_bytes[static_cast<unsigned char>(*p)])
+                ++p;
+            if (p == stop || *p == ',' || *p == '\n') break;
+            if (*p == '"') {
+                if (error == nullptr) error = "quote inside an unquoted field";
+            } else {
+                unusual_bytes = true;
+            }
             ++p;
         }
         if (p == stop && !at_eof) return false;
@@ -269,9 +294,7 @@ bool csv_reader::parse_record(csv_record& record, bool at_eof) {
         // CR belongs to the terminator before LF, and at the very end of input.
         if (field_end > field_start && field_end[-1] == '\r' && (p < stop ? *p == '\n' : at_eof))
             --field_end;
-        field_bounds_.push_back(static_cast<std::size_t>(field_start - start));
-        field_bounds_.push_back(static_cast<std::size_t>(field_end - field_start));
-        field_bounds_.push_back(0);
+        record.fields.emplace_back(field_start, static_cast<std::size_t>(field_end - field_start));
         if (p < stop && *p == ',') {
             ++p;
             continue;
@@ -284,35 +307,39 @@ bool csv_reader::parse_record(csv_record& record, bool at_eof) {
 done:
     record.raw = std::string_view(start, static_cast<std::size_t>(term_start - start));
     record.line = line_;
-    line_ += static_cast<std::uint64_t>(std::count(start, after, '\n'));
+    // Unquoted, a record's only line break is its terminator.
+    line_ += quoted ? static_cast<std::uint64_t>(std::count(start, after, '\n'))
+                    : (after > term_start && after[-1] == '\n' ? 1 : 0);
     const auto length = static_cast<std::size_t>(after - start);
     begin_ += length;
     consumed_ += length;
 
-    if (error == nullptr && !is_plain_ascii_without_nul(record.raw)) {
+    if (error == nullptr && (quoted || unusual_bytes) && !is_plain_ascii_without_nul(record.raw)) {
         if (std::memchr(record.raw.data(), '\0', record.raw.size()) != nullptr)
             error = "NUL byte";
         else if (!is_valid_utf8(record.raw))
             error = "invalid UTF-8";
     }
 
-    record.fields.clear();
-    unescaped_.clear();
-    unescaped_.reserve(record.raw.size()); // views into it must not move
-    for (std::size_t i = 0; i < field_bounds_.size(); i += 3) {
-        std::string_view field(start + field_bounds_[i], field_bounds_[i + 1]);
-        if (field_bounds_[i + 2] != 0) {
+    if (!doubled_fields_.empty()) {
+        unescaped_.clear();
+        unescaped_.reserve(record.raw.size()); // views into it must not move
+        for (const std::size_t i : doubled_fields_) {
+            const std::string_view field = record.fields[i];
             const std::size_t at = unescaped_.size();
             for (std::size_t k = 0; k < field.size(); ++k) {
                 unescaped_.push_back(field[k]);
                 if (field[k] == '"') ++k; // the second of a doubled quote
             }
-            field = std::string_view(unescaped_.data() + at, unescaped_.size() - at);
+            record.fields[i] = std::string_view(unescaped_.data() + at, unescaped_.size() - at);
         }
-        if (field.size() > max_field_bytes && error == nullptr)
-            error = "field longer than 1024 bytes";
-        record.fields.push_back(field);
     }
+    if (error == nullptr)
+        for (const std::string_view field : record.fields)
+            if (field.size() > max_field_bytes) {
+                error = "field longer than 1024 bytes";
+                break;
+            }
     record.error = error;
     return true;
 }

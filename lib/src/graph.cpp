@@ -1,6 +1,8 @@
 #include "ctrace/graph.hpp"
 
+#include "consumed_memory.hpp"
 #include "ctrace/error.hpp"
+#include "stay_order.hpp"
 
 #include <limits>
 #include <utility>
@@ -13,17 +15,28 @@ person_place_graph build_person_place_graph(const stay_table& stays, std::size_t
     if (person_count + place_count >= limit || stays.size() >= limit)
         throw error("person-place graph: more than 2^32 vertices or stays");
 
-    const std::vector<std::uint32_t> rows = stay_rows_by_person(stays, person_count);
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> edges(rows.size());
-    std::vector<stay_edge> properties(rows.size());
-    for (std::size_t k = 0; k < rows.size(); ++k) {
-        const std::uint32_t row = rows[k];
-        edges[k] = {stays.person[row], static_cast<std::uint32_t>(person_count + stays.place[row])};
-        properties[k].stay = row;
+    std::vector<std::uint64_t> keys = detail::person_sorted_stay_keys(stays, person_count);
+    // Built in place: Boost keeps these vectors (sources are already sorted,
+    // so its in-place histogram sort moves nothing) instead of copying them.
+    std::vector<std::uint32_t> sources, targets;
+    std::vector<stay_edge> properties;
+    sources.reserve(keys.size());
+    targets.reserve(keys.size());
+    properties.reserve(keys.size());
+    {
+        detail::consumed_prefix<std::uint64_t> consumed(keys);
+        for (std::size_t k = 0; k < keys.size(); ++k) {
+            const auto row = static_cast<std::uint32_t>(keys[k]);
+            sources.push_back(static_cast<std::uint32_t>(keys[k] >> 32));
+            targets.push_back(static_cast<std::uint32_t>(person_count + stays.place[row]));
+            properties.push_back({row});
+            consumed.advance(k + 1);
+        }
+        keys = {};
     }
     person_place_graph graph{
-        person_place_csr(boost::edges_are_sorted, edges.begin(), edges.end(), properties.begin(),
-                         static_cast<std::uint32_t>(person_count + place_count)),
+        person_place_csr(boost::construct_inplace_from_sources_and_targets, sources, targets,
+                         properties, static_cast<std::uint32_t>(person_count + place_count)),
         person_count, place_count};
     return graph;
 }

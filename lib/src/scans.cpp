@@ -1,5 +1,6 @@
 #include "ctrace/scans.hpp"
 
+#include "consumed_memory.hpp"
 #include "ctrace/csv.hpp"
 #include "ctrace/digest.hpp"
 #include "row_errors.hpp"
@@ -356,8 +357,12 @@ std::optional<scan_log> read_scans_in_parallel(const std::filesystem::path& path
         place_map.resize(part.places.size());
         for (std::size_t i = 0; i < part.places.size(); ++i)
             place_map[i] = log.places.intern(part.places[static_cast<place_index>(i)]);
-        for (visit& v : part.visits)
+        detail::consumed_prefix<visit> consumed(part.visits);
+        for (std::size_t i = 0; i < part.visits.size(); ++i) {
+            const visit& v = part.visits[i];
             log.visits.push_back({person_map[v.person], place_map[v.place], v.start, v.end});
+            consumed.advance(i + 1);
+        }
         part.visits = {};
         log.rows_read += part.rows_read;
         pieces[k].bad.shift_lines(line_offset);

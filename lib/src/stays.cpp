@@ -1,7 +1,9 @@
 #include "ctrace/stays.hpp"
 
+#include "consumed_memory.hpp"
 #include "ctrace/error.hpp"
 #include "radix_sort.hpp"
+#include "stay_order.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -16,12 +18,64 @@ struct keyed_visit {
     time_point end;
 };
 
-/// Visits in (place, start, person) order — the output order. When place,
-/// start (relative to the earliest) and person fit in 64 bits together, one
-/// radix sort of packed keys does it; otherwise a comparison sort.
-std::vector<visit> sorted_by_place_start_person(std::vector<visit>&& visits,
-                                                std::size_t person_count, std::size_t place_count) {
-    if (visits.empty()) return std::move(visits);
+/// Merges visits fed in (place, start, person) order into stays: a visit
+/// extends its person's open stay at the place when it starts by that stay's
+/// end (spec §2.2), else opens a new stay. Stays are thus created in
+/// (place, start, person) order.
+class stay_merger {
+public:
+    stay_merger(std::size_t visit_count, std::size_t person_count, std::size_t place_count)
+        : open_stay_(person_count, 0), open_at_(person_count, no_place) {
+        stays_.place_begin.assign(place_count + 1, 0);
+        stays_.place_longest.assign(place_count, 0);
+        // Reserved pages that are never written are never resident.
+        stays_.person.reserve(visit_count);
+        stays_.place.reserve(visit_count);
+        stays_.start.reserve(visit_count);
+        stays_.end.reserve(visit_count);
+    }
+
+    void add(person_index person, place_index place, time_point start, time_point end) {
+        if (open_at_[person] == place && start <= stays_.end[open_stay_[person]]) {
+            time_point& open_end = stays_.end[open_stay_[person]];
+            open_end = std::max(open_end, end);
+            return;
+        }
+        open_stay_[person] = static_cast<std::uint32_t>(stays_.person.size());
+        open_at_[person] = place;
+        stays_.person.push_back(person);
+        stays_.place.push_back(place);
+        stays_.start.push_back(start);
+        stays_.end.push_back(end);
+        ++stays_.place_begin[place + 1];
+    }
+
+    stay_table finish() && {
+        const std::size_t place_count = stays_.place_longest.size();
+        for (std::size_t x = 0; x < place_count; ++x)
+            stays_.place_begin[x + 1] += stays_.place_begin[x];
+        for (std::size_t i = 0; i < stays_.size(); ++i)
+            stays_.place_longest[stays_.place[i]] =
+                std::max(stays_.place_longest[stays_.place[i]], stays_.end[i] - stays_.start[i]);
+        return std::move(stays_);
+    }
+
+private:
+    stay_table stays_;
+    std::vector<std::uint32_t> open_stay_;
+    std::vector<place_index> open_at_; // place of open_stay_
+};
+
+} // namespace
+
+stay_table build_stays(std::vector<visit> visits, std::size_t person_count,
+                       std::size_t place_count) {
+    for (const visit& v : visits)
+        if (v.person >= person_count || v.place >= place_count)
+            throw error("build_stays: visit index out of range");
+    stay_merger merger(visits.size(), person_count, place_count);
+    if (visits.empty()) return std::move(merger).finish();
+
     time_point first = visits[0].start, last = visits[0].start;
     for (const visit& v : visits) {
         first = std::min(first, v.start);
@@ -31,19 +85,33 @@ std::vector<visit> sorted_by_place_start_person(std::vector<visit>&& visits,
     const unsigned time_bits = detail::bits_for(static_cast<std::uint64_t>(last - first) + 1);
     const unsigned place_bits = detail::bits_for(place_count);
     if (person_bits + time_bits + place_bits > 64) {
+        // Times too far apart to pack beside the indices: a comparison sort.
         std::sort(visits.begin(), visits.end(), [](const visit& a, const visit& b) {
             if (a.place != b.place) return a.place < b.place;
             if (a.start != b.start) return a.start < b.start;
             return a.person < b.person;
         });
-        return std::move(visits);
+        for (const visit& v : visits)
+            merger.add(v.person, v.place, v.start, v.end);
+        return std::move(merger).finish();
     }
-    std::vector<keyed_visit> keyed(visits.size());
-    for (std::size_t i = 0; i < visits.size(); ++i) {
-        const visit& v = visits[i];
-        keyed[i] = {(std::uint64_t{v.place} << (time_bits + person_bits)) |
-                        (static_cast<std::uint64_t>(v.start - first) << person_bits) | v.person,
-                    v.end};
+
+    // One radix sort of packed (place, start - first, person) keys. Each pass
+    // below hands back the pages of its input as it reads them, so visits,
+    // keys and stays are never all resident at once.
+    std::vector<keyed_visit> keyed;
+    keyed.reserve(visits.size()); // not resize: pages are touched as keys are written
+    {
+        detail::consumed_prefix<visit> consumed(visits);
+        for (std::size_t i = 0; i < visits.size(); ++i) {
+            const visit& v = visits[i];
+            keyed.push_back({(std::uint64_t{v.place} << (time_bits + person_bits)) |
+                                 (static_cast<std::uint64_t>(v.start - first) << person_bits) |
+                                 v.person,
+                             v.end});
+            consumed.advance(i + 1);
+        }
+        visits = {};
     }
     {
         std::vector<keyed_visit> scratch;
@@ -52,78 +120,48 @@ std::vector<visit> sorted_by_place_start_person(std::vector<visit>&& visits,
     }
     const std::uint64_t person_mask = (std::uint64_t{1} << person_bits) - 1;
     const std::uint64_t time_mask = (std::uint64_t{1} << time_bits) - 1;
+    detail::consumed_prefix<keyed_visit> consumed(keyed);
     for (std::size_t i = 0; i < keyed.size(); ++i) {
         const std::uint64_t key = keyed[i].key;
-        visits[i] = {static_cast<person_index>(key & person_mask),
-                     static_cast<place_index>(key >> (time_bits + person_bits)),
-                     first + static_cast<time_point>((key >> person_bits) & time_mask),
-                     keyed[i].end};
+        merger.add(static_cast<person_index>(key & person_mask),
+                   static_cast<place_index>(key >> (time_bits + person_bits)),
+                   first + static_cast<time_point>((key >> person_bits) & time_mask), keyed[i].end);
+        consumed.advance(i + 1);
     }
-    return std::move(visits);
+    return std::move(merger).finish();
 }
 
-} // namespace
+namespace detail {
 
-stay_table build_stays(std::vector<visit> visits, std::size_t person_count,
-                       std::size_t place_count) {
-    for (const visit& v : visits)
-        if (v.person >= person_count || v.place >= place_count)
-            throw error("build_stays: visit index out of range");
-    const std::vector<visit> sorted =
-        sorted_by_place_start_person(std::move(visits), person_count, place_count);
-
-    // One sweep per place in start order: a visit extends its person's open
-    // stay at the place when it starts by that stay's end (spec §2.2), else
-    // opens a new stay. Stays are thus created in (start, person) order.
-    stay_table stays;
-    stays.place_begin.assign(place_count + 1, 0);
-    stays.place_longest.assign(place_count, 0);
-    stays.person.reserve(sorted.size());
-    stays.place.reserve(sorted.size());
-    stays.start.reserve(sorted.size());
-    stays.end.reserve(sorted.size());
-    std::vector<std::uint32_t> open_stay(person_count, 0);
-    std::vector<place_index> open_at(person_count, no_place); // place of open_stay
-    for (const visit& v : sorted) {
-        if (open_at[v.person] == v.place && v.start <= stays.end[open_stay[v.person]]) {
-            time_point& end = stays.end[open_stay[v.person]];
-            end = std::max(end, v.end);
-            continue;
-        }
-        open_stay[v.person] = static_cast<std::uint32_t>(stays.person.size());
-        open_at[v.person] = v.place;
-        stays.person.push_back(v.person);
-        stays.place.push_back(v.place);
-        stays.start.push_back(v.start);
-        stays.end.push_back(v.end);
-        ++stays.place_begin[v.place + 1];
-    }
-    for (std::size_t x = 0; x < place_count; ++x)
-        stays.place_begin[x + 1] += stays.place_begin[x];
-    for (std::size_t i = 0; i < stays.size(); ++i)
-        stays.place_longest[stays.place[i]] =
-            std::max(stays.place_longest[stays.place[i]], stays.end[i] - stays.start[i]);
-    return stays;
-}
-
-std::vector<std::uint32_t> stay_rows_by_person(const stay_table& stays, std::size_t person_count) {
+std::vector<std::uint64_t> person_sorted_stay_keys(const stay_table& stays,
+                                                   std::size_t person_count) {
     if (stays.size() >= std::numeric_limits<std::uint32_t>::max())
         throw error("stay_rows_by_person: 2^32 stays or more");
     // Radix sort of (person << 32 | row) on the person bits: passes of 11 bits
     // keep the scatter cache-friendly where one bucket per person would not.
-    std::vector<std::uint64_t> keys(stays.size());
+    std::vector<std::uint64_t> keys;
+    keys.reserve(stays.size());
     for (std::size_t i = 0; i < stays.size(); ++i) {
         if (stays.person[i] >= person_count)
             throw error("stay_rows_by_person: person out of range");
-        keys[i] = (std::uint64_t{stays.person[i]} << 32) | i;
+        keys.push_back((std::uint64_t{stays.person[i]} << 32) | i);
     }
-    {
-        std::vector<std::uint64_t> scratch;
-        detail::radix_sort_bits(keys, scratch, 32, detail::bits_for(person_count));
+    std::vector<std::uint64_t> scratch;
+    radix_sort_bits(keys, scratch, 32, bits_for(person_count));
+    return keys;
+}
+
+} // namespace detail
+
+std::vector<std::uint32_t> stay_rows_by_person(const stay_table& stays, std::size_t person_count) {
+    const std::vector<std::uint64_t> keys = detail::person_sorted_stay_keys(stays, person_count);
+    std::vector<std::uint32_t> rows;
+    rows.reserve(keys.size());
+    detail::consumed_prefix<std::uint64_t> consumed(keys);
+    for (std::size_t k = 0; k < keys.size(); ++k) {
+        rows.push_back(static_cast<std::uint32_t>(keys[k]));
+        consumed.advance(k + 1);
     }
-    std::vector<std::uint32_t> rows(keys.size());
-    for (std::size_t k = 0; k < keys.size(); ++k)
-        rows[k] = static_cast<std::uint32_t>(keys[k]);
     return rows;
 }
 

@@ -84,7 +84,7 @@ private:
     std::uint64_t consumed_ = 0;
     class sha256* digest_ = nullptr;
     std::string unescaped_; // storage for fields with doubled quotes
-    std::vector<std::size_t> field_bounds_;
+    std::vector<std::size_t> doubled_fields_; // of the record being parsed
 };
 
 /// The header of a CSV file: maps column names to positions.

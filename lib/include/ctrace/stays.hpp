@@ -37,8 +37,8 @@ struct stay_table {
 
 /// Merges `visits` into stays. Indices must be below `person_count` and
 /// `place_count` (throws `error` otherwise). Pass the visits with `std::move`
-/// when they are no longer needed: they are sorted and merged in place, which
-/// halves the peak memory.
+/// when they are no longer needed: their memory is handed back while they are
+/// turned into sort keys, so visits and stays are never resident together.
 stay_table build_stays(std::vector<visit> visits, std::size_t person_count,
                        std::size_t place_count);
 

@@ -1,0 +1,16 @@
+#include "consumed_memory.hpp"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+namespace ctrace::detail {
+
+void release_pages(const void* begin, const void* end) noexcept {
+    static const std::uintptr_t page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const std::uintptr_t first = (reinterpret_cast<std::uintptr_t>(begin) + page - 1) / page * page;
+    const std::uintptr_t last = reinterpret_cast<std::uintptr_t>(end) / page * page;
+    if (last <= first) return;
+    ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
+} // namespace ctrace::detail
