@@ -1,14 +1,66 @@
 #include "cli_common.hpp"
 
 #include "ctrace/atomic_file.hpp"
+#include "ctrace/cases.hpp"
 #include "ctrace/csv.hpp"
 #include "ctrace/error.hpp"
+#include "ctrace/graph.hpp"
+#include "ctrace/store.hpp"
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <iostream>
 #include <unistd.h>
 
 namespace ctrace::cli {
+
+namespace {
+
+/// Appends `text` as a JSON string (quotes, backslashes and control
+/// characters escaped; UTF-8 passes through).
+void add_json_string(std::string& out, std::string_view text) {
+    out.push_back('"');
+    for (const char c : text) {
+        switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            if (static_cast<unsigned char>(c) < 0x20) {
+                char escaped[8];
+                std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
+                out += escaped;
+            } else {
+                out.push_back(c);
+            }
+        }
+    }
+    out.push_back('"');
+}
+
+} // namespace
+
+int exit_status_for(const std::exception& e) noexcept {
+    if (dynamic_cast<const store_busy_error*>(&e) != nullptr) return exit_busy;
+    if (dynamic_cast<const input_error*>(&e) != nullptr) return exit_bad_input;
+    if (dynamic_cast<const po::error*>(&e) != nullptr) return exit_bad_input;
+    return exit_internal;
+}
 
 int guarded(const char* command_name, const std::function<int()>& body) {
     try {
@@ -16,21 +68,66 @@ int guarded(const char* command_name, const std::function<int()>& body) {
     } catch (const bad_rows_error& e) {
         std::cerr << e.report() << "ctrace " << command_name << ": " << e.what()
                   << "; nothing written\n";
-        return exit_bad_input;
+        return exit_status_for(e);
     } catch (const input_error& e) {
         std::cerr << "ctrace " << command_name << ": " << e.what() << '\n';
-        return exit_bad_input;
+        return exit_status_for(e);
+    } catch (const store_busy_error& e) {
+        std::cerr << "ctrace " << command_name << ": " << e.what() << "; try again later\n";
+        return exit_status_for(e);
     } catch (const po::error& e) {
         std::cerr << "ctrace " << command_name << ": " << e.what() << " (see 'ctrace help "
                   << command_name << "')\n";
-        return exit_bad_input;
+        return exit_status_for(e);
     } catch (const std::bad_alloc&) {
         std::cerr << "ctrace " << command_name << ": out of memory\n";
         return exit_internal;
     } catch (const std::exception& e) {
         std::cerr << "ctrace " << command_name << ": internal error: " << e.what() << '\n';
-        return exit_internal;
+        return exit_status_for(e);
     }
+}
+
+void json_line::key(std::string_view name) {
+    if (text_.size() > 1) text_.push_back(',');
+    add_json_string(text_, name);
+    text_.push_back(':');
+}
+
+json_line& json_line::add(std::string_view name, std::string_view value) {
+    key(name);
+    add_json_string(text_, value);
+    return *this;
+}
+
+json_line& json_line::add(std::string_view name, std::int64_t value) {
+    key(name);
+    text_ += std::to_string(value);
+    return *this;
+}
+
+json_line& json_line::add(std::string_view name, std::uint64_t value) {
+    key(name);
+    text_ += std::to_string(value);
+    return *this;
+}
+
+json_line& json_line::add(std::string_view name, double value) {
+    key(name);
+    char buffer[32];
+    const int n = std::snprintf(buffer, sizeof buffer, "%.3f", value);
+    text_.append(buffer, static_cast<std::size_t>(n));
+    return *this;
+}
+
+void append_line(const std::string& path, const std::string& line) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) throw io_error(path + ": cannot open the log: " + std::strerror(errno));
+    const ssize_t written = ::write(fd, line.data(), line.size());
+    const int write_errno = errno;
+    ::close(fd);
+    if (written != static_cast<ssize_t>(line.size()))
+        throw io_error(path + ": cannot append to the log: " + std::strerror(write_errno));
 }
 
 po::variables_map parse(const std::vector<std::string>& args,
@@ -98,8 +195,9 @@ po::options_description ingest_option_descriptions() {
     po::options_description inputs("Scan data");
     // clang-format off
     inputs.add_options()
-        ("scans", po::value<std::string>()->value_name("FILE"),
-         "scan log CSV: person, place, time [, leave]")
+        ("scans", po::value<std::vector<std::string>>()->value_name("FILE")->composing(),
+         "scan log CSV: person, place, time [, leave]; give it again to read several "
+         "dumps as one, in that order")
         ("places", po::value<std::string>()->value_name("FILE"),
          "places CSV: place [, dwell, category, name, district, lat, lon]")
         ("dwell", po::value<std::string>()->default_value("60m"),
@@ -115,11 +213,76 @@ po::options_description ingest_option_descriptions() {
     return inputs;
 }
 
+po::options_description tracing_option_descriptions() {
+    po::options_description tracing("Tracing (durations: seconds or NdNhNmNs; times: epoch "
+                                    "seconds or ISO 8601)");
+    // clang-format off
+    tracing.add_options()
+        ("min-overlap", po::value<std::string>()->default_value("15m"),
+         "minimum effective overlap for a contact to count (at least 1s)")
+        ("hops", po::value<std::int64_t>()->default_value(2)->value_name("N"),
+         "largest hop traced: 1 = close contacts, 2 = secondary contacts, ...")
+        ("latency", po::value<std::string>()->default_value("0"),
+         "delay between exposure and becoming infectious")
+        ("until", po::value<std::string>()->value_name("TIME"),
+         "end of tracing: contacts stop being infectious here (default: no end)")
+        ("quarantine", po::value<std::string>()->default_value("14d"),
+         "quarantine length after the last exposure")
+        ("lookback", po::value<std::string>()->default_value("4d"),
+         "infectious window start before onset, for cases without 'from'");
+    // clang-format on
+    return tracing;
+}
+
+trace_parameters trace_parameters_from(const po::variables_map& vm, utc_offset tz) {
+    trace_parameters parameters;
+    parameters.min_overlap = duration_option(vm, "min-overlap");
+    const std::int64_t hops = vm["hops"].as<std::int64_t>();
+    if (hops < 0 || hops > 1'000'000)
+        throw input_error("--hops: must be between 0 and 1000000, not " + std::to_string(hops));
+    parameters.hops = static_cast<std::uint32_t>(hops);
+    parameters.latency = duration_option(vm, "latency");
+    if (vm.count("until")) parameters.until = time_option(vm, "until", tz);
+    parameters.quarantine = duration_option(vm, "quarantine");
+    return parameters;
+}
+
+prepared_cases read_cases_for_trace(const po::variables_map& vm, utc_offset tz,
+                                    const std::string& cases_path, bool digest) {
+    prepared_cases prepared;
+    trace_record& record = prepared.record;
+    record.tz = tz;
+    record.parameters = trace_parameters_from(vm, tz);
+    record.lookback = duration_option(vm, "lookback");
+    case_read_options case_options;
+    case_options.tz = tz;
+    case_options.lookback = record.lookback;
+    case_options.until = record.parameters.until;
+    record.cases = read_cases(std::filesystem::path(cases_path), prepared.case_ids, case_options);
+    record.inputs.push_back(describe_input("cases", cases_path, record.cases.size(), digest));
+    return prepared;
+}
+
+void trace_cases(snapshot& data, prepared_cases& prepared,
+                 const std::function<void()>& graph_built) {
+    trace_record& record = prepared.record;
+    for (index_case& c : record.cases)
+        c.person = data.persons.intern(prepared.case_ids[c.person]);
+    const person_place_graph graph = build_person_place_graph(data.stays, data.persons.size());
+    if (graph_built) graph_built();
+    record.result =
+        trace(data.stays, graph, data.persons, data.places, record.cases, record.parameters);
+}
+
 ingest_options ingest_options_from(const po::variables_map& vm, progress_reporter& progress,
                                    bool digests) {
     ingest_options options;
-    const std::string scans = required(vm, "scans");
-    options.scans = scans;
+    if (!vm.count("scans")) throw input_error("--scans is required");
+    std::uint64_t total = 0;
+    for (const std::string& scans : vm["scans"].as<std::vector<std::string>>()) {
+        options.scans.emplace_back(scans);
+        total += file_size_or_zero(scans);
+    }
     if (vm.count("places")) options.places = vm["places"].as<std::string>();
     options.read.tz = tz_option(vm);
     options.read.default_dwell = duration_option(vm, "dwell");
@@ -129,7 +292,6 @@ ingest_options ingest_options_from(const po::variables_map& vm, progress_reporte
         throw input_error("--threads: must be between 0 (one per core) and 1024, not " +
                           std::to_string(threads));
     options.read.threads = static_cast<unsigned>(threads);
-    const std::uint64_t total = file_size_or_zero(scans);
     options.read.progress = [&progress, total](std::uint64_t done) {
         progress.bytes("reading scans", done, total);
     };
@@ -141,15 +303,8 @@ void stage_rejects(const po::variables_map& vm, const std::vector<bad_row>& reje
                    std::optional<atomic_file>& file) {
     if (!vm.count("rejects")) return;
     file.emplace(vm["rejects"].as<std::string>());
-    std::string buffer = "line,reason,raw\n";
-    for (const bad_row& row : rejects) {
-        buffer += std::to_string(row.line);
-        buffer.push_back(',');
-        append_csv_field(buffer, row.reason);
-        buffer.push_back(',');
-        append_csv_field(buffer, row.raw);
-        buffer.push_back('\n');
-    }
+    const std::string buffer =
+        rejects_csv(rejects, vm["scans"].as<std::vector<std::string>>().size() > 1);
     file->stream() << buffer;
     file->close();
 }

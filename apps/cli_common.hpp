@@ -5,13 +5,16 @@
 #include "ctrace/atomic_file.hpp"
 #include "ctrace/error.hpp"
 #include "ctrace/ingest.hpp"
+#include "ctrace/snapshot.hpp"
 #include "ctrace/time.hpp"
+#include "ctrace/trace.hpp"
 
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ctrace::cli {
@@ -22,6 +25,8 @@ namespace po = boost::program_options;
 inline constexpr int exit_ok = 0;
 inline constexpr int exit_internal = 1;
 inline constexpr int exit_bad_input = 2;
+/// Another job holds the store (EX_TEMPFAIL from sysexits.h: try again later).
+inline constexpr int exit_busy = 75;
 
 /// A subcommand: its name, one-line summary, entry point and help. `main`
 /// runs the entry point under `guarded`.
@@ -34,6 +39,27 @@ struct command {
 
 /// Runs `body`, turning exceptions into messages on stderr and exit statuses.
 int guarded(const char* command_name, const std::function<int()>& body);
+/// The exit status `guarded` gives for `e`.
+int exit_status_for(const std::exception& e) noexcept;
+
+/// One JSON object on one line, built field by field (for --log files).
+class json_line {
+public:
+    json_line& add(std::string_view key, std::string_view value);
+    json_line& add(std::string_view key, std::int64_t value);
+    json_line& add(std::string_view key, std::uint64_t value);
+    json_line& add(std::string_view key, double value);
+    /// The object with a final newline.
+    std::string finish() const { return text_ + "}\n"; }
+
+private:
+    void key(std::string_view name);
+    std::string text_ = "{";
+};
+
+/// Appends `line` to `path` in one write (O_APPEND), so lines of concurrent
+/// jobs never interleave. Throws `io_error` naming the file.
+void append_line(const std::string& path, const std::string& line);
 
 /// Parses `args` against `options`; throws po::error on unknown options etc.
 po::variables_map parse(const std::vector<std::string>& args,
@@ -78,6 +104,25 @@ std::string required(const po::variables_map& vm, const char* name);
 /// --skip-bad --rejects. `scans_required` false makes --scans optional (for
 /// commands that can read a snapshot instead).
 po::options_description ingest_option_descriptions();
+
+/// The tracing options (--min-overlap --hops --latency --until --quarantine
+/// --lookback) and their values.
+po::options_description tracing_option_descriptions();
+trace_parameters trace_parameters_from(const po::variables_map& vm, utc_offset tz);
+
+/// The index cases of a trace, read with the tracing options of `vm`.
+struct prepared_cases {
+    trace_record record; ///< parameters, tz and cases (persons index `case_ids`)
+    id_table case_ids;
+};
+/// Reads the cases file (first, so that a bad one fails in milliseconds).
+prepared_cases read_cases_for_trace(const po::variables_map& vm, utc_offset tz,
+                                    const std::string& cases_path, bool digest);
+/// Points the cases at `data`'s persons (appending those that never scanned),
+/// builds the person-place graph (then calls `graph_built`) and traces into
+/// `prepared.record.result`.
+void trace_cases(snapshot& data, prepared_cases& prepared,
+                 const std::function<void()>& graph_built = {});
 
 /// Builds ingest options from parsed ones, with progress on `progress`.
 ingest_options ingest_options_from(const po::variables_map& vm, progress_reporter& progress,

@@ -5,4 +5,6 @@ namespace ctrace::cli {
 command gen_command();
 command trace_command();
 command snapshot_command();
+command ingest_command();
+command daily_command();
 } // namespace ctrace::cli

@@ -18,7 +18,8 @@ using ctrace::cli::command;
 
 std::vector<command> all_commands() {
     return {ctrace::cli::gen_command(), ctrace::cli::snapshot_command(),
-            ctrace::cli::trace_command()};
+            ctrace::cli::trace_command(), ctrace::cli::ingest_command(),
+            ctrace::cli::daily_command()};
 }
 
 void print_usage(const std::vector<command>& commands) {
@@ -31,7 +32,8 @@ void print_usage(const std::vector<command>& commands) {
     for (const command& c : commands)
         std::cout << "  " << c.name << std::string(12 - std::string(c.name).size(), ' ')
                   << c.summary << '\n';
-    std::cout << "\nExit status: 0 ok, 2 bad input or usage, 1 internal error.\n";
+    std::cout << "\nExit status: 0 ok, 2 bad input or usage, 1 internal error; ingest and daily:\n"
+                 "75 when another job holds the store.\n";
 }
 
 } // namespace

@@ -30,23 +30,8 @@ po::options_description trace_options() {
         ("hdf5", po::value<std::string>()->value_name("FILE.h5"),
          "also write a snapshot with the trace result under /trace")
         ("quiet,q", po::bool_switch(), "no summary line on stderr");
-    po::options_description tracing("Tracing (durations: seconds or NdNhNmNs; times: epoch "
-                                    "seconds or ISO 8601)");
-    tracing.add_options()
-        ("min-overlap", po::value<std::string>()->default_value("15m"),
-         "minimum effective overlap for a contact to count (at least 1s)")
-        ("hops", po::value<std::int64_t>()->default_value(2)->value_name("N"),
-         "largest hop traced: 1 = close contacts, 2 = secondary contacts, ...")
-        ("latency", po::value<std::string>()->default_value("0"),
-         "delay between exposure and becoming infectious")
-        ("until", po::value<std::string>()->value_name("TIME"),
-         "end of tracing: contacts stop being infectious here (default: no end)")
-        ("quarantine", po::value<std::string>()->default_value("14d"),
-         "quarantine length after the last exposure")
-        ("lookback", po::value<std::string>()->default_value("4d"),
-         "infectious window start before onset, for cases without 'from'");
     po::options_description all;
-    all.add(io).add(ingest_option_descriptions()).add(tracing);
+    all.add(io).add(ingest_option_descriptions()).add(tracing_option_descriptions());
     all.add_options()("help,h", "show this help");
     // clang-format on
     return all;
@@ -66,19 +51,6 @@ void print_trace_help() {
            "Exit status: 0 ok, 2 bad input or usage (nothing written), 1 internal error.\n"
            "Bad scan rows stop the run and are listed as FILE:LINE: reason, unless\n"
            "--skip-bad; bad rows in the cases and places files always stop it.\n";
-}
-
-trace_parameters trace_parameters_from(const po::variables_map& vm, utc_offset tz) {
-    trace_parameters parameters;
-    parameters.min_overlap = duration_option(vm, "min-overlap");
-    const std::int64_t hops = vm["hops"].as<std::int64_t>();
-    if (hops < 0 || hops > 1'000'000)
-        throw input_error("--hops: must be between 0 and 1000000, not " + std::to_string(hops));
-    parameters.hops = static_cast<std::uint32_t>(hops);
-    parameters.latency = duration_option(vm, "latency");
-    if (vm.count("until")) parameters.until = time_option(vm, "until", tz);
-    parameters.quarantine = duration_option(vm, "quarantine");
-    return parameters;
 }
 
 int run_trace(const std::vector<std::string>& args) {
@@ -106,19 +78,8 @@ int run_trace(const std::vector<std::string>& args) {
     const bool write_hdf5 = vm.count("hdf5") > 0;
 
     const utc_offset tz = tz_option(vm);
-    trace_record record;
-    record.tz = tz;
-    record.parameters = trace_parameters_from(vm, tz);
-    record.lookback = duration_option(vm, "lookback");
-    case_read_options case_options;
-    case_options.tz = tz;
-    case_options.lookback = record.lookback;
-    case_options.until = record.parameters.until;
-
-    // Cases first: a bad cases file fails in milliseconds, not after the scans.
-    id_table case_ids;
-    record.cases = read_cases(std::filesystem::path(cases_path), case_ids, case_options);
-    record.inputs.push_back(describe_input("cases", cases_path, record.cases.size(), write_hdf5));
+    prepared_cases prepared = read_cases_for_trace(vm, tz, cases_path, write_hdf5);
+    trace_record& record = prepared.record;
 
     progress_reporter progress("trace", quiet);
     const double cases_seconds = clock.seconds();
@@ -136,13 +97,8 @@ int run_trace(const std::vector<std::string>& args) {
     const double read_seconds = clock.seconds();
     snapshot& data = ingested.data;
     const std::size_t persons_with_stays = data.persons.size();
-    for (index_case& c : record.cases)
-        c.person = data.persons.intern(case_ids[c.person]);
-
-    const person_place_graph graph = build_person_place_graph(data.stays, data.persons.size());
-    const double graph_seconds = clock.seconds();
-    record.result =
-        trace(data.stays, graph, data.persons, data.places, record.cases, record.parameters);
+    double graph_seconds = 0;
+    trace_cases(data, prepared, [&] { graph_seconds = clock.seconds(); });
     const trace_result& result = record.result;
     const double trace_seconds = clock.seconds();
 

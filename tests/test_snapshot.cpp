@@ -187,7 +187,7 @@ void check_same_trace_record(const trace_record& expected, const trace_record& a
 ingest_result ingest_files(const fs::path& scans, const std::optional<fs::path>& places,
                            utc_offset tz, duration dwell = 3600, bool skip_bad = false) {
     ingest_options options;
-    options.scans = scans;
+    options.scans = {scans};
     options.places = places;
     options.read.tz = tz;
     options.read.default_dwell = dwell;

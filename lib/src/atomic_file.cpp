@@ -59,6 +59,28 @@ void sync_folder(const std::filesystem::path& folder) {
     }
 }
 
+mode_t current_umask() {
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    return mask;
+}
+
+/// Creates `.NAME.tmp-XXXXXX` beside `target` and returns its path.
+std::filesystem::path create_visible_temporary(const std::filesystem::path& target) {
+    std::string name = target.filename().string();
+    name.insert(name.begin(), '.');
+    name += ".tmp-XXXXXX";
+    std::string pattern = (target.parent_path() / name).string();
+    const int fd = ::mkstemp(pattern.data());
+    if (fd < 0)
+        throw io_error(target.string() +
+                       ": cannot create a temporary file beside it: " + errno_text());
+    // mkstemp creates 0600; give the output the permissions a new file would get.
+    ::fchmod(fd, 0666 & ~current_umask());
+    ::close(fd);
+    return pattern;
+}
+
 } // namespace
 
 void remove_temporaries_on_signal() {
@@ -66,36 +88,63 @@ void remove_temporaries_on_signal() {
         std::signal(s, remove_temporaries_and_die);
 }
 
-atomic_path::atomic_path(std::filesystem::path target) : target_(std::move(target)) {
+atomic_path::atomic_path(std::filesystem::path target, temporary_name kind)
+    : target_(std::move(target)) {
     const std::filesystem::path folder = target_.parent_path();
-    std::string name = target_.filename().string();
-    name.insert(name.begin(), '.');
-    name += ".tmp-XXXXXX";
-    std::string pattern = (folder / name).string();
-    const int fd = ::mkstemp(pattern.data());
-    if (fd < 0)
-        throw io_error(target_.string() +
-                       ": cannot create a temporary file beside it: " + errno_text());
-    // mkstemp creates 0600; give the output the permissions a new file would get.
-    const mode_t mask = ::umask(0);
-    ::umask(mask);
-    ::fchmod(fd, 0666 & ~mask);
-    ::close(fd);
-    temporary_ = pattern;
+    if (kind == temporary_name::hidden) {
+        hidden_fd_ = ::open(folder.empty() ? "." : folder.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC,
+                            0666 & ~current_umask());
+        if (hidden_fd_ >= 0) {
+            // Writers reopen it by this name; the kernel follows it to the inode.
+            temporary_ = "/proc/self/fd/" + std::to_string(hidden_fd_);
+            if (::access(temporary_.c_str(), W_OK) == 0) return;
+            ::close(hidden_fd_); // no /proc: fall back to a named file
+            hidden_fd_ = -1;
+        }
+    }
+    temporary_ = create_visible_temporary(target_);
     slot_ = register_temporary(temporary_);
 }
 
 atomic_path::~atomic_path() {
-    if (!committed_) ::unlink(temporary_.c_str());
+    if (hidden_fd_ >= 0)
+        ::close(hidden_fd_); // uncommitted: the inode goes with it
+    else if (!committed_)
+        ::unlink(temporary_.c_str());
     unregister_temporary(slot_);
 }
 
 void atomic_path::commit() {
-    sync_and_rename(temporary_, target_);
+    if (hidden_fd_ < 0) {
+        sync_and_rename(temporary_, target_);
+        committed_ = true;
+        return;
+    }
+    if (::fsync(hidden_fd_) != 0)
+        throw io_error(target_.string() + ": fsync failed: " + errno_text());
+    // linkat cannot replace a file: give the inode a unique name, then rename
+    // that over the target. Only a kill between the two leaves the name.
+    std::string name = target_.filename().string();
+    name.insert(name.begin(), '.');
+    const std::filesystem::path linked =
+        target_.parent_path() /
+        (name + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(hidden_fd_));
+    ::unlink(linked.c_str()); // a leftover of an earlier process with our pid
+    if (::linkat(AT_FDCWD, temporary_.c_str(), AT_FDCWD, linked.c_str(), AT_SYMLINK_FOLLOW) != 0)
+        throw io_error(target_.string() + ": cannot give the new file a name: " + errno_text());
+    if (::rename(linked.c_str(), target_.c_str()) != 0) {
+        const std::string why = errno_text();
+        ::unlink(linked.c_str());
+        throw io_error(target_.string() + ": cannot rename into place: " + why);
+    }
+    sync_folder(target_.parent_path());
+    ::close(hidden_fd_);
+    hidden_fd_ = -1;
     committed_ = true;
 }
 
-atomic_file::atomic_file(std::filesystem::path target) : path_(std::move(target)) {
+atomic_file::atomic_file(std::filesystem::path target, temporary_name kind)
+    : path_(std::move(target), kind) {
     stream_.open(path_.temporary(), std::ios::binary | std::ios::trunc);
     if (!stream_)
         throw io_error(path_.target().string() + ": cannot write a temporary file beside it");

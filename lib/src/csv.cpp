@@ -385,4 +385,21 @@ void append_csv_field(std::string& out, std::string_view field) {
     out.push_back('"');
 }
 
+std::string rejects_csv(const std::vector<bad_row>& rows, bool with_file) {
+    std::string out = with_file ? "file,line,reason,raw\n" : "line,reason,raw\n";
+    for (const bad_row& row : rows) {
+        if (with_file) {
+            append_csv_field(out, row.file);
+            out.push_back(',');
+        }
+        out += std::to_string(row.line);
+        out.push_back(',');
+        append_csv_field(out, row.reason);
+        out.push_back(',');
+        append_csv_field(out, row.raw);
+        out.push_back('\n');
+    }
+    return out;
+}
+
 } // namespace ctrace

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <mutex>
 
 namespace ctrace::h5 {
@@ -159,10 +160,21 @@ location create_file(const std::string& path, const std::string& name_for_messag
     if (userblock_bytes > 0)
         check(H5Pset_userblock(creation.get(), userblock_bytes), name_for_messages,
               "reserving the user block");
-    handle file(check_id(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, creation.get(), H5P_DEFAULT),
+    const bool in_memory = path.starts_with("/proc/self/fd/");
+    handle access(check_id(H5Pcreate(H5P_FILE_ACCESS), name_for_messages, "creating the file"),
+                  H5Pclose);
+    if (in_memory)
+        check(H5Pset_fapl_core(access.get(), std::size_t{64} << 20, false), name_for_messages,
+              "choosing the in-memory driver");
+    handle file(check_id(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, creation.get(), access.get()),
                          name_for_messages, "creating the HDF5 file"),
                 H5Fclose);
-    return {std::move(file), name_for_messages};
+    location created{std::move(file), name_for_messages};
+    if (in_memory) {
+        created.image_path_ = path;
+        created.image_offset_ = userblock_bytes;
+    }
+    return created;
 }
 
 location open_file(const std::string& path) {
@@ -179,6 +191,22 @@ location open_file(const std::string& path) {
 }
 
 void close_file(location& file) {
+    if (!file.image_path_.empty()) {
+        check(H5Fflush(file.id(), H5F_SCOPE_GLOBAL), file.file(), "flushing the file");
+        const ssize_t size = H5Fget_file_image(file.id(), nullptr, 0);
+        if (size < 0) fail(file.file(), "measuring the file image");
+        std::vector<char> image(static_cast<std::size_t>(size));
+        if (H5Fget_file_image(file.id(), image.data(), image.size()) != size)
+            fail(file.file(), "copying the file image");
+        file.raw().close(file.file(), "closing the HDF5 file");
+        std::ofstream out(file.image_path_, std::ios::binary | std::ios::trunc);
+        const std::string user_block(file.image_offset_, '\0');
+        out.write(user_block.data(), static_cast<std::streamsize>(user_block.size()));
+        out.write(image.data(), size);
+        out.flush();
+        if (!out) throw snapshot_error(file.file() + ": cannot write the file");
+        return;
+    }
     file.raw().close(file.file(), "closing the HDF5 file");
 }
 

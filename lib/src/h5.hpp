@@ -97,12 +97,21 @@ private:
                             const std::vector<const char*>& pointers, std::size_t offset,
                             std::size_t total) const;
 
+    friend location create_file(const std::string&, const std::string&, std::size_t);
+    friend void close_file(location&);
+
     handle handle_;
     std::string file_;
+    /// Set for a file built in memory: where `close_file` writes its image.
+    std::string image_path_;
+    std::size_t image_offset_ = 0; ///< the user block, which the image leaves out
 };
 
 /// Creates (truncates) an HDF5 file, reserving `userblock_bytes` (0, or a
-/// power of two >= 512) at its start that HDF5 leaves alone.
+/// power of two >= 512) at its start that HDF5 leaves alone. A path under
+/// /proc/self/fd (an unnamed temporary file) is built in memory and written
+/// out by `close_file`: HDF5 1.10 insists on resolving symbolic links, and an
+/// unnamed file has no real path.
 location create_file(const std::string& path, const std::string& name_for_messages,
                      std::size_t userblock_bytes = 0);
 /// Opens an HDF5 file read-only; throws `snapshot_error` when the file is

@@ -25,20 +25,42 @@ ingest_result ingest(const ingest_options& options) {
         data.inputs.push_back(
             describe_input("places", *options.places, data.place_info.size(), options.digests));
     }
+    if (options.scans.empty()) throw input_error("no scans file given");
     scan_read_options read = options.read;
     read.compute_sha256 = options.digests;
-    scan_log log = read_scans(options.scans, data.place_info, read);
-    data.inputs.push_back(
-        {"scans", options.scans.string(), log.bytes_read, log.sha256, log.rows_read});
+    // Progress counts the bytes of all the files.
+    std::uint64_t bytes_before = 0;
+    if (options.read.progress)
+        read.progress = [&](std::uint64_t bytes) { options.read.progress(bytes_before + bytes); };
+    scan_log log;
+    for (std::size_t k = 0; k < options.scans.size(); ++k) {
+        const std::filesystem::path& path = options.scans[k];
+        if (k > 0) bytes_before += data.inputs.back().bytes;
+        scan_log part = read_scans(path, data.place_info, read);
+        data.inputs.push_back({"scans",
+                               path.string(),
+                               part.bytes_read,
+                               part.sha256,
+                               part.rows_read,
+                               part.rejects.size(),
+                               {}});
+        for (bad_row& row : part.rejects) {
+            row.file = path.string();
+            out.rejects.push_back(std::move(row));
+        }
+        if (k == 0)
+            log = std::move(part);
+        else
+            append_scan_log(log, part);
+    }
     data.parameters.default_dwell = read.default_dwell;
     data.parameters.tz = read.tz;
     data.parameters.skip_bad = read.skip_bad;
     data.rows_read = log.rows_read;
-    data.rows_rejected = log.rejects.size();
+    data.rows_rejected = out.rejects.size();
     data.stays = build_stays(std::move(log.visits), log.persons.size(), log.places.size());
     data.persons = std::move(log.persons);
     data.places = std::move(log.places);
-    out.rejects = std::move(log.rejects);
     return out;
 }
 

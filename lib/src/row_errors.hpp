@@ -21,7 +21,7 @@ public:
     void add(const csv_record& record, std::string reason) {
         ++total_;
         if (keep_all_ || rows_.size() < bad_rows_error::max_kept_rows)
-            rows_.push_back({record.line, std::move(reason), std::string(record.raw)});
+            rows_.push_back({record.line, std::move(reason), std::string(record.raw), {}});
     }
     std::uint64_t total() const noexcept { return total_; }
     std::vector<bad_row>& rows() noexcept { return rows_; }

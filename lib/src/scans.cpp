@@ -347,24 +347,8 @@ std::optional<scan_log> read_scans_in_parallel(const std::filesystem::path& path
     bad_row_sink bad = std::move(pieces[0].bad);
     std::uint64_t line_offset = header_line_ends + pieces[0].line_ends;
     bad.shift_lines(header_line_ends);
-    std::vector<person_index> person_map;
-    std::vector<place_index> place_map;
     for (std::size_t k = 1; k < pieces.size(); ++k) {
-        scan_log& part = pieces[k].log;
-        person_map.resize(part.persons.size());
-        for (std::size_t i = 0; i < part.persons.size(); ++i)
-            person_map[i] = log.persons.intern(part.persons[static_cast<person_index>(i)]);
-        place_map.resize(part.places.size());
-        for (std::size_t i = 0; i < part.places.size(); ++i)
-            place_map[i] = log.places.intern(part.places[static_cast<place_index>(i)]);
-        detail::consumed_prefix<visit> consumed(part.visits);
-        for (std::size_t i = 0; i < part.visits.size(); ++i) {
-            const visit& v = part.visits[i];
-            log.visits.push_back({person_map[v.person], place_map[v.place], v.start, v.end});
-            consumed.advance(i + 1);
-        }
-        part.visits = {};
-        log.rows_read += part.rows_read;
+        append_scan_log(log, pieces[k].log);
         pieces[k].bad.shift_lines(line_offset);
         bad.append(std::move(pieces[k].bad));
         line_offset += pieces[k].line_ends;
@@ -377,6 +361,24 @@ std::optional<scan_log> read_scans_in_parallel(const std::filesystem::path& path
 }
 
 } // namespace
+
+void append_scan_log(scan_log& into, scan_log& part) {
+    std::vector<person_index> person_map(part.persons.size());
+    for (std::size_t i = 0; i < part.persons.size(); ++i)
+        person_map[i] = into.persons.intern(part.persons[static_cast<person_index>(i)]);
+    std::vector<place_index> place_map(part.places.size());
+    for (std::size_t i = 0; i < part.places.size(); ++i)
+        place_map[i] = into.places.intern(part.places[static_cast<place_index>(i)]);
+    detail::consumed_prefix<visit> consumed(part.visits);
+    for (std::size_t i = 0; i < part.visits.size(); ++i) {
+        const visit& v = part.visits[i];
+        into.visits.push_back({person_map[v.person], place_map[v.place], v.start, v.end});
+        consumed.advance(i + 1);
+    }
+    part.visits = {};
+    into.rows_read += part.rows_read;
+    into.bytes_read += part.bytes_read;
+}
 
 place_table read_places(std::istream& in, const std::string& source_name) {
     csv_reader reader(in, source_name);

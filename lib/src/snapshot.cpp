@@ -36,15 +36,19 @@ std::span<const T> as_span(const std::vector<T>& v) {
 }
 
 void write_inputs(const h5::location& where, const std::vector<input_file>& inputs) {
-    std::vector<std::string> roles, paths, digests;
-    std::vector<std::int64_t> bytes, rows;
+    std::vector<std::string> roles, paths, digests, added;
+    std::vector<std::int64_t> bytes, rows, rejected;
     for (const input_file& f : inputs) {
         roles.push_back(f.role);
         paths.push_back(f.path);
         digests.push_back(f.sha256);
         bytes.push_back(static_cast<std::int64_t>(f.bytes));
         rows.push_back(static_cast<std::int64_t>(f.rows));
+        rejected.push_back(static_cast<std::int64_t>(f.rows_rejected));
+        added.push_back(f.added);
     }
+    where.set_attribute("input_rows_rejected", as_span(rejected));
+    where.set_attribute("input_added", as_span(added));
     where.set_attribute("input_roles", as_span(roles));
     where.set_attribute("input_files", as_span(paths));
     where.set_attribute("input_bytes", as_span(bytes));
@@ -61,10 +65,19 @@ std::vector<input_file> read_inputs(const h5::location& where) {
     if (paths.size() != roles.size() || bytes.size() != roles.size() ||
         digests.size() != roles.size() || rows.size() != roles.size())
         throw snapshot_error(where.file() + ": input_* attributes differ in length");
+    // Added after version 1's first release: absent in older files.
+    std::vector<std::int64_t> rejected(roles.size(), 0);
+    std::vector<std::string> added(roles.size());
+    if (where.has_attribute("input_rows_rejected"))
+        rejected = where.int_array_attribute("input_rows_rejected");
+    if (where.has_attribute("input_added")) added = where.string_array_attribute("input_added");
+    if (rejected.size() != roles.size() || added.size() != roles.size())
+        throw snapshot_error(where.file() + ": input_* attributes differ in length");
     std::vector<input_file> inputs;
     for (std::size_t i = 0; i < roles.size(); ++i)
         inputs.push_back({roles[i], paths[i], static_cast<std::uint64_t>(bytes[i]), digests[i],
-                          static_cast<std::uint64_t>(rows[i])});
+                          static_cast<std::uint64_t>(rows[i]),
+                          static_cast<std::uint64_t>(rejected[i]), added[i]});
     return inputs;
 }
 

@@ -14,6 +14,17 @@
 
 namespace ctrace {
 
+/// How a temporary file is made.
+enum class temporary_name {
+    /// `.NAME.tmp-XXXXXX` beside the target, removed on failure and on
+    /// SIGINT/SIGTERM/SIGHUP, but left behind by SIGKILL or a power cut.
+    visible,
+    /// No name at all until the commit (Linux O_TMPFILE, reached through
+    /// /proc/self/fd): nothing is left behind even by SIGKILL. Falls back to
+    /// `visible` where the file system cannot do it.
+    hidden,
+};
+
 /// A temporary path beside `target`, for writers that open files themselves
 /// (such as the HDF5 library). The file is created empty; `commit()` syncs it
 /// and renames it over the target. Without a commit the destructor removes it.
@@ -21,7 +32,8 @@ class atomic_path {
 public:
     /// Throws `io_error` naming the target when its folder is missing or not
     /// writable.
-    explicit atomic_path(std::filesystem::path target);
+    explicit atomic_path(std::filesystem::path target,
+                         temporary_name kind = temporary_name::visible);
     ~atomic_path();
     atomic_path(const atomic_path&) = delete;
     atomic_path& operator=(const atomic_path&) = delete;
@@ -36,6 +48,7 @@ public:
 private:
     std::filesystem::path target_;
     std::filesystem::path temporary_;
+    int hidden_fd_ = -1; ///< the unnamed file, when `temporary_name::hidden`
     int slot_ = -1;
     bool committed_ = false;
 };
@@ -43,7 +56,8 @@ private:
 /// An output stream that replaces `target` atomically on `commit()`.
 class atomic_file {
 public:
-    explicit atomic_file(std::filesystem::path target);
+    explicit atomic_file(std::filesystem::path target,
+                         temporary_name kind = temporary_name::visible);
     atomic_file(const atomic_file&) = delete;
     atomic_file& operator=(const atomic_file&) = delete;
 

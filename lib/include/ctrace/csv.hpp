@@ -12,6 +12,8 @@
 /// still returned, with `csv_record::error` set, so the caller can reject that
 /// row and go on; the reader resynchronises at the next line end outside quotes.
 
+#include "ctrace/error.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -83,7 +85,7 @@ private:
     std::uint64_t line_ = 1;
     std::uint64_t consumed_ = 0;
     class sha256* digest_ = nullptr;
-    std::string unescaped_; // storage for fields with doubled quotes
+    std::string unescaped_;                   // storage for fields with doubled quotes
     std::vector<std::size_t> doubled_fields_; // of the record being parsed
 };
 
@@ -108,6 +110,10 @@ private:
 /// Appends `field` to `out`, quoted only when it holds a comma, a double
 /// quote, CR or LF (RFC 4180).
 void append_csv_field(std::string& out, std::string_view field);
+
+/// Rows left out under --skip-bad as CSV (spec §6): header `line,reason,raw`,
+/// or `file,line,reason,raw` with `with_file` (rows of several files).
+std::string rejects_csv(const std::vector<bad_row>& rows, bool with_file);
 
 /// True when `bytes` is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
 bool is_valid_utf8(std::string_view bytes) noexcept;

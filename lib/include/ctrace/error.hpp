@@ -38,6 +38,8 @@ struct bad_row {
     std::uint64_t line = 0;
     std::string reason;
     std::string raw;
+    /// The file, when rows of several files are gathered (else empty).
+    std::string file;
 };
 
 /// One or more rows of a file are bad and the read was strict. `rows()` holds

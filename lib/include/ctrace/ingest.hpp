@@ -13,7 +13,10 @@
 namespace ctrace {
 
 struct ingest_options {
-    std::filesystem::path scans;
+    /// One or more scans files (a dump per day, say), read in this order: ids
+    /// are numbered by first appearance across them, and visits of one person
+    /// at one place merge across files as within one.
+    std::vector<std::filesystem::path> scans;
     std::optional<std::filesystem::path> places;
     /// tz, default dwell, skip_bad and progress of the scans reader.
     scan_read_options read;
@@ -24,7 +27,8 @@ struct ingest_options {
 
 struct ingest_result {
     snapshot data;
-    /// Rows left out under `skip_bad`, in file order.
+    /// Rows left out under `skip_bad`, in file order; `bad_row::file` names
+    /// the scans file.
     std::vector<bad_row> rejects;
 };
 

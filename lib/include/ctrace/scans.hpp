@@ -93,4 +93,11 @@ scan_log read_scans(std::istream& in, const std::string& source_name, const plac
 scan_log read_scans(const std::filesystem::path& path, const place_table& places,
                     const scan_read_options& options);
 
+/// Appends `part` (read after `into`) to `into`: its persons and places are
+/// interned into `into`'s tables (new ids get the next indices, in `part`'s
+/// order), its visits are renumbered and appended, and `rows_read` and
+/// `bytes_read` add up. Rejects and digests are the caller's: their line
+/// numbers and files differ. `part`'s visits are consumed (emptied).
+void append_scan_log(scan_log& into, scan_log& part);
+
 } // namespace ctrace

@@ -42,8 +42,12 @@ struct input_file {
     std::string role; ///< "scans", "places" or "cases"
     std::string path; ///< as given on the command line
     std::uint64_t bytes = 0;
-    std::string sha256;     ///< hex
-    std::uint64_t rows = 0; ///< data rows read (scans: good and bad)
+    std::string sha256;              ///< hex
+    std::uint64_t rows = 0;          ///< data rows read (scans: good and bad)
+    std::uint64_t rows_rejected = 0; ///< bad rows left out under --skip-bad
+    /// When the file was added to the data (ISO 8601 UTC); empty when the
+    /// snapshot's `created` says it.
+    std::string added;
 };
 
 /// The ingest parameters that shaped the stays.

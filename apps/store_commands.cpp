@@ -1,0 +1,342 @@
+// `ctrace ingest` and `ctrace daily`: the nightly batch jobs on a store.
+
+#include "cli_common.hpp"
+#include "commands.hpp"
+#include "ctrace/atomic_file.hpp"
+#include "ctrace/changes.hpp"
+#include "ctrace/risk_list.hpp"
+#include "ctrace/snapshot.hpp"
+#include "ctrace/store.hpp"
+
+#include <chrono>
+#include <iostream>
+#include <regex>
+#include <sstream>
+
+namespace ctrace::cli {
+
+namespace {
+
+constexpr const char* exit_statuses_text =
+    "Exit status: 0 ok (also: the dump was already ingested), 2 bad input or usage\n"
+    "(the store is unchanged), 75 the store is in use by another job (try again later;\n"
+    "the message names its pid), 1 internal error (the store is unchanged).\n";
+
+time_point now_seconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+po::options_description job_options() {
+    po::options_description job("Job");
+    // clang-format off
+    job.add_options()
+        ("store", po::value<std::string>()->value_name("DIR"), "the store folder (required)")
+        ("log", po::value<std::string>()->value_name("FILE"),
+         "also append the summary to FILE as one JSON object per line")
+        ("quiet,q", po::bool_switch(), "no summary line on stderr");
+    // clang-format on
+    return job;
+}
+
+std::string seconds_text(double seconds) {
+    std::ostringstream out;
+    out.precision(2);
+    out << std::fixed << seconds << " s";
+    return out.str();
+}
+
+/// Runs a job body, logging its outcome (or its failure) as a JSON line when
+/// --log is given. The body fills `fields` and returns the summary line.
+int logged_job(const po::variables_map& vm, const char* command_name,
+               const std::function<std::string(json_line& fields)>& body) {
+    const stopwatch clock;
+    json_line fields;
+    fields.add("time", std::string_view(format_time(now_seconds(), {})));
+    fields.add("command", std::string_view(command_name));
+    fields.add("pid", static_cast<std::int64_t>(::getpid()));
+    const std::string log_path = vm.count("log") ? vm["log"].as<std::string>() : "";
+    try {
+        const std::string summary = body(fields);
+        fields.add("status", std::string_view("ok"));
+        fields.add("exit", std::int64_t{exit_ok});
+        fields.add("seconds", clock.seconds());
+        fields.add("message", std::string_view(summary));
+        if (!vm["quiet"].as<bool>())
+            std::cerr << "ctrace " << command_name << ": " << summary << "; "
+                      << seconds_text(clock.seconds()) << '\n';
+        if (!log_path.empty()) append_line(log_path, fields.finish());
+        return exit_ok;
+    } catch (const std::exception& e) {
+        if (!log_path.empty()) {
+            const int status = exit_status_for(e);
+            fields.add("status", std::string_view(status == exit_busy ? "busy" : "error"));
+            fields.add("exit", std::int64_t{status});
+            fields.add("seconds", clock.seconds());
+            fields.add("message", std::string_view(e.what()));
+            try {
+                append_line(log_path, fields.finish());
+            } catch (const std::exception& log_error) {
+                std::cerr << "ctrace " << command_name << ": " << log_error.what() << '\n';
+            }
+        }
+        throw;
+    }
+}
+
+// ---------------------------------------------------------------------------
+// ingest
+
+po::options_description ingest_command_options() {
+    po::options_description store("Store");
+    // clang-format off
+    store.add_options()
+        ("retention", po::value<std::string>()->default_value("28d"),
+         "drop stays that end more than this before the latest stay end in the store");
+    po::options_description all;
+    all.add(job_options()).add(ingest_option_descriptions()).add(store);
+    all.add_options()("help,h", "show this help");
+    // clang-format on
+    return all;
+}
+
+void print_ingest_help() {
+    std::cout
+        << "Usage: ctrace ingest --store DIR --scans FILE [--places FILE] [options]\n\n"
+           "Adds a scan dump to a rolling store (created on first use): DIR/snapshot.h5 always\n"
+           "holds every stay of the dumps ingested so far, merged as if they had been read at\n"
+           "once, minus the stays past the retention. Re-ingesting a file already ingested\n"
+           "(same SHA-256) changes nothing. The new snapshot replaces the old one atomically:\n"
+           "a job killed at any moment leaves the store as it was. One job at a time: another\n"
+           "ingest or daily on the same store is refused at once. Files: DIR/snapshot.h5,\n"
+           "DIR/manifest.csv, DIR/rejects/SHA256.csv (with --skip-bad), DIR/.lock;\n"
+           "see docs/nightly.md. --tz and --dwell are fixed by the first ingest; later ones\n"
+           "use the store's and refuse different values. A --places file replaces the store's\n"
+           "place metadata.\n"
+        << ingest_command_options() << '\n'
+        << exit_statuses_text;
+}
+
+int run_ingest(const std::vector<std::string>& args) {
+    const po::variables_map vm = parse(args, ingest_command_options());
+    if (vm.count("help")) {
+        print_ingest_help();
+        return exit_ok;
+    }
+    return logged_job(vm, "ingest", [&](json_line& fields) {
+        const std::string folder = required(vm, "store");
+        fields.add("store", std::string_view(folder));
+        progress_reporter progress("ingest", vm["quiet"].as<bool>());
+        const ingest_options read = ingest_options_from(vm, progress, false);
+        store_ingest_options options;
+        options.places = read.places;
+        options.read = read.read;
+        options.tz_given = !vm["tz"].defaulted();
+        options.dwell_given = !vm["dwell"].defaulted();
+        options.retention = duration_option(vm, "retention");
+        if (options.retention < 0) throw input_error("--retention: must not be negative");
+        options.now = now_seconds();
+
+        const store_lock lock(folder, true);
+        std::string summary;
+        std::size_t added = 0, skipped = 0;
+        std::uint64_t rows = 0, rejected = 0;
+        for (const std::filesystem::path& scans : read.scans) {
+            options.scans = scans;
+            const store_ingest_result r = ingest_into_store(lock, options);
+            progress.done();
+            if (!summary.empty()) summary += "; ";
+            if (r.already_ingested) {
+                ++skipped;
+                summary += scans.string() + " was already ingested (" + r.input.path +
+                           (r.input.added.empty() ? "" : ", " + r.input.added) +
+                           "): nothing changed";
+                continue;
+            }
+            ++added;
+            rows += r.input.rows;
+            rejected += r.input.rows_rejected;
+            summary += "added " + scans.string() + " (" + std::to_string(r.input.rows) + " rows, " +
+                       std::to_string(r.input.rows_rejected) +
+                       " rejected): " + std::to_string(r.stays_after) + " stays (" +
+                       std::to_string(r.stays_before) + " before, " +
+                       std::to_string(r.stays_expired) + " past the retention dropped), " +
+                       std::to_string(r.persons) + " persons, " + std::to_string(r.places) +
+                       " places";
+            if (!r.rejects.empty())
+                summary +=
+                    "; rejected rows in " + store_rejects_path(folder, r.input.sha256).string();
+            fields.add("stays", static_cast<std::uint64_t>(r.stays_after));
+            fields.add("stays_expired", static_cast<std::uint64_t>(r.stays_expired));
+            fields.add("persons", static_cast<std::uint64_t>(r.persons));
+            fields.add("places", static_cast<std::uint64_t>(r.places));
+            if (vm.count("rejects")) {
+                std::optional<atomic_file> rejects_file;
+                stage_rejects(vm, r.rejects, rejects_file);
+                if (rejects_file) rejects_file->commit();
+            }
+        }
+        fields.add("files_added", static_cast<std::uint64_t>(added));
+        fields.add("files_already_ingested", static_cast<std::uint64_t>(skipped));
+        fields.add("rows_read", rows);
+        fields.add("rows_rejected", rejected);
+        return folder + ": " + summary;
+    });
+}
+
+// ---------------------------------------------------------------------------
+// daily
+
+po::options_description daily_command_options() {
+    po::options_description io("Daily outputs");
+    // clang-format off
+    io.add_options()
+        ("cases", po::value<std::string>()->value_name("FILE"),
+         "index cases CSV: person, from or onset [, to] (required)")
+        ("out-dir", po::value<std::string>()->value_name("DIR"),
+         "folder of the daily lists (required; created when missing)")
+        ("as-of", po::value<std::string>()->value_name("YYYY-MM-DD"),
+         "date of the lists (default: today in --tz)")
+        ("tz", po::value<std::string>()->value_name("OFFSET"),
+         "UTC offset of the cases file, the dates and the times written (default: the "
+         "store's)");
+    po::options_description all;
+    all.add(job_options()).add(io).add(tracing_option_descriptions());
+    all.add_options()("help,h", "show this help");
+    // clang-format on
+    return all;
+}
+
+void print_daily_help() {
+    std::cout
+        << "Usage: ctrace daily --store DIR --cases FILE --out-dir OUT [--as-of DATE] "
+           "[options]\n\n"
+           "Traces the index cases on the store's stays and writes, for DATE:\n"
+           "  OUT/risk-DATE.csv      the risk list (as 'ctrace trace' writes it)\n"
+           "  OUT/risk-DATE.h5       the store's snapshot with the trace under /trace\n"
+           "  OUT/changes-DATE.csv   who changed since the latest earlier OUT/risk-*.csv:\n"
+           "      person,change,old_hop,new_hop,old_code,new_code,quarantine_until\n"
+           "      change: new, escalated (hop went down), deescalated (hop went up), or\n"
+           "      released (gone from the list, or quarantine_until before DATE: code green).\n"
+           "      Without an earlier list everyone listed is new.\n"
+           "The three files are written together atomically; running again for the same\n"
+           "DATE replaces them.\n"
+        << daily_command_options() << '\n'
+        << exit_statuses_text;
+}
+
+/// Midnight starting `date` (YYYY-MM-DD) in `tz`, checked.
+time_point day_start(const std::string& date, utc_offset tz) {
+    static const std::regex shape(R"(\d{4}-\d{2}-\d{2})");
+    if (!std::regex_match(date, shape))
+        throw input_error("--as-of: expected a date YYYY-MM-DD, not '" + date + "'");
+    const auto parsed = try_parse_time(date, tz);
+    if (!parsed) throw input_error("--as-of: " + std::string(parsed.error) + ": '" + date + "'");
+    return parsed.value;
+}
+
+/// The latest OUT/risk-YYYY-MM-DD.csv dated before `date`, if any.
+std::optional<std::pair<std::string, std::filesystem::path>>
+previous_risk_list(const std::filesystem::path& out_dir, const std::string& date) {
+    static const std::regex name(R"(risk-(\d{4}-\d{2}-\d{2})\.csv)");
+    std::optional<std::pair<std::string, std::filesystem::path>> best;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(out_dir, ec)) {
+        const std::string file = entry.path().filename().string();
+        std::smatch m;
+        if (!std::regex_match(file, m, name)) continue;
+        const std::string when = m[1];
+        if (when < date && (!best || when > best->first)) best.emplace(when, entry.path());
+    }
+    return best;
+}
+
+int run_daily(const std::vector<std::string>& args) {
+    const po::variables_map vm = parse(args, daily_command_options());
+    if (vm.count("help")) {
+        print_daily_help();
+        return exit_ok;
+    }
+    return logged_job(vm, "daily", [&](json_line& fields) {
+        const std::string folder = required(vm, "store");
+        fields.add("store", std::string_view(folder));
+        const std::string cases_path = required(vm, "cases");
+        const std::filesystem::path out_dir = required(vm, "out-dir");
+        const store_lock lock(folder, false);
+        const std::filesystem::path snapshot_path = store_snapshot_path(folder);
+        if (!std::filesystem::exists(snapshot_path))
+            throw input_error(folder + ": the store has no snapshot yet (run 'ctrace ingest')");
+        snapshot data = read_snapshot(snapshot_path);
+        const utc_offset tz = vm.count("tz") ? tz_option(vm) : data.parameters.tz;
+        std::string date = vm.count("as-of") ? vm["as-of"].as<std::string>() : "";
+        if (date.empty()) date = format_time(now_seconds(), tz).substr(0, 10);
+        const time_point as_of = day_start(date, tz);
+        fields.add("as_of", std::string_view(date));
+
+        prepared_cases prepared = read_cases_for_trace(vm, tz, cases_path, true);
+        prepared.record.inputs.push_back(
+            describe_input("snapshot", snapshot_path, data.rows_read, true));
+        trace_cases(data, prepared);
+        const trace_result& result = prepared.record.result;
+
+        std::error_code ec;
+        std::filesystem::create_directories(out_dir, ec);
+        if (ec) throw io_error(out_dir.string() + ": cannot create the folder: " + ec.message());
+        const auto previous = previous_risk_list(out_dir, date);
+        std::vector<risk_status> old_list;
+        time_point old_as_of = as_of;
+        if (previous) {
+            old_list = read_risk_statuses(previous->second, tz);
+            old_as_of = day_start(previous->first, tz);
+        }
+        const std::vector<status_change> changes =
+            risk_changes(old_list, old_as_of, risk_statuses(result, data.persons), as_of);
+
+        atomic_file risk_out(out_dir / ("risk-" + date + ".csv"));
+        write_risk_list(risk_out.stream(), result, data.persons, data.places, tz);
+        risk_out.close();
+        atomic_file changes_out(out_dir / ("changes-" + date + ".csv"));
+        write_changes(changes_out.stream(), changes, tz);
+        changes_out.close();
+        atomic_path hdf5_out(out_dir / ("risk-" + date + ".h5"));
+        write_snapshot(hdf5_out, data, &prepared.record);
+        hdf5_out.commit();
+        changes_out.commit();
+        risk_out.commit(); // last: the next run compares against the lists that exist
+
+        for (const person_index p : result.cases_without_stays)
+            std::cerr << "ctrace daily: warning: index case '" << data.persons[p]
+                      << "' has no scans in the store; listed without contacts\n";
+        std::size_t counts[4] = {0, 0, 0, 0};
+        for (const status_change& c : changes)
+            ++counts[c.change == "new"           ? 0
+                     : c.change == "escalated"   ? 1
+                     : c.change == "deescalated" ? 2
+                                                 : 3];
+        fields.add("listed", static_cast<std::uint64_t>(result.entries.size()));
+        fields.add("new", static_cast<std::uint64_t>(counts[0]));
+        fields.add("escalated", static_cast<std::uint64_t>(counts[1]));
+        fields.add("deescalated", static_cast<std::uint64_t>(counts[2]));
+        fields.add("released", static_cast<std::uint64_t>(counts[3]));
+        return folder + ": " + date + ": " + std::to_string(result.entries.size()) +
+               " listed; changes since " + (previous ? previous->first : std::string("nothing")) +
+               ": " + std::to_string(counts[0]) + " new, " + std::to_string(counts[1]) +
+               " escalated, " + std::to_string(counts[2]) + " deescalated, " +
+               std::to_string(counts[3]) + " released; written to " + out_dir.string() + "/";
+    });
+}
+
+} // namespace
+
+command ingest_command() {
+    return {"ingest", "add a day's scan dump to a rolling store (nightly job)", run_ingest,
+            print_ingest_help};
+}
+
+command daily_command() {
+    return {"daily", "trace from a store and write the day's risk list and changes", run_daily,
+            print_daily_help};
+}
+
+} // namespace ctrace::cli

@@ -1,0 +1,118 @@
+#pragma once
+/// \file
+/// A rolling store for nightly batch jobs: a folder whose state is one
+/// complete snapshot, fed one scan dump at a time.
+///
+/// Layout of a store folder `DIR` (docs/nightly.md):
+/// - `DIR/snapshot.h5`: the state, a snapshot in the documented layout. Its
+///   provenance (`input_*` attributes) is the manifest: one entry per file
+///   ever ingested, with SHA-256, rows, rows rejected and when it was added.
+/// - `DIR/manifest.csv`: the same manifest as CSV, rewritten after each ingest
+///   (a convenience; the snapshot is the truth).
+/// - `DIR/rejects/<sha256>.csv`: the rows a `--skip-bad` ingest left out of
+///   that dump (`line,reason,raw`), when there were any.
+/// - `DIR/.lock`: an empty file other jobs lock (POSIX record lock); it is
+///   never deleted. The kernel drops the lock when its holder dies.
+///
+/// Every file is replaced atomically and the temporary files have no name
+/// until the commit (O_TMPFILE), so a process killed at any moment leaves the
+/// folder exactly as it was.
+
+#include "ctrace/error.hpp"
+#include "ctrace/scans.hpp"
+#include "ctrace/snapshot.hpp"
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <utility>
+#include <vector>
+
+namespace ctrace {
+
+/// Another process holds the store's lock.
+class store_busy_error : public error {
+public:
+    store_busy_error(const std::string& message, pid_t holder) : error(message), holder_(holder) {}
+    /// The holder's process id (0 when the system did not say).
+    pid_t holder() const noexcept { return holder_; }
+
+private:
+    pid_t holder_;
+};
+
+/// The exclusive lock of a store folder, held for the object's lifetime.
+/// Creates the folder (and its lock file) when `create` is set.
+class store_lock {
+public:
+    /// Throws `store_busy_error` naming the holder's pid at once when another
+    /// process holds it (never waits), `io_error` when the folder cannot be
+    /// used, and `input_error` when it does not exist and `create` is false.
+    store_lock(const std::filesystem::path& folder, bool create);
+    ~store_lock();
+    store_lock(const store_lock&) = delete;
+    store_lock& operator=(const store_lock&) = delete;
+    const std::filesystem::path& folder() const noexcept { return folder_; }
+
+private:
+    std::filesystem::path folder_;
+    int fd_ = -1;
+    std::pair<dev_t, ino_t> identity_{}; ///< of the lock file
+};
+
+/// Paths inside a store folder.
+std::filesystem::path store_snapshot_path(const std::filesystem::path& folder);
+std::filesystem::path store_manifest_path(const std::filesystem::path& folder);
+std::filesystem::path store_rejects_path(const std::filesystem::path& folder,
+                                         const std::string& sha256);
+
+struct store_ingest_options {
+    std::filesystem::path scans;
+    /// A places file: its places are listed first, and its metadata and
+    /// dwells replace those the store had for the places it lists.
+    std::optional<std::filesystem::path> places;
+    /// Reading options. `tz` and `default_dwell` must match the store's
+    /// (checked unless the matching `*_given` is false: then the store's apply).
+    scan_read_options read;
+    bool tz_given = false;
+    bool dwell_given = false;
+    /// Stays that end more than this before the latest stay end in the store
+    /// are dropped after the ingest, with the ids no stay refers to anymore.
+    duration retention = 28 * 86400;
+    /// Time of the ingest, for the manifest (epoch seconds, UTC).
+    time_point now = 0;
+};
+
+struct store_ingest_result {
+    /// The dump's SHA-256 was already in the manifest: nothing was changed.
+    bool already_ingested = false;
+    /// The manifest entry of the dump (the earlier one when already ingested).
+    input_file input;
+    std::vector<bad_row> rejects;
+    std::size_t stays_before = 0, stays_after = 0;
+    /// Stays dropped by the retention, and ids dropped with them.
+    std::size_t stays_expired = 0, persons_dropped = 0, places_dropped = 0;
+    std::size_t persons = 0, places = 0;
+    /// Stays ending before this were dropped (none when no stays).
+    std::optional<time_point> retention_cutoff;
+};
+
+/// Adds one scan dump to the store whose lock is `lock`: reads the store's
+/// snapshot (none: an empty store), reads the dump, merges its visits with
+/// the stored stays exactly as if all dumps had been read at once, applies
+/// the retention and commits the new snapshot, rejects and manifest. Throws
+/// like `ingest` and `read_snapshot`; a failure leaves the store unchanged.
+store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest_options& options);
+
+/// Drops the stays that end before `cutoff` and the persons no remaining
+/// stay refers to; places no stay refers to are dropped too unless the places
+/// file lists them. Index order is kept. Returns (stays, persons, places)
+/// dropped.
+struct retention_counts {
+    std::size_t stays = 0, persons = 0, places = 0;
+};
+retention_counts drop_stays_ending_before(snapshot& data, time_point cutoff);
+
+} // namespace ctrace

@@ -1,0 +1,165 @@
+#include "ctrace/changes.hpp"
+
+#include "ctrace/csv.hpp"
+#include "ctrace/risk_list.hpp"
+#include "row_errors.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <ostream>
+#include <unordered_map>
+
+namespace ctrace {
+
+namespace {
+
+using detail::bad_row_sink;
+using detail::field_count_problem;
+using detail::field_problem;
+
+/// A status on one list at its date: active with a hop, or not.
+struct dated_status {
+    bool listed = false;
+    bool active = false; ///< listed and quarantine not over
+    std::uint32_t hop = 0;
+    std::optional<time_point> quarantine_until;
+};
+
+dated_status status_at(const risk_status* s, time_point day_start) {
+    if (s == nullptr) return {};
+    const bool over = s->quarantine_until && *s->quarantine_until < day_start;
+    return {true, !over, s->hop, s->quarantine_until};
+}
+
+void set_old(status_change& c, const dated_status& s) {
+    if (s.active) {
+        c.old_hop = s.hop;
+        c.old_code = health_code(s.hop);
+    } else if (s.listed) {
+        c.old_code = "green";
+    }
+}
+
+} // namespace
+
+std::vector<risk_status> read_risk_statuses(const std::filesystem::path& path, utc_offset tz) {
+    csv_reader reader(path);
+    const std::string& name = reader.source_name();
+    csv_record record;
+    const csv_header header = detail::read_header(reader, record);
+    const auto person_col = static_cast<std::size_t>(header.require("person", name));
+    const auto hop_col = static_cast<std::size_t>(header.require("hop", name));
+    const auto until_col = static_cast<std::size_t>(header.require("quarantine_until", name));
+    std::vector<risk_status> statuses;
+    bad_row_sink bad(false);
+    while (reader.next(record)) {
+        if (record.error != nullptr) {
+            bad.add(record, record.error);
+            continue;
+        }
+        const auto& f = record.fields;
+        if (f.size() != header.size()) {
+            bad.add(record, field_count_problem(header.size(), f.size()));
+            continue;
+        }
+        risk_status s;
+        s.person = std::string(f[person_col]);
+        const std::string_view hop = f[hop_col];
+        const auto [end, ec] = std::from_chars(hop.data(), hop.data() + hop.size(), s.hop);
+        if (ec != std::errc() || end != hop.data() + hop.size() || hop.empty()) {
+            bad.add(record, field_problem("hop", "not a hop number", hop));
+            continue;
+        }
+        if (!f[until_col].empty()) {
+            const auto until = try_parse_time(f[until_col], tz);
+            if (!until) {
+                bad.add(record, field_problem("quarantine_until", until.error, f[until_col]));
+                continue;
+            }
+            s.quarantine_until = until.value;
+        }
+        statuses.push_back(std::move(s));
+    }
+    bad.throw_if_strict(name);
+    return statuses;
+}
+
+std::vector<risk_status> risk_statuses(const trace_result& result, const id_table& persons) {
+    std::vector<risk_status> statuses;
+    statuses.reserve(result.entries.size());
+    for (const risk_entry& e : result.entries) {
+        risk_status s{std::string(persons[e.person]), e.hop, std::nullopt};
+        if (e.hop > 0) s.quarantine_until = e.quarantine_until;
+        statuses.push_back(std::move(s));
+    }
+    return statuses;
+}
+
+std::vector<status_change> risk_changes(const std::vector<risk_status>& old_list,
+                                        time_point old_day_start,
+                                        const std::vector<risk_status>& new_list,
+                                        time_point new_day_start) {
+    std::unordered_map<std::string_view, const risk_status*> old_by_person, new_by_person;
+    for (const risk_status& s : old_list)
+        old_by_person.emplace(s.person, &s);
+    for (const risk_status& s : new_list)
+        new_by_person.emplace(s.person, &s);
+
+    std::vector<status_change> changes;
+    auto consider = [&](std::string_view person) {
+        const auto old_it = old_by_person.find(person);
+        const auto new_it = new_by_person.find(person);
+        const dated_status before =
+            status_at(old_it == old_by_person.end() ? nullptr : old_it->second, old_day_start);
+        const dated_status now =
+            status_at(new_it == new_by_person.end() ? nullptr : new_it->second, new_day_start);
+        status_change c;
+        if (!before.active && now.active)
+            c.change = "new";
+        else if (before.active && now.active && now.hop < before.hop)
+            c.change = "escalated";
+        else if (before.active && now.active && now.hop > before.hop)
+            c.change = "deescalated";
+        else if (before.active && !now.active)
+            c.change = "released";
+        else
+            return;
+        c.person = std::string(person);
+        set_old(c, before);
+        if (now.active) {
+            c.new_hop = now.hop;
+            c.new_code = health_code(now.hop);
+        } else {
+            c.new_code = "green";
+        }
+        c.quarantine_until = now.quarantine_until;
+        changes.push_back(std::move(c));
+    };
+    for (const risk_status& s : new_list)
+        consider(s.person);
+    for (const risk_status& s : old_list)
+        if (!new_by_person.contains(s.person)) consider(s.person);
+    std::sort(changes.begin(), changes.end(),
+              [](const status_change& a, const status_change& b) { return a.person < b.person; });
+    return changes;
+}
+
+void write_changes(std::ostream& out, const std::vector<status_change>& changes, utc_offset tz) {
+    std::string buffer(changes_header);
+    buffer.push_back('\n');
+    for (const status_change& c : changes) {
+        append_csv_field(buffer, c.person);
+        buffer += ',' + c.change + ',';
+        if (c.old_hop) buffer += std::to_string(*c.old_hop);
+        buffer.push_back(',');
+        if (c.new_hop) buffer += std::to_string(*c.new_hop);
+        buffer += ',' + c.old_code + ',' + c.new_code + ',';
+        if (c.quarantine_until) append_time(buffer, *c.quarantine_until, tz);
+        buffer.push_back('\n');
+    }
+    out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    out.flush();
+    if (!out) throw io_error("changes: write failed");
+}
+
+} // namespace ctrace

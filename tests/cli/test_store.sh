@@ -1,0 +1,191 @@
+# The nightly jobs end to end: `ctrace ingest` into a rolling store and
+# `ctrace daily` (docs/nightly.md): day-by-day equals all-at-once, re-ingest is
+# a no-op, retention, the lock (exit 75), kill -9 safety, daily lists and changes.
+source "$(dirname "$0")/lib.sh"
+tiny=$fixtures/tiny
+py=${CTRACE_PYTHON:-/usr/bin/python3}
+
+# store_digest DIR: one line per file in the store (name and SHA-256).
+store_digest() {
+    (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
+}
+
+# stays_by_id H5: the stays of a snapshot as sorted "person place start end"
+# lines, by id (so index order does not matter), via ctrace's own reader:
+# `trace --snapshot` cannot show stays, so read them with h5py when present,
+# else compare whole risk lists only.
+have_h5py=0
+"$py" -c 'import h5py' 2>/dev/null && have_h5py=1
+stays_by_id() {
+    "$py" - "$1" <<'EOF'
+import sys, h5py
+with h5py.File(sys.argv[1]) as f:
+    persons = f["persons/id"].asstr()[:]
+    places = f["places/id"].asstr()[:]
+    s = f["stays"]
+    rows = sorted(zip((persons[i] for i in s["person"][:]), (places[i] for i in s["place"][:]),
+                      s["start"][:].tolist(), s["end"][:].tolist()))
+    for r in rows:
+        print(*r)
+EOF
+}
+
+# --- The tiny example, split into three dumps ---------------------------------
+# Dumps of consecutive rows (the header repeated): stays of one person at one
+# place cut across dumps must merge as in the whole file.
+header=$(head -n 1 "$tiny/scans.csv")
+rows=$(($(wc -l <"$tiny/scans.csv") - 1))
+split_at() { tail -n +2 "$tiny/scans.csv" | sed -n "$1,$2p"; }
+{ echo "$header"; split_at 1 8; } >"$work/day19.csv"
+{ echo "$header"; split_at 9 16; } >"$work/day20.csv"
+{ echo "$header"; split_at 17 "$rows"; } >"$work/day21.csv"
+[ "$(cat "$work"/day*.csv | wc -l)" -eq "$((rows + 3))" ] || fail "the dumps do not hold every scan row"
+
+store=$work/store
+run_ctrace ingest --store "$store" --scans "$work/day19.csv" --places "$tiny/places.csv" --tz +08:00
+expect_status 0 "first ingest creates the store"
+expect_stderr_has "added $work/day19.csv" "ingest summary"
+[ -f "$store/snapshot.h5" ] || fail "no snapshot.h5 in the store"
+[ -f "$store/manifest.csv" ] || fail "no manifest.csv in the store"
+for day in 20 21; do
+    run_ctrace ingest --store "$store" --scans "$work/day$day.csv" --log "$work/jobs.jsonl"
+    expect_status 0 "ingest of day $day"
+done
+[ "$(grep -c . "$store/manifest.csv")" -eq 5 ] || fail "manifest: expected header + places + 3 dumps"
+no_temporaries "$store"
+
+run_ctrace snapshot --scans "$work/day19.csv" --scans "$work/day20.csv" --scans "$work/day21.csv" \
+    --places "$tiny/places.csv" --tz +08:00 --out "$work/all.h5"
+expect_status 0 "snapshot of the three days at once"
+if [ "$have_h5py" -eq 1 ]; then
+    stays_by_id "$store/snapshot.h5" >"$work/stays-store.txt"
+    stays_by_id "$work/all.h5" >"$work/stays-all.txt"
+    [ -s "$work/stays-all.txt" ] || fail "no stays read from the all-at-once snapshot"
+    expect_same_file "$work/stays-all.txt" "$work/stays-store.txt" "day-by-day stays equal all-at-once"
+fi
+# ... and both trace to the spec's risk list.
+run_ctrace trace --snapshot "$store/snapshot.h5" --cases "$tiny/cases.csv" --tz +08:00 --hops 3 \
+    --out "$work/risk-store.csv"
+expect_status 0 "trace --snapshot on the store"
+expect_same_file "$tiny/risk.csv" "$work/risk-store.csv" "risk list from the day-by-day store"
+
+# --- Re-ingest is a no-op --------------------------------------------------------
+store_digest "$store" >"$work/before.txt"
+cp "$work/day20.csv" "$work/day20-again.csv"
+run_ctrace ingest --store "$store" --scans "$work/day20-again.csv" --log "$work/jobs.jsonl"
+expect_status 0 "re-ingest"
+expect_stderr_has "already ingested" "re-ingest says so"
+store_digest "$store" >"$work/after.txt"
+expect_same_file "$work/before.txt" "$work/after.txt" "re-ingest changes nothing"
+
+# --- JSON log lines ----------------------------------------------------------------
+[ "$(wc -l <"$work/jobs.jsonl")" -eq 3 ] || fail "--log: expected 3 lines, got $(wc -l <"$work/jobs.jsonl")"
+"$py" - "$work/jobs.jsonl" <<'EOF' || fail "--log lines are not the expected JSON"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+assert all(l["command"] == "ingest" and l["exit"] == 0 and l["status"] == "ok" for l in lines), lines
+assert lines[0]["files_added"] == 1 and lines[2]["files_already_ingested"] == 1, lines
+assert isinstance(lines[0]["seconds"], float) and lines[0]["stays"] > 0, lines
+EOF
+
+# --- Parameters are the store's ---------------------------------------------------
+run_ctrace ingest --store "$store" --scans "$tiny/scans.csv" --dwell 30m
+expect_status 2 "a different --dwell"
+expect_stderr_has "differs from the store's" "different --dwell message"
+store_digest "$store" >"$work/after.txt"
+expect_same_file "$work/before.txt" "$work/after.txt" "a refused ingest changes nothing"
+
+# --- The lock: exit 75 naming the holder; a dead holder does not block -------------
+"$py" - "$store/.lock" "$work/locked" <<'EOF' &
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+open(sys.argv[2], "w").close()
+time.sleep(60)
+EOF
+holder=$!
+for _ in $(seq 100); do [ -f "$work/locked" ] && break; sleep 0.1; done
+run_ctrace ingest --store "$store" --scans "$tiny/scans.csv" --log "$work/busy.jsonl"
+expect_status 75 "ingest on a locked store"
+expect_stderr_has "in use by process $holder" "busy message names the holder"
+grep -q '"status":"busy"' "$work/busy.jsonl" || fail "--log of a busy run"
+run_ctrace daily --store "$store" --cases "$tiny/cases.csv" --out-dir "$work/out"
+expect_status 75 "daily on a locked store"
+kill -9 "$holder"
+wait "$holder" 2>/dev/null || true
+run_ctrace ingest --store "$store" --scans "$work/day21.csv"
+expect_status 0 "ingest after the holder died"
+
+# --- daily: the risk list, the snapshot and the changes ------------------------------
+out=$work/out
+run_ctrace daily --store "$store" --cases "$tiny/cases.csv" --out-dir "$out" --as-of 2022-04-22 \
+    --hops 3
+expect_status 0 "daily"
+expect_same_file "$tiny/risk.csv" "$out/risk-2022-04-22.csv" "daily risk list"
+[ -f "$out/risk-2022-04-22.h5" ] || fail "daily wrote no risk-DATE.h5"
+[ "$(head -n 1 "$out/changes-2022-04-22.csv")" = "person,change,old_hop,new_hop,old_code,new_code,quarantine_until" ] ||
+    fail "changes header"
+# Without an earlier list, everyone listed is new.
+[ "$(tail -n +2 "$out/changes-2022-04-22.csv" | grep -c ',new,')" -eq "$(tail -n +2 "$tiny/risk.csv" | grep -c .)" ] ||
+    fail "first daily: everyone should be new"
+# A later day with one case fewer (C9 gone): C9's contacts change.
+head -n 2 "$tiny/cases.csv" >"$work/cases-c1.csv"
+run_ctrace daily --store "$store" --cases "$work/cases-c1.csv" --out-dir "$out" --as-of 2022-04-23 \
+    --hops 3
+expect_status 0 "second daily"
+"$py" - "$out/risk-2022-04-22.csv" "$out/risk-2022-04-23.csv" "$out/changes-2022-04-23.csv" <<'EOF' ||
+import csv, sys
+old = {r["person"]: r for r in csv.DictReader(open(sys.argv[1]))}
+new = {r["person"]: r for r in csv.DictReader(open(sys.argv[2]))}
+changes = {r["person"]: r for r in csv.DictReader(open(sys.argv[3]))}
+# Quarantines here end by 2022-05-06, after both dates: status is the hop alone.
+expected = {}
+for p in old.keys() | new.keys():
+    if p not in old: expected[p] = "new"
+    elif p not in new: expected[p] = "released"
+    elif int(new[p]["hop"]) < int(old[p]["hop"]): expected[p] = "escalated"
+    elif int(new[p]["hop"]) > int(old[p]["hop"]): expected[p] = "deescalated"
+got = {p: r["change"] for p, r in changes.items()}
+assert got == expected, (got, expected)
+assert "released" in got.values(), got
+for p, r in changes.items():
+    if r["change"] == "released":
+        assert r["new_code"] == "green" and r["new_hop"] == "", r
+EOF
+    fail "second daily: changes do not match the two lists"
+# The quarantine end passing releases people without a change in the data.
+run_ctrace daily --store "$store" --cases "$work/cases-c1.csv" --out-dir "$out" --as-of 2022-06-01 \
+    --hops 3
+expect_status 0 "daily after every quarantine ended"
+[ "$(tail -n +2 "$out/changes-2022-06-01.csv" | grep -vc ',released,')" -eq 0 ] ||
+    fail "after the quarantines all but the index case should be released: $(cat "$out/changes-2022-06-01.csv")"
+no_temporaries "$out"
+
+# --- kill -9 during a large ingest leaves the store byte-identical and usable ---------
+"$ctrace" gen --scans 3000000 --seed 5 --out "$work/city" 2>/dev/null || fail "gen for the kill test"
+store_digest "$store" >"$work/before.txt"
+for delay in 0.3 0.8 1.4; do
+    "$ctrace" ingest --store "$store" --scans "$work/city/scans.csv" --quiet 2>/dev/null &
+    job=$!
+    sleep "$delay"
+    kill -9 "$job" 2>/dev/null || true
+    wait "$job" 2>/dev/null || true
+    store_digest "$store" >"$work/after.txt"
+    if ! cmp -s "$work/before.txt" "$work/after.txt"; then
+        # Only a run that finished before the kill may have changed the store.
+        grep -q "city/scans.csv" "$store/manifest.csv" ||
+            fail "kill -9 after ${delay}s left the store changed: $(diff "$work/before.txt" "$work/after.txt")"
+        break
+    fi
+done
+run_ctrace ingest --store "$store" --scans "$work/city/scans.csv"
+expect_status 0 "ingest after the kills"
+grep -q "city/scans.csv" "$store/manifest.csv" || fail "the dump is not in the manifest after the ingest"
+no_temporaries "$store"
+
+run_ctrace daily --store "$work/no-such-store" --cases "$tiny/cases.csv" --out-dir "$out"
+expect_status 2 "daily on a missing store"
+run_ctrace daily --store "$store" --cases "$tiny/cases.csv" --out-dir "$out" --as-of 2022-13-01
+expect_status 2 "daily with a bad --as-of"
+
+finish
