@@ -269,19 +269,25 @@ def cases(src, tz=None):
         })
 
 
-_INPUT_KEYS = ("input_roles", "input_files", "input_bytes", "input_sha256", "input_rows")
+_INPUT_KEYS = ("input_roles", "input_files", "input_bytes", "input_sha256", "input_rows",
+               "input_rows_rejected", "input_added")
+_INPUT_FIELDS = ("role", "file", "bytes", "sha256", "rows", "rows_rejected", "added")
 
 
 def _inputs(attrs):
-    columns = [attrs.get(k, []) for k in _INPUT_KEYS]
-    return [dict(zip(("role", "file", "bytes", "sha256", "rows"), row)) for row in zip(*columns)]
+    n = len(attrs.get("input_roles", []))
+    # rows_rejected and added came later: absent in older snapshots.
+    defaults = {"input_rows_rejected": [0] * n, "input_added": [""] * n}
+    columns = [attrs.get(k, defaults.get(k, [])) for k in _INPUT_KEYS]
+    return [dict(zip(_INPUT_FIELDS, row)) for row in zip(*columns)]
 
 
 def provenance(src):
     """Where the snapshot came from, as a dict of plain Python values.
 
     {"generator", "created", "inputs": [{"role", "file", "bytes", "sha256",
-    "rows"}, ...] (scans, places and, with a trace, cases), "parameters":
+    "rows", "rows_rejected", "added"}, ...] (scans, places and, with a trace,
+    cases; a store lists every ingested file), "parameters":
     {the other root attributes}, "trace_parameters": {/trace attributes}
     or None}.  Times are epoch seconds, durations seconds.
     """

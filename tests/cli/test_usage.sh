@@ -20,6 +20,23 @@ done
 grep -qF '(=15m)' "$work/stdout" || fail "help trace does not show the --min-overlap default"
 grep -qF '(=14d)' "$work/stdout" || fail "help trace does not show the --quarantine default"
 
+for command in ingest daily; do
+    run_ctrace help "$command"
+    expect_status 0 "help $command"
+    for text in --store --log "Exit status" " 75 "; do
+        grep -qF -- "$text" "$work/stdout" || fail "help $command does not mention '$text'"
+    done
+done
+run_ctrace help ingest
+grep -qF '(=28d)' "$work/stdout" || fail "help ingest does not show the --retention default"
+run_ctrace help daily
+for option in --cases --out-dir --as-of --hops --min-overlap --quarantine; do
+    grep -qF -- "$option" "$work/stdout" || fail "help daily does not mention $option"
+done
+run_ctrace ingest --scans "$tiny/scans.csv"
+expect_status 2 "ingest without --store"
+expect_stderr_has "--store is required" "ingest without --store"
+
 run_ctrace
 expect_status 2 "no command"
 run_ctrace frobnicate

@@ -287,6 +287,9 @@ class ReaderTest(unittest.TestCase):
                     data = path.read_bytes()
                     self.assertEqual(entry["sha256"], hashlib.sha256(data).hexdigest(), entry["file"])
                     self.assertEqual(entry["bytes"], len(data))
+                    self.assertEqual(entry["rows_rejected"], 0)
+                    self.assertEqual(entry["added"], "")  # `created` says when
+                    self.assertNotIn("input_added", prov["parameters"])
                     # and the file is the repository's sample data
                     self.assertEqual(data, (REPO / "data" / path.name).read_bytes())
                 if kind == "trace":
