@@ -25,6 +25,8 @@ class consumed_prefix {
 public:
     explicit consumed_prefix(const std::vector<T>& items) noexcept
         : data_(items.data()), size_(items.size()) {}
+    /// A pass over the `size` items from `data` (one thread's slice, say).
+    consumed_prefix(const T* data, std::size_t size) noexcept : data_(data), size_(size) {}
     /// Items [0, done) will not be read again.
     void advance(std::size_t done) noexcept {
         if (done - released_ < step_items && done < size_) return;

@@ -25,6 +25,11 @@ void run_on_threads(unsigned threads, Work work) {
         h.join();
 }
 
+/// Threads the large passes use: one per core.
+inline unsigned hardware_threads() {
+    return std::max(1u, std::thread::hardware_concurrency());
+}
+
 /// Sorts `items` ascending by bits [low_bit, low_bit + key_bits) of
 /// `key(item)` (a std::uint64_t), stably: ties keep their order. `scratch` is
 /// resized and used as the second buffer. A pass whose digit is the same for
@@ -38,8 +43,8 @@ void radix_sort_by(std::vector<T>& items, std::vector<T>& scratch, unsigned low_
     constexpr std::size_t buckets = std::size_t{1} << digit_bits;
     constexpr std::size_t min_items_per_thread = std::size_t{1} << 20;
     const std::size_t n = items.size();
-    const unsigned threads = static_cast<unsigned>(std::clamp<std::size_t>(
-        n / min_items_per_thread, 1, std::max(1u, std::thread::hardware_concurrency())));
+    const unsigned threads = static_cast<unsigned>(
+        std::clamp<std::size_t>(n / min_items_per_thread, 1, hardware_threads()));
     scratch.resize(n);
     std::vector<std::array<std::size_t, buckets>> next(threads);
     auto slice_begin = [&](unsigned t) { return n * t / threads; };
