@@ -141,7 +141,7 @@ int run_ingest(const std::vector<std::string>& args) {
         const store_lock lock(folder, true);
         std::string summary;
         std::size_t added = 0, skipped = 0;
-        std::uint64_t rows = 0, rejected = 0;
+        std::uint64_t rows = 0, rejected = 0, stays = 0, expired = 0, persons = 0, places = 0;
         for (const std::filesystem::path& scans : read.scans) {
             options.scans = scans;
             const store_ingest_result r = ingest_into_store(lock, options);
@@ -167,15 +167,22 @@ int run_ingest(const std::vector<std::string>& args) {
             if (!r.rejects.empty())
                 summary +=
                     "; rejected rows in " + store_rejects_path(folder, r.input.sha256).string();
-            fields.add("stays", static_cast<std::uint64_t>(r.stays_after));
-            fields.add("stays_expired", static_cast<std::uint64_t>(r.stays_expired));
-            fields.add("persons", static_cast<std::uint64_t>(r.persons));
-            fields.add("places", static_cast<std::uint64_t>(r.places));
+            stays = r.stays_after;
+            expired += r.stays_expired;
+            persons = r.persons;
+            places = r.places;
+            options.places.reset(); // read once, with the first dump
             if (vm.count("rejects")) {
                 std::optional<atomic_file> rejects_file;
                 stage_rejects(vm, r.rejects, rejects_file);
                 if (rejects_file) rejects_file->commit();
             }
+        }
+        if (added > 0) {
+            fields.add("stays", stays);
+            fields.add("stays_expired", expired);
+            fields.add("persons", persons);
+            fields.add("places", places);
         }
         fields.add("files_added", static_cast<std::uint64_t>(added));
         fields.add("files_already_ingested", static_cast<std::uint64_t>(skipped));

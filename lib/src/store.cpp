@@ -263,7 +263,12 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
         input_file places_input =
             describe_input("places", *options.places, data.place_info.size(), true);
         places_input.added = added;
-        new_inputs.push_back(std::move(places_input));
+        // The same places file night after night is one manifest entry.
+        const auto last_places =
+            std::find_if(store.inputs.rbegin(), store.inputs.rend(),
+                         [](const input_file& f) { return f.role == "places"; });
+        if (last_places == store.inputs.rend() || last_places->sha256 != places_input.sha256)
+            new_inputs.push_back(std::move(places_input));
     } else {
         data.place_info = store.place_info;
     }
