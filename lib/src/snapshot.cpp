@@ -438,8 +438,6 @@ snapshot read_snapshot(const std::filesystem::path& path) {
     const std::size_t n = stays.person.size();
     if (stays.place.size() != n || stays.start.size() != n || stays.end.size() != n)
         corrupt(name, "the stays columns differ in length");
-    stays.place_begin.assign(places + 1, 0);
-    stays.place_longest.assign(places, 0);
     for (std::size_t i = 0; i < n; ++i) {
         const person_index p = stays.person[i];
         const place_index x = stays.place[i];
@@ -455,11 +453,8 @@ snapshot read_snapshot(const std::filesystem::path& path) {
                              (stays.start[i - 1] == stays.start[i] && stays.person[i - 1] < p)));
             if (!ordered) corrupt(name, "stays are not sorted by (place, start, person)");
         }
-        ++stays.place_begin[x + 1];
-        stays.place_longest[x] = std::max(stays.place_longest[x], stays.end[i] - stays.start[i]);
     }
-    for (std::size_t x = 0; x < places; ++x)
-        stays.place_begin[x + 1] += stays.place_begin[x];
+    index_stays_by_place(stays, places);
     return data;
 }
 

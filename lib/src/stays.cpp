@@ -25,9 +25,7 @@ struct keyed_visit {
 class stay_merger {
 public:
     stay_merger(std::size_t visit_count, std::size_t person_count, std::size_t place_count)
-        : open_stay_(person_count, 0), open_at_(person_count, no_place) {
-        stays_.place_begin.assign(place_count + 1, 0);
-        stays_.place_longest.assign(place_count, 0);
+        : place_count_(place_count), open_stay_(person_count, 0), open_at_(person_count, no_place) {
         // Reserved pages that are never written are never resident.
         stays_.person.reserve(visit_count);
         stays_.place.reserve(visit_count);
@@ -47,20 +45,15 @@ public:
         stays_.place.push_back(place);
         stays_.start.push_back(start);
         stays_.end.push_back(end);
-        ++stays_.place_begin[place + 1];
     }
 
     stay_table finish() && {
-        const std::size_t place_count = stays_.place_longest.size();
-        for (std::size_t x = 0; x < place_count; ++x)
-            stays_.place_begin[x + 1] += stays_.place_begin[x];
-        for (std::size_t i = 0; i < stays_.size(); ++i)
-            stays_.place_longest[stays_.place[i]] =
-                std::max(stays_.place_longest[stays_.place[i]], stays_.end[i] - stays_.start[i]);
+        index_stays_by_place(stays_, place_count_);
         return std::move(stays_);
     }
 
 private:
+    std::size_t place_count_;
     stay_table stays_;
     std::vector<std::uint32_t> open_stay_;
     std::vector<place_index> open_at_; // place of open_stay_
@@ -129,6 +122,18 @@ stay_table build_stays(std::vector<visit> visits, std::size_t person_count,
         consumed.advance(i + 1);
     }
     return std::move(merger).finish();
+}
+
+void index_stays_by_place(stay_table& stays, std::size_t place_count) {
+    stays.place_begin.assign(place_count + 1, 0);
+    stays.place_longest.assign(place_count, 0);
+    for (std::size_t i = 0; i < stays.size(); ++i) {
+        const place_index x = stays.place[i];
+        ++stays.place_begin[x + 1];
+        stays.place_longest[x] = std::max(stays.place_longest[x], stays.end[i] - stays.start[i]);
+    }
+    for (std::size_t x = 0; x < place_count; ++x)
+        stays.place_begin[x + 1] += stays.place_begin[x];
 }
 
 namespace detail {

@@ -191,20 +191,14 @@ retention_counts drop_stays_ending_before(snapshot& data, time_point cutoff) {
     stays.place.reserve(kept);
     stays.start.reserve(kept);
     stays.end.reserve(kept);
-    stays.place_begin.assign(places.size() + 1, 0);
-    stays.place_longest.assign(places.size(), 0);
     for (std::size_t i = 0; i < old.size(); ++i) {
         if (old.end[i] < cutoff) continue;
-        const place_index x = place_map[old.place[i]];
         stays.person.push_back(person_map[old.person[i]]);
-        stays.place.push_back(x);
+        stays.place.push_back(place_map[old.place[i]]);
         stays.start.push_back(old.start[i]);
         stays.end.push_back(old.end[i]);
-        ++stays.place_begin[x + 1];
-        stays.place_longest[x] = std::max(stays.place_longest[x], old.end[i] - old.start[i]);
     }
-    for (std::size_t x = 0; x < places.size(); ++x)
-        stays.place_begin[x + 1] += stays.place_begin[x];
+    index_stays_by_place(stays, places.size());
 
     data.stays = std::move(stays);
     data.persons = std::move(persons);

@@ -42,6 +42,10 @@ struct stay_table {
 stay_table build_stays(std::vector<visit> visits, std::size_t person_count,
                        std::size_t place_count);
 
+/// Sets `place_begin` and `place_longest` (for `place_count` places) from the
+/// rows, which must be sorted by place with every place below `place_count`.
+void index_stays_by_place(stay_table& stays, std::size_t place_count);
+
 /// The rows of `stays` ordered by person (stable: a person's rows stay in
 /// (place, start) order). Throws `error` when a person index is not below
 /// `person_count` or there are 2^32 stays or more.
