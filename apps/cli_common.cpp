@@ -263,15 +263,95 @@ prepared_cases read_cases_for_trace(const po::variables_map& vm, utc_offset tz,
     return prepared;
 }
 
+person_place_graph attach_cases(snapshot& data, prepared_cases& prepared) {
+    for (index_case& c : prepared.record.cases)
+        c.person = data.persons.intern(prepared.case_ids[c.person]);
+    return build_person_place_graph(data.stays, data.persons.size());
+}
+
 void trace_cases(snapshot& data, prepared_cases& prepared,
                  const std::function<void()>& graph_built) {
     trace_record& record = prepared.record;
-    for (index_case& c : record.cases)
-        c.person = data.persons.intern(prepared.case_ids[c.person]);
-    const person_place_graph graph = build_person_place_graph(data.stays, data.persons.size());
+    const person_place_graph graph = attach_cases(data, prepared);
     if (graph_built) graph_built();
     record.result =
         trace(data.stays, graph, data.persons, data.places, record.cases, record.parameters);
+}
+
+void warn_cases_without_stays(const char* command_name, const snapshot& data,
+                              std::span<const index_case> cases, std::string_view rest) {
+    // Stays are sorted by place, not person: mark the persons that have one.
+    std::vector<bool> has_stay(data.persons.size(), false);
+    for (const person_index p : data.stays.person)
+        has_stay[p] = true;
+    for (const index_case& c : cases)
+        if (!has_stay[c.person])
+            std::cerr << "ctrace " << command_name << ": warning: index case '"
+                      << data.persons[c.person] << "' has no scans" << rest << '\n';
+}
+
+po::options_description snapshot_option_description() {
+    po::options_description snapshot("Snapshot");
+    snapshot.add_options()("snapshot", po::value<std::string>()->value_name("FILE.h5"),
+                           "read the stays from this snapshot (from 'ctrace snapshot') "
+                           "instead of --scans");
+    return snapshot;
+}
+
+void check_data_options(const po::variables_map& vm) {
+    const bool from_snapshot = vm.count("snapshot") > 0;
+    if (from_snapshot && vm.count("scans"))
+        throw input_error("give either --scans or --snapshot, not both");
+    if (!from_snapshot && !vm.count("scans"))
+        throw input_error("--scans (or --snapshot) is required");
+    if (!from_snapshot) return;
+    for (const char* ignored : {"places", "rejects"})
+        if (vm.count(ignored))
+            throw input_error(std::string("--") + ignored +
+                              " does not apply with --snapshot (its stays are already made)");
+    if (vm["skip-bad"].as<bool>() || !vm["dwell"].defaulted())
+        throw input_error("--skip-bad and --dwell do not apply with --snapshot");
+}
+
+loaded_data load_data(const po::variables_map& vm, progress_reporter& progress, bool digests,
+                      std::vector<input_file>* inputs) {
+    check_data_options(vm);
+    loaded_data loaded;
+    loaded.from_snapshot = vm.count("snapshot") > 0;
+    if (loaded.from_snapshot) {
+        const std::string path = vm["snapshot"].as<std::string>();
+        loaded.ingested.data = read_snapshot(path);
+        if (inputs != nullptr)
+            inputs->push_back(
+                describe_input("snapshot", path, loaded.ingested.data.rows_read, digests));
+    } else {
+        loaded.ingested = ingest(ingest_options_from(vm, progress, digests));
+    }
+    progress.done();
+    return loaded;
+}
+
+staged_output::staged_output(const std::string& path) {
+    if (path != "-") file_.emplace(path);
+}
+
+std::ostream& staged_output::stream() {
+    return file_ ? file_->stream() : buffer_;
+}
+
+void staged_output::close() {
+    if (file_) file_->close();
+}
+
+void staged_output::commit() {
+    if (file_) {
+        file_->commit();
+        return;
+    }
+    const std::string text = std::move(buffer_).str();
+    std::cout.write(text.data(), static_cast<std::streamsize>(text.size()));
+    std::cout.flush();
+    if (!std::cout) throw io_error("stdout: write failed");
 }
 
 ingest_options ingest_options_from(const po::variables_map& vm, progress_reporter& progress,

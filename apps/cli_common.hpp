@@ -4,6 +4,7 @@
 
 #include "ctrace/atomic_file.hpp"
 #include "ctrace/error.hpp"
+#include "ctrace/graph.hpp"
 #include "ctrace/ingest.hpp"
 #include "ctrace/snapshot.hpp"
 #include "ctrace/time.hpp"
@@ -13,6 +14,8 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <span>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -118,11 +121,49 @@ struct prepared_cases {
 /// Reads the cases file (first, so that a bad one fails in milliseconds).
 prepared_cases read_cases_for_trace(const po::variables_map& vm, utc_offset tz,
                                     const std::string& cases_path, bool digest);
-/// Points the cases at `data`'s persons (appending those that never scanned),
-/// builds the person-place graph (then calls `graph_built`) and traces into
+/// Points the cases at `data`'s persons (appending those that never scanned)
+/// and builds the person-place graph.
+person_place_graph attach_cases(snapshot& data, prepared_cases& prepared);
+/// `attach_cases`, then (after calling `graph_built`) traces into
 /// `prepared.record.result`.
 void trace_cases(snapshot& data, prepared_cases& prepared,
                  const std::function<void()>& graph_built = {});
+/// Warns on stderr about each index case that has no stay: "index case 'ID'
+/// has no scans" followed by `rest` (e.g. " in the store; listed without contacts").
+void warn_cases_without_stays(const char* command_name, const snapshot& data,
+                              std::span<const index_case> cases, std::string_view rest);
+
+/// The --snapshot option: read the stays from a snapshot instead of --scans.
+po::options_description snapshot_option_description();
+
+/// The stays a command works on: parsed from --scans, or read from --snapshot.
+struct loaded_data {
+    ingest_result ingested;
+    bool from_snapshot = false;
+};
+/// Loads them, refusing --scans with --snapshot and the scan-reading options
+/// that do not apply to a snapshot. `digests` hashes the inputs (for
+/// provenance); a snapshot input is then described in `inputs`.
+loaded_data load_data(const po::variables_map& vm, progress_reporter& progress, bool digests,
+                      std::vector<input_file>* inputs = nullptr);
+/// Checks that exactly one of --scans and --snapshot is given and that the
+/// scan-reading options are not given with --snapshot (before any file is read).
+void check_data_options(const po::variables_map& vm);
+
+/// A command's output: a file replaced atomically on commit, or stdout when
+/// the path is "-" (written at commit, so a failed run prints nothing).
+class staged_output {
+public:
+    explicit staged_output(const std::string& path);
+    std::ostream& stream();
+    /// Throws `io_error` when a write failed; nothing is visible yet.
+    void close();
+    void commit();
+
+private:
+    std::optional<atomic_file> file_;
+    std::ostringstream buffer_;
+};
 
 /// Builds ingest options from parsed ones, with progress on `progress`.
 ingest_options ingest_options_from(const po::variables_map& vm, progress_reporter& progress,

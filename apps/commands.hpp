@@ -7,4 +7,7 @@ command trace_command();
 command snapshot_command();
 command ingest_command();
 command daily_command();
+command places_command();
+command rank_command();
+command clusters_command();
 } // namespace ctrace::cli

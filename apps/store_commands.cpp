@@ -312,9 +312,8 @@ int run_daily(const std::vector<std::string>& args) {
         changes_out.commit();
         risk_out.commit(); // last: the next run compares against the lists that exist
 
-        for (const person_index p : result.cases_without_stays)
-            std::cerr << "ctrace daily: warning: index case '" << data.persons[p]
-                      << "' has no scans in the store; listed without contacts\n";
+        warn_cases_without_stays("daily", data, prepared.record.cases,
+                                 " in the store; listed without contacts");
         std::size_t counts[4] = {0, 0, 0, 0};
         for (const status_change& c : changes)
             ++counts[c.change == "new"           ? 0

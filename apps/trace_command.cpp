@@ -23,15 +23,14 @@ po::options_description trace_options() {
     io.add_options()
         ("cases", po::value<std::string>()->value_name("FILE"),
          "index cases CSV: person, from or onset [, to] (required)")
-        ("snapshot", po::value<std::string>()->value_name("FILE.h5"),
-         "trace from this snapshot (from 'ctrace snapshot') instead of --scans")
         ("out", po::value<std::string>()->value_name("FILE"),
          "risk list CSV to write, '-' for stdout (required)")
         ("hdf5", po::value<std::string>()->value_name("FILE.h5"),
          "also write a snapshot with the trace result under /trace")
         ("quiet,q", po::bool_switch(), "no summary line on stderr");
     po::options_description all;
-    all.add(io).add(ingest_option_descriptions()).add(tracing_option_descriptions());
+    all.add(io).add(snapshot_option_description()).add(ingest_option_descriptions())
+        .add(tracing_option_descriptions());
     all.add_options()("help,h", "show this help");
     // clang-format on
     return all;
@@ -60,18 +59,8 @@ int run_trace(const std::vector<std::string>& args) {
         return exit_ok;
     }
     const stopwatch clock;
+    check_data_options(vm);
     const bool from_snapshot = vm.count("snapshot") > 0;
-    if (from_snapshot && vm.count("scans"))
-        throw input_error("give either --scans or --snapshot, not both");
-    if (!from_snapshot && !vm.count("scans"))
-        throw input_error("--scans (or --snapshot) is required");
-    if (from_snapshot)
-        for (const char* ignored : {"places", "rejects"})
-            if (vm.count(ignored))
-                throw input_error(std::string("--") + ignored +
-                                  " does not apply with --snapshot (its stays are already made)");
-    if (from_snapshot && (vm["skip-bad"].as<bool>() || !vm["dwell"].defaulted()))
-        throw input_error("--skip-bad and --dwell do not apply with --snapshot");
     const std::string cases_path = required(vm, "cases");
     const std::string out_path = required(vm, "out");
     const bool quiet = vm["quiet"].as<bool>();
@@ -83,17 +72,8 @@ int run_trace(const std::vector<std::string>& args) {
 
     progress_reporter progress("trace", quiet);
     const double cases_seconds = clock.seconds();
-    ingest_result ingested;
-    if (from_snapshot) {
-        const std::string snapshot_path = vm["snapshot"].as<std::string>();
-        ingested.data = read_snapshot(snapshot_path);
-        if (write_hdf5)
-            record.inputs.push_back(
-                describe_input("snapshot", snapshot_path, ingested.data.rows_read, true));
-    } else {
-        ingested = ingest(ingest_options_from(vm, progress, write_hdf5));
-    }
-    progress.done();
+    ingest_result ingested =
+        load_data(vm, progress, write_hdf5, write_hdf5 ? &record.inputs : nullptr).ingested;
     const double read_seconds = clock.seconds();
     snapshot& data = ingested.data;
     const std::size_t persons_with_stays = data.persons.size();
@@ -105,26 +85,20 @@ int run_trace(const std::vector<std::string>& args) {
     // Stage every output, then commit them together: a failure writes none.
     std::optional<atomic_file> rejects_file;
     if (!from_snapshot) stage_rejects(vm, ingested.rejects, rejects_file);
-    std::optional<atomic_file> out;
-    if (out_path != "-") {
-        out.emplace(out_path);
-        write_risk_list(out->stream(), result, data.persons, data.places, tz);
-        out->close();
-    }
+    staged_output out(out_path);
+    write_risk_list(out.stream(), result, data.persons, data.places, tz);
+    out.close();
     std::optional<atomic_path> hdf5_out;
     if (write_hdf5) {
         hdf5_out.emplace(vm["hdf5"].as<std::string>());
         write_snapshot(*hdf5_out, data, &record);
     }
     if (rejects_file) rejects_file->commit();
-    if (out) out->commit();
     if (hdf5_out) hdf5_out->commit();
-    if (out_path == "-") write_risk_list(std::cout, result, data.persons, data.places, tz);
+    out.commit();
     if (!from_snapshot) report_rejects("trace", vm, ingested.rejects);
 
-    for (const person_index p : result.cases_without_stays)
-        std::cerr << "ctrace trace: warning: index case '" << data.persons[p]
-                  << "' has no scans; listed without contacts\n";
+    warn_cases_without_stays("trace", data, record.cases, "; listed without contacts");
     if (!quiet) {
         std::ostringstream line;
         for (std::size_t h = 0; h < result.persons_per_hop.size(); ++h)

@@ -90,6 +90,21 @@ void remove_temporaries_on_signal() {
 
 atomic_path::atomic_path(std::filesystem::path target, temporary_name kind)
     : target_(std::move(target)) {
+    struct stat status {};
+    if (::stat(target_.c_str(), &status) == 0) {
+        if (S_ISDIR(status.st_mode)) throw io_error(target_.string() + ": is a folder");
+        if (!S_ISREG(status.st_mode)) {
+            // Renaming over /dev/stdout would replace the device node itself.
+            direct_ = true;
+            temporary_ = target_;
+            return;
+        }
+        std::error_code ec;
+        if (std::filesystem::is_symlink(target_, ec)) {
+            std::filesystem::path resolved = std::filesystem::canonical(target_, ec);
+            if (!ec) target_ = std::move(resolved);
+        }
+    }
     const std::filesystem::path folder = target_.parent_path();
     if (kind == temporary_name::hidden) {
         hidden_fd_ = ::open(folder.empty() ? "." : folder.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC,
@@ -107,6 +122,7 @@ atomic_path::atomic_path(std::filesystem::path target, temporary_name kind)
 }
 
 atomic_path::~atomic_path() {
+    if (direct_) return;
     if (hidden_fd_ >= 0)
         ::close(hidden_fd_); // uncommitted: the inode goes with it
     else if (!committed_)
@@ -115,6 +131,10 @@ atomic_path::~atomic_path() {
 }
 
 void atomic_path::commit() {
+    if (direct_) {
+        committed_ = true;
+        return;
+    }
     if (hidden_fd_ < 0) {
         sync_and_rename(temporary_, target_);
         committed_ = true;

@@ -145,21 +145,26 @@ std::vector<status_change> risk_changes(const std::vector<risk_status>& old_list
 }
 
 void write_changes(std::ostream& out, const std::vector<status_change>& changes, utc_offset tz) {
-    std::string buffer(changes_header);
-    buffer.push_back('\n');
+    csv_writer csv(out, "changes");
+    csv.raw(changes_header).end_row();
     for (const status_change& c : changes) {
-        append_csv_field(buffer, c.person);
-        buffer += ',' + c.change + ',';
-        if (c.old_hop) buffer += std::to_string(*c.old_hop);
-        buffer.push_back(',');
-        if (c.new_hop) buffer += std::to_string(*c.new_hop);
-        buffer += ',' + c.old_code + ',' + c.new_code + ',';
-        if (c.quarantine_until) append_time(buffer, *c.quarantine_until, tz);
-        buffer.push_back('\n');
+        csv.field(c.person).raw(c.change);
+        if (c.old_hop)
+            csv.field(*c.old_hop);
+        else
+            csv.raw("");
+        if (c.new_hop)
+            csv.field(*c.new_hop);
+        else
+            csv.raw("");
+        csv.raw(c.old_code).raw(c.new_code);
+        if (c.quarantine_until)
+            csv.time(*c.quarantine_until, tz);
+        else
+            csv.raw("");
+        csv.end_row();
     }
-    out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    out.flush();
-    if (!out) throw io_error("changes: write failed");
+    csv.finish();
 }
 
 } // namespace ctrace

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <istream>
 #include <limits>
+#include <ostream>
 #include <unistd.h>
 
 namespace ctrace {
@@ -383,6 +384,60 @@ void append_csv_field(std::string& out, std::string_view field) {
         out.push_back(c);
     }
     out.push_back('"');
+}
+
+csv_writer::csv_writer(std::ostream& out, std::string what) : out_(out), what_(std::move(what)) {}
+
+void csv_writer::separate() {
+    if (row_started_) buffer_.push_back(',');
+    row_started_ = true;
+}
+
+csv_writer& csv_writer::field(std::string_view text) {
+    separate();
+    append_csv_field(buffer_, text);
+    return *this;
+}
+
+csv_writer& csv_writer::field(std::int64_t value) {
+    separate();
+    buffer_ += std::to_string(value);
+    return *this;
+}
+
+csv_writer& csv_writer::field(std::uint64_t value) {
+    separate();
+    buffer_ += std::to_string(value);
+    return *this;
+}
+
+csv_writer& csv_writer::time(time_point t, utc_offset tz) {
+    separate();
+    append_time(buffer_, t, tz);
+    return *this;
+}
+
+csv_writer& csv_writer::raw(std::string_view text) {
+    separate();
+    buffer_.append(text);
+    return *this;
+}
+
+void csv_writer::end_row() {
+    buffer_.push_back('\n');
+    row_started_ = false;
+    constexpr std::size_t flush_bytes = 1 << 20;
+    if (buffer_.size() >= flush_bytes) {
+        out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+        buffer_.clear();
+    }
+}
+
+void csv_writer::finish() {
+    out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    buffer_.clear();
+    out_.flush();
+    if (!out_) throw io_error(what_ + ": write failed");
 }
 
 std::string rejects_csv(const std::vector<bad_row>& rows, bool with_file) {

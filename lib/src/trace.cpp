@@ -21,8 +21,9 @@ constexpr std::uint32_t no_entry = ~std::uint32_t{0};
 class tracer {
 public:
     tracer(const stay_table& stays, const person_place_graph& graph, const id_table& persons,
-           const id_table& places, const trace_parameters& parameters)
-        : stays_(stays), graph_(graph), persons_(persons), places_(places),
+           const id_table& places, const trace_parameters& parameters,
+           const event_observer& observer)
+        : stays_(stays), graph_(graph), persons_(persons), places_(places), observer_(observer),
           min_overlap_(std::max<duration>(parameters.min_overlap, 1)), parameters_(parameters),
           exposure_(persons.size(), time_infinity), hop_(persons.size(), no_hop),
           entry_of_(persons.size(), no_entry), changed_at_(persons.size(), 0) {}
@@ -113,6 +114,7 @@ private:
     void record_event(person_index p, person_index q, place_index x, time_point start,
                       time_point end, std::uint32_t layer, std::vector<person_index>& changed) {
         ++result_.qualifying_events;
+        if (observer_) observer_({p, q, x, start, end, layer});
         if (start < exposure_[p]) {
             exposure_[p] = start;
             if (changed_at_[p] != layer) {
@@ -157,6 +159,7 @@ private:
     const person_place_graph& graph_;
     const id_table& persons_;
     const id_table& places_;
+    const event_observer& observer_;
     const duration min_overlap_;
     const trace_parameters& parameters_;
     std::vector<time_point> exposure_; // E at the current layer
@@ -170,8 +173,9 @@ private:
 
 trace_result trace(const stay_table& stays, const person_place_graph& graph,
                    const id_table& persons, const id_table& places,
-                   std::span<const index_case> cases, const trace_parameters& parameters) {
-    return tracer(stays, graph, persons, places, parameters).run(cases);
+                   std::span<const index_case> cases, const trace_parameters& parameters,
+                   const event_observer& observer) {
+    return tracer(stays, graph, persons, places, parameters, observer).run(cases);
 }
 
 } // namespace ctrace

@@ -28,6 +28,11 @@ enum class temporary_name {
 /// A temporary path beside `target`, for writers that open files themselves
 /// (such as the HDF5 library). The file is created empty; `commit()` syncs it
 /// and renames it over the target. Without a commit the destructor removes it.
+///
+/// A symbolic link as target is followed: the file it points to is replaced
+/// and the link kept. A target that exists but is not a regular file (a
+/// device such as /dev/stdout, a FIFO) cannot be replaced: it is written in
+/// place (then `temporary()` is the target and nothing is atomic).
 class atomic_path {
 public:
     /// Throws `io_error` naming the target when its folder is missing or not
@@ -51,6 +56,8 @@ private:
     int hidden_fd_ = -1; ///< the unnamed file, when `temporary_name::hidden`
     int slot_ = -1;
     bool committed_ = false;
+    /// The target is a device or a FIFO: written in place, never replaced.
+    bool direct_ = false;
 };
 
 /// An output stream that replaces `target` atomically on `commit()`.

@@ -13,6 +13,7 @@
 /// row and go on; the reader resynchronises at the next line end outside quotes.
 
 #include "ctrace/error.hpp"
+#include "ctrace/time.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -110,6 +111,36 @@ private:
 /// Appends `field` to `out`, quoted only when it holds a comma, a double
 /// quote, CR or LF (RFC 4180).
 void append_csv_field(std::string& out, std::string_view field);
+
+/// Writes CSV rows to a stream through a buffer of about a megabyte: fields
+/// are quoted as `append_csv_field` does, rows end with LF.
+class csv_writer {
+public:
+    /// `what` names the output in the `io_error` thrown when writing fails.
+    csv_writer(std::ostream& out, std::string what);
+    /// A field (quoted when needed), preceded by a comma unless it is the
+    /// first of its row.
+    csv_writer& field(std::string_view text);
+    csv_writer& field(std::int64_t value);
+    csv_writer& field(std::uint64_t value);
+    csv_writer& field(std::uint32_t value) { return field(std::uint64_t{value}); }
+    /// A time as `append_time` writes it.
+    csv_writer& time(time_point t, utc_offset tz);
+    /// A field written as is: the caller guarantees it needs no quoting.
+    csv_writer& raw(std::string_view text);
+    /// Ends the row.
+    void end_row();
+    /// Writes what is buffered and flushes; throws `io_error` when the stream
+    /// has failed.
+    void finish();
+
+private:
+    void separate();
+    std::ostream& out_;
+    std::string what_;
+    std::string buffer_;
+    bool row_started_ = false;
+};
 
 /// Rows left out under --skip-bad as CSV (spec §6): header `line,reason,raw`,
 /// or `file,line,reason,raw` with `with_file` (rows of several files).

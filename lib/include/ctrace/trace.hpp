@@ -25,6 +25,7 @@
 #include "ctrace/types.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -75,11 +76,29 @@ struct trace_result {
     std::vector<std::uint64_t> persons_per_hop;
 };
 
+/// A contact event that qualified (spec §4): `source` exposed `target` at
+/// `place` during the effective overlap `[start, end)`, at `layer` (the hop it
+/// gives). An event that qualifies at several layers is reported at each layer
+/// at which the trace looks at it again (when its source's infectious interval
+/// grew), so observers must tolerate repeats.
+struct qualifying_event {
+    person_index target = 0;
+    person_index source = 0;
+    place_index place = 0;
+    time_point start = 0; ///< inclusive, epoch seconds
+    time_point end = 0;   ///< exclusive, epoch seconds
+    std::uint32_t layer = 0;
+};
+
+/// Called for every qualifying event the trace finds, in no promised order.
+using event_observer = std::function<void(const qualifying_event&)>;
+
 /// Traces from `cases`. `persons` and `places` are the id tables the indices
 /// refer to (for byte-wise tie-breaking). Throws `input_error` when a case
 /// index is out of range or a person is a case twice.
 trace_result trace(const stay_table& stays, const person_place_graph& graph,
                    const id_table& persons, const id_table& places,
-                   std::span<const index_case> cases, const trace_parameters& parameters);
+                   std::span<const index_case> cases, const trace_parameters& parameters,
+                   const event_observer& observer = {});
 
 } // namespace ctrace

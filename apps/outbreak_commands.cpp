@@ -1,0 +1,302 @@
+// `ctrace places`, `ctrace rank` and `ctrace clusters`: outbreak analytics on
+// scan logs or a snapshot.
+
+#include "cli_common.hpp"
+#include "commands.hpp"
+#include "ctrace/clusters.hpp"
+#include "ctrace/place_rank.hpp"
+#include "ctrace/risk_places.hpp"
+
+#include <iostream>
+#include <sstream>
+
+namespace ctrace::cli {
+
+namespace {
+
+constexpr const char* data_help_text =
+    "With --snapshot the stays come from the snapshot: --places, --dwell, --skip-bad\n"
+    "and --rejects do not apply; --tz still sets the zone of the times read and written.\n"
+    "Exit status: 0 ok, 2 bad input or usage (nothing written), 1 internal error.\n";
+
+po::options_description command_options(po::options_description own, bool tracing) {
+    own.add_options()("quiet,q", po::bool_switch(), "no summary line on stderr");
+    po::options_description all;
+    all.add(own).add(snapshot_option_description()).add(ingest_option_descriptions());
+    if (tracing) all.add(tracing_option_descriptions());
+    all.add_options()("help,h", "show this help");
+    return all;
+}
+
+std::string seconds_text(const stopwatch& clock) {
+    std::ostringstream out;
+    out.precision(2);
+    out << std::fixed << clock.seconds() << " s";
+    return out.str();
+}
+
+std::string data_text(const loaded_data& loaded) {
+    const snapshot& data = loaded.ingested.data;
+    std::ostringstream out;
+    if (loaded.from_snapshot)
+        out << "snapshot of " << data.rows_read << " rows";
+    else
+        out << data.rows_read << " rows read (" << data.rows_rejected << " rejected)";
+    out << ", " << data.stays.size() << " stays, " << data.places.size() << " places";
+    return out.str();
+}
+
+/// The inputs of the commands that start from index cases.
+struct case_inputs {
+    loaded_data loaded;
+    prepared_cases cases;
+    person_place_graph graph;
+};
+
+case_inputs read_case_inputs(const po::variables_map& vm, const char* command_name) {
+    check_data_options(vm);
+    const utc_offset tz = tz_option(vm);
+    // The cases first: a bad cases file fails in milliseconds.
+    case_inputs inputs;
+    inputs.cases = read_cases_for_trace(vm, tz, required(vm, "cases"), false);
+    progress_reporter progress(command_name, vm["quiet"].as<bool>());
+    inputs.loaded = load_data(vm, progress, false);
+    inputs.graph = attach_cases(inputs.loaded.ingested.data, inputs.cases);
+    return inputs;
+}
+
+// ---------------------------------------------------------------- places
+
+po::options_description places_options() {
+    po::options_description own("Inputs and outputs");
+    // clang-format off
+    own.add_options()
+        ("cases", po::value<std::string>()->value_name("FILE"),
+         "index cases CSV: person, from or onset [, to] (required)")
+        ("out", po::value<std::string>()->value_name("FILE"),
+         "risk places CSV to write, '-' for stdout (required)");
+    // clang-format on
+    return command_options(own, true);
+}
+
+void print_places_help() {
+    std::cout << "Usage: ctrace places (--scans FILE [--places FILE] | --snapshot FILE.h5)\n"
+                 "                     --cases FILE --out FILE [options]\n\n"
+                 "Lists the places where an index case was present during its infectious window,\n"
+                 "with how many persons were exposed there (close contacts made at that place):\n"
+                 "  place,cases,first_presence,last_presence,case_seconds,exposed,exposed_seconds\n"
+                 "most exposed first, then longest case presence, then place id.\n"
+              << places_options()
+              << "\nOf the tracing options, --min-overlap, --until and --lookback matter here:\n"
+                 "only close contacts (hop 1) count as exposed, whatever --hops is.\n"
+              << data_help_text;
+}
+
+int run_places(const std::vector<std::string>& args) {
+    const po::variables_map vm = parse(args, places_options());
+    if (vm.count("help")) {
+        print_places_help();
+        return exit_ok;
+    }
+    const stopwatch clock;
+    const std::string out_path = required(vm, "out");
+    case_inputs inputs = read_case_inputs(vm, "places");
+    const snapshot& data = inputs.loaded.ingested.data;
+    const trace_record& record = inputs.cases.record;
+    const std::vector<risk_place> rows = find_risk_places(
+        data.stays, inputs.graph, data.persons, data.places, record.cases, record.parameters);
+
+    std::optional<atomic_file> rejects;
+    stage_rejects(vm, inputs.loaded.ingested.rejects, rejects);
+    staged_output out(out_path);
+    write_risk_places(out.stream(), rows, data.places, record.tz);
+    out.close();
+    if (rejects) rejects->commit();
+    out.commit();
+    report_rejects("places", vm, inputs.loaded.ingested.rejects);
+    warn_cases_without_stays("places", data, record.cases, "; it is at no place");
+    if (!vm["quiet"].as<bool>()) {
+        std::uint64_t exposed = 0;
+        for (const risk_place& row : rows)
+            exposed += row.exposed;
+        std::cerr << "ctrace places: " << data_text(inputs.loaded) << ", " << record.cases.size()
+                  << " cases; " << rows.size() << " risk places, " << exposed
+                  << " exposures of persons (a person exposed at two places counts "
+                  << "twice); " << seconds_text(clock) << '\n';
+    }
+    return exit_ok;
+}
+
+// ---------------------------------------------------------------- rank
+
+po::options_description rank_options() {
+    po::options_description own("Ranking");
+    // clang-format off
+    own.add_options()
+        ("out", po::value<std::string>()->value_name("FILE"),
+         "ranking CSV to write, '-' for stdout (required)")
+        ("from", po::value<std::string>()->value_name("TIME"),
+         "count only stays overlapping [from, to); default: no start")
+        ("to", po::value<std::string>()->value_name("TIME"), "window end (exclusive); default: no end")
+        ("top", po::value<std::int64_t>()->default_value(50)->value_name("N"),
+         "write the N best places (0 = all)")
+        ("damping", po::value<double>()->default_value(0.85, "0.85")->value_name("D"),
+         "PageRank damping factor, between 0 and 1");
+    // clang-format on
+    return command_options(own, false);
+}
+
+void print_rank_help() {
+    std::cout
+        << "Usage: ctrace rank (--scans FILE [--places FILE] | --snapshot FILE.h5)\n"
+           "                   [--from TIME] [--to TIME] [--top N] --out FILE [options]\n\n"
+           "Ranks places as sentinel sites for routine sampling: PageRank on the co-visitor\n"
+           "graph, where two places are joined by the number of persons who visited both\n"
+           "(a stay overlapping [from, to)). Writes rank,place,score,visitors, best first\n"
+           "(ties by place id); visitors = persons with a stay there in the window.\n"
+           "PageRank: damping D, r <- (1-D)/L + D*(C r/colsum + dangling/L) over all L places,\n"
+           "from the uniform vector until the L1 change is below 1e-12.\n"
+        << rank_options() << data_help_text;
+}
+
+int run_rank(const std::vector<std::string>& args) {
+    const po::variables_map vm = parse(args, rank_options());
+    if (vm.count("help")) {
+        print_rank_help();
+        return exit_ok;
+    }
+    const stopwatch clock;
+    check_data_options(vm);
+    const std::string out_path = required(vm, "out");
+    const utc_offset tz = tz_option(vm);
+    place_rank_parameters parameters;
+    if (vm.count("from")) parameters.from = time_option(vm, "from", tz);
+    if (vm.count("to")) parameters.to = time_option(vm, "to", tz);
+    if (parameters.from >= parameters.to) throw input_error("--from must be before --to");
+    parameters.damping = vm["damping"].as<double>();
+    if (!(parameters.damping > 0 && parameters.damping < 1))
+        throw input_error("--damping: must be between 0 and 1 (exclusive)");
+    const std::int64_t top = vm["top"].as<std::int64_t>();
+    if (top < 0) throw input_error("--top: must be 0 (all) or more, not " + std::to_string(top));
+
+    progress_reporter progress("rank", vm["quiet"].as<bool>());
+    const loaded_data loaded = load_data(vm, progress, false);
+    const snapshot& data = loaded.ingested.data;
+    const place_rank_result ranking =
+        rank_places(data.stays, data.persons.size(), data.places.size(), parameters);
+    const std::vector<place_index> order =
+        top_places(ranking, data.places, static_cast<std::size_t>(top));
+
+    std::optional<atomic_file> rejects;
+    stage_rejects(vm, loaded.ingested.rejects, rejects);
+    staged_output out(out_path);
+    write_place_ranking(out.stream(), ranking, order, data.places);
+    out.close();
+    if (rejects) rejects->commit();
+    out.commit();
+    report_rejects("rank", vm, loaded.ingested.rejects);
+    if (!vm["quiet"].as<bool>())
+        std::cerr << "ctrace rank: " << data_text(loaded) << "; " << ranking.visits
+                  << " person-place visits in the window; PageRank converged in "
+                  << ranking.iterations << " iterations (L1 change " << ranking.last_change << "); "
+                  << order.size() << " places written; " << seconds_text(clock) << '\n';
+    return exit_ok;
+}
+
+// ---------------------------------------------------------------- clusters
+
+po::options_description clusters_options() {
+    po::options_description own("Inputs and outputs");
+    // clang-format off
+    own.add_options()
+        ("cases", po::value<std::string>()->value_name("FILE"),
+         "index cases CSV: person, from or onset [, to] (required)")
+        ("out", po::value<std::string>()->value_name("FILE"),
+         "CSV person,cluster,hop,code to write, '-' for stdout (required)")
+        ("summary", po::value<std::string>()->value_name("FILE"),
+         "also write one row per cluster: cluster,size,index_cases,linked,places,"
+         "index_case_ids,place_ids");
+    // clang-format on
+    return command_options(own, true);
+}
+
+void print_clusters_help() {
+    std::cout << "Usage: ctrace clusters (--scans FILE [--places FILE] | --snapshot FILE.h5)\n"
+                 "                       --cases FILE --out FILE [--summary FILE] [options]\n\n"
+                 "Splits the risk list into transmission clusters: persons joined by a contact\n"
+                 "that qualified (at any hop up to --hops) are in one cluster. Clusters are\n"
+                 "numbered from 1, largest first. A cluster holding two or more index cases links\n"
+                 "outbreaks: the summary marks it (linked = yes) and stderr says so.\n"
+                 "In the summary, index_case_ids and place_ids are ids joined with ';'.\n"
+              << clusters_options() << data_help_text;
+}
+
+int run_clusters(const std::vector<std::string>& args) {
+    const po::variables_map vm = parse(args, clusters_options());
+    if (vm.count("help")) {
+        print_clusters_help();
+        return exit_ok;
+    }
+    const stopwatch clock;
+    const std::string out_path = required(vm, "out");
+    case_inputs inputs = read_case_inputs(vm, "clusters");
+    const snapshot& data = inputs.loaded.ingested.data;
+    const trace_record& record = inputs.cases.record;
+    const cluster_result result = find_clusters(data.stays, inputs.graph, data.persons, data.places,
+                                                record.cases, record.parameters);
+
+    std::optional<atomic_file> rejects;
+    stage_rejects(vm, inputs.loaded.ingested.rejects, rejects);
+    staged_output out(out_path);
+    write_clusters(out.stream(), result, data.persons);
+    out.close();
+    std::optional<atomic_file> summary;
+    if (vm.count("summary")) {
+        summary.emplace(vm["summary"].as<std::string>());
+        write_cluster_summary(summary->stream(), result, data.persons, data.places);
+        summary->close();
+    }
+    if (rejects) rejects->commit();
+    if (summary) summary->commit();
+    out.commit();
+    report_rejects("clusters", vm, inputs.loaded.ingested.rejects);
+    warn_cases_without_stays("clusters", data, record.cases, "; a cluster of its own");
+    for (const cluster_summary& c : result.clusters) {
+        if (!c.links_outbreaks()) continue;
+        std::cerr << "ctrace clusters: cluster " << c.id << " links " << c.index_cases.size()
+                  << " index cases (";
+        for (std::size_t i = 0; i < c.index_cases.size(); ++i)
+            std::cerr << (i ? ", " : "") << data.persons[c.index_cases[i]];
+        std::cerr << "): linked outbreaks\n";
+    }
+    if (!vm["quiet"].as<bool>()) {
+        std::size_t linked = 0;
+        for (const cluster_summary& c : result.clusters)
+            if (c.links_outbreaks()) ++linked;
+        std::cerr << "ctrace clusters: " << data_text(inputs.loaded) << ", " << record.cases.size()
+                  << " cases; " << result.trace.entries.size() << " listed in "
+                  << result.clusters.size() << " clusters (largest "
+                  << (result.clusters.empty() ? 0 : result.clusters.front().size) << ", " << linked
+                  << " linking several index cases); " << seconds_text(clock) << '\n';
+    }
+    return exit_ok;
+}
+
+} // namespace
+
+command places_command() {
+    return {"places", "list the places where index cases were, and who was exposed there",
+            run_places, print_places_help};
+}
+
+command rank_command() {
+    return {"rank", "rank places as sentinel sites (PageRank on co-visitors)", run_rank,
+            print_rank_help};
+}
+
+command clusters_command() {
+    return {"clusters", "split the risk list into transmission clusters", run_clusters,
+            print_clusters_help};
+}
+
+} // namespace ctrace::cli
