@@ -7,6 +7,7 @@
 #include "ctrace/place_rank.hpp"
 #include "ctrace/risk_places.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <sstream>
 
@@ -263,10 +264,13 @@ int run_clusters(const std::vector<std::string>& args) {
     warn_cases_without_stays("clusters", data, record.cases, "; a cluster of its own");
     for (const cluster_summary& c : result.clusters) {
         if (!c.links_outbreaks()) continue;
+        constexpr std::size_t named = 10;
         std::cerr << "ctrace clusters: cluster " << c.id << " links " << c.index_cases.size()
                   << " index cases (";
-        for (std::size_t i = 0; i < c.index_cases.size(); ++i)
+        for (std::size_t i = 0; i < std::min(named, c.index_cases.size()); ++i)
             std::cerr << (i ? ", " : "") << data.persons[c.index_cases[i]];
+        if (c.index_cases.size() > named)
+            std::cerr << " and " << c.index_cases.size() - named << " more";
         std::cerr << "): linked outbreaks\n";
     }
     if (!vm["quiet"].as<bool>()) {
