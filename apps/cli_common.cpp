@@ -209,8 +209,44 @@ po::options_description ingest_option_descriptions() {
         ("skip-bad", po::bool_switch(), "leave bad scan rows out instead of stopping")
         ("rejects", po::value<std::string>()->value_name("FILE"),
          "with --skip-bad: write the rows left out here (CSV line,reason,raw)");
+    inputs.add(pseudonymize_option_description());
     // clang-format on
     return inputs;
+}
+
+po::options_description pseudonymize_option_description() {
+    po::options_description privacy("Privacy");
+    privacy.add_options()(
+        "pseudonymize", po::value<std::string>()->value_name("KEYFILE"),
+        "replace every person id by its HMAC-SHA-256 under the key in KEYFILE (at least 16 "
+        "bytes) before anything is written; case ids are mapped with the same key");
+    return privacy;
+}
+
+std::shared_ptr<const pseudonymizer> pseudonymizer_from(const po::variables_map& vm) {
+    if (!vm.count("pseudonymize")) return nullptr;
+    return std::make_shared<const pseudonymizer>(
+        pseudonymizer::from_key_file(vm["pseudonymize"].as<std::string>()));
+}
+
+void match_pseudonyms(const char* command_name, const std::string& source, snapshot& data,
+                      const pseudonymizer* key) {
+    const std::string& stored = data.parameters.pseudonym_key;
+    if (key == nullptr) {
+        if (!stored.empty())
+            std::cerr << "ctrace " << command_name << ": note: " << source
+                      << " holds pseudonymised person ids (key fingerprint " << stored
+                      << "): case ids match only as pseudonyms; give --pseudonymize KEYFILE to "
+                         "use real case ids\n";
+        return;
+    }
+    if (stored.empty()) {
+        key->apply(data.persons);
+        data.parameters.pseudonym_key = key->fingerprint();
+    } else if (stored != key->fingerprint()) {
+        throw input_error(source + ": pseudonymised with another key (fingerprint " + stored +
+                          ", given " + key->fingerprint() + ")");
+    }
 }
 
 po::options_description tracing_option_descriptions() {
@@ -258,14 +294,18 @@ prepared_cases read_cases_for_trace(const po::variables_map& vm, utc_offset tz,
     case_options.tz = tz;
     case_options.lookback = record.lookback;
     case_options.until = record.parameters.until;
+    prepared.pseudonyms = pseudonymizer_from(vm);
     record.cases = read_cases(std::filesystem::path(cases_path), prepared.case_ids, case_options);
     record.inputs.push_back(describe_input("cases", cases_path, record.cases.size(), digest));
     return prepared;
 }
 
 person_place_graph attach_cases(snapshot& data, prepared_cases& prepared) {
-    for (index_case& c : prepared.record.cases)
-        c.person = data.persons.intern(prepared.case_ids[c.person]);
+    for (index_case& c : prepared.record.cases) {
+        const std::string_view id = prepared.case_ids[c.person];
+        c.person = data.persons.intern(prepared.pseudonyms ? prepared.pseudonyms->pseudonym(id)
+                                                           : std::string(id));
+    }
     return build_person_place_graph(data.stays, data.persons.size());
 }
 
@@ -313,7 +353,8 @@ void check_data_options(const po::variables_map& vm) {
         throw input_error("--skip-bad and --dwell do not apply with --snapshot");
 }
 
-loaded_data load_data(const po::variables_map& vm, progress_reporter& progress, bool digests,
+loaded_data load_data(const char* command_name, const po::variables_map& vm,
+                      progress_reporter& progress, bool digests,
                       std::vector<input_file>* inputs) {
     check_data_options(vm);
     loaded_data loaded;
@@ -321,6 +362,7 @@ loaded_data load_data(const po::variables_map& vm, progress_reporter& progress, 
     if (loaded.from_snapshot) {
         const std::string path = vm["snapshot"].as<std::string>();
         loaded.ingested.data = read_snapshot(path);
+        match_pseudonyms(command_name, path, loaded.ingested.data, pseudonymizer_from(vm).get());
         if (inputs != nullptr)
             inputs->push_back(
                 describe_input("snapshot", path, loaded.ingested.data.rows_read, digests));
@@ -376,6 +418,7 @@ ingest_options ingest_options_from(const po::variables_map& vm, progress_reporte
         progress.bytes("reading scans", done, total);
     };
     options.digests = digests;
+    options.pseudonyms = pseudonymizer_from(vm);
     return options;
 }
 

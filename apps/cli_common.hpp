@@ -6,6 +6,7 @@
 #include "ctrace/error.hpp"
 #include "ctrace/graph.hpp"
 #include "ctrace/ingest.hpp"
+#include "ctrace/pseudonym.hpp"
 #include "ctrace/snapshot.hpp"
 #include "ctrace/time.hpp"
 #include "ctrace/trace.hpp"
@@ -13,6 +14,7 @@
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <sstream>
@@ -113,10 +115,24 @@ po::options_description ingest_option_descriptions();
 po::options_description tracing_option_descriptions();
 trace_parameters trace_parameters_from(const po::variables_map& vm, utc_offset tz);
 
+/// The --pseudonymize option (for commands without the scan options).
+po::options_description pseudonymize_option_description();
+/// The key of --pseudonymize, or null without it.
+std::shared_ptr<const pseudonymizer> pseudonymizer_from(const po::variables_map& vm);
+/// Makes the person ids of `data` (read from a snapshot) match `key`: a
+/// snapshot with ids as read is pseudonymised now; one pseudonymised with the
+/// same key is left as is; another key is refused. Without a key, a
+/// pseudonymised snapshot is used as is, with a warning that case ids must
+/// then be pseudonyms too.
+void match_pseudonyms(const char* command_name, const std::string& source, snapshot& data,
+                      const pseudonymizer* key);
+
 /// The index cases of a trace, read with the tracing options of `vm`.
 struct prepared_cases {
     trace_record record; ///< parameters, tz and cases (persons index `case_ids`)
     id_table case_ids;
+    /// Case ids are looked up by their pseudonyms under this key (when set).
+    std::shared_ptr<const pseudonymizer> pseudonyms;
 };
 /// Reads the cases file (first, so that a bad one fails in milliseconds).
 prepared_cases read_cases_for_trace(const po::variables_map& vm, utc_offset tz,
@@ -144,7 +160,8 @@ struct loaded_data {
 /// Loads them, refusing --scans with --snapshot and the scan-reading options
 /// that do not apply to a snapshot. `digests` hashes the inputs (for
 /// provenance); a snapshot input is then described in `inputs`.
-loaded_data load_data(const po::variables_map& vm, progress_reporter& progress, bool digests,
+loaded_data load_data(const char* command_name, const po::variables_map& vm,
+                      progress_reporter& progress, bool digests,
                       std::vector<input_file>* inputs = nullptr);
 /// Checks that exactly one of --scans and --snapshot is given and that the
 /// scan-reading options are not given with --snapshot (before any file is read).

@@ -10,4 +10,5 @@ command daily_command();
 command places_command();
 command rank_command();
 command clusters_command();
+command reveal_command();
 } // namespace ctrace::cli

@@ -61,7 +61,7 @@ case_inputs read_case_inputs(const po::variables_map& vm, const char* command_na
     case_inputs inputs;
     inputs.cases = read_cases_for_trace(vm, tz, required(vm, "cases"), false);
     progress_reporter progress(command_name, vm["quiet"].as<bool>());
-    inputs.loaded = load_data(vm, progress, false);
+    inputs.loaded = load_data(command_name, vm, progress, false);
     inputs.graph = attach_cases(inputs.loaded.ingested.data, inputs.cases);
     return inputs;
 }
@@ -181,7 +181,7 @@ int run_rank(const std::vector<std::string>& args) {
     if (top < 0) throw input_error("--top: must be 0 (all) or more, not " + std::to_string(top));
 
     progress_reporter progress("rank", vm["quiet"].as<bool>());
-    const loaded_data loaded = load_data(vm, progress, false);
+    const loaded_data loaded = load_data("rank", vm, progress, false);
     const snapshot& data = loaded.ingested.data;
     const place_rank_result ranking =
         rank_places(data.stays, data.persons.size(), data.places.size(), parameters);

@@ -132,6 +132,7 @@ int run_ingest(const std::vector<std::string>& args) {
         store_ingest_options options;
         options.places = read.places;
         options.read = read.read;
+        options.pseudonyms = read.pseudonyms;
         options.tz_given = !vm["tz"].defaulted();
         options.dwell_given = !vm["dwell"].defaulted();
         options.retention = duration_option(vm, "retention");
@@ -210,6 +211,7 @@ po::options_description daily_command_options() {
          "store's)");
     po::options_description all;
     all.add(job_options()).add(io).add(tracing_option_descriptions());
+    all.add(pseudonymize_option_description());
     all.add_options()("help,h", "show this help");
     // clang-format on
     return all;
@@ -275,6 +277,7 @@ int run_daily(const std::vector<std::string>& args) {
         if (!std::filesystem::exists(snapshot_path))
             throw input_error(folder + ": the store has no snapshot yet (run 'ctrace ingest')");
         snapshot data = read_snapshot(snapshot_path);
+        match_pseudonyms("daily", folder, data, pseudonymizer_from(vm).get());
         const utc_offset tz = vm.count("tz") ? tz_option(vm) : data.parameters.tz;
         std::string date = vm.count("as-of") ? vm["as-of"].as<std::string>() : "";
         if (date.empty()) date = format_time(now_seconds(), tz).substr(0, 10);

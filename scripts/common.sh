@@ -7,7 +7,7 @@ build_dir=${CTRACE_BUILD_DIR:-$repo_root/build}
 
 # Debian 12 packages the build and the tests need.
 ctrace_packages=(
-    g++ cmake make pkg-config
+    g++ clang cmake make pkg-config
     libboost-graph-dev libboost-program-options-dev
     libeigen3-dev libhdf5-dev doctest-dev libssl-dev
     python3-h5py python3-numpy python3-scipy python3-pandas python3-matplotlib

@@ -17,7 +17,8 @@ namespace ctrace {
 
 namespace {
 
-constexpr std::size_t initial_buffer_bytes = std::size_t{4} << 20;
+constexpr std::size_t full_buffer_bytes = std::size_t{4} << 20;
+constexpr std::size_t first_buffer_bytes = std::size_t{64} << 10;
 /// A record that grows past this without ending (an unterminated quote in a
 /// large file) is cut at its first line end, so memory stays bounded.
 constexpr std::size_t max_record_bytes = std::size_t{16} << 20;
@@ -140,10 +141,16 @@ std::size_t csv_reader::fill() {
         end_ -= begin_;
         begin_ = 0;
     }
-    if (buffer_.empty()) buffer_.resize(initial_buffer_bytes);
-    if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);
-    const std::size_t got =
-        source_->read(buffer_.data() + end_, buffer_.size() - end_, source_name_);
+    // Start small (a cases file is a few hundred bytes; zeroing megabytes for
+    // it costs more than reading it) and double while reads fill the buffer,
+    // up to the full size.
+    if (buffer_.empty())
+        buffer_.resize(first_buffer_bytes);
+    else if (end_ == buffer_.size() || (last_fill_full_ && buffer_.size() < full_buffer_bytes))
+        buffer_.resize(buffer_.size() * 2);
+    const std::size_t wanted = buffer_.size() - end_;
+    const std::size_t got = source_->read(buffer_.data() + end_, wanted, source_name_);
+    last_fill_full_ = got == wanted;
     if (got == 0) eof_ = true;
     if (digest_ != nullptr && got > 0) digest_->update({buffer_.data() + end_, got});
     end_ += got;

@@ -56,12 +56,25 @@ ingest_result ingest(const ingest_options& options) {
     data.parameters.default_dwell = read.default_dwell;
     data.parameters.tz = read.tz;
     data.parameters.skip_bad = read.skip_bad;
+    if (options.pseudonyms) {
+        options.pseudonyms->apply(log.persons);
+        data.parameters.pseudonym_key = options.pseudonyms->fingerprint();
+        strip_identifying_text(out.rejects);
+    }
     data.rows_read = log.rows_read;
     data.rows_rejected = out.rejects.size();
     data.stays = build_stays(std::move(log.visits), log.persons.size(), log.places.size());
     data.persons = std::move(log.persons);
     data.places = std::move(log.places);
     return out;
+}
+
+void strip_identifying_text(std::vector<bad_row>& rows) {
+    for (bad_row& row : rows) {
+        row.raw.clear();
+        const std::size_t quoted = row.reason.find(" ('");
+        if (quoted != std::string::npos) row.reason.resize(quoted);
+    }
 }
 
 } // namespace ctrace

@@ -224,6 +224,8 @@ void write_all(const h5::location& file, const snapshot& data, const trace_recor
     file.set_attribute("dwell_default_seconds", std::int64_t{data.parameters.default_dwell});
     file.set_attribute("tz_offset_seconds", std::int64_t{data.parameters.tz.seconds});
     file.set_attribute("skip_bad", std::int64_t{data.parameters.skip_bad ? 1 : 0});
+    if (!data.parameters.pseudonym_key.empty())
+        file.set_attribute("person_pseudonym_key", data.parameters.pseudonym_key);
     file.set_attribute("rows_read", static_cast<std::int64_t>(data.rows_read));
     file.set_attribute("rows_rejected", static_cast<std::int64_t>(data.rows_rejected));
     write_inputs(file, data.inputs);
@@ -379,6 +381,8 @@ snapshot read_snapshot(const std::filesystem::path& path) {
     if (tz < -18 * 3600 || tz > 18 * 3600) corrupt(name, "tz_offset_seconds out of range");
     data.parameters.tz.seconds = static_cast<std::int32_t>(tz);
     data.parameters.skip_bad = file.int_attribute("skip_bad") != 0;
+    if (file.has_attribute("person_pseudonym_key"))
+        data.parameters.pseudonym_key = file.string_attribute("person_pseudonym_key");
     data.rows_read = static_cast<std::uint64_t>(file.int_attribute("rows_read"));
     data.rows_rejected = static_cast<std::uint64_t>(file.int_attribute("rows_rejected"));
     data.inputs = read_inputs(file);

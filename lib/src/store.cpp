@@ -231,6 +231,18 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
             return result;
         }
 
+    const std::string key = options.pseudonyms ? options.pseudonyms->fingerprint() : "";
+    if (existing && key != store.parameters.pseudonym_key) {
+        if (key.empty())
+            throw input_error(folder.string() + ": the store holds pseudonymised ids: give "
+                                                "--pseudonymize with its key");
+        if (store.parameters.pseudonym_key.empty())
+            throw input_error(folder.string() + ": the store holds ids as read; it cannot be "
+                                                "pseudonymised now (start a new store)");
+        throw input_error(folder.string() + ": the key differs from the one the store was "
+                                            "pseudonymised with (fingerprint " +
+                          store.parameters.pseudonym_key + ", given " + key + ")");
+    }
     scan_read_options read = options.read;
     if (existing) {
         if (options.tz_given && read.tz.seconds != store.parameters.tz.seconds)
@@ -287,6 +299,10 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
     scans_input.rows_rejected = result.rejects.size();
     scans_input.added = added;
     result.input = scans_input;
+    if (options.pseudonyms) {
+        options.pseudonyms->apply(dump.persons);
+        strip_identifying_text(result.rejects);
+    }
     append_scan_log(merged, dump);
 
     data.stays = build_stays(std::move(merged.visits), merged.persons.size(), merged.places.size());
@@ -295,6 +311,7 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
     data.parameters.tz = read.tz;
     data.parameters.default_dwell = read.default_dwell;
     data.parameters.skip_bad = store.parameters.skip_bad || read.skip_bad;
+    data.parameters.pseudonym_key = key;
     data.rows_read = store.rows_read + dump.rows_read;
     data.rows_rejected = store.rows_rejected + result.rejects.size();
     data.inputs = std::move(store.inputs);

@@ -4,9 +4,11 @@
 /// the scans file, merges the stays and records provenance (file names,
 /// sizes, SHA-256 digests, row counts, parameters).
 
+#include "ctrace/pseudonym.hpp"
 #include "ctrace/snapshot.hpp"
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -23,6 +25,9 @@ struct ingest_options {
     /// Compute the inputs' SHA-256 digests (costs one pass over the bytes,
     /// overlapped with parsing for the scans).
     bool digests = true;
+    /// When set, person ids are replaced by their pseudonyms before anything
+    /// else sees them (the snapshot records the key's fingerprint).
+    std::shared_ptr<const pseudonymizer> pseudonyms;
 };
 
 struct ingest_result {
@@ -35,6 +40,11 @@ struct ingest_result {
 /// Throws `bad_rows_error` (strict bad rows, or any bad places row) and
 /// `input_error` as the readers do.
 ingest_result ingest(const ingest_options& options);
+
+/// Removes from rejected rows what could identify a person, for pseudonymised
+/// outputs: the raw row, and any field text quoted in the reason. The line
+/// number and the kind of problem stay.
+void strip_identifying_text(std::vector<bad_row>& rows);
 
 /// Provenance of a small input file (read once more to hash it).
 input_file describe_input(const std::string& role, const std::filesystem::path& path,

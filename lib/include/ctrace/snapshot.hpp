@@ -55,6 +55,9 @@ struct ingest_parameters {
     duration default_dwell = 3600;
     utc_offset tz{};
     bool skip_bad = false;
+    /// Empty when person ids are as read; else they are keyed pseudonyms
+    /// (`pseudonym.hpp`) and this is the key's fingerprint.
+    std::string pseudonym_key;
 };
 
 /// The scan data of a snapshot.

@@ -20,9 +20,11 @@
 
 #include "ctrace/error.hpp"
 #include "ctrace/scans.hpp"
+#include "ctrace/pseudonym.hpp"
 #include "ctrace/snapshot.hpp"
 
 #include <filesystem>
+#include <memory>
 #include <functional>
 #include <optional>
 #include <string>
@@ -83,6 +85,10 @@ struct store_ingest_options {
     duration retention = 28 * 86400;
     /// Time of the ingest, for the manifest (epoch seconds, UTC).
     time_point now = 0;
+    /// Pseudonymise person ids with this key. A store is pseudonymised from
+    /// its first ingest or never, always with the same key: anything else is
+    /// refused (`input_error`).
+    std::shared_ptr<const pseudonymizer> pseudonyms;
 };
 
 struct store_ingest_result {

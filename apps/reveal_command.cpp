@@ -1,0 +1,96 @@
+// `ctrace reveal`: maps pseudonyms back to person ids, for the ids given.
+
+#include "cli_common.hpp"
+#include "commands.hpp"
+#include "ctrace/csv.hpp"
+#include "ctrace/pseudonym.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+
+namespace ctrace::cli {
+
+namespace {
+
+po::options_description reveal_options() {
+    po::options_description own("Reveal");
+    // clang-format off
+    own.add_options()
+        ("key", po::value<std::string>()->value_name("KEYFILE"),
+         "the key the pseudonyms were made with (required)")
+        ("ids", po::value<std::string>()->value_name("FILE"),
+         "CSV with a 'person' column: the real ids to look for, e.g. a cases file (required)")
+        ("in", po::value<std::string>()->value_name("FILE"),
+         "a pseudonymised CSV (risk list, clusters, ...) to write with those ids put back")
+        ("out", po::value<std::string>()->value_name("FILE"),
+         "output CSV, '-' for stdout (required)")
+        ("quiet,q", po::bool_switch(), "no summary line on stderr")
+        ("help,h", "show this help");
+    // clang-format on
+    return own;
+}
+
+void print_reveal_help() {
+    std::cout << "Usage: ctrace reveal --key KEYFILE --ids FILE [--in FILE] --out FILE\n\n"
+                 "Pseudonyms (--pseudonymize) cannot be reversed, even with the key: this maps\n"
+                 "them back only for the real ids given in --ids. Without --in it writes\n"
+                 "person,pseudonym for each of them; with --in it writes that CSV with every\n"
+                 "field that is the pseudonym of a given id replaced by the id (other\n"
+                 "pseudonyms stay).\n"
+              << reveal_options()
+              << "Exit status: 0 ok, 2 bad input or usage (nothing written), 1 internal error.\n";
+}
+
+std::ifstream open_input(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw io_error(path + ": cannot open");
+    return in;
+}
+
+int run_reveal(const std::vector<std::string>& args) {
+    const po::variables_map vm = parse(args, reveal_options());
+    if (vm.count("help")) {
+        print_reveal_help();
+        return exit_ok;
+    }
+    const pseudonymizer key = pseudonymizer::from_key_file(required(vm, "key"));
+    const std::string ids_path = required(vm, "ids");
+    const std::string out_path = required(vm, "out");
+    std::ifstream ids = open_input(ids_path);
+    const auto table = key.reveal_table(ids, ids_path);
+
+    staged_output out(out_path);
+    std::uint64_t replaced = 0;
+    if (vm.count("in")) {
+        const std::string in_path = vm["in"].as<std::string>();
+        std::ifstream in = open_input(in_path);
+        replaced = reveal_csv(in, in_path, out.stream(), table);
+    } else {
+        csv_writer csv(out.stream(), out_path);
+        csv.raw("person,pseudonym").end_row();
+        std::vector<std::pair<std::string, std::string>> rows(table.begin(), table.end());
+        std::sort(rows.begin(), rows.end(),
+                  [](const auto& a, const auto& b) { return a.second < b.second; });
+        for (const auto& [pseudonym, id] : rows)
+            csv.field(id).raw(pseudonym).end_row();
+        csv.finish();
+    }
+    out.close();
+    out.commit();
+    if (!vm["quiet"].as<bool>()) {
+        std::cerr << "ctrace reveal: " << table.size() << " ids";
+        if (vm.count("in")) std::cerr << "; " << replaced << " fields revealed";
+        std::cerr << '\n';
+    }
+    return exit_ok;
+}
+
+} // namespace
+
+command reveal_command() {
+    return {"reveal", "map pseudonyms back to the person ids given", run_reveal,
+            print_reveal_help};
+}
+
+} // namespace ctrace::cli

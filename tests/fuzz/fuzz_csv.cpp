@@ -1,0 +1,69 @@
+// Fuzz target: any bytes as a scans, cases and places file. Each reader must
+// either return or throw a ctrace::error (a clean refusal); anything else
+// (a crash, a sanitizer finding, another exception, a hang) is a bug.
+//
+// Beyond "no crash" it checks what strict and --skip-bad reading promise:
+// strict reading accepts a file exactly when --skip-bad rejects no row, and
+// then both read the same visits.
+
+#include "ctrace/cases.hpp"
+#include "ctrace/error.hpp"
+#include "ctrace/scans.hpp"
+
+#include <cstdint>
+#include <cstdlib>
+#include <sstream>
+#include <string>
+
+namespace {
+
+bool same_visits(const ctrace::scan_log& a, const ctrace::scan_log& b) {
+    if (a.visits.size() != b.visits.size()) return false;
+    for (std::size_t i = 0; i < a.visits.size(); ++i) {
+        const ctrace::visit& x = a.visits[i];
+        const ctrace::visit& y = b.visits[i];
+        if (x.person != y.person || x.place != y.place || x.start != y.start || x.end != y.end)
+            return false;
+    }
+    return a.persons.size() == b.persons.size() && a.places.size() == b.places.size();
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::string bytes(reinterpret_cast<const char*>(data), size);
+    ctrace::scan_read_options options;
+    options.tz.seconds = 8 * 3600;
+
+    bool strict_ok = false;
+    ctrace::scan_log strict;
+    try {
+        std::istringstream in(bytes);
+        strict = ctrace::read_scans(in, "fuzz.csv", {}, options);
+        strict_ok = true;
+    } catch (const ctrace::error&) {
+    }
+    options.skip_bad = true;
+    try {
+        std::istringstream in(bytes);
+        const ctrace::scan_log lenient = ctrace::read_scans(in, "fuzz.csv", {}, options);
+        if (strict_ok && (!lenient.rejects.empty() || !same_visits(strict, lenient))) std::abort();
+        if (!strict_ok && lenient.rejects.empty()) std::abort();
+    } catch (const ctrace::error&) {
+        // A bad header or encoding refuses the whole file in both modes.
+        if (strict_ok) std::abort();
+    }
+
+    try {
+        std::istringstream in(bytes);
+        ctrace::id_table persons;
+        ctrace::read_cases(in, "fuzz.csv", persons, {});
+    } catch (const ctrace::error&) {
+    }
+    try {
+        std::istringstream in(bytes);
+        ctrace::read_places(in, "fuzz.csv");
+    } catch (const ctrace::error&) {
+    }
+    return 0;
+}
