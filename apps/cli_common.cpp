@@ -354,8 +354,7 @@ void check_data_options(const po::variables_map& vm) {
 }
 
 loaded_data load_data(const char* command_name, const po::variables_map& vm,
-                      progress_reporter& progress, bool digests,
-                      std::vector<input_file>* inputs) {
+                      progress_reporter& progress, bool digests, std::vector<input_file>* inputs) {
     check_data_options(vm);
     loaded_data loaded;
     loaded.from_snapshot = vm.count("snapshot") > 0;

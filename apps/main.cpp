@@ -17,10 +17,10 @@ namespace {
 using ctrace::cli::command;
 
 std::vector<command> all_commands() {
-    return {ctrace::cli::gen_command(),      ctrace::cli::snapshot_command(),
-            ctrace::cli::trace_command(),    ctrace::cli::ingest_command(),
-            ctrace::cli::daily_command(),    ctrace::cli::places_command(),
-            ctrace::cli::rank_command(),     ctrace::cli::clusters_command(),
+    return {ctrace::cli::gen_command(),   ctrace::cli::snapshot_command(),
+            ctrace::cli::trace_command(), ctrace::cli::ingest_command(),
+            ctrace::cli::daily_command(), ctrace::cli::places_command(),
+            ctrace::cli::rank_command(),  ctrace::cli::clusters_command(),
             ctrace::cli::reveal_command()};
 }
 

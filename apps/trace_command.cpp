@@ -73,7 +73,8 @@ int run_trace(const std::vector<std::string>& args) {
     progress_reporter progress("trace", quiet);
     const double cases_seconds = clock.seconds();
     ingest_result ingested =
-        load_data("trace", vm, progress, write_hdf5, write_hdf5 ? &record.inputs : nullptr).ingested;
+        load_data("trace", vm, progress, write_hdf5, write_hdf5 ? &record.inputs : nullptr)
+            .ingested;
     const double read_seconds = clock.seconds();
     snapshot& data = ingested.data;
     const std::size_t persons_with_stays = data.persons.size();

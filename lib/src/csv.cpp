@@ -376,7 +376,7 @@ int csv_header::require(std::string_view name, const std::string& source_name) c
     const int at = find(name);
     if (at < 0)
         throw input_error(source_name + ": missing required column '" + std::string(name) +
-                          "' in the header");
+                          "' in the header (the first line must name the columns)");
     return at;
 }
 

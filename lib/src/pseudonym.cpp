@@ -54,7 +54,9 @@ pseudonymizer pseudonymizer::from_key_file(const std::filesystem::path& path) {
     }
 }
 
-std::string pseudonymizer::pseudonym(std::string_view id) const { return hmac_sha256_hex(key_, id); }
+std::string pseudonymizer::pseudonym(std::string_view id) const {
+    return hmac_sha256_hex(key_, id);
+}
 
 void pseudonymizer::apply(id_table& ids) const {
     id_table renamed;
@@ -83,8 +85,7 @@ pseudonymizer::reveal_table(std::istream& ids, const std::string& source_name) c
     while (reader.next(record)) {
         if (record.error != nullptr) malformed(source_name, record);
         if (record.fields.size() <= column || record.fields[column].empty())
-            throw input_error(source_name + ":" + std::to_string(record.line) +
-                              ": no person id");
+            throw input_error(source_name + ":" + std::to_string(record.line) + ": no person id");
         const std::string id(record.fields[column]);
         table.emplace(pseudonym(id), id);
     }

@@ -239,8 +239,9 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
         if (store.parameters.pseudonym_key.empty())
             throw input_error(folder.string() + ": the store holds ids as read; it cannot be "
                                                 "pseudonymised now (start a new store)");
-        throw input_error(folder.string() + ": the key differs from the one the store was "
-                                            "pseudonymised with (fingerprint " +
+        throw input_error(folder.string() +
+                          ": the key differs from the one the store was "
+                          "pseudonymised with (fingerprint " +
                           store.parameters.pseudonym_key + ", given " + key + ")");
     }
     scan_read_options read = options.read;

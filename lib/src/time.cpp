@@ -156,6 +156,11 @@ parse_result<time_point> try_parse_time(std::string_view text, utc_offset tz) no
     if (text.empty()) return {0, "empty time"};
     // An ISO date always has '-' at index 4; an epoch value never does.
     if (text.size() >= 10 && text[4] == '-') return parse_iso(text, tz);
+    // Five or more digits, then '-': a date past year 9999.
+    const std::size_t dash = text.find('-', 1);
+    if (dash != std::string_view::npos && dash >= 5 && text[0] != '-' &&
+        text.find_first_not_of("0123456789") == dash)
+        return {0, "year beyond 9999"};
     return parse_epoch(text);
 }
 

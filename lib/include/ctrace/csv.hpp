@@ -82,7 +82,7 @@ private:
     std::size_t end_ = 0;   // one past the last valid byte in buffer_
     bool eof_ = false;
     bool last_fill_full_ = false; // the last read filled the buffer: the input is large
-    bool at_start_ = true; // a byte-order mark is only skipped at the very start
+    bool at_start_ = true;        // a byte-order mark is only skipped at the very start
     bool ended_inside_quotes_ = false;
     std::uint64_t line_ = 1;
     std::uint64_t consumed_ = 0;

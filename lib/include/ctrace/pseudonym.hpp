@@ -13,8 +13,8 @@
 #include "ctrace/id_table.hpp"
 
 #include <filesystem>
-#include <string>
 #include <iosfwd>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 

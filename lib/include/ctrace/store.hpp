@@ -19,13 +19,13 @@
 /// folder exactly as it was.
 
 #include "ctrace/error.hpp"
-#include "ctrace/scans.hpp"
 #include "ctrace/pseudonym.hpp"
+#include "ctrace/scans.hpp"
 #include "ctrace/snapshot.hpp"
 
 #include <filesystem>
-#include <memory>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <sys/types.h>
