@@ -1087,6 +1087,15 @@ TEST_CASE("snapshot: another schema, an unknown version and inconsistent columns
         drop_checksum(path);
         CHECK(read_snapshot(path).rows_read == 12345); // unverified, but valid
     }
+    // Regression (found by fuzz_snapshot): a file whose checksum did not match
+    // was still opened by HDF5 to read its schema attributes first, and HDF5
+    // leaks or loops on damaged metadata. Now the mismatch is refused first.
+    SUBCASE("regression: a checksum mismatch was parsed by HDF5 before being refused") {
+        edit_hdf5(
+            path, [](hid_t file) { set_string_attribute(file, "schema", "other"); },
+            checksum_after_edit::kept);
+        check_refused(path, "checksum does not match");
+    }
     SUBCASE("no schema attribute") {
         edit_hdf5(path, [](hid_t file) { REQUIRE(H5Adelete(file, "schema") >= 0); });
         check_refused(path, "not a ctrace snapshot");

@@ -300,9 +300,13 @@ checksum_state verify_checksum(const std::filesystem::path& file) {
 }
 
 h5::location open_snapshot(const std::filesystem::path& path) {
-    const checksum_state checksum = verify_checksum(path);
-    h5::location file = h5::open_file(path.string());
     const std::string name = path.string();
+    // A mismatch is refused before the HDF5 library parses anything: on
+    // damaged metadata it can loop forever or leak (found by fuzz_snapshot).
+    if (verify_checksum(path) == checksum_state::mismatch)
+        throw snapshot_error(name + ": corrupt snapshot: its checksum does not match its content "
+                                    "(damaged, truncated or modified after writing)");
+    h5::location file = h5::open_file(name);
     if (!file.has_attribute("schema") || file.string_attribute("schema") != snapshot_schema)
         throw snapshot_error(name + ": not a ctrace snapshot (no schema = \"" +
                              std::string(snapshot_schema) + "\" attribute)");
@@ -311,9 +315,6 @@ h5::location open_snapshot(const std::filesystem::path& path) {
         throw snapshot_error(name + ": snapshot schema_version " + std::to_string(version) +
                              " is not supported (this ctrace reads version " +
                              std::to_string(snapshot_schema_version) + ")");
-    if (checksum == checksum_state::mismatch)
-        throw snapshot_error(name + ": corrupt snapshot: its checksum does not match its content "
-                                    "(damaged, truncated or modified after writing)");
     return file;
 }
 
