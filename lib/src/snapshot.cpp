@@ -301,11 +301,20 @@ checksum_state verify_checksum(const std::filesystem::path& file) {
 
 h5::location open_snapshot(const std::filesystem::path& path) {
     const std::string name = path.string();
-    // A mismatch is refused before the HDF5 library parses anything: on
-    // damaged metadata it can loop forever or leak (found by fuzz_snapshot).
-    if (verify_checksum(path) == checksum_state::mismatch)
+    // The HDF5 library parses only files whose checksum holds: on damaged
+    // metadata it can loop forever or leak (found by fuzz_snapshot), and a
+    // file without ctrace's checksum block is not a ctrace snapshot.
+    switch (verify_checksum(path)) {
+    case checksum_state::verified:
+        break;
+    case checksum_state::mismatch:
         throw snapshot_error(name + ": corrupt snapshot: its checksum does not match its content "
                                     "(damaged, truncated or modified after writing)");
+    case checksum_state::absent:
+        if (!std::filesystem::exists(path)) break; // open_file names the problem
+        throw snapshot_error(name + ": not a ctrace snapshot (no ctrace checksum block at its "
+                                    "start: another HDF5 file, another format, or damaged)");
+    }
     h5::location file = h5::open_file(name);
     if (!file.has_attribute("schema") || file.string_attribute("schema") != snapshot_schema)
         throw snapshot_error(name + ": not a ctrace snapshot (no schema = \"" +
