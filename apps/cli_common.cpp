@@ -164,6 +164,13 @@ utc_offset tz_option(const po::variables_map& vm) {
                             [](const std::string& t) { return parse_utc_offset(t); });
 }
 
+std::string seconds_text(double seconds) {
+    std::ostringstream out;
+    out.precision(2);
+    out << std::fixed << seconds << " s";
+    return out.str();
+}
+
 progress_reporter::progress_reporter(const char* command_name, bool quiet)
     : command_name_(command_name), enabled_(!quiet && ::isatty(STDERR_FILENO) == 1) {}
 

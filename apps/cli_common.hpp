@@ -86,6 +86,9 @@ private:
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
+/// "1.23 s".
+std::string seconds_text(double seconds);
+
 /// Progress lines on stderr, only when stderr is a terminal (batch logs stay clean).
 class progress_reporter {
 public:

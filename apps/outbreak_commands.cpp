@@ -29,13 +29,6 @@ po::options_description command_options(po::options_description own, bool tracin
     return all;
 }
 
-std::string seconds_text(const stopwatch& clock) {
-    std::ostringstream out;
-    out.precision(2);
-    out << std::fixed << clock.seconds() << " s";
-    return out.str();
-}
-
 std::string data_text(const loaded_data& loaded) {
     const snapshot& data = loaded.ingested.data;
     std::ostringstream out;
@@ -123,7 +116,7 @@ int run_places(const std::vector<std::string>& args) {
         std::cerr << "ctrace places: " << data_text(inputs.loaded) << ", " << record.cases.size()
                   << " cases; " << rows.size() << " risk places, " << exposed
                   << " exposures of persons (a person exposed at two places counts "
-                  << "twice); " << seconds_text(clock) << '\n';
+                  << "twice); " << seconds_text(clock.seconds()) << '\n';
     }
     return exit_ok;
 }
@@ -200,7 +193,7 @@ int run_rank(const std::vector<std::string>& args) {
         std::cerr << "ctrace rank: " << data_text(loaded) << "; " << ranking.visits
                   << " person-place visits in the window; PageRank converged in "
                   << ranking.iterations << " iterations (L1 change " << ranking.last_change << "); "
-                  << order.size() << " places written; " << seconds_text(clock) << '\n';
+                  << order.size() << " places written; " << seconds_text(clock.seconds()) << '\n';
     return exit_ok;
 }
 
@@ -281,7 +274,7 @@ int run_clusters(const std::vector<std::string>& args) {
                   << " cases; " << result.trace.entries.size() << " listed in "
                   << result.clusters.size() << " clusters (largest "
                   << (result.clusters.empty() ? 0 : result.clusters.front().size) << ", " << linked
-                  << " linking several index cases); " << seconds_text(clock) << '\n';
+                  << " linking several index cases); " << seconds_text(clock.seconds()) << '\n';
     }
     return exit_ok;
 }

@@ -40,13 +40,6 @@ po::options_description job_options() {
     return job;
 }
 
-std::string seconds_text(double seconds) {
-    std::ostringstream out;
-    out.precision(2);
-    out << std::fixed << seconds << " s";
-    return out.str();
-}
-
 /// Runs a job body, logging its outcome (or its failure) as a JSON line when
 /// --log is given. The body fills `fields` and returns the summary line.
 int logged_job(const po::variables_map& vm, const char* command_name,
