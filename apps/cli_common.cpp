@@ -325,16 +325,11 @@ void trace_cases(snapshot& data, prepared_cases& prepared,
         trace(data.stays, graph, data.persons, data.places, record.cases, record.parameters);
 }
 
-void warn_cases_without_stays(const char* command_name, const snapshot& data,
-                              std::span<const index_case> cases, std::string_view rest) {
-    // Stays are sorted by place, not person: mark the persons that have one.
-    std::vector<bool> has_stay(data.persons.size(), false);
-    for (const person_index p : data.stays.person)
-        has_stay[p] = true;
-    for (const index_case& c : cases)
-        if (!has_stay[c.person])
-            std::cerr << "ctrace " << command_name << ": warning: index case '"
-                      << data.persons[c.person] << "' has no scans" << rest << '\n';
+void warn_cases_without_stays(const char* command_name, const id_table& persons,
+                              std::span<const person_index> cases, std::string_view rest) {
+    for (const person_index p : cases)
+        std::cerr << "ctrace " << command_name << ": warning: index case '" << persons[p]
+                  << "' has no scans" << rest << '\n';
 }
 
 po::options_description snapshot_option_description() {

@@ -147,10 +147,11 @@ person_place_graph attach_cases(snapshot& data, prepared_cases& prepared);
 /// `prepared.record.result`.
 void trace_cases(snapshot& data, prepared_cases& prepared,
                  const std::function<void()>& graph_built = {});
-/// Warns on stderr about each index case that has no stay: "index case 'ID'
-/// has no scans" followed by `rest` (e.g. " in the store; listed without contacts").
-void warn_cases_without_stays(const char* command_name, const snapshot& data,
-                              std::span<const index_case> cases, std::string_view rest);
+/// Warns on stderr about each of `cases` (those without a stay, as
+/// `trace_result::cases_without_stays` lists them): "index case 'ID' has no
+/// scans" followed by `rest` (e.g. " in the store; listed without contacts").
+void warn_cases_without_stays(const char* command_name, const id_table& persons,
+                              std::span<const person_index> cases, std::string_view rest);
 
 /// The --snapshot option: read the stays from a snapshot instead of --scans.
 po::options_description snapshot_option_description();

@@ -108,7 +108,10 @@ int run_places(const std::vector<std::string>& args) {
     if (rejects) rejects->commit();
     out.commit();
     report_rejects("places", vm, inputs.loaded.ingested.rejects);
-    warn_cases_without_stays("places", data, record.cases, "; it is at no place");
+    std::vector<person_index> absent;
+    for (const index_case& c : record.cases)
+        if (!has_stays(inputs.graph, c.person)) absent.push_back(c.person);
+    warn_cases_without_stays("places", data.persons, absent, "; it is at no place");
     if (!vm["quiet"].as<bool>()) {
         std::uint64_t exposed = 0;
         for (const risk_place& row : rows)
@@ -160,7 +163,6 @@ int run_rank(const std::vector<std::string>& args) {
         return exit_ok;
     }
     const stopwatch clock;
-    check_data_options(vm);
     const std::string out_path = required(vm, "out");
     const utc_offset tz = tz_option(vm);
     place_rank_parameters parameters;
@@ -254,7 +256,8 @@ int run_clusters(const std::vector<std::string>& args) {
     if (summary) summary->commit();
     out.commit();
     report_rejects("clusters", vm, inputs.loaded.ingested.rejects);
-    warn_cases_without_stays("clusters", data, record.cases, "; a cluster of its own");
+    warn_cases_without_stays("clusters", data.persons, result.trace.cases_without_stays,
+                             "; a cluster of its own");
     for (const cluster_summary& c : result.clusters) {
         if (!c.links_outbreaks()) continue;
         constexpr std::size_t named = 10;

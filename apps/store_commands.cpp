@@ -308,7 +308,7 @@ int run_daily(const std::vector<std::string>& args) {
         changes_out.commit();
         risk_out.commit(); // last: the next run compares against the lists that exist
 
-        warn_cases_without_stays("daily", data, prepared.record.cases,
+        warn_cases_without_stays("daily", data.persons, result.cases_without_stays,
                                  " in the store; listed without contacts");
         std::size_t counts[4] = {0, 0, 0, 0};
         for (const status_change& c : changes)

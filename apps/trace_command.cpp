@@ -99,7 +99,8 @@ int run_trace(const std::vector<std::string>& args) {
     out.commit();
     if (!from_snapshot) report_rejects("trace", vm, ingested.rejects);
 
-    warn_cases_without_stays("trace", data, record.cases, "; listed without contacts");
+    warn_cases_without_stays("trace", data.persons, result.cases_without_stays,
+                             "; listed without contacts");
     if (!quiet) {
         std::ostringstream line;
         for (std::size_t h = 0; h < result.persons_per_hop.size(); ++h)

@@ -48,4 +48,8 @@ person_place_graph build_person_place_graph(const stay_table& stays, std::size_t
     return graph;
 }
 
+bool has_stays(const person_place_graph& graph, person_index p) {
+    return p < graph.person_count && boost::out_degree(graph.person_vertex(p), graph.csr) > 0;
+}
+
 } // namespace ctrace

@@ -41,7 +41,7 @@ std::vector<risk_place> find_risk_places(const stay_table& stays, const person_p
     std::vector<std::size_t> last_case;
     for (std::size_t c = 0; c < cases.size(); ++c) {
         const index_case& ic = cases[c];
-        if (ic.person >= graph.person_count) continue;
+        if (!has_stays(graph, ic.person)) continue;
         const auto [first, last] = boost::out_edges(graph.person_vertex(ic.person), graph.csr);
         for (auto it = first; it != last; ++it) {
             const std::uint32_t stay = graph.csr[*it].stay;

@@ -41,9 +41,7 @@ public:
             hop_[c.person] = 0;
             add_entry(c.person, 0);
             frontier.push_back({c.person, c.from, c.to});
-            if (c.person >= graph_.person_count ||
-                boost::out_degree(graph_.person_vertex(c.person), graph_.csr) == 0)
-                result_.cases_without_stays.push_back(c.person);
+            if (!has_stays(graph_, c.person)) result_.cases_without_stays.push_back(c.person);
         }
 
         std::vector<person_index> changed;

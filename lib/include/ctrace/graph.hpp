@@ -36,6 +36,10 @@ struct person_place_graph {
     }
 };
 
+/// True when person `p` has at least one stay in `graph` (false for a person
+/// beyond its person count, such as an index case that never scanned).
+bool has_stays(const person_place_graph& graph, person_index p);
+
 /// Builds the graph of `stays`. `person_count` may exceed the persons that
 /// have stays (index cases that never scanned). Throws `error` when the
 /// vertex or stay count does not fit in 32 bits.

@@ -1,0 +1,12 @@
+# The libraries the ctrace library builds against (Debian 12 packages), and
+# the ctrace_warnings interface target it links. Included by the project and
+# by the fuzz targets' own project (tests/fuzz/).
+find_package(Boost 1.74 REQUIRED COMPONENTS program_options graph)
+find_package(Eigen3 3.4 REQUIRED NO_MODULE)
+find_package(HDF5 REQUIRED COMPONENTS C)
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+find_package(Threads REQUIRED)
+
+add_library(ctrace_warnings INTERFACE)
+target_compile_options(ctrace_warnings INTERFACE -Wall -Wextra -Wconversion -Wsign-conversion
+                       $<$<BOOL:${CTRACE_WERROR}>:-Werror>)
