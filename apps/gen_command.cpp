@@ -42,6 +42,14 @@ po::options_description gen_options() {
     output.add_options()
         ("out", po::value<std::string>()->value_name("DIR"),
          "folder for scans.csv, places.csv and cases.csv, created if missing (required)")
+        ("order", po::value<std::string>()->default_value("time")->value_name("time|shuffled"),
+         "row order of scans.csv: 'time' (as a server log) or 'shuffled' (all rows in a "
+         "uniformly random order, as an unordered dump; needs about 24 bytes per row of "
+         "temporary disk space in DIR)")
+        ("ids", po::value<std::string>()->default_value("short")->value_name("short|resident|hex"),
+         "id style: 'short' (P0000001, M00001), 'resident' (18-character resident identity "
+         "numbers with check character, at most 179706000 persons; places DL and 10 digits) or "
+         "'hex' (64 hex digits like HMAC-SHA-256 pseudonyms; places DL and 10 digits)")
         ("quiet,q", po::bool_switch(), "no summary line on stderr");
     // clang-format on
     po::options_description all;
@@ -59,8 +67,25 @@ void print_gen_help() {
            "and cases.csv (person,from,to), ready for 'ctrace trace'. Households, workplaces,\n"
            "schools, bus lines and venues with heavy-tailed popularity give about 4 scans per\n"
            "person and day; about 30% have a check-out, some are re-scans or duplicates.\n"
+           "Rows are in time order or (--order shuffled) in a random order; ids are short\n"
+           "(P0000001) or (--ids) look like resident identity numbers or hex pseudonyms.\n"
         << gen_options()
         << "\nExit status: 0 ok, 2 bad options or an unwritable folder, 1 internal error.\n";
+}
+
+row_order order_option(const po::variables_map& vm) {
+    const std::string& value = vm["order"].as<std::string>();
+    if (value == "time") return row_order::time;
+    if (value == "shuffled") return row_order::shuffled;
+    throw input_error("--order: must be time or shuffled, not '" + value + "'");
+}
+
+id_style ids_option(const po::variables_map& vm) {
+    const std::string& value = vm["ids"].as<std::string>();
+    if (value == "short") return id_style::short_ids;
+    if (value == "resident") return id_style::resident;
+    if (value == "hex") return id_style::hex;
+    throw input_error("--ids: must be short, resident or hex, not '" + value + "'");
 }
 
 /// An integer option within [low, high], named in the error.
@@ -110,6 +135,11 @@ int run_gen(const std::vector<std::string>& args) {
     parameters.checkout_share = vm["checkout-share"].as<double>();
     if (!(parameters.checkout_share >= 0 && parameters.checkout_share <= 1))
         throw input_error("--checkout-share: must be between 0 and 1");
+    parameters.order = order_option(vm);
+    parameters.ids = ids_option(vm);
+    if (parameters.ids == id_style::resident && parameters.persons > max_resident_persons)
+        throw input_error("--ids resident: at most " + std::to_string(max_resident_persons) +
+                          " persons, not " + std::to_string(parameters.persons));
 
     const std::filesystem::path folder = vm["out"].as<std::string>();
     std::error_code error;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fcntl.h>
 #include <istream>
@@ -134,6 +135,21 @@ csv_reader::csv_reader(const std::filesystem::path& path, std::uint64_t begin, s
 }
 
 csv_reader::~csv_reader() = default;
+
+int csv_reader::file_descriptor() const noexcept {
+    return source_->fd;
+}
+
+void csv_reader::restart(std::uint64_t begin, std::uint64_t end) {
+    source_->position = begin;
+    source_->limit = end;
+    begin_ = end_ = 0;
+    eof_ = false;
+    at_start_ = begin == 0;
+    ended_inside_quotes_ = false;
+    line_ = 1;
+    consumed_ = 0;
+}
 
 std::size_t csv_reader::fill() {
     if (begin_ > 0) {
@@ -393,7 +409,10 @@ void append_csv_field(std::string& out, std::string_view field) {
     out.push_back('"');
 }
 
-csv_writer::csv_writer(std::ostream& out, std::string what) : out_(out), what_(std::move(what)) {}
+csv_writer::csv_writer(std::ostream& out, std::string what)
+    : out_(&out), what_(std::move(what)), buffer_(own_buffer_) {}
+
+csv_writer::csv_writer(std::string& into) : buffer_(into) {}
 
 void csv_writer::separate() {
     if (row_started_) buffer_.push_back(',');
@@ -408,13 +427,15 @@ csv_writer& csv_writer::field(std::string_view text) {
 
 csv_writer& csv_writer::field(std::int64_t value) {
     separate();
-    buffer_ += std::to_string(value);
+    char text[24];
+    buffer_.append(text, std::to_chars(text, text + sizeof text, value).ptr);
     return *this;
 }
 
 csv_writer& csv_writer::field(std::uint64_t value) {
     separate();
-    buffer_ += std::to_string(value);
+    char text[24];
+    buffer_.append(text, std::to_chars(text, text + sizeof text, value).ptr);
     return *this;
 }
 
@@ -434,17 +455,18 @@ void csv_writer::end_row() {
     buffer_.push_back('\n');
     row_started_ = false;
     constexpr std::size_t flush_bytes = 1 << 20;
-    if (buffer_.size() >= flush_bytes) {
-        out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    if (out_ != nullptr && buffer_.size() >= flush_bytes) {
+        out_->write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
         buffer_.clear();
     }
 }
 
 void csv_writer::finish() {
-    out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    if (out_ == nullptr) return;
+    out_->write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
     buffer_.clear();
-    out_.flush();
-    if (!out_) throw io_error(what_ + ": write failed");
+    out_->flush();
+    if (!*out_) throw io_error(what_ + ": write failed");
 }
 
 std::string rejects_csv(const std::vector<bad_row>& rows, bool with_file) {

@@ -5,12 +5,19 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstring>
+#include <fcntl.h>
+#include <limits>
 #include <memory>
+#include <numeric>
 #include <ostream>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unistd.h>
+#include <utility>
 #include <vector>
 
 namespace ctrace {
@@ -664,6 +671,9 @@ void sort_by_time(const std::vector<scan_record>& records, std::vector<scan_reco
         ++counts[static_cast<std::size_t>(r.time) + 1];
     for (std::size_t i = 1; i < counts.size(); ++i)
         counts[i] += counts[i - 1];
+    // A day with more rows than the last: the old buffer goes first, so that
+    // the two never take memory together.
+    if (sorted.capacity() < records.size()) std::vector<scan_record>().swap(sorted);
     sorted.resize(records.size());
     for (const scan_record& r : records)
         sorted[counts[static_cast<std::size_t>(r.time)]++] = r;
@@ -773,18 +783,211 @@ struct id_format {
     }
 };
 
-id_format person_ids(std::uint64_t persons) {
-    return {'P', std::max<std::size_t>(7, decimal_digits(persons))};
+// ---------------------------------------------------------------------------
+// Ids as real dumps have them. Each style maps person and place numbers
+// through a seeded bijection, so ids are distinct and look unordered.
+
+/// An invertible affine map n -> (a n + b) mod m, a coprime to m, with a and
+/// b drawn from `random`.
+class affine_permutation {
+public:
+    affine_permutation() = default;
+    affine_permutation(std::uint64_t modulus, random_source& random) : modulus_(modulus) {
+        do
+            a_ = 1 + random.below(modulus - 1);
+        while (std::gcd(a_, modulus) != 1);
+        b_ = random.below(modulus);
+    }
+    std::uint64_t operator()(std::uint64_t n) const noexcept {
+        return static_cast<std::uint64_t>((static_cast<unsigned __int128>(a_) * n + b_) % modulus_);
+    }
+
+private:
+    std::uint64_t modulus_ = 1, a_ = 1, b_ = 0;
+};
+
+/// ISO 7064 MOD 11-2 weights of the 17 digits of a resident identity number
+/// (2^(17 - i) mod 11), and the check character for each weighted sum mod 11.
+constexpr std::array<std::uint32_t, 17> resident_weights = {7, 9, 10, 5,  8, 4, 2, 1, 6,
+                                                            3, 7, 9,  10, 5, 8, 4, 2};
+constexpr char resident_check[] = "10X98765432";
+
+/// Region codes of Dalian districts: Zhongshan, Xigang, Shahekou, Ganjingzi,
+/// Lüshunkou and Jinzhou.
+constexpr std::array<std::uint32_t, 6> resident_regions = {210202, 210203, 210204,
+                                                           210211, 210212, 210213};
+constexpr std::int64_t first_birth_year = 1940;
+constexpr std::int64_t last_birth_year = 2021;
+
+std::uint32_t weighted_digit_sum(const char* digits, std::size_t count, std::size_t first_weight) {
+    std::uint32_t sum = 0;
+    for (std::size_t i = 0; i < count; ++i)
+        sum += static_cast<std::uint32_t>(digits[i] - '0') * resident_weights[first_weight + i];
+    return sum;
 }
 
-/// Place ids `<category letter><number>`, preformatted, numbers from 1.
-std::vector<std::string> place_ids(const place_set& set) {
-    const id_format format{'?', std::max<std::size_t>(5, decimal_digits(set.category_of.size()))};
+/// 18-character resident identity numbers: region (6 digits), birth date
+/// (8), sequence (3) and check character. Person n is number
+/// permutation(n) of the region × date × sequence space, decomposed.
+class resident_ids {
+public:
+    static constexpr std::size_t length = 18;
+
+    resident_ids() = default;
+    explicit resident_ids(random_source& random) {
+        for (const std::uint32_t code : resident_regions) {
+            region_text_.push_back({});
+            put_fixed(region_text_.back().data(), code, 6);
+            region_sum_.push_back(weighted_digit_sum(region_text_.back().data(), 6, 0));
+        }
+        const std::int64_t first = days_from_civil(first_birth_year, 1, 1);
+        const std::int64_t end = days_from_civil(last_birth_year + 1, 1, 1);
+        for (std::int64_t day = first; day < end; ++day) {
+            const civil_date date = civil_from_days(day);
+            date_text_.push_back({});
+            char* p = date_text_.back().data();
+            put_fixed(
+                put_fixed(put_fixed(p, static_cast<std::uint64_t>(date.year), 4), date.month, 2),
+                date.day, 2);
+            date_sum_.push_back(weighted_digit_sum(p, 8, 6));
+        }
+        const std::uint64_t modulus = std::uint64_t{region_text_.size()} * date_text_.size() * 1000;
+        if (modulus != max_resident_persons)
+            throw std::logic_error("resident id space differs from max_resident_persons");
+        permutation_ = affine_permutation(modulus, random);
+    }
+
+    char* put(char* out, std::uint64_t person) const noexcept {
+        const std::uint64_t number = permutation_(person);
+        const auto sequence = static_cast<std::uint32_t>(number % 1000);
+        const std::uint64_t rest = number / 1000;
+        const std::size_t date = rest % date_text_.size();
+        const std::size_t region = rest / date_text_.size();
+        std::memcpy(out, region_text_[region].data(), 6);
+        std::memcpy(out + 6, date_text_[date].data(), 8);
+        put_fixed(out + 14, sequence, 3);
+        const std::uint32_t sum =
+            region_sum_[region] + date_sum_[date] + (sequence / 100) * resident_weights[14] +
+            (sequence / 10 % 10) * resident_weights[15] + (sequence % 10) * resident_weights[16];
+        out[17] = resident_check[sum % 11];
+        return out + length;
+    }
+
+private:
+    std::vector<std::array<char, 6>> region_text_;
+    std::vector<std::uint32_t> region_sum_;
+    std::vector<std::array<char, 8>> date_text_;
+    std::vector<std::uint32_t> date_sum_;
+    affine_permutation permutation_;
+};
+
+/// The splitmix64 finalizer: a bijection of 64-bit words.
+constexpr std::uint64_t mix64(std::uint64_t z) noexcept {
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+constexpr std::array<char, 512> make_hex_pairs() {
+    std::array<char, 512> pairs{};
+    constexpr char digits[] = "0123456789abcdef";
+    for (std::size_t i = 0; i < 256; ++i) {
+        pairs[2 * i] = digits[i >> 4];
+        pairs[2 * i + 1] = digits[i & 15];
+    }
+    return pairs;
+}
+constexpr std::array<char, 512> hex_pairs = make_hex_pairs();
+
+char* put_hex64(char* out, std::uint64_t word) noexcept {
+    for (int shift = 56; shift >= 0; shift -= 8) {
+        const std::size_t byte = (word >> shift) & 0xff;
+        *out++ = hex_pairs[2 * byte];
+        *out++ = hex_pairs[2 * byte + 1];
+    }
+    return out;
+}
+
+/// 64 lowercase hex digits, like HMAC-SHA-256 pseudonyms: four seeded mixes,
+/// the first a bijection of the person number.
+class hex_ids {
+public:
+    static constexpr std::size_t length = 64;
+
+    hex_ids() = default;
+    explicit hex_ids(random_source& random) {
+        for (std::uint64_t& key : keys_)
+            key = random.next();
+    }
+
+    char* put(char* out, std::uint64_t person) const noexcept {
+        std::uint64_t word = mix64(person + keys_[0]);
+        out = put_hex64(out, word);
+        for (std::size_t i = 1; i < keys_.size(); ++i) {
+            word = mix64(word ^ keys_[i]);
+            out = put_hex64(out, word);
+        }
+        return out;
+    }
+
+private:
+    std::array<std::uint64_t, 4> keys_{};
+};
+
+/// Person ids in the chosen style, written by person index (from 0).
+class person_id_writer {
+public:
+    explicit person_id_writer(const city_parameters& parameters)
+        : style_(parameters.ids), short_{'P', std::max<std::size_t>(
+                                                  7, decimal_digits(parameters.persons))} {
+        random_source random(parameters.seed, 5);
+        if (style_ == id_style::resident) resident_ = resident_ids(random);
+        if (style_ == id_style::hex) hex_ = hex_ids(random);
+    }
+
+    char* put(char* out, std::uint64_t person) const noexcept {
+        switch (style_) {
+        case id_style::resident:
+            return resident_.put(out, person);
+        case id_style::hex:
+            return hex_.put(out, person);
+        case id_style::short_ids:
+            break;
+        }
+        return short_.put(out, person + 1);
+    }
+    std::string text(std::uint64_t person) const {
+        std::array<char, hex_ids::length> buffer{};
+        return {buffer.data(), put(buffer.data(), person)};
+    }
+
+private:
+    id_style style_;
+    id_format short_;
+    resident_ids resident_;
+    hex_ids hex_;
+};
+
+/// Place ids, preformatted, all of one length: `<category letter><number>`
+/// (numbers from 1) for short ids, else `DL` and 10 digits.
+std::vector<std::string> place_ids(const place_set& set, const city_parameters& parameters) {
     std::vector<std::string> ids;
     ids.reserve(set.category_of.size());
+    if (parameters.ids == id_style::short_ids) {
+        const id_format format{'?',
+                               std::max<std::size_t>(5, decimal_digits(set.category_of.size()))};
+        for (std::size_t p = 0; p < set.category_of.size(); ++p) {
+            std::string id = format.text(p + 1);
+            id[0] = categories[set.category_of[p]].prefix;
+            ids.push_back(std::move(id));
+        }
+        return ids;
+    }
+    random_source random(parameters.seed, 6);
+    const affine_permutation permutation(10'000'000'000ULL, random);
     for (std::size_t p = 0; p < set.category_of.size(); ++p) {
-        std::string id = format.text(p + 1);
-        id[0] = categories[set.category_of[p]].prefix;
+        std::string id = "DL0000000000";
+        put_fixed(id.data() + 2, permutation(p), 10);
         ids.push_back(std::move(id));
     }
     return ids;
@@ -873,11 +1076,11 @@ std::vector<generated_case> choose_cases(const city_parameters& parameters, rand
 }
 
 void write_cases(std::ostream& stream, const std::vector<generated_case>& cases,
-                 const id_format& ids, utc_offset tz) {
+                 const person_id_writer& ids, utc_offset tz) {
     block_writer out(stream);
     out.append("person,from,to\n");
     for (const generated_case& c : cases) {
-        out.append(ids.text(c.person + 1));
+        out.append(ids.text(c.person));
         out.append(",");
         out.append(format_time(c.from, tz));
         out.append(",");
@@ -904,6 +1107,7 @@ void check_parameters(const city_parameters& p) {
     check(p.days > 0, "at least one day is needed");
     check(p.days <= 36600, "at most 36600 days (a century)");
     check(p.recent_case_days > 0, "cases need at least one recent day");
+    check(p.shuffle_bucket_rows > 0, "shuffle buckets need room for at least one row");
     check(p.start > -max_input_magnitude / 2 && p.start < max_input_magnitude / 2,
           "start time out of range");
     check(p.tz.seconds % 60 == 0 && p.tz.seconds >= -18 * 3600 && p.tz.seconds <= 18 * 3600,
@@ -912,7 +1116,191 @@ void check_parameters(const city_parameters& p) {
     check_share(p.open_case_share, "open case share");
     check_share(p.rescan_share, "rescan share");
     check_share(p.duplicate_share, "duplicate share");
+    if (p.ids == id_style::resident && p.persons > max_resident_persons)
+        throw input_error("city generator: resident ids allow at most " +
+                          std::to_string(max_resident_persons) + " persons");
 }
+
+// ---------------------------------------------------------------------------
+// Scan rows and their shuffle.
+
+/// No check-out, in `scan_row::leave`.
+constexpr time_point no_leave = std::numeric_limits<time_point>::min();
+
+/// A scan row with absolute times, as the shuffle keeps it on disk.
+struct scan_row {
+    std::uint32_t person;
+    place_index place;
+    time_point time;
+    time_point leave; ///< or `no_leave`
+};
+static_assert(sizeof(scan_row) == 24);
+
+/// Formats rows of scans.csv; nothing is allocated per row.
+class scan_row_writer {
+public:
+    scan_row_writer(const person_id_writer& persons, const std::vector<std::string>& places)
+        : persons_(persons), place_length_(places.front().size()) {
+        // Place ids packed into one block, for cache-friendly copying.
+        place_block_.reserve(places.size() * place_length_);
+        for (const std::string& id : places)
+            place_block_.insert(place_block_.end(), id.begin(), id.end());
+    }
+
+    void write(block_writer& out, const scan_row& row) const {
+        char* p = out.room();
+        p = persons_.put(p, row.person);
+        *p++ = ',';
+        std::memcpy(p, place_block_.data() + std::size_t{row.place} * place_length_, place_length_);
+        p += place_length_;
+        *p++ = ',';
+        p = put_signed(p, row.time);
+        *p++ = ',';
+        if (row.leave != no_leave) p = put_signed(p, row.leave);
+        *p++ = '\n';
+        out.advance(p);
+    }
+
+private:
+    const person_id_writer& persons_;
+    std::size_t place_length_;
+    std::vector<char> place_block_;
+};
+
+[[noreturn]] void throw_temporary_error(const std::filesystem::path& folder, const char* what,
+                                        int error) {
+    throw io_error(folder.string() + ": " + what +
+                   " a temporary file for the shuffle: " + std::strerror(error));
+}
+
+/// An unnamed temporary file in `folder`: O_TMPFILE where the file system
+/// has it, else mkstemp and an immediate unlink. Closed by the destructor.
+class unnamed_file {
+public:
+    explicit unnamed_file(const std::filesystem::path& folder) : folder_(folder) {
+        const std::string where = folder.empty() ? std::string(".") : folder.string();
+#ifdef O_TMPFILE
+        fd_ = ::open(where.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        if (fd_ >= 0) return;
+#endif
+        std::string pattern = where + "/.scans.csv.tmp-XXXXXX";
+        fd_ = ::mkostemp(pattern.data(), O_CLOEXEC);
+        if (fd_ < 0) throw_temporary_error(folder_, "cannot create", errno);
+        ::unlink(pattern.c_str());
+    }
+    ~unnamed_file() {
+        close();
+    }
+    unnamed_file(unnamed_file&& other) noexcept
+        : folder_(std::move(other.folder_)), fd_(std::exchange(other.fd_, -1)) {}
+    unnamed_file(const unnamed_file&) = delete;
+    unnamed_file& operator=(const unnamed_file&) = delete;
+    unnamed_file& operator=(unnamed_file&&) = delete;
+
+    void append(const void* data, std::size_t size) {
+        const char* p = static_cast<const char*>(data);
+        while (size > 0) {
+            const ssize_t n = ::write(fd_, p, size);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                throw_temporary_error(folder_, "cannot write", errno);
+            }
+            p += n;
+            size -= static_cast<std::size_t>(n);
+        }
+    }
+
+    void read_at(void* data, std::size_t size, std::uint64_t offset) const {
+        char* p = static_cast<char*>(data);
+        while (size > 0) {
+            const ssize_t n = ::pread(fd_, p, size, static_cast<off_t>(offset));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) throw_temporary_error(folder_, "cannot read", n < 0 ? errno : EIO);
+            p += n;
+            size -= static_cast<std::size_t>(n);
+            offset += static_cast<std::uint64_t>(n);
+        }
+    }
+
+    /// Closes the file, which frees its space.
+    void close() noexcept {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = -1;
+    }
+
+private:
+    std::filesystem::path folder_;
+    int fd_ = -1;
+};
+
+/// An out-of-core uniform shuffle (Rao's method): each row goes to one of B
+/// bucket files chosen at random; then each bucket in turn is read back,
+/// shuffled by Fisher–Yates and written. Every order of the rows is equally
+/// likely, and at most one bucket is in memory.
+class row_shuffler {
+public:
+    /// At most this many buckets (file descriptors); beyond 4 billion rows
+    /// buckets grow instead.
+    static constexpr std::uint64_t max_buckets = 512;
+
+    /// `bucket_rows`: rows per bucket aimed at, for the expected row count.
+    row_shuffler(const std::filesystem::path& folder, std::uint64_t expected_rows,
+                 std::uint64_t bucket_rows, std::uint64_t seed)
+        : scatter_random_(seed, 7), shuffle_random_(seed, 8) {
+        const std::uint64_t count = std::clamp<std::uint64_t>(
+            expected_rows / bucket_rows + (expected_rows % bucket_rows != 0), 1, max_buckets);
+        // Write buffers of 1 MiB each, less with many buckets: 64 MiB in all at most.
+        buffer_rows_ = std::clamp<std::size_t>((std::size_t{64} << 20) / count / sizeof(scan_row),
+                                               (std::size_t{64} << 10) / sizeof(scan_row),
+                                               (std::size_t{1} << 20) / sizeof(scan_row));
+        buckets_.reserve(count);
+        for (std::uint64_t b = 0; b < count; ++b)
+            buckets_.push_back(bucket{unnamed_file(folder), {}, 0});
+    }
+
+    void add(const scan_row& row) {
+        bucket& b = buckets_[buckets_.size() == 1 ? 0 : scatter_random_.below(buckets_.size())];
+        if (b.buffer.capacity() == 0) b.buffer.reserve(buffer_rows_);
+        b.buffer.push_back(row);
+        if (b.buffer.size() == buffer_rows_) flush(b);
+    }
+
+    /// Writes every row, in shuffled order, through `emit`.
+    template <typename Emit>
+    void drain(Emit emit) {
+        std::vector<scan_row> rows;
+        for (bucket& b : buckets_) {
+            flush(b);
+            std::vector<scan_row>().swap(b.buffer);
+        }
+        for (bucket& b : buckets_) {
+            rows.resize(b.rows);
+            b.file.read_at(rows.data(), rows.size() * sizeof(scan_row), 0);
+            shuffle(rows, shuffle_random_);
+            for (const scan_row& row : rows)
+                emit(row);
+            b.file.close(); // frees its disk space at once
+        }
+    }
+
+private:
+    struct bucket {
+        unnamed_file file;
+        std::vector<scan_row> buffer;
+        std::uint64_t rows;
+    };
+
+    void flush(bucket& b) {
+        b.file.append(b.buffer.data(), b.buffer.size() * sizeof(scan_row));
+        b.rows += b.buffer.size();
+        b.buffer.clear();
+    }
+
+    random_source scatter_random_;
+    random_source shuffle_random_;
+    std::size_t buffer_rows_ = 0;
+    std::vector<bucket> buckets_;
+};
 
 /// Monday = 0, ..., Sunday = 6 for the local day that begins at `local_midnight`.
 std::uint32_t day_of_week(time_point local_midnight, utc_offset tz) {
@@ -953,14 +1341,19 @@ city_summary generate_city(const city_parameters& parameters, const std::filesys
     summary.persons = parameters.persons;
     summary.places = parameters.places;
 
-    const std::vector<std::string> place_id_text = place_ids(places);
-    const id_format person_id = person_ids(parameters.persons);
-    const std::size_t place_id_length = place_id_text.front().size();
-    // Place ids packed into one block, for cache-friendly copying.
-    std::vector<char> place_id_block;
-    place_id_block.reserve(place_id_text.size() * place_id_length);
-    for (const std::string& id : place_id_text)
-        place_id_block.insert(place_id_block.end(), id.begin(), id.end());
+    const std::vector<std::string> place_id_text = place_ids(places, parameters);
+    const person_id_writer person_id(parameters);
+    const scan_row_writer row_writer(person_id, place_id_text);
+    std::unique_ptr<row_shuffler> shuffler;
+    if (parameters.order == row_order::shuffled) {
+        // A quarter above the mean, so that buckets stay near their aimed size.
+        const double expected = static_cast<double>(parameters.persons) * parameters.days *
+                                scans_per_person_day *
+                                (1.0 + parameters.duplicate_share + parameters.rescan_share) * 1.25;
+        shuffler = std::make_unique<row_shuffler>(
+            folder, static_cast<std::uint64_t>(std::min(expected, 1e18)),
+            parameters.shuffle_bucket_rows, parameters.seed);
+    }
 
     std::vector<scan_record> records, sorted;
     std::vector<std::uint32_t> counts;
@@ -994,23 +1387,27 @@ city_summary generate_city(const city_parameters& parameters, const std::filesys
             }
             first += size;
         }
-        sort_by_time(records, sorted, counts);
-        for (const scan_record& r : sorted) {
-            char* p = out.room();
-            p = person_id.put(p, std::uint64_t{r.person} + 1);
-            *p++ = ',';
-            std::memcpy(p, place_id_block.data() + std::size_t{r.place} * place_id_length,
-                        place_id_length);
-            p += place_id_length;
-            *p++ = ',';
+        const auto row = [midnight](const scan_record& r) {
             const time_point time = midnight + r.time;
-            p = put_signed(p, time);
-            *p++ = ',';
-            if (r.stay != no_checkout) p = put_signed(p, time + r.stay);
-            *p++ = '\n';
-            out.advance(p);
+            return scan_row{r.person, r.place, time,
+                            r.stay == no_checkout ? no_leave : time + r.stay};
+        };
+        if (shuffler) {
+            for (const scan_record& r : records)
+                shuffler->add(row(r));
+        } else {
+            sort_by_time(records, sorted, counts);
+            for (const scan_record& r : sorted)
+                row_writer.write(out, row(r));
         }
-        summary.scan_rows += sorted.size();
+        summary.scan_rows += records.size();
+    }
+    if (shuffler) {
+        // The day's rows are done with: their memory goes to the buckets.
+        std::vector<scan_record>().swap(records);
+        std::vector<scan_record>().swap(sorted);
+        shuffler->drain([&](const scan_row& r) { row_writer.write(out, r); });
+        shuffler.reset();
     }
     out.flush();
 

@@ -30,6 +30,17 @@ inline std::uint64_t load_tail(const char* p, std::size_t n) noexcept {
     return v;
 }
 
+/// `memcmp(a, b, n) == 0` for n > 8, a word at a time (ids are short; a
+/// library call costs more than the compare).
+inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+    std::uint64_t differ = 0;
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        differ |= load64(a + i) ^ load64(b + i);
+    if (i < n) differ |= load64(a + n - 8) ^ load64(b + n - 8);
+    return differ == 0;
+}
+
 } // namespace
 
 std::uint64_t hash_bytes(std::string_view s) noexcept {
@@ -50,34 +61,42 @@ std::uint64_t hash_bytes(std::string_view s) noexcept {
     return mix(h ^ seed2, s.size() ^ seed1);
 }
 
-std::uint64_t id_table::prefix_of(std::string_view id) noexcept {
-    std::uint64_t prefix = 0;
-    std::memcpy(&prefix, id.data(), std::min<std::size_t>(id.size(), 8));
-    return prefix;
+std::uint64_t id_table::padded_word(std::string_view id) noexcept {
+    std::uint64_t word = 0;
+    std::memcpy(&word, id.data(), std::min(id.size(), inline_length));
+    return word;
 }
 
 std::uint32_t id_table::tag_of(std::uint64_t hash, std::size_t length) noexcept {
-    // High hash bits above, the length (capped) in the low byte.
+    // High hash bits above (the low ones chose the slot), the length (capped)
+    // in the low byte.
     return static_cast<std::uint32_t>((hash >> 40) << 8) |
            static_cast<std::uint32_t>(std::min<std::size_t>(length, 255));
 }
 
-std::size_t id_table::probe(std::string_view id, std::uint64_t hash, std::uint64_t prefix,
+bool id_table::holds(const slot& candidate, std::string_view id, std::uint64_t word,
+                     std::uint32_t tag) const noexcept {
+    if (candidate.tag != tag) return false;
+    if (id.size() <= inline_length) return candidate.word == word;
+    const std::uint64_t at = candidate.word;
+    // Equal tags mean equal lengths unless the length was capped.
+    if (id.size() >= 255 && offsets_[candidate.index_plus_one] - at != id.size()) return false;
+    return same_bytes(bytes_.data() + at, id.data(), id.size());
+}
+
+std::size_t id_table::probe(std::string_view id, std::uint64_t hash, std::uint64_t word,
                             std::uint32_t tag) const noexcept {
     const std::size_t mask = slots_.size() - 1;
     for (std::size_t s = hash & mask;; s = (s + 1) & mask) {
         const slot& candidate = slots_[s];
-        if (candidate.index_plus_one == 0) return s;
-        if (candidate.tag == tag && candidate.prefix == prefix &&
-            (id.size() <= 8 || (*this)[candidate.index_plus_one - 1] == id))
-            return s;
+        if (candidate.index_plus_one == 0 || holds(candidate, id, word, tag)) return s;
     }
 }
 
 id_table::index_type id_table::find(std::string_view id) const noexcept {
     if (slots_.empty()) return npos;
     const std::uint64_t h = hash_bytes(id);
-    const slot& found = slots_[probe(id, h, prefix_of(id), tag_of(h, id.size()))];
+    const slot& found = slots_[probe(id, h, padded_word(id), tag_of(h, id.size()))];
     return found.index_plus_one == 0 ? npos : found.index_plus_one - 1;
 }
 
@@ -86,21 +105,69 @@ id_table::index_type id_table::intern(std::string_view id) {
 }
 
 id_table::index_type id_table::intern(std::string_view id, std::uint64_t h) {
-    if ((size() + 1) * 2 > slots_.size()) grow_slots();
-    const std::uint64_t prefix = prefix_of(id);
+    make_room(1);
+    const std::uint64_t word = padded_word(id);
     const std::uint32_t tag = tag_of(h, id.size());
-    slot& found = slots_[probe(id, h, prefix, tag)];
+    return insert_at(probe(id, h, word, tag), id, word, tag);
+}
+
+id_table::index_type id_table::insert_at(std::size_t at, std::string_view id, std::uint64_t word,
+                                         std::uint32_t tag) {
+    slot& found = slots_[at];
     if (found.index_plus_one != 0) return found.index_plus_one - 1;
     if (size() >= npos - 1) throw error("more than 4294967294 distinct ids");
     const auto index = static_cast<index_type>(size());
+    const std::uint64_t offset = bytes_.size();
     bytes_.insert(bytes_.end(), id.begin(), id.end());
     offsets_.push_back(bytes_.size());
-    found = {prefix, index + 1, tag};
+    found = {id.size() <= inline_length ? word : offset, index + 1, tag};
     return index;
 }
 
-void id_table::grow_slots() {
-    const std::size_t capacity = std::max<std::size_t>(64, slots_.size() * 2);
+void id_table::intern_batch(std::span<const std::string_view> ids,
+                            std::span<const std::uint64_t> hashes, std::span<index_type> indices) {
+    // A software pipeline: while id k is probed for real, the slot of id
+    // k + 2d and the bytes behind the first tag match of id k + d are already
+    // on their way, so every id's one or two memory accesses overlap with
+    // those of the ids around it instead of queueing behind them. The early
+    // looks are only hints: the probe of id k sees every insertion before it.
+    constexpr std::size_t d = 24;
+    make_room(ids.size());
+    const std::size_t mask = slots_.size() - 1;
+    const std::size_t n = ids.size();
+    auto load_slot = [&](std::size_t k) { __builtin_prefetch(&slots_[hashes[k] & mask]); };
+    auto load_bytes = [&](std::size_t k) {
+        if (ids[k].size() <= inline_length) return;
+        const std::uint32_t tag = tag_of(hashes[k], ids[k].size());
+        for (std::size_t s = hashes[k] & mask;; s = (s + 1) & mask) {
+            const slot& candidate = slots_[s];
+            if (candidate.index_plus_one == 0) return;
+            if (candidate.tag == tag) {
+                const char* bytes = bytes_.data() + candidate.word;
+                __builtin_prefetch(bytes);
+                __builtin_prefetch(bytes + ids[k].size() - 1);
+                return;
+            }
+        }
+    };
+    for (std::size_t k = 0; k < std::min(n, 2 * d); ++k)
+        load_slot(k);
+    for (std::size_t k = 0; k < std::min(n, d); ++k)
+        load_bytes(k);
+    for (std::size_t k = 0; k < n; ++k) {
+        if (k + 2 * d < n) load_slot(k + 2 * d);
+        if (k + d < n) load_bytes(k + d);
+        const std::uint64_t word = padded_word(ids[k]);
+        const std::uint32_t tag = tag_of(hashes[k], ids[k].size());
+        indices[k] = insert_at(probe(ids[k], hashes[k], word, tag), ids[k], word, tag);
+    }
+}
+
+void id_table::grow_slots(std::size_t ids) {
+    std::size_t capacity = 64;
+    while (capacity < ids * 2)
+        capacity *= 2;
+    if (capacity <= slots_.size()) return;
     std::vector<slot> slots(capacity, slot{0, 0, 0});
     const std::size_t mask = capacity - 1;
     for (std::size_t i = 0; i < size(); ++i) {
@@ -109,7 +176,8 @@ void id_table::grow_slots() {
         std::size_t s = h & mask;
         while (slots[s].index_plus_one != 0)
             s = (s + 1) & mask;
-        slots[s] = {prefix_of(id), static_cast<std::uint32_t>(i + 1), tag_of(h, id.size())};
+        slots[s] = {id.size() <= inline_length ? padded_word(id) : offsets_[i],
+                    static_cast<std::uint32_t>(i + 1), tag_of(h, id.size())};
     }
     slots_.swap(slots);
 }
@@ -119,27 +187,13 @@ void id_table::truncate(std::size_t n) {
     bytes_.resize(offsets_[n]);
     offsets_.resize(n + 1);
     slots_.clear();
-    if (n > 0) {
-        // Rebuild at the size the remaining ids need.
-        std::size_t capacity = 64;
-        while (capacity < (n + 1) * 2)
-            capacity *= 2;
-        slots_.assign(capacity / 2, slot{0, 0, 0});
-        grow_slots();
-    }
+    if (n > 0) grow_slots(n + 1);
 }
 
 void id_table::reserve(std::size_t ids, std::size_t bytes) {
     bytes_.reserve(bytes);
     offsets_.reserve(ids + 1);
-    std::size_t capacity = 64;
-    while (capacity < (ids + 1) * 2)
-        capacity *= 2;
-    if (capacity > slots_.size()) {
-        slots_.assign(capacity / 2, slot{0, 0, 0});
-        // grow_slots doubles and reinserts everything already present.
-        grow_slots();
-    }
+    grow_slots(ids + 1);
 }
 
 std::vector<id_table::index_type> id_table::sorted_order() const {

@@ -1,7 +1,10 @@
 #include "ctrace/risk_list.hpp"
 
 #include "ctrace/csv.hpp"
+#include "ctrace/error.hpp"
+#include "radix_sort.hpp"
 
+#include <algorithm>
 #include <ostream>
 
 namespace ctrace {
@@ -10,11 +13,26 @@ std::string_view health_code(std::uint32_t hop) noexcept {
     return hop <= 1 ? "red" : "yellow";
 }
 
-void write_risk_list(std::ostream& out, const trace_result& result, const id_table& persons,
-                     const id_table& places, utc_offset tz) {
-    csv_writer csv(out, "risk list");
-    csv.raw(risk_list_header).end_row();
-    for (const risk_entry& e : result.entries) {
+namespace {
+
+/// Formats entries [begin, end) into `out`. The ids of an entry are random
+/// reads into the id tables: their locations are prefetched some entries
+/// ahead, their bytes a few entries ahead.
+void format_entries(std::string& out, std::span<const risk_entry> entries, std::size_t begin,
+                    std::size_t end, const id_table& persons, const id_table& places,
+                    utc_offset tz) {
+    constexpr std::size_t far = 16, near = 8;
+    csv_writer csv(out);
+    for (std::size_t k = begin; k < end; ++k) {
+        if (k + far < end) {
+            persons.prefetch_location(entries[k + far].person);
+            if (entries[k + far].hop > 0) persons.prefetch_location(entries[k + far].via_person);
+        }
+        if (k + near < end) {
+            persons.prefetch_bytes(entries[k + near].person);
+            if (entries[k + near].hop > 0) persons.prefetch_bytes(entries[k + near].via_person);
+        }
+        const risk_entry& e = entries[k];
         csv.field(persons[e.person]).field(e.hop).raw(health_code(e.hop));
         if (e.hop > 0) {
             csv.time(e.first_exposure, tz).time(e.last_exposure, tz).time(e.quarantine_until, tz);
@@ -24,7 +42,33 @@ void write_risk_list(std::ostream& out, const trace_result& result, const id_tab
         }
         csv.end_row();
     }
-    csv.finish();
+}
+
+} // namespace
+
+void write_risk_list(std::ostream& out, const trace_result& result, const id_table& persons,
+                     const id_table& places, utc_offset tz) {
+    // Rows are formatted in rounds, each round's rows split among the cores,
+    // and written in order.
+    constexpr std::size_t round_rows = std::size_t{1} << 16;
+    const std::span<const risk_entry> entries = result.entries;
+    const unsigned threads = entries.size() >= 2 * round_rows ? detail::hardware_threads() : 1;
+    std::vector<std::string> parts(threads);
+    std::string header(risk_list_header);
+    header.push_back('\n');
+    out.write(header.data(), static_cast<std::streamsize>(header.size()));
+    for (std::size_t first = 0; first < entries.size(); first += round_rows * threads) {
+        const std::size_t last = std::min(entries.size(), first + round_rows * threads);
+        detail::run_on_threads(threads, [&](unsigned t) {
+            parts[t].clear();
+            format_entries(parts[t], entries, first + (last - first) * t / threads,
+                           first + (last - first) * (t + 1) / threads, persons, places, tz);
+        });
+        for (const std::string& part : parts)
+            out.write(part.data(), static_cast<std::streamsize>(part.size()));
+    }
+    out.flush();
+    if (!out) throw io_error("risk list: write failed");
 }
 
 } // namespace ctrace

@@ -7,10 +7,15 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <exception>
 #include <fcntl.h>
 #include <fstream>
+#include <limits>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <unistd.h>
@@ -103,109 +108,146 @@ scan_columns find_scan_columns(const csv_header& header, const std::string& name
             static_cast<std::size_t>(header.require("time", name)), header.find("leave")};
 }
 
-/// Interns person ids a batch at a time: the slots of the whole batch are
-/// prefetched before any is probed, so the cache misses of a large id table
-/// overlap instead of coming one after another.
-class batched_interner {
-public:
-    explicit batched_interner(scan_log& log) : log_(log) { bytes_.reserve(batch_rows * 16); }
-    /// Queues a visit whose person is `id` (the visit's person is filled in).
-    void add(std::string_view id, const visit& v) {
-        starts_[count_] = bytes_.size();
-        bytes_.insert(bytes_.end(), id.begin(), id.end());
-        visits_[count_] = v;
-        if (++count_ == batch_rows) flush();
-    }
-    void flush() {
-        starts_[count_] = bytes_.size();
-        for (std::size_t i = 0; i < count_; ++i) {
-            hashes_[i] = hash_bytes(id(i));
-            log_.persons.prefetch(hashes_[i]);
-        }
-        for (std::size_t i = 0; i < count_; ++i) {
-            visits_[i].person = log_.persons.intern(id(i), hashes_[i]);
-            log_.visits.push_back(visits_[i]);
-        }
-        count_ = 0;
-        bytes_.clear();
-    }
+/// A run of scan rows, parsed but not yet interned: ids are copied into
+/// `ids` with their hashes, so parsing (any thread) and interning (in file
+/// order, one thread at a time) can be apart.
+struct parsed_chunk {
+    /// Marks a row without check-out: its end is the start plus the place's
+    /// dwell, known once the place is interned. Never a valid time (inputs
+    /// stay within +-2^55 seconds).
+    static constexpr time_point no_leave = std::numeric_limits<time_point>::min();
 
-private:
-    static constexpr std::size_t batch_rows = 64;
-    std::string_view id(std::size_t i) const {
-        return {bytes_.data() + starts_[i], starts_[i + 1] - starts_[i]};
+    struct row {
+        std::uint64_t person_hash, place_hash;
+        std::uint32_t person_at, place_at; ///< offsets into `ids`
+        std::uint16_t person_length, place_length;
+        time_point start, end;
+    };
+    std::vector<char> ids;
+    std::vector<row> rows;
+    bad_row_sink bad{false};
+    std::uint64_t rows_read = 0;
+    /// Line ends of the chunk's text, and whether it ended inside quotes.
+    std::uint64_t line_ends = 0;
+    bool ended_inside_quotes = false;
+
+    void reset(bool keep_bad_rows) {
+        ids.clear();
+        rows.clear();
+        bad = bad_row_sink(keep_bad_rows);
+        rows_read = line_ends = 0;
+        ended_inside_quotes = false;
     }
-    scan_log& log_;
-    std::vector<char> bytes_;
-    std::array<std::size_t, batch_rows + 1> starts_{};
-    std::array<std::uint64_t, batch_rows> hashes_{};
-    std::array<visit, batch_rows> visits_{};
-    std::size_t count_ = 0;
+    std::uint32_t append_id(std::string_view id) {
+        const auto at = static_cast<std::uint32_t>(ids.size());
+        ids.insert(ids.end(), id.begin(), id.end());
+        return at;
+    }
+    std::string_view person(const row& r) const {
+        return {ids.data() + r.person_at, r.person_length};
+    }
+    std::string_view place(const row& r) const { return {ids.data() + r.place_at, r.place_length}; }
 };
 
-/// Reads the data rows of `reader` into `log` (whose place table starts as the
-/// places file's ids), reporting bad rows to `bad`. `progress_scale`
-/// multiplies the bytes reported (for one piece of several read at once).
-void read_scan_rows(csv_reader& reader, const scan_columns& columns, const place_table& places,
-                    const scan_read_options& options, scan_log& log, bad_row_sink& bad,
-                    bool report_progress, std::uint64_t progress_scale) {
-    constexpr std::uint64_t progress_every_rows = 1u << 20;
-    batched_interner persons(log);
-    csv_record record;
-    while (reader.next(record)) {
-        ++log.rows_read;
-        if (report_progress && options.progress && log.rows_read % progress_every_rows == 0)
-            options.progress(reader.bytes_consumed() * progress_scale);
+/// Chunks hold at most this many rows (and so this many id bytes, 2 KiB a
+/// row at most, under 4 GiB for the 32-bit offsets).
+constexpr std::size_t max_chunk_rows = std::size_t{1} << 16;
+
+/// Parses records of `reader` into `chunk` until `max_rows` rows or the end
+/// of input; false once the input has ended.
+bool parse_chunk(csv_reader& reader, const scan_columns& columns, const scan_read_options& options,
+                 parsed_chunk& chunk, csv_record& record, std::size_t max_rows) {
+    while (chunk.rows_read < max_rows) {
+        if (!reader.next(record)) return false;
+        ++chunk.rows_read;
         if (record.error != nullptr) {
-            bad.add(record, record.error);
+            chunk.bad.add(record, record.error);
             continue;
         }
         const auto& f = record.fields;
         if (f.size() != columns.count) {
-            bad.add(record, field_count_problem(columns.count, f.size()));
+            chunk.bad.add(record, field_count_problem(columns.count, f.size()));
             continue;
         }
-        if (f[columns.person].empty()) {
-            bad.add(record, "person is empty");
+        const std::string_view person = f[columns.person], place = f[columns.place];
+        if (person.empty()) {
+            chunk.bad.add(record, "person is empty");
             continue;
         }
-        if (f[columns.place].empty()) {
-            bad.add(record, "place is empty");
+        if (place.empty()) {
+            chunk.bad.add(record, "place is empty");
             continue;
         }
         const auto start = try_parse_time(f[columns.time], options.tz);
         if (!start) {
-            bad.add(record, field_problem("time", start.error, f[columns.time]));
+            chunk.bad.add(record, field_problem("time", start.error, f[columns.time]));
             continue;
         }
-        time_point end = 0;
-        bool has_leave = false;
+        time_point end = parsed_chunk::no_leave;
         if (columns.leave >= 0) {
             const std::string_view leave = f[static_cast<std::size_t>(columns.leave)];
             if (!leave.empty()) {
                 const auto parsed = try_parse_time(leave, options.tz);
                 if (!parsed) {
-                    bad.add(record, field_problem("leave", parsed.error, leave));
+                    chunk.bad.add(record, field_problem("leave", parsed.error, leave));
                     continue;
                 }
                 if (parsed.value < start.value) {
-                    bad.add(record, field_problem("leave", "before time", leave));
+                    chunk.bad.add(record, field_problem("leave", "before time", leave));
                     continue;
                 }
                 end = parsed.value;
-                has_leave = true;
             }
         }
-        const place_index place = log.places.intern(f[columns.place]);
-        if (!has_leave) {
+        // Fields are at most max_field_bytes long, so lengths fit 16 bits.
+        chunk.rows.push_back({hash_bytes(person), hash_bytes(place), chunk.append_id(person),
+                              chunk.append_id(place), static_cast<std::uint16_t>(person.size()),
+                              static_cast<std::uint16_t>(place.size()), start.value, end});
+    }
+    return true;
+}
+
+/// Buffers `intern_chunk` reuses from chunk to chunk.
+struct intern_scratch {
+    std::vector<std::string_view> ids;
+    std::vector<std::uint64_t> hashes;
+    std::vector<person_index> persons;
+    std::vector<place_index> places;
+};
+
+/// Interns the rows of `chunk` into `log` and appends their visits, in row
+/// order. All the ids of the chunk go to `id_table::intern_batch` at once,
+/// so the memory accesses of a large id table overlap instead of coming one
+/// after another.
+void intern_chunk(const parsed_chunk& chunk, const place_table& places, duration default_dwell,
+                  scan_log& log, intern_scratch& scratch) {
+    const std::size_t n = chunk.rows.size();
+    scratch.ids.resize(n);
+    scratch.hashes.resize(n);
+    scratch.persons.resize(n);
+    scratch.places.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        scratch.ids[i] = chunk.place(chunk.rows[i]);
+        scratch.hashes[i] = chunk.rows[i].place_hash;
+    }
+    log.places.intern_batch(scratch.ids, scratch.hashes, scratch.places);
+    for (std::size_t i = 0; i < n; ++i) {
+        scratch.ids[i] = chunk.person(chunk.rows[i]);
+        scratch.hashes[i] = chunk.rows[i].person_hash;
+    }
+    log.persons.intern_batch(scratch.ids, scratch.hashes, scratch.persons);
+    for (std::size_t i = 0; i < n; ++i) {
+        const parsed_chunk::row& r = chunk.rows[i];
+        const place_index place = scratch.places[i];
+        time_point end = r.end;
+        if (end == parsed_chunk::no_leave) {
             const duration dwell = place < places.dwell.size() && places.dwell[place] >= 0
                                        ? places.dwell[place]
-                                       : options.default_dwell;
-            end = start.value + dwell;
+                                       : default_dwell;
+            end = r.start + dwell;
         }
-        persons.add(f[columns.person], {0, place, start.value, end});
+        log.visits.push_back({scratch.persons[i], place, r.start, end});
     }
-    persons.flush();
 }
 
 /// A scan row takes at least ~20 bytes. Reserving for that many visits avoids
@@ -228,7 +270,17 @@ scan_log read_scans_from(csv_reader& reader, const place_table& places,
     log.places = places.ids;
     if (size_hint > 0) reserve_visits(log, size_hint);
     bad_row_sink bad(options.skip_bad);
-    read_scan_rows(reader, columns, places, options, log, bad, true, 1);
+    parsed_chunk chunk;
+    intern_scratch scratch;
+    for (bool more = true; more;) {
+        // One reader: line numbers are the file's already.
+        chunk.reset(options.skip_bad);
+        more = parse_chunk(reader, columns, options, chunk, record, max_chunk_rows);
+        intern_chunk(chunk, places, options.default_dwell, log, scratch);
+        log.rows_read += chunk.rows_read;
+        bad.append(std::move(chunk.bad));
+        if (options.progress) options.progress(reader.bytes_consumed());
+    }
     bad.throw_if_strict(name);
     log.rejects = std::move(bad.rows());
     log.bytes_read = reader.bytes_consumed();
@@ -239,136 +291,181 @@ scan_log read_scans_from(csv_reader& reader, const place_table& places,
     return log;
 }
 
-/// One piece of a file read on its own thread.
-struct scan_piece {
-    std::uint64_t begin = 0, end = 0;
-    scan_log log;
-    bad_row_sink bad{false};
-    std::uint64_t line_ends = 0;
-    bool split_inside_quotes = false;
-    std::exception_ptr failure;
-};
-
-/// Offsets just after the first line end at or after each of `count - 1`
-/// evenly spaced points of [begin, size): candidate record boundaries.
-std::vector<std::uint64_t> split_points(const std::filesystem::path& path, std::uint64_t begin,
-                                        std::uint64_t size, unsigned count) {
-    std::vector<std::uint64_t> points{begin};
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return points;
-    std::vector<char> buffer(1 << 16);
-    for (unsigned k = 1; k < count; ++k) {
-        std::uint64_t at = std::max(points.back(), begin + (size - begin) * k / count);
-        bool found = false;
-        while (!found && at < size) {
-            const ssize_t got = ::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(at));
-            if (got <= 0) break;
-            const void* nl = std::memchr(buffer.data(), '\n', static_cast<std::size_t>(got));
-            if (nl != nullptr) {
-                at += static_cast<std::uint64_t>(static_cast<const char*>(nl) - buffer.data()) + 1;
-                found = true;
-            } else {
-                at += static_cast<std::uint64_t>(got);
-            }
-        }
-        if (!found || at >= size) break;
-        if (at > points.back()) points.push_back(at);
+/// The offset just after the first line end at or after `from`, or `size`.
+std::uint64_t next_line_start(int fd, std::uint64_t from, std::uint64_t size,
+                              const std::string& name) {
+    std::array<char, 4096> buffer;
+    while (from < size) {
+        const ssize_t got = ::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(from));
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) throw io_error(name + ": read error: " + std::strerror(errno));
+        if (got == 0) break;
+        const void* nl = std::memchr(buffer.data(), '\n', static_cast<std::size_t>(got));
+        if (nl != nullptr)
+            return from + static_cast<std::uint64_t>(static_cast<const char*>(nl) - buffer.data()) +
+                   1;
+        from += static_cast<std::uint64_t>(got);
     }
-    ::close(fd);
-    return points;
+    return size;
 }
 
-/// Reads the scans file in pieces on several threads. Pieces start just after
-/// a line end; if any piece turns out to have begun inside a quoted field (a
-/// quoted line break), the result is discarded and nothing is returned.
-std::optional<scan_log> read_scans_in_parallel(const std::filesystem::path& path,
-                                               const place_table& places,
-                                               const scan_read_options& options, unsigned threads,
-                                               std::uint64_t size) {
+/// Reads a scans file on several threads: it is cut into chunks of about
+/// `chunk_bytes` at line ends; any thread parses the next chunk, and the
+/// parsed chunks are interned strictly in file order by whichever thread is
+/// free, so there is one id table, ids get their indices in order of first
+/// appearance and the result is that of one thread. If a chunk turns out to
+/// have begun inside a quoted field (a quoted line break), nothing is
+/// returned.
+std::optional<scan_log> read_scans_in_chunks(const std::filesystem::path& path,
+                                             const place_table& places,
+                                             const scan_read_options& options, unsigned threads,
+                                             std::uint64_t size) {
     const std::string name = path.string();
     csv_reader header_reader(path);
-    csv_record record;
-    const csv_header header = read_header(header_reader, record);
+    csv_record header_record;
+    const csv_header header = read_header(header_reader, header_record);
     const scan_columns columns = find_scan_columns(header, name);
     // The first byte after the header's line end, and the line ends up to it.
     const std::uint64_t data_begin = header_reader.bytes_consumed();
     const std::uint64_t header_line_ends = header_reader.line_ends_consumed();
 
-    const std::vector<std::uint64_t> points = split_points(path, data_begin, size, threads);
-    std::vector<scan_piece> pieces(points.size());
-    for (std::size_t k = 0; k < pieces.size(); ++k) {
-        pieces[k].begin = points[k];
-        pieces[k].end = k + 1 < points.size() ? points[k + 1] : size;
-        pieces[k].bad = bad_row_sink(options.skip_bad);
-    }
+    constexpr std::uint64_t chunk_bytes = std::uint64_t{1} << 21;
+    const std::size_t chunk_count = static_cast<std::size_t>(
+        std::max<std::uint64_t>(1, (size - data_begin + chunk_bytes - 1) / chunk_bytes));
+    const std::size_t max_ahead = 4 * std::size_t{threads};
+
+    scan_log log;
+    log.places = places.ids;
+    reserve_visits(log, size);
+    bad_row_sink bad(options.skip_bad);
+    std::uint64_t line_offset = header_line_ends;
     std::string digest_hex;
-    std::exception_ptr digest_failure;
-    auto read_piece = [&](std::size_t k) {
-        scan_piece& piece = pieces[k];
+
+    intern_scratch scratch; // of whichever thread interns
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<std::unique_ptr<parsed_chunk>> parsed(chunk_count);
+    std::vector<std::unique_ptr<parsed_chunk>> spare;
+    std::vector<std::uint64_t> chunk_end(chunk_count, 0);
+    std::size_t next_to_parse = 0, next_to_intern = 0;
+    bool interning = false, abandoned = false;
+    std::exception_ptr failure;
+
+    auto work = [&] {
+        std::unique_lock lock(mutex);
         try {
-            csv_reader reader(path, piece.begin, piece.end);
-            piece.log.places = places.ids;
-            // Piece 0's visits become the result: reserve for the whole file
-            // (untouched reserved pages cost nothing) so merging never regrows.
-            reserve_visits(piece.log, k == 0 ? size : piece.end - piece.begin);
-            read_scan_rows(reader, columns, places, options, piece.log, piece.bad, k == 0,
-                           pieces.size());
-            piece.line_ends = reader.line_ends_consumed();
-            piece.split_inside_quotes = reader.ended_inside_quotes() && k + 1 < pieces.size();
+            csv_reader reader(path, 0, 0);
+            csv_record record;
+            while (next_to_intern < chunk_count && !abandoned) {
+                if (!interning && parsed[next_to_intern]) {
+                    // The next chunk in file order is ready and the tables are free.
+                    std::unique_ptr<parsed_chunk> chunk = std::move(parsed[next_to_intern]);
+                    const std::size_t k = next_to_intern;
+                    interning = true;
+                    lock.unlock();
+                    intern_chunk(*chunk, places, options.default_dwell, log, scratch);
+                    log.rows_read += chunk->rows_read;
+                    chunk->bad.shift_lines(line_offset);
+                    bad.append(std::move(chunk->bad));
+                    line_offset += chunk->line_ends;
+                    if (options.progress) options.progress(chunk_end[k]);
+                    lock.lock();
+                    interning = false;
+                    ++next_to_intern;
+                    spare.push_back(std::move(chunk));
+                    changed.notify_all();
+                } else if (next_to_parse < chunk_count &&
+                           next_to_parse < next_to_intern + max_ahead) {
+                    const std::size_t k = next_to_parse++;
+                    std::unique_ptr<parsed_chunk> chunk;
+                    if (!spare.empty()) {
+                        chunk = std::move(spare.back());
+                        spare.pop_back();
+                    }
+                    lock.unlock();
+                    if (!chunk) chunk = std::make_unique<parsed_chunk>();
+                    chunk->reset(options.skip_bad);
+                    const int fd = reader.file_descriptor();
+                    const std::uint64_t begin =
+                        k == 0 ? data_begin
+                               : next_line_start(fd, data_begin + k * chunk_bytes - 1, size, name);
+                    const std::uint64_t end =
+                        k + 1 == chunk_count
+                            ? size
+                            : next_line_start(fd, data_begin + (k + 1) * chunk_bytes - 1, size,
+                                              name);
+                    reader.restart(begin, end);
+                    parse_chunk(reader, columns, options, *chunk, record,
+                                std::numeric_limits<std::size_t>::max());
+                    chunk->line_ends = reader.line_ends_consumed();
+                    chunk->ended_inside_quotes =
+                        reader.ended_inside_quotes() && k + 1 < chunk_count;
+                    lock.lock();
+                    chunk_end[k] = end;
+                    if (chunk->ended_inside_quotes) abandoned = true;
+                    parsed[k] = std::move(chunk);
+                    changed.notify_all();
+                } else {
+                    changed.wait(lock);
+                }
+            }
         } catch (...) {
-            piece.failure = std::current_exception();
+            if (!lock.owns_lock()) lock.lock();
+            if (!failure) failure = std::current_exception();
+            abandoned = true;
+            changed.notify_all();
         }
     };
     {
         std::vector<std::thread> workers;
-        for (std::size_t k = 1; k < pieces.size(); ++k)
-            workers.emplace_back(read_piece, k);
-        read_piece(0);
+        for (unsigned t = 1; t < threads; ++t)
+            workers.emplace_back(work);
         if (options.compute_sha256) {
-            // Hashing runs after piece 0, overlapping the other pieces.
+            // This thread hashes the file while the others parse, then joins them.
             try {
                 digest_hex = sha256_file(path);
             } catch (...) {
-                digest_failure = std::current_exception();
+                std::lock_guard guard(mutex);
+                if (!failure) failure = std::current_exception();
+                abandoned = true;
+                changed.notify_all();
             }
         }
+        work();
         for (std::thread& t : workers)
             t.join();
     }
-    for (const scan_piece& piece : pieces)
-        if (piece.failure) std::rethrow_exception(piece.failure);
-    if (digest_failure) std::rethrow_exception(digest_failure);
-    for (const scan_piece& piece : pieces)
-        if (piece.split_inside_quotes) return std::nullopt;
-
-    // Merge in file order: ids keep their order of first appearance, line
-    // numbers become the file's.
-    scan_log log = std::move(pieces[0].log);
-    bad_row_sink bad = std::move(pieces[0].bad);
-    std::uint64_t line_offset = header_line_ends + pieces[0].line_ends;
-    bad.shift_lines(header_line_ends);
-    for (std::size_t k = 1; k < pieces.size(); ++k) {
-        append_scan_log(log, pieces[k].log);
-        pieces[k].bad.shift_lines(line_offset);
-        bad.append(std::move(pieces[k].bad));
-        line_offset += pieces[k].line_ends;
-    }
+    if (failure) std::rethrow_exception(failure);
+    if (abandoned) return std::nullopt;
     bad.throw_if_strict(name);
     log.rejects = std::move(bad.rows());
     log.bytes_read = size;
     log.sha256 = std::move(digest_hex);
     return log;
 }
+/// Interns every id of `from` into `into`, in index order: the index in
+/// `into` of each id of `from`.
+std::vector<id_table::index_type> intern_all(id_table& into, const id_table& from) {
+    constexpr std::size_t batch = 128;
+    std::vector<id_table::index_type> map(from.size());
+    std::array<std::string_view, batch> ids;
+    std::array<std::uint64_t, batch> hashes;
+    for (std::size_t first = 0; first < from.size(); first += batch) {
+        const std::size_t n = std::min(batch, from.size() - first);
+        for (std::size_t k = 0; k < n; ++k) {
+            ids[k] = from[static_cast<id_table::index_type>(first + k)];
+            hashes[k] = hash_bytes(ids[k]);
+        }
+        into.intern_batch({ids.data(), n}, {hashes.data(), n}, {map.data() + first, n});
+    }
+    return map;
+}
 
 } // namespace
 
 void append_scan_log(scan_log& into, scan_log& part) {
-    std::vector<person_index> person_map(part.persons.size());
-    for (std::size_t i = 0; i < part.persons.size(); ++i)
-        person_map[i] = into.persons.intern(part.persons[static_cast<person_index>(i)]);
-    std::vector<place_index> place_map(part.places.size());
-    for (std::size_t i = 0; i < part.places.size(); ++i)
-        place_map[i] = into.places.intern(part.places[static_cast<place_index>(i)]);
+    const std::vector<person_index> person_map = intern_all(into.persons, part.persons);
+    const std::vector<place_index> place_map = intern_all(into.places, part.places);
     detail::consumed_prefix<visit> consumed(part.visits);
     for (std::size_t i = 0; i < part.visits.size(); ++i) {
         const visit& v = part.visits[i];
@@ -406,7 +503,7 @@ scan_log read_scans(const std::filesystem::path& path, const place_table& places
     if (threads > 1 && size >= options.parallel_min_bytes &&
         std::filesystem::is_regular_file(path)) {
         if (std::optional<scan_log> log =
-                read_scans_in_parallel(path, places, options, threads, size))
+                read_scans_in_chunks(path, places, options, threads, size))
             return std::move(*log);
         // A quoted line break sat at a split point: read it in one piece.
     }

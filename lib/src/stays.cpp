@@ -136,37 +136,10 @@ void index_stays_by_place(stay_table& stays, std::size_t place_count) {
         stays.place_begin[x + 1] += stays.place_begin[x];
 }
 
-namespace detail {
-
-std::vector<std::uint64_t> person_sorted_stay_keys(const stay_table& stays,
-                                                   std::size_t person_count) {
-    if (stays.size() >= std::numeric_limits<std::uint32_t>::max())
-        throw error("stay_rows_by_person: 2^32 stays or more");
-    // Radix sort of (person << 32 | row) on the person bits: passes of 11 bits
-    // keep the scatter cache-friendly where one bucket per person would not.
-    std::vector<std::uint64_t> keys;
-    keys.reserve(stays.size());
-    for (std::size_t i = 0; i < stays.size(); ++i) {
-        if (stays.person[i] >= person_count)
-            throw error("stay_rows_by_person: person out of range");
-        keys.push_back((std::uint64_t{stays.person[i]} << 32) | i);
-    }
-    std::vector<std::uint64_t> scratch;
-    radix_sort_bits(keys, scratch, 32, bits_for(person_count));
-    return keys;
-}
-
-} // namespace detail
-
 std::vector<std::uint32_t> stay_rows_by_person(const stay_table& stays, std::size_t person_count) {
-    const std::vector<std::uint64_t> keys = detail::person_sorted_stay_keys(stays, person_count);
-    std::vector<std::uint32_t> rows;
-    rows.reserve(keys.size());
-    detail::consumed_prefix<std::uint64_t> consumed(keys);
-    for (std::size_t k = 0; k < keys.size(); ++k) {
-        rows.push_back(static_cast<std::uint32_t>(keys[k]));
-        consumed.advance(k + 1);
-    }
+    std::vector<std::uint32_t> rows(stays.size());
+    detail::scatter_stays_by_person(stays, person_count,
+                                    [&](std::uint32_t k, std::uint32_t row) { rows[k] = row; });
     return rows;
 }
 

@@ -222,6 +222,8 @@ utc_offset parse_utc_offset(std::string_view text) {
 }
 
 void append_time(std::string& out, time_point t, utc_offset tz) {
+    // Formatted into a local buffer and appended once: risk lists write
+    // three times per row, millions of rows.
     const std::int64_t local = t + tz.seconds;
     std::int64_t days = local / seconds_per_day;
     std::int64_t secs = local % seconds_per_day;
@@ -230,22 +232,41 @@ void append_time(std::string& out, time_point t, utc_offset tz) {
         --days;
     }
     const civil_date date = civil_from_days(days);
-    char year[24];
-    const int n = std::snprintf(year, sizeof year, date.year < 0 ? "%05lld" : "%04lld",
-                                static_cast<long long>(date.year));
-    out.append(year, static_cast<std::size_t>(n));
-    out.push_back('-');
-    append_two(out, date.month);
-    out.push_back('-');
-    append_two(out, date.day);
-    out.push_back('T');
+    char text[48];
+    char* p = text;
+    auto put_two = [&p](unsigned v) {
+        *p++ = static_cast<char>('0' + v / 10);
+        *p++ = static_cast<char>('0' + v % 10);
+    };
+    if (date.year >= 0 && date.year <= 9999) {
+        const auto year = static_cast<unsigned>(date.year);
+        put_two(year / 100);
+        put_two(year % 100);
+    } else {
+        p += std::snprintf(p, 24, date.year < 0 ? "%05lld" : "%04lld",
+                           static_cast<long long>(date.year));
+    }
+    *p++ = '-';
+    put_two(date.month);
+    *p++ = '-';
+    put_two(date.day);
+    *p++ = 'T';
     const auto s = static_cast<unsigned>(secs);
-    append_two(out, s / 3600);
-    out.push_back(':');
-    append_two(out, s / 60 % 60);
-    out.push_back(':');
-    append_two(out, s % 60);
-    out += format_utc_offset(tz);
+    put_two(s / 3600);
+    *p++ = ':';
+    put_two(s / 60 % 60);
+    *p++ = ':';
+    put_two(s % 60);
+    if (tz.seconds == 0) {
+        *p++ = 'Z';
+    } else {
+        *p++ = tz.seconds < 0 ? '-' : '+';
+        const auto magnitude = static_cast<unsigned>(tz.seconds < 0 ? -tz.seconds : tz.seconds);
+        put_two(magnitude / 3600);
+        *p++ = ':';
+        put_two(magnitude / 60 % 60);
+    }
+    out.append(text, static_cast<std::size_t>(p - text));
 }
 
 std::string format_time(time_point t, utc_offset tz) {

@@ -52,6 +52,11 @@ public:
     /// count from 1 at `begin`.
     csv_reader(const std::filesystem::path& path, std::uint64_t begin, std::uint64_t end);
     ~csv_reader();
+    /// Reads bytes [begin, end) of the same file next, as the constructor
+    /// with a range does, keeping the open file and the buffer.
+    void restart(std::uint64_t begin, std::uint64_t end);
+    /// The open file of a reader made from a path (for reads beside it), else -1.
+    int file_descriptor() const noexcept;
     csv_reader(const csv_reader&) = delete;
     csv_reader& operator=(const csv_reader&) = delete;
 
@@ -119,6 +124,8 @@ class csv_writer {
 public:
     /// `what` names the output in the `io_error` thrown when writing fails.
     csv_writer(std::ostream& out, std::string what);
+    /// Formats rows into `into` (appended), for writing elsewhere later.
+    explicit csv_writer(std::string& into);
     /// A field (quoted when needed), preceded by a comma unless it is the
     /// first of its row.
     csv_writer& field(std::string_view text);
@@ -137,9 +144,10 @@ public:
 
 private:
     void separate();
-    std::ostream& out_;
+    std::ostream* out_ = nullptr; ///< null: rows stay in `buffer_`
     std::string what_;
-    std::string buffer_;
+    std::string own_buffer_;
+    std::string& buffer_;
     bool row_started_ = false;
 };
 

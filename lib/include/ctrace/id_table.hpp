@@ -5,10 +5,17 @@
 /// Ids are compared byte-wise, never trimmed or case-folded. Indices are
 /// assigned in order of first appearance, starting at 0. The bytes of all ids
 /// live in one contiguous buffer, so a table of millions of ids costs about
-/// (id length + 12) bytes per id plus the hash slots.
+/// (id length + 8) bytes per id plus 32 to 64 bytes of hash slots.
+///
+/// Lookups are built for tables far larger than the cache (millions of ids
+/// met in random order): a slot holds an id of up to 8 bytes itself, and for
+/// a longer id where its bytes are, so an id is found with one memory access
+/// into the slots and, when longer than 8 bytes, one into the bytes.
+/// `intern_batch` overlaps those accesses across many ids.
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -28,6 +35,18 @@ public:
     void prefetch(std::uint64_t hash) const noexcept {
         if (!slots_.empty()) __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
     }
+    /// Interns `ids[k]` (with `hashes[k] == hash_bytes(ids[k])`) into
+    /// `indices[k]` for every k, in order: the same indices as calling
+    /// `intern` one id after another, but the memory accesses of the whole
+    /// batch overlap. Any batch size works; 32 to 128 is best.
+    void intern_batch(std::span<const std::string_view> ids, std::span<const std::uint64_t> hashes,
+                      std::span<index_type> indices);
+    /// Starts loading where the bytes of id `i` are (`i < size()`).
+    void prefetch_location(index_type i) const noexcept { __builtin_prefetch(&offsets_[i]); }
+    /// Starts loading the bytes of id `i` (best after `prefetch_location(i)`).
+    void prefetch_bytes(index_type i) const noexcept {
+        __builtin_prefetch(bytes_.data() + offsets_[i]);
+    }
     /// Index of `id`, or `npos` when absent.
     index_type find(std::string_view id) const noexcept;
     /// The id of index `i` (`i < size()`); valid until the next `intern`.
@@ -46,22 +65,35 @@ public:
     std::vector<index_type> sorted_order() const;
 
 private:
-    void grow_slots();
+    /// Rebuilds the slots for at least `ids` ids (load at most one half).
+    void grow_slots(std::size_t ids);
     std::vector<char> bytes_;
     std::vector<std::uint64_t> offsets_{0};
-    /// Open addressing, linear probing. A slot holds the id's first 8 bytes
-    /// (zero-padded), index + 1 (0 = empty) and a tag of hash bits and length:
-    /// ids of up to 8 bytes — most ids — are found without touching `bytes_`.
+    /// Open addressing, linear probing. A slot holds index + 1 (0 = empty),
+    /// a tag of 24 hash bits and the length (capped at 255), and `word`: the
+    /// id itself, zero-padded, when it has at most 8 bytes, else the offset of
+    /// its bytes in `bytes_`. A short id is thus compared in one word compare
+    /// without touching `bytes_`; a long one only when its tag matches.
     struct slot {
-        std::uint64_t prefix;
+        std::uint64_t word;
         std::uint32_t index_plus_one;
         std::uint32_t tag;
     };
-    static std::uint64_t prefix_of(std::string_view id) noexcept;
+    static constexpr std::size_t inline_length = 8;
+    static std::uint64_t padded_word(std::string_view id) noexcept;
     static std::uint32_t tag_of(std::uint64_t hash, std::size_t length) noexcept;
+    bool holds(const slot& candidate, std::string_view id, std::uint64_t word,
+               std::uint32_t tag) const noexcept;
     /// The slot where `id` is, or the empty slot where it would go.
-    std::size_t probe(std::string_view id, std::uint64_t hash, std::uint64_t prefix,
+    std::size_t probe(std::string_view id, std::uint64_t hash, std::uint64_t word,
                       std::uint32_t tag) const noexcept;
+    /// Interns `id` whose probe ended at `at`.
+    index_type insert_at(std::size_t at, std::string_view id, std::uint64_t word,
+                         std::uint32_t tag);
+    /// Makes room for `more` new ids without regrowing in between.
+    void make_room(std::size_t more) {
+        if ((size() + more) * 2 > slots_.size()) grow_slots(size() + more);
+    }
     std::vector<slot> slots_;
 };
 
