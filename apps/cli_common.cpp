@@ -308,11 +308,15 @@ prepared_cases read_cases_for_trace(const po::variables_map& vm, utc_offset tz,
 }
 
 person_place_graph attach_cases(snapshot& data, prepared_cases& prepared) {
-    for (index_case& c : prepared.record.cases) {
+    std::vector<std::string> ids;
+    for (const index_case& c : prepared.record.cases) {
         const std::string_view id = prepared.case_ids[c.person];
-        c.person = data.persons.intern(prepared.pseudonyms ? prepared.pseudonyms->pseudonym(id)
-                                                           : std::string(id));
+        ids.push_back(prepared.pseudonyms ? prepared.pseudonyms->pseudonym(id) : std::string(id));
     }
+    const std::vector<std::string_view> views(ids.begin(), ids.end());
+    const std::vector<person_index> indices = data.persons.intern_few(views);
+    for (std::size_t k = 0; k < indices.size(); ++k)
+        prepared.record.cases[k].person = indices[k];
     return build_person_place_graph(data.stays, data.persons.size());
 }
 

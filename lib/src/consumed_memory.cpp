@@ -1,6 +1,9 @@
 #include "consumed_memory.hpp"
 
 #include <sys/mman.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <unistd.h>
 
 namespace ctrace::detail {
@@ -11,6 +14,12 @@ void release_pages(const void* begin, const void* end) noexcept {
     const std::uintptr_t last = reinterpret_cast<std::uintptr_t>(end) / page * page;
     if (last <= first) return;
     ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
+void return_free_memory() noexcept {
+#ifdef __GLIBC__
+    ::malloc_trim(0);
+#endif
 }
 
 } // namespace ctrace::detail

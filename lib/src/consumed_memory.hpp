@@ -18,6 +18,10 @@ namespace ctrace::detail {
 /// bookkeeping next to a buffer is never lost. Failure is harmless and ignored.
 void release_pages(const void* begin, const void* end) noexcept;
 
+/// Hands the free memory of the heap back to the kernel (glibc keeps freed
+/// blocks of the reading phase for reuse that does not come).
+void return_free_memory() noexcept;
+
 /// Tracks a front-to-back pass over `items` and releases what it has passed,
 /// a few megabytes at a time (one system call per step, not per item).
 template <typename T>

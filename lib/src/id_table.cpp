@@ -61,10 +61,11 @@ std::uint64_t hash_bytes(std::string_view s) noexcept {
     return mix(h ^ seed2, s.size() ^ seed1);
 }
 
-std::uint64_t id_table::padded_word(std::string_view id) noexcept {
-    std::uint64_t word = 0;
-    std::memcpy(&word, id.data(), std::min(id.size(), inline_length));
-    return word;
+id_table::key id_table::key_of(std::string_view id) noexcept {
+    key k{{0, 0, 0}};
+    std::memcpy(k.word, id.data(),
+                std::min(id.size(), id.size() <= inline_length ? inline_length : 16));
+    return k;
 }
 
 std::uint32_t id_table::tag_of(std::uint64_t hash, std::size_t length) noexcept {
@@ -74,29 +75,37 @@ std::uint32_t id_table::tag_of(std::uint64_t hash, std::size_t length) noexcept 
            static_cast<std::uint32_t>(std::min<std::size_t>(length, 255));
 }
 
-bool id_table::holds(const slot& candidate, std::string_view id, std::uint64_t word,
+bool id_table::holds(const slot& candidate, std::string_view id, const key& k,
                      std::uint32_t tag) const noexcept {
     if (candidate.tag != tag) return false;
-    if (id.size() <= inline_length) return candidate.word == word;
-    const std::uint64_t at = candidate.word;
-    // Equal tags mean equal lengths unless the length was capped.
+    // Equal tags mean equal lengths (below 255), so zero padding is no
+    // ambiguity.
+    const std::uint64_t differ = (candidate.word[0] ^ k.word[0]) | (candidate.word[1] ^ k.word[1]);
+    if (id.size() <= inline_length) return (differ | (candidate.word[2] ^ k.word[2])) == 0;
+    if (differ != 0) return false;
+    const std::uint64_t at = candidate.word[2];
     if (id.size() >= 255 && offsets_[candidate.index_plus_one] - at != id.size()) return false;
     return same_bytes(bytes_.data() + at, id.data(), id.size());
 }
 
-std::size_t id_table::probe(std::string_view id, std::uint64_t hash, std::uint64_t word,
+std::size_t id_table::probe(std::string_view id, std::uint64_t hash, const key& k,
                             std::uint32_t tag) const noexcept {
     const std::size_t mask = slots_.size() - 1;
     for (std::size_t s = hash & mask;; s = (s + 1) & mask) {
         const slot& candidate = slots_[s];
-        if (candidate.index_plus_one == 0 || holds(candidate, id, word, tag)) return s;
+        if (candidate.index_plus_one == 0 || holds(candidate, id, k, tag)) return s;
     }
 }
 
 id_table::index_type id_table::find(std::string_view id) const noexcept {
-    if (slots_.empty()) return npos;
+    if (slots_.empty()) {
+        // No index (never built, or released): look at every id.
+        for (std::size_t i = 0; i < size(); ++i)
+            if ((*this)[static_cast<index_type>(i)] == id) return static_cast<index_type>(i);
+        return npos;
+    }
     const std::uint64_t h = hash_bytes(id);
-    const slot& found = slots_[probe(id, h, padded_word(id), tag_of(h, id.size()))];
+    const slot& found = slots_[probe(id, h, key_of(id), tag_of(h, id.size()))];
     return found.index_plus_one == 0 ? npos : found.index_plus_one - 1;
 }
 
@@ -106,12 +115,12 @@ id_table::index_type id_table::intern(std::string_view id) {
 
 id_table::index_type id_table::intern(std::string_view id, std::uint64_t h) {
     make_room(1);
-    const std::uint64_t word = padded_word(id);
+    const key k = key_of(id);
     const std::uint32_t tag = tag_of(h, id.size());
-    return insert_at(probe(id, h, word, tag), id, word, tag);
+    return insert_at(probe(id, h, k, tag), id, k, tag);
 }
 
-id_table::index_type id_table::insert_at(std::size_t at, std::string_view id, std::uint64_t word,
+id_table::index_type id_table::insert_at(std::size_t at, std::string_view id, const key& k,
                                          std::uint32_t tag) {
     slot& found = slots_[at];
     if (found.index_plus_one != 0) return found.index_plus_one - 1;
@@ -120,47 +129,63 @@ id_table::index_type id_table::insert_at(std::size_t at, std::string_view id, st
     const std::uint64_t offset = bytes_.size();
     bytes_.insert(bytes_.end(), id.begin(), id.end());
     offsets_.push_back(bytes_.size());
-    found = {id.size() <= inline_length ? word : offset, index + 1, tag};
+    found = {
+        {k.word[0], k.word[1], id.size() <= inline_length ? k.word[2] : offset}, index + 1, tag};
     return index;
 }
 
 void id_table::intern_batch(std::span<const std::string_view> ids,
                             std::span<const std::uint64_t> hashes, std::span<index_type> indices) {
-    // A software pipeline: while id k is probed for real, the slot of id
-    // k + 2d and the bytes behind the first tag match of id k + d are already
-    // on their way, so every id's one or two memory accesses overlap with
-    // those of the ids around it instead of queueing behind them. The early
-    // looks are only hints: the probe of id k sees every insertion before it.
-    constexpr std::size_t d = 24;
+    // While id k is probed, the slot of id k + d is already on its way, so
+    // the memory accesses of neighbouring ids overlap instead of queueing.
+    constexpr std::size_t d = 16;
     make_room(ids.size());
     const std::size_t mask = slots_.size() - 1;
     const std::size_t n = ids.size();
-    auto load_slot = [&](std::size_t k) { __builtin_prefetch(&slots_[hashes[k] & mask]); };
-    auto load_bytes = [&](std::size_t k) {
-        if (ids[k].size() <= inline_length) return;
-        const std::uint32_t tag = tag_of(hashes[k], ids[k].size());
-        for (std::size_t s = hashes[k] & mask;; s = (s + 1) & mask) {
-            const slot& candidate = slots_[s];
-            if (candidate.index_plus_one == 0) return;
-            if (candidate.tag == tag) {
-                const char* bytes = bytes_.data() + candidate.word;
-                __builtin_prefetch(bytes);
-                __builtin_prefetch(bytes + ids[k].size() - 1);
-                return;
-            }
-        }
-    };
-    for (std::size_t k = 0; k < std::min(n, 2 * d); ++k)
-        load_slot(k);
     for (std::size_t k = 0; k < std::min(n, d); ++k)
-        load_bytes(k);
+        __builtin_prefetch(&slots_[hashes[k] & mask]);
     for (std::size_t k = 0; k < n; ++k) {
-        if (k + 2 * d < n) load_slot(k + 2 * d);
-        if (k + d < n) load_bytes(k + d);
-        const std::uint64_t word = padded_word(ids[k]);
+        if (k + d < n) __builtin_prefetch(&slots_[hashes[k + d] & mask]);
+        const key key = key_of(ids[k]);
         const std::uint32_t tag = tag_of(hashes[k], ids[k].size());
-        indices[k] = insert_at(probe(ids[k], hashes[k], word, tag), ids[k], word, tag);
+        indices[k] = insert_at(probe(ids[k], hashes[k], key, tag), ids[k], key, tag);
     }
+}
+
+std::vector<id_table::index_type> id_table::intern_few(std::span<const std::string_view> ids) {
+    std::vector<index_type> indices(ids.size(), npos);
+    if (has_index()) {
+        for (std::size_t k = 0; k < ids.size(); ++k)
+            indices[k] = intern(ids[k]);
+        return indices;
+    }
+    // One pass over all ids, each looked up among the few by hash.
+    std::vector<std::pair<std::uint64_t, std::size_t>> wanted(ids.size());
+    for (std::size_t k = 0; k < ids.size(); ++k)
+        wanted[k] = {hash_bytes(ids[k]), k};
+    std::sort(wanted.begin(), wanted.end());
+    std::size_t found = 0;
+    for (std::size_t i = 0; i < size() && found < ids.size(); ++i) {
+        const std::string_view id = (*this)[static_cast<index_type>(i)];
+        const std::uint64_t h = hash_bytes(id);
+        auto it = std::lower_bound(wanted.begin(), wanted.end(), std::make_pair(h, std::size_t{0}));
+        for (; it != wanted.end() && it->first == h; ++it)
+            if (indices[it->second] == npos && ids[it->second] == id) {
+                indices[it->second] = static_cast<index_type>(i);
+                ++found;
+            }
+    }
+    // The rest are new: appended in order, a repeated one once.
+    for (std::size_t k = 0; k < ids.size(); ++k) {
+        if (indices[k] != npos) continue;
+        if (size() >= npos - 1) throw error("more than 4294967294 distinct ids");
+        indices[k] = static_cast<index_type>(size());
+        bytes_.insert(bytes_.end(), ids[k].begin(), ids[k].end());
+        offsets_.push_back(bytes_.size());
+        for (std::size_t later = k + 1; later < ids.size(); ++later)
+            if (indices[later] == npos && ids[later] == ids[k]) indices[later] = indices[k];
+    }
+    return indices;
 }
 
 void id_table::grow_slots(std::size_t ids) {
@@ -168,7 +193,7 @@ void id_table::grow_slots(std::size_t ids) {
     while (capacity < ids * 2)
         capacity *= 2;
     if (capacity <= slots_.size()) return;
-    std::vector<slot> slots(capacity, slot{0, 0, 0});
+    std::vector<slot> slots(capacity, slot{{0, 0, 0}, 0, 0});
     const std::size_t mask = capacity - 1;
     for (std::size_t i = 0; i < size(); ++i) {
         const std::string_view id = (*this)[static_cast<index_type>(i)];
@@ -176,8 +201,10 @@ void id_table::grow_slots(std::size_t ids) {
         std::size_t s = h & mask;
         while (slots[s].index_plus_one != 0)
             s = (s + 1) & mask;
-        slots[s] = {id.size() <= inline_length ? padded_word(id) : offsets_[i],
-                    static_cast<std::uint32_t>(i + 1), tag_of(h, id.size())};
+        const key k = key_of(id);
+        slots[s] = {{k.word[0], k.word[1], id.size() <= inline_length ? k.word[2] : offsets_[i]},
+                    static_cast<std::uint32_t>(i + 1),
+                    tag_of(h, id.size())};
     }
     slots_.swap(slots);
 }

@@ -1,5 +1,6 @@
 #include "ctrace/ingest.hpp"
 
+#include "consumed_memory.hpp"
 #include "ctrace/digest.hpp"
 
 namespace ctrace {
@@ -63,8 +64,13 @@ ingest_result ingest(const ingest_options& options) {
     }
     data.rows_read = log.rows_read;
     data.rows_rejected = out.rejects.size();
+    // The persons' hash index is as large as the stays of a few days; it is
+    // not needed once the scans are read (index cases are attached with
+    // `intern_few`), so it goes before the stays are built.
+    log.persons.release_index();
     data.stays = build_stays(std::move(log.visits), log.persons.size(), log.places.size());
     data.persons = std::move(log.persons);
+    detail::return_free_memory();
     data.places = std::move(log.places);
     return out;
 }

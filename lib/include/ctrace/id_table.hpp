@@ -5,13 +5,12 @@
 /// Ids are compared byte-wise, never trimmed or case-folded. Indices are
 /// assigned in order of first appearance, starting at 0. The bytes of all ids
 /// live in one contiguous buffer, so a table of millions of ids costs about
-/// (id length + 8) bytes per id plus 32 to 64 bytes of hash slots.
+/// (id length + 8) bytes per id plus 64 to 128 bytes of hash slots.
 ///
 /// Lookups are built for tables far larger than the cache (millions of ids
-/// met in random order): a slot holds an id of up to 8 bytes itself, and for
-/// a longer id where its bytes are, so an id is found with one memory access
-/// into the slots and, when longer than 8 bytes, one into the bytes.
-/// `intern_batch` overlaps those accesses across many ids.
+/// met in random order): a slot holds an id of up to 24 bytes itself, so
+/// such an id is found with one memory access; `intern_batch` overlaps those
+/// accesses across many ids.
 
 #include <cstddef>
 #include <cstdint>
@@ -57,6 +56,16 @@ public:
     std::size_t size() const noexcept { return offsets_.size() - 1; }
     bool empty() const noexcept { return size() == 0; }
 
+    /// Interns a handful of ids, in order, like `intern` one after another.
+    /// Without an index (after `release_index`) it finds them in one pass
+    /// over all ids instead of rebuilding the index.
+    std::vector<index_type> intern_few(std::span<const std::string_view> ids);
+    /// Frees the hash index (most of the table's memory once the ids are
+    /// read). The ids stay; the next `intern`, `intern_batch` or `find`
+    /// rebuilds the index, `intern_few` does without it.
+    void release_index() noexcept { slots_ = {}; }
+    bool has_index() const noexcept { return !slots_.empty() || empty(); }
+
     /// Forgets every id with index >= `n` (used to undo a failed read).
     void truncate(std::size_t n);
     void reserve(std::size_t ids, std::size_t bytes);
@@ -70,26 +79,31 @@ private:
     std::vector<char> bytes_;
     std::vector<std::uint64_t> offsets_{0};
     /// Open addressing, linear probing. A slot holds index + 1 (0 = empty),
-    /// a tag of 24 hash bits and the length (capped at 255), and `word`: the
-    /// id itself, zero-padded, when it has at most 8 bytes, else the offset of
-    /// its bytes in `bytes_`. A short id is thus compared in one word compare
-    /// without touching `bytes_`; a long one only when its tag matches.
-    struct slot {
-        std::uint64_t word;
+    /// a tag of 24 hash bits and the length (capped at 255), and three words:
+    /// an id of up to 24 bytes itself, zero-padded; a longer id's first 16
+    /// bytes and the offset of all its bytes in `bytes_`. Most ids (resident
+    /// numbers, place codes, short pseudonyms) are thus compared in three
+    /// word compares within the one cache line of their slot, and `bytes_` is
+    /// only read for longer ids whose first 16 bytes match.
+    struct alignas(32) slot {
+        std::uint64_t word[3];
         std::uint32_t index_plus_one;
         std::uint32_t tag;
     };
-    static constexpr std::size_t inline_length = 8;
-    static std::uint64_t padded_word(std::string_view id) noexcept;
+    static constexpr std::size_t inline_length = 24;
+    /// The words a slot holds for `id` (the offset word left 0 for long ids).
+    struct key {
+        std::uint64_t word[3];
+    };
+    static key key_of(std::string_view id) noexcept;
     static std::uint32_t tag_of(std::uint64_t hash, std::size_t length) noexcept;
-    bool holds(const slot& candidate, std::string_view id, std::uint64_t word,
+    bool holds(const slot& candidate, std::string_view id, const key& k,
                std::uint32_t tag) const noexcept;
     /// The slot where `id` is, or the empty slot where it would go.
-    std::size_t probe(std::string_view id, std::uint64_t hash, std::uint64_t word,
+    std::size_t probe(std::string_view id, std::uint64_t hash, const key& k,
                       std::uint32_t tag) const noexcept;
     /// Interns `id` whose probe ended at `at`.
-    index_type insert_at(std::size_t at, std::string_view id, std::uint64_t word,
-                         std::uint32_t tag);
+    index_type insert_at(std::size_t at, std::string_view id, const key& k, std::uint32_t tag);
     /// Makes room for `more` new ids without regrowing in between.
     void make_room(std::size_t more) {
         if ((size() + more) * 2 > slots_.size()) grow_slots(size() + more);
