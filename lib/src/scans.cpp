@@ -329,7 +329,7 @@ std::optional<scan_log> read_scans_in_chunks(const std::filesystem::path& path,
     const std::uint64_t data_begin = header_reader.bytes_consumed();
     const std::uint64_t header_line_ends = header_reader.line_ends_consumed();
 
-    constexpr std::uint64_t chunk_bytes = std::uint64_t{1} << 21;
+    const std::uint64_t chunk_bytes = std::max<std::uint64_t>(1, options.chunk_bytes);
     const std::size_t chunk_count = static_cast<std::size_t>(
         std::max<std::uint64_t>(1, (size - data_begin + chunk_bytes - 1) / chunk_bytes));
     const std::size_t max_ahead = 4 * std::size_t{threads};

@@ -57,12 +57,15 @@ struct scan_read_options {
     /// false: any bad row makes the read throw `bad_rows_error` (strict);
     /// true: bad rows are left out and listed in `scan_log::rejects`.
     bool skip_bad = false;
-    /// Threads reading a scans *file* (0 = one per core). The file is split
-    /// at line ends into that many pieces, parsed at once and merged in file
-    /// order: the result is the same as with one thread.
+    /// Threads reading a scans *file* (0 = one per core). The file is cut at
+    /// line ends into chunks that any thread parses while one at a time
+    /// interns them in file order: the result is the same as with one thread.
     unsigned threads = 0;
     /// Files smaller than this are read by one thread.
     std::uint64_t parallel_min_bytes = std::uint64_t{16} << 20;
+    /// Size of the pieces a file read on several threads is cut into (at
+    /// line ends); each is parsed on any thread and interned in file order.
+    std::uint64_t chunk_bytes = std::uint64_t{2} << 20;
     /// Compute the SHA-256 of the input while reading it (`scan_log::sha256`).
     bool compute_sha256 = false;
     /// Called now and then with bytes consumed so far (may be empty).
