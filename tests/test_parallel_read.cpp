@@ -98,13 +98,20 @@ TEST_CASE("parallel read: pieces on several threads equal one thread") {
         one.compute_sha256 = round % 3 == 0;
         const scan_log expected = read_scans(path, {}, one);
         for (const unsigned threads : {2u, 3u, 7u}) {
-            scan_read_options many = one;
-            many.threads = threads;
-            many.parallel_min_bytes = 0;
-            const scan_log got = read_scans(path, {}, many);
-            CAPTURE(round);
-            CAPTURE(threads);
-            CHECK(same_log(expected, got));
+            // Chunks from a byte (a chunk boundary at every line end, and in
+            // quoted line breaks) to the whole file.
+            for (const std::uint64_t chunk_bytes : {std::uint64_t{1}, std::uint64_t{37},
+                                                    std::uint64_t{1000}, std::uint64_t{1} << 21}) {
+                scan_read_options many = one;
+                many.threads = threads;
+                many.parallel_min_bytes = 0;
+                many.chunk_bytes = chunk_bytes;
+                const scan_log got = read_scans(path, {}, many);
+                CAPTURE(round);
+                CAPTURE(threads);
+                CAPTURE(chunk_bytes);
+                CHECK(same_log(expected, got));
+            }
         }
     }
 }
@@ -121,6 +128,7 @@ TEST_CASE("parallel read: strict mode reports the same first rows and count") {
         scan_read_options options;
         options.threads = threads;
         options.parallel_min_bytes = 0;
+        options.chunk_bytes = 100;
         try {
             (void)read_scans(path, {}, options);
         } catch (const bad_rows_error& e) {
