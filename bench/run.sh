@@ -1,50 +1,106 @@
 #!/usr/bin/env bash
-# The ctrace benchmark: times ctrace on generated cities and, with --vs-duckdb,
-# the same trace written as SQL in DuckDB (bench/duckdb/trace.mjs), the
-# baseline of what a capable analyst would do without ctrace. Not part of the
-# test suite. See bench/README.md.
+# The ctrace benchmark: times ctrace on generated cities of named shapes (row
+# order, id style, size) and, with --vs-duckdb, the same trace written as SQL
+# in DuckDB (bench/duckdb/trace.mjs), the baseline of what a capable analyst
+# would do without ctrace. Not part of the test suite. See bench/README.md.
 #
-#   bench/run.sh [--vs-duckdb] [--sizes "1000000 10000000"] [--threads 2]
-#                [--ctrace PATH] [--repeat 1]
+#   bench/run.sh [--cities "shuffled-700k resident-1.5m city-10000000"]
+#                [--sizes "1000000 10000000"] [--vs-duckdb]
+#                [--no-duckdb-above 150000000] [--threads 2] [--repeat 2]
+#                [--ctrace PATH]
 #
-# Cities are generated once into bench/out/city-N (git-ignored) and reused.
+# Cities are generated once into bench/out/<city> (git-ignored) and reused.
 set -euo pipefail
 
 usage() {
     cat <<'EOF'
-usage: bench/run.sh [--vs-duckdb] [--sizes "1000000 10000000"] [--threads N]
-                    [--ctrace PATH] [--repeat N]
+usage: bench/run.sh [--cities LIST] [--sizes LIST] [--vs-duckdb]
+                    [--no-duckdb-above N] [--threads N] [--repeat N]
+                    [--ctrace PATH]
 
+  --cities LIST   cities to run, by shape name (default, unless --sizes is
+                  given: "shuffled-700k resident-1.5m city-10000000"):
+                    shuffled-700k   700k persons, 4 days, rows in random order,
+                                    short ids (~11.4M rows)
+                    resident-1.5m   1.5M persons, 2 days, 100k places, random
+                                    order, 18-character resident numbers and
+                                    12-character place codes (~12.2M rows)
+                    city-N          about N scans over 14 days (persons N/56,
+                                    places persons/20), random order, resident
+                                    ids; e.g. city-1000000, city-400000000
+                    time-short-N    about N scans over 14 days in time order
+                                    with short ids (the shape of --sizes)
+  --sizes LIST    sizes in scans of time-short-N cities, added after --cities
+                  (the old behaviour: --sizes "1000000 10000000")
   --vs-duckdb     also run the DuckDB pipeline (bench/duckdb/trace.mjs) and cmp
                   its risk list with ctrace's
-  --sizes LIST    city sizes in scans (default: "1000000 10000000")
+  --no-duckdb-above N
+                  with --vs-duckdb, skip DuckDB on cities of more than N scan
+                  rows (default 150000000; DuckDB needs far more than 24 GB
+                  at 400M)
   --threads N     threads for DuckDB, and for ctrace where it has --threads (default 2)
+  --repeat N      run each step N times and keep the fastest run (default 2)
   --ctrace PATH   the ctrace executable (default: $CTRACE or build/apps/ctrace)
-  --repeat N      run each step N times and keep the fastest run (default 1)
 EOF
 }
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ctrace=${CTRACE:-$repo_root/build/apps/ctrace}
-sizes="1000000 10000000"
+default_cities="shuffled-700k resident-1.5m city-10000000"
+cities=''
+cities_given=0
+sizes=''
 threads=2
-repeat=1
+repeat=2
 vs_duckdb=0
+duckdb_max=150000000
 while [ $# -gt 0 ]; do
     case $1 in
-        --vs-duckdb) vs_duckdb=1 ;;
+        --cities) cities=${2:?--cities needs a value}; cities_given=1; shift ;;
         --sizes) sizes=${2:?--sizes needs a value}; shift ;;
+        --vs-duckdb) vs_duckdb=1 ;;
+        --no-duckdb-above) duckdb_max=${2:?--no-duckdb-above needs a value}; shift ;;
         --threads) threads=${2:?--threads needs a value}; shift ;;
-        --ctrace) ctrace=${2:?--ctrace needs a value}; shift ;;
         --repeat) repeat=${2:?--repeat needs a value}; shift ;;
+        --ctrace) ctrace=${2:?--ctrace needs a value}; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "bench/run.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
     esac
     shift
 done
-for n in $sizes "$threads" "$repeat"; do
-    [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: '$n' is not a positive integer" >&2; exit 2; }
+
+positive() { [[ $1 =~ ^[1-9][0-9]*$ ]]; }
+for n in $sizes "$threads" "$repeat" "$duckdb_max"; do
+    positive "$n" || { echo "bench/run.sh: '$n' is not a positive integer" >&2; exit 2; }
 done
+if [ $cities_given = 0 ] && [ -z "$sizes" ]; then
+    cities=$default_cities
+fi
+for n in $sizes; do
+    cities="$cities time-short-$n"
+done
+
+# gen_options CITY: the 'ctrace gen' options (after --out) of the city named
+# CITY; fails on an unknown name.
+gen_options() {
+    case $1 in
+        shuffled-700k) echo "--persons 700000 --days 4 --order shuffled --ids short" ;;
+        resident-1.5m) echo "--persons 1500000 --days 2 --places 100000 --order shuffled --ids resident" ;;
+        city-*) positive "${1#city-}" && echo "--scans ${1#city-} --days 14 --order shuffled --ids resident" ;;
+        time-short-*) positive "${1#time-short-}" && echo "--scans ${1#time-short-} --days 14 --order time --ids short" ;;
+        *) return 1 ;;
+    esac
+}
+# shellcheck disable=SC2086  # a list of names
+set -- $cities
+[ $# -gt 0 ] || { echo "bench/run.sh: --cities is empty" >&2; exit 2; }
+for city in "$@"; do
+    gen_options "$city" >/dev/null || {
+        echo "bench/run.sh: unknown city '$city' (shuffled-700k, resident-1.5m, city-N, time-short-N)" >&2
+        exit 2
+    }
+done
+
 [ -x "$ctrace" ] || { echo "bench/run.sh: no ctrace at $ctrace: build it first (scripts/test or scripts/demo) or pass --ctrace" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "bench/run.sh: /usr/bin/time is missing (apt-get install time)" >&2; exit 2; }
 
@@ -91,66 +147,165 @@ measure() {
 }
 
 same() { if cmp -s "$1" "$2"; then echo SAME; else echo DIFFERENT; fi; }
-
-table=$scratch/table
-notes=$scratch/notes
-: >"$table"
-: >"$notes"
-# row SIZE STEP WALL RSS_KB ROWS BASE_WALL BASE_RSS_KB CHECK
-row() {
-    awk -v size="$1" -v step="$2" -v w="$3" -v m="$4" -v r="$5" -v bw="$6" -v bm="$7" -v check="$8" 'BEGIN {
-        rate = w > 0 ? sprintf("%.0f", r / w) : "-"
-        printf "| %d | %s | %.2f | %s | %.0f | %.0f | %.2f | %.2f | %s |\n",
-            size, step, w, rate, m / 1024, m * 1024 / r, w / bw, m / bm, check }' >>"$table"
+# ratio A B: A / B with 2 decimals ("-" when B is 0)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
+# target RATIO MAX: RATIO and whether it meets the acceptance target MAX
+target() { awk -v r="$1" -v t="$2" 'BEGIN { if (r == "-") print "-"; else printf "%s (%s)", r, r + 0 <= t ? "ok" : "over" }'; }
+mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
+file_mb() { awk -v b="$(stat -c %s "$1")" 'BEGIN { printf "%.1f", b / 1048576 }'; }
+# summary LOG PREFIX: the last line of LOG that starts with PREFIX (ctrace's
+# summary line), or nothing
+summary() { grep "^$2" "$1" | tail -n 1 || true; }
+# field LINE WORDS: the number just before WORDS in LINE ("?" if absent)
+field() { local n; n=$(grep -oE "[0-9]+ $2" <<<"$1" | head -n 1 | grep -oE '^[0-9]+' || true); echo "${n:-?}"; }
+# timing LINE: the end of a summary line, "2.35 s (read 1.54, graph 0.21, ...)",
+# with whatever phases it names ("?" if it has no time)
+timing() {
+    local t
+    t=$(sed -nE 's/.*; ([0-9.]+ s( \(.*\))?)$/\1/p' <<<"$1")
+    echo "${t:-?}"
+}
+# describe SCANS: row order and id styles of the first 100000 rows of a scan
+# file, as "order<TAB>person ids<TAB>place ids"
+describe() {
+    head -n 100001 "$1" | awk -F, '
+        function style(id, kind) {
+            if (kind == "person" && id ~ /^P[0-9]+$/ || kind == "place" && id ~ /^[A-Z][0-9]+$/) return "short"
+            if (kind == "person" && length(id) == 18 && id ~ /^[0-9]+[0-9X]$/) return "resident number"
+            if (kind == "place" && id ~ /^DL[0-9]+$/) return "place code"
+            if (length(id) == 64 && id ~ /^[0-9a-f]+$/) return "hex"
+            return "other"
+        }
+        function range(lo, hi) { return lo == hi ? lo : lo "-" hi }
+        NR == 1 { for (i = 1; i <= NF; ++i) col[$i] = i; next }
+        NR == 2 {
+            pstyle = style($col["person"], "person"); qstyle = style($col["place"], "place")
+            plo = phi = length($col["person"]); qlo = qhi = length($col["place"])
+        }
+        {
+            t = $col["time"] + 0
+            if (NR > 2 && t < last) unsorted = 1
+            last = t
+            if (style($col["person"], "person") != pstyle) pstyle = "mixed"
+            if (style($col["place"], "place") != qstyle) qstyle = "mixed"
+            n = length($col["person"]); if (n < plo) plo = n; if (n > phi) phi = n
+            n = length($col["place"]); if (n < qlo) qlo = n; if (n > qhi) qhi = n
+        }
+        END {
+            printf "%s\t%s, %s chars\t%s, %s chars\n", unsorted ? "shuffled" : "time", pstyle, range(plo, phi), qstyle, range(qlo, qhi)
+        }'
 }
 
-for size in $sizes; do
-    dir=$out/city-$size
-    if [ ! -f "$dir/scans.csv" ] || [ ! -f "$dir/places.csv" ] || [ ! -f "$dir/cases.csv" ]; then
-        echo "bench/run.sh: generating $dir" >&2
+cities_table=$scratch/cities
+times_table=$scratch/times
+checks_table=$scratch/checks
+notes=$scratch/notes
+: >"$cities_table"
+: >"$times_table"
+: >"$checks_table"
+: >"$notes"
+duckdb_version=''
+
+for city in "$@"; do
+    dir=$out/$city
+    read -ra options <<<"$(gen_options "$city")"
+    # A folder made by other options (such as an old bench/out/city-N in time
+    # order) is made again.
+    if [ ! -f "$dir/scans.csv" ] || [ ! -f "$dir/places.csv" ] || [ ! -f "$dir/cases.csv" ] ||
+        [ "$(cat "$dir/gen-options" 2>/dev/null)" != "${options[*]}" ]; then
+        echo "bench/run.sh: generating $dir (ctrace gen ${options[*]})" >&2
         rm -rf "$dir.partial"
-        "$ctrace" gen --scans "$size" --out "$dir.partial" --quiet
+        "$ctrace" gen "${options[@]}" --out "$dir.partial" 2>"$scratch/gen.log" || {
+            cat "$scratch/gen.log" >&2
+            echo "bench/run.sh: ctrace gen failed" >&2
+            exit 1
+        }
+        cp "$scratch/gen.log" "$dir.partial/gen.log"
+        echo "${options[*]}" >"$dir.partial/gen-options"
         rm -rf "$dir"
         mv "$dir.partial" "$dir"
     fi
     inputs=(--scans "$dir/scans.csv" --places "$dir/places.csv")
-    echo "bench/run.sh: city-$size" >&2
+    echo "bench/run.sh: $city" >&2
 
     # shellcheck disable=SC2086  # the --threads words, when present
     measure "ctrace trace" "$dir/ctrace-trace.log" "$ctrace" trace "${inputs[@]}" --cases "$dir/cases.csv" \
         --tz +00:00 --hops 2 --out "$dir/risk-ctrace.csv" $trace_threads
-    base_wall=$wall base_rss=$rss
-    rows=$(grep -o '^ctrace trace: [0-9]*' "$dir/ctrace-trace.log" | grep -o '[0-9]*$')
+    trace_wall=$wall trace_rss=$rss
+    line=$(summary "$dir/ctrace-trace.log" 'ctrace trace:')
+    rows=$(field "$line" 'rows read')
+    positive "$rows" || { echo "bench/run.sh: no 'N rows read' in ctrace's summary line in $dir/ctrace-trace.log" >&2; exit 1; }
+    persons=$(field "$line" 'persons')
+    places=$(field "$line" 'places')
+    trace_timing=$(timing "$line")
     listed=$(($(wc -l <"$dir/risk-ctrace.csv") - 1))
-    row "$size" "ctrace trace (CSV)" "$wall" "$rss" "$rows" "$base_wall" "$base_rss" "$listed listed"
-    echo "- city-$size: $rows scan rows; ctrace trace: $(sed -n 's/.*; \([0-9.]* s (read .*)\)$/\1/p' "$dir/ctrace-trace.log")" >>"$notes"
+    IFS=$'\t' read -r order person_ids place_ids < <(describe "$dir/scans.csv")
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$city" "$rows" "$persons" "$places" "$order" \
+        "$person_ids" "$place_ids" "$(file_mb "$dir/scans.csv")" >>"$cities_table"
 
     # shellcheck disable=SC2086
     measure "ctrace snapshot" "$dir/ctrace-snapshot.log" "$ctrace" snapshot "${inputs[@]}" --tz +00:00 \
         --out "$dir/city.h5" $snapshot_threads
-    row "$size" "ctrace snapshot" "$wall" "$rss" "$rows" "$base_wall" "$base_rss" \
-        "$(awk -v b="$(stat -c %s "$dir/city.h5")" 'BEGIN { printf "%.1f MB file", b / 1048576 }')"
+    snapshot_wall=$wall snapshot_rss=$rss
+    snapshot_timing=$(timing "$(summary "$dir/ctrace-snapshot.log" 'ctrace snapshot:')")
 
     # shellcheck disable=SC2086
     measure "ctrace trace --snapshot" "$dir/ctrace-trace-snapshot.log" "$ctrace" trace --snapshot "$dir/city.h5" \
         --cases "$dir/cases.csv" --tz +00:00 --hops 2 --out "$dir/risk-snapshot.csv" $trace_threads
-    row "$size" "ctrace trace --snapshot" "$wall" "$rss" "$rows" "$base_wall" "$base_rss" \
-        "$(same "$dir/risk-ctrace.csv" "$dir/risk-snapshot.csv")"
+    from_wall=$wall from_rss=$rss
+    from_timing=$(timing "$(summary "$dir/ctrace-trace-snapshot.log" 'ctrace trace:')")
+    from_check=$(same "$dir/risk-ctrace.csv" "$dir/risk-snapshot.csv")
+    [ "$from_check" = SAME ] || echo "bench/run.sh: warning: $city: trace --snapshot's risk list differs from the CSV trace's" >&2
 
-    if [ $vs_duckdb = 1 ]; then
+    duckdb_wall=- duckdb_mb=- duckdb_time=- duckdb_mem=- duckdb_check=-
+    if [ $vs_duckdb = 1 ] && [ "$rows" -gt "$duckdb_max" ]; then
+        duckdb_wall=skipped duckdb_mb=skipped duckdb_time=skipped duckdb_mem=skipped duckdb_check=skipped
+        echo "- $city: DuckDB skipped: $rows scan rows, more than --no-duckdb-above $duckdb_max" >>"$notes"
+    elif [ $vs_duckdb = 1 ]; then
         measure "DuckDB" "$dir/duckdb.log" node "$duckdb_dir/trace.mjs" "${inputs[@]}" --cases "$dir/cases.csv" \
             --hops 2 --threads "$threads" --out "$dir/risk-duckdb.csv"
-        row "$size" "DuckDB SQL ($threads threads)" "$wall" "$rss" "$rows" "$base_wall" "$base_rss" \
-            "$(same "$dir/risk-ctrace.csv" "$dir/risk-duckdb.csv")"
+        duckdb_wall=$wall duckdb_mb=$(mb "$rss")
+        duckdb_time=$(ratio "$wall" "$trace_wall") duckdb_mem=$(ratio "$rss" "$trace_rss")
+        duckdb_check=$(same "$dir/risk-ctrace.csv" "$dir/risk-duckdb.csv")
+        [ "$duckdb_check" = SAME ] || echo "bench/run.sh: warning: $city: DuckDB's risk list differs from ctrace's" >&2
+        duckdb_version=$(sed -n 's/^trace\.mjs: \(DuckDB [^,]*\),.*/\1/p' "$dir/duckdb.log" | head -n 1)
+    fi
+
+    printf '| %s | %.2f | %s | %.2f | %s | %.2f | %s | %s | %s | %s | %s |\n' "$city" \
+        "$trace_wall" "$(mb "$trace_rss")" "$snapshot_wall" "$(mb "$snapshot_rss")" "$from_wall" "$(mb "$from_rss")" \
+        "$duckdb_wall" "$duckdb_mb" "$duckdb_time" "$duckdb_mem" >>"$times_table"
+    printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$city" \
+        "$(target "$(ratio "$snapshot_wall" "$trace_wall")" 1.5)" "$(target "$(ratio "$from_wall" "$trace_wall")" 0.35)" \
+        "$(file_mb "$dir/city.h5")" "$listed" "$from_check" "$duckdb_check" >>"$checks_table"
+
+    {
+        echo "- $city: ctrace gen ${options[*]}"
+        echo "- $city: ctrace trace $trace_timing; snapshot $snapshot_timing; trace --snapshot $from_timing"
+    } >>"$notes"
+    if [ "$duckdb_check" = SAME ] || [ "$duckdb_check" = DIFFERENT ]; then
         phases=$(sed -n 's/^trace\.mjs: \(.*[^ ]\) \+\([0-9.]*\) s$/\1 \2 s/p' "$dir/duckdb.log" | paste -sd ';' | sed 's/;/; /g')
-        echo "- city-$size: DuckDB phases: $phases" >>"$notes"
+        echo "- $city: DuckDB phases: $phases" >>"$notes"
     fi
 done
 
 echo
-echo "| size | step | wall s | scans/s | peak RSS MB | bytes/scan | time ÷ ctrace trace | RSS ÷ ctrace trace | risk list |"
-echo "|---:|---|---:|---:|---:|---:|---:|---:|---|"
-cat "$table"
+echo "Cities (row order and id styles as found in the first 100000 rows of scans.csv):"
+echo
+echo "| city | scan rows | persons | places | row order | person ids | place ids | scans.csv MB |"
+echo "|---|---:|---:|---:|---|---|---|---:|"
+cat "$cities_table"
+echo
+echo "Wall time (s) and peak RSS (MB), best of $repeat run(s), $threads threads:"
+echo
+echo "| city | ctrace trace s | MB | snapshot s | MB | trace --snapshot s | MB | DuckDB s | MB | DuckDB ÷ ctrace time | DuckDB ÷ ctrace RSS |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+cat "$times_table"
+echo
+echo "Snapshot ratios (over the CSV trace's wall time; targets ≤ 1.5 and ≤ 0.35) and risk lists (cmp with the CSV trace's):"
+echo
+echo "| city | snapshot ÷ trace | trace --snapshot ÷ trace | snapshot MB | listed | trace --snapshot list | DuckDB list |"
+echo "|---|---:|---:|---:|---:|---|---|"
+cat "$checks_table"
 echo
 cat "$notes"
-echo "- $("$ctrace" --version) (trace: ${trace_threads:-no --threads}; snapshot: ${snapshot_threads:-no --threads}); $(nproc) cores; best of $repeat run(s) per step; $(date -u +%Y-%m-%d)"
+echo "- $("$ctrace" --version) (trace: ${trace_threads:-no --threads}; snapshot: ${snapshot_threads:-no --threads})${duckdb_version:+; $duckdb_version}; $(nproc) cores; best of $repeat run(s) per step; $(date -u +%Y-%m-%d)"

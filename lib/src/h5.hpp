@@ -93,6 +93,11 @@ private:
     void write_raw(std::string_view name, hid_t file_type, hid_t memory_type, std::size_t count,
                    const void* data) const;
     handle open_dataset(std::string_view name) const;
+    /// Reads a column whose chunks ctrace can unfilter itself (shuffle +
+    /// deflate, stored type = memory type) on every core; false (nothing
+    /// read) for any other layout, which HDF5 then reads.
+    bool read_chunks_here(hid_t dataset, std::string_view name, void* out,
+                          std::size_t element_bytes, std::size_t count) const;
     void write_string_block(std::string_view name, std::size_t count,
                             const std::vector<const char*>& pointers, std::size_t offset,
                             std::size_t total) const;

@@ -188,6 +188,31 @@ std::vector<id_table::index_type> id_table::intern_few(std::span<const std::stri
     return indices;
 }
 
+void id_table::append_unchecked(std::string_view id) {
+    if (size() >= npos - 1) throw error("more than 4294967294 distinct ids");
+    slots_ = {};
+    bytes_.insert(bytes_.end(), id.begin(), id.end());
+    offsets_.push_back(bytes_.size());
+}
+
+id_table::index_type id_table::find_repeat() const {
+    // Equal ids have equal hashes: sort (hash, index) and compare the bytes
+    // of neighbours with equal hashes only.
+    std::vector<std::pair<std::uint64_t, index_type>> keyed(size());
+    for (std::size_t i = 0; i < size(); ++i)
+        keyed[i] = {hash_bytes((*this)[static_cast<index_type>(i)]), static_cast<index_type>(i)};
+    std::sort(keyed.begin(), keyed.end());
+    index_type repeat = npos;
+    for (std::size_t k = 1; k < keyed.size(); ++k) {
+        if (keyed[k].first != keyed[k - 1].first) continue;
+        // Within a run of equal hashes, compare each with the earlier ones.
+        for (std::size_t j = k; j-- > 0 && keyed[j].first == keyed[k].first;)
+            if ((*this)[keyed[j].second] == (*this)[keyed[k].second])
+                repeat = std::min(repeat, std::max(keyed[j].second, keyed[k].second));
+    }
+    return repeat;
+}
+
 void id_table::grow_slots(std::size_t ids) {
     std::size_t capacity = 64;
     while (capacity < ids * 2)

@@ -87,14 +87,14 @@ void write_ids(const h5::location& group, const id_table& ids) {
 }
 
 id_table read_ids(const h5::location& file, const std::string& path) {
+    // No hash index: most readers never look an id up, and the few that do
+    // (index cases) use `intern_few`.
     id_table ids;
-    std::size_t position = 0;
-    file.read_strings(path, [&](std::string_view id) {
-        if (ids.intern(id) != position)
-            throw snapshot_error(file.file() + ": '" + path + "' lists '" + std::string(id) +
-                                 "' twice");
-        ++position;
-    });
+    file.read_strings(path, [&](std::string_view id) { ids.append_unchecked(id); });
+    const id_table::index_type repeat = ids.find_repeat();
+    if (repeat != id_table::npos)
+        throw snapshot_error(file.file() + ": '" + path + "' lists '" + std::string(ids[repeat]) +
+                             "' twice");
     return ids;
 }
 

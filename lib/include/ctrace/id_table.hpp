@@ -65,6 +65,13 @@ public:
     /// rebuilds the index, `intern_few` does without it.
     void release_index() noexcept { slots_ = {}; }
     bool has_index() const noexcept { return !slots_.empty() || empty(); }
+    /// Appends `id` as the next index without looking for it: for ids known
+    /// to be distinct, or checked afterwards with `find_repeat`. Drops the
+    /// index (rebuilt when next needed).
+    void append_unchecked(std::string_view id);
+    /// The index of an id that appears twice (its second appearance), or
+    /// `npos` when all ids are distinct. Costs a sort of the ids' hashes.
+    index_type find_repeat() const;
 
     /// Forgets every id with index >= `n` (used to undo a failed read).
     void truncate(std::size_t n);
