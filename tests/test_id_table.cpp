@@ -457,6 +457,45 @@ std::string resident_number(std::string_view prefix14, unsigned sequence) {
     return s;
 }
 
+/// Every id of `pool` (distinct ids) once plus 100k repeats, in random
+/// order, through intern and intern_batch, against a reference map.
+void check_many_against_reference(const std::vector<std::string>& pool, std::mt19937_64& rng) {
+    std::vector<std::string> stream = pool;
+    for (int r = 0; r < 100'000; ++r)
+        stream.push_back(pool[rng() % pool.size()]);
+    std::shuffle(stream.begin(), stream.end(), rng);
+
+    reference_table ref;
+    std::vector<index_type> want;
+    want.reserve(stream.size());
+    for (const std::string& id : stream)
+        want.push_back(ref.intern(id));
+    REQUIRE(ref.ids.size() == pool.size());
+
+    id_table t;
+    std::vector<index_type> got;
+    got.reserve(stream.size());
+    for (const std::string& id : stream)
+        got.push_back(t.intern(id));
+    CHECK(index_problem(got, want, stream) == "");
+    CHECK(table_problem(t, ref.ids) == "");
+
+    id_table b;
+    CHECK(index_problem(intern_in_batches(b, stream, rng, 300), want, stream) == "");
+    CHECK(table_problem(b, ref.ids) == "");
+    // Near misses are absent: the last character changed (another check
+    // character, another hex digit), a middle one replaced.
+    std::size_t found = 0;
+    for (std::size_t i = 0; i < 2000; ++i) {
+        std::string id = ref.ids[i];
+        id.back() = static_cast<char>(id.back() == '0' ? '1' : '0');
+        if (!ref.contains(id) && t.find(id) != id_table::npos) ++found;
+        id[id.size() / 2] = '_';
+        if (t.find(id) != id_table::npos) ++found;
+    }
+    CHECK(found == 0);
+}
+
 /// The 24 hash bits a slot keeps in its tag.
 std::uint32_t tag_bits(std::string_view id) {
     return static_cast<std::uint32_t>(ctrace::hash_bytes(id) >> 40);
@@ -543,6 +582,7 @@ bool told_apart_in_one_chain(const std::string& held, const std::string& probe,
         CHECK(t.find(held) == held_index);
         const auto probe_index = static_cast<index_type>(order.size());
         CHECK(t.intern(probe) == probe_index);
+        REQUIRE(t.size() == order.size() + 1);
         CHECK(t.intern(held) == held_index);
         CHECK(t.find(probe) == probe_index);
         CHECK(t.find(held) == held_index);
@@ -709,7 +749,7 @@ TEST_SUITE("id_table") {
         // tells them apart. Found by searching families `base + k NULs`.
         std::size_t pairs = 0, chained = 0;
         std::vector<std::string> family;
-        for (unsigned i = 0; chained < 8 && i < 3'000'000; ++i) {
+        for (unsigned i = 0; chained < 6 && i < 3'000'000; ++i) {
             const std::string base = cat(i % 2 ? "n" : "", std::to_string(i));
             family.clear();
             for (std::size_t n = base.size(); n <= 25; ++n)
@@ -722,14 +762,15 @@ TEST_SUITE("id_table") {
             }
         }
         INFO("equal-tag pairs found: ", pairs);
-        CHECK(chained == 8);
+        CHECK(chained == 6);
     }
 
     TEST_CASE("ids differing in one byte past byte 16, past byte 24 or in the last byte, and "
               "prefixes of each other, are distinct") {
         std::mt19937_64 rng(202);
-        for (const std::size_t n : {17, 20, 23, 24,  25,  26,  31,  32,  33,  40,  41,
-                                    63, 64, 65, 100, 254, 255, 256, 257, 300, 1024}) {
+        const std::vector<std::size_t> lengths = {17, 20, 23, 24,  25,  26,  31,  32,  33,  40,  41,
+                                                  63, 64, 65, 100, 254, 255, 256, 257, 300, 1024};
+        for (const std::size_t n : lengths) {
             CAPTURE(n);
             const std::string base = random_printable(rng, n);
             std::vector<std::string> variants;
@@ -836,6 +877,28 @@ TEST_SUITE("id_table") {
         INFO("equal-tag pairs found: ", pairs);
         CHECK(prefix_held >= 4);
         CHECK(prefix_probed >= 4);
+
+        // The shorter id exactly 255 bytes, the first length whose tag keeps
+        // no exact length: pairs found by an offline search over seeds (2^24
+        // hashes on average), as (seed, bytes added).
+        for (const auto& [seed, added] : {std::pair<std::uint64_t, std::size_t>{953984, 31},
+                                          std::pair<std::uint64_t, std::size_t>{1770952, 29},
+                                          std::pair<std::uint64_t, std::size_t>{2335378, 16}}) {
+            CAPTURE(seed);
+            std::mt19937_64 seeded(seed);
+            const std::string shorter = random_printable(seeded, 255);
+            const std::string longer = cat(shorter, random_printable(seeded, 64).substr(0, added));
+            // Should hash_bytes change, the pair no longer shares its tag and
+            // the check below is an ordinary one.
+            if (tag_bits(shorter) != tag_bits(longer))
+                MESSAGE("hash_bytes changed: the 255-byte pair no longer shares its tag bits");
+            if (!told_apart_in_one_chain(longer, shorter)) {
+                id_table t;
+                t.intern(longer);
+                CHECK(t.find(shorter) == id_table::npos);
+                CHECK(t.intern(shorter) == 1);
+            }
+        }
     }
 
     TEST_CASE("ids sharing their low 16 hash bits (one home slot of a 64k-slot table) get "
@@ -894,53 +957,22 @@ TEST_SUITE("id_table") {
         CHECK(table_problem(b, chosen) == "");
     }
 
-    TEST_CASE("200k resident numbers sharing 14-character prefixes and 200k hex ids match a "
+    TEST_CASE("200k 18-character resident numbers sharing 14-character prefixes match a "
               "reference map") {
-        std::mt19937_64 rng(606);
         std::vector<std::string> residents;
         for (unsigned j = 0; j < 200; ++j)
             for (unsigned q = 0; q < 1000; ++q)
                 residents.push_back(resident_number(resident_prefix(j), q));
+        std::mt19937_64 rng(606);
+        check_many_against_reference(residents, rng);
+    }
+
+    TEST_CASE("200k 64-character hex ids match a reference map") {
+        std::mt19937_64 rng(607);
         std::vector<std::string> hex;
         for (int i = 0; i < 200'000; ++i)
             hex.push_back(hex_id(rng));
-        for (const std::vector<std::string>* pool : {&residents, &hex}) {
-            CAPTURE((*pool)[0]);
-            // Every id once, plus 100k repeats, in random order.
-            std::vector<std::string> stream = *pool;
-            for (int r = 0; r < 100'000; ++r)
-                stream.push_back((*pool)[rng() % pool->size()]);
-            std::shuffle(stream.begin(), stream.end(), rng);
-
-            reference_table ref;
-            std::vector<index_type> want;
-            want.reserve(stream.size());
-            for (const std::string& id : stream)
-                want.push_back(ref.intern(id));
-            CHECK(ref.ids.size() == 200'000);
-
-            id_table t;
-            std::vector<index_type> got;
-            got.reserve(stream.size());
-            for (const std::string& id : stream)
-                got.push_back(t.intern(id));
-            CHECK(index_problem(got, want, stream) == "");
-            CHECK(table_problem(t, ref.ids) == "");
-
-            id_table b;
-            CHECK(index_problem(intern_in_batches(b, stream, rng, 300), want, stream) == "");
-            CHECK(table_problem(b, ref.ids) == "");
-            // Near misses are absent: another check character, one digit off.
-            std::size_t found = 0;
-            for (std::size_t i = 0; i < 2000; ++i) {
-                std::string id = ref.ids[i];
-                id.back() = static_cast<char>(id.back() == '0' ? '1' : '0');
-                if (!ref.contains(id) && t.find(id) != id_table::npos) ++found;
-                id[id.size() / 2] = '_';
-                if (t.find(id) != id_table::npos) ++found;
-            }
-            CHECK(found == 0);
-        }
+        check_many_against_reference(hex, rng);
     }
 
     TEST_CASE("UTF-8 ids are distinct byte-wise: Chinese names, combining marks, look-alikes") {
@@ -997,8 +1029,11 @@ TEST_SUITE("id_table") {
         CHECK(wrong == 0);
         CHECK(t.size() == ids.size()); // all distinct byte-wise
         CHECK(table_problem(t, ref.ids) == "");
-        for (const std::string& s : look_alikes)
-            CHECK(t[t.find(s)] == s);
+        for (const std::string& s : look_alikes) {
+            const index_type i = t.find(s);
+            REQUIRE(i < t.size());
+            CHECK(t[i] == s);
+        }
     }
 
     TEST_CASE("the empty id is an ordinary id in intern, find, intern_batch and intern_few") {
@@ -1342,7 +1377,8 @@ TEST_SUITE("id_table") {
         }
     }
 
-    TEST_CASE("truncate forgets long ids and their bytes; interning again matches a fresh table") {
+    TEST_CASE(
+        "truncate forgets long ids and their bytes, and interning again matches a fresh table") {
         std::mt19937_64 rng(1010);
         std::vector<std::string> pool;
         reference_table distinct;
@@ -1395,7 +1431,8 @@ TEST_SUITE("id_table") {
                 std::vector<std::string> stream(pool.begin(), pool.end());
                 std::shuffle(stream.begin(), stream.end(), rng);
                 for (int k = 0; k < 300; ++k)
-                    stream.push_back(cat("new", std::to_string(k), std::string(static_cast<std::size_t>(k % 30), '#')));
+                    stream.push_back(cat("new", std::to_string(k),
+                                         std::string(static_cast<std::size_t>(k % 30), '#')));
                 std::vector<index_type> want;
                 for (const std::string& id : stream)
                     want.push_back(ref.intern(id));
@@ -1418,7 +1455,7 @@ TEST_SUITE("id_table") {
         // into too few slots never ends: hence the child process).
         for (const std::size_t asked : {0u, 10u, 60u, 99u}) {
             CAPTURE(asked);
-            const auto status = exit_status_within(std::chrono::milliseconds(2000), [asked] {
+            const auto status = exit_status_within(std::chrono::milliseconds(1000), [asked] {
                 id_table t;
                 for (int i = 0; i < 100; ++i)
                     t.intern(cat("id", std::to_string(i)));
@@ -1430,8 +1467,9 @@ TEST_SUITE("id_table") {
                 ok = ok && t.intern("id100") == 100 && t.intern("id7") == 7;
                 return ok;
             });
-            CHECK_MESSAGE(status.has_value(), "reserve did not return within 2 s");
-            if (status) CHECK(*status == 0);
+            CHECK_MESSAGE(status.has_value(), "reserve did not return within 1 s");
+            if (!status) break;
+            CHECK(*status == 0);
         }
         // With the index kept, a small reserve changes nothing.
         id_table t;

@@ -176,6 +176,35 @@ handle string_type() {
     return type;
 }
 
+handle string_arena::transfer_list(const std::string& file, std::string_view what) {
+    handle list(check_id(H5Pcreate(H5P_DATASET_XFER), file, what), H5Pclose);
+    check(H5Pset_vlen_mem_manager(list.get(), allocate, this, release, nullptr), file, what);
+    return list;
+}
+
+void string_arena::clear() noexcept {
+    if (blocks_.size() > 1) {
+        // Keep the largest (last) block for the next round.
+        blocks_.erase(blocks_.begin(), blocks_.end() - 1);
+    }
+    used_ = 0;
+}
+
+void* string_arena::allocate(std::size_t bytes, void* self) {
+    auto& arena = *static_cast<string_arena*>(self);
+    bytes = (bytes + 15) / 16 * 16;
+    if (arena.blocks_.empty() || arena.used_ + bytes > arena.capacity_) {
+        const std::size_t size = std::max<std::size_t>(bytes, std::size_t{16} << 20);
+        arena.blocks_.push_back(std::unique_ptr<char[]>(new (std::nothrow) char[size]));
+        if (!arena.blocks_.back()) return nullptr;
+        arena.used_ = 0;
+        arena.capacity_ = size;
+    }
+    void* at = arena.blocks_.back().get() + arena.used_;
+    arena.used_ += bytes;
+    return at;
+}
+
 location create_file(const std::string& path, const std::string& name_for_messages,
                      std::size_t userblock_bytes) {
     silence_automatic_error_printing();

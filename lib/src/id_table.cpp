@@ -245,7 +245,9 @@ void id_table::truncate(std::size_t n) {
 void id_table::reserve(std::size_t ids, std::size_t bytes) {
     bytes_.reserve(bytes);
     offsets_.reserve(ids + 1);
-    grow_slots(ids + 1);
+    // The index must hold the ids already there too (a released table may
+    // hold more than asked for).
+    grow_slots(std::max(ids, size()) + 1);
 }
 
 std::vector<id_table::index_type> id_table::sorted_order() const {

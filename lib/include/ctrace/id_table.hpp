@@ -61,8 +61,8 @@ public:
     /// over all ids instead of rebuilding the index.
     std::vector<index_type> intern_few(std::span<const std::string_view> ids);
     /// Frees the hash index (most of the table's memory once the ids are
-    /// read). The ids stay; the next `intern`, `intern_batch` or `find`
-    /// rebuilds the index, `intern_few` does without it.
+    /// read). The ids stay; the next `intern` or `intern_batch` rebuilds the
+    /// index, `intern_few` does without it and `find` looks at every id.
     void release_index() noexcept { slots_ = {}; }
     bool has_index() const noexcept { return !slots_.empty() || empty(); }
     /// Appends `id` as the next index without looking for it: for ids known
