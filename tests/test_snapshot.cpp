@@ -972,6 +972,73 @@ TEST_CASE("snapshot: random data sets round-trip and trace the same from a snaps
     CHECK(temporaries_in(t.path()).empty());
 }
 
+TEST_CASE("snapshot: columns filtered by ctrace read the same through HDF5's own filters") {
+    // ctrace shuffles and deflates the chunks of numeric columns itself and
+    // writes them as finished chunks; HDF5's filter pipeline (what h5py uses)
+    // must read exactly the values, across several chunks and a partial last
+    // one (chunks hold 2^17 stay starts: 300,001 stays make 3 chunks).
+    temp_dir t;
+    quiet_hdf5();
+    snapshot data;
+    const std::size_t n = 300001;
+    std::mt19937_64 rng(11);
+    std::vector<visit> visits;
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto place = static_cast<place_index>(i % 3);
+        const time_point start = 1650000000 + static_cast<time_point>(i) * 7;
+        visits.push_back({static_cast<person_index>(i), place, start,
+                          start + 1 + static_cast<time_point>(rng() % 5000)});
+    }
+    for (std::size_t i = 0; i < n; ++i)
+        data.persons.intern("P" + std::to_string(i));
+    for (const char* x : {"A", "B", "C"})
+        data.places.intern(x);
+    data.stays = build_stays(std::move(visits), n, 3);
+    data.inputs.push_back({"scans", "generated.csv", 1, std::string(64, 'a'), n, 0, {}});
+    const fs::path path = t.path() / "big.h5";
+    write_snapshot(path, data);
+
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    REQUIRE(file >= 0);
+    CHECK(read_raw_column<std::int64_t>(file, "stays/start") == data.stays.start);
+    CHECK(read_raw_column<std::int64_t>(file, "stays/end") == data.stays.end);
+    CHECK(read_raw_column<std::uint32_t>(file, "stays/person") == data.stays.person);
+    CHECK(read_raw_column<std::uint32_t>(file, "stays/place") == data.stays.place);
+    const hid_t dataset = H5Dopen2(file, "stays/start", H5P_DEFAULT);
+    const hid_t creation = H5Dget_create_plist(dataset);
+    hsize_t chunk = 0;
+    CHECK(H5Pget_chunk(creation, 1, &chunk) == 1);
+    CHECK(n % chunk != 0);
+    CHECK(n / chunk >= 2);
+    H5Pclose(creation);
+    H5Dclose(dataset);
+    H5Fclose(file);
+    check_same_snapshot(data, read_snapshot(path));
+}
+
+TEST_CASE("snapshot: a chunk that does not inflate is refused naming the column") {
+    // Regression guard for ctrace's own chunk reader: a damaged chunk whose
+    // checksum block was recomputed (so only the chunk reader can notice).
+    temp_dir t;
+    quiet_hdf5();
+    ingest_result ingested = ingest_tiny();
+    const fs::path path = t.path() / "s.h5";
+    write_snapshot(path, ingested.data);
+    edit_hdf5(path, [](hid_t file) {
+        const hid_t dataset = H5Dopen2(file, "stays/end", H5P_DEFAULT);
+        REQUIRE(dataset >= 0);
+        const hsize_t offset = 0;
+        hsize_t size = 0;
+        REQUIRE(H5Dget_chunk_storage_size(dataset, &offset, &size) >= 0);
+        REQUIRE(size > 4);
+        std::vector<unsigned char> garbage(static_cast<std::size_t>(size), 0x5a);
+        REQUIRE(H5Dwrite_chunk(dataset, H5P_DEFAULT, 0, &offset, garbage.size(), garbage.data()) >=
+                0);
+        H5Dclose(dataset);
+    });
+    check_refused(path, "stays/end");
+}
+
 // =================================================================== atomic writes
 
 TEST_CASE("snapshot: writing leaves no temporary files") {
