@@ -18,6 +18,12 @@ namespace ctrace::detail {
 /// bookkeeping next to a buffer is never lost. Failure is harmless and ignored.
 void release_pages(const void* begin, const void* end) noexcept;
 
+/// Asks the kernel to back the whole pages inside [begin, end) with memory
+/// now (MADV_POPULATE_WRITE), so that the thread that writes there later does
+/// not stop for page faults. A hint: failure (an old kernel, an unmapped
+/// range) is harmless and ignored.
+void prefault(const void* begin, const void* end) noexcept;
+
 /// Hands the free memory of the heap back to the kernel (glibc keeps freed
 /// blocks of the reading phase for reuse that does not come).
 void return_free_memory() noexcept;
