@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -31,21 +32,21 @@ inline unsigned hardware_threads() {
 }
 
 /// Sorts `items` ascending by bits [low_bit, low_bit + key_bits) of
-/// `key(item)` (a std::uint64_t), stably: ties keep their order. `scratch` is
-/// resized and used as the second buffer. A pass whose digit is the same for
+/// `key(item)` (a std::uint64_t), stably: ties keep their order. `scratch`,
+/// of the same length, is the second buffer; the sorted items end up in
+/// whichever of the two spans is returned. A pass whose digit is the same for
 /// every item is skipped. Large inputs use one thread per core: each counts
 /// and scatters its own slice, and slices fill each bucket in order, which
 /// keeps the sort stable.
 template <typename T, typename Key>
-void radix_sort_by(std::vector<T>& items, std::vector<T>& scratch, unsigned low_bit,
-                   unsigned key_bits, Key key) {
+std::span<T> radix_sort_spans(std::span<T> items, std::span<T> scratch, unsigned low_bit,
+                              unsigned key_bits, Key key) {
     constexpr unsigned digit_bits = 11;
     constexpr std::size_t buckets = std::size_t{1} << digit_bits;
     constexpr std::size_t min_items_per_thread = std::size_t{1} << 20;
     const std::size_t n = items.size();
     const unsigned threads = static_cast<unsigned>(
         std::clamp<std::size_t>(n / min_items_per_thread, 1, hardware_threads()));
-    scratch.resize(n);
     std::vector<std::array<std::size_t, buckets>> next(threads);
     auto slice_begin = [&](unsigned t) { return n * t / threads; };
     for (unsigned shift = low_bit; shift < low_bit + key_bits; shift += digit_bits) {
@@ -73,8 +74,20 @@ void radix_sort_by(std::vector<T>& items, std::vector<T>& scratch, unsigned low_
             for (std::size_t i = slice_begin(t); i < slice_begin(t + 1); ++i)
                 scratch[at[(key(items[i]) >> shift) & (buckets - 1)]++] = items[i];
         });
-        items.swap(scratch);
+        std::swap(items, scratch);
     }
+    return items;
+}
+
+/// The same on vectors: `scratch` is resized to the items' length and used as
+/// the second buffer; the sorted items end up in `items`.
+template <typename T, typename Key>
+void radix_sort_by(std::vector<T>& items, std::vector<T>& scratch, unsigned low_bit,
+                   unsigned key_bits, Key key) {
+    scratch.resize(items.size());
+    const std::span<T> sorted =
+        radix_sort_spans(std::span<T>(items), std::span<T>(scratch), low_bit, key_bits, key);
+    if (sorted.data() != items.data()) items.swap(scratch);
 }
 
 /// `radix_sort_by` for plain 64-bit keys.

@@ -6,7 +6,10 @@
 #include "stay_order.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
+#include <new>
+#include <span>
 
 namespace ctrace {
 
@@ -89,31 +92,52 @@ stay_table build_stays(std::vector<visit> visits, std::size_t person_count,
         return std::move(merger).finish();
     }
 
-    // One radix sort of packed (place, start - first, person) keys. Each pass
-    // below hands back the pages of its input as it reads them, so visits,
-    // keys and stays are never all resident at once.
-    std::vector<keyed_visit> keyed;
-    keyed.reserve(visits.size()); // not resize: pages are touched as keys are written
-    {
-        detail::consumed_prefix<visit> consumed(visits);
-        for (std::size_t i = 0; i < visits.size(); ++i) {
-            const visit& v = visits[i];
-            keyed.push_back({(std::uint64_t{v.place} << (time_bits + person_bits)) |
-                                 (static_cast<std::uint64_t>(v.start - first) << person_bits) |
-                                 v.person,
-                             v.end});
-            consumed.advance(i + 1);
-        }
-        visits = {};
+    // One radix sort of packed (place, start - first, person) keys, in the
+    // visits' own memory: fresh pages are expensive (on a virtual machine
+    // far more than a pass over them), so the keys are written over the
+    // visits they come from (a key and end take 16 of a visit's 24 bytes,
+    // and key i is written only after visit i is read, below every visit not
+    // yet read), and the sort's second buffer is the visits' memory after
+    // the keys when the vector has room there (it has the reserve of the
+    // read), else a vector of its own.
+    const std::size_t n = visits.size();
+    const std::size_t keyed_bytes = n * sizeof(keyed_visit);
+    const std::size_t in_place = (2 * keyed_bytes + sizeof(visit) - 1) / sizeof(visit);
+    const bool scratch_in_place = visits.capacity() >= in_place;
+    if (scratch_in_place) visits.resize(in_place); // within capacity: no copy
+    auto* const base = reinterpret_cast<unsigned char*>(visits.data());
+    for (std::size_t i = 0; i < n; ++i) {
+        // memcpy both ways: the bytes are read as a visit and written as a
+        // key, and memcpy is what may alias them.
+        visit v;
+        std::memcpy(&v, base + i * sizeof(visit), sizeof(visit));
+        const keyed_visit k{(std::uint64_t{v.place} << (time_bits + person_bits)) |
+                                (static_cast<std::uint64_t>(v.start - first) << person_bits) |
+                                v.person,
+                            v.end};
+        std::memcpy(base + i * sizeof(keyed_visit), &k, sizeof k);
     }
-    {
-        std::vector<keyed_visit> scratch;
-        detail::radix_sort_by(keyed, scratch, 0, person_bits + time_bits + place_bits,
-                              [](const keyed_visit& k) { return k.key; });
+    const std::span<keyed_visit> keys(std::launder(reinterpret_cast<keyed_visit*>(base)), n);
+    std::vector<keyed_visit> own_scratch;
+    std::span<keyed_visit> scratch;
+    if (scratch_in_place) {
+        scratch = {std::launder(reinterpret_cast<keyed_visit*>(base + keyed_bytes)), n};
+    } else {
+        own_scratch.resize(n);
+        scratch = own_scratch;
     }
+    const std::span<keyed_visit> keyed =
+        detail::radix_sort_spans(keys, scratch, 0, person_bits + time_bits + place_bits,
+                                 [](const keyed_visit& k) { return k.key; });
+    // The buffer the sort did not end in is not needed any more.
+    const std::span<keyed_visit> spare = keyed.data() == keys.data() ? scratch : keys;
+    if (spare.data() == own_scratch.data())
+        own_scratch = {};
+    else
+        detail::release_pages(spare.data(), spare.data() + spare.size());
     const std::uint64_t person_mask = (std::uint64_t{1} << person_bits) - 1;
     const std::uint64_t time_mask = (std::uint64_t{1} << time_bits) - 1;
-    detail::consumed_prefix<keyed_visit> consumed(keyed);
+    detail::consumed_prefix<keyed_visit> consumed(keyed.data(), keyed.size());
     for (std::size_t i = 0; i < keyed.size(); ++i) {
         const std::uint64_t key = keyed[i].key;
         merger.add(static_cast<person_index>(key & person_mask),
