@@ -186,17 +186,17 @@ no_temporaries "$work"
 # --- Interrupted snapshots leave nothing behind -----------------------------
 
 big=$work/big
-"$ctrace" gen --scans 3000000 --out "$big" --quiet || fail "ctrace gen"
+"$ctrace" gen --scans 6000000 --out "$big" --quiet || fail "ctrace gen"
 
 # interrupt WHEN: starts a snapshot of the big city and sends SIGINT, either
-# after about a second ("early") or once its temporary output exists ("writing").
+# shortly after it starts ("early") or once its temporary output exists ("writing").
 interrupt() {
     local when=$1 pid
     "$ctrace" snapshot --scans "$big/scans.csv" --places "$big/places.csv" \
         --out "$big/city.h5" --quiet 2>"$work/interrupt.err" &
     pid=$!
     if [ "$when" = early ]; then
-        sleep 1
+        sleep 0.3
     else
         for _ in $(seq 1 200); do
             [ -z "$(find "$big" -maxdepth 1 -name '.city.h5.tmp-*')" ] || break
