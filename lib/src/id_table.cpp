@@ -98,13 +98,16 @@ std::size_t id_table::probe(std::string_view id, std::uint64_t hash, const key& 
 }
 
 id_table::index_type id_table::find(std::string_view id) const noexcept {
+    return find(id, hash_bytes(id));
+}
+
+id_table::index_type id_table::find(std::string_view id, std::uint64_t h) const noexcept {
     if (slots_.empty()) {
         // No index (never built, or released): look at every id.
         for (std::size_t i = 0; i < size(); ++i)
             if ((*this)[static_cast<index_type>(i)] == id) return static_cast<index_type>(i);
         return npos;
     }
-    const std::uint64_t h = hash_bytes(id);
     const slot& found = slots_[probe(id, h, key_of(id), tag_of(h, id.size()))];
     return found.index_plus_one == 0 ? npos : found.index_plus_one - 1;
 }

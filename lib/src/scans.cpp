@@ -121,6 +121,9 @@ struct parsed_chunk {
         std::uint64_t person_hash, place_hash;
         std::uint32_t person_at, place_at; ///< offsets into `ids`
         std::uint16_t person_length, place_length;
+        /// The place's index when the places file lists it (looked up while
+        /// parsing), else `no_place` (interned in file order).
+        place_index place;
         time_point start, end;
     };
     std::vector<char> ids;
@@ -155,8 +158,9 @@ constexpr std::size_t max_chunk_rows = std::size_t{1} << 16;
 
 /// Parses records of `reader` into `chunk` until `max_rows` rows or the end
 /// of input; false once the input has ended.
-bool parse_chunk(csv_reader& reader, const scan_columns& columns, const scan_read_options& options,
-                 parsed_chunk& chunk, csv_record& record, std::size_t max_rows) {
+bool parse_chunk(csv_reader& reader, const scan_columns& columns, const place_table& places,
+                 const scan_read_options& options, parsed_chunk& chunk, csv_record& record,
+                 std::size_t max_rows) {
     while (chunk.rows_read < max_rows) {
         if (!reader.next(record)) return false;
         ++chunk.rows_read;
@@ -199,10 +203,24 @@ bool parse_chunk(csv_reader& reader, const scan_columns& columns, const scan_rea
                 end = parsed.value;
             }
         }
+        // A place of the places file has its index already (the table is
+        // read-only here), and with it its dwell.
+        const std::uint64_t place_hash = hash_bytes(place);
+        place_index known = no_place;
+        if (places.ids.has_index()) {
+            const id_table::index_type found = places.ids.find(place, place_hash);
+            if (found != id_table::npos) {
+                known = found;
+                if (end == parsed_chunk::no_leave)
+                    end = start.value + (known < places.dwell.size() && places.dwell[known] >= 0
+                                             ? places.dwell[known]
+                                             : options.default_dwell);
+            }
+        }
         // Fields are at most max_field_bytes long, so lengths fit 16 bits.
-        chunk.rows.push_back({hash_bytes(person), hash_bytes(place), chunk.append_id(person),
+        chunk.rows.push_back({hash_bytes(person), place_hash, chunk.append_id(person),
                               chunk.append_id(place), static_cast<std::uint16_t>(person.size()),
-                              static_cast<std::uint16_t>(place.size()), start.value, end});
+                              static_cast<std::uint16_t>(place.size()), known, start.value, end});
     }
     return true;
 }
@@ -226,11 +244,20 @@ void intern_chunk(const parsed_chunk& chunk, const place_table& places, duration
     scratch.hashes.resize(n);
     scratch.persons.resize(n);
     scratch.places.resize(n);
+    // Places the places file does not list, in row order.
+    std::size_t unknown = 0;
     for (std::size_t i = 0; i < n; ++i) {
-        scratch.ids[i] = chunk.place(chunk.rows[i]);
-        scratch.hashes[i] = chunk.rows[i].place_hash;
+        if (chunk.rows[i].place != no_place) continue;
+        scratch.ids[unknown] = chunk.place(chunk.rows[i]);
+        scratch.hashes[unknown] = chunk.rows[i].place_hash;
+        ++unknown;
     }
-    log.places.intern_batch(scratch.ids, scratch.hashes, scratch.places);
+    if (unknown > 0)
+        log.places.intern_batch({scratch.ids.data(), unknown}, {scratch.hashes.data(), unknown},
+                                {scratch.places.data(), unknown});
+    for (std::size_t i = n, k = unknown; i-- > 0;)
+        scratch.places[i] =
+            chunk.rows[i].place != no_place ? chunk.rows[i].place : scratch.places[--k];
     for (std::size_t i = 0; i < n; ++i) {
         scratch.ids[i] = chunk.person(chunk.rows[i]);
         scratch.hashes[i] = chunk.rows[i].person_hash;
@@ -275,7 +302,7 @@ scan_log read_scans_from(csv_reader& reader, const place_table& places,
     for (bool more = true; more;) {
         // One reader: line numbers are the file's already.
         chunk.reset(options.skip_bad);
-        more = parse_chunk(reader, columns, options, chunk, record, max_chunk_rows);
+        more = parse_chunk(reader, columns, places, options, chunk, record, max_chunk_rows);
         intern_chunk(chunk, places, options.default_dwell, log, scratch);
         log.rows_read += chunk.rows_read;
         bad.append(std::move(chunk.bad));
@@ -405,7 +432,7 @@ std::optional<scan_log> read_scans_in_chunks(const std::filesystem::path& path,
                             : next_line_start(fd, data_begin + (k + 1) * chunk_bytes - 1, size,
                                               name);
                     reader.restart(begin, end);
-                    parse_chunk(reader, columns, options, *chunk, record,
+                    parse_chunk(reader, columns, places, options, *chunk, record,
                                 std::numeric_limits<std::size_t>::max());
                     chunk->line_ends = reader.line_ends_consumed();
                     chunk->ended_inside_quotes =

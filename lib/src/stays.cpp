@@ -126,9 +126,25 @@ stay_table build_stays(std::vector<visit> visits, std::size_t person_count,
         own_scratch.resize(n);
         scratch = own_scratch;
     }
+    // Sorted by (place, start) only, which is a third fewer radix passes;
+    // visits of one place with the same start are then put in person order
+    // (such runs are short: one second at one place).
     const std::span<keyed_visit> keyed =
-        detail::radix_sort_spans(keys, scratch, 0, person_bits + time_bits + place_bits,
+        detail::radix_sort_spans(keys, scratch, person_bits, time_bits + place_bits,
                                  [](const keyed_visit& k) { return k.key; });
+    for (std::size_t i = 1; i < n;) {
+        if (keyed[i].key >> person_bits != keyed[i - 1].key >> person_bits) {
+            ++i;
+            continue;
+        }
+        std::size_t end = i + 1;
+        while (end < n && keyed[end].key >> person_bits == keyed[i - 1].key >> person_bits)
+            ++end;
+        std::stable_sort(keyed.begin() + static_cast<std::ptrdiff_t>(i - 1),
+                         keyed.begin() + static_cast<std::ptrdiff_t>(end),
+                         [](const keyed_visit& a, const keyed_visit& b) { return a.key < b.key; });
+        i = end + 1;
+    }
     // The buffer the sort did not end in is not needed any more.
     const std::span<keyed_visit> spare = keyed.data() == keys.data() ? scratch : keys;
     if (spare.data() == own_scratch.data())

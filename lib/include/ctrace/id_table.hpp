@@ -48,6 +48,9 @@ public:
     }
     /// Index of `id`, or `npos` when absent.
     index_type find(std::string_view id) const noexcept;
+    /// Same, with `hash == hash_bytes(id)` computed by the caller. Safe to
+    /// call from several threads at once while nobody interns.
+    index_type find(std::string_view id, std::uint64_t hash) const noexcept;
     /// The id of index `i` (`i < size()`); valid until the next `intern`.
     std::string_view operator[](index_type i) const noexcept {
         return {bytes_.data() + offsets_[i],
