@@ -216,6 +216,27 @@ id_table::index_type id_table::find_repeat() const {
     return repeat;
 }
 
+void id_table::find_batch(std::span<const std::string_view> ids,
+                          std::span<const std::uint64_t> hashes,
+                          std::span<index_type> indices) const noexcept {
+    if (slots_.empty()) {
+        for (std::size_t k = 0; k < ids.size(); ++k)
+            indices[k] = find(ids[k], hashes[k]);
+        return;
+    }
+    constexpr std::size_t d = 16;
+    const std::size_t mask = slots_.size() - 1;
+    const std::size_t n = ids.size();
+    for (std::size_t k = 0; k < std::min(n, d); ++k)
+        __builtin_prefetch(&slots_[hashes[k] & mask]);
+    for (std::size_t k = 0; k < n; ++k) {
+        if (k + d < n) __builtin_prefetch(&slots_[hashes[k + d] & mask]);
+        const slot& found =
+            slots_[probe(ids[k], hashes[k], key_of(ids[k]), tag_of(hashes[k], ids[k].size()))];
+        indices[k] = found.index_plus_one == 0 ? npos : found.index_plus_one - 1;
+    }
+}
+
 void id_table::grow_slots(std::size_t ids) {
     std::size_t capacity = 64;
     while (capacity < ids * 2)

@@ -158,9 +158,8 @@ constexpr std::size_t max_chunk_rows = std::size_t{1} << 16;
 
 /// Parses records of `reader` into `chunk` until `max_rows` rows or the end
 /// of input; false once the input has ended.
-bool parse_chunk(csv_reader& reader, const scan_columns& columns, const place_table& places,
-                 const scan_read_options& options, parsed_chunk& chunk, csv_record& record,
-                 std::size_t max_rows) {
+bool parse_chunk(csv_reader& reader, const scan_columns& columns, const scan_read_options& options,
+                 parsed_chunk& chunk, csv_record& record, std::size_t max_rows) {
     while (chunk.rows_read < max_rows) {
         if (!reader.next(record)) return false;
         ++chunk.rows_read;
@@ -203,35 +202,51 @@ bool parse_chunk(csv_reader& reader, const scan_columns& columns, const place_ta
                 end = parsed.value;
             }
         }
-        // A place of the places file has its index already (the table is
-        // read-only here), and with it its dwell.
-        const std::uint64_t place_hash = hash_bytes(place);
-        place_index known = no_place;
-        if (places.ids.has_index()) {
-            const id_table::index_type found = places.ids.find(place, place_hash);
-            if (found != id_table::npos) {
-                known = found;
-                if (end == parsed_chunk::no_leave)
-                    end = start.value + (known < places.dwell.size() && places.dwell[known] >= 0
-                                             ? places.dwell[known]
-                                             : options.default_dwell);
-            }
-        }
         // Fields are at most max_field_bytes long, so lengths fit 16 bits.
-        chunk.rows.push_back({hash_bytes(person), place_hash, chunk.append_id(person),
+        chunk.rows.push_back({hash_bytes(person), hash_bytes(place), chunk.append_id(person),
                               chunk.append_id(place), static_cast<std::uint16_t>(person.size()),
-                              static_cast<std::uint16_t>(place.size()), known, start.value, end});
+                              static_cast<std::uint16_t>(place.size()), no_place, start.value,
+                              end});
     }
     return true;
 }
 
-/// Buffers `intern_chunk` reuses from chunk to chunk.
+/// Buffers `intern_chunk` (and the places file lookups) reuse from chunk to
+/// chunk.
 struct intern_scratch {
     std::vector<std::string_view> ids;
     std::vector<std::uint64_t> hashes;
+    std::vector<id_table::index_type> found;
     std::vector<person_index> persons;
     std::vector<place_index> places;
 };
+
+/// Looks the rows' places up in the places file's table (read-only, so on
+/// the parsing thread): a listed place gets its index, and a row without
+/// check-out its end from the place's dwell. Other places are interned later,
+/// in file order.
+void find_listed_places(parsed_chunk& chunk, const place_table& places, duration default_dwell,
+                        intern_scratch& scratch) {
+    if (places.ids.empty() || !places.ids.has_index()) return;
+    const std::size_t n = chunk.rows.size();
+    scratch.ids.resize(n);
+    scratch.hashes.resize(n);
+    scratch.found.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        scratch.ids[i] = chunk.place(chunk.rows[i]);
+        scratch.hashes[i] = chunk.rows[i].place_hash;
+    }
+    places.ids.find_batch(scratch.ids, scratch.hashes, scratch.found);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (scratch.found[i] == id_table::npos) continue;
+        parsed_chunk::row& r = chunk.rows[i];
+        r.place = scratch.found[i];
+        if (r.end == parsed_chunk::no_leave)
+            r.end = r.start + (r.place < places.dwell.size() && places.dwell[r.place] >= 0
+                                   ? places.dwell[r.place]
+                                   : default_dwell);
+    }
+}
 
 /// Interns the rows of `chunk` into `log` and appends their visits, in row
 /// order. All the ids of the chunk go to `id_table::intern_batch` at once,
@@ -302,7 +317,8 @@ scan_log read_scans_from(csv_reader& reader, const place_table& places,
     for (bool more = true; more;) {
         // One reader: line numbers are the file's already.
         chunk.reset(options.skip_bad);
-        more = parse_chunk(reader, columns, places, options, chunk, record, max_chunk_rows);
+        more = parse_chunk(reader, columns, options, chunk, record, max_chunk_rows);
+        find_listed_places(chunk, places, options.default_dwell, scratch);
         intern_chunk(chunk, places, options.default_dwell, log, scratch);
         log.rows_read += chunk.rows_read;
         bad.append(std::move(chunk.bad));
@@ -391,6 +407,7 @@ std::optional<scan_log> read_scans_in_chunks(const std::filesystem::path& path,
         try {
             csv_reader reader(path, 0, 0);
             csv_record record;
+            intern_scratch lookup; // this thread's, for the places file lookups
             while (next_to_intern < chunk_count && !abandoned) {
                 if (!interning && parsed[next_to_intern]) {
                     // The next chunk in file order is ready and the tables are free.
@@ -432,8 +449,9 @@ std::optional<scan_log> read_scans_in_chunks(const std::filesystem::path& path,
                             : next_line_start(fd, data_begin + (k + 1) * chunk_bytes - 1, size,
                                               name);
                     reader.restart(begin, end);
-                    parse_chunk(reader, columns, places, options, *chunk, record,
+                    parse_chunk(reader, columns, options, *chunk, record,
                                 std::numeric_limits<std::size_t>::max());
+                    find_listed_places(*chunk, places, options.default_dwell, lookup);
                     chunk->line_ends = reader.line_ends_consumed();
                     chunk->ended_inside_quotes =
                         reader.ended_inside_quotes() && k + 1 < chunk_count;

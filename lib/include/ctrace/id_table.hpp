@@ -51,6 +51,10 @@ public:
     /// Same, with `hash == hash_bytes(id)` computed by the caller. Safe to
     /// call from several threads at once while nobody interns.
     index_type find(std::string_view id, std::uint64_t hash) const noexcept;
+    /// `find` for every `ids[k]` into `indices[k]`, the memory accesses of
+    /// neighbouring ids overlapping (as in `intern_batch`). Same thread safety.
+    void find_batch(std::span<const std::string_view> ids, std::span<const std::uint64_t> hashes,
+                    std::span<index_type> indices) const noexcept;
     /// The id of index `i` (`i < size()`); valid until the next `intern`.
     std::string_view operator[](index_type i) const noexcept {
         return {bytes_.data() + offsets_[i],
