@@ -41,6 +41,22 @@ inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
     return differ == 0;
 }
 
+/// Calls `visit(k)` for every k in order while the home slot of id k + d is
+/// already being loaded: the memory accesses of neighbouring ids overlap
+/// instead of queueing (a software pipeline). `slots` must stay put.
+template <typename Slot, typename Visit>
+void for_each_prefetched(const Slot* slots, std::size_t mask, std::span<const std::uint64_t> hashes,
+                         Visit visit) {
+    constexpr std::size_t d = 16;
+    const std::size_t n = hashes.size();
+    for (std::size_t k = 0; k < std::min(n, d); ++k)
+        __builtin_prefetch(&slots[hashes[k] & mask]);
+    for (std::size_t k = 0; k < n; ++k) {
+        if (k + d < n) __builtin_prefetch(&slots[hashes[k + d] & mask]);
+        visit(k);
+    }
+}
+
 } // namespace
 
 std::uint64_t hash_bytes(std::string_view s) noexcept {
@@ -139,20 +155,12 @@ id_table::index_type id_table::insert_at(std::size_t at, std::string_view id, co
 
 void id_table::intern_batch(std::span<const std::string_view> ids,
                             std::span<const std::uint64_t> hashes, std::span<index_type> indices) {
-    // While id k is probed, the slot of id k + d is already on its way, so
-    // the memory accesses of neighbouring ids overlap instead of queueing.
-    constexpr std::size_t d = 16;
-    make_room(ids.size());
-    const std::size_t mask = slots_.size() - 1;
-    const std::size_t n = ids.size();
-    for (std::size_t k = 0; k < std::min(n, d); ++k)
-        __builtin_prefetch(&slots_[hashes[k] & mask]);
-    for (std::size_t k = 0; k < n; ++k) {
-        if (k + d < n) __builtin_prefetch(&slots_[hashes[k + d] & mask]);
+    make_room(ids.size()); // the slots stay where they are for the whole batch
+    for_each_prefetched(slots_.data(), slots_.size() - 1, hashes, [&](std::size_t k) {
         const key key = key_of(ids[k]);
         const std::uint32_t tag = tag_of(hashes[k], ids[k].size());
         indices[k] = insert_at(probe(ids[k], hashes[k], key, tag), ids[k], key, tag);
-    }
+    });
 }
 
 std::vector<id_table::index_type> id_table::intern_few(std::span<const std::string_view> ids) {
@@ -224,17 +232,11 @@ void id_table::find_batch(std::span<const std::string_view> ids,
             indices[k] = find(ids[k], hashes[k]);
         return;
     }
-    constexpr std::size_t d = 16;
-    const std::size_t mask = slots_.size() - 1;
-    const std::size_t n = ids.size();
-    for (std::size_t k = 0; k < std::min(n, d); ++k)
-        __builtin_prefetch(&slots_[hashes[k] & mask]);
-    for (std::size_t k = 0; k < n; ++k) {
-        if (k + d < n) __builtin_prefetch(&slots_[hashes[k + d] & mask]);
+    for_each_prefetched(slots_.data(), slots_.size() - 1, hashes, [&](std::size_t k) {
         const slot& found =
             slots_[probe(ids[k], hashes[k], key_of(ids[k]), tag_of(hashes[k], ids[k].size()))];
         indices[k] = found.index_plus_one == 0 ? npos : found.index_plus_one - 1;
-    }
+    });
 }
 
 void id_table::grow_slots(std::size_t ids) {
