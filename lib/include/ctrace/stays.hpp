@@ -37,8 +37,10 @@ struct stay_table {
 
 /// Merges `visits` into stays. Indices must be below `person_count` and
 /// `place_count` (throws `error` otherwise). Pass the visits with `std::move`
-/// when they are no longer needed: their memory is handed back while they are
-/// turned into sort keys, so visits and stays are never resident together.
+/// when they are no longer needed: the sort keys are written over them (and
+/// the sort's second buffer uses their spare capacity, as a read leaves it),
+/// and the keys' pages are handed back as they become stays, so visits and
+/// stays are never resident together.
 stay_table build_stays(std::vector<visit> visits, std::size_t person_count,
                        std::size_t place_count);
 
