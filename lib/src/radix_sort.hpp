@@ -1,5 +1,6 @@
 #pragma once
-// LSD radix sort of 64-bit keys (internal to ctrace).
+// LSD radix sort by 64-bit keys, and running work on every core (internal to
+// ctrace).
 //
 // Sorting by a dense index (a person, a place) with a comparison sort or a
 // one-pass bucket scatter touches memory at random; passes of 11 bits keep
@@ -77,23 +78,6 @@ std::span<T> radix_sort_spans(std::span<T> items, std::span<T> scratch, unsigned
         std::swap(items, scratch);
     }
     return items;
-}
-
-/// The same on vectors: `scratch` is resized to the items' length and used as
-/// the second buffer; the sorted items end up in `items`.
-template <typename T, typename Key>
-void radix_sort_by(std::vector<T>& items, std::vector<T>& scratch, unsigned low_bit,
-                   unsigned key_bits, Key key) {
-    scratch.resize(items.size());
-    const std::span<T> sorted =
-        radix_sort_spans(std::span<T>(items), std::span<T>(scratch), low_bit, key_bits, key);
-    if (sorted.data() != items.data()) items.swap(scratch);
-}
-
-/// `radix_sort_by` for plain 64-bit keys.
-inline void radix_sort_bits(std::vector<std::uint64_t>& keys, std::vector<std::uint64_t>& scratch,
-                            unsigned low_bit, unsigned key_bits) {
-    radix_sort_by(keys, scratch, low_bit, key_bits, [](std::uint64_t k) { return k; });
 }
 
 /// Bits needed to hold values below `n` (at least 1).
