@@ -124,8 +124,7 @@ id_table::index_type id_table::find(std::string_view id, std::uint64_t h) const 
             if ((*this)[static_cast<index_type>(i)] == id) return static_cast<index_type>(i);
         return npos;
     }
-    const slot& found = slots_[probe(id, h, key_of(id), tag_of(h, id.size()))];
-    return found.index_plus_one == 0 ? npos : found.index_plus_one - 1;
+    return index_in(slots_[probe(id, h, key_of(id), tag_of(h, id.size()))]);
 }
 
 id_table::index_type id_table::intern(std::string_view id) {
@@ -143,14 +142,24 @@ id_table::index_type id_table::insert_at(std::size_t at, std::string_view id, co
                                          std::uint32_t tag) {
     slot& found = slots_[at];
     if (found.index_plus_one != 0) return found.index_plus_one - 1;
+    const index_type index = push_bytes(id);
+    found = slot_of(id, k, index, tag);
+    return index;
+}
+
+id_table::index_type id_table::push_bytes(std::string_view id) {
     if (size() >= npos - 1) throw error("more than 4294967294 distinct ids");
     const auto index = static_cast<index_type>(size());
-    const std::uint64_t offset = bytes_.size();
     bytes_.insert(bytes_.end(), id.begin(), id.end());
     offsets_.push_back(bytes_.size());
-    found = {
-        {k.word[0], k.word[1], id.size() <= inline_length ? k.word[2] : offset}, index + 1, tag};
     return index;
+}
+
+id_table::slot id_table::slot_of(std::string_view id, const key& k, index_type index,
+                                 std::uint32_t tag) const noexcept {
+    return {{k.word[0], k.word[1], id.size() <= inline_length ? k.word[2] : offsets_[index]},
+            index + 1,
+            tag};
 }
 
 void id_table::intern_batch(std::span<const std::string_view> ids,
@@ -189,10 +198,7 @@ std::vector<id_table::index_type> id_table::intern_few(std::span<const std::stri
     // The rest are new: appended in order, a repeated one once.
     for (std::size_t k = 0; k < ids.size(); ++k) {
         if (indices[k] != npos) continue;
-        if (size() >= npos - 1) throw error("more than 4294967294 distinct ids");
-        indices[k] = static_cast<index_type>(size());
-        bytes_.insert(bytes_.end(), ids[k].begin(), ids[k].end());
-        offsets_.push_back(bytes_.size());
+        indices[k] = push_bytes(ids[k]);
         for (std::size_t later = k + 1; later < ids.size(); ++later)
             if (indices[later] == npos && ids[later] == ids[k]) indices[later] = indices[k];
     }
@@ -200,10 +206,8 @@ std::vector<id_table::index_type> id_table::intern_few(std::span<const std::stri
 }
 
 void id_table::append_unchecked(std::string_view id) {
-    if (size() >= npos - 1) throw error("more than 4294967294 distinct ids");
+    push_bytes(id);
     slots_ = {};
-    bytes_.insert(bytes_.end(), id.begin(), id.end());
-    offsets_.push_back(bytes_.size());
 }
 
 id_table::index_type id_table::find_repeat() const {
@@ -233,9 +237,8 @@ void id_table::find_batch(std::span<const std::string_view> ids,
         return;
     }
     for_each_prefetched(slots_.data(), slots_.size() - 1, hashes, [&](std::size_t k) {
-        const slot& found =
-            slots_[probe(ids[k], hashes[k], key_of(ids[k]), tag_of(hashes[k], ids[k].size()))];
-        indices[k] = found.index_plus_one == 0 ? npos : found.index_plus_one - 1;
+        indices[k] = index_in(
+            slots_[probe(ids[k], hashes[k], key_of(ids[k]), tag_of(hashes[k], ids[k].size()))]);
     });
 }
 
@@ -252,10 +255,7 @@ void id_table::grow_slots(std::size_t ids) {
         std::size_t s = h & mask;
         while (slots[s].index_plus_one != 0)
             s = (s + 1) & mask;
-        const key k = key_of(id);
-        slots[s] = {{k.word[0], k.word[1], id.size() <= inline_length ? k.word[2] : offsets_[i]},
-                    static_cast<std::uint32_t>(i + 1),
-                    tag_of(h, id.size())};
+        slots[s] = slot_of(id, key_of(id), static_cast<index_type>(i), tag_of(h, id.size()));
     }
     slots_.swap(slots);
 }

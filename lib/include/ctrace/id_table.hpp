@@ -36,8 +36,9 @@ public:
     }
     /// Interns `ids[k]` (with `hashes[k] == hash_bytes(ids[k])`) into
     /// `indices[k]` for every k, in order: the same indices as calling
-    /// `intern` one id after another, but the memory accesses of the whole
-    /// batch overlap. Any batch size works; 32 to 128 is best.
+    /// `intern` one id after another, but the memory accesses of neighbouring
+    /// ids overlap (a software pipeline). Any batch size works; the larger,
+    /// the less the pipeline's start costs.
     void intern_batch(std::span<const std::string_view> ids, std::span<const std::uint64_t> hashes,
                       std::span<index_type> indices);
     /// Starts loading where the bytes of id `i` are (`i < size()`).
@@ -118,6 +119,15 @@ private:
                       std::uint32_t tag) const noexcept;
     /// Interns `id` whose probe ended at `at`.
     index_type insert_at(std::size_t at, std::string_view id, const key& k, std::uint32_t tag);
+    /// Appends the bytes of `id` as the next index, which it returns.
+    index_type push_bytes(std::string_view id);
+    /// The slot of id `index`, whose bytes are pushed already.
+    slot slot_of(std::string_view id, const key& k, index_type index,
+                 std::uint32_t tag) const noexcept;
+    /// The index a probe's slot holds, or `npos` for an empty slot.
+    static index_type index_in(const slot& s) noexcept {
+        return s.index_plus_one == 0 ? npos : s.index_plus_one - 1;
+    }
     /// Makes room for `more` new ids without regrowing in between.
     void make_room(std::size_t more) {
         if ((size() + more) * 2 > slots_.size()) grow_slots(size() + more);
