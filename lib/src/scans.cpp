@@ -11,7 +11,6 @@
 #include <condition_variable>
 #include <cstring>
 #include <exception>
-#include <fcntl.h>
 #include <fstream>
 #include <limits>
 #include <memory>
@@ -221,6 +220,13 @@ struct intern_scratch {
     std::vector<place_index> places;
 };
 
+/// The stay length of a scan without check-out at `place`: the places
+/// file's dwell for a place it lists with one, else `default_dwell`.
+duration dwell_at(const place_table& places, place_index place, duration default_dwell) {
+    return place < places.dwell.size() && places.dwell[place] >= 0 ? places.dwell[place]
+                                                                   : default_dwell;
+}
+
 /// Looks the rows' places up in the places file's table (read-only, so on
 /// the parsing thread): a listed place gets its index, and a row without
 /// check-out its end from the place's dwell. Other places are interned later,
@@ -242,9 +248,7 @@ void find_listed_places(parsed_chunk& chunk, const place_table& places, duration
         parsed_chunk::row& r = chunk.rows[i];
         r.place = scratch.found[i];
         if (r.end == parsed_chunk::no_leave)
-            r.end = r.start + (r.place < places.dwell.size() && places.dwell[r.place] >= 0
-                                   ? places.dwell[r.place]
-                                   : default_dwell);
+            r.end = r.start + dwell_at(places, r.place, default_dwell);
     }
 }
 
@@ -281,13 +285,9 @@ void intern_chunk(const parsed_chunk& chunk, const place_table& places, duration
     for (std::size_t i = 0; i < n; ++i) {
         const parsed_chunk::row& r = chunk.rows[i];
         const place_index place = scratch.places[i];
-        time_point end = r.end;
-        if (end == parsed_chunk::no_leave) {
-            const duration dwell = place < places.dwell.size() && places.dwell[place] >= 0
-                                       ? places.dwell[place]
-                                       : default_dwell;
-            end = r.start + dwell;
-        }
+        const time_point end = r.end != parsed_chunk::no_leave
+                                   ? r.end
+                                   : r.start + dwell_at(places, place, default_dwell);
         log.visits.push_back({scratch.persons[i], place, r.start, end});
     }
 }
@@ -506,6 +506,7 @@ std::optional<scan_log> read_scans_in_chunks(const std::filesystem::path& path,
     log.sha256 = std::move(digest_hex);
     return log;
 }
+
 /// Interns every id of `from` into `into`, in index order: the index in
 /// `into` of each id of `from`.
 std::vector<id_table::index_type> intern_all(id_table& into, const id_table& from) {
