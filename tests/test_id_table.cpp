@@ -560,6 +560,19 @@ std::optional<std::vector<std::string>> chain_fillers(std::string_view held,
     return out;
 }
 
+/// A table holding `held` alone neither finds `other` nor takes it for
+/// `held`: interning `other` makes index 1 and leaves both ids as they are.
+void check_apart_when_alone(const std::string& held, const std::string& other) {
+    CAPTURE(printable(held));
+    CAPTURE(printable(other));
+    id_table t;
+    t.intern(held);
+    CHECK(t.find(other) == id_table::npos);
+    CHECK(t.intern(other) == 1);
+    CHECK(t.find(held) == 0);
+    CHECK(t[1] == other);
+}
+
 /// Interns `held` (after fillers putting it in `probe`'s probe chain, and
 /// followed by `then` in the byte arena when given), then checks that `probe`
 /// is not taken for `held`, with intern and find and with intern_batch.
@@ -726,19 +739,9 @@ TEST_SUITE("id_table") {
                 CHECK(table_problem(t, order) == "");
             }
             // A table holding one of them never finds another.
-            for (const std::string& held : group) {
-                for (const std::string& other : group) {
-                    if (other == held) continue;
-                    id_table t;
-                    t.intern(held);
-                    CAPTURE(printable(held));
-                    CAPTURE(printable(other));
-                    CHECK(t.find(other) == id_table::npos);
-                    CHECK(t.intern(other) == 1);
-                    CHECK(t.find(held) == 0);
-                    CHECK(t[1] == other);
-                }
-            }
+            for (const std::string& held : group)
+                for (const std::string& other : group)
+                    if (other != held) check_apart_when_alone(held, other);
         }
     }
 
@@ -803,15 +806,8 @@ TEST_SUITE("id_table") {
             // Held alone, the base is never taken for a variant, nor a variant
             // for the base.
             for (const std::string& v : variants) {
-                CAPTURE(printable(v));
-                id_table one;
-                one.intern(base);
-                CHECK(one.find(v) == id_table::npos);
-                CHECK(one.intern(v) == 1);
-                id_table other;
-                other.intern(v);
-                CHECK(other.find(base) == id_table::npos);
-                CHECK(other.intern(base) == 1);
+                check_apart_when_alone(base, v);
+                check_apart_when_alone(v, base);
             }
         }
     }
@@ -892,12 +888,7 @@ TEST_SUITE("id_table") {
             // the check below is an ordinary one.
             if (tag_bits(shorter) != tag_bits(longer))
                 MESSAGE("hash_bytes changed: the 255-byte pair no longer shares its tag bits");
-            if (!told_apart_in_one_chain(longer, shorter)) {
-                id_table t;
-                t.intern(longer);
-                CHECK(t.find(shorter) == id_table::npos);
-                CHECK(t.intern(shorter) == 1);
-            }
+            if (!told_apart_in_one_chain(longer, shorter)) check_apart_when_alone(longer, shorter);
         }
     }
 
