@@ -13,6 +13,7 @@
 #include <sstream>
 #include <stdlib.h>
 #include <string>
+#include <string_view>
 
 namespace ctrace::testing {
 
@@ -45,6 +46,19 @@ public:
 private:
     std::filesystem::path path_;
 };
+
+/// `s` as one CSV field, quoted when it holds a comma, quote, CR or LF
+/// (RFC 4180), written here independently of ctrace's own writer so the
+/// readers are tested against a second implementation.
+inline std::string csv_field(std::string_view s) {
+    if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
+    std::string out = "\"";
+    for (const char c : s) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
 
 inline std::filesystem::path fixture(const std::string& relative) {
     return std::filesystem::path(CTRACE_FIXTURES_DIR) / relative;

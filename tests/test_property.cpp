@@ -64,15 +64,7 @@ struct row {
     friend bool operator==(const row&, const row&) = default;
 };
 
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + "\"";
-}
+using ctrace::testing::csv_field;
 
 std::string opt_text(const std::optional<i64>& v) {
     return v ? std::to_string(*v) : "";

@@ -26,6 +26,7 @@
 #include <vector>
 
 using namespace ctrace;
+using ctrace::testing::csv_field;
 using ctrace::testing::temp_dir;
 
 namespace {
@@ -40,16 +41,6 @@ std::string cat(const T&... parts) {
     std::string s;
     (s.append(parts), ...);
     return s;
-}
-
-std::string csv_field(std::string_view s) {
-    if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-    std::string out = "\"";
-    for (const char c : s) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + "\"";
 }
 
 struct generated_dump {

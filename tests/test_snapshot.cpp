@@ -34,6 +34,7 @@
 #include <vector>
 
 using namespace ctrace;
+using ctrace::testing::csv_field;
 using ctrace::testing::fixture;
 using ctrace::testing::temp_dir;
 namespace fs = std::filesystem;
@@ -267,16 +268,6 @@ T uniform(std::mt19937_64& rng, T lo, T hi) {
 }
 bool chance(std::mt19937_64& rng, double p) {
     return std::bernoulli_distribution(p)(rng);
-}
-
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-    std::string out = "\"";
-    for (const char c : s) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + "\"";
 }
 
 struct random_set {
