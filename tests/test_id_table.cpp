@@ -3,6 +3,7 @@
 #include "ctrace/id_table.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -1469,6 +1470,31 @@ TEST_SUITE("id_table") {
         t.reserve(10, 0);
         CHECK(t.find("id99") == 99);
         CHECK(t.intern("id100") == 100);
+    }
+
+    TEST_CASE("growth moves slots as they are: inline, 25-byte and 255-byte ids, grown twofold "
+              "and by a large reserve, keep every index") {
+        // Growing walks the old slots (not the ids in index order) and moves
+        // each slot whole; the hash of an inline id is taken from the slot's
+        // words, of a long one from the stored bytes.
+        std::mt19937_64 rng(2026);
+        std::vector<std::string> ids;
+        for (std::size_t i = 0; i < 3000; ++i) {
+            const std::size_t length = std::array<std::size_t, 6>{0, 7, 24, 25, 255, 300}[i % 6];
+            ids.push_back(random_bytes(rng, length));
+        }
+        for (const bool big_reserve : {false, true}) {
+            CAPTURE(big_reserve);
+            reference_table ref;
+            id_table t;
+            std::size_t wrong = 0;
+            for (std::size_t i = 0; i < ids.size(); ++i) {
+                if (big_reserve && i == ids.size() / 2) t.reserve(1'000'000, 0);
+                if (t.intern(ids[i]) != ref.intern(ids[i])) ++wrong;
+            }
+            CHECK(wrong == 0);
+            CHECK(table_problem(t, ref.ids) == "");
+        }
     }
 
 } // TEST_SUITE

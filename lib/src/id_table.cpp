@@ -249,13 +249,34 @@ void id_table::grow_slots(std::size_t ids) {
     if (capacity <= slots_.size()) return;
     std::vector<slot> slots(capacity, slot{{0, 0, 0}, 0, 0});
     const std::size_t mask = capacity - 1;
-    for (std::size_t i = 0; i < size(); ++i) {
-        const std::string_view id = (*this)[static_cast<index_type>(i)];
-        const std::uint64_t h = hash_bytes(id);
+    const auto place = [&](const slot& moved, std::uint64_t h) {
         std::size_t s = h & mask;
         while (slots[s].index_plus_one != 0)
             s = (s + 1) & mask;
-        slots[s] = slot_of(id, key_of(id), static_cast<index_type>(i), tag_of(h, id.size()));
+        slots[s] = moved;
+    };
+    if (!slots_.empty()) {
+        // Every id is in the old slots. Walking them in order, the homes in
+        // the new slots rise too (a home is the old one or that plus a power
+        // of two): the writes stream instead of landing at random, which in
+        // id order cost a cache miss per id. A slot moves as it is.
+        for (const slot& old : slots_) {
+            if (old.index_plus_one == 0) continue;
+            const std::size_t length = old.tag & 0xff;
+            if (length <= inline_length) {
+                const std::string_view id(reinterpret_cast<const char*>(old.word), length);
+                place(old, hash_bytes(id));
+            } else {
+                place(old, hash_bytes((*this)[old.index_plus_one - 1]));
+            }
+        }
+        slots_.swap(slots);
+        return;
+    }
+    for (std::size_t i = 0; i < size(); ++i) {
+        const std::string_view id = (*this)[static_cast<index_type>(i)];
+        const std::uint64_t h = hash_bytes(id);
+        place(slot_of(id, key_of(id), static_cast<index_type>(i), tag_of(h, id.size())), h);
     }
     slots_.swap(slots);
 }
