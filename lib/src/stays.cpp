@@ -23,8 +23,8 @@ struct keyed_visit {
 
 /// Merges visits fed in (place, start, person) order into stays: a visit
 /// extends its person's open stay at the place when it starts by that stay's
-/// end (spec §2.2), else opens a new stay. Stays are thus created in
-/// (place, start, person) order.
+/// end (docs/semantics.md §2.2), else opens a new stay. Stays are thus
+/// created in (place, start, person) order.
 class stay_merger {
 public:
     stay_merger(std::size_t visit_count, std::size_t person_count, std::size_t place_count)

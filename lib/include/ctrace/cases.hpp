@@ -1,6 +1,6 @@
 #pragma once
 /// \file
-/// Reading index cases (spec §1, §4).
+/// Reading index cases (docs/semantics.md §1, §4).
 ///
 /// Case `c` is infectious during `[a_c, b_c)`: `a_c = from`, or
 /// `onset - lookback` when `from` is absent or empty; `b_c = to`, or `until`

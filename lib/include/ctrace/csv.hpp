@@ -151,8 +151,9 @@ private:
     bool row_started_ = false;
 };
 
-/// Rows left out under --skip-bad as CSV (spec §6): header `line,reason,raw`,
-/// or `file,line,reason,raw` with `with_file` (rows of several files).
+/// Rows left out under --skip-bad as CSV (docs/semantics.md §6): header
+/// `line,reason,raw`, or `file,line,reason,raw` with `with_file` (rows of
+/// several files).
 std::string rejects_csv(const std::vector<bad_row>& rows, bool with_file);
 
 /// True when `bytes` is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF).

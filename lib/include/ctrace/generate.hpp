@@ -1,8 +1,8 @@
 #pragma once
 /// \file
 /// A synthetic city: scan logs, places and index cases for demos, tests and
-/// benchmarks, in the input formats of spec §1. Nothing in it is a real person
-/// or place.
+/// benchmarks, in the input formats of docs/semantics.md §1. Nothing in it is
+/// a real person or place.
 ///
 /// The model, in short:
 /// - Persons live in households of 1 to 5: one or two working-age adults, the

@@ -1,6 +1,6 @@
 #pragma once
 /// \file
-/// Writing the risk list CSV (spec §5).
+/// Writing the risk list CSV (docs/semantics.md §5).
 ///
 /// Header `person,hop,code,first_exposure,last_exposure,quarantine_until,
 /// exposure_seconds,via_person,via_place`; `code` is `red` for hops 0 and 1 and

@@ -6,8 +6,9 @@
 /// A case's *presence* at a place is each of its stays there clipped to its
 /// infectious window `[a_c, b_c)`, kept when non-empty. A person is *exposed*
 /// at a place when at least one contact event there qualifies for them at
-/// layer 1 (spec §4: a case is the source and the effective overlap is at
-/// least the minimum overlap). Only layer 1 counts, whatever `hops` is.
+/// layer 1 (docs/semantics.md §4: a case is the source and the effective
+/// overlap is at least the minimum overlap). Only layer 1 counts, whatever
+/// `hops` is.
 
 #include "ctrace/cases.hpp"
 #include "ctrace/graph.hpp"

@@ -1,6 +1,6 @@
 #pragma once
 /// \file
-/// Reading the places file and the scans file (spec §1, §2.1, §6).
+/// Reading the places file and the scans file (docs/semantics.md §1, §2.1, §6).
 ///
 /// Each scan row becomes a *visit*: the half-open interval `[time, leave)`
 /// when `leave` is given, else `[time, time + dwell)`, where dwell is the

@@ -1,6 +1,6 @@
 #pragma once
 /// \file
-/// Stays (spec §2.2): the visits of one person at one place, merged.
+/// Stays (docs/semantics.md §2.2): the visits of one person at one place, merged.
 ///
 /// Visits of the same person at the same place that overlap or touch
 /// (`next.start <= current.end` after sorting by start) merge into one stay

@@ -1,6 +1,7 @@
 #pragma once
 /// \file
-/// Parsing and formatting of times, durations and UTC offsets (spec §1, §5).
+/// Parsing and formatting of times, durations and UTC offsets
+/// (docs/semantics.md §1, §5).
 ///
 /// Accepted times:
 /// - Unix epoch seconds: an optional `-` and 1–19 digits (`1650412800`, `-60`);

@@ -1,6 +1,7 @@
 #pragma once
 /// \file
-/// Layered earliest-exposure tracing (spec §4) and the risk list (spec §5).
+/// Layered earliest-exposure tracing (docs/semantics.md §4) and the risk list
+/// (docs/semantics.md §5).
 ///
 /// `E_h(p)` is the earliest time person p could have been exposed through a
 /// time-respecting chain of at most h contact events starting at an index case.
@@ -76,11 +77,11 @@ struct trace_result {
     std::vector<std::uint64_t> persons_per_hop;
 };
 
-/// A contact event that qualified (spec §4): `source` exposed `target` at
-/// `place` during the effective overlap `[start, end)`, at `layer` (the hop it
-/// gives). An event that qualifies at several layers is reported at each layer
-/// at which the trace looks at it again (when its source's infectious interval
-/// grew), so observers must tolerate repeats.
+/// A contact event that qualified (docs/semantics.md §4): `source` exposed
+/// `target` at `place` during the effective overlap `[start, end)`, at
+/// `layer` (the hop it gives). An event that qualifies at several layers is
+/// reported at each layer at which the trace looks at it again (when its
+/// source's infectious interval grew), so observers must tolerate repeats.
 struct qualifying_event {
     person_index target = 0;
     person_index source = 0;
