@@ -1,7 +1,20 @@
 #pragma once
-#include "cli_common.hpp"
+// The subcommands of `ctrace`: each is a name, a summary, an entry point and
+// a help text; `main` dispatches to them and runs each under `guarded`.
+
+#include <functional>
+#include <string>
+#include <vector>
 
 namespace ctrace::cli {
+
+struct command {
+    const char* name;
+    const char* summary;
+    std::function<int(const std::vector<std::string>& args)> run;
+    std::function<void()> print_help;
+};
+
 command gen_command();
 command trace_command();
 command snapshot_command();
@@ -11,4 +24,5 @@ command places_command();
 command rank_command();
 command clusters_command();
 command reveal_command();
+
 } // namespace ctrace::cli

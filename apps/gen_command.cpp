@@ -1,9 +1,11 @@
 // `ctrace gen`: a synthetic city's scans, places and cases, for demos and benchmarks.
 
-#include "cli_common.hpp"
 #include "commands.hpp"
 #include "ctrace/error.hpp"
 #include "ctrace/generate.hpp"
+#include "exit_status.hpp"
+#include "options.hpp"
+#include "progress.hpp"
 
 #include <filesystem>
 #include <iostream>
@@ -70,7 +72,8 @@ void print_gen_help() {
            "Rows are in time order or (--order shuffled) in a random order; ids are short\n"
            "(P0000001) or (--ids) look like resident identity numbers or hex pseudonyms.\n"
         << gen_options()
-        << "\nExit status: 0 ok, 2 bad options or an unwritable folder, 1 internal error.\n";
+        << "\nExit status: 0 ok, 2 bad options, 74 the folder or a file in it could not be\n"
+           "written, 1 internal error.\n";
 }
 
 row_order order_option(const po::variables_map& vm) {
@@ -144,7 +147,7 @@ int run_gen(const std::vector<std::string>& args) {
     const std::filesystem::path folder = vm["out"].as<std::string>();
     std::error_code error;
     std::filesystem::create_directories(folder, error);
-    if (error) throw io_error(folder.string() + ": cannot create the folder: " + error.message());
+    if (error) throw output_error(folder.string(), "cannot create the folder: " + error.message());
 
     const city_summary summary = generate_city(parameters, folder);
     if (!vm["quiet"].as<bool>()) {

@@ -1,9 +1,9 @@
 // The `ctrace` executable: dispatches git-style subcommands to the library.
 
-#include "cli_common.hpp"
 #include "commands.hpp"
 #include "ctrace/atomic_file.hpp"
 #include "ctrace/version.hpp"
+#include "exit_status.hpp"
 
 #include <cstdlib>
 #include <cstring>
@@ -34,8 +34,9 @@ void print_usage(const std::vector<command>& commands) {
     for (const command& c : commands)
         std::cout << "  " << c.name << std::string(12 - std::string(c.name).size(), ' ')
                   << c.summary << '\n';
-    std::cout << "\nExit status: 0 ok, 2 bad input or usage, 1 internal error; ingest and daily:\n"
-                 "75 when another job holds the store.\n";
+    std::cout << "\nExit status: 0 ok, 2 bad input or usage, 74 an output could not be written\n"
+                 "(disk full, permission, I/O error), 1 internal error; ingest and daily: 75\n"
+                 "when another job holds the store.\n";
 }
 
 } // namespace

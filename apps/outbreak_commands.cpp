@@ -1,11 +1,15 @@
 // `ctrace places`, `ctrace rank` and `ctrace clusters`: outbreak analytics on
 // scan logs or a snapshot.
 
-#include "cli_common.hpp"
 #include "commands.hpp"
 #include "ctrace/clusters.hpp"
 #include "ctrace/place_rank.hpp"
 #include "ctrace/risk_places.hpp"
+#include "data_loading.hpp"
+#include "exit_status.hpp"
+#include "options.hpp"
+#include "outputs.hpp"
+#include "progress.hpp"
 
 #include <algorithm>
 #include <iostream>
@@ -18,7 +22,8 @@ namespace {
 constexpr const char* data_help_text =
     "With --snapshot the stays come from the snapshot: --places, --dwell, --skip-bad\n"
     "and --rejects do not apply; --tz still sets the zone of the times read and written.\n"
-    "Exit status: 0 ok, 2 bad input or usage (nothing written), 1 internal error.\n";
+    "Exit status: 0 ok, 2 bad input or usage (nothing written), 74 an output could not be\n"
+    "written (disk full, permission; nothing written), 1 internal error.\n";
 
 po::options_description command_options(po::options_description own, bool tracing) {
     own.add_options()("quiet,q", po::bool_switch(), "no summary line on stderr");
@@ -103,7 +108,7 @@ int run_places(const std::vector<std::string>& args) {
     std::optional<atomic_file> rejects;
     stage_rejects(vm, inputs.loaded.ingested.rejects, rejects);
     staged_output out(out_path);
-    write_risk_places(out.stream(), rows, data.places, record.tz);
+    out.write([&](std::ostream& s) { write_risk_places(s, rows, data.places, record.tz); });
     out.close();
     if (rejects) rejects->commit();
     out.commit();
@@ -186,7 +191,7 @@ int run_rank(const std::vector<std::string>& args) {
     std::optional<atomic_file> rejects;
     stage_rejects(vm, loaded.ingested.rejects, rejects);
     staged_output out(out_path);
-    write_place_ranking(out.stream(), ranking, order, data.places);
+    out.write([&](std::ostream& s) { write_place_ranking(s, ranking, order, data.places); });
     out.close();
     if (rejects) rejects->commit();
     out.commit();
@@ -244,12 +249,13 @@ int run_clusters(const std::vector<std::string>& args) {
     std::optional<atomic_file> rejects;
     stage_rejects(vm, inputs.loaded.ingested.rejects, rejects);
     staged_output out(out_path);
-    write_clusters(out.stream(), result, data.persons);
+    out.write([&](std::ostream& s) { write_clusters(s, result, data.persons); });
     out.close();
-    std::optional<atomic_file> summary;
+    std::optional<staged_output> summary;
     if (vm.count("summary")) {
         summary.emplace(vm["summary"].as<std::string>());
-        write_cluster_summary(summary->stream(), result, data.persons, data.places);
+        summary->write(
+            [&](std::ostream& s) { write_cluster_summary(s, result, data.persons, data.places); });
         summary->close();
     }
     if (rejects) rejects->commit();

@@ -1,9 +1,11 @@
 // `ctrace reveal`: maps pseudonyms back to person ids, for the ids given.
 
-#include "cli_common.hpp"
 #include "commands.hpp"
 #include "ctrace/csv.hpp"
 #include "ctrace/pseudonym.hpp"
+#include "exit_status.hpp"
+#include "options.hpp"
+#include "outputs.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -39,7 +41,8 @@ void print_reveal_help() {
                  "field that is the pseudonym of a given id replaced by the id (other\n"
                  "pseudonyms stay).\n"
               << reveal_options()
-              << "Exit status: 0 ok, 2 bad input or usage (nothing written), 1 internal error.\n";
+              << "Exit status: 0 ok, 2 bad input or usage (nothing written), 74 the output could\n"
+                 "not be written (nothing written), 1 internal error.\n";
 }
 
 std::ifstream open_input(const std::string& path) {

@@ -1,9 +1,12 @@
 // `ctrace snapshot`: ingest a scan dump into an HDF5 snapshot.
 
-#include "cli_common.hpp"
 #include "commands.hpp"
 #include "ctrace/ingest.hpp"
 #include "ctrace/snapshot.hpp"
+#include "exit_status.hpp"
+#include "options.hpp"
+#include "outputs.hpp"
+#include "progress.hpp"
 
 #include <iostream>
 
@@ -32,7 +35,8 @@ void print_snapshot_help() {
            "metadata and provenance (inputs with their SHA-256, every parameter). The layout\n"
            "is documented in docs/hdf5-schema.md; 'ctrace trace --snapshot' traces from it.\n"
         << snapshot_options()
-        << "\nExit status: 0 ok, 2 bad input or usage (nothing written), 1 internal error.\n";
+        << "\nExit status: 0 ok, 2 bad input or usage (nothing written), 74 the snapshot could\n"
+           "not be written (disk full, permission; nothing written), 1 internal error.\n";
 }
 
 int run_snapshot(const std::vector<std::string>& args) {

@@ -1,12 +1,17 @@
 // `ctrace ingest` and `ctrace daily`: the nightly batch jobs on a store.
 
-#include "cli_common.hpp"
 #include "commands.hpp"
 #include "ctrace/atomic_file.hpp"
 #include "ctrace/changes.hpp"
 #include "ctrace/risk_list.hpp"
 #include "ctrace/snapshot.hpp"
 #include "ctrace/store.hpp"
+#include "data_loading.hpp"
+#include "exit_status.hpp"
+#include "job_log.hpp"
+#include "options.hpp"
+#include "outputs.hpp"
+#include "progress.hpp"
 
 #include <chrono>
 #include <iostream>
@@ -19,8 +24,10 @@ namespace {
 
 constexpr const char* exit_statuses_text =
     "Exit status: 0 ok (also: the dump was already ingested), 2 bad input or usage\n"
-    "(the store is unchanged), 75 the store is in use by another job (try again later;\n"
-    "the message names its pid), 1 internal error (the store is unchanged).\n";
+    "(the store is unchanged), 74 an output or the store could not be written (disk\n"
+    "full, permission; the store is unchanged), 75 the store is in use by another job\n"
+    "(try again later; the message names its pid), 1 internal error (the store is\n"
+    "unchanged).\n";
 
 time_point now_seconds() {
     return std::chrono::duration_cast<std::chrono::seconds>(
@@ -50,24 +57,16 @@ int logged_job(const po::variables_map& vm, const char* command_name,
     fields.add("command", std::string_view(command_name));
     fields.add("pid", static_cast<std::int64_t>(::getpid()));
     const std::string log_path = vm.count("log") ? vm["log"].as<std::string>() : "";
+    std::string summary;
     try {
-        const std::string summary = body(fields);
-        fields.add("status", std::string_view("ok"));
-        fields.add("exit", std::int64_t{exit_ok});
-        fields.add("seconds", clock.seconds());
-        fields.add("message", std::string_view(summary));
-        if (!vm["quiet"].as<bool>())
-            std::cerr << "ctrace " << command_name << ": " << summary << "; "
-                      << seconds_text(clock.seconds()) << '\n';
-        if (!log_path.empty()) append_line(log_path, fields.finish());
-        return exit_ok;
+        summary = body(fields);
     } catch (const std::exception& e) {
         if (!log_path.empty()) {
             const int status = exit_status_for(e);
             fields.add("status", std::string_view(status == exit_busy ? "busy" : "error"));
             fields.add("exit", std::int64_t{status});
             fields.add("seconds", clock.seconds());
-            fields.add("message", std::string_view(e.what()));
+            fields.add("message", std::string_view(message_for(e)));
             try {
                 append_line(log_path, fields.finish());
             } catch (const std::exception& log_error) {
@@ -76,6 +75,15 @@ int logged_job(const po::variables_map& vm, const char* command_name,
         }
         throw;
     }
+    fields.add("status", std::string_view("ok"));
+    fields.add("exit", std::int64_t{exit_ok});
+    fields.add("seconds", clock.seconds());
+    fields.add("message", std::string_view(summary));
+    if (!vm["quiet"].as<bool>())
+        std::cerr << "ctrace " << command_name << ": " << summary << "; "
+                  << seconds_text(clock.seconds()) << '\n';
+    if (!log_path.empty()) append_line(log_path, fields.finish()); // its failure is not logged
+    return exit_ok;
 }
 
 // ---------------------------------------------------------------------------
@@ -269,8 +277,12 @@ int run_daily(const std::vector<std::string>& args) {
         const std::filesystem::path snapshot_path = store_snapshot_path(folder);
         if (!std::filesystem::exists(snapshot_path))
             throw input_error(folder + ": the store has no snapshot yet (run 'ctrace ingest')");
-        snapshot data = read_snapshot(snapshot_path);
-        match_pseudonyms("daily", folder, data, pseudonymizer_from(vm).get());
+        data_source source;
+        source.snapshot = snapshot_path;
+        source.scans.pseudonyms = pseudonymizer_from(vm);
+        loaded_data loaded = ctrace::load_data(source);
+        print_notes("daily", loaded.notes);
+        snapshot& data = loaded.ingested.data;
         const utc_offset tz = vm.count("tz") ? tz_option(vm) : data.parameters.tz;
         std::string date = vm.count("as-of") ? vm["as-of"].as<std::string>() : "";
         if (date.empty()) date = format_time(now_seconds(), tz).substr(0, 10);
@@ -278,14 +290,14 @@ int run_daily(const std::vector<std::string>& args) {
         fields.add("as_of", std::string_view(date));
 
         prepared_cases prepared = read_cases_for_trace(vm, tz, cases_path, true);
-        prepared.record.inputs.push_back(
-            describe_input("snapshot", snapshot_path, data.rows_read, true));
+        prepared.record.inputs.insert(prepared.record.inputs.end(), loaded.inputs.begin(),
+                                      loaded.inputs.end());
         trace_cases(data, prepared);
         const trace_result& result = prepared.record.result;
 
         std::error_code ec;
         std::filesystem::create_directories(out_dir, ec);
-        if (ec) throw io_error(out_dir.string() + ": cannot create the folder: " + ec.message());
+        if (ec) throw output_error(out_dir.string(), "cannot create the folder: " + ec.message());
         const auto previous = previous_risk_list(out_dir, date);
         std::vector<risk_status> old_list;
         time_point old_as_of = as_of;
@@ -296,11 +308,12 @@ int run_daily(const std::vector<std::string>& args) {
         const std::vector<status_change> changes =
             risk_changes(old_list, old_as_of, risk_statuses(result, data.persons), as_of);
 
-        atomic_file risk_out(out_dir / ("risk-" + date + ".csv"));
-        write_risk_list(risk_out.stream(), result, data.persons, data.places, tz);
+        staged_output risk_out((out_dir / ("risk-" + date + ".csv")).string());
+        risk_out.write(
+            [&](std::ostream& s) { write_risk_list(s, result, data.persons, data.places, tz); });
         risk_out.close();
-        atomic_file changes_out(out_dir / ("changes-" + date + ".csv"));
-        write_changes(changes_out.stream(), changes, tz);
+        staged_output changes_out((out_dir / ("changes-" + date + ".csv")).string());
+        changes_out.write([&](std::ostream& s) { write_changes(s, changes, tz); });
         changes_out.close();
         atomic_path hdf5_out(out_dir / ("risk-" + date + ".h5"));
         write_snapshot(hdf5_out, data, &prepared.record);

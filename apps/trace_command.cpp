@@ -1,6 +1,5 @@
 // `ctrace trace`: scan logs (or a snapshot) in, risk list out.
 
-#include "cli_common.hpp"
 #include "commands.hpp"
 #include "ctrace/atomic_file.hpp"
 #include "ctrace/cases.hpp"
@@ -9,6 +8,11 @@
 #include "ctrace/risk_list.hpp"
 #include "ctrace/snapshot.hpp"
 #include "ctrace/trace.hpp"
+#include "data_loading.hpp"
+#include "exit_status.hpp"
+#include "options.hpp"
+#include "outputs.hpp"
+#include "progress.hpp"
 
 #include <iostream>
 #include <sstream>
@@ -47,7 +51,8 @@ void print_trace_help() {
         << "\nWith --snapshot the stays come from the snapshot: --places, --dwell,\n"
            "--skip-bad and --rejects do not apply; --tz still sets the zone of the cases\n"
            "file and of the output.\n"
-           "Exit status: 0 ok, 2 bad input or usage (nothing written), 1 internal error.\n"
+           "Exit status: 0 ok, 2 bad input or usage (nothing written), 74 an output could not\n"
+           "be written (disk full, permission; nothing written), 1 internal error.\n"
            "Bad scan rows stop the run and are listed as FILE:LINE: reason, unless\n"
            "--skip-bad; bad rows in the cases and places files always stop it.\n";
 }
@@ -72,9 +77,10 @@ int run_trace(const std::vector<std::string>& args) {
 
     progress_reporter progress("trace", quiet);
     const double cases_seconds = clock.seconds();
-    ingest_result ingested =
-        load_data("trace", vm, progress, write_hdf5, write_hdf5 ? &record.inputs : nullptr)
-            .ingested;
+    loaded_data loaded = load_data("trace", vm, progress, write_hdf5);
+    if (write_hdf5)
+        record.inputs.insert(record.inputs.end(), loaded.inputs.begin(), loaded.inputs.end());
+    ingest_result& ingested = loaded.ingested;
     const double read_seconds = clock.seconds();
     snapshot& data = ingested.data;
     const std::size_t persons_with_stays = data.persons.size();
@@ -87,7 +93,9 @@ int run_trace(const std::vector<std::string>& args) {
     std::optional<atomic_file> rejects_file;
     if (!from_snapshot) stage_rejects(vm, ingested.rejects, rejects_file);
     staged_output out(out_path);
-    write_risk_list(out.stream(), result, data.persons, data.places, tz);
+    out.write([&](std::ostream& stream) {
+        write_risk_list(stream, result, data.persons, data.places, tz);
+    });
     out.close();
     std::optional<atomic_path> hdf5_out;
     if (write_hdf5) {

@@ -1,6 +1,7 @@
 #include "ctrace/atomic_file.hpp"
 
 #include "ctrace/error.hpp"
+#include "file_descriptor.hpp"
 
 #include <array>
 #include <atomic>
@@ -46,17 +47,14 @@ extern "C" void remove_temporaries_and_die(int signal_number) {
     std::raise(signal_number);
 }
 
-std::string errno_text() {
-    return std::strerror(errno);
+/// An `output_error` for `target`: `what` failed, for the reason errno gives.
+output_error failure(const std::filesystem::path& target, const char* what, int errno_value) {
+    return output_error(target.string(), output_error::with_system_reason(what, errno_value));
 }
 
 void sync_folder(const std::filesystem::path& folder) {
-    const int fd =
-        ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        ::fsync(fd); // best effort: some file systems refuse to sync folders
-        ::close(fd);
-    }
+    const detail::file_descriptor fd(folder.empty() ? "." : folder, O_RDONLY | O_DIRECTORY);
+    if (fd.valid()) (void)fd.sync(); // best effort: some file systems refuse to sync folders
 }
 
 mode_t current_umask() {
@@ -72,9 +70,7 @@ std::filesystem::path create_visible_temporary(const std::filesystem::path& targ
     name += ".tmp-XXXXXX";
     std::string pattern = (target.parent_path() / name).string();
     const int fd = ::mkstemp(pattern.data());
-    if (fd < 0)
-        throw io_error(target.string() +
-                       ": cannot create a temporary file beside it: " + errno_text());
+    if (fd < 0) throw failure(target, "cannot create a temporary file beside it", errno);
     // mkstemp creates 0600; give the output the permissions a new file would get.
     ::fchmod(fd, 0666 & ~current_umask());
     ::close(fd);
@@ -92,7 +88,8 @@ atomic_path::atomic_path(std::filesystem::path target, temporary_name kind)
     : target_(std::move(target)) {
     struct stat status {};
     if (::stat(target_.c_str(), &status) == 0) {
-        if (S_ISDIR(status.st_mode)) throw io_error(target_.string() + ": is a folder");
+        if (S_ISDIR(status.st_mode))
+            throw output_error(target_.string(), "is a folder, not a file");
         if (!S_ISREG(status.st_mode)) {
             // Renaming over /dev/stdout would replace the device node itself.
             direct_ = true;
@@ -140,8 +137,7 @@ void atomic_path::commit() {
         committed_ = true;
         return;
     }
-    if (::fsync(hidden_fd_) != 0)
-        throw io_error(target_.string() + ": fsync failed: " + errno_text());
+    if (::fsync(hidden_fd_) != 0) throw failure(target_, "cannot sync to disk", errno);
     // linkat cannot replace a file: give the inode a unique name, then rename
     // that over the target. Only a kill between the two leaves the name.
     std::string name = target_.filename().string();
@@ -151,11 +147,11 @@ void atomic_path::commit() {
         (name + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(hidden_fd_));
     ::unlink(linked.c_str()); // a leftover of an earlier process with our pid
     if (::linkat(AT_FDCWD, temporary_.c_str(), AT_FDCWD, linked.c_str(), AT_SYMLINK_FOLLOW) != 0)
-        throw io_error(target_.string() + ": cannot give the new file a name: " + errno_text());
+        throw failure(target_, "cannot give the new file a name", errno);
     if (::rename(linked.c_str(), target_.c_str()) != 0) {
-        const std::string why = errno_text();
+        const int why = errno;
         ::unlink(linked.c_str());
-        throw io_error(target_.string() + ": cannot rename into place: " + why);
+        throw failure(target_, "cannot rename into place", why);
     }
     sync_folder(target_.parent_path());
     ::close(hidden_fd_);
@@ -166,17 +162,18 @@ void atomic_path::commit() {
 atomic_file::atomic_file(std::filesystem::path target, temporary_name kind)
     : path_(std::move(target), kind) {
     stream_.open(path_.temporary(), std::ios::binary | std::ios::trunc);
-    if (!stream_)
-        throw io_error(path_.target().string() + ": cannot write a temporary file beside it");
+    if (!stream_) throw failure(path_.target(), "cannot write a temporary file beside it", errno);
 }
 
 void atomic_file::close() {
     if (!stream_.is_open()) return;
+    errno = 0;
     stream_.flush();
     const bool written = static_cast<bool>(stream_);
+    const int write_errno = errno;
     stream_.close();
     if (!written || stream_.fail())
-        throw io_error(path_.target().string() + ": write failed: " + errno_text());
+        throw failure(path_.target(), "cannot write", written ? errno : write_errno);
 }
 
 void atomic_file::commit() {
@@ -185,13 +182,11 @@ void atomic_file::commit() {
 }
 
 void sync_and_rename(const std::filesystem::path& path, const std::filesystem::path& target) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw io_error(path.string() + ": cannot reopen to sync: " + errno_text());
-    const int synced = ::fsync(fd);
-    ::close(fd);
-    if (synced != 0) throw io_error(target.string() + ": fsync failed: " + errno_text());
+    const detail::file_descriptor written(path, O_RDONLY);
+    if (!written.valid()) throw failure(target, "cannot reopen to sync", written.open_errno());
+    if (const int why = written.sync(); why != 0) throw failure(target, "cannot sync to disk", why);
     if (::rename(path.c_str(), target.c_str()) != 0)
-        throw io_error(target.string() + ": cannot rename into place: " + errno_text());
+        throw failure(target, "cannot rename into place", errno);
     sync_folder(target.parent_path());
 }
 

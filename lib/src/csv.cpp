@@ -2,6 +2,7 @@
 
 #include "ctrace/digest.hpp"
 #include "ctrace/error.hpp"
+#include "file_descriptor.hpp"
 
 #include <algorithm>
 #include <array>
@@ -89,12 +90,9 @@ bool is_valid_utf8(std::string_view s) noexcept {
 
 struct csv_reader::source {
     std::istream* stream = nullptr;
-    int fd = -1;
-    std::uint64_t position = 0;                                      // next byte to read (fd)
-    std::uint64_t limit = std::numeric_limits<std::uint64_t>::max(); // end of range (fd)
-    ~source() {
-        if (fd >= 0) ::close(fd);
-    }
+    detail::file_descriptor file;
+    std::uint64_t position = 0;                                      // next byte to read (file)
+    std::uint64_t limit = std::numeric_limits<std::uint64_t>::max(); // end of range (file)
     /// Reads up to `n` bytes; returns 0 only at end of input.
     std::size_t read(char* into, std::size_t n, const std::string& name) {
         if (stream != nullptr) {
@@ -105,14 +103,10 @@ struct csv_reader::source {
         }
         n = static_cast<std::size_t>(std::min<std::uint64_t>(n, limit - position));
         if (n == 0) return 0;
-        for (;;) {
-            const ssize_t got = ::pread(fd, into, n, static_cast<off_t>(position));
-            if (got >= 0) {
-                position += static_cast<std::uint64_t>(got);
-                return static_cast<std::size_t>(got);
-            }
-            if (errno != EINTR) throw io_error(name + ": read error: " + std::strerror(errno));
-        }
+        const ssize_t got = file.read_at({into, n}, position);
+        if (got < 0) throw io_error(name + ": read error: " + std::strerror(errno));
+        position += static_cast<std::uint64_t>(got);
+        return static_cast<std::size_t>(got);
     }
 };
 
@@ -126,9 +120,11 @@ csv_reader::csv_reader(const std::filesystem::path& path)
 
 csv_reader::csv_reader(const std::filesystem::path& path, std::uint64_t begin, std::uint64_t end)
     : source_(std::make_unique<source>()), source_name_(path.string()) {
-    source_->fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (source_->fd < 0) throw io_error(source_name_ + ": cannot open: " + std::strerror(errno));
-    ::posix_fadvise(source_->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    source_->file = detail::file_descriptor(path, O_RDONLY);
+    if (!source_->file.valid())
+        throw io_error(source_name_ +
+                       ": cannot open: " + std::strerror(source_->file.open_errno()));
+    ::posix_fadvise(source_->file.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
     source_->position = begin;
     source_->limit = end;
     at_start_ = begin == 0; // a byte-order mark can only open the file
@@ -137,7 +133,7 @@ csv_reader::csv_reader(const std::filesystem::path& path, std::uint64_t begin, s
 csv_reader::~csv_reader() = default;
 
 int csv_reader::file_descriptor() const noexcept {
-    return source_->fd;
+    return source_->file.get();
 }
 
 void csv_reader::restart(std::uint64_t begin, std::uint64_t end) {
@@ -466,7 +462,7 @@ void csv_writer::finish() {
     out_->write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
     buffer_.clear();
     out_->flush();
-    if (!*out_) throw io_error(what_ + ": write failed");
+    if (!*out_) throw output_error(what_, output_error::with_system_reason("cannot write", errno));
 }
 
 std::string rejects_csv(const std::vector<bad_row>& rows, bool with_file) {

@@ -1,12 +1,12 @@
 #include "ctrace/digest.hpp"
 
 #include "ctrace/error.hpp"
+#include "file_descriptor.hpp"
 
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <openssl/evp.h>
-#include <unistd.h>
 #include <vector>
 
 namespace ctrace {
@@ -44,23 +44,19 @@ std::string sha256::hex_digest() {
     return out;
 }
 
-std::string sha256_file(const std::filesystem::path& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw io_error(path.string() + ": cannot open: " + std::strerror(errno));
+std::string sha256_file(const std::filesystem::path& path, std::uint64_t from) {
+    const detail::file_descriptor file(path, O_RDONLY);
+    if (!file.valid())
+        throw io_error(path.string() + ": cannot open: " + std::strerror(file.open_errno()));
     sha256 digest;
     std::vector<char> buffer(std::size_t{1} << 20);
-    for (;;) {
-        const ssize_t got = ::read(fd, buffer.data(), buffer.size());
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) {
-            const std::string reason = std::strerror(errno);
-            ::close(fd);
-            throw io_error(path.string() + ": read error: " + reason);
-        }
+    for (std::uint64_t offset = from;;) {
+        const ssize_t got = file.read_at(buffer, offset);
+        if (got < 0) throw io_error(path.string() + ": read error: " + std::strerror(errno));
         if (got == 0) break;
         digest.update({buffer.data(), static_cast<std::size_t>(got)});
+        offset += static_cast<std::uint64_t>(got);
     }
-    ::close(fd);
     return digest.hex_digest();
 }
 

@@ -1,5 +1,7 @@
 #include "ctrace/error.hpp"
 
+#include <cstring>
+
 namespace ctrace {
 
 namespace {
@@ -22,6 +24,14 @@ std::string bad_rows_error::report() const {
         out += file_ + ": " + std::to_string(total_ - rows_.size()) + " more bad rows (" +
                std::to_string(total_) + " in all)\n";
     return out;
+}
+
+output_error::output_error(std::string target, std::string reason)
+    : error(target + ": " + reason), target_(std::move(target)), reason_(std::move(reason)) {}
+
+std::string output_error::with_system_reason(std::string reason, int errno_value) {
+    if (errno_value != 0) reason += std::string(": ") + std::strerror(errno_value);
+    return reason;
 }
 
 } // namespace ctrace

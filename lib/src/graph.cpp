@@ -52,4 +52,65 @@ bool has_stays(const person_place_graph& graph, person_index p) {
     return p < graph.person_count && boost::out_degree(graph.person_vertex(p), graph.csr) > 0;
 }
 
+incidence_csr person_place_incidence(const stay_table& stays, std::size_t person_count) {
+    // Rows by person keep each person's places ascending, equal places
+    // adjacent. Two passes over persons on every core: count each person's
+    // places, then fill them in; a stay's columns are random reads,
+    // prefetched some rows ahead.
+    std::vector<std::uint32_t> rows(stays.size());
+    const std::vector<std::uint32_t> begin = detail::scatter_stays_by_person(
+        stays, person_count, [&](std::uint32_t k, std::uint32_t row) { rows[k] = row; });
+    incidence_csr csr;
+    csr.indptr.assign(person_count + 1, 0);
+    const unsigned threads =
+        stays.size() >= (std::size_t{1} << 20) ? detail::hardware_threads() : 1;
+    auto person_range = [&](unsigned t) {
+        return std::pair{person_count * t / threads, person_count * (t + 1) / threads};
+    };
+    constexpr std::size_t ahead = 16;
+    auto prefetch = [&](std::size_t k, std::size_t end) {
+        if (k + ahead < end) {
+            __builtin_prefetch(&stays.place[rows[k + ahead]]);
+            __builtin_prefetch(&stays.start[rows[k + ahead]]);
+            __builtin_prefetch(&stays.end[rows[k + ahead]]);
+        }
+    };
+    detail::run_on_threads(threads, [&](unsigned t) {
+        const auto [first, last] = person_range(t);
+        const std::size_t end = begin[last];
+        for (std::size_t p = first; p < last; ++p) {
+            std::int64_t places = 0;
+            for (std::size_t k = begin[p]; k < begin[p + 1]; ++k) {
+                prefetch(k, end);
+                places += k == begin[p] || stays.place[rows[k]] != stays.place[rows[k - 1]];
+            }
+            csr.indptr[p + 1] = places;
+        }
+    });
+    for (std::size_t p = 0; p < person_count; ++p)
+        csr.indptr[p + 1] += csr.indptr[p];
+    csr.indices.resize(static_cast<std::size_t>(csr.indptr[person_count]));
+    csr.data.resize(csr.indices.size());
+    detail::run_on_threads(threads, [&](unsigned t) {
+        const auto [first, last] = person_range(t);
+        const std::size_t end = begin[last];
+        for (std::size_t p = first; p < last; ++p) {
+            auto at = static_cast<std::size_t>(csr.indptr[p]);
+            for (std::size_t k = begin[p]; k < begin[p + 1]; ++k) {
+                prefetch(k, end);
+                const std::uint32_t row = rows[k];
+                const std::int64_t seconds = stays.end[row] - stays.start[row];
+                if (k > begin[p] && stays.place[row] == stays.place[rows[k - 1]]) {
+                    csr.data[at - 1] += seconds;
+                } else {
+                    csr.indices[at] = static_cast<std::int32_t>(stays.place[row]);
+                    csr.data[at] = seconds;
+                    ++at;
+                }
+            }
+        }
+    });
+    return csr;
+}
+
 } // namespace ctrace

@@ -3,8 +3,10 @@
 #include "chunk_codec.hpp"
 #include "radix_sort.hpp"
 
+#include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 
@@ -43,10 +45,11 @@ std::string error_stack_text() {
 }
 
 [[noreturn]] void fail(const std::string& file, std::string_view what) {
+    const int system_errno = errno;
     const std::string stack = error_stack_text();
     std::string message = file + ": " + std::string(what) + " failed";
     if (!stack.empty()) message += " (" + stack + ")";
-    throw snapshot_error(message);
+    throw error(message, system_errno);
 }
 
 /// Chunk length for a column of `count` elements of `element_bytes` each:
@@ -172,7 +175,7 @@ handle string_type() {
     handle type(H5Tcopy(H5T_C_S1), H5Tclose);
     if (type.get() < 0 || H5Tset_size(type.get(), H5T_VARIABLE) < 0 ||
         H5Tset_cset(type.get(), H5T_CSET_UTF8) < 0)
-        throw snapshot_error("HDF5: cannot make the string type");
+        throw error("HDF5: cannot make the string type");
     return type;
 }
 
@@ -233,9 +236,9 @@ location create_file(const std::string& path, const std::string& name_for_messag
 location open_file(const std::string& path) {
     silence_automatic_error_printing();
     std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) throw snapshot_error(path + ": no such file");
+    if (!std::filesystem::exists(path, ec)) throw error(path + ": no such file");
     const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
-    if (is_hdf5 == 0) throw snapshot_error(path + ": not an HDF5 file");
+    if (is_hdf5 == 0) throw error(path + ": not an HDF5 file");
     if (is_hdf5 < 0) fail(path, "opening the file");
     handle file(
         check_id(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), path, "opening the HDF5 file"),
@@ -257,7 +260,7 @@ void close_file(location& file) {
         out.write(user_block.data(), static_cast<std::streamsize>(user_block.size()));
         out.write(image.data(), size);
         out.flush();
-        if (!out) throw snapshot_error(file.file() + ": cannot write the file");
+        if (!out) throw error(file.file() + ": cannot write the file", errno);
         return;
     }
     file.raw().close(file.file(), "closing the HDF5 file");
@@ -273,7 +276,7 @@ location location::create_group(std::string_view name) const {
 
 location location::open_group(std::string_view name) const {
     const std::string n(name);
-    if (!exists(n)) throw snapshot_error(file_ + ": missing group '" + n + "'");
+    if (!exists(n)) throw error(file_ + ": missing group '" + n + "'");
     handle group(
         check_id(H5Gopen2(id(), n.c_str(), H5P_DEFAULT), file_, "opening group '" + n + "'"),
         H5Gclose);
@@ -318,7 +321,7 @@ void location::write_raw(std::string_view name, hid_t type_in_file, hid_t memory
         const std::vector<std::vector<std::uint8_t>> chunks =
             detail::filter_chunks(data, count, element_bytes, chunk, fast_deflate_level);
         for (std::size_t k = 0; k < chunks.size(); ++k) {
-            if (chunks[k].empty()) throw snapshot_error(file_ + ": " + what + ": out of memory");
+            if (chunks[k].empty()) throw error(file_ + ": " + what + ": out of memory");
             const hsize_t offset = k * chunk;
             check(H5Dwrite_chunk(dataset.get(), H5P_DEFAULT, 0, &offset, chunks[k].size(),
                                  chunks[k].data()),
@@ -379,7 +382,7 @@ void location::write_string_block(std::string_view name, std::size_t count,
 
 handle location::open_dataset(std::string_view name) const {
     const std::string n(name);
-    if (!exists(n)) throw snapshot_error(file_ + ": missing dataset '" + n + "'");
+    if (!exists(n)) throw error(file_ + ": missing dataset '" + n + "'");
     return handle(check_id(H5Dopen2(id(), n.c_str(), H5P_DEFAULT), file_, "opening '" + n + "'"),
                   H5Dclose);
 }
@@ -389,7 +392,7 @@ std::uint64_t location::column_length(std::string_view name) const {
     const std::string what = "reading the shape of '" + std::string(name) + "'";
     handle space(check_id(H5Dget_space(dataset.get()), file_, what), H5Sclose);
     if (H5Sget_simple_extent_ndims(space.get()) != 1)
-        throw snapshot_error(file_ + ": '" + std::string(name) + "' is not a 1-D dataset");
+        throw error(file_ + ": '" + std::string(name) + "' is not a 1-D dataset");
     hsize_t length = 0;
     check(H5Sget_simple_extent_dims(space.get(), &length, nullptr), file_, what);
     return length;
@@ -404,7 +407,7 @@ std::vector<T> location::read_column(std::string_view name) const {
     const H5T_class_t stored_class = H5Tget_class(stored.get());
     const bool want_float = std::is_floating_point_v<T>;
     if (stored_class != H5T_INTEGER && !(want_float && stored_class == H5T_FLOAT))
-        throw snapshot_error(file_ + ": '" + std::string(name) + "' has the wrong type");
+        throw error(file_ + ": '" + std::string(name) + "' has the wrong type");
     std::vector<T> values(static_cast<std::size_t>(length));
     if (length == 0) return values;
     if (H5Tequal(stored.get(), native_type<T>()) > 0 &&
@@ -459,9 +462,8 @@ bool location::read_chunks_here(hid_t dataset, std::string_view name, void* out,
         });
         for (std::size_t k = 0; k < n; ++k)
             if (failed[k])
-                throw snapshot_error(file_ + ": corrupt snapshot: chunk " +
-                                     std::to_string(first + k) + " of '" + std::string(name) +
-                                     "' does not inflate");
+                throw error(file_ + ": corrupt snapshot: chunk " + std::to_string(first + k) +
+                            " of '" + std::string(name) + "' does not inflate");
     }
     return true;
 }
@@ -549,8 +551,7 @@ struct opened_attribute {
 opened_attribute open_attribute(hid_t owner, const std::string& file, std::string_view name) {
     const std::string n(name);
     const std::string what = "reading attribute '" + n + "'";
-    if (H5Aexists(owner, n.c_str()) <= 0)
-        throw snapshot_error(file + ": missing attribute '" + n + "'");
+    if (H5Aexists(owner, n.c_str()) <= 0) throw error(file + ": missing attribute '" + n + "'");
     opened_attribute a;
     a.attribute = handle(check_id(H5Aopen(owner, n.c_str(), H5P_DEFAULT), file, what), H5Aclose);
     a.space = handle(check_id(H5Aget_space(a.attribute.get()), file, what), H5Sclose);
@@ -565,7 +566,7 @@ std::vector<std::string> read_string_attribute(hid_t owner, const std::string& f
     opened_attribute a = open_attribute(owner, file, name);
     const std::string what = "reading attribute '" + std::string(name) + "'";
     if (H5Tget_class(a.type.get()) != H5T_STRING)
-        throw snapshot_error(file + ": attribute '" + std::string(name) + "' is not a string");
+        throw error(file + ": attribute '" + std::string(name) + "' is not a string");
     std::vector<std::string> out;
     const auto n = static_cast<std::size_t>(a.count);
     if (H5Tis_variable_str(a.type.get()) > 0) {
@@ -592,14 +593,14 @@ std::vector<std::string> read_string_attribute(hid_t owner, const std::string& f
 std::int64_t location::int_attribute(std::string_view name) const {
     const std::vector<std::int64_t> values = int_array_attribute(name);
     if (values.size() != 1)
-        throw snapshot_error(file_ + ": attribute '" + std::string(name) + "' is not a scalar");
+        throw error(file_ + ": attribute '" + std::string(name) + "' is not a scalar");
     return values[0];
 }
 
 std::vector<std::int64_t> location::int_array_attribute(std::string_view name) const {
     opened_attribute a = open_attribute(id(), file_, name);
     if (H5Tget_class(a.type.get()) != H5T_INTEGER)
-        throw snapshot_error(file_ + ": attribute '" + std::string(name) + "' is not an integer");
+        throw error(file_ + ": attribute '" + std::string(name) + "' is not an integer");
     std::vector<std::int64_t> values(static_cast<std::size_t>(a.count));
     check(H5Aread(a.attribute.get(), H5T_NATIVE_INT64, values.data()), file_,
           "reading attribute '" + std::string(name) + "'");
@@ -609,7 +610,7 @@ std::vector<std::int64_t> location::int_array_attribute(std::string_view name) c
 std::string location::string_attribute(std::string_view name) const {
     std::vector<std::string> values = read_string_attribute(id(), file_, name);
     if (values.size() != 1)
-        throw snapshot_error(file_ + ": attribute '" + std::string(name) + "' is not a scalar");
+        throw error(file_ + ": attribute '" + std::string(name) + "' is not a scalar");
     return std::move(values[0]);
 }
 

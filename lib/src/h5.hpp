@@ -1,11 +1,12 @@
 #pragma once
 // A small checked RAII layer over the HDF5 C library (internal to ctrace).
 //
-// Every call's result is checked; a failure throws `snapshot_error` whose
-// message names the file, what was being done, and the innermost messages of
-// HDF5's error stack. Handles close themselves.
+// Every call's result is checked; a failure throws `h5::error` whose message
+// names the file, what was being done, and the innermost messages of HDF5's
+// error stack. Handles close themselves. The snapshot code turns these errors
+// into `snapshot_error` (reading) or `output_error` (writing).
 
-#include "ctrace/snapshot.hpp"
+#include "ctrace/error.hpp"
 
 #include <cstdint>
 #include <hdf5.h>
@@ -16,6 +17,20 @@
 #include <vector>
 
 namespace ctrace::h5 {
+
+/// A failed HDF5 call, or a file whose layout is not what was asked for.
+/// `what()` starts with the file's name.
+class error : public ctrace::error {
+public:
+    /// `system_errno`: the errno left by the failing call (0 when none): a
+    /// write that failed for a full disk says so through it.
+    explicit error(const std::string& message, int system_errno = 0)
+        : ctrace::error(message), system_errno_(system_errno) {}
+    int system_errno() const noexcept { return system_errno_; }
+
+private:
+    int system_errno_;
+};
 
 /// An owned HDF5 identifier, closed with the matching H5?close function.
 class handle {
@@ -41,7 +56,7 @@ private:
     closer close_ = nullptr;
 };
 
-/// Throws `snapshot_error` for `file` when `status` is negative.
+/// Throws `h5::error` for `file` when `status` is negative.
 void check(herr_t status, const std::string& file, std::string_view what);
 hid_t check_id(hid_t id, const std::string& file, std::string_view what);
 
@@ -120,7 +135,7 @@ private:
 /// unnamed file has no real path.
 location create_file(const std::string& path, const std::string& name_for_messages,
                      std::size_t userblock_bytes = 0);
-/// Opens an HDF5 file read-only; throws `snapshot_error` when the file is
+/// Opens an HDF5 file read-only; throws `h5::error` when the file is
 /// missing, unreadable or not HDF5.
 location open_file(const std::string& path);
 /// Closes the file, flushing everything; throws on failure.
@@ -182,13 +197,13 @@ void location::read_strings(std::string_view name, Sink sink) const {
     const std::string what = "reading strings '" + std::string(name) + "'";
     handle space(check_id(H5Dget_space(dataset.get()), file_, what), H5Sclose);
     if (H5Sget_simple_extent_ndims(space.get()) != 1)
-        throw snapshot_error(file_ + ": '" + std::string(name) + "' is not a 1-D dataset");
+        throw error(file_ + ": '" + std::string(name) + "' is not a 1-D dataset");
     hsize_t total = 0;
     check(H5Sget_simple_extent_dims(space.get(), &total, nullptr), file_, what);
     handle stored_type(check_id(H5Dget_type(dataset.get()), file_, what), H5Tclose);
     if (H5Tget_class(stored_type.get()) != H5T_STRING || H5Tis_variable_str(stored_type.get()) <= 0)
-        throw snapshot_error(file_ + ": '" + std::string(name) +
-                             "' is not a variable-length string dataset");
+        throw error(file_ + ": '" + std::string(name) +
+                    "' is not a variable-length string dataset");
     handle memory_type = string_type();
     // HDF5 allocates every string it reads; a bump allocator over one arena
     // per block replaces a million malloc/free pairs.

@@ -5,6 +5,7 @@
 #include "radix_sort.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <ostream>
 
 namespace ctrace {
@@ -54,6 +55,7 @@ void write_risk_list(std::ostream& out, const trace_result& result, const id_tab
     const std::span<const risk_entry> entries = result.entries;
     const unsigned threads = entries.size() >= 2 * round_rows ? detail::hardware_threads() : 1;
     std::vector<std::string> parts(threads);
+    errno = 0; // so that a failure's reason is the failing write's
     std::string header(risk_list_header);
     header.push_back('\n');
     out.write(header.data(), static_cast<std::streamsize>(header.size()));
@@ -68,7 +70,8 @@ void write_risk_list(std::ostream& out, const trace_result& result, const id_tab
             out.write(part.data(), static_cast<std::streamsize>(part.size()));
     }
     out.flush();
-    if (!out) throw io_error("risk list: write failed");
+    if (!out)
+        throw output_error("risk list", output_error::with_system_reason("cannot write", errno));
 }
 
 } // namespace ctrace

@@ -3,6 +3,7 @@
 #include "consumed_memory.hpp"
 #include "ctrace/csv.hpp"
 #include "ctrace/digest.hpp"
+#include "file_descriptor.hpp"
 #include "row_errors.hpp"
 
 #include <algorithm>
@@ -339,8 +340,7 @@ std::uint64_t next_line_start(int fd, std::uint64_t from, std::uint64_t size,
                               const std::string& name) {
     std::array<char, 4096> buffer;
     while (from < size) {
-        const ssize_t got = ::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(from));
-        if (got < 0 && errno == EINTR) continue;
+        const ssize_t got = detail::read_at(fd, buffer, from);
         if (got < 0) throw io_error(name + ": read error: " + std::strerror(errno));
         if (got == 0) break;
         const void* nl = std::memchr(buffer.data(), '\n', static_cast<std::size_t>(got));

@@ -1,12 +1,11 @@
 #include "ctrace/snapshot.hpp"
 
 #include "ctrace/atomic_file.hpp"
-#include "ctrace/digest.hpp"
+#include "ctrace/graph.hpp"
 #include "ctrace/risk_list.hpp"
 #include "ctrace/version.hpp"
 #include "h5.hpp"
-#include "radix_sort.hpp"
-#include "stay_order.hpp"
+#include "snapshot_checksum.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -15,9 +14,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
 #include <limits>
-#include <unistd.h>
 
 namespace ctrace {
 
@@ -238,81 +235,18 @@ void write_all(const h5::location& file, const snapshot& data, const trace_recor
     if (trace != nullptr) write_trace(file, *trace);
 }
 
-/// The first bytes of a snapshot, left alone by HDF5 (its "user block"), hold
-/// a SHA-256 of everything after them: HDF5 1.10 checksums neither raw data
-/// nor the heap of variable-length strings, and a damaged heap can hang it.
-constexpr std::size_t checksum_block_bytes = 512;
-constexpr std::string_view checksum_magic = "CTRACE-SNAPSHOT-CHECKSUM 1\nsha256 ";
-
-std::string hash_after_block(int fd, const std::string& name) {
-    sha256 digest;
-    std::vector<char> buffer(std::size_t{4} << 20);
-    off_t offset = checksum_block_bytes;
-    for (;;) {
-        const ssize_t got = ::pread(fd, buffer.data(), buffer.size(), offset);
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) throw snapshot_error(name + ": read error: " + std::strerror(errno));
-        if (got == 0) break;
-        digest.update({buffer.data(), static_cast<std::size_t>(got)});
-        offset += got;
-    }
-    return digest.hex_digest();
-}
-
-void write_checksum_block(const std::filesystem::path& file, const std::string& name) {
-    const int fd = ::open(file.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd < 0) throw snapshot_error(name + ": cannot reopen to checksum: " + std::strerror(errno));
-    std::string block(checksum_magic);
-    try {
-        block += hash_after_block(fd, name);
-    } catch (...) {
-        ::close(fd);
-        throw;
-    }
-    block += '\n';
-    block.resize(checksum_block_bytes, '\0');
-    const ssize_t written = ::pwrite(fd, block.data(), block.size(), 0);
-    ::close(fd);
-    if (written != static_cast<ssize_t>(block.size()))
-        throw snapshot_error(name + ": cannot write the checksum block");
-}
-
-enum class checksum_state { verified, mismatch, absent };
-
-checksum_state verify_checksum(const std::filesystem::path& file) {
-    const std::string name = file.string();
-    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return checksum_state::absent; // open_file reports why
-    std::string block(checksum_block_bytes, '\0');
-    const ssize_t got = ::pread(fd, block.data(), block.size(), 0);
-    if (got != static_cast<ssize_t>(block.size()) || !block.starts_with(checksum_magic)) {
-        ::close(fd);
-        return checksum_state::absent;
-    }
-    std::string actual;
-    try {
-        actual = hash_after_block(fd, name);
-    } catch (...) {
-        ::close(fd);
-        throw;
-    }
-    ::close(fd);
-    const std::string_view recorded = std::string_view(block).substr(checksum_magic.size(), 64);
-    return recorded == actual ? checksum_state::verified : checksum_state::mismatch;
-}
-
 h5::location open_snapshot(const std::filesystem::path& path) {
     const std::string name = path.string();
     // The HDF5 library parses only files whose checksum holds: on damaged
     // metadata it can loop forever or leak (found by fuzz_snapshot), and a
     // file without ctrace's checksum block is not a ctrace snapshot.
-    switch (verify_checksum(path)) {
-    case checksum_state::verified:
+    switch (detail::verify_checksum(path)) {
+    case detail::checksum_state::verified:
         break;
-    case checksum_state::mismatch:
+    case detail::checksum_state::mismatch:
         throw snapshot_error(name + ": corrupt snapshot: its checksum does not match its content "
                                     "(damaged, truncated or modified after writing)");
-    case checksum_state::absent:
+    case detail::checksum_state::absent:
         if (!std::filesystem::exists(path)) break; // open_file names the problem
         throw snapshot_error(name + ": not a ctrace snapshot (no ctrace checksum block at its "
                                     "start: another HDF5 file, another format, or damaged)");
@@ -333,93 +267,71 @@ h5::location open_snapshot(const std::filesystem::path& path) {
     throw snapshot_error(file + ": corrupt snapshot: " + what);
 }
 
-} // namespace
-
-incidence_csr person_place_incidence(const stay_table& stays, std::size_t person_count) {
-    // Rows by person keep each person's places ascending, equal places
-    // adjacent. Two passes over persons on every core: count each person's
-    // places, then fill them in; a stay's columns are random reads,
-    // prefetched some rows ahead.
-    std::vector<std::uint32_t> rows(stays.size());
-    const std::vector<std::uint32_t> begin = detail::scatter_stays_by_person(
-        stays, person_count, [&](std::uint32_t k, std::uint32_t row) { rows[k] = row; });
-    incidence_csr csr;
-    csr.indptr.assign(person_count + 1, 0);
-    const unsigned threads =
-        stays.size() >= (std::size_t{1} << 20) ? detail::hardware_threads() : 1;
-    auto person_range = [&](unsigned t) {
-        return std::pair{person_count * t / threads, person_count * (t + 1) / threads};
-    };
-    constexpr std::size_t ahead = 16;
-    auto prefetch = [&](std::size_t k, std::size_t end) {
-        if (k + ahead < end) {
-            __builtin_prefetch(&stays.place[rows[k + ahead]]);
-            __builtin_prefetch(&stays.start[rows[k + ahead]]);
-            __builtin_prefetch(&stays.end[rows[k + ahead]]);
-        }
-    };
-    detail::run_on_threads(threads, [&](unsigned t) {
-        const auto [first, last] = person_range(t);
-        const std::size_t end = begin[last];
-        for (std::size_t p = first; p < last; ++p) {
-            std::int64_t places = 0;
-            for (std::size_t k = begin[p]; k < begin[p + 1]; ++k) {
-                prefetch(k, end);
-                places += k == begin[p] || stays.place[rows[k]] != stays.place[rows[k - 1]];
-            }
-            csr.indptr[p + 1] = places;
-        }
-    });
-    for (std::size_t p = 0; p < person_count; ++p)
-        csr.indptr[p + 1] += csr.indptr[p];
-    csr.indices.resize(static_cast<std::size_t>(csr.indptr[person_count]));
-    csr.data.resize(csr.indices.size());
-    detail::run_on_threads(threads, [&](unsigned t) {
-        const auto [first, last] = person_range(t);
-        const std::size_t end = begin[last];
-        for (std::size_t p = first; p < last; ++p) {
-            auto at = static_cast<std::size_t>(csr.indptr[p]);
-            for (std::size_t k = begin[p]; k < begin[p + 1]; ++k) {
-                prefetch(k, end);
-                const std::uint32_t row = rows[k];
-                const std::int64_t seconds = stays.end[row] - stays.start[row];
-                if (k > begin[p] && stays.place[row] == stays.place[rows[k - 1]]) {
-                    csr.data[at - 1] += seconds;
-                } else {
-                    csr.indices[at] = static_cast<std::int32_t>(stays.place[row]);
-                    csr.data[at] = seconds;
-                    ++at;
-                }
-            }
-        }
-    });
-    return csr;
-}
-
-void write_snapshot(atomic_path& out, const snapshot& data, const trace_record* trace) {
-    const std::string name = out.target().string();
-    {
-        h5::location file = h5::create_file(out.temporary().string(), name, checksum_block_bytes);
-        write_all(file, data, trace);
-        h5::close_file(file);
+/// Why writing failed, as an `output_error` says it: the system's reason
+/// when the failing call left one that a write gives (a full disk, a
+/// permission), else HDF5's account.
+std::string write_failure_reason(const h5::error& e) {
+    switch (e.system_errno()) {
+    case ENOSPC:
+    case EDQUOT:
+    case EFBIG:
+    case EIO:
+    case EROFS:
+    case EACCES:
+    case EPERM:
+        return output_error::with_system_reason("cannot write the snapshot", e.system_errno());
+    default:
+        return std::string("cannot write the snapshot (") + e.what() + ")";
     }
-    write_checksum_block(out.temporary(), name);
 }
 
-void write_snapshot(const std::filesystem::path& path, const snapshot& data,
-                    const trace_record* trace) {
+/// Runs `read`, reporting what the HDF5 layer finds wrong as `snapshot_error`
+/// (its message names the file already).
+template <typename Read>
+auto as_snapshot_errors(Read read) {
     try {
-        atomic_path out(path);
-        write_snapshot(out, data, trace);
-        out.commit();
-    } catch (const snapshot_error&) {
-        throw;
-    } catch (const io_error& e) {
+        return read();
+    } catch (const h5::error& e) {
         throw snapshot_error(e.what());
     }
 }
 
+snapshot read_snapshot_data(const std::filesystem::path& path);
+std::optional<trace_record> read_trace_group(const std::filesystem::path& path);
+
+} // namespace
+
+void write_snapshot(atomic_path& out, const snapshot& data, const trace_record* trace) {
+    const std::string name = out.target().string();
+    try {
+        h5::location file =
+            h5::create_file(out.temporary().string(), name, detail::checksum_block_bytes);
+        write_all(file, data, trace);
+        h5::close_file(file);
+    } catch (const h5::error& e) {
+        throw output_error(name, write_failure_reason(e));
+    }
+    detail::write_checksum_block(out.temporary(), name);
+}
+
+void write_snapshot(const std::filesystem::path& path, const snapshot& data,
+                    const trace_record* trace) {
+    atomic_path out(path);
+    write_snapshot(out, data, trace);
+    out.commit();
+}
+
 snapshot read_snapshot(const std::filesystem::path& path) {
+    return as_snapshot_errors([&] { return read_snapshot_data(path); });
+}
+
+std::optional<trace_record> read_trace_record(const std::filesystem::path& path) {
+    return as_snapshot_errors([&] { return read_trace_group(path); });
+}
+
+namespace {
+
+snapshot read_snapshot_data(const std::filesystem::path& path) {
     const h5::location file = open_snapshot(path);
     const std::string& name = file.file();
     snapshot data;
@@ -511,7 +423,7 @@ snapshot read_snapshot(const std::filesystem::path& path) {
     return data;
 }
 
-std::optional<trace_record> read_trace_record(const std::filesystem::path& path) {
+std::optional<trace_record> read_trace_group(const std::filesystem::path& path) {
     const h5::location file = open_snapshot(path);
     if (!file.exists("trace")) return std::nullopt;
     const std::string& name = file.file();
@@ -576,5 +488,7 @@ std::optional<trace_record> read_trace_record(const std::filesystem::path& path)
     }
     return trace;
 }
+
+} // namespace
 
 } // namespace ctrace

@@ -90,7 +90,7 @@ store_lock::store_lock(const std::filesystem::path& folder, bool create) : folde
     if (create) {
         std::filesystem::create_directories(folder, ec);
         if (ec)
-            throw io_error(folder.string() + ": cannot create the store folder: " + ec.message());
+            throw output_error(folder.string(), "cannot create the store folder: " + ec.message());
     } else if (!std::filesystem::is_directory(folder, ec)) {
         throw input_error(folder.string() + ": no store here (a folder made by 'ctrace ingest')");
     }
@@ -234,8 +234,9 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
     const std::string key = options.pseudonyms ? options.pseudonyms->fingerprint() : "";
     if (existing && key != store.parameters.pseudonym_key) {
         if (key.empty())
-            throw input_error(folder.string() + ": the store holds pseudonymised ids: give "
-                                                "--pseudonymize with its key");
+            throw parameter_error("pseudonyms", folder.string() +
+                                                    ": the store holds pseudonymised ids: give "
+                                                    "the key it was made with");
         if (store.parameters.pseudonym_key.empty())
             throw input_error(folder.string() + ": the store holds ids as read; it cannot be "
                                                 "pseudonymised now (start a new store)");
@@ -247,14 +248,16 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
     scan_read_options read = options.read;
     if (existing) {
         if (options.tz_given && read.tz.seconds != store.parameters.tz.seconds)
-            throw input_error("--tz " + format_utc_offset(read.tz) + " differs from the store's " +
-                              format_utc_offset(store.parameters.tz) +
-                              " (a store reads every dump the same way)");
+            throw parameter_error("tz", "UTC offset " + format_utc_offset(read.tz) +
+                                            " differs from the store's " +
+                                            format_utc_offset(store.parameters.tz) +
+                                            " (a store reads every dump the same way)");
         if (options.dwell_given && read.default_dwell != store.parameters.default_dwell)
-            throw input_error("--dwell " + std::to_string(read.default_dwell) +
-                              "s differs from the store's " +
-                              std::to_string(store.parameters.default_dwell) +
-                              "s (a store reads every dump the same way)");
+            throw parameter_error("default_dwell",
+                                  "default dwell " + std::to_string(read.default_dwell) +
+                                      "s differs from the store's " +
+                                      std::to_string(store.parameters.default_dwell) +
+                                      "s (a store reads every dump the same way)");
         read.tz = store.parameters.tz;
         read.default_dwell = store.parameters.default_dwell;
     }
@@ -340,8 +343,8 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
         const std::filesystem::path rejects_path = store_rejects_path(folder, digest);
         std::filesystem::create_directories(rejects_path.parent_path(), ec);
         if (ec)
-            throw io_error(rejects_path.parent_path().string() +
-                           ": cannot create the folder: " + ec.message());
+            throw output_error(rejects_path.parent_path().string(),
+                               "cannot create the folder: " + ec.message());
         rejects_out.emplace(rejects_path, temporary_name::hidden);
         stage_text(*rejects_out, rejects_csv(result.rejects, false));
     }

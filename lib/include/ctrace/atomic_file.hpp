@@ -35,7 +35,7 @@ enum class temporary_name {
 /// place (then `temporary()` is the target and nothing is atomic).
 class atomic_path {
 public:
-    /// Throws `io_error` naming the target when its folder is missing or not
+    /// Throws `output_error` naming the target when its folder is missing or not
     /// writable.
     explicit atomic_path(std::filesystem::path target,
                          temporary_name kind = temporary_name::visible);
@@ -46,7 +46,7 @@ public:
     const std::filesystem::path& target() const noexcept { return target_; }
     const std::filesystem::path& temporary() const noexcept { return temporary_; }
 
-    /// Syncs the temporary file and renames it into place; throws `io_error`
+    /// Syncs the temporary file and renames it into place; throws `output_error`
     /// on failure (the target is then untouched).
     void commit();
 
@@ -72,10 +72,10 @@ public:
     const std::filesystem::path& target() const noexcept { return path_.target(); }
     const std::filesystem::path& temporary() const noexcept { return path_.temporary(); }
 
-    /// Flushes and closes the temporary file, throwing `io_error` when any
+    /// Flushes and closes the temporary file, throwing `output_error` when any
     /// write failed: after it only the rename of `commit()` remains.
     void close();
-    /// Closes (if not done), syncs and renames into place; throws `io_error`
+    /// Closes (if not done), syncs and renames into place; throws `output_error`
     /// on failure (the target is then untouched and the temporary removed).
     void commit();
 

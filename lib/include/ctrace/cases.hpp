@@ -7,6 +7,7 @@
 /// when `to` is empty. `b_c <= a_c` is an error, and so is a person listed
 /// twice. Every bad row of a cases file is fatal.
 
+#include "ctrace/defaults.hpp"
 #include "ctrace/id_table.hpp"
 #include "ctrace/time.hpp"
 #include "ctrace/types.hpp"
@@ -27,7 +28,7 @@ struct index_case {
 
 struct case_read_options {
     utc_offset tz{};
-    duration lookback = 4 * 86400;
+    duration lookback = defaults::lookback;
     time_point until = time_infinity;
 };
 

@@ -122,7 +122,7 @@ void append_csv_field(std::string& out, std::string_view field);
 /// are quoted as `append_csv_field` does, rows end with LF.
 class csv_writer {
 public:
-    /// `what` names the output in the `io_error` thrown when writing fails.
+    /// `what` names the output in the `output_error` thrown when writing fails.
     csv_writer(std::ostream& out, std::string what);
     /// Formats rows into `into` (appended), for writing elsewhere later.
     explicit csv_writer(std::string& into);
@@ -138,7 +138,7 @@ public:
     csv_writer& raw(std::string_view text);
     /// Ends the row.
     void end_row();
-    /// Writes what is buffered and flushes; throws `io_error` when the stream
+    /// Writes what is buffered and flushes; throws `output_error` when the stream
     /// has failed.
     void finish();
 

@@ -27,7 +27,8 @@ private:
     std::unique_ptr<state> state_;
 };
 
-/// SHA-256 of a whole file, hex; throws `io_error` naming the file.
-std::string sha256_file(const std::filesystem::path& path);
+/// SHA-256 of a file's bytes from `from` (0: the whole file) to its end,
+/// hex; throws `io_error` naming the file.
+std::string sha256_file(const std::filesystem::path& path, std::uint64_t from = 0);
 
 } // namespace ctrace

@@ -1,13 +1,17 @@
 #pragma once
 /// \file
 /// Exception types. Every error raised by the library derives from
-/// `ctrace::error`; the CLI maps `input_error` (and its subclasses) to exit
-/// status 2 and anything else to 1.
+/// `ctrace::error`. Two families say whose problem it is: `input_error` (the
+/// data or a parameter is wrong, or an input cannot be read: the CLI exits 2)
+/// and `output_error` (an output cannot be written: a full disk, a
+/// permission, an I/O error; the CLI exits 74, EX_IOERR). Messages name
+/// parameters as the library calls them, never command-line flags.
 
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ctrace {
@@ -23,6 +27,20 @@ public:
 class input_error : public error {
 public:
     using error::error;
+};
+
+/// A parameter's value cannot be used. `parameter()` is the library's name
+/// for it (the field of the options struct: `tz`, `default_dwell`,
+/// `pseudonyms`), so that a front end can put its own spelling (a
+/// command-line flag) in front of `what()`.
+class parameter_error : public input_error {
+public:
+    parameter_error(std::string parameter, const std::string& message)
+        : input_error(message), parameter_(std::move(parameter)) {}
+    const std::string& parameter() const noexcept { return parameter_; }
+
+private:
+    std::string parameter_;
 };
 
 /// A time or duration string that does not parse. Carries no location; readers
@@ -63,10 +81,29 @@ private:
     std::uint64_t total_;
 };
 
-/// A file could not be opened, read or written.
+/// An input file could not be opened or read.
 class io_error : public input_error {
 public:
     using input_error::input_error;
+};
+
+/// An output (a file, a stream, a folder, the store) could not be created,
+/// written, synced or renamed into place. `what()` is `TARGET: REASON`, with
+/// the system's reason ("No space left on device") where there is one.
+class output_error : public error {
+public:
+    output_error(std::string target, std::string reason);
+
+    /// The file or stream, as the caller named it.
+    const std::string& target() const noexcept { return target_; }
+    const std::string& reason() const noexcept { return reason_; }
+
+    /// `reason` followed by the system's text for `errno_value` (when not 0).
+    static std::string with_system_reason(std::string reason, int errno_value);
+
+private:
+    std::string target_;
+    std::string reason_;
 };
 
 } // namespace ctrace

@@ -6,13 +6,15 @@
 /// one edge from its person to its place, carrying the stay's row in the
 /// `stay_table`; a person's out-edges are its stays, in (place, start) order.
 /// Stored as a Boost compressed-sparse-row graph: 4 bytes per vertex plus 8
-/// per stay.
+/// per stay. Also the person × place incidence matrix, the graph's
+/// projection that snapshots store.
 
 #include "ctrace/stays.hpp"
 #include "ctrace/types.hpp"
 
 #include <boost/graph/compressed_sparse_row_graph.hpp>
 #include <cstdint>
+#include <vector>
 
 namespace ctrace {
 
@@ -44,5 +46,15 @@ bool has_stays(const person_place_graph& graph, person_index p);
 /// have stays (index cases that never scanned). Throws `error` when the
 /// vertex or stay count does not fit in 32 bits.
 person_place_graph build_person_place_graph(const stay_table& stays, std::size_t person_count);
+
+/// The person × place incidence matrix in CSR form (the projection of the
+/// graph that researchers load with scipy): row p lists the places where
+/// person p has stays, ascending, with their total stay seconds.
+struct incidence_csr {
+    std::vector<std::int64_t> indptr;  ///< size persons + 1
+    std::vector<std::int32_t> indices; ///< place index
+    std::vector<std::int64_t> data;    ///< total stay seconds
+};
+incidence_csr person_place_incidence(const stay_table& stays, std::size_t person_count);
 
 } // namespace ctrace

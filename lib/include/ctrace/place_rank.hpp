@@ -69,7 +69,7 @@ std::vector<place_index> top_places(const place_rank_result& ranking, const id_t
 inline constexpr std::string_view place_rank_header = "rank,place,score,visitors";
 
 /// Writes `rank,place,score,visitors` for `order` (rank from 1; scores in the
-/// shortest form that reads back to the same double). Throws `io_error` when
+/// shortest form that reads back to the same double). Throws `output_error` when
 /// the stream fails.
 void write_place_ranking(std::ostream& out, const place_rank_result& ranking,
                          std::span<const place_index> order, const id_table& places);

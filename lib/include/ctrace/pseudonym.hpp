@@ -57,7 +57,7 @@ private:
 /// Copies the CSV `in` to `out`, replacing every field equal to a key of
 /// `table` by its value (pseudonyms of ids not in the table stay). Returns the
 /// number of fields replaced. Throws `input_error` naming the file and line
-/// for a malformed record, `io_error` when writing fails.
+/// for a malformed record, `output_error` when writing fails.
 std::uint64_t reveal_csv(std::istream& in, const std::string& source_name, std::ostream& out,
                          const std::unordered_map<std::string, std::string>& table);
 

@@ -24,7 +24,7 @@ inline constexpr std::string_view risk_list_header =
 /// The health-code colour of a hop.
 std::string_view health_code(std::uint32_t hop) noexcept;
 
-/// Writes `result.entries` in order. Throws `io_error` when the stream fails.
+/// Writes `result.entries` in order. Throws `output_error` when the stream fails.
 void write_risk_list(std::ostream& out, const trace_result& result, const id_table& persons,
                      const id_table& places, utc_offset tz);
 

@@ -56,7 +56,7 @@ inline constexpr std::string_view risk_places_header =
     "place,cases,first_presence,last_presence,case_seconds,exposed,exposed_seconds";
 
 /// Writes the rows as CSV (times as in the risk list, in zone `tz`). Throws
-/// `io_error` when the stream fails.
+/// `output_error` when the stream fails.
 void write_risk_places(std::ostream& out, std::span<const risk_place> rows, const id_table& places,
                        utc_offset tz);
 

@@ -7,6 +7,7 @@
 /// place's `dwell` from the places file when it has one, else the default.
 /// `leave < time` is a bad row; `leave == time` is a valid empty visit.
 
+#include "ctrace/defaults.hpp"
 #include "ctrace/error.hpp"
 #include "ctrace/id_table.hpp"
 #include "ctrace/time.hpp"
@@ -53,7 +54,7 @@ struct scan_read_options {
     /// Zone of ISO times that carry no offset.
     utc_offset tz{};
     /// Dwell of a scan without check-out at a place without its own dwell.
-    duration default_dwell = 3600;
+    duration default_dwell = defaults::dwell;
     /// false: any bad row makes the read throw `bad_rows_error` (strict);
     /// true: bad rows are left out and listed in `scan_log::rejects`.
     bool skip_bad = false;

@@ -12,6 +12,7 @@
 /// `snapshot_error` naming the file for anything that is not a valid snapshot.
 
 #include "ctrace/cases.hpp"
+#include "ctrace/defaults.hpp"
 #include "ctrace/error.hpp"
 #include "ctrace/id_table.hpp"
 #include "ctrace/scans.hpp"
@@ -28,7 +29,7 @@
 namespace ctrace {
 
 /// A snapshot file is missing, unreadable, corrupt, of another schema or of
-/// an unsupported version, or could not be written.
+/// an unsupported version. (Failing to write one is an `output_error`.)
 class snapshot_error : public io_error {
 public:
     using io_error::io_error;
@@ -52,7 +53,7 @@ struct input_file {
 
 /// The ingest parameters that shaped the stays.
 struct ingest_parameters {
-    duration default_dwell = 3600;
+    duration default_dwell = defaults::dwell;
     utc_offset tz{};
     bool skip_bad = false;
     /// Empty when person ids are as read; else they are keyed pseudonyms
@@ -80,7 +81,7 @@ struct snapshot {
 /// A trace result with everything needed to interpret it.
 struct trace_record {
     trace_parameters parameters;
-    duration lookback = 4 * 86400;
+    duration lookback = defaults::lookback;
     utc_offset tz{};
     std::vector<index_case> cases;
     trace_result result;
@@ -88,7 +89,7 @@ struct trace_record {
 };
 
 /// Writes `data` (and `trace`, when given, under /trace) to `path` atomically.
-/// Throws `snapshot_error` naming the file on failure; the target is then
+/// Throws `output_error` naming the file on failure; the target is then
 /// untouched.
 void write_snapshot(const std::filesystem::path& path, const snapshot& data,
                     const trace_record* trace = nullptr);
@@ -103,14 +104,5 @@ snapshot read_snapshot(const std::filesystem::path& path);
 
 /// Reads the /trace group of a snapshot, or nothing when it has none.
 std::optional<trace_record> read_trace_record(const std::filesystem::path& path);
-
-/// The person × place incidence matrix in CSR form: row p lists the places
-/// where person p has stays (ascending) with their total stay seconds.
-struct incidence_csr {
-    std::vector<std::int64_t> indptr;  ///< size persons + 1
-    std::vector<std::int32_t> indices; ///< place index
-    std::vector<std::int64_t> data;    ///< total stay seconds
-};
-incidence_csr person_place_incidence(const stay_table& stays, std::size_t person_count);
 
 } // namespace ctrace

@@ -18,6 +18,7 @@
 /// until the commit (O_TMPFILE), so a process killed at any moment leaves the
 /// folder exactly as it was.
 
+#include "ctrace/defaults.hpp"
 #include "ctrace/error.hpp"
 #include "ctrace/pseudonym.hpp"
 #include "ctrace/scans.hpp"
@@ -82,7 +83,7 @@ struct store_ingest_options {
     bool dwell_given = false;
     /// Stays that end more than this before the latest stay end in the store
     /// are dropped after the ingest, with the ids no stay refers to anymore.
-    duration retention = 28 * 86400;
+    duration retention = defaults::retention;
     /// Time of the ingest, for the manifest (epoch seconds, UTC).
     time_point now = 0;
     /// Pseudonymise person ids with this key. A store is pseudonymised from

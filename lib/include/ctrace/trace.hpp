@@ -20,6 +20,7 @@
 /// graph is never built.
 
 #include "ctrace/cases.hpp"
+#include "ctrace/defaults.hpp"
 #include "ctrace/graph.hpp"
 #include "ctrace/id_table.hpp"
 #include "ctrace/stays.hpp"
@@ -34,16 +35,16 @@ namespace ctrace {
 
 struct trace_parameters {
     /// Minimum effective overlap, seconds; values below 1 act as 1.
-    duration min_overlap = 15 * 60;
+    duration min_overlap = defaults::min_overlap;
     /// Largest hop traced (0 lists only the index cases).
-    std::uint32_t hops = 2;
+    std::uint32_t hops = defaults::hops;
     /// Delay between a person's exposure and their becoming infectious, seconds.
-    duration latency = 0;
+    duration latency = defaults::latency;
     /// End of tracing: non-case persons are infectious until this time
     /// (exclusive); `time_infinity` = no end.
     time_point until = time_infinity;
     /// Quarantine length after the last exposure, seconds.
-    duration quarantine = 14 * 86400;
+    duration quarantine = defaults::quarantine;
 };
 
 /// One row of the risk list. For index cases (hop 0) the exposure fields are

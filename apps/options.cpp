@@ -1,0 +1,202 @@
+#include "options.hpp"
+
+#include "ctrace/defaults.hpp"
+#include "ctrace/error.hpp"
+#include "progress.hpp"
+
+namespace ctrace::cli {
+
+namespace {
+
+template <typename F>
+auto with_option_name(const char* name, const std::string& text, F&& parse_value) {
+    try {
+        return parse_value(text);
+    } catch (const parse_error& e) {
+        throw input_error(std::string("--") + name + ": " + e.what());
+    }
+}
+
+/// A duration default as the help prints it (and the option parses it back).
+std::string duration_text(duration d) {
+    return format_duration(d);
+}
+
+} // namespace
+
+po::variables_map parse(const std::vector<std::string>& args,
+                        const po::options_description& options) {
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(options).run(), vm);
+    po::notify(vm);
+    return vm;
+}
+
+duration duration_option(const po::variables_map& vm, const char* name) {
+    return with_option_name(name, vm[name].as<std::string>(),
+                            [](const std::string& t) { return parse_duration(t); });
+}
+
+time_point time_option(const po::variables_map& vm, const char* name, utc_offset tz) {
+    return with_option_name(name, vm[name].as<std::string>(),
+                            [tz](const std::string& t) { return parse_time(t, tz); });
+}
+
+utc_offset tz_option(const po::variables_map& vm) {
+    return with_option_name("tz", vm["tz"].as<std::string>(),
+                            [](const std::string& t) { return parse_utc_offset(t); });
+}
+
+std::string required(const po::variables_map& vm, const char* name) {
+    if (!vm.count(name)) throw input_error(std::string("--") + name + " is required");
+    return vm[name].as<std::string>();
+}
+
+po::options_description ingest_option_descriptions() {
+    po::options_description inputs("Scan data");
+    // clang-format off
+    inputs.add_options()
+        ("scans", po::value<std::vector<std::string>>()->value_name("FILE")->composing(),
+         "scan log CSV: person, place, time [, leave]; give it again to read several "
+         "dumps as one, in that order")
+        ("places", po::value<std::string>()->value_name("FILE"),
+         "places CSV: place [, dwell, category, name, district, lat, lon]")
+        ("dwell", po::value<std::string>()->default_value(duration_text(defaults::dwell)),
+         "stay length of a scan without check-out, unless the place has its own dwell")
+        ("tz", po::value<std::string>()->default_value("+00:00"),
+         "UTC offset of times without one, and of the times written")
+        ("threads", po::value<std::int64_t>()->default_value(0)->value_name("N"),
+         "threads reading the scans (0 = one per core); large sorts use every core")
+        ("skip-bad", po::bool_switch(), "leave bad scan rows out instead of stopping")
+        ("rejects", po::value<std::string>()->value_name("FILE"),
+         "with --skip-bad: write the rows left out here (CSV line,reason,raw)");
+    inputs.add(pseudonymize_option_description());
+    // clang-format on
+    return inputs;
+}
+
+po::options_description pseudonymize_option_description() {
+    po::options_description privacy("Privacy");
+    privacy.add_options()(
+        "pseudonymize", po::value<std::string>()->value_name("KEYFILE"),
+        "replace every person id by its HMAC-SHA-256 under the key in KEYFILE (at least 16 "
+        "bytes) before anything is written; case ids are mapped with the same key");
+    return privacy;
+}
+
+po::options_description tracing_option_descriptions() {
+    po::options_description tracing("Tracing (durations: seconds or NdNhNmNs; times: epoch "
+                                    "seconds or ISO 8601)");
+    // clang-format off
+    tracing.add_options()
+        ("min-overlap", po::value<std::string>()->default_value(duration_text(defaults::min_overlap)),
+         "minimum effective overlap for a contact to count (at least 1s)")
+        ("hops", po::value<std::int64_t>()->default_value(defaults::hops)->value_name("N"),
+         "largest hop traced: 1 = close contacts, 2 = secondary contacts, ...")
+        ("latency", po::value<std::string>()->default_value(duration_text(defaults::latency)),
+         "delay between exposure and becoming infectious")
+        ("until", po::value<std::string>()->value_name("TIME"),
+         "end of tracing: contacts stop being infectious here (default: no end)")
+        ("quarantine", po::value<std::string>()->default_value(duration_text(defaults::quarantine)),
+         "quarantine length after the last exposure")
+        ("lookback", po::value<std::string>()->default_value(duration_text(defaults::lookback)),
+         "infectious window start before onset, for cases without 'from'");
+    // clang-format on
+    return tracing;
+}
+
+po::options_description snapshot_option_description() {
+    po::options_description snapshot("Snapshot");
+    snapshot.add_options()("snapshot", po::value<std::string>()->value_name("FILE.h5"),
+                           "read the stays from this snapshot (from 'ctrace snapshot') "
+                           "instead of --scans");
+    return snapshot;
+}
+
+trace_parameters trace_parameters_from(const po::variables_map& vm, utc_offset tz) {
+    trace_parameters parameters;
+    parameters.min_overlap = duration_option(vm, "min-overlap");
+    const std::int64_t hops = vm["hops"].as<std::int64_t>();
+    if (hops < 0 || hops > 1'000'000)
+        throw input_error("--hops: must be between 0 and 1000000, not " + std::to_string(hops));
+    parameters.hops = static_cast<std::uint32_t>(hops);
+    parameters.latency = duration_option(vm, "latency");
+    if (vm.count("until")) parameters.until = time_option(vm, "until", tz);
+    parameters.quarantine = duration_option(vm, "quarantine");
+    return parameters;
+}
+
+std::shared_ptr<const pseudonymizer> pseudonymizer_from(const po::variables_map& vm) {
+    if (!vm.count("pseudonymize")) return nullptr;
+    return std::make_shared<const pseudonymizer>(
+        pseudonymizer::from_key_file(vm["pseudonymize"].as<std::string>()));
+}
+
+void check_data_options(const po::variables_map& vm) {
+    const bool from_snapshot = vm.count("snapshot") > 0;
+    if (from_snapshot && vm.count("scans"))
+        throw input_error("give either --scans or --snapshot, not both");
+    if (!from_snapshot && !vm.count("scans"))
+        throw input_error("--scans (or --snapshot) is required");
+    if (!from_snapshot) return;
+    for (const char* ignored : {"places", "rejects"})
+        if (vm.count(ignored))
+            throw input_error(std::string("--") + ignored +
+                              " does not apply with --snapshot (its stays are already made)");
+    if (vm["skip-bad"].as<bool>() || !vm["dwell"].defaulted())
+        throw input_error("--skip-bad and --dwell do not apply with --snapshot");
+}
+
+ingest_options ingest_options_from(const po::variables_map& vm, progress_reporter& progress,
+                                   bool digests) {
+    ingest_options options;
+    if (!vm.count("scans")) throw input_error("--scans is required");
+    std::uint64_t total = 0;
+    for (const std::string& scans : vm["scans"].as<std::vector<std::string>>()) {
+        options.scans.emplace_back(scans);
+        total += file_size_or_zero(scans);
+    }
+    if (vm.count("places")) options.places = vm["places"].as<std::string>();
+    options.read.tz = tz_option(vm);
+    options.read.default_dwell = duration_option(vm, "dwell");
+    options.read.skip_bad = vm["skip-bad"].as<bool>();
+    const std::int64_t threads = vm["threads"].as<std::int64_t>();
+    if (threads < 0 || threads > 1024)
+        throw input_error("--threads: must be between 0 (one per core) and 1024, not " +
+                          std::to_string(threads));
+    options.read.threads = static_cast<unsigned>(threads);
+    options.read.progress = [&progress, total](std::uint64_t done) {
+        progress.bytes("reading scans", done, total);
+    };
+    options.digests = digests;
+    options.pseudonyms = pseudonymizer_from(vm);
+    return options;
+}
+
+data_source data_source_from(const po::variables_map& vm, progress_reporter& progress,
+                             bool digests) {
+    check_data_options(vm);
+    data_source source;
+    if (vm.count("snapshot")) {
+        source.snapshot = vm["snapshot"].as<std::string>();
+        source.scans.digests = digests;
+        source.scans.pseudonyms = pseudonymizer_from(vm);
+    } else {
+        source.scans = ingest_options_from(vm, progress, digests);
+    }
+    return source;
+}
+
+trace_request trace_request_from(const po::variables_map& vm, utc_offset tz,
+                                 const std::string& cases_path, bool digest) {
+    trace_request request;
+    request.cases = cases_path;
+    request.tz = tz;
+    request.parameters = trace_parameters_from(vm, tz);
+    request.lookback = duration_option(vm, "lookback");
+    request.pseudonyms = pseudonymizer_from(vm);
+    request.digest = digest;
+    return request;
+}
+
+} // namespace ctrace::cli

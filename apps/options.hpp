@@ -1,0 +1,63 @@
+#pragma once
+// Command-line options shared by the subcommands, and their translation into
+// the library's parameter structs.
+
+#include "ctrace/ingest.hpp"
+#include "ctrace/pipeline.hpp"
+#include "ctrace/pseudonym.hpp"
+#include "ctrace/time.hpp"
+#include "ctrace/trace.hpp"
+
+#include <boost/program_options.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ctrace::cli {
+
+namespace po = boost::program_options;
+
+class progress_reporter;
+
+/// Parses `args` against `options`; throws po::error on unknown options etc.
+po::variables_map parse(const std::vector<std::string>& args,
+                        const po::options_description& options);
+
+/// Parses option values, naming the option in errors.
+duration duration_option(const po::variables_map& vm, const char* name);
+time_point time_option(const po::variables_map& vm, const char* name, utc_offset tz);
+utc_offset tz_option(const po::variables_map& vm);
+
+/// The value of a required option; throws `input_error` naming it when absent.
+std::string required(const po::variables_map& vm, const char* name);
+
+/// Options that shape how scan files are read: --scans --places --dwell --tz
+/// --threads --skip-bad --rejects, and --pseudonymize.
+po::options_description ingest_option_descriptions();
+/// The tracing options (--min-overlap --hops --latency --until --quarantine
+/// --lookback), with the library's defaults.
+po::options_description tracing_option_descriptions();
+/// The --pseudonymize option (for commands without the scan options).
+po::options_description pseudonymize_option_description();
+/// The --snapshot option: read the stays from a snapshot instead of --scans.
+po::options_description snapshot_option_description();
+
+trace_parameters trace_parameters_from(const po::variables_map& vm, utc_offset tz);
+/// The key of --pseudonymize, or null without it.
+std::shared_ptr<const pseudonymizer> pseudonymizer_from(const po::variables_map& vm);
+
+/// Checks that exactly one of --scans and --snapshot is given and that the
+/// scan-reading options are not given with --snapshot (before any file is read).
+void check_data_options(const po::variables_map& vm);
+/// Ingest options from --scans and the reading options, with progress on
+/// `progress`; `digests` hashes the inputs (for provenance).
+ingest_options ingest_options_from(const po::variables_map& vm, progress_reporter& progress,
+                                   bool digests);
+/// Where the stays come from: --snapshot, or --scans with the reading options.
+data_source data_source_from(const po::variables_map& vm, progress_reporter& progress,
+                             bool digests);
+/// The cases file `cases_path` with the tracing options of `vm`, in zone `tz`.
+trace_request trace_request_from(const po::variables_map& vm, utc_offset tz,
+                                 const std::string& cases_path, bool digest);
+
+} // namespace ctrace::cli

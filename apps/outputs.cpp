@@ -1,0 +1,54 @@
+#include "outputs.hpp"
+
+#include "ctrace/csv.hpp"
+
+#include <cerrno>
+#include <iostream>
+
+namespace ctrace::cli {
+
+staged_output::staged_output(const std::string& path) : path_(path == "-" ? "stdout" : path) {
+    if (path != "-") file_.emplace(path);
+}
+
+std::ostream& staged_output::stream() {
+    return file_ ? file_->stream() : buffer_;
+}
+
+void staged_output::close() {
+    if (file_) file_->close();
+}
+
+void staged_output::commit() {
+    if (file_) {
+        file_->commit();
+        return;
+    }
+    const std::string text = std::move(buffer_).str();
+    errno = 0;
+    std::cout.write(text.data(), static_cast<std::streamsize>(text.size()));
+    std::cout.flush();
+    if (!std::cout)
+        throw output_error("stdout", output_error::with_system_reason("cannot write", errno));
+}
+
+void stage_rejects(const po::variables_map& vm, const std::vector<bad_row>& rejects,
+                   std::optional<atomic_file>& file) {
+    if (!vm.count("rejects")) return;
+    file.emplace(vm["rejects"].as<std::string>());
+    const std::string buffer =
+        rejects_csv(rejects, vm["scans"].as<std::vector<std::string>>().size() > 1);
+    file->stream() << buffer;
+    file->close();
+}
+
+void report_rejects(const char* command_name, const po::variables_map& vm,
+                    const std::vector<bad_row>& rejects) {
+    if (rejects.empty()) return;
+    std::cerr << "ctrace " << command_name << ": " << rejects.size() << " bad scan rows skipped"
+              << (vm.count("rejects") ? " (written to " + vm["rejects"].as<std::string>() + ")"
+                                      : std::string())
+              << '\n';
+}
+
+} // namespace ctrace::cli

@@ -1,0 +1,52 @@
+#pragma once
+// Outputs of a command: staged, written, then committed together, so that a
+// failed run writes none of them.
+
+#include "ctrace/atomic_file.hpp"
+#include "ctrace/error.hpp"
+#include "options.hpp"
+
+#include <optional>
+#include <ostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace ctrace::cli {
+
+/// A command's output: a file replaced atomically on commit, or stdout when
+/// the path is "-" (written at commit, so a failed run prints nothing).
+class staged_output {
+public:
+    explicit staged_output(const std::string& path);
+    std::ostream& stream();
+    /// Runs `writer(stream())`; an `output_error` it throws (which names the
+    /// library's output, "risk list" say) is thrown again naming this file.
+    template <typename Writer>
+    void write(Writer&& writer) {
+        try {
+            writer(stream());
+        } catch (const output_error& e) {
+            throw output_error(path_, e.reason());
+        }
+    }
+    /// Throws `output_error` when a write failed; nothing is visible yet.
+    void close();
+    void commit();
+
+private:
+    std::string path_;
+    std::optional<atomic_file> file_;
+    std::ostringstream buffer_;
+};
+
+/// Writes rejected rows as CSV `line,reason,raw` into `file`, made for the
+/// --rejects path (commit it with the other outputs); nothing without --rejects.
+void stage_rejects(const po::variables_map& vm, const std::vector<bad_row>& rejects,
+                   std::optional<atomic_file>& file);
+
+/// Says on stderr how many bad rows were skipped, and where they went.
+void report_rejects(const char* command_name, const po::variables_map& vm,
+                    const std::vector<bad_row>& rejects);
+
+} // namespace ctrace::cli

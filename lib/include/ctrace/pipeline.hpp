@@ -1,0 +1,118 @@
+#pragma once
+/// \file
+/// The workflows every front end runs: load the scan data (from scan dumps or
+/// a snapshot), read the index cases against it, trace. The `ctrace`
+/// executable and the tests use these, and so can any other program: the
+/// sequence is written once, here.
+///
+/// A whole trace is a handful of calls:
+///
+///     ctrace::data_source source;
+///     source.scans.scans = {"scans.csv"};
+///     ctrace::trace_request request;
+///     request.cases = "cases.csv";
+///     ctrace::traced run = ctrace::trace_from(source, request);
+///     ctrace::write_risk_list(out, run.record.result, run.data().persons,
+///                             run.data().places, request.tz);
+///
+/// Front ends that want to fail fast on a bad cases file call the steps
+/// themselves: `read_index_cases` (milliseconds), `load_data` (the long
+/// read), then `trace_cases`.
+
+#include "ctrace/graph.hpp"
+#include "ctrace/ingest.hpp"
+#include "ctrace/pseudonym.hpp"
+#include "ctrace/snapshot.hpp"
+#include "ctrace/trace.hpp"
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ctrace {
+
+/// Where the stays come from: scan dumps read by `ingest`, or a snapshot.
+struct data_source {
+    /// The scan dumps, places file and reading options (used unless
+    /// `snapshot` is set). `scans.pseudonyms` also applies to a snapshot.
+    ingest_options scans;
+    /// Read the stays from this snapshot instead of the scan dumps.
+    std::optional<std::filesystem::path> snapshot;
+};
+
+struct loaded_data {
+    /// The data; `rejects` stays empty for a snapshot.
+    ingest_result ingested;
+    bool from_snapshot = false;
+    /// The snapshot as an input of what is computed from it (with its
+    /// SHA-256 when `scans.digests`); empty for scan dumps.
+    std::vector<input_file> inputs;
+    /// What a user should be told, a sentence each (a snapshot of
+    /// pseudonymised ids read without a key, say).
+    std::vector<std::string> notes;
+};
+
+/// Loads the data. A snapshot's person ids are made to match
+/// `source.scans.pseudonyms`: ids as read are pseudonymised now, ids
+/// pseudonymised with the same key are left as they are, another key is a
+/// `parameter_error` for "pseudonyms". Throws as `ingest` and `read_snapshot`
+/// do.
+loaded_data load_data(const data_source& source);
+
+/// What to trace: the index cases and the tracing parameters.
+struct trace_request {
+    std::filesystem::path cases;
+    trace_parameters parameters;
+    /// Start of the infectious window before onset, for cases without `from`.
+    duration lookback = defaults::lookback;
+    /// Zone of case times written without an offset, and of the times the
+    /// risk list is written in. (Scan times take `data_source::scans.read.tz`.)
+    utc_offset tz{};
+    /// Case ids are looked up by their pseudonyms under this key (when set).
+    std::shared_ptr<const pseudonymizer> pseudonyms;
+    /// Record the cases file's SHA-256 in the provenance.
+    bool digest = true;
+};
+
+/// Index cases read before the data, with their own id table.
+struct prepared_cases {
+    /// Parameters, zone, cases (indices into `case_ids` until attached) and
+    /// the cases file's provenance; `result` is filled by `trace_cases`.
+    trace_record record;
+    id_table case_ids;
+    std::shared_ptr<const pseudonymizer> pseudonyms;
+};
+
+/// Reads the cases file of `request`. Throws as `read_cases` does.
+prepared_cases read_index_cases(const trace_request& request);
+
+/// Points the cases at `data`'s persons (appending those that never scanned,
+/// after every person with stays) and builds the person–place graph.
+person_place_graph attach_cases(snapshot& data, prepared_cases& prepared);
+
+/// `attach_cases`, then (after calling `graph_built`, for timing) traces into
+/// `prepared.record.result`.
+void trace_cases(snapshot& data, prepared_cases& prepared,
+                 const std::function<void()>& graph_built = {});
+
+/// The outcome of `trace_from`.
+struct traced {
+    loaded_data loaded;
+    /// Parameters, cases (indices into the data's persons), result and the
+    /// provenance of the inputs (the cases file, then the snapshot if any).
+    trace_record record;
+    /// The persons that have stays (the rest are index cases that never
+    /// scanned).
+    std::size_t persons_with_stays = 0;
+
+    snapshot& data() noexcept { return loaded.ingested.data; }
+    const snapshot& data() const noexcept { return loaded.ingested.data; }
+};
+
+/// The whole workflow: reads the cases, loads the data, traces.
+traced trace_from(const data_source& source, const trace_request& request);
+
+} // namespace ctrace

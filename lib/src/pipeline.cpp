@@ -1,0 +1,104 @@
+#include "ctrace/pipeline.hpp"
+
+#include "ctrace/cases.hpp"
+#include "ctrace/error.hpp"
+
+#include <string_view>
+
+namespace ctrace {
+
+namespace {
+
+/// Makes the person ids of `data`, read from the snapshot `source`, match
+/// `key` (see `load_data`).
+void match_pseudonyms(const std::string& source, snapshot& data, const pseudonymizer* key,
+                      std::vector<std::string>& notes) {
+    const std::string& stored = data.parameters.pseudonym_key;
+    if (key == nullptr) {
+        if (!stored.empty())
+            notes.push_back(source + " holds pseudonymised person ids (key fingerprint " + stored +
+                            "): case ids match only as pseudonyms; give the key to use real "
+                            "case ids");
+        return;
+    }
+    if (stored.empty()) {
+        key->apply(data.persons);
+        data.parameters.pseudonym_key = key->fingerprint();
+    } else if (stored != key->fingerprint()) {
+        throw parameter_error("pseudonyms", source +
+                                                ": pseudonymised with another key (fingerprint " +
+                                                stored + ", given " + key->fingerprint() + ")");
+    }
+}
+
+} // namespace
+
+loaded_data load_data(const data_source& source) {
+    loaded_data loaded;
+    loaded.from_snapshot = source.snapshot.has_value();
+    if (!loaded.from_snapshot) {
+        loaded.ingested = ingest(source.scans);
+        return loaded;
+    }
+    const std::filesystem::path& path = *source.snapshot;
+    snapshot& data = loaded.ingested.data;
+    data = read_snapshot(path);
+    match_pseudonyms(path.string(), data, source.scans.pseudonyms.get(), loaded.notes);
+    loaded.inputs.push_back(describe_input("snapshot", path, data.rows_read, source.scans.digests));
+    return loaded;
+}
+
+prepared_cases read_index_cases(const trace_request& request) {
+    prepared_cases prepared;
+    trace_record& record = prepared.record;
+    record.tz = request.tz;
+    record.parameters = request.parameters;
+    record.lookback = request.lookback;
+    case_read_options options;
+    options.tz = request.tz;
+    options.lookback = request.lookback;
+    options.until = request.parameters.until;
+    prepared.pseudonyms = request.pseudonyms;
+    record.cases = read_cases(request.cases, prepared.case_ids, options);
+    record.inputs.push_back(
+        describe_input("cases", request.cases, record.cases.size(), request.digest));
+    return prepared;
+}
+
+person_place_graph attach_cases(snapshot& data, prepared_cases& prepared) {
+    std::vector<std::string> ids;
+    ids.reserve(prepared.record.cases.size());
+    for (const index_case& c : prepared.record.cases) {
+        const std::string_view id = prepared.case_ids[c.person];
+        ids.push_back(prepared.pseudonyms ? prepared.pseudonyms->pseudonym(id) : std::string(id));
+    }
+    const std::vector<std::string_view> views(ids.begin(), ids.end());
+    const std::vector<person_index> indices = data.persons.intern_few(views);
+    for (std::size_t k = 0; k < indices.size(); ++k)
+        prepared.record.cases[k].person = indices[k];
+    return build_person_place_graph(data.stays, data.persons.size());
+}
+
+void trace_cases(snapshot& data, prepared_cases& prepared,
+                 const std::function<void()>& graph_built) {
+    trace_record& record = prepared.record;
+    const person_place_graph graph = attach_cases(data, prepared);
+    if (graph_built) graph_built();
+    record.result =
+        trace(data.stays, graph, data.persons, data.places, record.cases, record.parameters);
+}
+
+traced trace_from(const data_source& source, const trace_request& request) {
+    prepared_cases prepared = read_index_cases(request);
+    traced run;
+    run.loaded = load_data(source);
+    run.persons_with_stays = run.data().persons.size();
+    trace_cases(run.data(), prepared);
+    run.record = std::move(prepared.record);
+    // The trace's provenance: the cases file, then the snapshot it ran on.
+    run.record.inputs.insert(run.record.inputs.end(), run.loaded.inputs.begin(),
+                             run.loaded.inputs.end());
+    return run;
+}
+
+} // namespace ctrace
