@@ -167,10 +167,14 @@ atomic_file::atomic_file(std::filesystem::path target, temporary_name kind)
 
 void atomic_file::close() {
     if (!stream_.is_open()) return;
+    // A write that failed earlier left its errno (nothing since touched the
+    // file); else the flush's is the one.
+    const bool failed_before = !stream_;
+    const int errno_before = errno;
     errno = 0;
     stream_.flush();
     const bool written = static_cast<bool>(stream_);
-    const int write_errno = errno;
+    const int write_errno = failed_before ? errno_before : errno;
     stream_.close();
     if (!written || stream_.fail())
         throw failure(path_.target(), "cannot write", written ? errno : write_errno);

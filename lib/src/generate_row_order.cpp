@@ -16,8 +16,9 @@ namespace {
 
 [[noreturn]] void throw_temporary_error(const std::filesystem::path& folder, const char* what,
                                         int error) {
-    throw io_error(folder.string() + ": " + what +
-                   " a temporary file for the shuffle: " + std::strerror(error));
+    throw output_error(folder.string(),
+                       output_error::with_system_reason(
+                           std::string(what) + " a temporary file for the shuffle", error));
 }
 
 } // namespace

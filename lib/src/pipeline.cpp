@@ -88,9 +88,9 @@ void trace_cases(snapshot& data, prepared_cases& prepared,
         trace(data.stays, graph, data.persons, data.places, record.cases, record.parameters);
 }
 
-traced trace_from(const data_source& source, const trace_request& request) {
+trace_run trace_from(const data_source& source, const trace_request& request) {
     prepared_cases prepared = read_index_cases(request);
-    traced run;
+    trace_run run;
     run.loaded = load_data(source);
     run.persons_with_stays = run.data().persons.size();
     trace_cases(run.data(), prepared);

@@ -143,7 +143,7 @@ struct city_summary {
 /// also holds the unnamed temporaries of the shuffle (see `row_order`).
 /// Throws `input_error` for unusable parameters (no persons, places or days,
 /// shares outside [0, 1], a period beyond the representable times, more
-/// persons than `max_resident_persons` with resident ids) and `io_error`
+/// persons than `max_resident_persons` with resident ids) and `output_error`
 /// when writing fails.
 city_summary generate_city(const city_parameters& parameters, const std::filesystem::path& folder);
 

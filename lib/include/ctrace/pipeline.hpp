@@ -11,7 +11,7 @@
 ///     source.scans.scans = {"scans.csv"};
 ///     ctrace::trace_request request;
 ///     request.cases = "cases.csv";
-///     ctrace::traced run = ctrace::trace_from(source, request);
+///     ctrace::trace_run run = ctrace::trace_from(source, request);
 ///     ctrace::write_risk_list(out, run.record.result, run.data().persons,
 ///                             run.data().places, request.tz);
 ///
@@ -99,7 +99,7 @@ void trace_cases(snapshot& data, prepared_cases& prepared,
                  const std::function<void()>& graph_built = {});
 
 /// The outcome of `trace_from`.
-struct traced {
+struct trace_run {
     loaded_data loaded;
     /// Parameters, cases (indices into the data's persons), result and the
     /// provenance of the inputs (the cases file, then the snapshot if any).
@@ -113,6 +113,6 @@ struct traced {
 };
 
 /// The whole workflow: reads the cases, loads the data, traces.
-traced trace_from(const data_source& source, const trace_request& request);
+trace_run trace_from(const data_source& source, const trace_request& request);
 
 } // namespace ctrace

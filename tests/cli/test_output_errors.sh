@@ -1,0 +1,73 @@
+# Outputs that cannot be written (a full disk, a missing folder) exit 74 with
+# one line naming the file and the system's reason, and write nothing else;
+# bad input still exits 2.
+source "$(dirname "$0")/lib.sh"
+tiny=$fixtures/tiny
+data=(--scans "$tiny/scans.csv" --places "$tiny/places.csv" --tz +08:00)
+
+# one_line_naming TEXT...: stderr is exactly one line and holds every TEXT.
+one_line_naming() {
+    local what=$1
+    shift
+    [ "$(wc -l <"$work/stderr")" -eq 1 ] || fail "$what: stderr is not one line: $(cat "$work/stderr")"
+    for text in "$@"; do expect_stderr_has "$text" "$what"; done
+}
+
+if [ -w /dev/full ]; then
+    run_ctrace trace "${data[@]}" --cases "$tiny/cases.csv" --hops 3 --out /dev/full -q \
+        --rejects "$work/rejects.csv" --skip-bad --hdf5 "$work/trace.h5"
+    expect_status 74 "trace --out /dev/full"
+    # The case that never scanned is warned about only after a successful write.
+    one_line_naming "trace --out /dev/full" "/dev/full" "No space left on device"
+    [ ! -e "$work/rejects.csv" ] && [ ! -e "$work/trace.h5" ] ||
+        fail "trace --out /dev/full left other outputs"
+    no_temporaries "$work"
+
+    run_ctrace snapshot "${data[@]}" --out /dev/full -q
+    expect_status 74 "snapshot --out /dev/full"
+    one_line_naming "snapshot --out /dev/full" "/dev/full" "No space left on device"
+
+    run_ctrace ingest --store "$work/store" "${data[@]}" --skip-bad --rejects /dev/full -q
+    expect_status 74 "ingest --rejects /dev/full"
+    one_line_naming "ingest --rejects /dev/full" "/dev/full" "No space left on device"
+
+    run_ctrace ingest --store "$work/store2" "${data[@]}" --log /dev/full -q
+    expect_status 74 "ingest --log /dev/full"
+    one_line_naming "ingest --log /dev/full" "/dev/full" "No space left on device"
+
+    run_ctrace places "${data[@]}" --cases "$tiny/cases.csv" --out /dev/full -q
+    expect_status 74 "places --out /dev/full"
+    one_line_naming "places --out /dev/full" "/dev/full" "No space left on device"
+else
+    echo "no writable /dev/full here: the full-disk checks are skipped"
+fi
+
+run_ctrace trace "${data[@]}" --cases "$tiny/cases.csv" --out "$work/no-such-folder/risk.csv" -q
+expect_status 74 "trace into a missing folder"
+one_line_naming "trace into a missing folder" "$work/no-such-folder/risk.csv" "No such file or directory"
+
+mkdir "$work/a-folder"
+run_ctrace snapshot "${data[@]}" --out "$work/a-folder" -q
+expect_status 74 "snapshot over a folder"
+one_line_naming "snapshot over a folder" "$work/a-folder" "is a folder"
+
+# Bad input is still exit 2, and a usage error too.
+printf 'person,place,time\nA,M01,not-a-time\n' >"$work/bad.csv"
+run_ctrace trace --scans "$work/bad.csv" --cases "$tiny/cases.csv" --out "$work/r.csv"
+expect_status 2 "bad scans"
+[ ! -e "$work/r.csv" ] || fail "bad scans wrote the risk list"
+
+run_ctrace help
+grep -qF "74" "$work/stdout" || fail "ctrace help does not document exit status 74"
+run_ctrace help trace
+grep -qF "74" "$work/stdout" || fail "ctrace help trace does not document exit status 74"
+
+# The library names parameters; the CLI puts the flag in front.
+run_ctrace ingest --store "$work/store3" "${data[@]}" -q
+expect_status 0 "first ingest"
+printf 'person,place,time\nZ,M01,2022-04-20T10:00:00+08:00\n' >"$work/day2.csv"
+run_ctrace ingest --store "$work/store3" --scans "$work/day2.csv" --dwell 10m -q
+expect_status 2 "ingest with another --dwell"
+one_line_naming "ingest with another --dwell" "--dwell: " "differs from the store's"
+
+finish

@@ -1,0 +1,192 @@
+// Tests of the workflows front ends share (ctrace/pipeline.hpp) and of the
+// error families they report (input_error, output_error, parameter_error).
+
+#include "ctrace/atomic_file.hpp"
+#include "ctrace/defaults.hpp"
+#include "ctrace/error.hpp"
+#include "ctrace/pipeline.hpp"
+#include "ctrace/risk_list.hpp"
+#include "test_helpers.hpp"
+
+#include <doctest/doctest.h>
+#include <fstream>
+#include <sstream>
+#include <streambuf>
+
+using namespace ctrace;
+using ctrace::testing::fixture;
+using ctrace::testing::temp_dir;
+
+namespace {
+
+std::string file_text(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// The tiny example as the README's Library section traces it.
+data_source tiny_source() {
+    data_source source;
+    source.scans.scans = {fixture("tiny/scans.csv")};
+    source.scans.places = fixture("tiny/places.csv");
+    source.scans.read.tz = parse_utc_offset("+08:00");
+    return source;
+}
+
+trace_request tiny_request() {
+    trace_request request;
+    request.cases = fixture("tiny/cases.csv");
+    request.tz = parse_utc_offset("+08:00");
+    request.parameters.hops = 3;
+    return request;
+}
+
+std::string risk_list_text(const trace_run& run, utc_offset tz) {
+    std::ostringstream out;
+    write_risk_list(out, run.record.result, run.data().persons, run.data().places, tz);
+    return out.str();
+}
+
+/// A stream whose every write fails.
+struct failing_buffer : std::streambuf {
+    int overflow(int) override { return traits_type::eof(); }
+    std::streamsize xsputn(const char*, std::streamsize) override { return 0; }
+};
+
+} // namespace
+
+TEST_SUITE("pipeline") {
+
+    TEST_CASE("the README's library example writes the tiny example's risk list byte for byte") {
+        const trace_run run = trace_from(tiny_source(), tiny_request());
+        CHECK_FALSE(run.loaded.from_snapshot);
+        CHECK(run.persons_with_stays == 12); // C9 never scanned: appended after
+        CHECK(run.data().persons.size() == 13);
+        CHECK(risk_list_text(run, tiny_request().tz) == file_text(fixture("tiny/risk.csv")));
+        REQUIRE(run.record.inputs.size() == 1);
+        CHECK(run.record.inputs[0].role == "cases");
+        CHECK(run.record.inputs[0].sha256.size() == 64);
+    }
+
+    TEST_CASE("a snapshot source traces to the same rows and is recorded after the cases") {
+        temp_dir dir;
+        const std::filesystem::path path = dir.path() / "tiny.h5";
+        write_snapshot(path, load_data(tiny_source()).ingested.data);
+        data_source source;
+        source.snapshot = path;
+        const trace_run run = trace_from(source, tiny_request());
+        CHECK(run.loaded.from_snapshot);
+        CHECK(run.loaded.notes.empty());
+        CHECK(risk_list_text(run, tiny_request().tz) == file_text(fixture("tiny/risk.csv")));
+        REQUIRE(run.record.inputs.size() == 2);
+        CHECK(run.record.inputs[0].role == "cases");
+        CHECK(run.record.inputs[1].role == "snapshot");
+        CHECK(run.record.inputs[1].path == path.string());
+    }
+
+    TEST_CASE("the steps one by one give what trace_from gives") {
+        prepared_cases cases = read_index_cases(tiny_request());
+        CHECK(cases.record.cases.size() == 2);
+        CHECK(cases.case_ids.size() == 2); // the cases' own table until attached
+        loaded_data loaded = load_data(tiny_source());
+        trace_cases(loaded.ingested.data, cases);
+        trace_run run;
+        run.loaded = std::move(loaded);
+        run.record = std::move(cases.record);
+        CHECK(risk_list_text(run, tiny_request().tz) == file_text(fixture("tiny/risk.csv")));
+    }
+
+    TEST_CASE("defaults are the library's named defaults") {
+        const trace_request request;
+        CHECK(request.lookback == defaults::lookback);
+        CHECK(request.parameters.min_overlap == defaults::min_overlap);
+        CHECK(request.parameters.hops == defaults::hops);
+        CHECK(request.parameters.quarantine == defaults::quarantine);
+        CHECK(data_source{}.scans.read.default_dwell == defaults::dwell);
+    }
+
+    TEST_CASE("a bad cases file fails before any data is read, naming the file") {
+        temp_dir dir;
+        const std::filesystem::path cases = dir.path() / "cases.csv";
+        std::ofstream(cases) << "person,onset\nA,not-a-time\n";
+        trace_request request = tiny_request();
+        request.cases = cases;
+        data_source source = tiny_source();
+        source.scans.scans = {dir.path() / "missing-scans.csv"}; // would be an io_error
+        CHECK_THROWS_AS(trace_from(source, request), bad_rows_error);
+    }
+
+    TEST_CASE("pseudonyms: a snapshot made with another key is a parameter_error naming "
+              "'pseudonyms'; one read without a key gives a note") {
+        temp_dir dir;
+        const std::filesystem::path path = dir.path() / "p.h5";
+        data_source pseudonymised = tiny_source();
+        pseudonymised.scans.pseudonyms =
+            std::make_shared<const pseudonymizer>(std::string(32, 'a'));
+        write_snapshot(path, load_data(pseudonymised).ingested.data);
+
+        data_source other;
+        other.snapshot = path;
+        other.scans.pseudonyms = std::make_shared<const pseudonymizer>(std::string(32, 'b'));
+        try {
+            (void)load_data(other);
+            FAIL("another key was accepted");
+        } catch (const parameter_error& e) {
+            CHECK(e.parameter() == "pseudonyms");
+            CHECK(std::string(e.what()).find(path.string()) != std::string::npos);
+            CHECK(std::string(e.what()).find("--") == std::string::npos);
+        }
+
+        data_source keyless;
+        keyless.snapshot = path;
+        const loaded_data loaded = load_data(keyless);
+        REQUIRE(loaded.notes.size() == 1);
+        CHECK(loaded.notes[0].find("pseudonymised") != std::string::npos);
+    }
+
+    TEST_CASE("output_error: a failing stream, an unwritable target; not an input_error") {
+        const trace_run run = trace_from(tiny_source(), tiny_request());
+        failing_buffer buffer;
+        std::ostream broken(&buffer);
+        try {
+            write_risk_list(broken, run.record.result, run.data().persons, run.data().places, {});
+            FAIL("no error");
+        } catch (const output_error& e) {
+            CHECK(e.target() == "risk list");
+            CHECK(e.reason().starts_with("cannot write"));
+        }
+        temp_dir dir;
+        const std::filesystem::path missing = dir.path() / "no-such-folder" / "s.h5";
+        try {
+            write_snapshot(missing, run.data());
+            FAIL("no error");
+        } catch (const output_error& e) {
+            CHECK(e.target() == missing.string());
+            CHECK(std::string(e.what()).find("No such file or directory") != std::string::npos);
+            CHECK(dynamic_cast<const input_error*>(&e) == nullptr);
+        }
+        CHECK_FALSE(std::filesystem::exists(missing.parent_path()));
+    }
+
+    TEST_CASE("output_error: writing to a full device names it and the system's reason") {
+        if (!std::filesystem::exists("/dev/full")) return;
+        const trace_run run = trace_from(tiny_source(), tiny_request());
+        try {
+            write_snapshot("/dev/full", run.data());
+            FAIL("no error");
+        } catch (const output_error& e) {
+            CHECK(e.target() == "/dev/full");
+            CHECK(std::string(e.what()).find("No space left on device") != std::string::npos);
+        }
+        try {
+            atomic_file out("/dev/full");
+            out.stream() << std::string(1 << 16, 'x');
+            out.commit();
+            FAIL("no error");
+        } catch (const output_error& e) {
+            CHECK(e.target() == "/dev/full");
+            CHECK(std::string(e.what()).find("No space left on device") != std::string::npos);
+        }
+    }
+
+} // TEST_SUITE
