@@ -1,4 +1,5 @@
-// Tests of id interning (spec §1: ids are opaque, compared byte-wise).
+// Tests of id interning (ctrace/id_table.hpp; docs/semantics.md §1: ids are
+// opaque, compared byte-wise).
 
 #include "ctrace/id_table.hpp"
 
