@@ -22,6 +22,7 @@ using ctrace::csv_record;
 using ctrace::read_scans;
 using ctrace::scan_log;
 using ctrace::scan_read_options;
+using ctrace::testing::contains;
 using ctrace::testing::temp_dir;
 
 namespace {
@@ -87,10 +88,6 @@ std::vector<rec> read_all(const std::string& text) {
 }
 
 using fields_t = std::vector<std::string>;
-
-bool contains(const std::string& haystack, const std::string& needle) {
-    return haystack.find(needle) != std::string::npos;
-}
 
 } // namespace
 

@@ -34,6 +34,8 @@
 #include <vector>
 
 using namespace ctrace;
+using ctrace::testing::cat;
+using ctrace::testing::contains;
 using ctrace::testing::csv_field;
 using ctrace::testing::fixture;
 using ctrace::testing::temp_dir;
@@ -254,10 +256,6 @@ std::vector<std::string> temporaries_in(const fs::path& folder) {
         if (name.starts_with(".") && name.find(".tmp-") != std::string::npos) found.push_back(name);
     }
     return found;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
 }
 
 // ------------------------------------------------------------ random data sets
@@ -985,7 +983,7 @@ TEST_SUITE("snapshot") {
                               start + 1 + static_cast<time_point>(rng() % 5000)});
         }
         for (std::size_t i = 0; i < n; ++i)
-            data.persons.intern("P" + std::to_string(i));
+            data.persons.intern(cat("P", std::to_string(i)));
         for (const char* x : {"A", "B", "C"})
             data.places.intern(x);
         data.stays = build_stays(std::move(visits), n, 3);
