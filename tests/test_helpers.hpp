@@ -2,6 +2,7 @@
 // Helpers shared by the C++ tests.
 
 #include "ctrace/cases.hpp"
+#include "ctrace/error.hpp"
 #include "ctrace/graph.hpp"
 #include "ctrace/scans.hpp"
 #include "ctrace/stays.hpp"
@@ -11,9 +12,12 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <stdlib.h>
+#include <streambuf>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace ctrace::testing {
 
@@ -58,6 +62,82 @@ inline std::string csv_field(std::string_view s) {
         out += c;
     }
     return out + "\"";
+}
+
+inline bool contains(std::string_view haystack, std::string_view needle) {
+    return haystack.find(needle) != std::string_view::npos;
+}
+
+inline bool starts_with(std::string_view s, std::string_view prefix) {
+    return s.starts_with(prefix);
+}
+
+/// Concatenates strings by appending (GCC 12 warns falsely, -Wrestrict, on
+/// `"literal" + std::string`).
+template <typename... T>
+std::string cat(const T&... parts) {
+    std::string s;
+    (s.append(parts), ...);
+    return s;
+}
+
+/// The message of the `input_error` (not a `bad_rows_error`) thrown by `f`.
+template <typename F>
+std::string input_error_message(F&& f) {
+    try {
+        f();
+    } catch (const bad_rows_error& e) {
+        FAIL_CHECK("bad_rows_error instead of a plain input_error: " << e.what());
+        return e.what();
+    } catch (const input_error& e) {
+        return e.what();
+    }
+    FAIL_CHECK("no exception");
+    return {};
+}
+
+/// The `bad_rows_error` thrown by `f`.
+template <typename F>
+bad_rows_error bad_rows_of(F&& f) {
+    try {
+        f();
+    } catch (const bad_rows_error& e) {
+        return e;
+    }
+    FAIL_CHECK("no bad_rows_error");
+    return bad_rows_error("", {}, 0);
+}
+
+/// A stream buffer that serves `data`, then fails on the next read.
+class failing_buf : public std::streambuf {
+public:
+    explicit failing_buf(std::string data) : data_(std::move(data)) {}
+
+protected:
+    int_type underflow() override {
+        if (!served_ && !data_.empty()) {
+            served_ = true;
+            setg(data_.data(), data_.data(), data_.data() + data_.size());
+            return traits_type::to_int_type(data_[0]);
+        }
+        throw std::runtime_error("device error");
+    }
+
+private:
+    std::string data_;
+    bool served_ = false;
+};
+
+/// More than the reader's first 4 MiB block of good rows, so that the read
+/// error comes after rows have been taken in.
+inline std::string many_rows(const std::string& header, const std::string& row_tail) {
+    std::string text = header;
+    for (int i = 0; text.size() < (std::size_t{5} << 20); ++i) {
+        text += "NEW";
+        text += std::to_string(i);
+        text += row_tail;
+    }
+    return text;
 }
 
 inline std::filesystem::path fixture(const std::string& relative) {

@@ -1,6 +1,8 @@
-// Tests of id interning (spec §1: ids are opaque, compared byte-wise).
+// Tests of id interning (ctrace/id_table.hpp; docs/semantics.md §1: ids are
+// opaque, compared byte-wise).
 
 #include "ctrace/id_table.hpp"
+#include "test_helpers.hpp"
 
 #include <algorithm>
 #include <array>
@@ -24,19 +26,7 @@
 
 using namespace std::string_literals;
 using ctrace::id_table;
-
-namespace {
-
-/// Concatenates strings by appending (GCC 12 warns falsely, -Wrestrict, on
-/// `"literal" + std::string`).
-template <typename... T>
-std::string cat(const T&... parts) {
-    std::string s;
-    (s.append(parts), ...);
-    return s;
-}
-
-} // namespace
+using ctrace::testing::cat;
 
 TEST_SUITE("id_table") {
 

@@ -1,5 +1,5 @@
-// Property test: ctrace's trace against a brute-force reading of the spec
-// (tracing.md §2, §3, §4, §5) on many small random data sets.
+// Whole-pipeline property test: ctrace's trace against a brute-force reading
+// of the spec (docs/semantics.md §2, §3, §4, §5) on many small random data sets.
 //
 // The reference below is written from the spec text alone: it builds the
 // intervals of the scan rows, merges them per person and place (§2), takes
@@ -210,9 +210,10 @@ dataset generate(std::mt19937_64& rng) {
         }
     }
 
-    // The pattern of spec §4's recurrence: P is reached late at hop 1 (by the
-    // case at t3) but early at hop 2 (through A at t1); only P's earlier E lets
-    // P infect R at t2 (t1 < t2 < t3), which makes R a hop-3 contact.
+    // The pattern of docs/semantics.md §4's recurrence: P is reached late at
+    // hop 1 (by the case at t3) but early at hop 2 (through A at t1); only P's
+    // earlier E lets P infect R at t2 (t1 < t2 < t3), which makes R a hop-3
+    // contact.
     if (chance(rng, 0.4)) {
         std::vector<std::string> others;
         for (const std::string& p : d.persons) {
@@ -503,28 +504,32 @@ std::vector<row> library(const dataset& d, const csv_texts& csv) {
 
 } // namespace
 
-TEST_CASE("property: trace agrees with a brute-force reading of the spec") {
-    constexpr std::uint64_t first_seed = 20220101;
-    constexpr int iterations = 1000;
-    int failures = 0;
-    coverage seen;
-    for (int i = 0; i < iterations && failures < 3; ++i) {
-        const std::uint64_t seed = first_seed + static_cast<std::uint64_t>(i);
-        std::mt19937_64 rng(seed);
-        const dataset d = generate(rng);
-        const csv_texts csv = to_csv(d);
-        INFO("seed ", seed, " (iteration ", i, ")\n", describe(d, csv));
-        const std::vector<row> want = reference(d, seen);
-        const std::vector<row> got = library(d, csv);
-        // Compared as text so that a failure shows both whole lists.
-        CHECK(describe(got) == describe(want));
-        if (got != want) ++failures;
+TEST_SUITE("property") {
+
+    TEST_CASE("property: trace agrees with a brute-force reading of the spec") {
+        constexpr std::uint64_t first_seed = 20220101;
+        constexpr int iterations = 1000;
+        int failures = 0;
+        coverage seen;
+        for (int i = 0; i < iterations && failures < 3; ++i) {
+            const std::uint64_t seed = first_seed + static_cast<std::uint64_t>(i);
+            std::mt19937_64 rng(seed);
+            const dataset d = generate(rng);
+            const csv_texts csv = to_csv(d);
+            INFO("seed ", seed, " (iteration ", i, ")\n", describe(d, csv));
+            const std::vector<row> want = reference(d, seen);
+            const std::vector<row> got = library(d, csv);
+            // Compared as text so that a failure shows both whole lists.
+            CHECK(describe(got) == describe(want));
+            if (got != want) ++failures;
+        }
+        // The generator must exercise the tracing, not only list index cases.
+        INFO("contacts ", seen.contacts, ", hop >= 3 ", seen.deep, ", E lowered after the hop ",
+             seen.improved, ", clipped events ", seen.clipped);
+        CHECK(seen.contacts > 1000);
+        CHECK(seen.deep > 40);
+        CHECK(seen.improved > 20);
+        CHECK(seen.clipped > 200);
     }
-    // The generator must exercise the tracing, not only list index cases.
-    INFO("contacts ", seen.contacts, ", hop >= 3 ", seen.deep, ", E lowered after the hop ",
-         seen.improved, ", clipped events ", seen.clipped);
-    CHECK(seen.contacts > 1000);
-    CHECK(seen.deep > 40);
-    CHECK(seen.improved > 20);
-    CHECK(seen.clipped > 200);
-}
+
+} // TEST_SUITE

@@ -1,4 +1,5 @@
-// Tests of the risk list writer (spec §5) and the tiny worked example (spec §7).
+// Tests of the risk list writer (ctrace/risk_list.hpp; docs/semantics.md §5) and
+// the tiny worked example, end to end (docs/semantics.md §7).
 
 #include "ctrace/error.hpp"
 #include "ctrace/risk_list.hpp"

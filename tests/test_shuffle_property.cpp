@@ -26,6 +26,7 @@
 #include <vector>
 
 using namespace ctrace;
+using ctrace::testing::cat;
 using ctrace::testing::csv_field;
 using ctrace::testing::temp_dir;
 
@@ -33,15 +34,6 @@ namespace {
 
 using i64 = std::int64_t;
 constexpr i64 base_time = 1650326400; // 2022-04-19T00:00:00Z
-
-/// Concatenates strings by appending (GCC 12 warns falsely, -Wrestrict, on
-/// `"literal" + std::string`).
-template <typename... T>
-std::string cat(const T&... parts) {
-    std::string s;
-    (s.append(parts), ...);
-    return s;
-}
 
 struct generated_dump {
     std::string header;            ///< the header line with its line end

@@ -1,4 +1,5 @@
-// Tests of time, duration and UTC offset parsing and formatting (spec §1, §5).
+// Tests of time, duration and UTC offset parsing and formatting
+// (ctrace/time.hpp; docs/semantics.md §1, §5).
 
 #include "ctrace/error.hpp"
 #include "ctrace/time.hpp"
@@ -11,7 +12,10 @@
 #include <vector>
 
 using ctrace::duration;
+using ctrace::format_time;
 using ctrace::time_point;
+using ctrace::try_parse_duration;
+using ctrace::try_parse_time;
 using ctrace::utc_offset;
 
 namespace {
@@ -454,6 +458,32 @@ TEST_SUITE("time") {
                 CHECK(cd.day == 28);
             }
         }
+    }
+
+    // ---------------------------------------------------------------------------
+    // regressions
+
+    TEST_CASE("regression: a huge duration overflowed instead of being rejected") {
+        for (const char* text : {"36028797018963968d", "1000000000000000d", "34374141155870808d",
+                                 "100000000000000h", "100000000000000000s", "416999965498d"})
+            CHECK_FALSE(try_parse_duration(text));
+        // 416999965497 days is the largest whole number of days below 2^55 s.
+        CHECK(try_parse_duration("416999965497d").value == 416999965497LL * 86400);
+    }
+
+    // Found by fuzz_time: epoch seconds up to 2^55 are valid input, and are
+    // written with years past 9999; such a date must be refused by name when
+    // read back, not as a generic bad time.
+    TEST_CASE("regression: a year past 9999 was refused as 'bad time'") {
+        const std::string written = format_time(6154165412802128, {});
+        CHECK(written == "195019708-06-29T21:02:08Z");
+        const auto back = try_parse_time(written, {});
+        REQUIRE(!back);
+        CHECK(std::string(back.error) == "year beyond 9999");
+        CHECK(std::string(try_parse_time("10000-01-01", {}).error) == "year beyond 9999");
+        CHECK(try_parse_time("9999-12-31T23:59:59Z", {}).value == 253402300799);
+        CHECK(try_parse_time("12345", {}).value == 12345); // epoch seconds, no dash
+        CHECK(!try_parse_time("-10000-01-01", {}));
     }
 
 } // TEST_SUITE

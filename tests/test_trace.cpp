@@ -1,4 +1,5 @@
-// Hand-computed tracing scenarios (spec tracing.md §2.2, §3, §4, §5).
+// Hand-computed tracing scenarios (ctrace/trace.hpp; docs/semantics.md §2.2, §3,
+// §4, §5).
 //
 // Every scenario is CSV text with ISO times in UTC. Unless a comment says
 // otherwise the day is 2022-01-01, `t("10:00")` is 2022-01-01T10:00:00Z, and
@@ -110,582 +111,589 @@ std::vector<std::string> listed(const traced& tr) {
 
 } // namespace
 
-TEST_CASE("trace: exposure is clipped at the case window start and end") {
-    // C is infectious during [10:00, 12:00) (from/to); m = 15m = 900 s.
-    const std::string scans = "person,place,time,leave\n"
-                              "C,X,2022-01-01T09:00:00Z,2022-01-01T13:00:00Z\n"
-                              "A,X,2022-01-01T09:30:00Z,2022-01-01T10:30:00Z\n"
-                              "B,X,2022-01-01T11:30:00Z,2022-01-01T12:30:00Z\n"
-                              "F,X,2022-01-01T08:00:00Z,2022-01-01T10:10:00Z\n"
-                              "G,X,2022-01-01T11:55:00Z,2022-01-01T13:00:00Z\n"
-                              "H,X,2022-01-01T12:00:00Z,2022-01-01T13:00:00Z\n";
-    const std::string cases = "person,from,to\n"
-                              "C,2022-01-01T10:00:00Z,2022-01-01T12:00:00Z\n";
-    const traced tr = run_trace(scans, cases, params(15 * minute, 1));
-    check_case(tr, "C");
-    // A: overlap [09:30,10:30) ∩ [10:00,12:00) = [10:00,10:30) = 1800 s.
-    check_contact(tr, {"A", 1, t("10:00"), t("10:30"), 1800, "C", "X"});
-    // B: overlap [11:30,12:30) ∩ [10:00,12:00) = [11:30,12:00) = 1800 s.
-    check_contact(tr, {"B", 1, t("11:30"), t("12:00"), 1800, "C", "X"});
-    // F: overlap [09:00,10:10) is 70 min, but only [10:00,10:10) = 600 < 900 is effective.
-    check_absent(tr, "F");
-    // G: [11:55,12:00) = 300 < 900.
-    check_absent(tr, "G");
-    // H: overlap [12:00,13:00) lies entirely after `to`: effective length 0.
-    check_absent(tr, "H");
-    CHECK(tr.result.entries.size() == 3);
-}
+TEST_SUITE("trace") {
 
-TEST_CASE("trace: the window starts at onset - lookback when from is absent or empty") {
-    // C's onset is 2022-01-05T10:00Z; C at X 2022-01-01 09:00-11:00, A at X 09:30-10:30.
-    const std::string scans = "person,place,time,leave\n"
-                              "C,X,2022-01-01T09:00:00Z,2022-01-01T11:00:00Z\n"
-                              "A,X,2022-01-01T09:30:00Z,2022-01-01T10:30:00Z\n";
-    const trace_parameters p = params(15 * minute, 1);
-
-    SUBCASE("no from column, default lookback 4d") {
-        // a = 01-05 10:00 - 4d = 01-01 10:00: A exposed [10:00,10:30) = 1800 s.
-        const traced tr = run_trace(scans, "person,onset\nC,2022-01-05T10:00:00Z\n", p);
+    TEST_CASE("trace: exposure is clipped at the case window start and end") {
+        // C is infectious during [10:00, 12:00) (from/to); m = 15m = 900 s.
+        const std::string scans = "person,place,time,leave\n"
+                                  "C,X,2022-01-01T09:00:00Z,2022-01-01T13:00:00Z\n"
+                                  "A,X,2022-01-01T09:30:00Z,2022-01-01T10:30:00Z\n"
+                                  "B,X,2022-01-01T11:30:00Z,2022-01-01T12:30:00Z\n"
+                                  "F,X,2022-01-01T08:00:00Z,2022-01-01T10:10:00Z\n"
+                                  "G,X,2022-01-01T11:55:00Z,2022-01-01T13:00:00Z\n"
+                                  "H,X,2022-01-01T12:00:00Z,2022-01-01T13:00:00Z\n";
+        const std::string cases = "person,from,to\n"
+                                  "C,2022-01-01T10:00:00Z,2022-01-01T12:00:00Z\n";
+        const traced tr = run_trace(scans, cases, params(15 * minute, 1));
         check_case(tr, "C");
+        // A: overlap [09:30,10:30) ∩ [10:00,12:00) = [10:00,10:30) = 1800 s.
         check_contact(tr, {"A", 1, t("10:00"), t("10:30"), 1800, "C", "X"});
-    }
-    SUBCASE("from column present but empty, to empty") {
-        const traced tr = run_trace(scans, "person,from,onset,to\nC,,2022-01-05T10:00:00Z,\n", p);
-        check_contact(tr, {"A", 1, t("10:00"), t("10:30"), 1800, "C", "X"});
-    }
-    SUBCASE("lookback 4d1h") {
-        // a = 01-01 09:00: A's whole overlap [09:30,10:30) = 3600 s.
-        const traced tr =
-            run_trace(scans, "person,onset\nC,2022-01-05T10:00:00Z\n", p, "", {}, 4 * day + hour);
-        check_contact(tr, {"A", 1, t("09:30"), t("10:30"), 3600, "C", "X"});
-    }
-    SUBCASE("lookback 3d") {
-        // a = 01-02 10:00: after every scan, nobody is exposed.
-        const traced tr =
-            run_trace(scans, "person,onset\nC,2022-01-05T10:00:00Z\n", p, "", {}, 3 * day);
-        check_case(tr, "C");
-        check_absent(tr, "A");
-        CHECK(tr.result.entries.size() == 1);
-    }
-    SUBCASE("from wins over onset") {
-        // a = from = 10:15: A exposed [10:15,10:30) = 900 s = m exactly.
-        const traced tr =
-            run_trace(scans, "person,onset,from\nC,2022-01-05T10:00:00Z,2022-01-01T10:15:00Z\n", p);
-        check_contact(tr, {"A", 1, t("10:15"), t("10:30"), 900, "C", "X"});
-    }
-}
-
-TEST_CASE("trace: latency delays a contact's infectious interval") {
-    // C infectious from 00:00 (λ never applies to index cases).
-    // C & A at X 08:00-09:00 -> E_1(A) = 08:00; A infectious at layer 1 from 08:00 + λ.
-    const std::string scans = "person,place,time,leave\n"
-                              "C,X,2022-01-01T08:00:00Z,2022-01-01T09:00:00Z\n"
-                              "A,X,2022-01-01T08:00:00Z,2022-01-01T09:00:00Z\n"
-                              "A,Y,2022-01-01T08:30:00Z,2022-01-01T10:00:00Z\n"
-                              "B,Y,2022-01-01T08:30:00Z,2022-01-01T10:00:00Z\n"
-                              "D,Y,2022-01-01T08:30:00Z,2022-01-01T09:10:00Z\n";
-    const std::string cases = "person,from\nC,2022-01-01T00:00:00Z\n";
-
-    SUBCASE("latency 1h") {
-        const traced tr = run_trace(scans, cases, params(15 * minute, 2, hour));
-        check_contact(tr, {"A", 1, t("08:00"), t("09:00"), 3600, "C", "X"});
-        // A infectious from 09:00. B: overlap [08:30,10:00) -> [09:00,10:00) = 3600 s.
-        check_contact(tr, {"B", 2, t("09:00"), t("10:00"), 3600, "A", "Y"});
-        // D: overlap with A [08:30,09:10) -> [09:00,09:10) = 600 < 900.
-        // (D also overlaps B, but B is hop 2 = H, never a source.)
-        check_absent(tr, "D");
+        // B: overlap [11:30,12:30) ∩ [10:00,12:00) = [11:30,12:00) = 1800 s.
+        check_contact(tr, {"B", 1, t("11:30"), t("12:00"), 1800, "C", "X"});
+        // F: overlap [09:00,10:10) is 70 min, but only [10:00,10:10) = 600 < 900 is effective.
+        check_absent(tr, "F");
+        // G: [11:55,12:00) = 300 < 900.
+        check_absent(tr, "G");
+        // H: overlap [12:00,13:00) lies entirely after `to`: effective length 0.
+        check_absent(tr, "H");
         CHECK(tr.result.entries.size() == 3);
     }
-    SUBCASE("latency 0") {
-        const traced tr = run_trace(scans, cases, params(15 * minute, 2, 0));
-        check_contact(tr, {"A", 1, t("08:00"), t("09:00"), 3600, "C", "X"});
-        // A infectious from 08:00: B [08:30,10:00) = 5400 s, D [08:30,09:10) = 2400 s.
-        check_contact(tr, {"B", 2, t("08:30"), t("10:00"), 5400, "A", "Y"});
-        check_contact(tr, {"D", 2, t("08:30"), t("09:10"), 2400, "A", "Y"});
-    }
-    SUBCASE("latency pushes a whole contact out") {
-        // λ = 2h: A infectious from 10:00, after every stay at Y.
-        const traced tr = run_trace(scans, cases, params(15 * minute, 2, 2 * hour));
-        check_contact(tr, {"A", 1, t("08:00"), t("09:00"), 3600, "C", "X"});
-        check_absent(tr, "B");
-        check_absent(tr, "D");
-    }
-}
 
-TEST_CASE("trace: until cuts non-case intervals and an empty to becomes until") {
-    // C1: from 10:00, to empty -> [10:00, U). C2: from 10:00, to 14:00 -> [10:00,14:00)
-    // whatever U is (only an empty `to` becomes U).
-    const std::string scans = "person,place,time,leave\n"
-                              "C1,X,2022-01-01T11:00:00Z,2022-01-01T13:00:00Z\n"
-                              "A,X,2022-01-01T11:00:00Z,2022-01-01T13:00:00Z\n"
-                              "A,Y,2022-01-01T11:30:00Z,2022-01-01T13:00:00Z\n"
-                              "B,Y,2022-01-01T11:30:00Z,2022-01-01T13:00:00Z\n"
-                              "A,V,2022-01-01T11:50:00Z,2022-01-01T13:00:00Z\n"
-                              "G,V,2022-01-01T11:50:00Z,2022-01-01T13:00:00Z\n"
-                              "C2,Z,2022-01-01T12:30:00Z,2022-01-01T13:30:00Z\n"
-                              "D,Z,2022-01-01T12:30:00Z,2022-01-01T13:30:00Z\n"
-                              "D,W,2022-01-01T13:00:00Z,2022-01-01T14:00:00Z\n"
-                              "E,W,2022-01-01T13:00:00Z,2022-01-01T14:00:00Z\n";
-    const std::string cases = "person,from,to\n"
-                              "C1,2022-01-01T10:00:00Z,\n"
-                              "C2,2022-01-01T10:00:00Z,2022-01-01T14:00:00Z\n";
-    const duration q = 2 * day;
-
-    SUBCASE("until 12:00") {
-        const traced tr = run_trace(scans, cases, params(15 * minute, 2, 0, t("12:00"), q));
-        check_case(tr, "C1");
-        check_case(tr, "C2");
-        // A: C1 interval [10:00,12:00): [11:00,13:00) -> [11:00,12:00) = 3600 s.
-        check_contact(tr, {"A", 1, t("11:00"), t("12:00"), 3600, "C1", "X"}, q);
-        // B: A's layer-1 interval [11:00,12:00): [11:30,13:00) -> [11:30,12:00) = 1800 s.
-        check_contact(tr, {"B", 2, t("11:30"), t("12:00"), 1800, "A", "Y"}, q);
-        // G: [11:50,12:00) = 600 < 900.
-        check_absent(tr, "G");
-        // D: C2's explicit to (14:00) is not cut by U: [12:30,13:30) = 3600 s.
-        check_contact(tr, {"D", 1, t("12:30"), t("13:30"), 3600, "C2", "Z"}, q);
-        // E: D's interval [12:30, U=12:00) is empty.
-        check_absent(tr, "E");
-        CHECK(tr.result.entries.size() == 5);
-    }
-    SUBCASE("no until") {
-        const traced tr = run_trace(scans, cases, params(15 * minute, 2, 0, time_infinity, q));
-        // C1 infectious [10:00, +inf).
-        check_contact(tr, {"A", 1, t("11:00"), t("13:00"), 7200, "C1", "X"}, q);
-        check_contact(tr, {"B", 2, t("11:30"), t("13:00"), 5400, "A", "Y"}, q);
-        check_contact(tr, {"G", 2, t("11:50"), t("13:00"), 4200, "A", "V"}, q);
-        check_contact(tr, {"D", 1, t("12:30"), t("13:30"), 3600, "C2", "Z"}, q);
-        // E: D infectious [12:30, +inf): [13:00,14:00) = 3600 s.
-        check_contact(tr, {"E", 2, t("13:00"), t("14:00"), 3600, "D", "W"}, q);
-        CHECK(tr.result.entries.size() == 7);
-    }
-    SUBCASE("latency reaching until leaves nothing") {
-        // U = 12:00, λ = 1h: A infectious from 12:00 = U: an empty interval.
-        const traced tr = run_trace(scans, cases, params(15 * minute, 2, hour, t("12:00"), q));
-        check_contact(tr, {"A", 1, t("11:00"), t("12:00"), 3600, "C1", "X"}, q);
-        check_absent(tr, "B");
-        check_absent(tr, "G");
-    }
-}
-
-TEST_CASE("trace: ties on first exposure go to the smallest via_person, then via_place") {
-    // All cases infectious from 00:00. Ids are listed so that the index order
-    // (first appearance) differs from the byte order: "B9" before "B10", "X9"
-    // before "X10"; byte-wise "B10" < "B9" and "X10" < "X9".
-    const std::string scans = "person,place,time,leave\n"
-                              "B9,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                              "B10,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                              "T1,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                              "S,X9,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                              "S,X10,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                              "T2,X9,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                              "T2,X10,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                              "Z,Y,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                              "AA,Y,2022-01-01T10:05:00Z,2022-01-01T11:00:00Z\n"
-                              "T3,Y,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n";
-    const std::string cases = "person,from\n"
-                              "B9,2022-01-01T00:00:00Z\n"
-                              "B10,2022-01-01T00:00:00Z\n"
-                              "S,2022-01-01T00:00:00Z\n"
-                              "Z,2022-01-01T00:00:00Z\n"
-                              "AA,2022-01-01T00:00:00Z\n";
-    const traced tr = run_trace(scans, cases, params(15 * minute, 1));
-    // T1: B9 and B10 both give [10:00,11:00): tie at 10:00 -> "B10" < "B9";
-    // exposure 3600 + 3600 = 7200.
-    check_contact(tr, {"T1", 1, t("10:00"), t("11:00"), 7200, "B10", "X"});
-    // T2: S at X9 and X10, both [10:00,11:00): tie -> place "X10" < "X9"; 7200 s.
-    check_contact(tr, {"T2", 1, t("10:00"), t("11:00"), 7200, "S", "X10"});
-    // T3: Z gives [10:00,11:00) (3600), AA gives [10:05,11:00) (3300): no tie,
-    // the earlier start wins although "AA" < "Z"; 6900 s.
-    check_contact(tr, {"T3", 1, t("10:00"), t("11:00"), 6900, "Z", "Y"});
-    for (const char* c : {"B9", "B10", "S", "Z", "AA"})
-        check_case(tr, c);
-    CHECK(tr.result.entries.size() == 8);
-}
-
-TEST_CASE("trace: ties at hop 2 and exposure summed over two sources at once") {
-    // C (from 00:00) meets P9 and P10 at Y 08:00-09:00: both hop 1, E_1 = 08:00.
-    // P9, P10 and T are together at X 10:00-11:00; Q (hop 1) is with U2 at R9 and
-    // R10 10:00-10:30.
-    const std::string scans = "person,place,time,leave\n"
-                              "C,Y,2022-01-01T08:00:00Z,2022-01-01T09:00:00Z\n"
-                              "P9,Y,2022-01-01T08:00:00Z,2022-01-01T09:00:00Z\n"
-                              "P10,Y,2022-01-01T08:00:00Z,2022-01-01T09:00:00Z\n"
-                              "Q,Y,2022-01-01T08:00:00Z,2022-01-01T09:00:00Z\n"
-                              "P9,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                              "P10,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                              "T,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                              "Q,R9,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n"
-                              "U2,R9,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n"
-                              "Q,R10,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n"
-                              "U2,R10,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n";
-    const std::string cases = "person,from\nC,2022-01-01T00:00:00Z\n";
-    const traced tr = run_trace(scans, cases, params(15 * minute, 2));
-    // Hop 1: each of P9, P10, Q: [08:00,09:00) with C = 3600 s, via C at Y.
-    // (P9, P10, Q also meet one another at Y, but they are hop 1 already.)
-    check_contact(tr, {"P9", 1, t("08:00"), t("09:00"), 3600, "C", "Y"});
-    check_contact(tr, {"P10", 1, t("08:00"), t("09:00"), 3600, "C", "Y"});
-    check_contact(tr, {"Q", 1, t("08:00"), t("09:00"), 3600, "C", "Y"});
-    // T: P9 and P10 each give [10:00,11:00) -> 7200 s, tie -> "P10" < "P9".
-    check_contact(tr, {"T", 2, t("10:00"), t("11:00"), 7200, "P10", "X"});
-    // U2: Q at R9 and R10, [10:00,10:30) each -> 3600 s, tie -> "R10" < "R9".
-    check_contact(tr, {"U2", 2, t("10:00"), t("10:30"), 3600, "Q", "R10"});
-    CHECK(tr.result.entries.size() == 6);
-}
-
-TEST_CASE("trace: the minimum overlap boundary") {
-    // C at X 10:00-11:00, infectious from 00:00.
-    const std::string cases = "person,from\nC,2022-01-01T00:00:00Z\n";
-
-    SUBCASE("exactly m qualifies, m - 1 does not") {
+    TEST_CASE("trace: the window starts at onset - lookback when from is absent or empty") {
+        // C's onset is 2022-01-05T10:00Z; C at X 2022-01-01 09:00-11:00, A at X 09:30-10:30.
         const std::string scans = "person,place,time,leave\n"
-                                  "C,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                                  "A,X,2022-01-01T10:45:00Z,2022-01-01T11:00:00Z\n"
-                                  "B,X,2022-01-01T10:45:01Z,2022-01-01T11:00:00Z\n";
-        const traced tr = run_trace(scans, cases, params(900, 1));
-        // A: [10:45,11:00) = 900 = m. B: [10:45:01,11:00) = 899.
-        check_contact(tr, {"A", 1, t("10:45"), t("11:00"), 900, "C", "X"});
-        check_absent(tr, "B");
-    }
-    SUBCASE("after clipping to the source's interval: exactly m and m - 1") {
-        // C: window [10:30, 11:00). A [10:00,10:45) -> [10:30,10:45) = 900;
-        // B [10:00,10:44:59) -> [10:30,10:44:59) = 899.
-        const std::string scans = "person,place,time,leave\n"
-                                  "C,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                                  "A,X,2022-01-01T10:00:00Z,2022-01-01T10:45:00Z\n"
-                                  "B,X,2022-01-01T10:00:00Z,2022-01-01T10:44:59Z\n";
-        const traced tr = run_trace(
-            scans, "person,from,to\nC,2022-01-01T10:30:00Z,2022-01-01T11:00:00Z\n", params(900, 1));
-        check_contact(tr, {"A", 1, t("10:30"), t("10:45"), 900, "C", "X"});
-        check_absent(tr, "B");
-    }
-    SUBCASE("min_overlap below 1 acts as 1 s") {
-        for (const duration m : {duration{0}, duration{1}, duration{-60}}) {
-            INFO("min_overlap ", m);
-            // A: [10:59:59,11:00) = 1 s qualifies. B touches the end (11:00-12:00)
-            // and D touches the start (09:00-10:00): overlap length 0, no contact.
-            const std::string scans = "person,place,time,leave\n"
-                                      "C,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                                      "A,X,2022-01-01T10:59:59Z,2022-01-01T11:30:00Z\n"
-                                      "B,X,2022-01-01T11:00:00Z,2022-01-01T12:00:00Z\n"
-                                      "D,X,2022-01-01T09:00:00Z,2022-01-01T10:00:00Z\n";
-            const traced tr = run_trace(scans, cases, params(m, 1));
-            check_contact(tr, {"A", 1, t("10:59:59"), t("11:00"), 1, "C", "X"});
-            check_absent(tr, "B");
-            check_absent(tr, "D");
-            CHECK(tr.result.entries.size() == 2);
+                                  "C,X,2022-01-01T09:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "A,X,2022-01-01T09:30:00Z,2022-01-01T10:30:00Z\n";
+        const trace_parameters p = params(15 * minute, 1);
+
+        SUBCASE("no from column, default lookback 4d") {
+            // a = 01-05 10:00 - 4d = 01-01 10:00: A exposed [10:00,10:30) = 1800 s.
+            const traced tr = run_trace(scans, "person,onset\nC,2022-01-05T10:00:00Z\n", p);
+            check_case(tr, "C");
+            check_contact(tr, {"A", 1, t("10:00"), t("10:30"), 1800, "C", "X"});
+        }
+        SUBCASE("from column present but empty, to empty") {
+            const traced tr =
+                run_trace(scans, "person,from,onset,to\nC,,2022-01-05T10:00:00Z,\n", p);
+            check_contact(tr, {"A", 1, t("10:00"), t("10:30"), 1800, "C", "X"});
+        }
+        SUBCASE("lookback 4d1h") {
+            // a = 01-01 09:00: A's whole overlap [09:30,10:30) = 3600 s.
+            const traced tr = run_trace(scans, "person,onset\nC,2022-01-05T10:00:00Z\n", p, "", {},
+                                        4 * day + hour);
+            check_contact(tr, {"A", 1, t("09:30"), t("10:30"), 3600, "C", "X"});
+        }
+        SUBCASE("lookback 3d") {
+            // a = 01-02 10:00: after every scan, nobody is exposed.
+            const traced tr =
+                run_trace(scans, "person,onset\nC,2022-01-05T10:00:00Z\n", p, "", {}, 3 * day);
+            check_case(tr, "C");
+            check_absent(tr, "A");
+            CHECK(tr.result.entries.size() == 1);
+        }
+        SUBCASE("from wins over onset") {
+            // a = from = 10:15: A exposed [10:15,10:30) = 900 s = m exactly.
+            const traced tr = run_trace(
+                scans, "person,onset,from\nC,2022-01-05T10:00:00Z,2022-01-01T10:15:00Z\n", p);
+            check_contact(tr, {"A", 1, t("10:15"), t("10:30"), 900, "C", "X"});
         }
     }
-}
 
-namespace {
+    TEST_CASE("trace: latency delays a contact's infectious interval") {
+        // C infectious from 00:00 (λ never applies to index cases).
+        // C & A at X 08:00-09:00 -> E_1(A) = 08:00; A infectious at layer 1 from 08:00 + λ.
+        const std::string scans = "person,place,time,leave\n"
+                                  "C,X,2022-01-01T08:00:00Z,2022-01-01T09:00:00Z\n"
+                                  "A,X,2022-01-01T08:00:00Z,2022-01-01T09:00:00Z\n"
+                                  "A,Y,2022-01-01T08:30:00Z,2022-01-01T10:00:00Z\n"
+                                  "B,Y,2022-01-01T08:30:00Z,2022-01-01T10:00:00Z\n"
+                                  "D,Y,2022-01-01T08:30:00Z,2022-01-01T09:10:00Z\n";
+        const std::string cases = "person,from\nC,2022-01-01T00:00:00Z\n";
 
-// A chain: C -X1 10-11-> P1 -X2 12-13-> P2 -X3 14-15-> P3 -X4 16-17-> P4 -X5 18-19-> P5.
-const std::string chain_scans = "person,place,time,leave\n"
-                                "C,X1,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                                "P1,X1,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                                "P1,X2,2022-01-01T12:00:00Z,2022-01-01T13:00:00Z\n"
-                                "P2,X2,2022-01-01T12:00:00Z,2022-01-01T13:00:00Z\n"
-                                "P2,X3,2022-01-01T14:00:00Z,2022-01-01T15:00:00Z\n"
-                                "P3,X3,2022-01-01T14:00:00Z,2022-01-01T15:00:00Z\n"
-                                "P3,X4,2022-01-01T16:00:00Z,2022-01-01T17:00:00Z\n"
-                                "P4,X4,2022-01-01T16:00:00Z,2022-01-01T17:00:00Z\n"
-                                "P4,X5,2022-01-01T18:00:00Z,2022-01-01T19:00:00Z\n"
-                                "P5,X5,2022-01-01T18:00:00Z,2022-01-01T19:00:00Z\n";
-const std::string chain_cases = "person,from\nC,2022-01-01T00:00:00Z\n";
+        SUBCASE("latency 1h") {
+            const traced tr = run_trace(scans, cases, params(15 * minute, 2, hour));
+            check_contact(tr, {"A", 1, t("08:00"), t("09:00"), 3600, "C", "X"});
+            // A infectious from 09:00. B: overlap [08:30,10:00) -> [09:00,10:00) = 3600 s.
+            check_contact(tr, {"B", 2, t("09:00"), t("10:00"), 3600, "A", "Y"});
+            // D: overlap with A [08:30,09:10) -> [09:00,09:10) = 600 < 900.
+            // (D also overlaps B, but B is hop 2 = H, never a source.)
+            check_absent(tr, "D");
+            CHECK(tr.result.entries.size() == 3);
+        }
+        SUBCASE("latency 0") {
+            const traced tr = run_trace(scans, cases, params(15 * minute, 2, 0));
+            check_contact(tr, {"A", 1, t("08:00"), t("09:00"), 3600, "C", "X"});
+            // A infectious from 08:00: B [08:30,10:00) = 5400 s, D [08:30,09:10) = 2400 s.
+            check_contact(tr, {"B", 2, t("08:30"), t("10:00"), 5400, "A", "Y"});
+            check_contact(tr, {"D", 2, t("08:30"), t("09:10"), 2400, "A", "Y"});
+        }
+        SUBCASE("latency pushes a whole contact out") {
+            // λ = 2h: A infectious from 10:00, after every stay at Y.
+            const traced tr = run_trace(scans, cases, params(15 * minute, 2, 2 * hour));
+            check_contact(tr, {"A", 1, t("08:00"), t("09:00"), 3600, "C", "X"});
+            check_absent(tr, "B");
+            check_absent(tr, "D");
+        }
+    }
 
-} // namespace
+    TEST_CASE("trace: until cuts non-case intervals and an empty to becomes until") {
+        // C1: from 10:00, to empty -> [10:00, U). C2: from 10:00, to 14:00 -> [10:00,14:00)
+        // whatever U is (only an empty `to` becomes U).
+        const std::string scans = "person,place,time,leave\n"
+                                  "C1,X,2022-01-01T11:00:00Z,2022-01-01T13:00:00Z\n"
+                                  "A,X,2022-01-01T11:00:00Z,2022-01-01T13:00:00Z\n"
+                                  "A,Y,2022-01-01T11:30:00Z,2022-01-01T13:00:00Z\n"
+                                  "B,Y,2022-01-01T11:30:00Z,2022-01-01T13:00:00Z\n"
+                                  "A,V,2022-01-01T11:50:00Z,2022-01-01T13:00:00Z\n"
+                                  "G,V,2022-01-01T11:50:00Z,2022-01-01T13:00:00Z\n"
+                                  "C2,Z,2022-01-01T12:30:00Z,2022-01-01T13:30:00Z\n"
+                                  "D,Z,2022-01-01T12:30:00Z,2022-01-01T13:30:00Z\n"
+                                  "D,W,2022-01-01T13:00:00Z,2022-01-01T14:00:00Z\n"
+                                  "E,W,2022-01-01T13:00:00Z,2022-01-01T14:00:00Z\n";
+        const std::string cases = "person,from,to\n"
+                                  "C1,2022-01-01T10:00:00Z,\n"
+                                  "C2,2022-01-01T10:00:00Z,2022-01-01T14:00:00Z\n";
+        const duration q = 2 * day;
 
-TEST_CASE("trace: hops along a chain") {
-    // E_k(Pk) = start of the k-th meeting; each meeting is 3600 s.
-    const want p1{"P1", 1, t("10:00"), t("11:00"), 3600, "C", "X1"};
-    const want p2{"P2", 2, t("12:00"), t("13:00"), 3600, "P1", "X2"};
-    const want p3{"P3", 3, t("14:00"), t("15:00"), 3600, "P2", "X3"};
-    const want p4{"P4", 4, t("16:00"), t("17:00"), 3600, "P3", "X4"};
+        SUBCASE("until 12:00") {
+            const traced tr = run_trace(scans, cases, params(15 * minute, 2, 0, t("12:00"), q));
+            check_case(tr, "C1");
+            check_case(tr, "C2");
+            // A: C1 interval [10:00,12:00): [11:00,13:00) -> [11:00,12:00) = 3600 s.
+            check_contact(tr, {"A", 1, t("11:00"), t("12:00"), 3600, "C1", "X"}, q);
+            // B: A's layer-1 interval [11:00,12:00): [11:30,13:00) -> [11:30,12:00) = 1800 s.
+            check_contact(tr, {"B", 2, t("11:30"), t("12:00"), 1800, "A", "Y"}, q);
+            // G: [11:50,12:00) = 600 < 900.
+            check_absent(tr, "G");
+            // D: C2's explicit to (14:00) is not cut by U: [12:30,13:30) = 3600 s.
+            check_contact(tr, {"D", 1, t("12:30"), t("13:30"), 3600, "C2", "Z"}, q);
+            // E: D's interval [12:30, U=12:00) is empty.
+            check_absent(tr, "E");
+            CHECK(tr.result.entries.size() == 5);
+        }
+        SUBCASE("no until") {
+            const traced tr = run_trace(scans, cases, params(15 * minute, 2, 0, time_infinity, q));
+            // C1 infectious [10:00, +inf).
+            check_contact(tr, {"A", 1, t("11:00"), t("13:00"), 7200, "C1", "X"}, q);
+            check_contact(tr, {"B", 2, t("11:30"), t("13:00"), 5400, "A", "Y"}, q);
+            check_contact(tr, {"G", 2, t("11:50"), t("13:00"), 4200, "A", "V"}, q);
+            check_contact(tr, {"D", 1, t("12:30"), t("13:30"), 3600, "C2", "Z"}, q);
+            // E: D infectious [12:30, +inf): [13:00,14:00) = 3600 s.
+            check_contact(tr, {"E", 2, t("13:00"), t("14:00"), 3600, "D", "W"}, q);
+            CHECK(tr.result.entries.size() == 7);
+        }
+        SUBCASE("latency reaching until leaves nothing") {
+            // U = 12:00, λ = 1h: A infectious from 12:00 = U: an empty interval.
+            const traced tr = run_trace(scans, cases, params(15 * minute, 2, hour, t("12:00"), q));
+            check_contact(tr, {"A", 1, t("11:00"), t("12:00"), 3600, "C1", "X"}, q);
+            check_absent(tr, "B");
+            check_absent(tr, "G");
+        }
+    }
 
-    SUBCASE("hops 0 lists only the index cases") {
-        const traced tr = run_trace(chain_scans, chain_cases, params(900, 0));
+    TEST_CASE("trace: ties on first exposure go to the smallest via_person, then via_place") {
+        // All cases infectious from 00:00. Ids are listed so that the index order
+        // (first appearance) differs from the byte order: "B9" before "B10", "X9"
+        // before "X10"; byte-wise "B10" < "B9" and "X10" < "X9".
+        const std::string scans = "person,place,time,leave\n"
+                                  "B9,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "B10,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "T1,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "S,X9,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "S,X10,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "T2,X9,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "T2,X10,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "Z,Y,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "AA,Y,2022-01-01T10:05:00Z,2022-01-01T11:00:00Z\n"
+                                  "T3,Y,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n";
+        const std::string cases = "person,from\n"
+                                  "B9,2022-01-01T00:00:00Z\n"
+                                  "B10,2022-01-01T00:00:00Z\n"
+                                  "S,2022-01-01T00:00:00Z\n"
+                                  "Z,2022-01-01T00:00:00Z\n"
+                                  "AA,2022-01-01T00:00:00Z\n";
+        const traced tr = run_trace(scans, cases, params(15 * minute, 1));
+        // T1: B9 and B10 both give [10:00,11:00): tie at 10:00 -> "B10" < "B9";
+        // exposure 3600 + 3600 = 7200.
+        check_contact(tr, {"T1", 1, t("10:00"), t("11:00"), 7200, "B10", "X"});
+        // T2: S at X9 and X10, both [10:00,11:00): tie -> place "X10" < "X9"; 7200 s.
+        check_contact(tr, {"T2", 1, t("10:00"), t("11:00"), 7200, "S", "X10"});
+        // T3: Z gives [10:00,11:00) (3600), AA gives [10:05,11:00) (3300): no tie,
+        // the earlier start wins although "AA" < "Z"; 6900 s.
+        check_contact(tr, {"T3", 1, t("10:00"), t("11:00"), 6900, "Z", "Y"});
+        for (const char* c : {"B9", "B10", "S", "Z", "AA"})
+            check_case(tr, c);
+        CHECK(tr.result.entries.size() == 8);
+    }
+
+    TEST_CASE("trace: ties at hop 2 and exposure summed over two sources at once") {
+        // C (from 00:00) meets P9 and P10 at Y 08:00-09:00: both hop 1, E_1 = 08:00.
+        // P9, P10 and T are together at X 10:00-11:00; Q (hop 1) is with U2 at R9 and
+        // R10 10:00-10:30.
+        const std::string scans = "person,place,time,leave\n"
+                                  "C,Y,2022-01-01T08:00:00Z,2022-01-01T09:00:00Z\n"
+                                  "P9,Y,2022-01-01T08:00:00Z,2022-01-01T09:00:00Z\n"
+                                  "P10,Y,2022-01-01T08:00:00Z,2022-01-01T09:00:00Z\n"
+                                  "Q,Y,2022-01-01T08:00:00Z,2022-01-01T09:00:00Z\n"
+                                  "P9,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "P10,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "T,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "Q,R9,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n"
+                                  "U2,R9,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n"
+                                  "Q,R10,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n"
+                                  "U2,R10,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n";
+        const std::string cases = "person,from\nC,2022-01-01T00:00:00Z\n";
+        const traced tr = run_trace(scans, cases, params(15 * minute, 2));
+        // Hop 1: each of P9, P10, Q: [08:00,09:00) with C = 3600 s, via C at Y.
+        // (P9, P10, Q also meet one another at Y, but they are hop 1 already.)
+        check_contact(tr, {"P9", 1, t("08:00"), t("09:00"), 3600, "C", "Y"});
+        check_contact(tr, {"P10", 1, t("08:00"), t("09:00"), 3600, "C", "Y"});
+        check_contact(tr, {"Q", 1, t("08:00"), t("09:00"), 3600, "C", "Y"});
+        // T: P9 and P10 each give [10:00,11:00) -> 7200 s, tie -> "P10" < "P9".
+        check_contact(tr, {"T", 2, t("10:00"), t("11:00"), 7200, "P10", "X"});
+        // U2: Q at R9 and R10, [10:00,10:30) each -> 3600 s, tie -> "R10" < "R9".
+        check_contact(tr, {"U2", 2, t("10:00"), t("10:30"), 3600, "Q", "R10"});
+        CHECK(tr.result.entries.size() == 6);
+    }
+
+    TEST_CASE("trace: the minimum overlap boundary") {
+        // C at X 10:00-11:00, infectious from 00:00.
+        const std::string cases = "person,from\nC,2022-01-01T00:00:00Z\n";
+
+        SUBCASE("exactly m qualifies, m - 1 does not") {
+            const std::string scans = "person,place,time,leave\n"
+                                      "C,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                      "A,X,2022-01-01T10:45:00Z,2022-01-01T11:00:00Z\n"
+                                      "B,X,2022-01-01T10:45:01Z,2022-01-01T11:00:00Z\n";
+            const traced tr = run_trace(scans, cases, params(900, 1));
+            // A: [10:45,11:00) = 900 = m. B: [10:45:01,11:00) = 899.
+            check_contact(tr, {"A", 1, t("10:45"), t("11:00"), 900, "C", "X"});
+            check_absent(tr, "B");
+        }
+        SUBCASE("after clipping to the source's interval: exactly m and m - 1") {
+            // C: window [10:30, 11:00). A [10:00,10:45) -> [10:30,10:45) = 900;
+            // B [10:00,10:44:59) -> [10:30,10:44:59) = 899.
+            const std::string scans = "person,place,time,leave\n"
+                                      "C,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                      "A,X,2022-01-01T10:00:00Z,2022-01-01T10:45:00Z\n"
+                                      "B,X,2022-01-01T10:00:00Z,2022-01-01T10:44:59Z\n";
+            const traced tr =
+                run_trace(scans, "person,from,to\nC,2022-01-01T10:30:00Z,2022-01-01T11:00:00Z\n",
+                          params(900, 1));
+            check_contact(tr, {"A", 1, t("10:30"), t("10:45"), 900, "C", "X"});
+            check_absent(tr, "B");
+        }
+        SUBCASE("min_overlap below 1 acts as 1 s") {
+            for (const duration m : {duration{0}, duration{1}, duration{-60}}) {
+                INFO("min_overlap ", m);
+                // A: [10:59:59,11:00) = 1 s qualifies. B touches the end (11:00-12:00)
+                // and D touches the start (09:00-10:00): overlap length 0, no contact.
+                const std::string scans = "person,place,time,leave\n"
+                                          "C,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                          "A,X,2022-01-01T10:59:59Z,2022-01-01T11:30:00Z\n"
+                                          "B,X,2022-01-01T11:00:00Z,2022-01-01T12:00:00Z\n"
+                                          "D,X,2022-01-01T09:00:00Z,2022-01-01T10:00:00Z\n";
+                const traced tr = run_trace(scans, cases, params(m, 1));
+                check_contact(tr, {"A", 1, t("10:59:59"), t("11:00"), 1, "C", "X"});
+                check_absent(tr, "B");
+                check_absent(tr, "D");
+                CHECK(tr.result.entries.size() == 2);
+            }
+        }
+    }
+
+    namespace {
+
+    // A chain: C -X1 10-11-> P1 -X2 12-13-> P2 -X3 14-15-> P3 -X4 16-17-> P4 -X5 18-19-> P5.
+    const std::string chain_scans = "person,place,time,leave\n"
+                                    "C,X1,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                    "P1,X1,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                    "P1,X2,2022-01-01T12:00:00Z,2022-01-01T13:00:00Z\n"
+                                    "P2,X2,2022-01-01T12:00:00Z,2022-01-01T13:00:00Z\n"
+                                    "P2,X3,2022-01-01T14:00:00Z,2022-01-01T15:00:00Z\n"
+                                    "P3,X3,2022-01-01T14:00:00Z,2022-01-01T15:00:00Z\n"
+                                    "P3,X4,2022-01-01T16:00:00Z,2022-01-01T17:00:00Z\n"
+                                    "P4,X4,2022-01-01T16:00:00Z,2022-01-01T17:00:00Z\n"
+                                    "P4,X5,2022-01-01T18:00:00Z,2022-01-01T19:00:00Z\n"
+                                    "P5,X5,2022-01-01T18:00:00Z,2022-01-01T19:00:00Z\n";
+    const std::string chain_cases = "person,from\nC,2022-01-01T00:00:00Z\n";
+
+    } // namespace
+
+    TEST_CASE("trace: hops along a chain") {
+        // E_k(Pk) = start of the k-th meeting; each meeting is 3600 s.
+        const want p1{"P1", 1, t("10:00"), t("11:00"), 3600, "C", "X1"};
+        const want p2{"P2", 2, t("12:00"), t("13:00"), 3600, "P1", "X2"};
+        const want p3{"P3", 3, t("14:00"), t("15:00"), 3600, "P2", "X3"};
+        const want p4{"P4", 4, t("16:00"), t("17:00"), 3600, "P3", "X4"};
+
+        SUBCASE("hops 0 lists only the index cases") {
+            const traced tr = run_trace(chain_scans, chain_cases, params(900, 0));
+            check_case(tr, "C");
+            CHECK(listed(tr) == std::vector<std::string>{"C"});
+        }
+        SUBCASE("hops 1") {
+            const traced tr = run_trace(chain_scans, chain_cases, params(900, 1));
+            check_contact(tr, p1);
+            CHECK(listed(tr) == std::vector<std::string>{"C", "P1"});
+        }
+        SUBCASE("hops 2: P3, reachable only at hop 3, is absent") {
+            const traced tr = run_trace(chain_scans, chain_cases, params(900, 2));
+            check_contact(tr, p1);
+            check_contact(tr, p2);
+            check_absent(tr, "P3");
+            CHECK(listed(tr) == std::vector<std::string>{"C", "P1", "P2"});
+        }
+        SUBCASE("hops 3") {
+            const traced tr = run_trace(chain_scans, chain_cases, params(900, 3));
+            check_contact(tr, p3);
+            CHECK(listed(tr) == std::vector<std::string>{"C", "P1", "P2", "P3"});
+        }
+        SUBCASE("hops 4: P5 (hop 5) is absent") {
+            const traced tr = run_trace(chain_scans, chain_cases, params(900, 4));
+            check_case(tr, "C");
+            check_contact(tr, p1);
+            check_contact(tr, p2);
+            check_contact(tr, p3);
+            check_contact(tr, p4);
+            check_absent(tr, "P5");
+            CHECK(listed(tr) == std::vector<std::string>{"C", "P1", "P2", "P3", "P4"});
+            const auto& per_hop = tr.result.persons_per_hop;
+            REQUIRE(per_hop.size() >= 5);
+            for (std::size_t h = 0; h < 5; ++h)
+                CHECK(per_hop[h] == 1);
+        }
+    }
+
+    TEST_CASE("trace: contacts that are not time-respecting do not count") {
+        // C (from 00:00) meets P1 at X 10:00-11:00: E_1(P1) = 10:00.
+        const std::string scans = "person,place,time,leave\n"
+                                  "C,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "P1,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "P1,Y,2022-01-01T08:00:00Z,2022-01-01T09:00:00Z\n"
+                                  "P2,Y,2022-01-01T08:00:00Z,2022-01-01T09:00:00Z\n"
+                                  "P1,Z,2022-01-01T09:30:00Z,2022-01-01T10:10:00Z\n"
+                                  "P4,Z,2022-01-01T09:30:00Z,2022-01-01T10:10:00Z\n"
+                                  "P1,W,2022-01-01T09:30:00Z,2022-01-01T10:30:00Z\n"
+                                  "P5,W,2022-01-01T09:30:00Z,2022-01-01T10:30:00Z\n"
+                                  "P1,V,2022-01-01T10:30:00Z,2022-01-01T11:30:00Z\n"
+                                  "P3,V,2022-01-01T10:30:00Z,2022-01-01T11:30:00Z\n";
+        const traced tr = run_trace(scans, "person,from\nC,2022-01-01T00:00:00Z\n", params(900, 3));
+        check_contact(tr, {"P1", 1, t("10:00"), t("11:00"), 3600, "C", "X"});
+        // P2 met P1 at 08:00-09:00, before P1 was exposed (P1 infectious from 10:00).
+        check_absent(tr, "P2");
+        // P4: overlap [09:30,10:10) -> [10:00,10:10) = 600 < 900.
+        check_absent(tr, "P4");
+        // P5: overlap [09:30,10:30) -> [10:00,10:30) = 1800: starts at P1's exposure.
+        check_contact(tr, {"P5", 2, t("10:00"), t("10:30"), 1800, "P1", "W"});
+        // P3: [10:30,11:30) entirely after 10:00: 3600 s.
+        check_contact(tr, {"P3", 2, t("10:30"), t("11:30"), 3600, "P1", "V"});
+        CHECK(listed(tr) == std::vector<std::string>{"C", "P1", "P5", "P3"});
+    }
+
+    TEST_CASE("trace: an earlier exposure through a longer chain lets a person infect earlier") {
+        // C from 00:00.
+        //   C & A at X 08:00-09:00              -> E_1(A) = 08:00
+        //   A & P at Y 10:00-11:00              -> qualifies for P at layer 2: 10:00
+        //   C & P at Z 20:00-21:00              -> E_1(P) = 20:00, so P is hop 1
+        //   P & R at W 12:00-13:00
+        // E_2(P) = min(E_1(P) = 20:00, 10:00) = 10:00.
+        // Layer 2: P's layer-1 interval is [20:00, +inf): R's [12:00,13:00) does not qualify,
+        //          E_2(R) = +inf.
+        // Layer 3: P's layer-2 interval is [10:00, +inf): R qualifies, E_3(R) = 12:00.
+        // P's row is from the events qualifying at layer 1 only: the C event at Z.
+        const std::string scans = "person,place,time,leave\n"
+                                  "C,X,2022-01-01T08:00:00Z,2022-01-01T09:00:00Z\n"
+                                  "A,X,2022-01-01T08:00:00Z,2022-01-01T09:00:00Z\n"
+                                  "A,Y,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "P,Y,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "C,Z,2022-01-01T20:00:00Z,2022-01-01T21:00:00Z\n"
+                                  "P,Z,2022-01-01T20:00:00Z,2022-01-01T21:00:00Z\n"
+                                  "P,W,2022-01-01T12:00:00Z,2022-01-01T13:00:00Z\n"
+                                  "R,W,2022-01-01T12:00:00Z,2022-01-01T13:00:00Z\n";
+        const std::string cases = "person,from\nC,2022-01-01T00:00:00Z\n";
+        const want a{"A", 1, t("08:00"), t("09:00"), 3600, "C", "X"};
+        const want p{"P", 1, t("20:00"), t("21:00"), 3600, "C", "Z"};
+
+        SUBCASE("hops 2: R is not reached") {
+            const traced tr = run_trace(scans, cases, params(900, 2));
+            check_contact(tr, a);
+            check_contact(tr, p);
+            check_absent(tr, "R");
+            CHECK(listed(tr) == std::vector<std::string>{"C", "A", "P"});
+        }
+        SUBCASE("hops 3: R is hop 3 through P's earlier exposure") {
+            const traced tr = run_trace(scans, cases, params(900, 3));
+            check_contact(tr, a);
+            check_contact(tr, p);
+            check_contact(tr, {"R", 3, t("12:00"), t("13:00"), 3600, "P", "W"});
+            CHECK(listed(tr) == std::vector<std::string>{"C", "A", "P", "R"});
+        }
+        SUBCASE("hops 3 with latency 1h30m") {
+            // E_2(P) = 10:00 -> P infectious at layer 2 from 11:30: R [11:30..]
+            // overlap [12:00,13:00) -> [12:00,13:00) still 3600 s.
+            // A infectious from 09:30 at layer 1: A & P [10:00,11:00) fully counts.
+            const traced tr = run_trace(scans, cases, params(900, 3, 90 * minute));
+            check_contact(tr, p);
+            check_contact(tr, {"R", 3, t("12:00"), t("13:00"), 3600, "P", "W"});
+        }
+        SUBCASE("hops 3 with latency 2h30m") {
+            // A infectious from 10:30 -> A & P: [10:30,11:00) = 1800 >= 900, E_2(P) = 10:30;
+            // P infectious at layer 2 from 13:00: R's [12:00,13:00) gives nothing.
+            const traced tr = run_trace(scans, cases, params(900, 3, 150 * minute));
+            check_contact(tr, p);
+            check_absent(tr, "R");
+        }
+    }
+
+    TEST_CASE("trace: exposure_seconds sums several events over stays and places") {
+        // C (from 00:00) at X 10:00-11:00 and 14:00-15:00 (separate stays), Y 12:00-12:20,
+        // Z 13:00-13:05.
+        // A at X 10:00-10:30 and 14:15-15:30, Y 12:00-12:30, Z 13:00-13:30.
+        // Events: X [10:00,10:30) 1800; X [14:15,15:00) 2700; Y [12:00,12:20) 1200;
+        //         Z [13:00,13:05) 300.
+        const std::string scans = "person,place,time,leave\n"
+                                  "C,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "C,X,2022-01-01T14:00:00Z,2022-01-01T15:00:00Z\n"
+                                  "C,Y,2022-01-01T12:00:00Z,2022-01-01T12:20:00Z\n"
+                                  "C,Z,2022-01-01T13:00:00Z,2022-01-01T13:05:00Z\n"
+                                  "A,X,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n"
+                                  "A,X,2022-01-01T14:15:00Z,2022-01-01T15:30:00Z\n"
+                                  "A,Y,2022-01-01T12:00:00Z,2022-01-01T12:30:00Z\n"
+                                  "A,Z,2022-01-01T13:00:00Z,2022-01-01T13:30:00Z\n";
+        const std::string cases = "person,from\nC,2022-01-01T00:00:00Z\n";
+        SUBCASE("m = 15m: the Z event is too short") {
+            // 1800 + 2700 + 1200 = 5700; first 10:00, last 15:00.
+            const traced tr = run_trace(scans, cases, params(900, 1, 0, time_infinity, day));
+            check_contact(tr, {"A", 1, t("10:00"), t("15:00"), 5700, "C", "X"}, day);
+        }
+        SUBCASE("m = 5m: every event counts") {
+            // 5700 + 300 = 6000.
+            const traced tr = run_trace(scans, cases, params(300, 1));
+            check_contact(tr, {"A", 1, t("10:00"), t("15:00"), 6000, "C", "X"});
+        }
+    }
+
+    TEST_CASE("trace: index cases are never contacts") {
+        // C1 from 00:00; C2 from 12:00. C1, C2 and A together at X 10:00-11:00;
+        // A and C2 together at Y 12:00-13:00.
+        const std::string scans = "person,place,time,leave\n"
+                                  "C1,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "C2,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "A,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "A,Y,2022-01-01T12:00:00Z,2022-01-01T13:00:00Z\n"
+                                  "C2,Y,2022-01-01T12:00:00Z,2022-01-01T13:00:00Z\n";
+        const std::string cases = "person,from\n"
+                                  "C1,2022-01-01T00:00:00Z\n"
+                                  "C2,2022-01-01T12:00:00Z\n";
+        const traced tr = run_trace(scans, cases, params(900, 3));
+        // C2 is met by C1 and by A but stays a hop-0 case with empty fields.
+        check_case(tr, "C1");
+        check_case(tr, "C2");
+        // A: from C1 at X [10:00,11:00) = 3600 (C2 is not infectious before 12:00);
+        // A's row keeps to layer 1 (the C2 event at Y also qualifies at layer 1:
+        // [12:00,13:00) = 3600, so 7200 s in all, last 13:00).
+        check_contact(tr, {"A", 1, t("10:00"), t("13:00"), 7200, "C1", "X"});
+        CHECK(listed(tr) == std::vector<std::string>{"C1", "C2", "A"});
+    }
+
+    TEST_CASE("trace: an index case without scans is listed at hop 0") {
+        const std::string scans = "person,place,time,leave\n"
+                                  "C,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "A,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n";
+        const std::string cases = "person,from\n"
+                                  "Ghost,2022-01-01T00:00:00Z\n"
+                                  "C,2022-01-01T00:00:00Z\n";
+        const traced tr = run_trace(scans, cases, params(900, 2));
+        check_case(tr, "Ghost");
+        check_case(tr, "C");
+        check_contact(tr, {"A", 1, t("10:00"), t("11:00"), 3600, "C", "X"});
+        // Hop 0 rows sort by person: "C" < "Ghost".
+        CHECK(listed(tr) == std::vector<std::string>{"C", "Ghost", "A"});
+        REQUIRE(tr.result.cases_without_stays.size() == 1);
+        CHECK(person_name(tr, tr.result.cases_without_stays[0]) == "Ghost");
+    }
+
+    TEST_CASE("trace: a person's own stays never contact themselves; visits merge first") {
+        // C (from 00:00) visits X 10:00-11:00 and 10:30-12:00 -> one stay [10:00,12:00).
+        // A visits X 10:00-11:00, 10:30-11:30 and 11:30-11:45 (touching)
+        //   -> one stay [10:00,11:45): exposure [10:00,11:45) = 6300 s, counted once.
+        // B visits Y 10:00-10:10 and 10:10-10:20 (touching) -> [10:00,10:20) = 1200 >= 900.
+        // D visits Y 10:00-10:10 and 10:11-10:20 (1 s gap): two stays of 600 and 540 s,
+        //   each < 900, so D is not a contact.
+        const std::string scans = "person,place,time,leave\n"
+                                  "C,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "C,X,2022-01-01T10:30:00Z,2022-01-01T12:00:00Z\n"
+                                  "A,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "A,X,2022-01-01T10:30:00Z,2022-01-01T11:30:00Z\n"
+                                  "A,X,2022-01-01T11:30:00Z,2022-01-01T11:45:00Z\n"
+                                  "A,X,2022-01-01T10:30:00Z,2022-01-01T11:30:00Z\n"
+                                  "C,Y,2022-01-01T09:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "B,Y,2022-01-01T10:00:00Z,2022-01-01T10:10:00Z\n"
+                                  "B,Y,2022-01-01T10:10:00Z,2022-01-01T10:20:00Z\n"
+                                  "D,Y,2022-01-01T10:00:00Z,2022-01-01T10:10:00Z\n"
+                                  "D,Y,2022-01-01T10:11:00Z,2022-01-01T10:20:00Z\n";
+        const traced tr = run_trace(scans, "person,from\nC,2022-01-01T00:00:00Z\n", params(900, 1));
+        check_case(tr, "C");
+        check_contact(tr, {"A", 1, t("10:00"), t("11:45"), 6300, "C", "X"});
+        check_contact(tr, {"B", 1, t("10:00"), t("10:20"), 1200, "C", "Y"});
+        check_absent(tr, "D");
+        CHECK(listed(tr) == std::vector<std::string>{"C", "A", "B"});
+        for (const risk_entry& e : tr.result.entries)
+            CHECK(e.via_person != e.person);
+    }
+
+    TEST_CASE("trace: empty stays (leave == time) are never contacts") {
+        // m = 0 (acts as 1 s). C (from 00:00) at X 10:00-11:00 and an empty stay at Y 10:30.
+        const std::string scans = "person,place,time,leave\n"
+                                  "C,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "A,X,2022-01-01T10:30:00Z,2022-01-01T10:30:00Z\n"
+                                  "D,X,2022-01-01T10:00:00Z,2022-01-01T10:00:00Z\n"
+                                  "C,Y,2022-01-01T10:30:00Z,2022-01-01T10:30:00Z\n"
+                                  "B,Y,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "E,X,2022-01-01T09:00:00Z,2022-01-01T10:00:00Z\n"
+                                  "E,X,2022-01-01T10:00:00Z,2022-01-01T10:00:00Z\n";
+        // A, D: empty stays inside C's stay: overlap length 0.
+        // B: C's stay at Y is empty: overlap length 0.
+        // E: [09:00,10:00) merged with the empty [10:00,10:00) stays [09:00,10:00): touches C.
+        const traced tr = run_trace(scans, "person,from\nC,2022-01-01T00:00:00Z\n", params(0, 3));
         check_case(tr, "C");
         CHECK(listed(tr) == std::vector<std::string>{"C"});
     }
-    SUBCASE("hops 1") {
-        const traced tr = run_trace(chain_scans, chain_cases, params(900, 1));
-        check_contact(tr, p1);
-        CHECK(listed(tr) == std::vector<std::string>{"C", "P1"});
-    }
-    SUBCASE("hops 2: P3, reachable only at hop 3, is absent") {
-        const traced tr = run_trace(chain_scans, chain_cases, params(900, 2));
-        check_contact(tr, p1);
-        check_contact(tr, p2);
-        check_absent(tr, "P3");
-        CHECK(listed(tr) == std::vector<std::string>{"C", "P1", "P2"});
-    }
-    SUBCASE("hops 3") {
-        const traced tr = run_trace(chain_scans, chain_cases, params(900, 3));
-        check_contact(tr, p3);
-        CHECK(listed(tr) == std::vector<std::string>{"C", "P1", "P2", "P3"});
-    }
-    SUBCASE("hops 4: P5 (hop 5) is absent") {
-        const traced tr = run_trace(chain_scans, chain_cases, params(900, 4));
-        check_case(tr, "C");
-        check_contact(tr, p1);
-        check_contact(tr, p2);
-        check_contact(tr, p3);
-        check_contact(tr, p4);
-        check_absent(tr, "P5");
-        CHECK(listed(tr) == std::vector<std::string>{"C", "P1", "P2", "P3", "P4"});
-        const auto& per_hop = tr.result.persons_per_hop;
-        REQUIRE(per_hop.size() >= 5);
-        for (std::size_t h = 0; h < 5; ++h)
-            CHECK(per_hop[h] == 1);
-    }
-}
 
-TEST_CASE("trace: contacts that are not time-respecting do not count") {
-    // C (from 00:00) meets P1 at X 10:00-11:00: E_1(P1) = 10:00.
-    const std::string scans = "person,place,time,leave\n"
-                              "C,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                              "P1,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                              "P1,Y,2022-01-01T08:00:00Z,2022-01-01T09:00:00Z\n"
-                              "P2,Y,2022-01-01T08:00:00Z,2022-01-01T09:00:00Z\n"
-                              "P1,Z,2022-01-01T09:30:00Z,2022-01-01T10:10:00Z\n"
-                              "P4,Z,2022-01-01T09:30:00Z,2022-01-01T10:10:00Z\n"
-                              "P1,W,2022-01-01T09:30:00Z,2022-01-01T10:30:00Z\n"
-                              "P5,W,2022-01-01T09:30:00Z,2022-01-01T10:30:00Z\n"
-                              "P1,V,2022-01-01T10:30:00Z,2022-01-01T11:30:00Z\n"
-                              "P3,V,2022-01-01T10:30:00Z,2022-01-01T11:30:00Z\n";
-    const traced tr = run_trace(scans, "person,from\nC,2022-01-01T00:00:00Z\n", params(900, 3));
-    check_contact(tr, {"P1", 1, t("10:00"), t("11:00"), 3600, "C", "X"});
-    // P2 met P1 at 08:00-09:00, before P1 was exposed (P1 infectious from 10:00).
-    check_absent(tr, "P2");
-    // P4: overlap [09:30,10:10) -> [10:00,10:10) = 600 < 900.
-    check_absent(tr, "P4");
-    // P5: overlap [09:30,10:30) -> [10:00,10:30) = 1800: starts at P1's exposure.
-    check_contact(tr, {"P5", 2, t("10:00"), t("10:30"), 1800, "P1", "W"});
-    // P3: [10:30,11:30) entirely after 10:00: 3600 s.
-    check_contact(tr, {"P3", 2, t("10:30"), t("11:30"), 3600, "P1", "V"});
-    CHECK(listed(tr) == std::vector<std::string>{"C", "P1", "P5", "P3"});
-}
-
-TEST_CASE("trace: an earlier exposure through a longer chain lets a person infect earlier") {
-    // C from 00:00.
-    //   C & A at X 08:00-09:00              -> E_1(A) = 08:00
-    //   A & P at Y 10:00-11:00              -> qualifies for P at layer 2: 10:00
-    //   C & P at Z 20:00-21:00              -> E_1(P) = 20:00, so P is hop 1
-    //   P & R at W 12:00-13:00
-    // E_2(P) = min(E_1(P) = 20:00, 10:00) = 10:00.
-    // Layer 2: P's layer-1 interval is [20:00, +inf): R's [12:00,13:00) does not qualify,
-    //          E_2(R) = +inf.
-    // Layer 3: P's layer-2 interval is [10:00, +inf): R qualifies, E_3(R) = 12:00.
-    // P's row is from the events qualifying at layer 1 only: the C event at Z.
-    const std::string scans = "person,place,time,leave\n"
-                              "C,X,2022-01-01T08:00:00Z,2022-01-01T09:00:00Z\n"
-                              "A,X,2022-01-01T08:00:00Z,2022-01-01T09:00:00Z\n"
-                              "A,Y,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                              "P,Y,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                              "C,Z,2022-01-01T20:00:00Z,2022-01-01T21:00:00Z\n"
-                              "P,Z,2022-01-01T20:00:00Z,2022-01-01T21:00:00Z\n"
-                              "P,W,2022-01-01T12:00:00Z,2022-01-01T13:00:00Z\n"
-                              "R,W,2022-01-01T12:00:00Z,2022-01-01T13:00:00Z\n";
-    const std::string cases = "person,from\nC,2022-01-01T00:00:00Z\n";
-    const want a{"A", 1, t("08:00"), t("09:00"), 3600, "C", "X"};
-    const want p{"P", 1, t("20:00"), t("21:00"), 3600, "C", "Z"};
-
-    SUBCASE("hops 2: R is not reached") {
+    TEST_CASE("trace: result rows are ordered by hop, first exposure, then person byte-wise") {
+        // Cases C2 and C1 (from 00:00), listed C2 first.
+        // Hop 1: b (C1 at X 10:00-10:30), a (C2 at Y 11:00-12:00),
+        //        B9, B10, Z (C1 at P3 12:00-13:00; all tie at 12:00).
+        // Hop 2: A (b at W 10:30-11:30 -> 10:30, earlier than a's 11:00 but a later hop),
+        //        0 (Z at V 13:00-14:00 -> 13:00).
+        const std::string scans = "person,place,time,leave\n"
+                                  "C2,Y,2022-01-01T11:00:00Z,2022-01-01T12:00:00Z\n"
+                                  "a,Y,2022-01-01T11:00:00Z,2022-01-01T12:00:00Z\n"
+                                  "C1,X,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n"
+                                  "b,X,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n"
+                                  "C1,P3,2022-01-01T12:00:00Z,2022-01-01T13:00:00Z\n"
+                                  "Z,P3,2022-01-01T12:00:00Z,2022-01-01T13:00:00Z\n"
+                                  "B9,P3,2022-01-01T12:00:00Z,2022-01-01T13:00:00Z\n"
+                                  "B10,P3,2022-01-01T12:00:00Z,2022-01-01T13:00:00Z\n"
+                                  "b,W,2022-01-01T10:30:00Z,2022-01-01T11:30:00Z\n"
+                                  "A,W,2022-01-01T10:30:00Z,2022-01-01T11:30:00Z\n"
+                                  "Z,V,2022-01-01T13:00:00Z,2022-01-01T14:00:00Z\n"
+                                  "0,V,2022-01-01T13:00:00Z,2022-01-01T14:00:00Z\n";
+        const std::string cases = "person,from\n"
+                                  "C2,2022-01-01T00:00:00Z\n"
+                                  "C1,2022-01-01T00:00:00Z\n";
         const traced tr = run_trace(scans, cases, params(900, 2));
-        check_contact(tr, a);
-        check_contact(tr, p);
-        check_absent(tr, "R");
-        CHECK(listed(tr) == std::vector<std::string>{"C", "A", "P"});
+        // Byte order: "0" < "A" < "B10" < "B9" < "Z" < "a" < "b".
+        CHECK(listed(tr) ==
+              std::vector<std::string>{"C1", "C2", "b", "a", "B10", "B9", "Z", "A", "0"});
+        check_contact(tr, {"b", 1, t("10:00"), t("10:30"), 1800, "C1", "X"});
+        check_contact(tr, {"a", 1, t("11:00"), t("12:00"), 3600, "C2", "Y"});
+        check_contact(tr, {"B10", 1, t("12:00"), t("13:00"), 3600, "C1", "P3"});
+        check_contact(tr, {"B9", 1, t("12:00"), t("13:00"), 3600, "C1", "P3"});
+        check_contact(tr, {"Z", 1, t("12:00"), t("13:00"), 3600, "C1", "P3"});
+        check_contact(tr, {"A", 2, t("10:30"), t("11:30"), 3600, "b", "W"});
+        check_contact(tr, {"0", 2, t("13:00"), t("14:00"), 3600, "Z", "V"});
+        const auto& per_hop = tr.result.persons_per_hop;
+        REQUIRE(per_hop.size() >= 3);
+        CHECK(per_hop[0] == 2);
+        CHECK(per_hop[1] == 5);
+        CHECK(per_hop[2] == 2);
     }
-    SUBCASE("hops 3: R is hop 3 through P's earlier exposure") {
-        const traced tr = run_trace(scans, cases, params(900, 3));
-        check_contact(tr, a);
-        check_contact(tr, p);
-        check_contact(tr, {"R", 3, t("12:00"), t("13:00"), 3600, "P", "W"});
-        CHECK(listed(tr) == std::vector<std::string>{"C", "A", "P", "R"});
+
+    TEST_CASE("trace: scans without a check-out use the place's dwell, else the default") {
+        // places: X has dwell 30m, Y has none. Default dwell 60m.
+        // C (from 00:00) at X 10:00 (-> [10:00,10:30)) and at Y 10:00 (-> [10:00,11:00)).
+        // A at X 10:00-12:00: [10:00,10:30) = 1800. B at Y 10:00-12:00: [10:00,11:00) = 3600.
+        const std::string scans = "person,place,time,leave\n"
+                                  "C,X,2022-01-01T10:00:00Z,\n"
+                                  "C,Y,2022-01-01T10:00:00Z,\n"
+                                  "A,X,2022-01-01T10:00:00Z,2022-01-01T12:00:00Z\n"
+                                  "B,Y,2022-01-01T10:00:00Z,2022-01-01T12:00:00Z\n";
+        const traced tr = run_trace(scans, "person,from\nC,2022-01-01T00:00:00Z\n", params(900, 1),
+                                    "place,dwell\nX,30m\nY,\n");
+        check_contact(tr, {"A", 1, t("10:00"), t("10:30"), 1800, "C", "X"});
+        check_contact(tr, {"B", 1, t("10:00"), t("11:00"), 3600, "C", "Y"});
     }
-    SUBCASE("hops 3 with latency 1h30m") {
-        // E_2(P) = 10:00 -> P infectious at layer 2 from 11:30: R [11:30..]
-        // overlap [12:00,13:00) -> [12:00,13:00) still 3600 s.
-        // A infectious from 09:30 at layer 1: A & P [10:00,11:00) fully counts.
-        const traced tr = run_trace(scans, cases, params(900, 3, 90 * minute));
-        check_contact(tr, p);
-        check_contact(tr, {"R", 3, t("12:00"), t("13:00"), 3600, "P", "W"});
-    }
-    SUBCASE("hops 3 with latency 2h30m") {
-        // A infectious from 10:30 -> A & P: [10:30,11:00) = 1800 >= 900, E_2(P) = 10:30;
-        // P infectious at layer 2 from 13:00: R's [12:00,13:00) gives nothing.
-        const traced tr = run_trace(scans, cases, params(900, 3, 150 * minute));
-        check_contact(tr, p);
-        check_absent(tr, "R");
-    }
-}
 
-TEST_CASE("trace: exposure_seconds sums several events over stays and places") {
-    // C (from 00:00) at X 10:00-11:00 and 14:00-15:00 (separate stays), Y 12:00-12:20,
-    // Z 13:00-13:05.
-    // A at X 10:00-10:30 and 14:15-15:30, Y 12:00-12:30, Z 13:00-13:30.
-    // Events: X [10:00,10:30) 1800; X [14:15,15:00) 2700; Y [12:00,12:20) 1200;
-    //         Z [13:00,13:05) 300.
-    const std::string scans = "person,place,time,leave\n"
-                              "C,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                              "C,X,2022-01-01T14:00:00Z,2022-01-01T15:00:00Z\n"
-                              "C,Y,2022-01-01T12:00:00Z,2022-01-01T12:20:00Z\n"
-                              "C,Z,2022-01-01T13:00:00Z,2022-01-01T13:05:00Z\n"
-                              "A,X,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n"
-                              "A,X,2022-01-01T14:15:00Z,2022-01-01T15:30:00Z\n"
-                              "A,Y,2022-01-01T12:00:00Z,2022-01-01T12:30:00Z\n"
-                              "A,Z,2022-01-01T13:00:00Z,2022-01-01T13:30:00Z\n";
-    const std::string cases = "person,from\nC,2022-01-01T00:00:00Z\n";
-    SUBCASE("m = 15m: the Z event is too short") {
-        // 1800 + 2700 + 1200 = 5700; first 10:00, last 15:00.
-        const traced tr = run_trace(scans, cases, params(900, 1, 0, time_infinity, day));
-        check_contact(tr, {"A", 1, t("10:00"), t("15:00"), 5700, "C", "X"}, day);
-    }
-    SUBCASE("m = 5m: every event counts") {
-        // 5700 + 300 = 6000.
-        const traced tr = run_trace(scans, cases, params(300, 1));
-        check_contact(tr, {"A", 1, t("10:00"), t("15:00"), 6000, "C", "X"});
-    }
-}
-
-TEST_CASE("trace: index cases are never contacts") {
-    // C1 from 00:00; C2 from 12:00. C1, C2 and A together at X 10:00-11:00;
-    // A and C2 together at Y 12:00-13:00.
-    const std::string scans = "person,place,time,leave\n"
-                              "C1,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                              "C2,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                              "A,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                              "A,Y,2022-01-01T12:00:00Z,2022-01-01T13:00:00Z\n"
-                              "C2,Y,2022-01-01T12:00:00Z,2022-01-01T13:00:00Z\n";
-    const std::string cases = "person,from\n"
-                              "C1,2022-01-01T00:00:00Z\n"
-                              "C2,2022-01-01T12:00:00Z\n";
-    const traced tr = run_trace(scans, cases, params(900, 3));
-    // C2 is met by C1 and by A but stays a hop-0 case with empty fields.
-    check_case(tr, "C1");
-    check_case(tr, "C2");
-    // A: from C1 at X [10:00,11:00) = 3600 (C2 is not infectious before 12:00);
-    // A's row keeps to layer 1 (the C2 event at Y also qualifies at layer 1:
-    // [12:00,13:00) = 3600, so 7200 s in all, last 13:00).
-    check_contact(tr, {"A", 1, t("10:00"), t("13:00"), 7200, "C1", "X"});
-    CHECK(listed(tr) == std::vector<std::string>{"C1", "C2", "A"});
-}
-
-TEST_CASE("trace: an index case without scans is listed at hop 0") {
-    const std::string scans = "person,place,time,leave\n"
-                              "C,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                              "A,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n";
-    const std::string cases = "person,from\n"
-                              "Ghost,2022-01-01T00:00:00Z\n"
-                              "C,2022-01-01T00:00:00Z\n";
-    const traced tr = run_trace(scans, cases, params(900, 2));
-    check_case(tr, "Ghost");
-    check_case(tr, "C");
-    check_contact(tr, {"A", 1, t("10:00"), t("11:00"), 3600, "C", "X"});
-    // Hop 0 rows sort by person: "C" < "Ghost".
-    CHECK(listed(tr) == std::vector<std::string>{"C", "Ghost", "A"});
-    REQUIRE(tr.result.cases_without_stays.size() == 1);
-    CHECK(person_name(tr, tr.result.cases_without_stays[0]) == "Ghost");
-}
-
-TEST_CASE("trace: a person's own stays never contact themselves; visits merge first") {
-    // C (from 00:00) visits X 10:00-11:00 and 10:30-12:00 -> one stay [10:00,12:00).
-    // A visits X 10:00-11:00, 10:30-11:30 and 11:30-11:45 (touching)
-    //   -> one stay [10:00,11:45): exposure [10:00,11:45) = 6300 s, counted once.
-    // B visits Y 10:00-10:10 and 10:10-10:20 (touching) -> [10:00,10:20) = 1200 >= 900.
-    // D visits Y 10:00-10:10 and 10:11-10:20 (1 s gap): two stays of 600 and 540 s,
-    //   each < 900, so D is not a contact.
-    const std::string scans = "person,place,time,leave\n"
-                              "C,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                              "C,X,2022-01-01T10:30:00Z,2022-01-01T12:00:00Z\n"
-                              "A,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                              "A,X,2022-01-01T10:30:00Z,2022-01-01T11:30:00Z\n"
-                              "A,X,2022-01-01T11:30:00Z,2022-01-01T11:45:00Z\n"
-                              "A,X,2022-01-01T10:30:00Z,2022-01-01T11:30:00Z\n"
-                              "C,Y,2022-01-01T09:00:00Z,2022-01-01T11:00:00Z\n"
-                              "B,Y,2022-01-01T10:00:00Z,2022-01-01T10:10:00Z\n"
-                              "B,Y,2022-01-01T10:10:00Z,2022-01-01T10:20:00Z\n"
-                              "D,Y,2022-01-01T10:00:00Z,2022-01-01T10:10:00Z\n"
-                              "D,Y,2022-01-01T10:11:00Z,2022-01-01T10:20:00Z\n";
-    const traced tr = run_trace(scans, "person,from\nC,2022-01-01T00:00:00Z\n", params(900, 1));
-    check_case(tr, "C");
-    check_contact(tr, {"A", 1, t("10:00"), t("11:45"), 6300, "C", "X"});
-    check_contact(tr, {"B", 1, t("10:00"), t("10:20"), 1200, "C", "Y"});
-    check_absent(tr, "D");
-    CHECK(listed(tr) == std::vector<std::string>{"C", "A", "B"});
-    for (const risk_entry& e : tr.result.entries)
-        CHECK(e.via_person != e.person);
-}
-
-TEST_CASE("trace: empty stays (leave == time) are never contacts") {
-    // m = 0 (acts as 1 s). C (from 00:00) at X 10:00-11:00 and an empty stay at Y 10:30.
-    const std::string scans = "person,place,time,leave\n"
-                              "C,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                              "A,X,2022-01-01T10:30:00Z,2022-01-01T10:30:00Z\n"
-                              "D,X,2022-01-01T10:00:00Z,2022-01-01T10:00:00Z\n"
-                              "C,Y,2022-01-01T10:30:00Z,2022-01-01T10:30:00Z\n"
-                              "B,Y,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
-                              "E,X,2022-01-01T09:00:00Z,2022-01-01T10:00:00Z\n"
-                              "E,X,2022-01-01T10:00:00Z,2022-01-01T10:00:00Z\n";
-    // A, D: empty stays inside C's stay: overlap length 0.
-    // B: C's stay at Y is empty: overlap length 0.
-    // E: [09:00,10:00) merged with the empty [10:00,10:00) stays [09:00,10:00): touches C.
-    const traced tr = run_trace(scans, "person,from\nC,2022-01-01T00:00:00Z\n", params(0, 3));
-    check_case(tr, "C");
-    CHECK(listed(tr) == std::vector<std::string>{"C"});
-}
-
-TEST_CASE("trace: result rows are ordered by hop, first exposure, then person byte-wise") {
-    // Cases C2 and C1 (from 00:00), listed C2 first.
-    // Hop 1: b (C1 at X 10:00-10:30), a (C2 at Y 11:00-12:00),
-    //        B9, B10, Z (C1 at P3 12:00-13:00; all tie at 12:00).
-    // Hop 2: A (b at W 10:30-11:30 -> 10:30, earlier than a's 11:00 but a later hop),
-    //        0 (Z at V 13:00-14:00 -> 13:00).
-    const std::string scans = "person,place,time,leave\n"
-                              "C2,Y,2022-01-01T11:00:00Z,2022-01-01T12:00:00Z\n"
-                              "a,Y,2022-01-01T11:00:00Z,2022-01-01T12:00:00Z\n"
-                              "C1,X,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n"
-                              "b,X,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n"
-                              "C1,P3,2022-01-01T12:00:00Z,2022-01-01T13:00:00Z\n"
-                              "Z,P3,2022-01-01T12:00:00Z,2022-01-01T13:00:00Z\n"
-                              "B9,P3,2022-01-01T12:00:00Z,2022-01-01T13:00:00Z\n"
-                              "B10,P3,2022-01-01T12:00:00Z,2022-01-01T13:00:00Z\n"
-                              "b,W,2022-01-01T10:30:00Z,2022-01-01T11:30:00Z\n"
-                              "A,W,2022-01-01T10:30:00Z,2022-01-01T11:30:00Z\n"
-                              "Z,V,2022-01-01T13:00:00Z,2022-01-01T14:00:00Z\n"
-                              "0,V,2022-01-01T13:00:00Z,2022-01-01T14:00:00Z\n";
-    const std::string cases = "person,from\n"
-                              "C2,2022-01-01T00:00:00Z\n"
-                              "C1,2022-01-01T00:00:00Z\n";
-    const traced tr = run_trace(scans, cases, params(900, 2));
-    // Byte order: "0" < "A" < "B10" < "B9" < "Z" < "a" < "b".
-    CHECK(listed(tr) == std::vector<std::string>{"C1", "C2", "b", "a", "B10", "B9", "Z", "A", "0"});
-    check_contact(tr, {"b", 1, t("10:00"), t("10:30"), 1800, "C1", "X"});
-    check_contact(tr, {"a", 1, t("11:00"), t("12:00"), 3600, "C2", "Y"});
-    check_contact(tr, {"B10", 1, t("12:00"), t("13:00"), 3600, "C1", "P3"});
-    check_contact(tr, {"B9", 1, t("12:00"), t("13:00"), 3600, "C1", "P3"});
-    check_contact(tr, {"Z", 1, t("12:00"), t("13:00"), 3600, "C1", "P3"});
-    check_contact(tr, {"A", 2, t("10:30"), t("11:30"), 3600, "b", "W"});
-    check_contact(tr, {"0", 2, t("13:00"), t("14:00"), 3600, "Z", "V"});
-    const auto& per_hop = tr.result.persons_per_hop;
-    REQUIRE(per_hop.size() >= 3);
-    CHECK(per_hop[0] == 2);
-    CHECK(per_hop[1] == 5);
-    CHECK(per_hop[2] == 2);
-}
-
-TEST_CASE("trace: scans without a check-out use the place's dwell, else the default") {
-    // places: X has dwell 30m, Y has none. Default dwell 60m.
-    // C (from 00:00) at X 10:00 (-> [10:00,10:30)) and at Y 10:00 (-> [10:00,11:00)).
-    // A at X 10:00-12:00: [10:00,10:30) = 1800. B at Y 10:00-12:00: [10:00,11:00) = 3600.
-    const std::string scans = "person,place,time,leave\n"
-                              "C,X,2022-01-01T10:00:00Z,\n"
-                              "C,Y,2022-01-01T10:00:00Z,\n"
-                              "A,X,2022-01-01T10:00:00Z,2022-01-01T12:00:00Z\n"
-                              "B,Y,2022-01-01T10:00:00Z,2022-01-01T12:00:00Z\n";
-    const traced tr = run_trace(scans, "person,from\nC,2022-01-01T00:00:00Z\n", params(900, 1),
-                                "place,dwell\nX,30m\nY,\n");
-    check_contact(tr, {"A", 1, t("10:00"), t("10:30"), 1800, "C", "X"});
-    check_contact(tr, {"B", 1, t("10:00"), t("11:00"), 3600, "C", "Y"});
-}
+} // TEST_SUITE

@@ -1,43 +1,33 @@
-// Tests of the places, scans and cases readers (spec §1, §2.1, §4, §6).
+// Tests of the places and scans readers (ctrace/scans.hpp; docs/semantics.md
+// §1, §2.1, §6), and of reading a scans file in pieces on several threads:
+// exactly what one thread gives (visits, ids and their order, rows read,
+// rejects with lines).
 
-#include "ctrace/cases.hpp"
 #include "ctrace/error.hpp"
 #include "ctrace/scans.hpp"
 #include "test_helpers.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 #include <doctest/doctest.h>
 #include <filesystem>
-#include <fstream>
+#include <random>
 #include <sstream>
-#include <stdexcept>
-#include <streambuf>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fs = std::filesystem;
 using namespace ctrace;
+using ctrace::testing::bad_rows_of;
+using ctrace::testing::cat;
+using ctrace::testing::contains;
+using ctrace::testing::failing_buf;
+using ctrace::testing::input_error_message;
+using ctrace::testing::many_rows;
+using ctrace::testing::starts_with;
 using ctrace::testing::temp_dir;
 
 namespace {
-
-bool contains(std::string_view haystack, std::string_view needle) {
-    return haystack.find(needle) != std::string_view::npos;
-}
-
-/// Concatenates strings by appending (GCC 12 warns falsely, -Wrestrict, on
-/// `"literal" + std::string`).
-template <typename... T>
-std::string cat(const T&... parts) {
-    std::string s;
-    (s.append(parts), ...);
-    return s;
-}
-
-bool starts_with(std::string_view s, std::string_view prefix) {
-    return s.starts_with(prefix);
-}
 
 place_table places_from(const std::string& text, const std::string& name = "places.csv") {
     std::istringstream in(text);
@@ -54,40 +44,6 @@ scan_log scans_skip_bad(const std::string& text, const place_table& places = {})
     scan_read_options options;
     options.skip_bad = true;
     return scans_from(text, places, options);
-}
-
-std::vector<index_case> cases_from(const std::string& text, id_table& persons,
-                                   const case_read_options& options = {},
-                                   const std::string& name = "cases.csv") {
-    std::istringstream in(text);
-    return read_cases(in, name, persons, options);
-}
-
-/// The message of the `input_error` (not a `bad_rows_error`) thrown by `f`.
-template <typename F>
-std::string input_error_message(F&& f) {
-    try {
-        f();
-    } catch (const bad_rows_error& e) {
-        FAIL_CHECK("bad_rows_error instead of a plain input_error: " << e.what());
-        return e.what();
-    } catch (const input_error& e) {
-        return e.what();
-    }
-    FAIL_CHECK("no exception");
-    return {};
-}
-
-/// The `bad_rows_error` thrown by `f`.
-template <typename F>
-bad_rows_error bad_rows_of(F&& f) {
-    try {
-        f();
-    } catch (const bad_rows_error& e) {
-        return e;
-    }
-    FAIL_CHECK("no bad_rows_error");
-    return bad_rows_error("", {}, 0);
 }
 
 struct visit_t {
@@ -108,6 +64,75 @@ std::ostream& operator<<(std::ostream& os, const visit_t& v) {
     return os << "{" << v.person << "," << v.place << "," << v.start << "," << v.end << "}";
 }
 
+/// A scans file with the awkward things: quoted ids with commas and line
+/// breaks, blank lines, CRLF, a BOM, bad rows, an unterminated quote.
+std::string random_scans(std::mt19937_64& rng, std::size_t rows) {
+    auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+    std::string out = pick(2) ? "\xEF\xBB\xBF" : "";
+    const bool crlf = pick(2) == 0;
+    const char* eol = crlf ? "\r\n" : "\n";
+    out += "time,person,place,leave,note";
+    out += eol;
+    for (std::size_t i = 0; i < rows; ++i) {
+        const std::size_t kind = pick(40);
+        const long t = 1650000000 + static_cast<long>(pick(100000));
+        std::string person = "P", place = "X";
+        person += std::to_string(pick(50));
+        place += std::to_string(pick(7));
+        if (kind == 0) {
+            out += eol; // blank line
+            continue;
+        }
+        if (kind == 1) {
+            out += std::to_string(t) + ",\"" + person + ",with comma\"," + place + ",,\"two" + eol +
+                   "lines\"" + eol;
+            continue;
+        }
+        if (kind == 2) {
+            out += "bad-time," + person + "," + place + ",," + eol;
+            continue;
+        }
+        if (kind == 3) {
+            out += std::to_string(t) + "," + person + eol; // too few fields
+            continue;
+        }
+        if (kind == 4) {
+            out += std::to_string(t) + "," + person + "," + place + "," + std::to_string(t - 5) +
+                   "," + eol; // leave before time
+            continue;
+        }
+        const std::string leave =
+            pick(3) == 0 ? std::to_string(t + static_cast<long>(pick(4000))) : "";
+        out += std::to_string(t) + "," + person + "," + place + "," + leave + ",n" + eol;
+    }
+    if (pick(10) == 0) out += "1650000000,\"Q,unterminated,X1,,"; // swallows nothing after it
+    return out;
+}
+
+bool same_log(const scan_log& a, const scan_log& b) {
+    if (a.persons.size() != b.persons.size() || a.places.size() != b.places.size()) return false;
+    for (std::size_t i = 0; i < a.persons.size(); ++i)
+        if (a.persons[static_cast<person_index>(i)] != b.persons[static_cast<person_index>(i)])
+            return false;
+    for (std::size_t i = 0; i < a.places.size(); ++i)
+        if (a.places[static_cast<place_index>(i)] != b.places[static_cast<place_index>(i)])
+            return false;
+    if (a.visits.size() != b.visits.size() || a.rows_read != b.rows_read ||
+        a.rejects.size() != b.rejects.size() || a.bytes_read != b.bytes_read ||
+        a.sha256 != b.sha256)
+        return false;
+    for (std::size_t i = 0; i < a.visits.size(); ++i) {
+        const visit &x = a.visits[i], &y = b.visits[i];
+        if (x.person != y.person || x.place != y.place || x.start != y.start || x.end != y.end)
+            return false;
+    }
+    for (std::size_t i = 0; i < a.rejects.size(); ++i)
+        if (a.rejects[i].line != b.rejects[i].line || a.rejects[i].reason != b.rejects[i].reason ||
+            a.rejects[i].raw != b.rejects[i].raw)
+            return false;
+    return true;
+}
+
 } // namespace
 
 namespace doctest {
@@ -122,7 +147,7 @@ struct StringMaker<std::vector<visit_t>> {
 };
 } // namespace doctest
 
-TEST_SUITE("readers") {
+TEST_SUITE("scans") {
 
     // ---------------------------------------------------------------------------
     // places
@@ -530,252 +555,6 @@ TEST_SUITE("readers") {
         CHECK(log.rejects[0].raw == "\"B\r\nB\",M01,x");
     }
 
-    // ---------------------------------------------------------------------------
-    // cases
-
-    TEST_CASE("read_cases: windows") {
-        id_table persons;
-        case_read_options options;
-        options.lookback = 100;
-        options.until = 100000;
-        const auto cases = cases_from("to,extra,onset,person,from\n"
-                                      "5000,x,3000,C1,1000\n" // from wins over onset
-                                      ",x,3000,C2,\n"         // onset - lookback, until
-                                      "4000,x,3000,C3,\n"     // onset - lookback, to
-                                      ",,,C4,2000\n"          // from, until
-                                      "\n"
-                                      "-10,,,\"C,5\",-20\n", // negative times
-                                      persons, options);
-        REQUIRE(cases.size() == 5);
-        CHECK(persons.size() == 5);
-        const auto check_case = [&](std::size_t i, std::string_view id, time_point from,
-                                    time_point to, std::uint64_t line) {
-            CAPTURE(i);
-            CHECK(persons[cases[i].person] == id);
-            CHECK(cases[i].from == from);
-            CHECK(cases[i].to == to);
-            CHECK(cases[i].line == line);
-        };
-        check_case(0, "C1", 1000, 5000, 2);
-        check_case(1, "C2", 2900, 100000, 3);
-        check_case(2, "C3", 2900, 4000, 4);
-        check_case(3, "C4", 2000, 100000, 5);
-        check_case(4, "C,5", -20, -10, 7);
-    }
-
-    TEST_CASE("read_cases: only from, only onset, default until") {
-        id_table persons;
-        const auto a = cases_from("person,from\nA,100\n", persons);
-        REQUIRE(a.size() == 1);
-        CHECK(a[0].from == 100);
-        CHECK(a[0].to == time_infinity);
-
-        const auto b = cases_from("person,onset\nB,1000000\n", persons);
-        REQUIRE(b.size() == 1);
-        CHECK(b[0].from == 1000000 - 4 * 86400);
-        CHECK(b[0].to == time_infinity);
-        CHECK(persons.size() == 2);
-        CHECK(persons[b[0].person] == "B");
-    }
-
-    TEST_CASE("read_cases: interning into a table that has ids") {
-        id_table persons;
-        persons.intern("X");
-        persons.intern("B");
-        const auto cases = cases_from("person,from\nB,1\nN,2\n", persons);
-        REQUIRE(cases.size() == 2);
-        CHECK(cases[0].person == 1);
-        CHECK(cases[1].person == 2);
-        CHECK(persons.size() == 3);
-    }
-
-    TEST_CASE("read_cases: from a path with tz") {
-        id_table persons;
-        case_read_options options;
-        options.tz = utc_offset{8 * 3600};
-        const auto cases = read_cases(testing::fixture("tiny/cases.csv"), persons, options);
-        REQUIRE(cases.size() == 2);
-        CHECK(persons[cases[0].person] == "C1");
-        CHECK(cases[0].from == 1650038400); // 2022-04-16 00:00 +08:00
-        CHECK(cases[0].to == 1650513600);   // 2022-04-21 12:00 +08:00
-        CHECK(persons[cases[1].person] == "C9");
-        CHECK(cases[1].from == 1650499200 - 4 * 86400); // onset 2022-04-21 08:00 +08:00
-        CHECK(cases[1].to == time_infinity);
-        CHECK(cases[1].line == 3);
-    }
-
-    TEST_CASE("read_cases: bad rows are fatal and leave persons unchanged") {
-        id_table persons;
-        persons.intern("P0");
-        persons.intern("C1");
-        persons.intern("P2");
-        const auto unchanged = [&] {
-            CHECK(persons.size() == 3);
-            CHECK(persons[0] == "P0");
-            CHECK(persons[1] == "C1");
-            CHECK(persons[2] == "P2");
-            CHECK(persons.find("P0") == 0);
-            CHECK(persons.find("C1") == 1);
-            CHECK(persons.find("P2") == 2);
-            CHECK(persons.find("NEW1") == id_table::npos);
-            CHECK(persons.find("NEW2") == id_table::npos);
-            CHECK(persons.find("NEW3") == id_table::npos);
-        };
-
-        SUBCASE("to <= from") {
-            const auto e = bad_rows_of([&] {
-                cases_from("person,from,to\nNEW1,100,200\nNEW2,100,100\nNEW3,100,50\n", persons);
-            });
-            CHECK(e.file() == "cases.csv");
-            CHECK(e.total() == 2);
-            REQUIRE(e.rows().size() == 2);
-            CHECK(e.rows()[0].line == 3);
-            CHECK(e.rows()[0].raw == "NEW2,100,100");
-            CHECK(e.rows()[1].line == 4);
-            unchanged();
-        }
-        SUBCASE("onset - lookback at or after to") {
-            case_read_options options;
-            options.lookback = 10;
-            CHECK_THROWS_AS(cases_from("person,onset,to\nNEW1,100,90\n", persons, options),
-                            bad_rows_error);
-            unchanged();
-        }
-        SUBCASE("until at or before from") {
-            case_read_options options;
-            options.until = 100;
-            CHECK_THROWS_AS(cases_from("person,from\nNEW1,50\nNEW2,100\n", persons, options),
-                            bad_rows_error);
-            unchanged();
-        }
-        SUBCASE("a person listed twice") {
-            const auto e = bad_rows_of(
-                [&] { cases_from("person,from\nNEW1,1\nC1,2\nNEW1,3\nNEW2,4\n", persons); });
-            CHECK(e.total() == 1);
-            REQUIRE(e.rows().size() == 1);
-            CHECK(e.rows()[0].line == 4);
-            CHECK(contains(e.rows()[0].reason, "NEW1"));
-            unchanged();
-        }
-        SUBCASE("neither from nor onset in a row") {
-            const auto e = bad_rows_of(
-                [&] { cases_from("person,from,onset,to\nNEW1,1,,\nNEW2,,,5\n", persons); });
-            CHECK(e.total() == 1);
-            REQUIRE(e.rows().size() == 1);
-            CHECK(e.rows()[0].line == 3);
-            unchanged();
-        }
-        SUBCASE("bad times, empty person, wrong field count, malformed CSV") {
-            const auto e = bad_rows_of([&] {
-                cases_from("person,from,to\n"
-                           "NEW1,1,2\n"
-                           "NEW2,yesterday,\n"
-                           "NEW3,1,later\n"
-                           ",1,2\n"
-                           "NEW1\n"
-                           "\"NEW\n2\",1,2,3\n"
-                           "NEW3,\"1\"x,2\n",
-                           persons, {}, "c.csv");
-            });
-            CHECK(e.file() == "c.csv");
-            CHECK(e.total() == 6);
-            REQUIRE(e.rows().size() == 6);
-            CHECK(e.rows()[0].line == 3);
-            CHECK(contains(e.rows()[0].reason, "from"));
-            CHECK(e.rows()[1].line == 4);
-            CHECK(contains(e.rows()[1].reason, "to"));
-            CHECK(e.rows()[2].line == 5);
-            CHECK(contains(e.rows()[2].reason, "person"));
-            CHECK(e.rows()[3].line == 6);
-            CHECK(e.rows()[4].line == 7);
-            CHECK(e.rows()[4].raw == "\"NEW\n2\",1,2,3");
-            CHECK(e.rows()[5].line == 9);
-            CHECK(starts_with(e.report(), "c.csv:3: "));
-            unchanged();
-        }
-        SUBCASE("the first 20, then a count") {
-            std::string text = "person,from\n";
-            for (int i = 0; i < 23; ++i)
-                text += "NEW" + std::to_string(i) + ",bad\n";
-            const auto e = bad_rows_of([&] { cases_from(text, persons); });
-            CHECK(e.total() == 23);
-            CHECK(e.rows().size() == 20);
-            const std::string report = e.report();
-            CHECK(std::count(report.begin(), report.end(), '\n') == 21);
-            CHECK(contains(report, "cases.csv: 3 more bad rows (23 in all)\n"));
-            unchanged();
-        }
-        SUBCASE("header errors") {
-            CHECK(contains(input_error_message([&] { cases_from("person,to\nA,1\n", persons); }),
-                           "cases.csv"));
-            const std::string m =
-                input_error_message([&] { cases_from("who,from\nA,1\n", persons, {}, "k.csv"); });
-            CHECK(contains(m, "k.csv"));
-            CHECK(contains(m, "person"));
-            CHECK(contains(input_error_message([&] { cases_from("", persons, {}, "k.csv"); }),
-                           "k.csv"));
-            unchanged();
-        }
-    }
-
-    namespace {
-
-    /// A stream buffer that serves `data`, then fails on the next read.
-    class failing_buf : public std::streambuf {
-    public:
-        explicit failing_buf(std::string data) : data_(std::move(data)) {}
-
-    protected:
-        int_type underflow() override {
-            if (!served_ && !data_.empty()) {
-                served_ = true;
-                setg(data_.data(), data_.data(), data_.data() + data_.size());
-                return traits_type::to_int_type(data_[0]);
-            }
-            throw std::runtime_error("device error");
-        }
-
-    private:
-        std::string data_;
-        bool served_ = false;
-    };
-
-    /// More than the reader's first 4 MiB block of good rows, so that the read
-    /// error comes after rows have been taken in.
-    std::string many_rows(const std::string& header, const std::string& row_tail) {
-        std::string text = header;
-        for (int i = 0; text.size() < (std::size_t{5} << 20); ++i) {
-            text += "NEW";
-            text += std::to_string(i);
-            text += row_tail;
-        }
-        return text;
-    }
-
-    } // namespace
-
-    TEST_CASE("read_cases: a read error leaves persons unchanged") {
-        // cases.hpp: "on any throw `persons` is left as it was".
-        SUBCASE("at the first read") {
-            id_table persons;
-            persons.intern("P0");
-            failing_buf buf("");
-            std::istream in(&buf);
-            CHECK_THROWS_AS(read_cases(in, "cases.csv", persons, {}), io_error);
-            CHECK(persons.size() == 1);
-        }
-        SUBCASE("after rows have been read") {
-            id_table persons;
-            persons.intern("P0");
-            failing_buf buf(many_rows("person,from\n", ",100\n"));
-            std::istream in(&buf);
-            CHECK_THROWS_AS(read_cases(in, "cases.csv", persons, {}), io_error);
-            CHECK(persons.size() == 1);
-            CHECK(persons.find("NEW0") == id_table::npos);
-            CHECK(persons.find("P0") == 0);
-        }
-    }
-
     TEST_CASE("read_scans: a read error throws io_error") {
         failing_buf buf(many_rows("person,place,time\n", ",M01,100\n"));
         std::istream in(&buf);
@@ -785,6 +564,66 @@ TEST_SUITE("readers") {
         } catch (const io_error& e) {
             CHECK(contains(e.what(), "scans.csv"));
         }
+    }
+
+    // ---------------------------------------------------------------------------
+    // reading in pieces on several threads
+
+    TEST_CASE("parallel read: pieces on several threads equal one thread") {
+        temp_dir dir;
+        std::mt19937_64 rng(20261123);
+        for (int round = 0; round < 120; ++round) {
+            const std::string text = random_scans(rng, 20 + rng() % 400);
+            const auto path = dir.write("scans.csv", text);
+            scan_read_options one;
+            one.skip_bad = true;
+            one.threads = 1;
+            one.compute_sha256 = round % 3 == 0;
+            const scan_log expected = read_scans(path, {}, one);
+            for (const unsigned threads : {2u, 3u, 7u}) {
+                // Chunks from a byte (a chunk boundary at every line end, and in
+                // quoted line breaks) to the whole file.
+                for (const std::uint64_t chunk_bytes :
+                     {std::uint64_t{1}, std::uint64_t{37}, std::uint64_t{1000},
+                      std::uint64_t{1} << 21}) {
+                    scan_read_options many = one;
+                    many.threads = threads;
+                    many.parallel_min_bytes = 0;
+                    many.chunk_bytes = chunk_bytes;
+                    const scan_log got = read_scans(path, {}, many);
+                    CAPTURE(round);
+                    CAPTURE(threads);
+                    CAPTURE(chunk_bytes);
+                    CHECK(same_log(expected, got));
+                }
+            }
+        }
+    }
+
+    TEST_CASE("parallel read: strict mode reports the same first rows and count") {
+        temp_dir dir;
+        std::string text = "person,place,time\n";
+        for (int i = 0; i < 3000; ++i) {
+            text.append("P").append(std::to_string(i % 17)).append(",X,");
+            text.append(i % 97 == 5 ? "bad" : std::to_string(i)).append("\n");
+        }
+        const auto path = dir.write("scans.csv", text);
+        auto failure = [&](unsigned threads) {
+            scan_read_options options;
+            options.threads = threads;
+            options.parallel_min_bytes = 0;
+            options.chunk_bytes = 100;
+            try {
+                (void)read_scans(path, {}, options);
+            } catch (const bad_rows_error& e) {
+                return e.report();
+            }
+            return std::string("no error");
+        };
+        const std::string expected = failure(1);
+        CHECK(expected.find("scans.csv:7: time") != std::string::npos);
+        CHECK(failure(2) == expected);
+        CHECK(failure(5) == expected);
     }
 
 } // TEST_SUITE
