@@ -70,7 +70,7 @@ TEST_SUITE("cases") {
 
         const auto b = cases_from("person,onset\nB,1000000\n", persons);
         REQUIRE(b.size() == 1);
-        CHECK(b[0].from == 1000000 - 4 * 86400);
+        CHECK(b[0].from == 1000000 - defaults::lookback);
         CHECK(b[0].to == time_infinity);
         CHECK(persons.size() == 2);
         CHECK(persons[b[0].person] == "B");
@@ -97,7 +97,7 @@ TEST_SUITE("cases") {
         CHECK(cases[0].from == 1650038400); // 2022-04-16 00:00 +08:00
         CHECK(cases[0].to == 1650513600);   // 2022-04-21 12:00 +08:00
         CHECK(persons[cases[1].person] == "C9");
-        CHECK(cases[1].from == 1650499200 - 4 * 86400); // onset 2022-04-21 08:00 +08:00
+        CHECK(cases[1].from == 1650499200 - defaults::lookback); // onset 2022-04-21 08:00 +08:00
         CHECK(cases[1].to == time_infinity);
         CHECK(cases[1].line == 3);
     }

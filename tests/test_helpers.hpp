@@ -2,6 +2,7 @@
 // Helpers shared by the C++ tests.
 
 #include "ctrace/cases.hpp"
+#include "ctrace/defaults.hpp"
 #include "ctrace/error.hpp"
 #include "ctrace/graph.hpp"
 #include "ctrace/scans.hpp"
@@ -163,7 +164,8 @@ struct traced {
 /// Runs the pipeline on CSV text. Times without an offset are UTC.
 inline traced run_trace(const std::string& scans_csv, const std::string& cases_csv,
                         const trace_parameters& parameters = {}, const std::string& places_csv = "",
-                        const scan_read_options& read_options = {}, duration lookback = 4 * 86400) {
+                        const scan_read_options& read_options = {},
+                        duration lookback = defaults::lookback) {
     traced t;
     place_table places;
     if (!places_csv.empty()) {

@@ -26,7 +26,7 @@ namespace {
 using i64 = std::int64_t;
 constexpr i64 inf = std::numeric_limits<i64>::max();
 constexpr i64 base_time = 1640995200; // 2022-01-01T00:00:00Z
-constexpr i64 lookback = 4 * 86400;
+constexpr i64 lookback = ctrace::defaults::lookback;
 
 struct scan_row {
     std::string person, place;
@@ -48,11 +48,11 @@ struct dataset {
     i64 default_dwell = 3600;
     std::vector<scan_row> rows;
     std::vector<case_row> cases;
-    i64 min_overlap = 900;
-    std::uint32_t hops = 2;
-    i64 latency = 0;
+    i64 min_overlap = ctrace::defaults::min_overlap;
+    std::uint32_t hops = ctrace::defaults::hops;
+    i64 latency = ctrace::defaults::latency;
     std::optional<i64> until;
-    i64 quarantine = 14 * 86400;
+    i64 quarantine = ctrace::defaults::quarantine;
 };
 
 /// A row of the risk list, with names instead of indices.

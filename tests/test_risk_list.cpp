@@ -181,11 +181,12 @@ TEST_SUITE("risk_list") {
                        "1970-01-02T01:01:00+01:00,60,\"a\nb\",M01\n");
     }
 
-    TEST_CASE("a failing stream throws io_error") {
+    TEST_CASE("a failing stream throws output_error") {
         const testing::traced t = chain(2);
         std::ostream broken(nullptr);
         CHECK_THROWS_AS(
-            write_risk_list(broken, t.result, t.log.persons, t.log.places, utc_offset{}), io_error);
+            write_risk_list(broken, t.result, t.log.persons, t.log.places, utc_offset{}),
+            output_error);
     }
 
     TEST_CASE("the tiny example, byte for byte") {

@@ -10,6 +10,7 @@
 
 #include "ctrace/digest.hpp"
 #include "ctrace/ingest.hpp"
+#include "ctrace/pipeline.hpp"
 #include "ctrace/risk_list.hpp"
 #include "ctrace/snapshot.hpp"
 #include "test_helpers.hpp"
@@ -214,29 +215,23 @@ struct traced_csv {
     trace_record record;
 };
 
-/// Traces `data` as `ctrace trace` does: the cases file's persons are interned
-/// into `data.persons` (appending cases that never scanned), the risk list is
-/// written as CSV and the record is what `--hdf5` would store.
+/// Traces `data` as `ctrace trace` does (the library's pipeline steps): the
+/// cases file's persons are interned into `data.persons` (appending cases that
+/// never scanned), the risk list is written as CSV and the record is what
+/// `--hdf5` would store.
 traced_csv trace_data(snapshot& data, const fs::path& cases, const trace_parameters& parameters,
-                      utc_offset tz, duration lookback = 4 * 86400) {
+                      utc_offset tz, duration lookback = defaults::lookback) {
+    trace_request request;
+    request.cases = cases;
+    request.parameters = parameters;
+    request.tz = tz;
+    request.lookback = lookback;
+    prepared_cases prepared = read_index_cases(request);
+    trace_cases(data, prepared);
     traced_csv out;
-    trace_record& record = out.record;
-    record.tz = tz;
-    record.parameters = parameters;
-    record.lookback = lookback;
-    case_read_options options;
-    options.tz = tz;
-    options.lookback = lookback;
-    options.until = parameters.until;
-    id_table case_ids;
-    record.cases = read_cases(cases, case_ids, options);
-    record.inputs.push_back(describe_input("cases", cases, record.cases.size(), true));
-    for (index_case& c : record.cases)
-        c.person = data.persons.intern(case_ids[c.person]);
-    const person_place_graph graph = build_person_place_graph(data.stays, data.persons.size());
-    record.result = trace(data.stays, graph, data.persons, data.places, record.cases, parameters);
+    out.record = std::move(prepared.record);
     std::ostringstream text;
-    write_risk_list(text, record.result, data.persons, data.places, tz);
+    write_risk_list(text, out.record.result, data.persons, data.places, tz);
     out.risk_list = text.str();
     return out;
 }
@@ -635,6 +630,20 @@ std::string refusal(Read read) {
         read();
         return "NOT REFUSED: read succeeded";
     } catch (const snapshot_error& e) {
+        return e.what();
+    } catch (const std::exception& e) {
+        return std::string("NOT REFUSED: threw another exception: ") + e.what();
+    }
+}
+
+/// The message of the `output_error` a write throws (a failure to write is the
+/// output's problem, not the input's), or "NOT REFUSED: ...".
+template <typename Write>
+std::string write_refusal(Write write) {
+    try {
+        write();
+        return "NOT REFUSED: write succeeded";
+    } catch (const output_error& e) {
         return e.what();
     } catch (const std::exception& e) {
         return std::string("NOT REFUSED: threw another exception: ") + e.what();
@@ -1047,7 +1056,8 @@ TEST_SUITE("snapshot") {
         }
         SUBCASE("when the target's folder is missing") {
             const fs::path missing = t.path() / "no-such-folder" / "s.h5";
-            const std::string message = refusal([&] { write_snapshot(missing, ingested.data); });
+            const std::string message =
+                write_refusal([&] { write_snapshot(missing, ingested.data); });
             CAPTURE(message);
             CHECK_FALSE(message.starts_with("NOT REFUSED"));
             CHECK(contains(message, missing.string()));
@@ -1056,7 +1066,7 @@ TEST_SUITE("snapshot") {
         }
         SUBCASE("when the target is an existing folder") {
             fs::create_directory(path);
-            const std::string message = refusal([&] { write_snapshot(path, ingested.data); });
+            const std::string message = write_refusal([&] { write_snapshot(path, ingested.data); });
             CAPTURE(message);
             CHECK_FALSE(message.starts_with("NOT REFUSED"));
             CHECK(contains(message, path.string()));
