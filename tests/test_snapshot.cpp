@@ -636,20 +636,6 @@ std::string refusal(Read read) {
     }
 }
 
-/// The message of the `output_error` a write throws (a failure to write is the
-/// output's problem, not the input's), or "NOT REFUSED: ...".
-template <typename Write>
-std::string write_refusal(Write write) {
-    try {
-        write();
-        return "NOT REFUSED: write succeeded";
-    } catch (const output_error& e) {
-        return e.what();
-    } catch (const std::exception& e) {
-        return std::string("NOT REFUSED: threw another exception: ") + e.what();
-    }
-}
-
 /// read_snapshot refuses `path` with a one-line snapshot_error naming it and
 /// containing `expected` (when given).
 void check_refused(const fs::path& path, const std::string& expected = "") {
@@ -1056,8 +1042,7 @@ TEST_SUITE("snapshot") {
         }
         SUBCASE("when the target's folder is missing") {
             const fs::path missing = t.path() / "no-such-folder" / "s.h5";
-            const std::string message =
-                write_refusal([&] { write_snapshot(missing, ingested.data); });
+            const std::string message = refusal([&] { write_snapshot(missing, ingested.data); });
             CAPTURE(message);
             CHECK_FALSE(message.starts_with("NOT REFUSED"));
             CHECK(contains(message, missing.string()));
@@ -1066,7 +1051,7 @@ TEST_SUITE("snapshot") {
         }
         SUBCASE("when the target is an existing folder") {
             fs::create_directory(path);
-            const std::string message = write_refusal([&] { write_snapshot(path, ingested.data); });
+            const std::string message = refusal([&] { write_snapshot(path, ingested.data); });
             CAPTURE(message);
             CHECK_FALSE(message.starts_with("NOT REFUSED"));
             CHECK(contains(message, path.string()));

@@ -70,7 +70,15 @@ std::filesystem::path create_visible_temporary(const std::filesystem::path& targ
     name += ".tmp-XXXXXX";
     std::string pattern = (target.parent_path() / name).string();
     const int fd = ::mkstemp(pattern.data());
-    if (fd < 0) throw failure(target, "cannot create a temporary file beside it", errno);
+    if (fd < 0) {
+        const int why = errno;
+        // A folder that is not there was named wrongly: the caller's input,
+        // not a failing disk.
+        if (why == ENOENT || why == ENOTDIR)
+            throw io_error(target.string() +
+                           ": cannot create a temporary file beside it: " + std::strerror(why));
+        throw failure(target, "cannot create a temporary file beside it", why);
+    }
     // mkstemp creates 0600; give the output the permissions a new file would get.
     ::fchmod(fd, 0666 & ~current_umask());
     ::close(fd);
@@ -88,8 +96,7 @@ atomic_path::atomic_path(std::filesystem::path target, temporary_name kind)
     : target_(std::move(target)) {
     struct stat status {};
     if (::stat(target_.c_str(), &status) == 0) {
-        if (S_ISDIR(status.st_mode))
-            throw output_error(target_.string(), "is a folder, not a file");
+        if (S_ISDIR(status.st_mode)) throw io_error(target_.string() + ": is a folder, not a file");
         if (!S_ISREG(status.st_mode)) {
             // Renaming over /dev/stdout would replace the device node itself.
             direct_ = true;

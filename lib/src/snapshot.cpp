@@ -316,9 +316,13 @@ void write_snapshot(atomic_path& out, const snapshot& data, const trace_record* 
 
 void write_snapshot(const std::filesystem::path& path, const snapshot& data,
                     const trace_record* trace) {
-    atomic_path out(path);
-    write_snapshot(out, data, trace);
-    out.commit();
+    try {
+        atomic_path out(path);
+        write_snapshot(out, data, trace);
+        out.commit();
+    } catch (const io_error& e) {
+        throw snapshot_error(e.what()); // a path named wrongly
+    }
 }
 
 snapshot read_snapshot(const std::filesystem::path& path) {

@@ -1,6 +1,7 @@
-# Outputs that cannot be written (a full disk, a missing folder) exit 74 with
-# one line naming the file and the system's reason, and write nothing else;
-# bad input still exits 2.
+# Outputs that cannot be written (a full disk, a folder without write
+# permission) exit 74 with one line naming the file and the system's reason,
+# and write nothing else; bad input, and an output named wrongly (its folder
+# missing, a folder as the file), still exit 2.
 source "$(dirname "$0")/lib.sh"
 tiny=$fixtures/tiny
 data=(--scans "$tiny/scans.csv" --places "$tiny/places.csv" --tz +08:00)
@@ -43,12 +44,12 @@ else
 fi
 
 run_ctrace trace "${data[@]}" --cases "$tiny/cases.csv" --out "$work/no-such-folder/risk.csv" -q
-expect_status 74 "trace into a missing folder"
+expect_status 2 "trace into a missing folder"
 one_line_naming "trace into a missing folder" "$work/no-such-folder/risk.csv" "No such file or directory"
 
 mkdir "$work/a-folder"
 run_ctrace snapshot "${data[@]}" --out "$work/a-folder" -q
-expect_status 74 "snapshot over a folder"
+expect_status 2 "snapshot over a folder"
 one_line_naming "snapshot over a folder" "$work/a-folder" "is a folder"
 
 # Bad input is still exit 2, and a usage error too.

@@ -35,8 +35,9 @@ enum class temporary_name {
 /// place (then `temporary()` is the target and nothing is atomic).
 class atomic_path {
 public:
-    /// Throws `output_error` naming the target when its folder is missing or not
-    /// writable.
+    /// Throws `io_error` naming the target when it is a folder or its folder
+    /// is missing (the path was named wrongly), `output_error` when the folder
+    /// cannot be written to.
     explicit atomic_path(std::filesystem::path target,
                          temporary_name kind = temporary_name::visible);
     ~atomic_path();

@@ -81,7 +81,8 @@ private:
     std::uint64_t total_;
 };
 
-/// An input file could not be opened or read.
+/// A file named by the caller could not be opened or read, or an output path
+/// names a folder, or a folder that does not exist: the caller's input.
 class io_error : public input_error {
 public:
     using input_error::input_error;

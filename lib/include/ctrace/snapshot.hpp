@@ -29,7 +29,8 @@
 namespace ctrace {
 
 /// A snapshot file is missing, unreadable, corrupt, of another schema or of
-/// an unsupported version. (Failing to write one is an `output_error`.)
+/// an unsupported version, or a path to write one to names a folder or a
+/// missing folder. (Failing to write one is an `output_error`.)
 class snapshot_error : public io_error {
 public:
     using io_error::io_error;
@@ -89,8 +90,8 @@ struct trace_record {
 };
 
 /// Writes `data` (and `trace`, when given, under /trace) to `path` atomically.
-/// Throws `output_error` naming the file on failure; the target is then
-/// untouched.
+/// Throws `output_error` naming the file when writing fails, `snapshot_error`
+/// when `path` is a folder or in a missing one; the target is then untouched.
 void write_snapshot(const std::filesystem::path& path, const snapshot& data,
                     const trace_record* trace = nullptr);
 
