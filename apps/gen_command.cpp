@@ -56,7 +56,7 @@ po::options_description gen_options() {
     // clang-format on
     po::options_description all;
     all.add(city).add(output);
-    all.add_options()("help,h", "show this help");
+    all.add(common_option_descriptions());
     return all;
 }
 

@@ -4,6 +4,8 @@
 #include "ctrace/error.hpp"
 #include "progress.hpp"
 
+#include <fstream>
+
 namespace ctrace::cli {
 
 namespace {
@@ -28,8 +30,67 @@ po::variables_map parse(const std::vector<std::string>& args,
                         const po::options_description& options) {
     po::variables_map vm;
     po::store(po::command_line_parser(args).options(options).run(), vm);
+    // Stored second, so the command line wins.
+    if (vm.count("config")) {
+        const std::string path = vm["config"].as<std::string>();
+        std::ifstream file(path);
+        if (!file) throw io_error(path + ": cannot open the configuration file");
+        try {
+            po::store(po::parse_config_file(file, options), vm);
+        } catch (const po::error& e) {
+            throw input_error(path + ": " + e.what());
+        }
+    }
     po::notify(vm);
     return vm;
+}
+
+po::options_description common_option_descriptions() {
+    po::options_description common("General");
+    // clang-format off
+    common.add_options()
+        ("config", po::value<std::string>()->value_name("FILE"),
+         "read options from FILE too (INI: 'name = value' lines such as 'tz = +08:00'; "
+         "UTF-8); options on the command line win")
+        ("help,h", "show this help");
+    // clang-format on
+    return common;
+}
+
+po::options_description input_format_option_descriptions() {
+    po::options_description format("Input format (columns: NAME=HEADER pairs, comma-separated)");
+    // clang-format off
+    format.add_options()
+            ("scan-columns", po::value<std::string>()->value_name("MAP"),
+             "header names of the scans file's columns, e.g. person=id_card,place=venue "
+             "(names: person, place, time, leave)")
+            ("place-columns", po::value<std::string>()->value_name("MAP"),
+             "header names of the places file's columns (names: place, dwell, category, name, "
+             "district, lat, lon)");
+    // clang-format on
+    return format;
+}
+
+po::options_description output_format_option_descriptions() {
+    po::options_description format("Output format");
+    format.add_options()("bom", po::bool_switch(),
+                         "start CSV outputs with a UTF-8 byte-order mark, so that Excel shows "
+                         "Chinese ids and names correctly");
+    return format;
+}
+
+column_names column_names_option(const po::variables_map& vm, const char* name,
+                                 std::span<const std::string_view> known) {
+    if (!vm.count(name)) return {};
+    try {
+        return column_names::parse(vm[name].as<std::string>(), known, name);
+    } catch (const parameter_error& e) {
+        throw input_error(std::string("--") + name + ": " + e.what());
+    }
+}
+
+bool bom_option(const po::variables_map& vm) {
+    return vm.count("bom") && vm["bom"].as<bool>();
 }
 
 duration duration_option(const po::variables_map& vm, const char* name) {
@@ -70,6 +131,7 @@ po::options_description ingest_option_descriptions() {
         ("skip-bad", po::bool_switch(), "leave bad scan rows out instead of stopping")
         ("rejects", po::value<std::string>()->value_name("FILE"),
          "with --skip-bad: write the rows left out here (CSV line,reason,raw)");
+    inputs.add(input_format_option_descriptions());
     inputs.add(pseudonymize_option_description());
     // clang-format on
     return inputs;
@@ -100,7 +162,10 @@ po::options_description tracing_option_descriptions() {
         ("quarantine", po::value<std::string>()->default_value(duration_text(defaults::quarantine)),
          "quarantine length after the last exposure")
         ("lookback", po::value<std::string>()->default_value(duration_text(defaults::lookback)),
-         "infectious window start before onset, for cases without 'from'");
+         "infectious window start before onset, for cases without 'from'")
+        ("case-columns", po::value<std::string>()->value_name("MAP"),
+         "header names of the cases file's columns, NAME=HEADER pairs, e.g. "
+         "person=id_card (names: person, from, onset, to)");
     // clang-format on
     return tracing;
 }
@@ -139,7 +204,7 @@ void check_data_options(const po::variables_map& vm) {
     if (!from_snapshot && !vm.count("scans"))
         throw input_error("--scans (or --snapshot) is required");
     if (!from_snapshot) return;
-    for (const char* ignored : {"places", "rejects"})
+    for (const char* ignored : {"places", "rejects", "scan-columns", "place-columns"})
         if (vm.count(ignored))
             throw input_error(std::string("--") + ignored +
                               " does not apply with --snapshot (its stays are already made)");
@@ -157,6 +222,8 @@ ingest_options ingest_options_from(const po::variables_map& vm, progress_reporte
         total += file_size_or_zero(scans);
     }
     if (vm.count("places")) options.places = vm["places"].as<std::string>();
+    options.read.columns = column_names_option(vm, "scan-columns", scans_file_columns);
+    options.place_columns = column_names_option(vm, "place-columns", places_file_columns);
     options.read.tz = tz_option(vm);
     options.read.default_dwell = duration_option(vm, "dwell");
     options.read.skip_bad = vm["skip-bad"].as<bool>();
@@ -196,6 +263,7 @@ trace_request trace_request_from(const po::variables_map& vm, utc_offset tz,
     request.lookback = duration_option(vm, "lookback");
     request.pseudonyms = pseudonymizer_from(vm);
     request.digest = digest;
+    request.columns = column_names_option(vm, "case-columns", cases_file_columns);
     return request;
 }
 

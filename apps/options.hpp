@@ -2,6 +2,7 @@
 // Command-line options shared by the subcommands, and their translation into
 // the library's parameter structs.
 
+#include "ctrace/csv.hpp"
 #include "ctrace/ingest.hpp"
 #include "ctrace/pipeline.hpp"
 #include "ctrace/pseudonym.hpp"
@@ -10,6 +11,7 @@
 
 #include <boost/program_options.hpp>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -20,8 +22,25 @@ namespace po = boost::program_options;
 class progress_reporter;
 
 /// Parses `args` against `options`; throws po::error on unknown options etc.
+/// With --config FILE, the options in FILE (INI, as Boost.Program_options
+/// reads it: `name = value` lines, `#` comments) apply where the command
+/// line does not give them.
 po::variables_map parse(const std::vector<std::string>& args,
                         const po::options_description& options);
+
+/// --help and --config, which every command takes.
+po::options_description common_option_descriptions();
+/// How the scans and places files are written: --scan-columns
+/// --place-columns. (--case-columns is with the tracing options.)
+po::options_description input_format_option_descriptions();
+/// --bom, for commands that write CSV.
+po::options_description output_format_option_descriptions();
+/// The column mapping of option `name` (empty without it), for a file whose
+/// columns ctrace names `known`.
+column_names column_names_option(const po::variables_map& vm, const char* name,
+                                 std::span<const std::string_view> known);
+/// Whether --bom was given (false for commands without it).
+bool bom_option(const po::variables_map& vm);
 
 /// Parses option values, naming the option in errors.
 duration duration_option(const po::variables_map& vm, const char* name);

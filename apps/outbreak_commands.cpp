@@ -30,7 +30,7 @@ po::options_description command_options(po::options_description own, bool tracin
     po::options_description all;
     all.add(own).add(snapshot_option_description()).add(ingest_option_descriptions());
     if (tracing) all.add(tracing_option_descriptions());
-    all.add_options()("help,h", "show this help");
+    all.add(output_format_option_descriptions()).add(common_option_descriptions());
     return all;
 }
 
@@ -107,7 +107,7 @@ int run_places(const std::vector<std::string>& args) {
 
     std::optional<atomic_file> rejects;
     stage_rejects(vm, inputs.loaded.ingested.rejects, rejects);
-    staged_output out(out_path);
+    staged_output out(out_path, bom_option(vm));
     out.write([&](std::ostream& s) { write_risk_places(s, rows, data.places, record.tz); });
     out.close();
     if (rejects) rejects->commit();
@@ -190,7 +190,7 @@ int run_rank(const std::vector<std::string>& args) {
 
     std::optional<atomic_file> rejects;
     stage_rejects(vm, loaded.ingested.rejects, rejects);
-    staged_output out(out_path);
+    staged_output out(out_path, bom_option(vm));
     out.write([&](std::ostream& s) { write_place_ranking(s, ranking, order, data.places); });
     out.close();
     if (rejects) rejects->commit();
@@ -248,12 +248,12 @@ int run_clusters(const std::vector<std::string>& args) {
 
     std::optional<atomic_file> rejects;
     stage_rejects(vm, inputs.loaded.ingested.rejects, rejects);
-    staged_output out(out_path);
+    staged_output out(out_path, bom_option(vm));
     out.write([&](std::ostream& s) { write_clusters(s, result, data.persons); });
     out.close();
     std::optional<staged_output> summary;
     if (vm.count("summary")) {
-        summary.emplace(vm["summary"].as<std::string>());
+        summary.emplace(vm["summary"].as<std::string>(), bom_option(vm));
         summary->write(
             [&](std::ostream& s) { write_cluster_summary(s, result, data.persons, data.places); });
         summary->close();

@@ -7,8 +7,10 @@
 
 namespace ctrace::cli {
 
-staged_output::staged_output(const std::string& path) : path_(path == "-" ? "stdout" : path) {
+staged_output::staged_output(const std::string& path, bool bom)
+    : path_(path == "-" ? "stdout" : path) {
     if (path != "-") file_.emplace(path);
+    if (bom) stream() << utf8_bom;
 }
 
 std::ostream& staged_output::stream() {
@@ -36,6 +38,7 @@ void stage_rejects(const po::variables_map& vm, const std::vector<bad_row>& reje
                    std::optional<atomic_file>& file) {
     if (!vm.count("rejects")) return;
     file.emplace(vm["rejects"].as<std::string>());
+    if (bom_option(vm)) file->stream() << utf8_bom;
     const std::string buffer =
         rejects_csv(rejects, vm["scans"].as<std::vector<std::string>>().size() > 1);
     file->stream() << buffer;

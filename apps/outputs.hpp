@@ -16,9 +16,10 @@ namespace ctrace::cli {
 
 /// A command's output: a file replaced atomically on commit, or stdout when
 /// the path is "-" (written at commit, so a failed run prints nothing).
+/// With `bom` the text starts with a UTF-8 byte-order mark (for Excel).
 class staged_output {
 public:
-    explicit staged_output(const std::string& path);
+    explicit staged_output(const std::string& path, bool bom = false);
     std::ostream& stream();
     /// Runs `writer(stream())`; an `output_error` it throws (which names the
     /// library's output, "risk list" say) is thrown again naming this file.
@@ -39,6 +40,9 @@ private:
     std::optional<atomic_file> file_;
     std::ostringstream buffer_;
 };
+
+/// The UTF-8 byte-order mark.
+inline constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
 
 /// Writes rejected rows as CSV `line,reason,raw` into `file`, made for the
 /// --rejects path (commit it with the other outputs); nothing without --rejects.

@@ -27,9 +27,9 @@ po::options_description reveal_options() {
          "a pseudonymised CSV (risk list, clusters, ...) to write with those ids put back")
         ("out", po::value<std::string>()->value_name("FILE"),
          "output CSV, '-' for stdout (required)")
-        ("quiet,q", po::bool_switch(), "no summary line on stderr")
-        ("help,h", "show this help");
+        ("quiet,q", po::bool_switch(), "no summary line on stderr");
     // clang-format on
+    own.add(output_format_option_descriptions()).add(common_option_descriptions());
     return own;
 }
 
@@ -63,7 +63,7 @@ int run_reveal(const std::vector<std::string>& args) {
     std::ifstream ids = open_input(ids_path);
     const auto table = key.reveal_table(ids, ids_path);
 
-    staged_output out(out_path);
+    staged_output out(out_path, bom_option(vm));
     std::uint64_t replaced = 0;
     if (vm.count("in")) {
         const std::string in_path = vm["in"].as<std::string>();

@@ -22,7 +22,7 @@ po::options_description snapshot_options() {
         ("quiet,q", po::bool_switch(), "no summary line on stderr");
     po::options_description all;
     all.add(ingest_option_descriptions()).add(output);
-    all.add_options()("help,h", "show this help");
+    all.add(output_format_option_descriptions()).add(common_option_descriptions());
     // clang-format on
     return all;
 }

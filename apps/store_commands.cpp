@@ -97,7 +97,7 @@ po::options_description ingest_command_options() {
          "drop stays that end more than this before the latest stay end in the store");
     po::options_description all;
     all.add(job_options()).add(ingest_option_descriptions()).add(store);
-    all.add_options()("help,h", "show this help");
+    all.add(output_format_option_descriptions()).add(common_option_descriptions());
     // clang-format on
     return all;
 }
@@ -132,6 +132,7 @@ int run_ingest(const std::vector<std::string>& args) {
         const ingest_options read = ingest_options_from(vm, progress, false);
         store_ingest_options options;
         options.places = read.places;
+        options.place_columns = read.place_columns;
         options.read = read.read;
         options.pseudonyms = read.pseudonyms;
         options.tz_given = !vm["tz"].defaulted();
@@ -213,7 +214,7 @@ po::options_description daily_command_options() {
     po::options_description all;
     all.add(job_options()).add(io).add(tracing_option_descriptions());
     all.add(pseudonymize_option_description());
-    all.add_options()("help,h", "show this help");
+    all.add(output_format_option_descriptions()).add(common_option_descriptions());
     // clang-format on
     return all;
 }
@@ -308,11 +309,12 @@ int run_daily(const std::vector<std::string>& args) {
         const std::vector<status_change> changes =
             risk_changes(old_list, old_as_of, risk_statuses(result, data.persons), as_of);
 
-        staged_output risk_out((out_dir / ("risk-" + date + ".csv")).string());
+        staged_output risk_out((out_dir / ("risk-" + date + ".csv")).string(), bom_option(vm));
         risk_out.write(
             [&](std::ostream& s) { write_risk_list(s, result, data.persons, data.places, tz); });
         risk_out.close();
-        staged_output changes_out((out_dir / ("changes-" + date + ".csv")).string());
+        staged_output changes_out((out_dir / ("changes-" + date + ".csv")).string(),
+                                  bom_option(vm));
         changes_out.write([&](std::ostream& s) { write_changes(s, changes, tz); });
         changes_out.close();
         atomic_path hdf5_out(out_dir / ("risk-" + date + ".h5"));

@@ -35,7 +35,7 @@ po::options_description trace_options() {
     po::options_description all;
     all.add(io).add(snapshot_option_description()).add(ingest_option_descriptions())
         .add(tracing_option_descriptions());
-    all.add_options()("help,h", "show this help");
+    all.add(output_format_option_descriptions()).add(common_option_descriptions());
     // clang-format on
     return all;
 }
@@ -92,7 +92,7 @@ int run_trace(const std::vector<std::string>& args) {
     // Stage every output, then commit them together: a failure writes none.
     std::optional<atomic_file> rejects_file;
     if (!from_snapshot) stage_rejects(vm, ingested.rejects, rejects_file);
-    staged_output out(out_path);
+    staged_output out(out_path, bom_option(vm));
     out.write([&](std::ostream& stream) {
         write_risk_list(stream, result, data.persons, data.places, tz);
     });

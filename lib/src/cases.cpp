@@ -14,7 +14,7 @@ std::vector<index_case> read_cases_from(csv_reader& reader, id_table& persons,
                                         const case_read_options& options) {
     const std::string& name = reader.source_name();
     csv_record record;
-    const csv_header header = detail::read_header(reader, record);
+    const csv_header header = detail::read_header(reader, record, options.columns);
     const auto person_col = static_cast<std::size_t>(header.require("person", name));
     const int from_col = header.find("from");
     const int onset_col = header.find("onset");

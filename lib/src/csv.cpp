@@ -378,6 +378,59 @@ csv_header::csv_header(const csv_record& record, const std::string& source_name)
                                   names_[i] + "' appears twice in the header");
 }
 
+csv_header::csv_header(const csv_record& record, const std::string& source_name,
+                       const column_names& names)
+    : csv_header(record, source_name) {
+    // Positions first, then renames: a mapping may swap two names.
+    std::vector<std::pair<std::size_t, const std::string*>> renamed;
+    for (const auto& [name, header_name] : names.pairs()) {
+        const int at = find(header_name);
+        if (at < 0)
+            throw input_error(source_name + ": no column '" + header_name + "' (given for '" +
+                              name + "') in the header");
+        renamed.emplace_back(static_cast<std::size_t>(at), &name);
+    }
+    for (const auto& [name, header_name] : names.pairs()) {
+        const int own = find(name);
+        // The file's own column of that name is not the one asked for.
+        if (own >= 0 && names_[static_cast<std::size_t>(own)] != header_name)
+            names_[static_cast<std::size_t>(own)].clear();
+    }
+    for (const auto& [at, name] : renamed)
+        names_[at] = *name;
+}
+
+column_names column_names::parse(std::string_view text, std::span<const std::string_view> known,
+                                 const std::string& parameter) {
+    column_names names;
+    std::string known_list;
+    for (const std::string_view k : known)
+        known_list += (known_list.empty() ? "" : ", ") + std::string(k);
+    while (!text.empty()) {
+        const std::size_t comma = text.find(',');
+        const std::string_view pair = text.substr(0, comma);
+        text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+        const std::size_t equals = pair.find('=');
+        if (equals == std::string_view::npos || equals == 0 || equals + 1 == pair.size())
+            throw parameter_error(parameter,
+                                  "expected NAME=COLUMN pairs separated by commas, not '" +
+                                      std::string(pair) + "'");
+        const std::string name(pair.substr(0, equals));
+        if (std::find(known.begin(), known.end(), name) == known.end())
+            throw parameter_error(parameter,
+                                  "no column '" + name + "' to map (known: " + known_list + ")");
+        for (const auto& [given, header_name] : names.pairs_)
+            if (given == name)
+                throw parameter_error(parameter, "column '" + name + "' mapped twice");
+        names.set(name, std::string(pair.substr(equals + 1)));
+    }
+    return names;
+}
+
+void column_names::set(std::string name, std::string header_name) {
+    pairs_.emplace_back(std::move(name), std::move(header_name));
+}
+
 int csv_header::find(std::string_view name) const noexcept {
     for (std::size_t i = 0; i < names_.size(); ++i)
         if (names_[i] == name) return static_cast<int>(i);

@@ -58,6 +58,7 @@ prepared_cases read_index_cases(const trace_request& request) {
     options.tz = request.tz;
     options.lookback = request.lookback;
     options.until = request.parameters.until;
+    options.columns = request.columns;
     prepared.pseudonyms = request.pseudonyms;
     record.cases = read_cases(request.cases, prepared.case_ids, options);
     record.inputs.push_back(

@@ -69,9 +69,11 @@ inline std::string field_count_problem(std::size_t expected, std::size_t found) 
 }
 
 /// Reads the header record; throws when the file is empty or the header bad.
-inline csv_header read_header(csv_reader& reader, csv_record& record) {
+/// `columns` gives ctrace's names to columns the file names otherwise.
+inline csv_header read_header(csv_reader& reader, csv_record& record,
+                              const column_names& columns = {}) {
     if (!reader.next(record)) throw input_error(reader.source_name() + ": empty file (no header)");
-    return csv_header(record, reader.source_name());
+    return csv_header(record, reader.source_name(), columns);
 }
 
 } // namespace ctrace::detail

@@ -29,10 +29,10 @@ using detail::field_count_problem;
 using detail::field_problem;
 using detail::read_header;
 
-place_table read_places_from(csv_reader& reader) {
+place_table read_places_from(csv_reader& reader, const column_names& columns) {
     const std::string& name = reader.source_name();
     csv_record record;
-    const csv_header header = read_header(reader, record);
+    const csv_header header = read_header(reader, record, columns);
     const int place_col = header.require("place", name);
     const int dwell_col = header.find("dwell");
     const int category_col = header.find("category");
@@ -306,7 +306,7 @@ scan_log read_scans_from(csv_reader& reader, const place_table& places,
     std::optional<sha256> digest;
     if (options.compute_sha256) reader.set_digest(&digest.emplace());
     csv_record record;
-    const csv_header header = read_header(reader, record);
+    const csv_header header = read_header(reader, record, options.columns);
     const scan_columns columns = find_scan_columns(header, name);
 
     scan_log log;
@@ -366,7 +366,7 @@ std::optional<scan_log> read_scans_in_chunks(const std::filesystem::path& path,
     const std::string name = path.string();
     csv_reader header_reader(path);
     csv_record header_record;
-    const csv_header header = read_header(header_reader, header_record);
+    const csv_header header = read_header(header_reader, header_record, options.columns);
     const scan_columns columns = find_scan_columns(header, name);
     // The first byte after the header's line end, and the line ends up to it.
     const std::uint64_t data_begin = header_reader.bytes_consumed();
@@ -541,14 +541,15 @@ void append_scan_log(scan_log& into, scan_log& part) {
     into.bytes_read += part.bytes_read;
 }
 
-place_table read_places(std::istream& in, const std::string& source_name) {
+place_table read_places(std::istream& in, const std::string& source_name,
+                        const column_names& columns) {
     csv_reader reader(in, source_name);
-    return read_places_from(reader);
+    return read_places_from(reader, columns);
 }
 
-place_table read_places(const std::filesystem::path& path) {
+place_table read_places(const std::filesystem::path& path, const column_names& columns) {
     csv_reader reader(path);
-    return read_places_from(reader);
+    return read_places_from(reader, columns);
 }
 
 scan_log read_scans(std::istream& in, const std::string& source_name, const place_table& places,

@@ -7,6 +7,7 @@
 /// when `to` is empty. `b_c <= a_c` is an error, and so is a person listed
 /// twice. Every bad row of a cases file is fatal.
 
+#include "ctrace/csv.hpp"
 #include "ctrace/defaults.hpp"
 #include "ctrace/id_table.hpp"
 #include "ctrace/time.hpp"
@@ -26,8 +27,14 @@ struct index_case {
     std::uint64_t line = 0;        ///< line in the cases file, for messages
 };
 
+/// The columns a cases file may have, as ctrace names them.
+inline constexpr std::string_view cases_file_columns[] = {"person", "from", "onset", "to"};
+
 struct case_read_options {
     utc_offset tz{};
+    /// The header's names for `person`, `from`, `onset` and `to`, where they
+    /// differ.
+    column_names columns;
     duration lookback = defaults::lookback;
     time_point until = time_infinity;
 };

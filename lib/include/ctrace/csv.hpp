@@ -20,8 +20,10 @@
 #include <filesystem>
 #include <iosfwd>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace ctrace {
@@ -96,6 +98,29 @@ private:
     std::vector<std::size_t> doubled_fields_; // of the record being parsed
 };
 
+/// The names a file's header gives the columns ctrace reads, where they are
+/// not ctrace's own (`person` is `身份证号` in a health-code export). Names
+/// are compared byte for byte, after the byte-order mark.
+class column_names {
+public:
+    column_names() = default;
+    /// Parses `person=身份证号,place=场所码`: comma-separated `NAME=HEADER`
+    /// pairs, NAME one of `known`. Throws `parameter_error` for `parameter`
+    /// on a malformed pair, an unknown or repeated NAME, or an empty HEADER.
+    static column_names parse(std::string_view text, std::span<const std::string_view> known,
+                              const std::string& parameter);
+    /// Maps `name` to the header's `header_name`.
+    void set(std::string name, std::string header_name);
+    bool empty() const noexcept { return pairs_.empty(); }
+    /// The (name, header name) pairs in the order given.
+    const std::vector<std::pair<std::string, std::string>>& pairs() const noexcept {
+        return pairs_;
+    }
+
+private:
+    std::vector<std::pair<std::string, std::string>> pairs_;
+};
+
 /// The header of a CSV file: maps column names to positions.
 class csv_header {
 public:
@@ -103,6 +128,11 @@ public:
     /// Takes the names from a header record. Throws `input_error` naming the
     /// file when the record is malformed or a name appears twice.
     csv_header(const csv_record& record, const std::string& source_name);
+    /// Same, then gives the columns of `names` ctrace's names: a column the
+    /// header calls `身份证号` is then found as `person` (and a column the
+    /// header itself calls `person` is no longer found). Throws `input_error`
+    /// naming the file and both names when the header has no such column.
+    csv_header(const csv_record& record, const std::string& source_name, const column_names& names);
 
     /// Position of `name`, or -1 when absent.
     int find(std::string_view name) const noexcept;

@@ -75,6 +75,8 @@ struct trace_request {
     std::shared_ptr<const pseudonymizer> pseudonyms;
     /// Record the cases file's SHA-256 in the provenance.
     bool digest = true;
+    /// The cases file's names for its columns, where they differ.
+    column_names columns;
 };
 
 /// Index cases read before the data, with their own id table.

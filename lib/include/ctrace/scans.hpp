@@ -7,6 +7,7 @@
 /// place's `dwell` from the places file when it has one, else the default.
 /// `leave < time` is a bad row; `leave == time` is a valid empty visit.
 
+#include "ctrace/csv.hpp"
 #include "ctrace/defaults.hpp"
 #include "ctrace/error.hpp"
 #include "ctrace/id_table.hpp"
@@ -39,8 +40,17 @@ struct place_table {
 /// Reads a places file (required column `place`). Any bad row, and a place
 /// listed twice, is fatal: throws `bad_rows_error`; a missing column or an
 /// unreadable file throws `input_error`.
-place_table read_places(std::istream& in, const std::string& source_name);
-place_table read_places(const std::filesystem::path& path);
+/// `columns` names the header's columns for `place`, `dwell`, `category`,
+/// `name`, `district`, `lat` and `lon` where the file calls them otherwise.
+place_table read_places(std::istream& in, const std::string& source_name,
+                        const column_names& columns = {});
+place_table read_places(const std::filesystem::path& path, const column_names& columns = {});
+
+/// The columns a places file may have, as ctrace names them.
+inline constexpr std::string_view places_file_columns[] = {"place",    "dwell", "category", "name",
+                                                           "district", "lat",   "lon"};
+/// The columns a scans file may have, as ctrace names them.
+inline constexpr std::string_view scans_file_columns[] = {"person", "place", "time", "leave"};
 
 /// A visit: one scan row as an interval `[start, end)` in epoch seconds.
 struct visit {
@@ -53,6 +63,9 @@ struct visit {
 struct scan_read_options {
     /// Zone of ISO times that carry no offset.
     utc_offset tz{};
+    /// The header's names for `person`, `place`, `time` and `leave`, where
+    /// they differ.
+    column_names columns;
     /// Dwell of a scan without check-out at a place without its own dwell.
     duration default_dwell = defaults::dwell;
     /// false: any bad row makes the read throw `bad_rows_error` (strict);
