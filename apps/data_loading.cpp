@@ -1,5 +1,6 @@
 #include "data_loading.hpp"
 
+#include "exit_status.hpp"
 #include "progress.hpp"
 
 #include <iostream>
@@ -19,9 +20,13 @@ prepared_cases read_cases_for_trace(const po::variables_map& vm, utc_offset tz,
     return read_index_cases(trace_request_from(vm, tz, cases_path, digest));
 }
 
-void print_notes(const char* command_name, const std::vector<std::string>& notes) {
-    for (const std::string& note : notes)
-        std::cerr << "ctrace " << command_name << ": note: " << note << '\n';
+void print_notes(const char* command_name, const std::vector<data_note>& notes) {
+    for (const data_note& note : notes) {
+        std::cerr << "ctrace " << command_name << ": note: " << note.text;
+        if (const std::string_view flag = flag_of(note.parameter); !flag.empty())
+            std::cerr << " (" << flag << ")";
+        std::cerr << '\n';
+    }
 }
 
 void warn_cases_without_stays(const char* command_name, const id_table& persons,

@@ -25,8 +25,8 @@ loaded_data load_data(const char* command_name, const po::variables_map& vm,
 prepared_cases read_cases_for_trace(const po::variables_map& vm, utc_offset tz,
                                     const std::string& cases_path, bool digest);
 
-/// Prints each note as "ctrace COMMAND: note: ...".
-void print_notes(const char* command_name, const std::vector<std::string>& notes);
+/// Prints each note as "ctrace COMMAND: note: ... (FLAG)".
+void print_notes(const char* command_name, const std::vector<data_note>& notes);
 
 /// Warns on stderr about each of `cases` (those without a stay, as
 /// `trace_result::cases_without_stays` lists them): "index case 'ID' has no

@@ -11,22 +11,17 @@
 
 namespace ctrace::cli {
 
-namespace {
-
-/// The flag that sets each parameter the library may name in a
-/// `parameter_error`.
 std::string_view flag_of(std::string_view parameter) {
     static constexpr std::pair<std::string_view, std::string_view> flags[] = {
         {"tz", "--tz"},
         {"default_dwell", "--dwell"},
         {"pseudonyms", "--pseudonymize"},
+        {"snapshot", "--snapshot"},
     };
     for (const auto& [name, flag] : flags)
         if (name == parameter) return flag;
     return {};
 }
-
-} // namespace
 
 std::string message_for(const std::exception& e) {
     if (const auto* p = dynamic_cast<const parameter_error*>(&e)) {

@@ -4,6 +4,7 @@
 #include <exception>
 #include <functional>
 #include <string>
+#include <string_view>
 
 namespace ctrace::cli {
 
@@ -22,6 +23,9 @@ inline constexpr int exit_busy = 75;
 int guarded(const char* command_name, const std::function<int()>& body);
 /// The exit status `guarded` gives for `e`.
 int exit_status_for(const std::exception& e) noexcept;
+/// The command-line flag that sets a library parameter ("--tz" for "tz"),
+/// or empty when no flag does.
+std::string_view flag_of(std::string_view parameter);
 /// `e.what()`, with the command-line flag in front when `e` is a
 /// `parameter_error` (the library names parameters, not flags).
 std::string message_for(const std::exception& e);

@@ -1,6 +1,7 @@
 // `ctrace gen`: a synthetic city's scans, places and cases, for demos and benchmarks.
 
 #include "commands.hpp"
+#include "ctrace/atomic_file.hpp"
 #include "ctrace/error.hpp"
 #include "ctrace/generate.hpp"
 #include "exit_status.hpp"
@@ -18,27 +19,32 @@ namespace {
 po::options_description gen_options() {
     // One option per paragraph reads better than clang-format's packed chain.
     // clang-format off
-    po::options_description city("City");
-    city.add_options()
+    const city_parameters city; // the library's defaults
+    po::options_description city_options("City");
+    city_options.add_options()
         ("persons", po::value<std::int64_t>()->value_name("N"),
          "number of persons (this or --scans is required)")
         ("scans", po::value<std::int64_t>()->value_name("N"),
          "instead of --persons: about N scan rows in all (persons = N / (days * 4))")
         ("places", po::value<std::int64_t>()->value_name("M"),
          "number of places (default: persons / 20, at least 20)")
-        ("days", po::value<std::int64_t>()->default_value(14)->value_name("D"),
+        ("days", po::value<std::int64_t>()->default_value(city.days)->value_name("D"),
          "number of days")
-        ("start", po::value<std::string>()->default_value("2022-04-01T00:00:00+08:00"),
+        ("start", po::value<std::string>()->default_value(format_time(city.start, city.tz)),
          "local midnight of the first day")
-        ("tz", po::value<std::string>()->default_value("+08:00"),
+        ("tz", po::value<std::string>()->default_value(format_utc_offset(city.tz)),
          "the city's UTC offset (weekends, times in cases.csv)")
-        ("seed", po::value<std::int64_t>()->default_value(1)->value_name("S"),
+        ("seed", po::value<std::int64_t>()->default_value(static_cast<std::int64_t>(city.seed))
+             ->value_name("S"),
          "random seed: the same options give the same files")
-        ("cases", po::value<std::int64_t>()->default_value(20)->value_name("K"),
+        ("cases", po::value<std::int64_t>()->default_value(city.cases)->value_name("K"),
          "index cases written to cases.csv")
-        ("case-days", po::value<std::int64_t>()->default_value(4)->value_name("N"),
+        ("case-days", po::value<std::int64_t>()->default_value(city.recent_case_days)
+             ->value_name("N"),
          "infectious windows of the cases start within the last N days")
-        ("checkout-share", po::value<double>()->default_value(0.3, "0.3")->value_name("X"),
+        ("checkout-share", po::value<double>()->default_value(city.checkout_share,
+                                                              shortest_text(city.checkout_share))
+             ->value_name("X"),
          "share of scans with a check-out time");
     po::options_description output("Output");
     output.add_options()
@@ -55,7 +61,7 @@ po::options_description gen_options() {
         ("quiet,q", po::bool_switch(), "no summary line on stderr");
     // clang-format on
     po::options_description all;
-    all.add(city).add(output);
+    all.add(city_options).add(output);
     all.add(common_option_descriptions());
     return all;
 }
@@ -145,9 +151,7 @@ int run_gen(const std::vector<std::string>& args) {
                           " persons, not " + std::to_string(parameters.persons));
 
     const std::filesystem::path folder = vm["out"].as<std::string>();
-    std::error_code error;
-    std::filesystem::create_directories(folder, error);
-    if (error) throw output_error(folder.string(), "cannot create the folder: " + error.message());
+    create_output_folders(folder);
 
     const city_summary summary = generate_city(parameters, folder);
     if (!vm["quiet"].as<bool>()) {

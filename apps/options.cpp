@@ -4,6 +4,7 @@
 #include "ctrace/error.hpp"
 #include "progress.hpp"
 
+#include <charconv>
 #include <fstream>
 
 namespace ctrace::cli {
@@ -87,6 +88,12 @@ column_names column_names_option(const po::variables_map& vm, const char* name,
     } catch (const parameter_error& e) {
         throw input_error(std::string("--") + name + ": " + e.what());
     }
+}
+
+std::string shortest_text(double value) {
+    char text[32];
+    const auto end = std::to_chars(text, text + sizeof text, value).ptr;
+    return std::string(text, end);
 }
 
 bool bom_option(const po::variables_map& vm) {

@@ -39,6 +39,8 @@ po::options_description output_format_option_descriptions();
 /// columns ctrace names `known`.
 column_names column_names_option(const po::variables_map& vm, const char* name,
                                  std::span<const std::string_view> known);
+/// The shortest text that reads back as `value` (for defaults in help).
+std::string shortest_text(double value);
 /// Whether --bom was given (false for commands without it).
 bool bom_option(const po::variables_map& vm);
 

@@ -142,7 +142,9 @@ po::options_description rank_options() {
         ("to", po::value<std::string>()->value_name("TIME"), "window end (exclusive); default: no end")
         ("top", po::value<std::int64_t>()->default_value(50)->value_name("N"),
          "write the N best places (0 = all)")
-        ("damping", po::value<double>()->default_value(0.85, "0.85")->value_name("D"),
+        ("damping", po::value<double>()->default_value(place_rank_parameters{}.damping,
+                                                        shortest_text(place_rank_parameters{}.damping))
+             ->value_name("D"),
          "PageRank damping factor, between 0 and 1");
     // clang-format on
     return command_options(own, false);
@@ -253,7 +255,7 @@ int run_clusters(const std::vector<std::string>& args) {
     out.close();
     std::optional<staged_output> summary;
     if (vm.count("summary")) {
-        summary.emplace(vm["summary"].as<std::string>(), bom_option(vm));
+        summary.emplace(vm["summary"].as<std::string>(), bom_option(vm), false);
         summary->write(
             [&](std::ostream& s) { write_cluster_summary(s, result, data.persons, data.places); });
         summary->close();

@@ -7,9 +7,9 @@
 
 namespace ctrace::cli {
 
-staged_output::staged_output(const std::string& path, bool bom)
-    : path_(path == "-" ? "stdout" : path) {
-    if (path != "-") file_.emplace(path);
+staged_output::staged_output(const std::string& path, bool bom, bool dash_is_stdout)
+    : path_(path == "-" && dash_is_stdout ? "stdout" : path) {
+    if (path != "-" || !dash_is_stdout) file_.emplace(path);
     if (bom) stream() << utf8_bom;
 }
 

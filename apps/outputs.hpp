@@ -17,9 +17,10 @@ namespace ctrace::cli {
 /// A command's output: a file replaced atomically on commit, or stdout when
 /// the path is "-" (written at commit, so a failed run prints nothing).
 /// With `bom` the text starts with a UTF-8 byte-order mark (for Excel).
+/// `dash_is_stdout` false makes "-" a file name like any other.
 class staged_output {
 public:
-    explicit staged_output(const std::string& path, bool bom = false);
+    explicit staged_output(const std::string& path, bool bom = false, bool dash_is_stdout = true);
     std::ostream& stream();
     /// Runs `writer(stream())`; an `output_error` it throws (which names the
     /// library's output, "risk list" say) is thrown again naming this file.

@@ -68,16 +68,18 @@ int run_reveal(const std::vector<std::string>& args) {
     if (vm.count("in")) {
         const std::string in_path = vm["in"].as<std::string>();
         std::ifstream in = open_input(in_path);
-        replaced = reveal_csv(in, in_path, out.stream(), table);
+        out.write([&](std::ostream& s) { replaced = reveal_csv(in, in_path, s, table); });
     } else {
-        csv_writer csv(out.stream(), out_path);
-        csv.raw("person,pseudonym").end_row();
-        std::vector<std::pair<std::string, std::string>> rows(table.begin(), table.end());
-        std::sort(rows.begin(), rows.end(),
-                  [](const auto& a, const auto& b) { return a.second < b.second; });
-        for (const auto& [pseudonym, id] : rows)
-            csv.field(id).raw(pseudonym).end_row();
-        csv.finish();
+        out.write([&](std::ostream& s) {
+            csv_writer csv(s, "revealed ids");
+            csv.raw("person,pseudonym").end_row();
+            std::vector<std::pair<std::string, std::string>> rows(table.begin(), table.end());
+            std::sort(rows.begin(), rows.end(),
+                      [](const auto& a, const auto& b) { return a.second < b.second; });
+            for (const auto& [pseudonym, id] : rows)
+                csv.field(id).raw(pseudonym).end_row();
+            csv.finish();
+        });
     }
     out.close();
     out.commit();

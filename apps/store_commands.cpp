@@ -93,7 +93,7 @@ po::options_description ingest_command_options() {
     po::options_description store("Store");
     // clang-format off
     store.add_options()
-        ("retention", po::value<std::string>()->default_value("28d"),
+        ("retention", po::value<std::string>()->default_value(format_duration(defaults::retention)),
          "drop stays that end more than this before the latest stay end in the store");
     po::options_description all;
     all.add(job_options()).add(ingest_option_descriptions()).add(store);
@@ -296,9 +296,7 @@ int run_daily(const std::vector<std::string>& args) {
         trace_cases(data, prepared);
         const trace_result& result = prepared.record.result;
 
-        std::error_code ec;
-        std::filesystem::create_directories(out_dir, ec);
-        if (ec) throw output_error(out_dir.string(), "cannot create the folder: " + ec.message());
+        create_output_folders(out_dir);
         const auto previous = previous_risk_list(out_dir, date);
         std::vector<risk_status> old_list;
         time_point old_as_of = as_of;

@@ -36,14 +36,13 @@ data_source tiny_source() {
 trace_request tiny_request() {
     trace_request request;
     request.cases = fixture("tiny/cases.csv");
-    request.tz = parse_utc_offset("+08:00");
     request.parameters.hops = 3;
-    return request;
+    return request; // the zone: the data's (+08:00)
 }
 
-std::string risk_list_text(const trace_run& run, utc_offset tz) {
+std::string risk_list_text(const trace_run& run) {
     std::ostringstream out;
-    write_risk_list(out, run.record.result, run.data().persons, run.data().places, tz);
+    write_risk_list(out, run.record.result, run.data().persons, run.data().places, run.record.tz);
     return out.str();
 }
 
@@ -62,7 +61,7 @@ TEST_SUITE("pipeline") {
         CHECK_FALSE(run.loaded.from_snapshot);
         CHECK(run.persons_with_stays == 12); // C9 never scanned: appended after
         CHECK(run.data().persons.size() == 13);
-        CHECK(risk_list_text(run, tiny_request().tz) == file_text(fixture("tiny/risk.csv")));
+        CHECK(risk_list_text(run) == file_text(fixture("tiny/risk.csv")));
         REQUIRE(run.record.inputs.size() == 1);
         CHECK(run.record.inputs[0].role == "cases");
         CHECK(run.record.inputs[0].sha256.size() == 64);
@@ -77,7 +76,7 @@ TEST_SUITE("pipeline") {
         const trace_run run = trace_from(source, tiny_request());
         CHECK(run.loaded.from_snapshot);
         CHECK(run.loaded.notes.empty());
-        CHECK(risk_list_text(run, tiny_request().tz) == file_text(fixture("tiny/risk.csv")));
+        CHECK(risk_list_text(run) == file_text(fixture("tiny/risk.csv")));
         REQUIRE(run.record.inputs.size() == 2);
         CHECK(run.record.inputs[0].role == "cases");
         CHECK(run.record.inputs[1].role == "snapshot");
@@ -85,7 +84,9 @@ TEST_SUITE("pipeline") {
     }
 
     TEST_CASE("the steps one by one give what trace_from gives") {
-        prepared_cases cases = read_index_cases(tiny_request());
+        trace_request request = tiny_request();
+        request.tz = parse_utc_offset("+08:00"); // read_index_cases alone takes UTC
+        prepared_cases cases = read_index_cases(request);
         CHECK(cases.record.cases.size() == 2);
         CHECK(cases.case_ids.size() == 2); // the cases' own table until attached
         loaded_data loaded = load_data(tiny_source());
@@ -93,7 +94,7 @@ TEST_SUITE("pipeline") {
         trace_run run;
         run.loaded = std::move(loaded);
         run.record = std::move(cases.record);
-        CHECK(risk_list_text(run, tiny_request().tz) == file_text(fixture("tiny/risk.csv")));
+        CHECK(risk_list_text(run) == file_text(fixture("tiny/risk.csv")));
     }
 
     TEST_CASE("defaults are the library's named defaults") {
@@ -105,15 +106,14 @@ TEST_SUITE("pipeline") {
         CHECK(data_source{}.scans.read.default_dwell == defaults::dwell);
     }
 
-    TEST_CASE("a bad cases file fails before any data is read, naming the file") {
+    TEST_CASE("a bad cases file fails before any data is read when the steps are called") {
         temp_dir dir;
         const std::filesystem::path cases = dir.path() / "cases.csv";
         std::ofstream(cases) << "person,onset\nA,not-a-time\n";
         trace_request request = tiny_request();
         request.cases = cases;
-        data_source source = tiny_source();
-        source.scans.scans = {dir.path() / "missing-scans.csv"}; // would be an io_error
-        CHECK_THROWS_AS(trace_from(source, request), bad_rows_error);
+        CHECK_THROWS_AS((void)read_index_cases(request), bad_rows_error);
+        CHECK_THROWS_AS(trace_from(tiny_source(), request), bad_rows_error);
     }
 
     TEST_CASE("pseudonyms: a snapshot made with another key is a parameter_error naming "
@@ -141,7 +141,44 @@ TEST_SUITE("pipeline") {
         keyless.snapshot = path;
         const loaded_data loaded = load_data(keyless);
         REQUIRE(loaded.notes.size() == 1);
-        CHECK(loaded.notes[0].find("pseudonymised") != std::string::npos);
+        CHECK(loaded.notes[0].text.find("pseudonymised") != std::string::npos);
+        CHECK(loaded.notes[0].parameter == "pseudonyms");
+    }
+
+    TEST_CASE("trace_from: the zone and the key default to the data's; another key is refused; "
+              "scan options with a snapshot are refused") {
+        temp_dir dir;
+        const std::filesystem::path path = dir.path() / "p.h5";
+        data_source keyed = tiny_source();
+        keyed.scans.pseudonyms = std::make_shared<const pseudonymizer>(std::string(32, 'a'));
+        write_snapshot(path, load_data(keyed).ingested.data);
+
+        data_source from_snapshot;
+        from_snapshot.snapshot = path;
+        from_snapshot.scans.pseudonyms = keyed.scans.pseudonyms;
+        const trace_run run = trace_from(from_snapshot, tiny_request());
+        CHECK(run.record.tz == parse_utc_offset("+08:00"));       // as the snapshot was made
+        CHECK(run.record.result.cases_without_stays.size() == 1); // C9 only: C1 was found
+        CHECK(run.record.result.entries.size() ==
+              trace_from(tiny_source(), tiny_request()).record.result.entries.size());
+
+        trace_request other = tiny_request();
+        other.pseudonyms = std::make_shared<const pseudonymizer>(std::string(32, 'b'));
+        try {
+            (void)trace_from(from_snapshot, other);
+            FAIL("another key was accepted");
+        } catch (const parameter_error& e) {
+            CHECK(e.parameter() == "pseudonyms");
+        }
+
+        data_source mixed = from_snapshot;
+        mixed.scans.read.skip_bad = true;
+        try {
+            (void)load_data(mixed);
+            FAIL("scan options with a snapshot were accepted");
+        } catch (const parameter_error& e) {
+            CHECK(e.parameter() == "snapshot");
+        }
     }
 
     TEST_CASE("output_error: a failing stream; a target in a missing folder is the caller's "

@@ -74,7 +74,7 @@ std::filesystem::path create_visible_temporary(const std::filesystem::path& targ
         const int why = errno;
         // A folder that is not there was named wrongly: the caller's input,
         // not a failing disk.
-        if (why == ENOENT || why == ENOTDIR)
+        if (!is_write_refusal(why))
             throw io_error(target.string() +
                            ": cannot create a temporary file beside it: " + std::strerror(why));
         throw failure(target, "cannot create a temporary file beside it", why);
@@ -190,6 +190,30 @@ void atomic_file::close() {
 void atomic_file::commit() {
     close();
     path_.commit();
+}
+
+bool is_write_refusal(int errno_value) noexcept {
+    switch (errno_value) {
+    case EACCES:
+    case EPERM:
+    case EROFS:
+    case ENOSPC:
+    case EDQUOT:
+    case EFBIG:
+    case EIO:
+        return true;
+    default:
+        return false;
+    }
+}
+
+void create_output_folders(const std::filesystem::path& folder) {
+    std::error_code ec;
+    std::filesystem::create_directories(folder, ec);
+    if (!ec) return;
+    if (is_write_refusal(ec.value()))
+        throw output_error(folder.string(), "cannot create the folder: " + ec.message());
+    throw io_error(folder.string() + ": cannot create the folder: " + ec.message());
 }
 
 void sync_and_rename(const std::filesystem::path& path, const std::filesystem::path& target) {

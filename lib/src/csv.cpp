@@ -504,18 +504,27 @@ void csv_writer::end_row() {
     buffer_.push_back('\n');
     row_started_ = false;
     constexpr std::size_t flush_bytes = 1 << 20;
-    if (out_ != nullptr && buffer_.size() >= flush_bytes) {
-        out_->write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
-        buffer_.clear();
-    }
+    if (out_ != nullptr && buffer_.size() >= flush_bytes) write_buffer();
+}
+
+void csv_writer::write_buffer() {
+    const bool was_good = static_cast<bool>(*out_);
+    errno = 0;
+    out_->write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    buffer_.clear();
+    if (was_good && !*out_) write_errno_ = errno;
 }
 
 void csv_writer::finish() {
     if (out_ == nullptr) return;
-    out_->write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
-    buffer_.clear();
-    out_->flush();
-    if (!*out_) throw output_error(what_, output_error::with_system_reason("cannot write", errno));
+    write_buffer();
+    if (*out_) {
+        errno = 0;
+        out_->flush();
+        if (!*out_) write_errno_ = errno;
+    }
+    if (!*out_)
+        throw output_error(what_, output_error::with_system_reason("cannot write", write_errno_));
 }
 
 std::string rejects_csv(const std::vector<bad_row>& rows, bool with_file) {

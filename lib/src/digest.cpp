@@ -48,11 +48,16 @@ std::string sha256_file(const std::filesystem::path& path, std::uint64_t from) {
     const detail::file_descriptor file(path, O_RDONLY);
     if (!file.valid())
         throw io_error(path.string() + ": cannot open: " + std::strerror(file.open_errno()));
+    return detail::sha256_from(file, from, path.string());
+}
+
+std::string detail::sha256_from(const file_descriptor& file, std::uint64_t offset,
+                                const std::string& name) {
     sha256 digest;
     std::vector<char> buffer(std::size_t{1} << 20);
-    for (std::uint64_t offset = from;;) {
+    for (;;) {
         const ssize_t got = file.read_at(buffer, offset);
-        if (got < 0) throw io_error(path.string() + ": read error: " + std::strerror(errno));
+        if (got < 0) throw io_error(name + ": read error: " + std::strerror(errno));
         if (got == 0) break;
         digest.update({buffer.data(), static_cast<std::size_t>(got)});
         offset += static_cast<std::uint64_t>(got);

@@ -48,4 +48,8 @@ private:
     int open_errno_ = 0;
 };
 
+/// SHA-256 (hex) of `file`'s bytes from `offset` to its end; throws
+/// `io_error` naming `name` on a read error. (Defined with the digests.)
+std::string sha256_from(const file_descriptor& file, std::uint64_t offset, const std::string& name);
+
 } // namespace ctrace::detail

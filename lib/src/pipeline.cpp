@@ -1,6 +1,7 @@
 #include "ctrace/pipeline.hpp"
 
 #include "ctrace/cases.hpp"
+#include "ctrace/defaults.hpp"
 #include "ctrace/error.hpp"
 
 #include <string_view>
@@ -12,13 +13,14 @@ namespace {
 /// Makes the person ids of `data`, read from the snapshot `source`, match
 /// `key` (see `load_data`).
 void match_pseudonyms(const std::string& source, snapshot& data, const pseudonymizer* key,
-                      std::vector<std::string>& notes) {
+                      std::vector<data_note>& notes) {
     const std::string& stored = data.parameters.pseudonym_key;
     if (key == nullptr) {
         if (!stored.empty())
-            notes.push_back(source + " holds pseudonymised person ids (key fingerprint " + stored +
-                            "): case ids match only as pseudonyms; give the key to use real "
-                            "case ids");
+            notes.push_back({source + " holds pseudonymised person ids (key fingerprint " + stored +
+                                 "): case ids match only as pseudonyms; give the key file to use "
+                                 "real case ids",
+                             "pseudonyms"});
         return;
     }
     if (stored.empty()) {
@@ -41,6 +43,14 @@ loaded_data load_data(const data_source& source) {
         return loaded;
     }
     const std::filesystem::path& path = *source.snapshot;
+    const ingest_options& scans = source.scans;
+    if (!scans.scans.empty() || scans.places || scans.read.skip_bad ||
+        scans.read.default_dwell != defaults::dwell || !scans.read.columns.empty() ||
+        !scans.place_columns.empty())
+        throw parameter_error("snapshot", path.string() +
+                                              ": scan files, a places file and the options of "
+                                              "reading scans do not apply to a snapshot (its "
+                                              "stays are already made)");
     snapshot& data = loaded.ingested.data;
     data = read_snapshot(path);
     match_pseudonyms(path.string(), data, source.scans.pseudonyms.get(), loaded.notes);
@@ -51,11 +61,11 @@ loaded_data load_data(const data_source& source) {
 prepared_cases read_index_cases(const trace_request& request) {
     prepared_cases prepared;
     trace_record& record = prepared.record;
-    record.tz = request.tz;
+    record.tz = request.tz.value_or(utc_offset{});
     record.parameters = request.parameters;
     record.lookback = request.lookback;
     case_read_options options;
-    options.tz = request.tz;
+    options.tz = record.tz;
     options.lookback = request.lookback;
     options.until = request.parameters.until;
     options.columns = request.columns;
@@ -90,9 +100,19 @@ void trace_cases(snapshot& data, prepared_cases& prepared,
 }
 
 trace_run trace_from(const data_source& source, const trace_request& request) {
-    prepared_cases prepared = read_index_cases(request);
     trace_run run;
     run.loaded = load_data(source);
+    trace_request cases = request;
+    if (!cases.tz) cases.tz = run.data().parameters.tz;
+    const std::shared_ptr<const pseudonymizer>& key = source.scans.pseudonyms;
+    if (!cases.pseudonyms) {
+        cases.pseudonyms = key;
+    } else if (key && key->fingerprint() != cases.pseudonyms->fingerprint()) {
+        throw parameter_error("pseudonyms", "the cases' key (fingerprint " +
+                                                cases.pseudonyms->fingerprint() +
+                                                ") is not the data's (" + key->fingerprint() + ")");
+    }
+    prepared_cases prepared = read_index_cases(cases);
     run.persons_with_stays = run.data().persons.size();
     trace_cases(run.data(), prepared);
     run.record = std::move(prepared.record);

@@ -240,7 +240,13 @@ h5::location open_snapshot(const std::filesystem::path& path) {
     // The HDF5 library parses only files whose checksum holds: on damaged
     // metadata it can loop forever or leak (found by fuzz_snapshot), and a
     // file without ctrace's checksum block is not a ctrace snapshot.
-    switch (detail::verify_checksum(path)) {
+    detail::checksum_state checksum;
+    try {
+        checksum = detail::verify_checksum(path);
+    } catch (const io_error& e) {
+        throw snapshot_error(e.what());
+    }
+    switch (checksum) {
     case detail::checksum_state::verified:
         break;
     case detail::checksum_state::mismatch:
@@ -267,22 +273,15 @@ h5::location open_snapshot(const std::filesystem::path& path) {
     throw snapshot_error(file + ": corrupt snapshot: " + what);
 }
 
-/// Why writing failed, as an `output_error` says it: the system's reason
-/// when the failing call left one that a write gives (a full disk, a
-/// permission), else HDF5's account.
-std::string write_failure_reason(const h5::error& e) {
-    switch (e.system_errno()) {
-    case ENOSPC:
-    case EDQUOT:
-    case EFBIG:
-    case EIO:
-    case EROFS:
-    case EACCES:
-    case EPERM:
+/// Why writing `file` failed, as an `output_error` says it: the system's
+/// reason when the failing call left one that a refused write gives (a full
+/// disk, a permission), else HDF5's account.
+std::string write_failure_reason(const h5::error& e, const std::string& file) {
+    if (is_write_refusal(e.system_errno()))
         return output_error::with_system_reason("cannot write the snapshot", e.system_errno());
-    default:
-        return std::string("cannot write the snapshot (") + e.what() + ")";
-    }
+    std::string_view account = e.what();
+    if (account.starts_with(file + ": ")) account.remove_prefix(file.size() + 2);
+    return "cannot write the snapshot: " + std::string(account);
 }
 
 /// Runs `read`, reporting what the HDF5 layer finds wrong as `snapshot_error`
@@ -304,12 +303,13 @@ std::optional<trace_record> read_trace_group(const std::filesystem::path& path);
 void write_snapshot(atomic_path& out, const snapshot& data, const trace_record* trace) {
     const std::string name = out.target().string();
     try {
+        errno = 0; // what a failing HDF5 call leaves is then its own
         h5::location file =
             h5::create_file(out.temporary().string(), name, detail::checksum_block_bytes);
         write_all(file, data, trace);
         h5::close_file(file);
     } catch (const h5::error& e) {
-        throw output_error(name, write_failure_reason(e));
+        throw output_error(name, write_failure_reason(e, name));
     }
     detail::write_checksum_block(out.temporary(), name);
 }

@@ -35,14 +35,14 @@ void write_checksum_block(const std::filesystem::path& file, const std::string& 
 
 checksum_state verify_checksum(const std::filesystem::path& file) {
     std::string block(checksum_block_bytes, '\0');
-    {
-        const file_descriptor in(file, O_RDONLY);
-        if (!in.valid()) return checksum_state::absent; // the HDF5 layer reports why
-        if (in.read_at(block, 0) != static_cast<ssize_t>(block.size()) ||
-            !block.starts_with(checksum_magic))
-            return checksum_state::absent;
-    }
-    const std::string actual = sha256_file(file, checksum_block_bytes);
+    // One descriptor for the block and the hash: a snapshot renamed into
+    // place meanwhile (a nightly ingest) is not mistaken for a corrupt one.
+    const file_descriptor in(file, O_RDONLY);
+    if (!in.valid()) return checksum_state::absent; // the HDF5 layer reports why
+    if (in.read_at(block, 0) != static_cast<ssize_t>(block.size()) ||
+        !block.starts_with(checksum_magic))
+        return checksum_state::absent;
+    const std::string actual = sha256_from(in, checksum_block_bytes, file.string());
     const std::string_view recorded =
         std::string_view(block).substr(checksum_magic.size(), hex_digest_length);
     return recorded == actual ? checksum_state::verified : checksum_state::mismatch;

@@ -24,7 +24,8 @@ enum class checksum_state { verified, mismatch, absent };
 
 /// Whether `file`'s block matches its content; `absent` for a file that
 /// cannot be opened or does not start with a checksum block. Throws
-/// `io_error` on a read error after the block was found.
+/// `io_error` on a read error after the block was found (the snapshot
+/// reader reports it as `snapshot_error`).
 checksum_state verify_checksum(const std::filesystem::path& file);
 
 } // namespace ctrace::detail

@@ -88,11 +88,10 @@ std::filesystem::path store_rejects_path(const std::filesystem::path& folder,
 store_lock::store_lock(const std::filesystem::path& folder, bool create) : folder_(folder) {
     std::error_code ec;
     if (create) {
-        std::filesystem::create_directories(folder, ec);
-        if (ec)
-            throw output_error(folder.string(), "cannot create the store folder: " + ec.message());
+        create_output_folders(folder);
     } else if (!std::filesystem::is_directory(folder, ec)) {
-        throw input_error(folder.string() + ": no store here (a folder made by 'ctrace ingest')");
+        throw input_error(folder.string() +
+                          ": no store here (a store is made by its first ingest)");
     }
     const std::filesystem::path lock_path = folder / ".lock";
     {
@@ -109,8 +108,14 @@ store_lock::store_lock(const std::filesystem::path& folder, bool create) : folde
                                        ::getpid());
         }
         fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-        if (fd_ < 0)
-            throw io_error(lock_path.string() + ": cannot open the lock file: " + errno_text());
+        if (fd_ < 0) {
+            const int why = errno;
+            if (is_write_refusal(why))
+                throw output_error(lock_path.string(), output_error::with_system_reason(
+                                                           "cannot create the lock file", why));
+            throw io_error(lock_path.string() +
+                           ": cannot open the lock file: " + std::strerror(why));
+        }
         struct stat identity {};
         if (::fstat(fd_, &identity) != 0) {
             const std::string why = errno_text();
@@ -341,10 +346,7 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
     std::optional<atomic_file> rejects_out;
     if (!result.rejects.empty()) {
         const std::filesystem::path rejects_path = store_rejects_path(folder, digest);
-        std::filesystem::create_directories(rejects_path.parent_path(), ec);
-        if (ec)
-            throw output_error(rejects_path.parent_path().string(),
-                               "cannot create the folder: " + ec.message());
+        create_output_folders(rejects_path.parent_path());
         rejects_out.emplace(rejects_path, temporary_name::hidden);
         stage_text(*rejects_out, rejects_csv(result.rejects, false));
     }

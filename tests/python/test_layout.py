@@ -15,6 +15,8 @@ import unittest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 LIB = ROOT / "lib"
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+FLAG = re.compile(r"(^|[\s'(\"])--[a-z]")
 
 
 def header_graph():
@@ -78,9 +80,15 @@ class Layout(unittest.TestCase):
         flagged = []
         for path in sorted(LIB.rglob("*.[ch]pp")) + sorted(LIB.rglob("*.in")):
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-                if '"--' in line:
-                    flagged.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+                code = line.split("//")[0] if '"' not in line.split("//")[0] else line
+                for literal in STRING.findall(code):
+                    if FLAG.search(literal):
+                        flagged.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
         self.assertEqual(flagged, [])
+
+    def test_flag_finder_finds_one(self):
+        self.assertTrue(any(FLAG.search(x) for x in STRING.findall('throw e("give --tz a value");')))
+        self.assertFalse(any(FLAG.search(x) for x in STRING.findall('for (; i > 0; --i) f("a");')))
 
     def test_semantics_citations_resolve(self):
         doc = (ROOT / "docs" / "semantics.md").read_text(encoding="utf-8")

@@ -89,6 +89,16 @@ private:
 /// files of live `atomic_file`s, then die of the signal as usual.
 void remove_temporaries_on_signal();
 
+/// Creates `folder` and its missing parents for outputs. Throws `io_error`
+/// when the path is named wrongly (a file stands where a folder must be) and
+/// `output_error` when the disk refuses (permission, read-only, full).
+void create_output_folders(const std::filesystem::path& folder);
+
+/// Whether `errno_value` says the disk or the system refused a write
+/// (permission, read-only file system, no space, quota, I/O error) rather than
+/// that a path was named wrongly.
+bool is_write_refusal(int errno_value) noexcept;
+
 /// Syncs `path`'s content to disk and renames it to `target`, then syncs the
 /// folder.
 void sync_and_rename(const std::filesystem::path& path, const std::filesystem::path& target);

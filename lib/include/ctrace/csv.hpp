@@ -174,7 +174,11 @@ public:
 
 private:
     void separate();
+    /// Writes `buffer_` out and empties it, keeping the errno of the first
+    /// failing write (later calls may change errno).
+    void write_buffer();
     std::ostream* out_ = nullptr; ///< null: rows stay in `buffer_`
+    int write_errno_ = 0;
     std::string what_;
     std::string own_buffer_;
     std::string& buffer_;

@@ -13,7 +13,7 @@
 ///     request.cases = "cases.csv";
 ///     ctrace::trace_run run = ctrace::trace_from(source, request);
 ///     ctrace::write_risk_list(out, run.record.result, run.data().persons,
-///                             run.data().places, request.tz);
+///                             run.data().places, run.record.tz);
 ///
 /// Front ends that want to fail fast on a bad cases file call the steps
 /// themselves: `read_index_cases` (milliseconds), `load_data` (the long
@@ -43,6 +43,13 @@ struct data_source {
     std::optional<std::filesystem::path> snapshot;
 };
 
+/// Something a user should be told about the data, and the parameter that
+/// would change it (empty when none), so that a front end can name its flag.
+struct data_note {
+    std::string text;
+    std::string parameter;
+};
+
 struct loaded_data {
     /// The data; `rejects` stays empty for a snapshot.
     ingest_result ingested;
@@ -50,15 +57,17 @@ struct loaded_data {
     /// The snapshot as an input of what is computed from it (with its
     /// SHA-256 when `scans.digests`); empty for scan dumps.
     std::vector<input_file> inputs;
-    /// What a user should be told, a sentence each (a snapshot of
-    /// pseudonymised ids read without a key, say).
-    std::vector<std::string> notes;
+    /// What a user should be told (a snapshot of pseudonymised ids read
+    /// without a key, say).
+    std::vector<data_note> notes;
 };
 
 /// Loads the data. A snapshot's person ids are made to match
 /// `source.scans.pseudonyms`: ids as read are pseudonymised now, ids
 /// pseudonymised with the same key are left as they are, another key is a
-/// `parameter_error` for "pseudonyms". Throws as `ingest` and `read_snapshot`
+/// `parameter_error` for "pseudonyms". With a snapshot, scan files, a places
+/// file or scan-reading options (which cannot apply: its stays are made) are
+/// a `parameter_error` for "snapshot". Throws as `ingest` and `read_snapshot`
 /// do.
 loaded_data load_data(const data_source& source);
 
@@ -69,9 +78,14 @@ struct trace_request {
     /// Start of the infectious window before onset, for cases without `from`.
     duration lookback = defaults::lookback;
     /// Zone of case times written without an offset, and of the times the
-    /// risk list is written in. (Scan times take `data_source::scans.read.tz`.)
-    utc_offset tz{};
-    /// Case ids are looked up by their pseudonyms under this key (when set).
+    /// risk list is written in (`trace_record::tz`). `read_index_cases` takes
+    /// UTC when unset; `trace_from` takes the data's zone (the scans' read
+    /// zone, or the one a snapshot was made with).
+    std::optional<utc_offset> tz;
+    /// Case ids are looked up by their pseudonyms under this key.
+    /// `read_index_cases` looks them up as they are when unset; `trace_from`
+    /// takes the data's key (`data_source::scans.pseudonyms`), and refuses
+    /// another one (`parameter_error` for "pseudonyms").
     std::shared_ptr<const pseudonymizer> pseudonyms;
     /// Record the cases file's SHA-256 in the provenance.
     bool digest = true;
@@ -114,7 +128,7 @@ struct trace_run {
     const snapshot& data() const noexcept { return loaded.ingested.data; }
 };
 
-/// The whole workflow: reads the cases, loads the data, traces.
+/// The whole workflow: loads the data, reads the cases, traces.
 trace_run trace_from(const data_source& source, const trace_request& request);
 
 } // namespace ctrace

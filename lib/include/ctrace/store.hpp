@@ -51,8 +51,10 @@ private:
 class store_lock {
 public:
     /// Throws `store_busy_error` naming the holder's pid at once when another
-    /// process holds it (never waits), `io_error` when the folder cannot be
-    /// used, and `input_error` when it does not exist and `create` is false.
+    /// process holds it (never waits), `output_error` when the folder or its
+    /// lock file cannot be created (permission, read-only, full), `io_error`
+    /// when the path is named wrongly, and `input_error` when it does not
+    /// exist and `create` is false.
     store_lock(const std::filesystem::path& folder, bool create);
     ~store_lock();
     store_lock(const store_lock&) = delete;
@@ -112,7 +114,10 @@ struct store_ingest_result {
 /// snapshot (none: an empty store), reads the dump, merges its visits with
 /// the stored stays exactly as if all dumps had been read at once, applies
 /// the retention and commits the new snapshot, rejects and manifest. Throws
-/// like `ingest` and `read_snapshot`; a failure leaves the store unchanged.
+/// like `ingest` and `read_snapshot`, `parameter_error` when `tz`,
+/// `default_dwell` or `pseudonyms` differ from the store's, and
+/// `output_error` when the new files cannot be written; a failure leaves the
+/// store unchanged.
 store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest_options& options);
 
 /// Drops the stays that end before `cutoff` and the persons no remaining
