@@ -957,4 +957,101 @@ TEST_SUITE("csv") {
         CHECK(rows == 300);
     }
 
+    TEST_CASE("column_names: parsing NAME=HEADER pairs") {
+        using ctrace::column_names;
+        constexpr std::string_view known[] = {"person", "place", "time", "leave"};
+        const column_names names = column_names::parse("person=身份证号,place=场所码,time=扫码时间",
+                                                       known, "scan columns");
+        REQUIRE(names.pairs().size() == 3);
+        CHECK(names.pairs()[0] == std::pair<std::string, std::string>{"person", "身份证号"});
+        CHECK(names.pairs()[2] == std::pair<std::string, std::string>{"time", "扫码时间"});
+        CHECK(column_names::parse("", known, "x").empty());
+        // A header name may hold '=' and spaces: only the first '=' splits.
+        CHECK(column_names::parse("time=scan time=UTC", known, "x").pairs()[0].second ==
+              "scan time=UTC");
+        for (const char* bad : {"person", "=x", "person=", "persons=x", "person=a,person=b",
+                                "person=a,,place=b", "Person=a"}) {
+            CAPTURE(bad);
+            try {
+                (void)column_names::parse(bad, known, "scan columns");
+                FAIL("accepted");
+            } catch (const ctrace::parameter_error& e) {
+                CHECK(e.parameter() == "scan columns");
+                CHECK_FALSE(contains(e.what(), "--"));
+            }
+        }
+    }
+
+    TEST_CASE("csv_header with column names: mapped, swapped, shadowed and missing columns") {
+        using ctrace::column_names;
+        const auto header_of = [](const std::string& text, const column_names& names) {
+            std::istringstream in(text);
+            ctrace::csv_reader reader(in, "f.csv");
+            ctrace::csv_record record;
+            REQUIRE(reader.next(record));
+            return ctrace::csv_header(record, "f.csv", names);
+        };
+        column_names chinese;
+        chinese.set("person", "身份证号");
+        chinese.set("place", "场所码");
+        SUBCASE("mapped columns are found by ctrace's names, after a BOM too") {
+            const auto h = header_of("\xEF\xBB\xBF身份证号,场所码,time\r\n", chinese);
+            CHECK(h.find("person") == 0);
+            CHECK(h.find("place") == 1);
+            CHECK(h.find("time") == 2);
+            CHECK(h.find("身份证号") == -1);
+        }
+        SUBCASE("the file's own column of a mapped name is no longer found") {
+            const auto h = header_of("person,身份证号,场所码\n", chinese);
+            CHECK(h.find("person") == 1);
+            CHECK(h.find("place") == 2);
+        }
+        SUBCASE("two names swapped") {
+            column_names swap;
+            swap.set("person", "place");
+            swap.set("place", "person");
+            const auto h = header_of("person,place\n", swap);
+            CHECK(h.find("person") == 1);
+            CHECK(h.find("place") == 0);
+        }
+        SUBCASE("a mapped column the header lacks: one error naming the file and both names") {
+            try {
+                (void)header_of("身份证号,场所,time\n", chinese);
+                FAIL("accepted");
+            } catch (const ctrace::input_error& e) {
+                const std::string m = e.what();
+                CHECK(contains(m, "f.csv"));
+                CHECK(contains(m, "场所码"));
+                CHECK(contains(m, "'place'"));
+                CHECK(m.find('\n') == std::string::npos);
+            }
+        }
+        SUBCASE("names compare byte-wise: no case folding, no trimming") {
+            column_names upper;
+            upper.set("person", "ID");
+            CHECK_THROWS_AS((void)header_of("id,place\n", upper), ctrace::input_error);
+            CHECK_THROWS_AS((void)header_of(" ID,place\n", upper), ctrace::input_error);
+            CHECK(header_of("ID,place\n", upper).find("person") == 0);
+        }
+    }
+
+    TEST_CASE("read_scans with column names reads an export's header as the canonical one") {
+        const std::string canonical = "person,place,time,leave\nA,M1,100,200\nB,M1,150,\n";
+        const std::string exported =
+            "扫码时间,离开时间,身份证号,场所码\r\n100,200,A,M1\r\n150,,B,M1\r\n";
+        scan_read_options options;
+        options.columns =
+            ctrace::column_names::parse("person=身份证号,place=场所码,time=扫码时间,leave=离开时间",
+                                        ctrace::scans_file_columns, "scan columns");
+        std::istringstream a(canonical), b(exported);
+        const scan_log want = read_scans(a, "a.csv", {}, {});
+        const scan_log got = read_scans(b, "b.csv", {}, options);
+        REQUIRE(got.visits.size() == want.visits.size());
+        for (std::size_t i = 0; i < want.visits.size(); ++i) {
+            CHECK(got.visits[i].start == want.visits[i].start);
+            CHECK(got.visits[i].end == want.visits[i].end);
+            CHECK(got.persons[got.visits[i].person] == want.persons[want.visits[i].person]);
+        }
+    }
+
 } // TEST_SUITE
