@@ -6,9 +6,12 @@ find_package(Eigen3 3.4 REQUIRED NO_MODULE)
 find_package(HDF5 REQUIRED COMPONENTS C)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 find_package(Threads REQUIRED)
-# libdeflate (Debian's libdeflate-dev) ships no CMake package, only pkg-config.
+find_package(ZLIB REQUIRED)
+# libdeflate (Debian's libdeflate-dev) and libzstd (libzstd-dev) ship no CMake
+# package, only pkg-config.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(libdeflate REQUIRED IMPORTED_TARGET libdeflate)
+pkg_check_modules(libzstd REQUIRED IMPORTED_TARGET libzstd)
 
 add_library(ctrace_warnings INTERFACE)
 target_compile_options(ctrace_warnings INTERFACE -Wall -Wextra -Wconversion -Wsign-conversion
