@@ -58,10 +58,15 @@ po::options_description common_option_descriptions() {
     return common;
 }
 
-po::options_description input_format_option_descriptions() {
+po::options_description input_format_option_descriptions(bool scans) {
     po::options_description format("Input format (columns: NAME=HEADER pairs, comma-separated)");
     // clang-format off
     format.add_options()
+        ("encoding", po::value<std::string>()->default_value("utf-8")->value_name("NAME"),
+         "text encoding of the input CSV files: utf-8, gb18030 or gbk (read as gb18030); "
+         "gzip and zstd files are recognised by their first bytes and read decompressed");
+    if (scans)
+        format.add_options()
             ("scan-columns", po::value<std::string>()->value_name("MAP"),
              "header names of the scans file's columns, e.g. person=id_card,place=venue "
              "(names: person, place, time, leave)")
@@ -87,6 +92,15 @@ column_names column_names_option(const po::variables_map& vm, const char* name,
         return column_names::parse(vm[name].as<std::string>(), known, name);
     } catch (const parameter_error& e) {
         throw input_error(std::string("--") + name + ": " + e.what());
+    }
+}
+
+input_encoding encoding_option(const po::variables_map& vm) {
+    if (!vm.count("encoding")) return input_encoding::utf8;
+    try {
+        return parse_input_encoding(vm["encoding"].as<std::string>());
+    } catch (const parameter_error& e) {
+        throw input_error(std::string("--encoding: ") + e.what());
     }
 }
 
@@ -138,7 +152,7 @@ po::options_description ingest_option_descriptions() {
         ("skip-bad", po::bool_switch(), "leave bad scan rows out instead of stopping")
         ("rejects", po::value<std::string>()->value_name("FILE"),
          "with --skip-bad: write the rows left out here (CSV line,reason,raw)");
-    inputs.add(input_format_option_descriptions());
+    inputs.add(input_format_option_descriptions(true));
     inputs.add(pseudonymize_option_description());
     // clang-format on
     return inputs;
@@ -230,7 +244,9 @@ ingest_options ingest_options_from(const po::variables_map& vm, progress_reporte
     }
     if (vm.count("places")) options.places = vm["places"].as<std::string>();
     options.read.columns = column_names_option(vm, "scan-columns", scans_file_columns);
-    options.place_columns = column_names_option(vm, "place-columns", places_file_columns);
+    options.place_format.columns = column_names_option(vm, "place-columns", places_file_columns);
+    options.read.encoding = encoding_option(vm);
+    options.place_format.encoding = options.read.encoding;
     options.read.tz = tz_option(vm);
     options.read.default_dwell = duration_option(vm, "dwell");
     options.read.skip_bad = vm["skip-bad"].as<bool>();
@@ -271,6 +287,7 @@ trace_request trace_request_from(const po::variables_map& vm, utc_offset tz,
     request.pseudonyms = pseudonymizer_from(vm);
     request.digest = digest;
     request.columns = column_names_option(vm, "case-columns", cases_file_columns);
+    request.encoding = encoding_option(vm);
     return request;
 }
 

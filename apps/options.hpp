@@ -30,9 +30,11 @@ po::variables_map parse(const std::vector<std::string>& args,
 
 /// --help and --config, which every command takes.
 po::options_description common_option_descriptions();
-/// How the scans and places files are written: --scan-columns
-/// --place-columns. (--case-columns is with the tracing options.)
-po::options_description input_format_option_descriptions();
+/// How input files are written: --encoding, and with `scans` --scan-columns
+/// and --place-columns. (--case-columns is with the tracing options.)
+po::options_description input_format_option_descriptions(bool scans);
+/// The encoding of --encoding (UTF-8 without it).
+input_encoding encoding_option(const po::variables_map& vm);
 /// --bom, for commands that write CSV.
 po::options_description output_format_option_descriptions();
 /// The column mapping of option `name` (empty without it), for a file whose

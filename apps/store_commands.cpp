@@ -132,7 +132,7 @@ int run_ingest(const std::vector<std::string>& args) {
         const ingest_options read = ingest_options_from(vm, progress, false);
         store_ingest_options options;
         options.places = read.places;
-        options.place_columns = read.place_columns;
+        options.place_format = read.place_format;
         options.read = read.read;
         options.pseudonyms = read.pseudonyms;
         options.tz_given = !vm["tz"].defaulted();
@@ -213,6 +213,7 @@ po::options_description daily_command_options() {
          "store's)");
     po::options_description all;
     all.add(job_options()).add(io).add(tracing_option_descriptions());
+    all.add(input_format_option_descriptions(false));
     all.add(pseudonymize_option_description());
     all.add(output_format_option_descriptions()).add(common_option_descriptions());
     // clang-format on

@@ -107,6 +107,10 @@ std::vector<index_case> read_cases(std::istream& in, const std::string& source_n
 
 std::vector<index_case> read_cases(const std::filesystem::path& path, id_table& persons,
                                    const case_read_options& options) {
+    if (needs_decoding(path, options.encoding)) {
+        decoded_input in(path, options.encoding);
+        return read_cases(in, path.string(), persons, options);
+    }
     csv_reader reader(path);
     return read_cases_or_restore(reader, persons, options);
 }

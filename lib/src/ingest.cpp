@@ -22,7 +22,7 @@ ingest_result ingest(const ingest_options& options) {
     ingest_result out;
     snapshot& data = out.data;
     if (options.places) {
-        data.place_info = read_places(*options.places, options.place_columns);
+        data.place_info = read_places(*options.places, options.place_format);
         data.inputs.push_back(
             describe_input("places", *options.places, data.place_info.size(), options.digests));
     }

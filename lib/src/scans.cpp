@@ -29,10 +29,10 @@ using detail::field_count_problem;
 using detail::field_problem;
 using detail::read_header;
 
-place_table read_places_from(csv_reader& reader, const column_names& columns) {
+place_table read_places_from(csv_reader& reader, const place_read_options& options) {
     const std::string& name = reader.source_name();
     csv_record record;
-    const csv_header header = read_header(reader, record, columns);
+    const csv_header header = read_header(reader, record, options.columns);
     const int place_col = header.require("place", name);
     const int dwell_col = header.find("dwell");
     const int category_col = header.find("category");
@@ -542,14 +542,18 @@ void append_scan_log(scan_log& into, scan_log& part) {
 }
 
 place_table read_places(std::istream& in, const std::string& source_name,
-                        const column_names& columns) {
+                        const place_read_options& options) {
     csv_reader reader(in, source_name);
-    return read_places_from(reader, columns);
+    return read_places_from(reader, options);
 }
 
-place_table read_places(const std::filesystem::path& path, const column_names& columns) {
+place_table read_places(const std::filesystem::path& path, const place_read_options& options) {
+    if (needs_decoding(path, options.encoding)) {
+        decoded_input in(path, options.encoding);
+        return read_places(in, path.string(), options);
+    }
     csv_reader reader(path);
-    return read_places_from(reader, columns);
+    return read_places_from(reader, options);
 }
 
 scan_log read_scans(std::istream& in, const std::string& source_name, const place_table& places,
@@ -558,11 +562,32 @@ scan_log read_scans(std::istream& in, const std::string& source_name, const plac
     return read_scans_from(reader, places, options, 0);
 }
 
+namespace {
+
+/// Reads a scans file that must be decoded (compressed, or not UTF-8) as a
+/// stream: progress and the digest follow the file's own bytes.
+scan_log read_decoded_scans(const std::filesystem::path& path, const place_table& places,
+                            const scan_read_options& options, std::uint64_t size) {
+    decoded_input in(path, options.encoding);
+    scan_read_options stream_options = options;
+    stream_options.compute_sha256 = false;
+    if (options.progress)
+        stream_options.progress = [&](std::uint64_t) { options.progress(in.raw_bytes_read()); };
+    scan_log log = read_scans(in, path.string(), places, stream_options);
+    log.bytes_read = size;
+    if (options.compute_sha256) log.sha256 = sha256_file(path);
+    return log;
+}
+
+} // namespace
+
 scan_log read_scans(const std::filesystem::path& path, const place_table& places,
                     const scan_read_options& options) {
     std::error_code ignored;
     std::uintmax_t size = std::filesystem::file_size(path, ignored);
     if (size == static_cast<std::uintmax_t>(-1)) size = 0;
+    if (needs_decoding(path, options.encoding))
+        return read_decoded_scans(path, places, options, size);
     const unsigned threads =
         options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
     if (threads > 1 && size >= options.parallel_min_bytes &&

@@ -274,7 +274,7 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
     std::vector<input_file> new_inputs;
     const std::string added = format_time(options.now, {});
     if (options.places) {
-        data.place_info = read_places(*options.places, options.place_columns);
+        data.place_info = read_places(*options.places, options.place_format);
         input_file places_input =
             describe_input("places", *options.places, data.place_info.size(), true);
         places_input.added = added;

@@ -8,6 +8,7 @@
 /// twice. Every bad row of a cases file is fatal.
 
 #include "ctrace/csv.hpp"
+#include "ctrace/decoded_input.hpp"
 #include "ctrace/defaults.hpp"
 #include "ctrace/id_table.hpp"
 #include "ctrace/time.hpp"
@@ -35,6 +36,9 @@ struct case_read_options {
     /// The header's names for `person`, `from`, `onset` and `to`, where they
     /// differ.
     column_names columns;
+    /// The file's text encoding (gzip and zstd files are recognised by their
+    /// first bytes and read decompressed).
+    input_encoding encoding = input_encoding::utf8;
     duration lookback = defaults::lookback;
     time_point until = time_infinity;
 };

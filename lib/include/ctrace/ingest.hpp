@@ -20,8 +20,8 @@ struct ingest_options {
     /// at one place merge across files as within one.
     std::vector<std::filesystem::path> scans;
     std::optional<std::filesystem::path> places;
-    /// The places file's names for its columns, where they differ.
-    column_names place_columns;
+    /// How the places file is written (column names, encoding).
+    place_read_options place_format;
     /// tz, default dwell, skip_bad and progress of the scans reader.
     scan_read_options read;
     /// Compute the inputs' SHA-256 digests (costs one pass over the bytes,

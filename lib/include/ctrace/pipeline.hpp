@@ -91,6 +91,8 @@ struct trace_request {
     bool digest = true;
     /// The cases file's names for its columns, where they differ.
     column_names columns;
+    /// The cases file's text encoding (compression is recognised).
+    input_encoding encoding = input_encoding::utf8;
 };
 
 /// Index cases read before the data, with their own id table.

@@ -8,6 +8,7 @@
 /// `leave < time` is a bad row; `leave == time` is a valid empty visit.
 
 #include "ctrace/csv.hpp"
+#include "ctrace/decoded_input.hpp"
 #include "ctrace/defaults.hpp"
 #include "ctrace/error.hpp"
 #include "ctrace/id_table.hpp"
@@ -40,11 +41,19 @@ struct place_table {
 /// Reads a places file (required column `place`). Any bad row, and a place
 /// listed twice, is fatal: throws `bad_rows_error`; a missing column or an
 /// unreadable file throws `input_error`.
-/// `columns` names the header's columns for `place`, `dwell`, `category`,
-/// `name`, `district`, `lat` and `lon` where the file calls them otherwise.
+/// How a places file is written.
+struct place_read_options {
+    /// The header's names for `place`, `dwell`, `category`, `name`,
+    /// `district`, `lat` and `lon` where the file calls them otherwise.
+    column_names columns;
+    /// The file's text encoding (gzip and zstd files are recognised by their
+    /// first bytes and read decompressed).
+    input_encoding encoding = input_encoding::utf8;
+};
+
 place_table read_places(std::istream& in, const std::string& source_name,
-                        const column_names& columns = {});
-place_table read_places(const std::filesystem::path& path, const column_names& columns = {});
+                        const place_read_options& options = {});
+place_table read_places(const std::filesystem::path& path, const place_read_options& options = {});
 
 /// The columns a places file may have, as ctrace names them.
 inline constexpr std::string_view places_file_columns[] = {"place",    "dwell", "category", "name",
@@ -66,6 +75,11 @@ struct scan_read_options {
     /// The header's names for `person`, `place`, `time` and `leave`, where
     /// they differ.
     column_names columns;
+    /// The file's text encoding. A file in another encoding than UTF-8, or
+    /// compressed (gzip, zstd: recognised by its first bytes), is decoded as
+    /// it is read, on one thread; line numbers are those of the decoded text
+    /// and the digest (`compute_sha256`) is that of the file's own bytes.
+    input_encoding encoding = input_encoding::utf8;
     /// Dwell of a scan without check-out at a place without its own dwell.
     duration default_dwell = defaults::dwell;
     /// false: any bad row makes the read throw `bad_rows_error` (strict);

@@ -78,8 +78,8 @@ struct store_ingest_options {
     /// A places file: its places are listed first, and its metadata and
     /// dwells replace those the store had for the places it lists.
     std::optional<std::filesystem::path> places;
-    /// The places file's names for its columns, where they differ.
-    column_names place_columns;
+    /// How the places file is written (column names, encoding).
+    place_read_options place_format;
     /// Reading options. `tz` and `default_dwell` must match the store's
     /// (checked unless the matching `*_given` is false: then the store's apply).
     scan_read_options read;
