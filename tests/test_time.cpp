@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 using ctrace::duration;
@@ -53,6 +54,35 @@ void rejected(std::string_view text, utc_offset tz = utc) {
     } catch (const ctrace::parse_error& e) {
         CHECK(std::string(e.what()).find("'" + std::string(text) + "'") != std::string::npos);
     }
+}
+
+time_point parsed_as(std::string_view text, std::string_view pattern, utc_offset tz = utc) {
+    CAPTURE(text);
+    CAPTURE(pattern);
+    const auto format = ctrace::time_format::compile(pattern);
+    const auto r = ctrace::try_parse_time(text, format, tz);
+    if (!r) CAPTURE(r.error);
+    REQUIRE(r);
+    CHECK(r.error == nullptr);
+    CHECK(ctrace::parse_time(text, format, tz) == r.value);
+    return r.value;
+}
+
+/// Rejected with the format; returns the description.
+std::string rejected_as(std::string_view text, std::string_view pattern, utc_offset tz = utc) {
+    CAPTURE(text);
+    CAPTURE(pattern);
+    const auto format = ctrace::time_format::compile(pattern);
+    const auto r = ctrace::try_parse_time(text, format, tz);
+    CHECK_FALSE(r);
+    REQUIRE(r.error != nullptr);
+    try {
+        (void)ctrace::parse_time(text, format, tz);
+        FAIL("no exception");
+    } catch (const ctrace::parse_error& e) {
+        CHECK(std::string(e.what()).find("'" + std::string(text) + "'") != std::string::npos);
+    }
+    return r.error;
 }
 
 duration dur(std::string_view text) {
@@ -201,9 +231,9 @@ TEST_SUITE("time") {
         rejected("2022-04-19T10:00 +08:00");
         rejected("2022-04-19T10:00UTC");
         rejected("2022-04-19T10:00ZZ");
-        // Separators.
-        rejected("2022/04/19");
+        // Separators (`/` is accepted too, see "dates with '/' ...").
         rejected("2022-04/19");
+        rejected("2022.04.19");
         rejected("2022-04-19_10:00");
         rejected("2022-04-19  10:00");
         rejected("2022-04-19T10.00");
@@ -229,13 +259,12 @@ TEST_SUITE("time") {
         rejected("\t1650412800");
         // Empty.
         rejected("");
-        // Unpadded parts.
-        rejected("2022-4-1");
-        rejected("2022-04-1");
-        rejected("2022-4-01");
-        rejected("2022-04-19T9:00");
+        // Unpadded year, minute and second (month, day and hour may be).
         rejected("22-04-19");
+        rejected("202-04-19");
         rejected("+2022-04-19");
+        rejected("2022-04-19T10:5");
+        rejected("2022-04-19T10:05:7");
         // Fractions: only after the seconds, and with digits.
         rejected("2022-04-19T10:00:00.");
         rejected("2022-04-19T10:00:00.Z");
@@ -243,6 +272,250 @@ TEST_SUITE("time") {
         rejected("2022-04-19T10:00.5");
         rejected("2022-04-19T10:00:00,5");
         rejected("2022-04-19.5");
+    }
+
+    TEST_CASE("dates with '/' and unpadded month, day and hour") {
+        SUBCASE("each reads as its ISO spelling, in every zone") {
+            const std::vector<std::pair<std::string_view, std::string_view>> same = {
+                {"2022/4/20 10:00", "2022-04-20 10:00"},
+                {"2022/04/20 10:00:00", "2022-04-20T10:00:00"},
+                {"2022/4/5", "2022-04-05"},
+                {"2022/04/05", "2022-04-05"},
+                {"2022-4-5 9:05", "2022-04-05 09:05"},
+                {"2022-4-5", "2022-04-05"},
+                {"2022-04-5", "2022-04-05"},
+                {"2022-4-05", "2022-04-05"},
+                {"2022-04-19T9:00", "2022-04-19T09:00"},
+                {"2022/4/5T9:05:07", "2022-04-05T09:05:07"},
+                {"2022/4/5 0:00", "2022-04-05T00:00"},
+                {"2022/12/31 23:59:59", "2022-12-31T23:59:59"},
+                {"2022/4/19 18:00:00.5+08:00", "2022-04-19T18:00:00.5+08:00"},
+                {"2022/4/19 4:30-0530", "2022-04-19T04:30-05:30"},
+                {"2022/4/19 10:00Z", "2022-04-19T10:00Z"},
+                {"2024/2/29", "2024-02-29"},
+                {"1900/1/1", "1900-01-01"},
+                {"1969/12/31 23:59:59.999", "1969-12-31T23:59:59.999"},
+            };
+            for (const utc_offset tz : {utc, plus8, minus5_30}) {
+                for (const auto& [text, iso] : same) {
+                    CAPTURE(iso);
+                    CHECK(parsed(text, tz) == parsed(iso, tz));
+                }
+            }
+            CHECK(parsed("2022/4/19 10:00") == t_2022_04_19_10);
+            CHECK(parsed("2022/4/19 18:00", plus8) == t_2022_04_19_10);
+            CHECK(parsed("1969/12/31 23:59:59.5Z") == -1);
+        }
+        SUBCASE("one separator per date") {
+            rejected("2022/04-20");
+            rejected("2022-04/20");
+            rejected("2022/4-5");
+            rejected("2022-4/5 9:05");
+            rejected("2022/4/5/");
+            rejected("2022//5");
+        }
+        SUBCASE("the ISO rejections hold") {
+            CHECK(std::string(try_parse_time("2023/2/29", utc).error) ==
+                  "invalid date: day out of range");
+            CHECK(std::string(try_parse_time("2022/13/1", utc).error) ==
+                  "invalid date: month out of range");
+            CHECK(std::string(try_parse_time("2022/4/5 24:00", utc).error) ==
+                  "invalid clock time: hour out of range");
+            for (const char* text : {"2023/2/29",
+                                     "2022/2/30",
+                                     "2022/4/31",
+                                     "2022/13/1",
+                                     "2022/0/1",
+                                     "2022/1/0",
+                                     "2022/00/10",
+                                     "2022/4/5 24:00",
+                                     "2022/4/5 9:60",
+                                     "2022/4/5 9:05:60",
+                                     "2022/4/5 9:5",
+                                     "2022/4/5 9:05:7",
+                                     "2022/4/5 009:05",
+                                     "2022/004/5",
+                                     "2022/4/005",
+                                     "2022/4/5  9:05",
+                                     " 2022/4/5",
+                                     "2022/4/5 ",
+                                     "2022/4/5 9",
+                                     "2022/4/5 9:",
+                                     "2022/4/",
+                                     "2022/4",
+                                     "22/4/5",
+                                     "2022/4/5+08:00",
+                                     "2022/4/5 9:05 +08:00",
+                                     "2022/4/5 9:05+08",
+                                     "2022/4/5t9:05",
+                                     "2022/4/5 9:05z",
+                                     "2022/4/5 9:05:00.",
+                                     "2022/4/5 9:05.5",
+                                     "2022/4/5_9:05",
+                                     "2022\\4\\5"}) {
+                rejected(text);
+            }
+            CHECK(std::string(try_parse_time("10000/01/01", utc).error) == "year beyond 9999");
+        }
+    }
+
+    TEST_CASE("time_format: the date and clock directives") {
+        CHECK(parsed_as("2022-04-19", "%Y-%m-%d") == 1650326400);
+        CHECK(parsed_as("2022-04-19", "%Y-%m-%d", plus8) == 1650326400 - 8 * 3600);
+        CHECK(parsed_as("19.04.2022 10:00:07", "%d.%m.%Y %H:%M:%S") == t_2022_04_19_10 + 7);
+        CHECK(parsed_as("19.04.2022 18:00", "%d.%m.%Y %H:%M", plus8) == t_2022_04_19_10);
+        CHECK(parsed_as("04/19/2022 04:30", "%m/%d/%Y %H:%M", minus5_30) == t_2022_04_19_10);
+        CHECK(parsed_as("2022-04-19 10", "%Y-%m-%d %H") == t_2022_04_19_10);
+        CHECK(parsed_as("19 04 2022 at 10:00", "%d %m %Y at %H:%M") == t_2022_04_19_10);
+        CHECK(parsed_as("2022%04%19", "%Y%%%m%%%d") == 1650326400);
+        CHECK(parsed_as("[2022-04-19]", "[%Y-%m-%d]") == 1650326400);
+        // Fixed widths read a layout without separators.
+        CHECK(parsed_as("20220419100007", "%Y%m%d%H%M%S") == t_2022_04_19_10 + 7);
+        CHECK(parsed_as("0000-01-01", "%Y-%m-%d") == ctrace::days_from_civil(0, 1, 1) * 86400);
+        CHECK(parsed_as("9999-12-31 23:59:59", "%Y-%m-%d %H:%M:%S") == 253402300799);
+        CHECK(ctrace::time_format::compile("%d.%m.%Y").pattern() == "%d.%m.%Y");
+    }
+
+    TEST_CASE("time_format: unpadded fields") {
+        const time_point t_2022_04_05_09_05 = parsed("2022-04-05T09:05");
+        // Plain %m %d %H take one or two digits.
+        CHECK(parsed_as("2022/4/5 9:05", "%Y/%m/%d %H:%M") == t_2022_04_05_09_05);
+        CHECK(parsed_as("2022/04/05 09:05", "%Y/%m/%d %H:%M") == t_2022_04_05_09_05);
+        CHECK(parsed_as("2022/4/20 9:05", "%Y/%m/%d %H:%M") == parsed("2022-04-20T09:05"));
+        // The %- forms too, and unpadded minutes and seconds only with %-M %-S.
+        CHECK(parsed_as("5/4/2022 9:5:7", "%-d/%-m/%Y %-H:%-M:%-S") == t_2022_04_05_09_05 + 7);
+        CHECK(parsed_as("05/04/2022 09:05:07", "%-d/%-m/%Y %-H:%-M:%-S") == t_2022_04_05_09_05 + 7);
+        rejected_as("2022/4/5 9:5", "%Y/%m/%d %H:%M");
+        rejected_as("2022/4/5 9:05:7", "%Y/%m/%d %H:%M:%S");
+        // At most two digits, and the year exactly four.
+        rejected_as("2022/004/5", "%Y/%m/%d");
+        rejected_as("2022/4/5 009:05", "%Y/%m/%d %H:%M");
+        rejected_as("22/4/5", "%Y/%m/%d");
+        rejected_as("02022/4/5", "%Y/%m/%d");
+        // Two digits when two follow: the greedy month is 42.
+        CHECK(rejected_as("2022420", "%Y%m%d") == "invalid date: month out of range");
+        CHECK(parsed_as("20220420", "%Y%m%d") == parsed("2022-04-20"));
+    }
+
+    TEST_CASE("time_format: %f is dropped, rounding toward the past") {
+        const std::string_view pattern = "%Y-%m-%d %H:%M:%S.%f";
+        CHECK(parsed_as("2022-04-19 10:00:07.5", pattern) == t_2022_04_19_10 + 7);
+        CHECK(parsed_as("2022-04-19 10:00:07.0", pattern) == t_2022_04_19_10 + 7);
+        CHECK(parsed_as("2022-04-19 10:00:07.999999999", pattern) == t_2022_04_19_10 + 7);
+        // Before 1970 too: -0.5 s is -1.
+        CHECK(parsed_as("1969-12-31 23:59:59.5", pattern) == -1);
+        CHECK(parsed_as("1969-12-31 23:59:59.000000001", pattern) == -1);
+        CHECK(parsed_as("1960-06-15 12:00:00.75", pattern) == -301233600);
+        CHECK(parsed_as("1960-06-15 12:00:00.25-01:00", "%Y-%m-%d %H:%M:%S.%f%z") ==
+              -301233600 + 3600);
+        CHECK(parsed_as("1969-12-31T23:59:59,5Z", "%Y-%m-%dT%H:%M:%S,%f%z") == -1);
+        CHECK(rejected_as("2022-04-19 10:00:07.", pattern) == "bad time: empty fraction");
+        rejected_as("2022-04-19 10:00:07", pattern);
+        rejected_as("2022-04-19 10:00:07.1234567890", pattern); // ten digits
+        rejected_as("2022-04-19 10:00:07.5x", pattern);
+    }
+
+    TEST_CASE("time_format: %z") {
+        const std::string_view pattern = "%Y-%m-%d %H:%M%z";
+        for (const utc_offset tz : {utc, plus8, minus5_30}) {
+            // The offset in the text wins over the caller's zone.
+            CHECK(parsed_as("2022-04-19 10:00Z", pattern, tz) == t_2022_04_19_10);
+            CHECK(parsed_as("2022-04-19 18:00+08:00", pattern, tz) == t_2022_04_19_10);
+            CHECK(parsed_as("2022-04-19 18:00+0800", pattern, tz) == t_2022_04_19_10);
+            CHECK(parsed_as("2022-04-19 18:00+08", pattern, tz) == t_2022_04_19_10);
+            CHECK(parsed_as("2022-04-19 04:30-05:30", pattern, tz) == t_2022_04_19_10);
+            CHECK(parsed_as("2022-04-19 04:30-0530", pattern, tz) == t_2022_04_19_10);
+            CHECK(parsed_as("2022-04-19 05:00-05", pattern, tz) == t_2022_04_19_10);
+            CHECK(parsed_as("2022-04-20 04:00+18:00", pattern, tz) == t_2022_04_19_10);
+            CHECK(parsed_as("2022-04-18 16:00-1800", pattern, tz) == t_2022_04_19_10);
+            CHECK(parsed_as("2022-04-19 10:00-00:00", pattern, tz) == t_2022_04_19_10);
+        }
+        // The offset may come first, and a literal may follow it.
+        CHECK(parsed_as("+08:00 2022-04-19 18:00", "%z %Y-%m-%d %H:%M") == t_2022_04_19_10);
+        CHECK(parsed_as("2022-04-19 18:00 (+0800)", "%Y-%m-%d %H:%M (%z)") == t_2022_04_19_10);
+        CHECK(rejected_as("2022-04-19 10:00+18:01", pattern) == "UTC offset beyond 18:00");
+        CHECK(rejected_as("2022-04-19 10:00+19", pattern) == "UTC offset beyond 18:00");
+        CHECK(rejected_as("2022-04-19 10:00+08:60", pattern) == "UTC offset minute out of range");
+        for (const char* text :
+             {"2022-04-19 10:00", "2022-04-19 10:00+8", "2022-04-19 10:00+8:00",
+              "2022-04-19 10:00z", "2022-04-19 10:00UTC", "2022-04-19 10:00 +08:00",
+              "2022-04-19 10:00+08:0", "2022-04-19 10:00+080", "2022-04-19 10:00+08:00:00",
+              "2022-04-19 10:00ZZ", "2022-04-19 10:00+", "2022-04-19 10:00--08"})
+            rejected_as(text, pattern);
+    }
+
+    TEST_CASE("time_format: literals, trailing text and invalid dates") {
+        const std::string_view pattern = "%Y/%m/%d %H:%M";
+        CHECK(rejected_as("2022-04-19 10:00", pattern) ==
+              "bad time: does not match the time format");
+        rejected_as("2022/04/19T10:00", pattern);
+        rejected_as("2022/04/19  10:00", pattern);
+        rejected_as("2022/04/19 10.00", pattern);
+        rejected_as("2022/04/19", pattern);
+        rejected_as("2022/04/19 10", pattern);
+        rejected_as("2022/04/19 10:", pattern);
+        rejected_as(" 2022/04/19 10:00", pattern);
+        CHECK(rejected_as("2022/04/19 10:00 ", pattern) == "bad time: text after the time format");
+        rejected_as("2022/04/19 10:00:00", pattern);
+        rejected_as("2022/04/19 10:00Z", pattern);
+        rejected_as("2022/04/19 10:00x", pattern);
+        CHECK(rejected_as("", pattern) == "empty time");
+        rejected_as("19 04 2022 at 10:00", "%d %m %Y, %H:%M");
+        rejected_as("2022-04-19", "%Y%%%m%%%d");
+
+        CHECK(rejected_as("2023/2/29", "%Y/%m/%d") == "invalid date: day out of range");
+        CHECK(parsed_as("2024/2/29", "%Y/%m/%d") == parsed("2024-02-29"));
+        rejected_as("1900/2/29", "%Y/%m/%d");
+        rejected_as("2022/4/31", "%Y/%m/%d");
+        rejected_as("2022/1/32", "%Y/%m/%d");
+        rejected_as("2022/1/0", "%Y/%m/%d");
+        CHECK(rejected_as("2022/0/1", "%Y/%m/%d") == "invalid date: month out of range");
+        rejected_as("2022/13/1", "%Y/%m/%d");
+        CHECK(rejected_as("2022/1/1 24:00", pattern) == "invalid clock time: hour out of range");
+        CHECK(rejected_as("2022/1/1 10:60", pattern) == "invalid clock time: minute out of range");
+        CHECK(rejected_as("2022/1/1 10:00:60", "%Y/%m/%d %H:%M:%S") ==
+              "invalid clock time: second out of range");
+    }
+
+    TEST_CASE("time_format: bad patterns throw parameter_error") {
+        for (const char* pattern : {"",
+                                    "%Y-%m",
+                                    "%m-%d",
+                                    "%Y-%d",
+                                    "%Y-%M-%d",
+                                    "%y-%m-%d",
+                                    "%Y-%m-%d %q",
+                                    "%Y-%m-%d %",
+                                    "%Y-%m-%d %-",
+                                    "%-Y-%m-%d",
+                                    "%Y-%m-%d %-f",
+                                    "%Y-%m-%d %-z",
+                                    "%Y-%m-%d %-%",
+                                    "%Y-%m-%d %Y",
+                                    "%Y-%m-%d %m",
+                                    "%Y-%m-%d %M",
+                                    "%Y-%m-%d %H:%S",
+                                    "%Y-%m-%d %H:%M.%f",
+                                    "%Y-%m-%d %z%z",
+                                    "%Y-%m-%d %H %-H",
+                                    "%Y-%m-%d %I:%M %p",
+                                    "%Y-%m-%d %Z",
+                                    "%F",
+                                    "Y-m-d"}) {
+            CAPTURE(pattern);
+            try {
+                (void)ctrace::time_format::compile(pattern);
+                FAIL("no exception");
+            } catch (const ctrace::parameter_error& e) {
+                CHECK(e.parameter() == "time_format");
+                const std::string message = e.what();
+                CHECK(message.find("'" + std::string(pattern) + "'") != std::string::npos);
+                CHECK(message.find("--") == std::string::npos);
+            }
+        }
+        CHECK_NOTHROW((void)ctrace::time_format::compile("%Y-%m-%d"));
+        CHECK_NOTHROW((void)ctrace::time_format::compile("%d.%m.%Y %H"));
+        CHECK_NOTHROW((void)ctrace::time_format::compile("%Y%m%d%H%M%S.%f%z 100%%"));
     }
 
     TEST_CASE("try_parse_duration") {
@@ -387,6 +660,99 @@ TEST_SUITE("time") {
                         CAPTURE(text);
                         CHECK(r1.value == t);
                         CHECK(r3.value == t);
+                    }
+                }
+            }
+        }
+        CHECK(failures == 0);
+    }
+
+    TEST_CASE("time_format: parse(write(t)) == t for random times and offsets") {
+        // Each time is written here, field by field, in the layout of a
+        // pattern, so that the parser is checked against an independent writer.
+        std::mt19937_64 rng(20220420);
+        std::uniform_int_distribution<time_point> when(-2208988800, 4102444799); // 1900–2100
+        std::uniform_int_distribution<std::int32_t> offset_minutes(-18 * 60, 18 * 60);
+        std::uniform_int_distribution<int> pick(0, 3);
+        std::uniform_int_distribution<int> fraction_digits(1, 9);
+
+        struct fields {
+            unsigned year, month, day, hour, minute, second;
+        };
+        const auto local_fields = [](time_point t, utc_offset tz) {
+            const time_point local = t + tz.seconds;
+            const time_point days = local >= 0 ? local / 86400 : (local - 86399) / 86400;
+            const auto clock = static_cast<unsigned>(local - days * 86400);
+            const ctrace::civil_date date = ctrace::civil_from_days(days);
+            return fields{static_cast<unsigned>(date.year),
+                          date.month,
+                          date.day,
+                          clock / 3600,
+                          clock / 60 % 60,
+                          clock % 60};
+        };
+        const auto two = [](unsigned v) {
+            return std::string(1, static_cast<char>('0' + v / 10)) +
+                   static_cast<char>('0' + v % 10);
+        };
+        const auto four = [&two](unsigned v) { return two(v / 100) + two(v % 100); };
+        const auto plain = [](unsigned v) { return std::to_string(v); };
+        // `%z` in one of its forms: Z for 0, ±HH when whole hours, else
+        // ±HH:MM or ±HHMM.
+        const auto offset_text = [&](utc_offset tz, int form) {
+            if (tz.seconds == 0 && form == 0) return std::string("Z");
+            const auto magnitude = static_cast<unsigned>(tz.seconds < 0 ? -tz.seconds : tz.seconds);
+            std::string text(1, tz.seconds < 0 ? '-' : '+');
+            text += two(magnitude / 3600);
+            if (magnitude % 3600 == 0 && form == 1) return text;
+            if (form == 2) return text + two(magnitude / 60 % 60);
+            return text + ":" + two(magnitude / 60 % 60);
+        };
+
+        const auto iso_offset = ctrace::time_format::compile("%Y-%m-%dT%H:%M:%S%z");
+        const auto day_first = ctrace::time_format::compile("%d/%m/%Y %H:%M:%S");
+        const auto unpadded = ctrace::time_format::compile("%Y/%-m/%-d %-H:%-M:%-S");
+        const auto compact = ctrace::time_format::compile("%Y%m%d%H%M%S.%f%z");
+        const auto slashes = ctrace::time_format::compile("%Y/%m/%d %H:%M:%S");
+
+        std::vector<time_point> times = {-2208988800, 0, -1, 951782400, 4102444799};
+        while (times.size() < 10000)
+            times.push_back(when(rng));
+        std::size_t failures = 0;
+        for (const time_point t : times) {
+            const utc_offset tz{offset_minutes(rng) * 60};
+            const fields f = local_fields(t, tz);
+            std::string fraction;
+            for (int i = fraction_digits(rng); i > 0; --i)
+                fraction.push_back(static_cast<char>('0' + rng() % 10));
+            const std::vector<std::pair<const ctrace::time_format*, std::string>> written = {
+                {&iso_offset, four(f.year) + "-" + two(f.month) + "-" + two(f.day) + "T" +
+                                  two(f.hour) + ":" + two(f.minute) + ":" + two(f.second) +
+                                  offset_text(tz, pick(rng))},
+                {&day_first, two(f.day) + "/" + two(f.month) + "/" + four(f.year) + " " +
+                                 two(f.hour) + ":" + two(f.minute) + ":" + two(f.second)},
+                {&unpadded, four(f.year) + "/" + plain(f.month) + "/" + plain(f.day) + " " +
+                                plain(f.hour) + ":" + plain(f.minute) + ":" + plain(f.second)},
+                {&compact, four(f.year) + two(f.month) + two(f.day) + two(f.hour) + two(f.minute) +
+                               two(f.second) + "." + fraction + offset_text(tz, 2)},
+                {&slashes, four(f.year) + "/" + plain(f.month) + "/" + plain(f.day) + " " +
+                               plain(f.hour) + ":" + two(f.minute) + ":" + two(f.second)},
+            };
+            for (const auto& [format, text] : written) {
+                // Texts with an offset ignore the zone given: pass another one.
+                const utc_offset given = format == &iso_offset || format == &compact ? plus8 : tz;
+                const auto r = ctrace::try_parse_time(text, *format, given);
+                // The last layout is also one of the default parser's.
+                const auto by_default = format == &slashes ? ctrace::try_parse_time(text, tz) : r;
+                if (!r || r.value != t || !by_default || by_default.value != t) {
+                    if (++failures <= 5) {
+                        CAPTURE(t);
+                        CAPTURE(tz.seconds);
+                        CAPTURE(format->pattern());
+                        CAPTURE(text);
+                        CHECK(r);
+                        CHECK(r.value == t);
+                        CHECK(by_default.value == t);
                     }
                 }
             }

@@ -2,6 +2,7 @@
 
 #include "ctrace/error.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace ctrace {
@@ -75,25 +76,57 @@ parse_result<time_point> parse_epoch(std::string_view s) noexcept {
     return r;
 }
 
+/// The value of a digit character; above 9 for any other character.
+unsigned digit_value(char c) noexcept {
+    return static_cast<unsigned>(static_cast<unsigned char>(c)) - unsigned{'0'};
+}
+
+/// Reads one or two digits at `pos` (two when two follow) into `out` and
+/// moves `pos` past them; false if there is no digit at `pos`.
+bool one_or_two_digits(std::string_view s, std::size_t& pos, unsigned& out) noexcept {
+    if (pos >= s.size()) return false;
+    unsigned v = digit_value(s[pos]);
+    if (v > 9) return false;
+    if (++pos < s.size()) {
+        if (const unsigned second = digit_value(s[pos]); second <= 9) {
+            v = v * 10 + second;
+            ++pos;
+        }
+    }
+    out = v;
+    return true;
+}
+
+/// The caller has seen a date separator (`-` or `/`) at index 4 and at least
+/// 8 characters, so that indexes 5 to 7 need no bounds checks.
 parse_result<time_point> parse_iso(std::string_view s, utc_offset tz) noexcept {
     parse_result<time_point> r;
-    unsigned year = 0, month = 0, day = 0;
-    if (!fixed_digits(s, 0, 4, year) || s.size() < 10 || s[4] != '-' ||
-        !fixed_digits(s, 5, 2, month) || s[7] != '-' || !fixed_digits(s, 8, 2, day))
-        return r.error = "bad time", r;
+    const char separator = s[4];
+    unsigned year = 0, month = digit_value(s[5]), day = 0;
+    if (!fixed_digits(s, 0, 4, year) || month > 9) return r.error = "bad time", r;
+    std::size_t pos = 6;
+    if (const unsigned second = digit_value(s[6]); second <= 9) {
+        month = month * 10 + second;
+        pos = 7;
+    }
+    if (s[pos] != separator) return r.error = "bad time", r;
+    ++pos;
+    if (!one_or_two_digits(s, pos, day)) return r.error = "bad time", r;
     if (month < 1 || month > 12) return r.error = "invalid date: month out of range", r;
     if (day < 1 || day > days_in_month(year, month))
         return r.error = "invalid date: day out of range", r;
     const std::int64_t days = days_from_civil(year, month, day);
-    if (s.size() == 10) {
+    if (pos == s.size()) {
         r.value = days * seconds_per_day - tz.seconds;
         return r;
     }
-    if (s[10] != 'T' && s[10] != ' ') return r.error = "bad time", r;
+    if (s[pos] != 'T' && s[pos] != ' ') return r.error = "bad time", r;
+    ++pos;
     unsigned hh = 0, mm = 0, ss = 0;
-    if (!fixed_digits(s, 11, 2, hh) || s.size() < 16 || s[13] != ':' || !fixed_digits(s, 14, 2, mm))
+    if (!one_or_two_digits(s, pos, hh) || pos >= s.size() || s[pos] != ':' ||
+        !fixed_digits(s, pos + 1, 2, mm))
         return r.error = "bad time", r;
-    std::size_t pos = 16;
+    pos += 3;
     if (pos < s.size() && s[pos] == ':') {
         if (!fixed_digits(s, pos + 1, 2, ss)) return r.error = "bad time", r;
         pos += 3;
@@ -121,6 +154,42 @@ parse_result<time_point> parse_iso(std::string_view s, utc_offset tz) noexcept {
     r.value = days * seconds_per_day + hh * 3600 + mm * 60 + ss - offset;
     return r;
 }
+
+/// Reads an offset at `pos` for `%z`: `Z`, or `±HH` followed by `:MM` or
+/// `MM` when they are there (the longest form wins), and moves `pos` past it.
+/// Returns null, or a static description of what is wrong.
+const char* read_offset(std::string_view s, std::size_t& pos, std::int32_t& out) noexcept {
+    if (pos < s.size() && s[pos] == 'Z') {
+        ++pos;
+        out = 0;
+        return nullptr;
+    }
+    if (pos >= s.size() || (s[pos] != '+' && s[pos] != '-')) return "bad UTC offset";
+    const bool negative = s[pos] == '-';
+    unsigned hh = 0, mm = 0;
+    if (!fixed_digits(s, pos + 1, 2, hh)) return "bad UTC offset";
+    pos += 3;
+    if (pos < s.size() && s[pos] == ':' && fixed_digits(s, pos + 1, 2, mm))
+        pos += 3;
+    else if (fixed_digits(s, pos, 2, mm))
+        pos += 2;
+    if (mm > 59) return "UTC offset minute out of range";
+    const auto magnitude = static_cast<std::int32_t>(hh * 3600 + mm * 60);
+    if (magnitude > max_offset_seconds) return "UTC offset beyond 18:00";
+    out = negative ? -magnitude : magnitude;
+    return nullptr;
+}
+
+/// The fields a `time_format` reads, as indexes of its `step::field`.
+enum format_field : std::uint8_t {
+    year_field,
+    month_field,
+    day_field,
+    hour_field,
+    minute_field,
+    second_field,
+    field_count
+};
 
 void append_two(std::string& out, unsigned v) {
     out.push_back(static_cast<char>('0' + v / 10));
@@ -154,14 +223,140 @@ civil_date civil_from_days(std::int64_t z) noexcept {
 
 parse_result<time_point> try_parse_time(std::string_view text, utc_offset tz) noexcept {
     if (text.empty()) return {0, "empty time"};
-    // An ISO date always has '-' at index 4; an epoch value never does.
-    if (text.size() >= 10 && text[4] == '-') return parse_iso(text, tz);
-    // Five or more digits, then '-': a date past year 9999.
-    const std::size_t dash = text.find('-', 1);
-    if (dash != std::string_view::npos && dash >= 5 && text[0] != '-' &&
-        text.find_first_not_of("0123456789") == dash)
+    // A date always has its separator at index 4 and at least 8 characters
+    // (`2022/4/5`); an epoch value never has either separator there.
+    if (text.size() >= 8 && (text[4] == '-' || text[4] == '/')) return parse_iso(text, tz);
+    // Five or more digits, then a date separator: a date past year 9999.
+    const std::size_t first_other = text.find_first_not_of("0123456789");
+    if (first_other != std::string_view::npos && first_other >= 5 &&
+        (text[first_other] == '-' || text[first_other] == '/'))
         return {0, "year beyond 9999"};
     return parse_epoch(text);
+}
+
+time_format time_format::compile(std::string_view pattern) {
+    const auto bad_pattern = [pattern](const std::string& why) {
+        return parameter_error("time_format", "time format '" + std::string(pattern) + "': " + why);
+    };
+    time_format format;
+    format.pattern_ = std::string(pattern);
+    const auto add_literal = [&format](char c) {
+        if (format.steps_.empty() || format.steps_.back().has_literal) format.steps_.push_back({});
+        format.steps_.back().has_literal = true;
+        format.steps_.back().literal = c;
+    };
+    // Directives by letter, each allowed once; the first six are the fields
+    // in format_field order.
+    static constexpr std::string_view letters = "YmdHMSfz";
+    static_assert(letters.find('S') == second_field);
+    bool seen[letters.size()] = {};
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+        if (pattern[i] != '%') {
+            add_literal(pattern[i]);
+            continue;
+        }
+        if (++i == pattern.size()) throw bad_pattern("a lone % at the end (write %% for a %)");
+        const bool unpadded = pattern[i] == '-';
+        if (unpadded && ++i == pattern.size()) throw bad_pattern("%- at the end");
+        const char letter = pattern[i];
+        if (letter == '%' && !unpadded) {
+            add_literal('%');
+            continue;
+        }
+        const std::string directive = std::string(unpadded ? "%-" : "%") + letter;
+        const std::size_t which = letters.find(letter);
+        // Only the two-digit fields have an unpadded form.
+        if (which == std::string_view::npos ||
+            (unpadded && (letter == 'Y' || letter == 'f' || letter == 'z')))
+            throw bad_pattern("unknown directive " + directive);
+        if (seen[which]) throw bad_pattern(directive + " appears twice");
+        seen[which] = true;
+        step next;
+        if (letter == 'f') {
+            next.kind = step_kind::fraction;
+        } else if (letter == 'z') {
+            next.kind = step_kind::offset;
+        } else if (letter == 'Y') {
+            next.kind = step_kind::year;
+        } else {
+            next.kind = step_kind::two_digits;
+            next.field = static_cast<std::uint8_t>(which);
+            // Minutes and seconds are read unpadded only when asked: a time
+            // written `9:5` is more likely a mistake than a layout.
+            next.padded = (letter == 'M' || letter == 'S') && !unpadded;
+        }
+        format.steps_.push_back(next);
+    }
+    const auto has = [&](char letter) { return seen[letters.find(letter)]; };
+    if (!has('Y') || !has('m') || !has('d'))
+        throw bad_pattern("needs %Y (year), %m (month) and %d (day)");
+    if (has('M') && !has('H')) throw bad_pattern("%M (minute) without %H (hour)");
+    if (has('S') && !has('M')) throw bad_pattern("%S (second) without %M (minute)");
+    if (has('f') && !has('S')) throw bad_pattern("%f (fraction) without %S (second)");
+    return format;
+}
+
+parse_result<time_point> try_parse_time(std::string_view s, const time_format& format,
+                                        utc_offset tz) noexcept {
+    using step_kind = time_format::step_kind;
+    static constexpr const char* mismatch = "bad time: does not match the time format";
+    parse_result<time_point> r;
+    if (s.empty()) return r.error = "empty time", r;
+    unsigned fields[field_count] = {};
+    std::int32_t offset = tz.seconds;
+    std::size_t pos = 0;
+    for (const time_format::step& step : format.steps_) {
+        switch (step.kind) {
+        case step_kind::none:
+            break;
+        case step_kind::year:
+            if (!fixed_digits(s, pos, 4, fields[year_field])) return r.error = mismatch, r;
+            pos += 4;
+            break;
+        case step_kind::two_digits: {
+            unsigned v = 0;
+            if (pos >= s.size() || (v = digit_value(s[pos])) > 9) return r.error = mismatch, r;
+            ++pos;
+            if (pos < s.size() && digit_value(s[pos]) <= 9) {
+                v = v * 10 + digit_value(s[pos]);
+                ++pos;
+            } else if (step.padded) {
+                return r.error = mismatch, r;
+            }
+            fields[step.field] = v;
+            break;
+        }
+        case step_kind::fraction: {
+            // Dropped: the fields are never negative, so dropping the fraction
+            // rounds toward the past whatever the sign of the time.
+            const std::size_t start = pos;
+            const std::size_t end = std::min(s.size(), pos + 9);
+            while (pos < end && is_digit(s[pos]))
+                ++pos;
+            if (pos == start) return r.error = "bad time: empty fraction", r;
+            break;
+        }
+        case step_kind::offset:
+            if (const char* error = read_offset(s, pos, offset)) return r.error = error, r;
+            break;
+        }
+        if (step.has_literal) {
+            if (pos >= s.size() || s[pos] != step.literal) return r.error = mismatch, r;
+            ++pos;
+        }
+    }
+    if (pos != s.size()) return r.error = "bad time: text after the time format", r;
+    const unsigned year = fields[year_field], month = fields[month_field], day = fields[day_field];
+    if (month < 1 || month > 12) return r.error = "invalid date: month out of range", r;
+    if (day < 1 || day > days_in_month(year, month))
+        return r.error = "invalid date: day out of range", r;
+    const unsigned hh = fields[hour_field], mm = fields[minute_field], ss = fields[second_field];
+    if (hh > 23) return r.error = "invalid clock time: hour out of range", r;
+    if (mm > 59) return r.error = "invalid clock time: minute out of range", r;
+    if (ss > 59) return r.error = "invalid clock time: second out of range", r;
+    r.value =
+        days_from_civil(year, month, day) * seconds_per_day + hh * 3600 + mm * 60 + ss - offset;
+    return r;
 }
 
 parse_result<duration> try_parse_duration(std::string_view s) noexcept {
@@ -202,6 +397,12 @@ parse_result<duration> try_parse_duration(std::string_view s) noexcept {
 
 time_point parse_time(std::string_view text, utc_offset tz) {
     const auto r = try_parse_time(text, tz);
+    if (!r) throw parse_error(std::string(r.error) + ": '" + std::string(text) + "'");
+    return r.value;
+}
+
+time_point parse_time(std::string_view text, const time_format& format, utc_offset tz) {
+    const auto r = try_parse_time(text, format, tz);
     if (!r) throw parse_error(std::string(r.error) + ": '" + std::string(text) + "'");
     return r.value;
 }

@@ -3,15 +3,22 @@
 /// Parsing and formatting of times, durations and UTC offsets
 /// (docs/semantics.md §1, §5).
 ///
-/// Accepted times:
+/// Accepted times (`try_parse_time(text, tz)`):
 /// - Unix epoch seconds: an optional `-` and 1–19 digits (`1650412800`, `-60`);
 /// - ISO 8601: `YYYY-MM-DD` alone (midnight), or followed by `T` or one space,
 ///   then `HH:MM`, optional `:SS`, optional fraction `.f…` after the seconds
 ///   (dropped: times are whole seconds, rounded toward the past), optional
 ///   offset `Z`, `±HH:MM` or `±HHMM` (at most 18:00). Without an offset the time
 ///   is local to the caller's `tz` offset.
+/// - the same with the date written as health-code systems export it: `/` for
+///   `-` (`2022/04/20 10:00:00`), and month, day and hour in one or two digits
+///   (`2022/4/5`, `2022-4-5 9:05`). One date uses one separator (`2022/04-20`
+///   is rejected); year, minute and second keep their fixed width.
 /// Everything else, including invalid dates (`2022-02-30`), `24:00`, minute or
 /// second 60, surrounding spaces and magnitudes beyond 2^55 s, is rejected.
+///
+/// Times in any other layout are read with a `time_format` compiled from a
+/// strptime-style pattern (`%d.%m.%Y %H:%M`).
 ///
 /// Durations are whole seconds (`900`) or `NdNhNmNs` with any of the parts in
 /// that order (`15m`, `1h30m`, `14d`).
@@ -21,6 +28,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ctrace {
 
@@ -44,8 +52,71 @@ parse_result<time_point> try_parse_time(std::string_view text, utc_offset tz) no
 /// Parses a duration (see file comment). Never throws; never allocates.
 parse_result<duration> try_parse_duration(std::string_view text) noexcept;
 
+/// A time layout compiled once from a strptime-style pattern, for dumps whose
+/// times are neither epoch seconds nor ISO 8601 (`%d.%m.%Y %H:%M`). Like the
+/// default parser it yields whole seconds since the Unix epoch, and reads
+/// offsets (`%z`, the caller's `tz`) as seconds east of UTC.
+///
+/// Directives (each at most once; `%Y`, `%m` and `%d` required; `%M` needs
+/// `%H`, `%S` needs `%M`, `%f` needs `%S`):
+/// - `%Y` year, exactly 4 digits (0000–9999);
+/// - `%m` month, `%d` day, `%H` hour (00–23): 1 or 2 digits, as `%-m` `%-d`
+///   `%-H` also read them;
+/// - `%M` minute, `%S` second (00–59): exactly 2 digits; `%-M`, `%-S`: 1 or 2;
+/// - `%f` fraction of a second, 1–9 digits, dropped: times are whole seconds,
+///   and dropping the fraction rounds toward the past, before 1970 too
+///   (`1969-12-31 23:59:59.5` UTC is -1);
+/// - `%z` offset `Z`, `±HH:MM`, `±HHMM` or `±HH` (at most 18:00); without `%z`
+///   the time is local to the caller's `tz`;
+/// - `%%` a `%`; any other character must appear in the text as it is.
+/// Ties: a field of 1 or 2 digits takes two when two digits follow
+/// (`%Y%m%d` reads `2022420` as month 42, rejected), and `%z` takes the
+/// longest offset form that follows (`+0800` is 8 hours, never `+08` then
+/// `00`). Hour, minute and second left out of the pattern are 0. The text
+/// must match the whole pattern, with nothing before or after. A missing
+/// field, a time out of range or an invalid date (`2023/2/29`) is rejected
+/// with the same descriptions as the default parser.
+class time_format {
+public:
+    /// Compiles `pattern`; throws `parameter_error` ("time_format") naming
+    /// what is wrong with a pattern that is not a valid layout.
+    static time_format compile(std::string_view pattern);
+
+    /// The pattern this layout was compiled from.
+    const std::string& pattern() const noexcept { return pattern_; }
+
+private:
+    enum class step_kind : std::uint8_t { none, year, two_digits, fraction, offset };
+    /// One directive of the layout and the literal character after it, if
+    /// any (a leading literal, and each literal after the first of a run, has
+    /// a step of kind `none`): one step per directive rather than per
+    /// character keeps the parse loop short, and it runs once per scan row.
+    /// `two_digits` reads 1 or 2 digits (exactly 2 when `padded`) into field
+    /// `field` (month, day, hour, minute, second).
+    struct step {
+        step_kind kind = step_kind::none;
+        std::uint8_t field = 0;
+        bool padded = false;
+        bool has_literal = false;
+        char literal = 0;
+    };
+
+    time_format() = default;
+
+    std::string pattern_;
+    std::vector<step> steps_;
+
+    friend parse_result<time_point> try_parse_time(std::string_view text, const time_format& format,
+                                                   utc_offset tz) noexcept;
+};
+
+/// Parses a time laid out as `format` says. Never throws; never allocates.
+parse_result<time_point> try_parse_time(std::string_view text, const time_format& format,
+                                        utc_offset tz) noexcept;
+
 /// Throwing forms: `parse_error` whose message quotes the text.
 time_point parse_time(std::string_view text, utc_offset tz);
+time_point parse_time(std::string_view text, const time_format& format, utc_offset tz);
 duration parse_duration(std::string_view text);
 
 /// Parses a `--tz` value: `Z`, `UTC`, `±HH`, `±HHMM` or `±HH:MM` (at most 18:00).
