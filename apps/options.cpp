@@ -64,7 +64,11 @@ po::options_description input_format_option_descriptions(bool scans) {
     format.add_options()
         ("encoding", po::value<std::string>()->default_value("utf-8")->value_name("NAME"),
          "text encoding of the input CSV files: utf-8, gb18030 or gbk (read as gb18030); "
-         "gzip and zstd files are recognised by their first bytes and read decompressed");
+         "gzip and zstd files are recognised by their first bytes and read decompressed")
+        ("time-format", po::value<std::string>()->value_name("FMT"),
+         "layout of times that are neither epoch seconds nor ISO 8601, strptime-style: "
+         "%Y %m %d %H %M %S, %f (fraction, dropped), %z (offset), %-m etc. unpadded; e.g. "
+         "'%Y/%m/%d %H:%M'. Without it, YYYY/M/D H:MM is also read");
     if (scans)
         format.add_options()
             ("scan-columns", po::value<std::string>()->value_name("MAP"),
@@ -101,6 +105,15 @@ input_encoding encoding_option(const po::variables_map& vm) {
         return parse_input_encoding(vm["encoding"].as<std::string>());
     } catch (const parameter_error& e) {
         throw input_error(std::string("--encoding: ") + e.what());
+    }
+}
+
+std::optional<time_format> time_format_option(const po::variables_map& vm) {
+    if (!vm.count("time-format")) return std::nullopt;
+    try {
+        return time_format::compile(vm["time-format"].as<std::string>());
+    } catch (const parameter_error& e) {
+        throw input_error(std::string("--time-format: ") + e.what());
     }
 }
 
@@ -246,6 +259,7 @@ ingest_options ingest_options_from(const po::variables_map& vm, progress_reporte
     options.read.columns = column_names_option(vm, "scan-columns", scans_file_columns);
     options.place_format.columns = column_names_option(vm, "place-columns", places_file_columns);
     options.read.encoding = encoding_option(vm);
+    options.read.time_layout = time_format_option(vm);
     options.place_format.encoding = options.read.encoding;
     options.read.tz = tz_option(vm);
     options.read.default_dwell = duration_option(vm, "dwell");
@@ -288,6 +302,7 @@ trace_request trace_request_from(const po::variables_map& vm, utc_offset tz,
     request.digest = digest;
     request.columns = column_names_option(vm, "case-columns", cases_file_columns);
     request.encoding = encoding_option(vm);
+    request.time_layout = time_format_option(vm);
     return request;
 }
 

@@ -11,6 +11,7 @@
 
 #include <boost/program_options.hpp>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -33,6 +34,8 @@ po::options_description common_option_descriptions();
 /// How input files are written: --encoding, and with `scans` --scan-columns
 /// and --place-columns. (--case-columns is with the tracing options.)
 po::options_description input_format_option_descriptions(bool scans);
+/// The layout of --time-format, if given.
+std::optional<time_format> time_format_option(const po::variables_map& vm);
 /// The encoding of --encoding (UTF-8 without it).
 input_encoding encoding_option(const po::variables_map& vm);
 /// --bom, for commands that write CSV.

@@ -29,7 +29,7 @@ std::vector<index_case> read_cases_from(csv_reader& reader, id_table& persons,
         return col >= 0 ? record.fields[static_cast<std::size_t>(col)] : std::string_view();
     };
     auto parse = [&](std::string_view column, std::string_view text, time_point& out) {
-        const auto r = try_parse_time(text, options.tz);
+        const auto r = try_parse_time(text, options.time_layout, options.tz);
         if (!r) {
             reject(detail::field_problem(column, r.error, text));
             return false;
@@ -89,6 +89,7 @@ std::vector<index_case> read_cases_from(csv_reader& reader, id_table& persons,
 std::vector<index_case> read_cases_or_restore(csv_reader& reader, id_table& persons,
                                               const case_read_options& options) {
     const std::size_t persons_before = persons.size();
+    reader.set_invalid_text_reason(invalid_text_reason(options.encoding));
     try {
         return read_cases_from(reader, persons, options);
     } catch (...) {

@@ -338,7 +338,7 @@ done:
         if (std::memchr(record.raw.data(), '\0', record.raw.size()) != nullptr)
             error = "NUL byte";
         else if (!is_valid_utf8(record.raw))
-            error = "invalid UTF-8";
+            error = invalid_text_reason_;
     }
 
     if (!doubled_fields_.empty()) {

@@ -310,6 +310,10 @@ std::string_view input_encoding_name(input_encoding encoding) noexcept {
     return encoding == input_encoding::gb18030 ? "gb18030" : "utf-8";
 }
 
+const char* invalid_text_reason(input_encoding encoding) noexcept {
+    return encoding == input_encoding::gb18030 ? "bytes not valid in GB18030" : "invalid UTF-8";
+}
+
 compression detect_compression(const std::filesystem::path& path) {
     const std::string name = path.string();
     file_source file(path, name);

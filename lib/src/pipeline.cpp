@@ -46,7 +46,7 @@ loaded_data load_data(const data_source& source) {
     const ingest_options& scans = source.scans;
     if (!scans.scans.empty() || scans.places || scans.read.skip_bad ||
         scans.read.default_dwell != defaults::dwell || !scans.read.columns.empty() ||
-        !scans.place_format.columns.empty())
+        scans.read.time_layout || !scans.place_format.columns.empty())
         throw parameter_error("snapshot", path.string() +
                                               ": scan files, a places file and the options of "
                                               "reading scans do not apply to a snapshot (its "
@@ -70,6 +70,7 @@ prepared_cases read_index_cases(const trace_request& request) {
     options.until = request.parameters.until;
     options.columns = request.columns;
     options.encoding = request.encoding;
+    options.time_layout = request.time_layout;
     prepared.pseudonyms = request.pseudonyms;
     record.cases = read_cases(request.cases, prepared.case_ids, options);
     record.inputs.push_back(

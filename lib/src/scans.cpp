@@ -31,6 +31,7 @@ using detail::read_header;
 
 place_table read_places_from(csv_reader& reader, const place_read_options& options) {
     const std::string& name = reader.source_name();
+    reader.set_invalid_text_reason(invalid_text_reason(options.encoding));
     csv_record record;
     const csv_header header = read_header(reader, record, options.columns);
     const int place_col = header.require("place", name);
@@ -181,7 +182,7 @@ bool parse_chunk(csv_reader& reader, const scan_columns& columns, const scan_rea
             chunk.bad.add(record, "place is empty");
             continue;
         }
-        const auto start = try_parse_time(f[columns.time], options.tz);
+        const auto start = try_parse_time(f[columns.time], options.time_layout, options.tz);
         if (!start) {
             chunk.bad.add(record, field_problem("time", start.error, f[columns.time]));
             continue;
@@ -190,7 +191,7 @@ bool parse_chunk(csv_reader& reader, const scan_columns& columns, const scan_rea
         if (columns.leave >= 0) {
             const std::string_view leave = f[static_cast<std::size_t>(columns.leave)];
             if (!leave.empty()) {
-                const auto parsed = try_parse_time(leave, options.tz);
+                const auto parsed = try_parse_time(leave, options.time_layout, options.tz);
                 if (!parsed) {
                     chunk.bad.add(record, field_problem("leave", parsed.error, leave));
                     continue;
@@ -305,6 +306,7 @@ scan_log read_scans_from(csv_reader& reader, const place_table& places,
     const std::string& name = reader.source_name();
     std::optional<sha256> digest;
     if (options.compute_sha256) reader.set_digest(&digest.emplace());
+    reader.set_invalid_text_reason(invalid_text_reason(options.encoding));
     csv_record record;
     const csv_header header = read_header(reader, record, options.columns);
     const scan_columns columns = find_scan_columns(header, name);

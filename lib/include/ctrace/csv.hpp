@@ -69,6 +69,9 @@ public:
     const std::string& source_name() const noexcept { return source_name_; }
     /// Feeds every byte read from now on (BOM included) to `digest`; null stops.
     void set_digest(class sha256* digest) noexcept { digest_ = digest; }
+    /// The reason a record with invalid UTF-8 is refused with ("invalid
+    /// UTF-8"): a reader of text decoded from another encoding names that.
+    void set_invalid_text_reason(const char* reason) noexcept { invalid_text_reason_ = reason; }
     /// Bytes consumed so far (for progress reports).
     std::uint64_t bytes_consumed() const noexcept { return consumed_; }
     /// Line ends consumed so far.
@@ -94,6 +97,7 @@ private:
     std::uint64_t line_ = 1;
     std::uint64_t consumed_ = 0;
     class sha256* digest_ = nullptr;
+    const char* invalid_text_reason_ = "invalid UTF-8";
     std::string unescaped_;                   // storage for fields with doubled quotes
     std::vector<std::size_t> doubled_fields_; // of the record being parsed
 };

@@ -39,6 +39,10 @@ input_encoding parse_input_encoding(std::string_view name);
 std::string_view input_encoding_name(input_encoding encoding) noexcept;
 
 /// The compression of an input file.
+/// The reason a CSV reader gives a row whose text is not valid in
+/// `encoding` ("invalid UTF-8", "bytes not valid in GB18030").
+const char* invalid_text_reason(input_encoding encoding) noexcept;
+
 enum class compression {
     none,
     /// gzip: one member or several concatenated (`gzip -c a b`).

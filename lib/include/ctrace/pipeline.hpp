@@ -93,6 +93,8 @@ struct trace_request {
     column_names columns;
     /// The cases file's text encoding (compression is recognised).
     input_encoding encoding = input_encoding::utf8;
+    /// The layout of the cases file's times when not epoch or ISO 8601.
+    std::optional<time_format> time_layout;
 };
 
 /// Index cases read before the data, with their own id table.

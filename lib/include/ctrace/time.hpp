@@ -26,6 +26,7 @@
 #include "ctrace/types.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -117,6 +118,14 @@ parse_result<time_point> try_parse_time(std::string_view text, const time_format
 /// Throwing forms: `parse_error` whose message quotes the text.
 time_point parse_time(std::string_view text, utc_offset tz);
 time_point parse_time(std::string_view text, const time_format& format, utc_offset tz);
+
+/// Parses with `format` when there is one, else in the default forms: how a
+/// reader whose input may have a layout of its own reads each time.
+inline parse_result<time_point> try_parse_time(std::string_view text,
+                                               const std::optional<time_format>& format,
+                                               utc_offset tz) noexcept {
+    return format ? try_parse_time(text, *format, tz) : try_parse_time(text, tz);
+}
 duration parse_duration(std::string_view text);
 
 /// Parses a `--tz` value: `Z`, `UTC`, `±HH`, `±HHMM` or `±HH:MM` (at most 18:00).
