@@ -6,6 +6,7 @@
 
 #include <charconv>
 #include <fstream>
+#include <iostream>
 
 namespace ctrace::cli {
 
@@ -37,7 +38,14 @@ po::variables_map parse(const std::vector<std::string>& args,
         std::ifstream file(path);
         if (!file) throw io_error(path + ": cannot open the configuration file");
         try {
-            po::store(po::parse_config_file(file, options), vm);
+            // One file may serve several commands (ingest and daily, say):
+            // options this command does not take are skipped, and named.
+            const po::parsed_options parsed = po::parse_config_file(file, options, true);
+            for (const po::option& o : parsed.options)
+                if (o.unregistered)
+                    std::cerr << "ctrace: note: " << path << ": '" << o.string_key
+                              << "' is not an option of this command; skipped\n";
+            po::store(parsed, vm);
         } catch (const po::error& e) {
             throw input_error(path + ": " + e.what());
         }

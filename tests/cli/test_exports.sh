@@ -121,6 +121,18 @@ run_ctrace trace --config "$work/export.ini" "${export_files[@]}" --hops 3 \
 expect_status 0 "export trace with --config"
 expect_same_file "$work/canonical.csv" "$work/export-config.csv" "--config vs options"
 
+# One file for the nightly pair: ingest takes the scan options, daily skips
+# them with a note; the daily list is the canonical trace's.
+run_ctrace ingest --config "$work/export.ini" --store "$work/store" \
+    --scans "$work/export/scans.csv.gz" --places "$work/export/places.csv" -q
+expect_status 0 "ingest with --config"
+expect_stderr_has "'case-columns' is not an option of this command; skipped" "ingest skips"
+run_ctrace daily --config "$work/export.ini" --store "$work/store" \
+    --cases "$work/export/cases.csv.zst" --out-dir "$work/lists" --as-of 2022-04-04 --hops 3 -q
+expect_status 0 "daily with --config"
+expect_stderr_has "'scan-columns' is not an option of this command; skipped" "daily skips"
+expect_same_file "$work/canonical.csv" "$work/lists/risk-2022-04-04.csv" "daily with --config"
+
 # --bom: the same table in pandas with utf-8-sig; without it, no BOM.
 run_ctrace trace "${canonical[@]}" --tz +08:00 --hops 3 --bom --out "$work/bom.csv" -q
 expect_status 0 "trace --bom"

@@ -5,6 +5,10 @@
 // Beyond "no crash" it checks what strict and --skip-bad reading promise:
 // strict reading accepts a file exactly when --skip-bad rejects no row, and
 // then both read the same visits.
+//
+// The same bytes are also read as an export: through a file (so gzip and zstd
+// streams are recognised and decompressed), transcoded from GB18030, with
+// Chinese column names mapped to ctrace's and a time layout.
 
 #include "ctrace/cases.hpp"
 #include "ctrace/error.hpp"
@@ -14,6 +18,8 @@
 #include <cstdlib>
 #include <sstream>
 #include <string>
+#include <sys/mman.h>
+#include <unistd.h>
 
 namespace {
 
@@ -26,6 +32,32 @@ bool same_visits(const ctrace::scan_log& a, const ctrace::scan_log& b) {
             return false;
     }
     return a.persons.size() == b.persons.size() && a.places.size() == b.places.size();
+}
+
+/// Reads `bytes` as an exported scans file (see the file comment).
+void read_as_export(const std::string& bytes) {
+    const int fd = ::memfd_create("fuzz-export", MFD_CLOEXEC);
+    if (fd < 0) return;
+    if (::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size())) {
+        const std::string path = "/proc/self/fd/" + std::to_string(fd);
+        ctrace::scan_read_options options;
+        options.encoding = ctrace::input_encoding::gb18030;
+        options.skip_bad = true;
+        options.columns.set("person", "身份证号");
+        options.columns.set("place", "场所码");
+        options.columns.set("time", "扫码时间");
+        options.time_layout = ctrace::time_format::compile("%Y/%m/%d %H:%M");
+        try {
+            (void)ctrace::read_scans(std::filesystem::path(path), {}, options);
+        } catch (const ctrace::error&) {
+        }
+        try {
+            (void)ctrace::read_places(std::filesystem::path(path),
+                                      {{}, ctrace::input_encoding::gb18030});
+        } catch (const ctrace::error&) {
+        }
+    }
+    ::close(fd);
 }
 
 } // namespace
@@ -65,5 +97,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         ctrace::read_places(in, "fuzz.csv");
     } catch (const ctrace::error&) {
     }
+    read_as_export(bytes);
     return 0;
 }

@@ -10,6 +10,7 @@ printed. Under `scripts/test --sanitize` CTRACE_BIN is the sanitizer build.
 CTRACE_MUTATIONS sets how many dumps (default 1000).
 """
 
+import gzip
 import os
 import random
 import shutil
@@ -124,6 +125,29 @@ class MutatedInputs(unittest.TestCase):
             outcomes[self.run_ctrace(args, [files[name]], f"dump{i}")] += 1
         print(f"{COUNT} mutated dumps: {outcomes[0]} read, {outcomes[2]} refused")
         self.assertGreater(outcomes[0], 0)
+        self.assertGreater(outcomes[2], 0)
+
+    def test_mutated_compressed_and_gb18030_dumps(self):
+        # The tiny scans as an export would send them: GB18030 text, gzip or
+        # zstd; the compressed bytes (or the text) mutated, then read with
+        # --encoding gb18030: exit 0 or 2, a refusal naming the file.
+        rng = random.Random(20261129)
+        text = self.seeds["scans"].decode("utf-8").encode("gb18030")
+        packed = {"gz": gzip.compress(text, mtime=0), "txt": text}
+        if shutil.which("zstd"):
+            packed["zst"] = subprocess.run(["zstd", "-q", "-c"], input=text, capture_output=True,
+                                           check=True).stdout
+        outcomes = {0: 0, 2: 0}
+        for i in range(max(60, COUNT // 5)):
+            kind = rng.choice(sorted(packed))
+            scans = self.tmp / f"export.csv.{kind}"
+            scans.write_bytes(mutate(packed[kind], rng))
+            args = ["trace", "--scans", scans, "--places", TINY / "places.csv", "--cases",
+                    TINY / "cases.csv", "--tz", "+08:00", "--encoding", "gb18030", "-q"]
+            if rng.random() < 0.5:
+                args += ["--skip-bad"]
+            outcomes[self.run_ctrace(args, [scans], f"export{i}")] += 1
+        print(f"mutated exports: {outcomes[0]} read, {outcomes[2]} refused")
         self.assertGreater(outcomes[2], 0)
 
     def test_mutated_snapshots(self):
