@@ -76,7 +76,8 @@ po::options_description input_format_option_descriptions(bool scans) {
         ("time-format", po::value<std::string>()->value_name("FMT"),
          "layout of times that are neither epoch seconds nor ISO 8601, strptime-style: "
          "%Y %m %d %H %M %S, %f (fraction, dropped), %z (offset), %-m etc. unpadded; e.g. "
-         "'%Y/%m/%d %H:%M'. Without it, YYYY/M/D H:MM is also read");
+         "'%d.%m.%Y %H:%M'; tried first, then the default forms (YYYY/M/D H:MM is read "
+         "without it)");
     if (scans)
         format.add_options()
             ("scan-columns", po::value<std::string>()->value_name("MAP"),

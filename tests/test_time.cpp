@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <doctest/doctest.h>
+#include <optional>
 #include <random>
 #include <string>
 #include <utility>
@@ -850,6 +851,26 @@ TEST_SUITE("time") {
         CHECK(try_parse_time("9999-12-31T23:59:59Z", {}).value == 253402300799);
         CHECK(try_parse_time("12345", {}).value == 12345); // epoch seconds, no dash
         CHECK(!try_parse_time("-10000-01-01", {}));
+    }
+
+    TEST_CASE("a reader's layout is tried first, then the default forms") {
+        using ctrace::time_format;
+        const std::optional<time_format> layout = time_format::compile("%d.%m.%Y %H:%M");
+        const ctrace::utc_offset tz{8 * 3600};
+        const auto laid_out = ctrace::try_parse_time("20.04.2022 10:00", layout, tz);
+        const auto iso = ctrace::try_parse_time("2022-04-20T10:00:00+08:00", layout, tz);
+        const auto slash = ctrace::try_parse_time("2022/4/20 10:00", layout, tz);
+        REQUIRE(laid_out);
+        REQUIRE(iso);
+        REQUIRE(slash);
+        CHECK(laid_out.value == iso.value);
+        CHECK(slash.value == iso.value);
+        CHECK(ctrace::try_parse_time("1650420000", layout, tz).value == 1650420000);
+        const auto neither = ctrace::try_parse_time("20.04.22 10:00", layout, tz);
+        REQUIRE_FALSE(neither);
+        CHECK(std::string(neither.error).find("time format") != std::string::npos);
+        // Without a layout, the default forms only.
+        CHECK_FALSE(ctrace::try_parse_time("20.04.2022 10:00", std::optional<time_format>{}, tz));
     }
 
 } // TEST_SUITE

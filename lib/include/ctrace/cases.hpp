@@ -40,7 +40,7 @@ struct case_read_options {
     /// first bytes and read decompressed).
     input_encoding encoding = input_encoding::utf8;
     /// The layout of `from`, `onset` and `to` when they are neither epoch
-    /// seconds nor ISO 8601: then every time must match it.
+    /// seconds nor ISO 8601: tried first, then the default forms.
     std::optional<time_format> time_layout;
     duration lookback = defaults::lookback;
     time_point until = time_infinity;

@@ -81,7 +81,7 @@ struct scan_read_options {
     /// and the digest (`compute_sha256`) is that of the file's own bytes.
     input_encoding encoding = input_encoding::utf8;
     /// The layout of `time` and `leave` when they are neither epoch seconds
-    /// nor ISO 8601 (`%Y/%m/%d %H:%M`): then every time must match it.
+    /// nor ISO 8601 (`%d.%m.%Y %H:%M`): tried first, then the default forms.
     std::optional<time_format> time_layout;
     /// Dwell of a scan without check-out at a place without its own dwell.
     duration default_dwell = defaults::dwell;

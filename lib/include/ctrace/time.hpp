@@ -119,12 +119,18 @@ parse_result<time_point> try_parse_time(std::string_view text, const time_format
 time_point parse_time(std::string_view text, utc_offset tz);
 time_point parse_time(std::string_view text, const time_format& format, utc_offset tz);
 
-/// Parses with `format` when there is one, else in the default forms: how a
-/// reader whose input may have a layout of its own reads each time.
+/// Parses with `format` when there is one, and in the default forms when
+/// there is none or the text does not fit it (a cases file written by hand
+/// in ISO 8601 beside an export's layout): how a reader whose input may have
+/// a layout of its own reads each time. The error is the layout's.
 inline parse_result<time_point> try_parse_time(std::string_view text,
                                                const std::optional<time_format>& format,
                                                utc_offset tz) noexcept {
-    return format ? try_parse_time(text, *format, tz) : try_parse_time(text, tz);
+    if (!format) return try_parse_time(text, tz);
+    const parse_result<time_point> laid_out = try_parse_time(text, *format, tz);
+    if (laid_out) return laid_out;
+    const parse_result<time_point> standard = try_parse_time(text, tz);
+    return standard ? standard : laid_out;
 }
 duration parse_duration(std::string_view text);
 
