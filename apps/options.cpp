@@ -7,6 +7,8 @@
 #include <charconv>
 #include <fstream>
 #include <iostream>
+#include <iterator>
+#include <sstream>
 
 namespace ctrace::cli {
 
@@ -35,16 +37,28 @@ po::variables_map parse(const std::vector<std::string>& args,
     // Stored second, so the command line wins.
     if (vm.count("config")) {
         const std::string path = vm["config"].as<std::string>();
-        std::ifstream file(path);
+        std::ifstream file(path, std::ios::binary);
         if (!file) throw io_error(path + ": cannot open the configuration file");
+        std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+        if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3); // saved by Notepad
+        std::istringstream in(text);
         try {
             // One file may serve several commands (ingest and daily, say):
             // options this command does not take are skipped, and named.
-            const po::parsed_options parsed = po::parse_config_file(file, options, true);
-            for (const po::option& o : parsed.options)
-                if (o.unregistered)
+            po::parsed_options parsed = po::parse_config_file(in, options, true);
+            std::vector<po::option> kept;
+            for (po::option& o : parsed.options) {
+                if (o.unregistered) {
                     std::cerr << "ctrace: note: " << path << ": '" << o.string_key
                               << "' is not an option of this command; skipped\n";
+                    continue;
+                }
+                // The command line wins, also over options that add up
+                // (--scans given in both).
+                if (vm.count(o.string_key) && !vm[o.string_key].defaulted()) continue;
+                kept.push_back(std::move(o));
+            }
+            parsed.options = std::move(kept);
             po::store(parsed, vm);
         } catch (const po::error& e) {
             throw input_error(path + ": " + e.what());

@@ -328,6 +328,20 @@ TEST_SUITE("decoded_input") {
                                                        "a,身\n");
     }
 
+    TEST_CASE("a file that starts with a UTF-8 byte-order mark is read as UTF-8 even when "
+              "GB18030 is asked for") {
+        // A cases file typed by hand and saved by Excel as "CSV UTF-8" beside
+        // a GB18030 export: its Chinese must not be garbled.
+        temp_dir dir;
+        const std::string utf8 = "\xEF\xBB\xBF身份证号,开始时间\n张三,2022/4/20 10:00\n";
+        CHECK(decode(dir.write("utf8-bom.csv", utf8), input_encoding::gb18030) == utf8);
+        const fs::path packed =
+            gzip_of(dir.write("plain.csv", utf8), dir.path() / "utf8-bom.csv.gz");
+        CHECK(decode(packed, input_encoding::gb18030) == utf8);
+        const std::string big = "\xEF\xBB\xBF" + csv_text(3 << 20);
+        CHECK(decode(dir.write("big-bom.csv", big), input_encoding::gb18030, 7) == big);
+    }
+
     TEST_CASE("characters straddling a buffer boundary") {
         temp_dir dir;
         // Two- and four-byte GB18030 characters at every offset relative to

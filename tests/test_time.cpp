@@ -865,7 +865,17 @@ TEST_SUITE("time") {
         REQUIRE(slash);
         CHECK(laid_out.value == iso.value);
         CHECK(slash.value == iso.value);
-        CHECK(ctrace::try_parse_time("1650420000", layout, tz).value == 1650420000);
+        // Never epoch seconds through the fallback, and never after a date or
+        // clock the layout found invalid (regression: a digits-only layout's
+        // invalid dates were read as epoch times).
+        CHECK_FALSE(ctrace::try_parse_time("1650420000", layout, tz));
+        const std::optional<time_format> digits = time_format::compile("%Y%m%d");
+        CHECK_FALSE(ctrace::try_parse_time("20230229", digits, tz));
+        CHECK_FALSE(ctrace::try_parse_time("20221320", digits, tz));
+        CHECK(ctrace::try_parse_time("20220420", digits, tz).value ==
+              ctrace::try_parse_time("2022-04-20", tz).value);
+        CHECK_FALSE(ctrace::try_parse_time("31.04.2022 10:00", layout, tz)); // invalid date
+        CHECK_FALSE(ctrace::try_parse_time("20.04.2022 24:00", layout, tz)); // invalid clock
         const auto neither = ctrace::try_parse_time("20.04.22 10:00", layout, tz);
         REQUIRE_FALSE(neither);
         CHECK(std::string(neither.error).find("time format") != std::string::npos);

@@ -419,10 +419,16 @@ column_names column_names::parse(std::string_view text, std::span<const std::str
         if (std::find(known.begin(), known.end(), name) == known.end())
             throw parameter_error(parameter,
                                   "no column '" + name + "' to map (known: " + known_list + ")");
-        for (const auto& [given, header_name] : names.pairs_)
+        const std::string header_name(pair.substr(equals + 1));
+        for (const auto& [given, given_header] : names.pairs_) {
             if (given == name)
                 throw parameter_error(parameter, "column '" + name + "' mapped twice");
-        names.set(name, std::string(pair.substr(equals + 1)));
+            if (given_header == header_name)
+                throw parameter_error(parameter, "'" + given + "' and '" + name +
+                                                     "' both mapped to column '" + header_name +
+                                                     "'");
+        }
+        names.set(name, header_name);
     }
     return names;
 }

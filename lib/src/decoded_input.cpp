@@ -234,6 +234,16 @@ public:
 
     /// `into` must hold at least one UTF-8 character (4 bytes).
     std::size_t read(std::span<char> into) override {
+        if (!started_) {
+            started_ = true;
+            refill();
+            // A UTF-8 byte-order mark says the file is UTF-8 after all (a
+            // hand-made cases file saved by Excel as "CSV UTF-8" beside a
+            // GB18030 export): it is passed on as it is.
+            passthrough_ =
+                end_ - begin_ >= 3 && std::memcmp(input_.data() + begin_, "\xEF\xBB\xBF", 3) == 0;
+        }
+        if (passthrough_) return pass_on(into);
         char* out = into.data();
         std::size_t out_left = into.size();
         while (out_left == into.size()) {
@@ -273,6 +283,14 @@ public:
     }
 
 private:
+    std::size_t pass_on(std::span<char> into) {
+        if (begin_ == end_ && !input_ended_) refill();
+        const std::size_t n = std::min(into.size(), end_ - begin_);
+        std::memcpy(into.data(), input_.data() + begin_, n);
+        begin_ += n;
+        return n;
+    }
+
     /// Moves the unconverted bytes to the front and reads after them.
     void refill() {
         std::memmove(input_.data(), input_.data() + begin_, end_ - begin_);
@@ -290,6 +308,8 @@ private:
     iconv_t converter_;
     bool input_ended_ = false;
     bool needs_more_input_ = false;
+    bool started_ = false;
+    bool passthrough_ = false;
 };
 
 } // namespace

@@ -46,7 +46,8 @@ loaded_data load_data(const data_source& source) {
     const ingest_options& scans = source.scans;
     if (!scans.scans.empty() || scans.places || scans.read.skip_bad ||
         scans.read.default_dwell != defaults::dwell || !scans.read.columns.empty() ||
-        scans.read.time_layout || !scans.place_format.columns.empty())
+        scans.read.time_layout || scans.read.encoding != input_encoding::utf8 ||
+        scans.place_format.encoding != input_encoding::utf8 || !scans.place_format.columns.empty())
         throw parameter_error("snapshot", path.string() +
                                               ": scan files, a places file and the options of "
                                               "reading scans do not apply to a snapshot (its "
@@ -89,6 +90,10 @@ person_place_graph attach_cases(snapshot& data, prepared_cases& prepared) {
     const std::vector<person_index> indices = data.persons.intern_few(views);
     for (std::size_t k = 0; k < indices.size(); ++k)
         prepared.record.cases[k].person = indices[k];
+    // The places file's minimum overlaps (§8.2) are data; the tracer takes
+    // them with the parameters.
+    if (data.place_info.has_min_overlap)
+        prepared.record.parameters.place_min_overlap = data.place_info.min_overlap;
     return build_person_place_graph(data.stays, data.persons.size());
 }
 

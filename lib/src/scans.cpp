@@ -41,8 +41,10 @@ place_table read_places_from(csv_reader& reader, const place_read_options& optio
     const int district_col = header.find("district");
     const int lat_col = header.find("lat");
     const int lon_col = header.find("lon");
+    const int min_overlap_col = header.find("min_overlap");
 
     place_table table;
+    table.has_min_overlap = min_overlap_col >= 0;
     table.has_dwell = dwell_col >= 0;
     table.has_category = category_col >= 0;
     table.has_name = name_col >= 0;
@@ -78,6 +80,17 @@ place_table read_places_from(csv_reader& reader, const place_read_options& optio
             }
             dwell = parsed.value;
         }
+        duration min_overlap = -1;
+        if (min_overlap_col >= 0 &&
+            !record.fields[static_cast<std::size_t>(min_overlap_col)].empty()) {
+            const auto value = record.fields[static_cast<std::size_t>(min_overlap_col)];
+            const auto parsed = try_parse_duration(value);
+            if (!parsed) {
+                bad.add(record, field_problem("min_overlap", parsed.error, value));
+                continue;
+            }
+            min_overlap = parsed.value;
+        }
         const std::size_t before = table.ids.size();
         const place_index index = table.ids.intern(place);
         if (index < before) {
@@ -85,6 +98,7 @@ place_table read_places_from(csv_reader& reader, const place_read_options& optio
             continue;
         }
         table.dwell.push_back(dwell);
+        table.min_overlap.push_back(min_overlap);
         table.category.push_back(text(category_col));
         table.name.push_back(text(name_col));
         table.district.push_back(text(district_col));

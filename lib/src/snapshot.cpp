@@ -112,11 +112,12 @@ void write_places(const h5::location& file, const snapshot& data) {
     // Metadata covers every place; places not in the places file get empty
     // text, dwell -1 and NaN coordinates.
     const std::size_t n = data.places.size();
-    std::vector<std::int64_t> dwell(n, -1);
+    std::vector<std::int64_t> dwell(n, -1), min_overlap(n, -1);
     std::vector<double> lat(n, std::nan("")), lon(n, std::nan(""));
     std::vector<std::uint8_t> listed(n, 0);
     for (std::size_t x = 0; x < info.size(); ++x) {
         dwell[x] = info.dwell[x];
+        if (info.has_min_overlap) min_overlap[x] = info.min_overlap[x];
         lat[x] = coordinate(info.lat[x]);
         lon[x] = coordinate(info.lon[x]);
         listed[x] = 1;
@@ -133,6 +134,8 @@ void write_places(const h5::location& file, const snapshot& data) {
     if (info.has_district) text_column("district", info.district);
     if (info.has_lat) group.write_column<double>("lat", as_span(lat));
     if (info.has_lon) group.write_column<double>("lon", as_span(lon));
+    if (info.has_min_overlap)
+        group.write_column<std::int64_t>("min_overlap_seconds", as_span(min_overlap));
 }
 
 void write_stays(const h5::location& file, const stay_table& stays) {
@@ -381,6 +384,13 @@ snapshot read_snapshot_data(const std::filesystem::path& path) {
         if (info.has_lon) lon = file.read_column<double>("places/lon");
         if ((info.has_lat && lat.size() != places) || (info.has_lon && lon.size() != places))
             corrupt(name, "places/lat or places/lon has the wrong length");
+        std::vector<std::int64_t> min_overlap;
+        info.has_min_overlap = file.exists("places/min_overlap_seconds");
+        if (info.has_min_overlap) {
+            min_overlap = file.read_column<std::int64_t>("places/min_overlap_seconds");
+            if (min_overlap.size() != places)
+                corrupt(name, "places/min_overlap_seconds has the wrong length");
+        }
         info.has_dwell = true;
         auto number = [](const std::vector<double>& v, std::size_t x) {
             if (v.empty() || std::isnan(v[x])) return std::string();
@@ -391,6 +401,7 @@ snapshot read_snapshot_data(const std::filesystem::path& path) {
         for (std::size_t x = 0; x < places && listed[x] != 0; ++x) {
             info.ids.intern(data.places[static_cast<place_index>(x)]);
             info.dwell.push_back(dwell[x]);
+            if (info.has_min_overlap) info.min_overlap.push_back(min_overlap[x]);
             info.category.push_back(category.empty() ? "" : category[x]);
             info.name.push_back(place_name.empty() ? "" : place_name[x]);
             info.district.push_back(district.empty() ? "" : district[x]);

@@ -226,12 +226,26 @@ parse_result<time_point> try_parse_time(std::string_view text, utc_offset tz) no
     // A date always has its separator at index 4 and at least 8 characters
     // (`2022/4/5`); an epoch value never has either separator there.
     if (text.size() >= 8 && (text[4] == '-' || text[4] == '/')) return parse_iso(text, tz);
+    const parse_result<time_point> epoch = parse_epoch(text);
+    if (epoch) return epoch; // the common case first: epoch dumps parse tens of millions
     // Five or more digits, then a date separator: a date past year 9999.
     const std::size_t first_other = text.find_first_not_of("0123456789");
     if (first_other != std::string_view::npos && first_other >= 5 &&
         (text[first_other] == '-' || text[first_other] == '/'))
         return {0, "year beyond 9999"};
-    return parse_epoch(text);
+    return epoch;
+}
+
+namespace {
+/// A text the layout refused for its shape, not its values.
+constexpr const char* layout_mismatch = "bad time: does not match the time format";
+constexpr const char* layout_trailing_text = "bad time: text after the time format";
+} // namespace
+
+bool time_format::may_fall_back(std::string_view text, const char* error) noexcept {
+    if (error != layout_mismatch && error != layout_trailing_text) return false;
+    const std::size_t digits_from = !text.empty() && text[0] == '-' ? 1 : 0;
+    return text.find_first_not_of("0123456789", digits_from) != std::string_view::npos;
 }
 
 time_format time_format::compile(std::string_view pattern) {
@@ -299,7 +313,7 @@ time_format time_format::compile(std::string_view pattern) {
 parse_result<time_point> try_parse_time(std::string_view s, const time_format& format,
                                         utc_offset tz) noexcept {
     using step_kind = time_format::step_kind;
-    static constexpr const char* mismatch = "bad time: does not match the time format";
+    const char* const mismatch = layout_mismatch;
     parse_result<time_point> r;
     if (s.empty()) return r.error = "empty time", r;
     unsigned fields[field_count] = {};
@@ -345,7 +359,7 @@ parse_result<time_point> try_parse_time(std::string_view s, const time_format& f
             ++pos;
         }
     }
-    if (pos != s.size()) return r.error = "bad time: text after the time format", r;
+    if (pos != s.size()) return r.error = layout_trailing_text, r;
     const unsigned year = fields[year_field], month = fields[month_field], day = fields[day_field];
     if (month < 1 || month > 12) return r.error = "invalid date: month out of range", r;
     if (day < 1 || day > days_in_month(year, month))

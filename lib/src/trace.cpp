@@ -24,7 +24,8 @@ public:
            const id_table& places, const trace_parameters& parameters,
            const event_observer& observer)
         : stays_(stays), graph_(graph), persons_(persons), places_(places), observer_(observer),
-          min_overlap_(std::max<duration>(parameters.min_overlap, 1)), parameters_(parameters),
+          min_overlap_(std::max<duration>(parameters.min_overlap, 1)),
+          linger_(std::max<duration>(parameters.linger, 0)), parameters_(parameters),
           exposure_(persons.size(), time_infinity), hop_(persons.size(), no_hop),
           entry_of_(persons.size(), no_entry), changed_at_(persons.size(), 0) {}
 
@@ -76,34 +77,47 @@ private:
         return places_[x] < places_[e.via_place];
     }
 
+    /// The minimum effective overlap at place `x` (at least 1 s).
+    duration min_overlap_at(place_index x) const noexcept {
+        const std::vector<duration>& by_place = parameters_.place_min_overlap;
+        if (x < by_place.size() && by_place[x] >= 0) return std::max<duration>(by_place[x], 1);
+        return min_overlap_;
+    }
+
     /// Finds the events that qualify at `layer` with `s` as source.
     void spread(const source& s, std::uint32_t layer, std::vector<person_index>& changed) {
         if (s.person >= graph_.person_count) return;
         const auto [first, last] = boost::out_edges(graph_.person_vertex(s.person), graph_.csr);
         for (auto it = first; it != last; ++it) {
             const std::uint32_t own = graph_.csr[*it].stay;
-            const time_point window_start = std::max(stays_.start[own], s.from);
-            const time_point window_end = std::min(stays_.end[own], s.to);
-            if (window_end - window_start < min_overlap_) continue;
+            // The source's presence [s', e') and its footprint [s', f'): the
+            // presence, extended by lingering (§8.3; f' = e' without it).
+            const time_point presence_start = std::max(stays_.start[own], s.from);
+            const time_point presence_end = std::min(stays_.end[own], s.to);
+            if (presence_end <= presence_start) continue;
+            const time_point footprint_end =
+                presence_end + std::min(presence_end - presence_start, linger_);
             const place_index x = stays_.place[own];
+            const duration m = min_overlap_at(x);
+            if (footprint_end - presence_start < m) continue;
 
-            // A target stay qualifies only if it starts by window_end - m and
-            // ends at or after window_start + m; the longest stay at x bounds
-            // how early such a stay can start.
+            // A target stay qualifies only if it starts by f' - m and ends at
+            // or after s' + m; the longest stay at x bounds how early such a
+            // stay can start.
             const auto begin =
                 stays_.start.begin() + static_cast<std::ptrdiff_t>(stays_.place_begin[x]);
             const auto end =
                 stays_.start.begin() + static_cast<std::ptrdiff_t>(stays_.place_begin[x + 1]);
             const auto lo =
-                std::lower_bound(begin, end, window_start + min_overlap_ - stays_.place_longest[x]);
-            const auto hi = std::upper_bound(lo, end, window_end - min_overlap_);
+                std::lower_bound(begin, end, presence_start + m - stays_.place_longest[x]);
+            const auto hi = std::upper_bound(lo, end, footprint_end - m);
             for (auto t = lo; t != hi; ++t) {
                 const auto row = static_cast<std::size_t>(t - stays_.start.begin());
                 const person_index p = stays_.person[row];
                 if (p == s.person || hop_[p] == 0) continue;
-                const time_point exposure_start = std::max(window_start, stays_.start[row]);
-                const time_point exposure_end = std::min(window_end, stays_.end[row]);
-                if (exposure_end - exposure_start < min_overlap_) continue;
+                const time_point exposure_start = std::max(presence_start, stays_.start[row]);
+                const time_point exposure_end = std::min(footprint_end, stays_.end[row]);
+                if (exposure_end - exposure_start < m) continue;
                 record_event(p, s.person, x, exposure_start, exposure_end, layer, changed);
             }
         }
@@ -159,6 +173,7 @@ private:
     const id_table& places_;
     const event_observer& observer_;
     const duration min_overlap_;
+    const duration linger_;
     const trace_parameters& parameters_;
     std::vector<time_point> exposure_; // E at the current layer
     std::vector<std::uint32_t> hop_;

@@ -121,6 +121,17 @@ run_ctrace trace --config "$work/export.ini" "${export_files[@]}" --hops 3 \
 expect_status 0 "export trace with --config"
 expect_same_file "$work/canonical.csv" "$work/export-config.csv" "--config vs options"
 
+# The command line wins over the file, also for an option that adds up
+# (regression: --scans from both were read, the file's last); a BOM at the
+# file's start (Notepad) is no part of the first name.
+printf '\xEF\xBB\xBFscans = %s\n' "$work/canonical/scans.csv" >"$work/scans.ini"
+cat "$work/export.ini" >>"$work/scans.ini"
+run_ctrace trace --config "$work/scans.ini" "${export_files[@]}" --hops 3 \
+    --out "$work/export-scans-config.csv" -q
+expect_status 0 "--config with scans in the file and on the command line"
+expect_same_file "$work/canonical.csv" "$work/export-scans-config.csv" "command line --scans wins"
+if grep -qF "is not an option" "$work/stderr"; then fail "the BOM made the first name unknown"; fi
+
 # One file for the nightly pair: ingest takes the scan options, daily skips
 # them with a note; the daily list is the canonical trace's.
 run_ctrace ingest --config "$work/export.ini" --store "$work/store" \

@@ -21,6 +21,9 @@ inline constexpr duration min_overlap = 15 * 60;
 inline constexpr std::uint32_t hops = 2;
 /// Delay between exposure and becoming infectious.
 inline constexpr duration latency = 0;
+/// How long a source keeps exposing a place after it left (at most as long
+/// as it stayed).
+inline constexpr duration linger = 0;
 /// Quarantine after the last exposure.
 inline constexpr duration quarantine = 14 * 86400;
 /// How long a store keeps stays after they end.

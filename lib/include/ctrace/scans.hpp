@@ -29,11 +29,14 @@ struct place_table {
     id_table ids;
     /// Dwell for scans without a check-out, seconds; -1 where the file gives none.
     std::vector<duration> dwell;
+    /// Minimum effective overlap of a contact at the place, seconds
+    /// (docs/semantics.md §8.2); -1 where the file gives none.
+    std::vector<duration> min_overlap;
     /// Optional text columns, empty strings where absent.
     std::vector<std::string> category, name, district, lat, lon;
     /// Which optional columns the file had.
     bool has_dwell = false, has_category = false, has_name = false, has_district = false,
-         has_lat = false, has_lon = false;
+         has_lat = false, has_lon = false, has_min_overlap = false;
 
     std::size_t size() const noexcept { return ids.size(); }
 };
@@ -56,8 +59,8 @@ place_table read_places(std::istream& in, const std::string& source_name,
 place_table read_places(const std::filesystem::path& path, const place_read_options& options = {});
 
 /// The columns a places file may have, as ctrace names them.
-inline constexpr std::string_view places_file_columns[] = {"place",    "dwell", "category", "name",
-                                                           "district", "lat",   "lon"};
+inline constexpr std::string_view places_file_columns[] = {
+    "place", "dwell", "category", "name", "district", "lat", "lon", "min_overlap"};
 /// The columns a scans file may have, as ctrace names them.
 inline constexpr std::string_view scans_file_columns[] = {"person", "place", "time", "leave"};
 

@@ -86,6 +86,13 @@ public:
     /// The pattern this layout was compiled from.
     const std::string& pattern() const noexcept { return pattern_; }
 
+    /// Whether a text the layout refused with `error` may still be read in
+    /// the default forms: only when it did not fit the layout's shape (not
+    /// for an invalid date, clock time or offset, which stay refused), and
+    /// never as epoch seconds (a digits-only layout's invalid date,
+    /// `20230229`, must not become a time in 1970).
+    static bool may_fall_back(std::string_view text, const char* error) noexcept;
+
 private:
     enum class step_kind : std::uint8_t { none, year, two_digits, fraction, offset };
     /// One directive of the layout and the literal character after it, if
@@ -128,7 +135,7 @@ inline parse_result<time_point> try_parse_time(std::string_view text,
                                                utc_offset tz) noexcept {
     if (!format) return try_parse_time(text, tz);
     const parse_result<time_point> laid_out = try_parse_time(text, *format, tz);
-    if (laid_out) return laid_out;
+    if (laid_out || !time_format::may_fall_back(text, laid_out.error)) return laid_out;
     const parse_result<time_point> standard = try_parse_time(text, tz);
     return standard ? standard : laid_out;
 }

@@ -36,6 +36,14 @@ namespace ctrace {
 struct trace_parameters {
     /// Minimum effective overlap, seconds; values below 1 act as 1.
     duration min_overlap = defaults::min_overlap;
+    /// Minimum effective overlap at each place, by place index, seconds
+    /// (docs/semantics.md §8.2): where a value is not negative it replaces
+    /// `min_overlap` there (values below 1 act as 1); places past the end, and
+    /// negative values, take `min_overlap`.
+    std::vector<duration> place_min_overlap;
+    /// Lingering (docs/semantics.md §8.3), seconds: a source's presence
+    /// `[s', e')` at a place exposes it until `e' + min(e' - s', linger)`.
+    duration linger = defaults::linger;
     /// Largest hop traced (0 lists only the index cases).
     std::uint32_t hops = defaults::hops;
     /// Delay between a person's exposure and their becoming infectious, seconds.
