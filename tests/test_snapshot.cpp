@@ -801,15 +801,25 @@ TEST_SUITE("snapshot") {
         };
         trace_parameters parameters;
         parameters.hops = 3;
+        /// The tiny example traced with `parameters`, written to `name`.
+        struct written {
+            ingest_result ingested;
+            traced_csv traced;
+            fs::path path;
+        };
+        const auto trace_and_write = [&](const char* name) {
+            written w{ingest_tiny(), {}, t.path() / name};
+            w.traced = trace_data(w.ingested.data, fixture("tiny/cases.csv"), parameters, tiny_tz);
+            write_snapshot(w.path, w.ingested.data, &w.traced.record);
+            return w;
+        };
 
         SUBCASE("Q = 7d,3d and M = 3d,0: attributes, the monitor_until column, the CSV") {
             parameters.quarantine = {7 * day, 3 * day};
             parameters.monitoring = hop_durations{3 * day, 0};
-            ingest_result ingested = ingest_tiny();
-            const traced_csv traced =
-                trace_data(ingested.data, fixture("tiny/cases.csv"), parameters, tiny_tz);
-            const fs::path path = t.path() / "monitored.h5";
-            write_snapshot(path, ingested.data, &traced.record);
+            const written w = trace_and_write("monitored.h5");
+            const traced_csv& traced = w.traced;
+            const fs::path& path = w.path;
             CHECK(trace_attribute(path, "quarantine_seconds") ==
                   std::vector<std::int64_t>{7 * day});
             CHECK(trace_attribute(path, "quarantine_seconds_by_hop") ==
@@ -837,7 +847,7 @@ TEST_SUITE("snapshot") {
             // past both lists, last 04-20 10:00: + 3d + 0.
             const auto monitor_of = [&](std::string_view person) {
                 for (const risk_entry& e : back->result.entries)
-                    if (ingested.data.persons[e.person] == person) return e.monitor_until;
+                    if (w.ingested.data.persons[e.person] == person) return e.monitor_until;
                 FAIL("not listed: ", person);
                 return time_point{0};
             };
@@ -847,17 +857,15 @@ TEST_SUITE("snapshot") {
             CHECK(monitor_of("C1") == time_infinity);
             // The record read back writes the same CSV, monitor_until included.
             std::ostringstream text;
-            write_risk_list(text, back->result, ingested.data.persons, ingested.data.places,
+            write_risk_list(text, back->result, w.ingested.data.persons, w.ingested.data.places,
                             back->tz);
             CHECK(text.str() == traced.risk_list);
             CHECK(contains(traced.risk_list, ",monitor_until\n"));
         }
         SUBCASE("defaults: one quarantine value, no monitoring attribute or column") {
-            ingest_result ingested = ingest_tiny();
-            const traced_csv traced =
-                trace_data(ingested.data, fixture("tiny/cases.csv"), parameters, tiny_tz);
-            const fs::path path = t.path() / "plain.h5";
-            write_snapshot(path, ingested.data, &traced.record);
+            const written w = trace_and_write("plain.h5");
+            const traced_csv& traced = w.traced;
+            const fs::path& path = w.path;
             CHECK(trace_attribute(path, "quarantine_seconds") ==
                   std::vector<std::int64_t>{defaults::quarantine});
             CHECK(trace_attribute(path, "quarantine_seconds_by_hop") ==
@@ -893,11 +901,7 @@ TEST_SUITE("snapshot") {
         }
         SUBCASE("monitoring without its column is refused") {
             parameters.monitoring = hop_durations{day};
-            ingest_result ingested = ingest_tiny();
-            const traced_csv traced =
-                trace_data(ingested.data, fixture("tiny/cases.csv"), parameters, tiny_tz);
-            const fs::path path = t.path() / "broken.h5";
-            write_snapshot(path, ingested.data, &traced.record);
+            const fs::path path = trace_and_write("broken.h5").path;
             edit_hdf5(path, [](hid_t file) {
                 REQUIRE(H5Ldelete(file, "trace/monitor_until", H5P_DEFAULT) >= 0);
             });
