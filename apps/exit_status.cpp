@@ -17,6 +17,8 @@ std::string_view flag_of(std::string_view parameter) {
         {"default_dwell", "--dwell"},
         {"pseudonyms", "--pseudonymize"},
         {"snapshot", "--snapshot"},
+        {"quarantine", "--quarantine"},
+        {"monitoring", "--monitoring"},
     };
     for (const auto& [name, flag] : flags)
         if (name == parameter) return flag;

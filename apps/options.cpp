@@ -155,6 +155,11 @@ duration duration_option(const po::variables_map& vm, const char* name) {
                             [](const std::string& t) { return parse_duration(t); });
 }
 
+hop_durations hop_durations_option(const po::variables_map& vm, const char* name) {
+    return with_option_name(name, vm[name].as<std::string>(),
+                            [](const std::string& t) { return parse_hop_durations(t); });
+}
+
 time_point time_option(const po::variables_map& vm, const char* name, utc_offset tz) {
     return with_option_name(name, vm[name].as<std::string>(),
                             [tz](const std::string& t) { return parse_time(t, tz); });
@@ -216,13 +221,18 @@ po::options_description tracing_option_descriptions() {
          "delay between exposure and becoming infectious")
         ("until", po::value<std::string>()->value_name("TIME"),
          "end of tracing: contacts stop being infectious here (default: no end)")
-        ("quarantine", po::value<std::string>()->default_value(duration_text(defaults::quarantine)),
-         "quarantine length after the last exposure")
+        ("quarantine", po::value<std::string>()->default_value(duration_text(defaults::quarantine))
+                           ->value_name("Q1[,Q2,...]"),
+         "quarantine length after the last exposure, by hop: close contacts Q1, secondary "
+         "contacts Q2, ...; hops past the list take the last value")
+        ("monitoring", po::value<std::string>()->value_name("M1[,M2,...]"),
+         "health monitoring after the quarantine, by hop as --quarantine: adds the risk list "
+         "column monitor_until = quarantine_until + M (default: no monitoring, no column)")
         ("lookback", po::value<std::string>()->default_value(duration_text(defaults::lookback)),
          "infectious window start before onset, for cases without 'from'")
         ("case-columns", po::value<std::string>()->value_name("MAP"),
          "header names of the cases file's columns, NAME=HEADER pairs, e.g. "
-         "person=id_card (names: person, from, onset, to)");
+         "person=id_card (names: person, from, onset, to, last_negative)");
     // clang-format on
     return tracing;
 }
@@ -244,7 +254,8 @@ trace_parameters trace_parameters_from(const po::variables_map& vm, utc_offset t
     parameters.hops = static_cast<std::uint32_t>(hops);
     parameters.latency = duration_option(vm, "latency");
     if (vm.count("until")) parameters.until = time_option(vm, "until", tz);
-    parameters.quarantine = duration_option(vm, "quarantine");
+    parameters.quarantine = hop_durations_option(vm, "quarantine");
+    if (vm.count("monitoring")) parameters.monitoring = hop_durations_option(vm, "monitoring");
     return parameters;
 }
 

@@ -51,6 +51,8 @@ bool bom_option(const po::variables_map& vm);
 
 /// Parses option values, naming the option in errors.
 duration duration_option(const po::variables_map& vm, const char* name);
+/// A `D1[,D2,...]` list of durations by hop.
+hop_durations hop_durations_option(const po::variables_map& vm, const char* name);
 time_point time_option(const po::variables_map& vm, const char* name, utc_offset tz);
 utc_offset tz_option(const po::variables_map& vm);
 
@@ -61,7 +63,7 @@ std::string required(const po::variables_map& vm, const char* name);
 /// --threads --skip-bad --rejects, and --pseudonymize.
 po::options_description ingest_option_descriptions();
 /// The tracing options (--min-overlap --hops --latency --until --quarantine
-/// --lookback), with the library's defaults.
+/// --monitoring --lookback), with the library's defaults.
 po::options_description tracing_option_descriptions();
 /// The --pseudonymize option (for commands without the scan options).
 po::options_description pseudonymize_option_description();

@@ -224,7 +224,8 @@ def risk_list(src, tz=None):
     Columns as in the CSV written by ``ctrace trace``: person, hop, code,
     first_exposure, last_exposure, quarantine_until (tz-aware datetimes, NaT
     for index cases), exposure_seconds (int seconds), via_person, via_place
-    (ids, None for index cases).  Rows in the file's order (hop, first
+    (ids, None for index cases), and monitor_until (like quarantine_until)
+    when the trace set monitoring.  Rows in the file's order (hop, first
     exposure, person id).
     """
     import pandas as pd
@@ -235,7 +236,7 @@ def risk_list(src, tz=None):
         t = f["trace"]
         zone = _zone(tz, t.attrs.get("tz_offset_seconds", f.attrs.get("tz_offset_seconds", 0)))
         persons, place_names = person_ids(f).astype(object), place_ids(f).astype(object)
-        return pd.DataFrame({
+        columns = {
             "person": persons[t["person"][:]],
             "hop": t["hop"][:].astype(np.int64),
             "code": t["code"].asstr()[:].astype(object),
@@ -245,7 +246,10 @@ def risk_list(src, tz=None):
             "exposure_seconds": t["exposure_seconds"][:],
             "via_person": _ids(persons, t["via_person"][:]),
             "via_place": _ids(place_names, t["via_place"][:]),
-        })
+        }
+        if "monitor_until" in t:  # only when the trace set monitoring
+            columns["monitor_until"] = _times(t["monitor_until"][:], zone)
+        return pd.DataFrame(columns)
 
 
 def cases(src, tz=None):

@@ -216,6 +216,77 @@ TEST_SUITE("cases") {
         }
     }
 
+    TEST_CASE("read_cases: last_negative bounds the look-back (§8.5)") {
+        id_table persons;
+        case_read_options options;
+        options.lookback = 1000;
+        options.until = 100000;
+        // onset 5000 - lookback 1000 = 4000 without a negative test.
+        const auto cases = cases_from("person,onset,from,to,last_negative\n"
+                                      "N1,5000,,,4500\n"     // max(4000, 4500) = 4500
+                                      "N2,5000,,,3000\n"     // max(4000, 3000) = 4000
+                                      "N3,5000,,,\n"         // empty: onset - lookback
+                                      "N4,5000,2000,,4500\n" // from wins
+                                      "N5,5000,,6000,5000\n" // on the onset day: allowed
+                                      "N6,,2000,,9000\n",    // no onset to compare: from
+                                      persons, options);
+        REQUIRE(cases.size() == 6);
+        const auto check_case = [&](std::size_t i, std::string_view id, time_point from,
+                                    time_point to) {
+            CAPTURE(i);
+            CHECK(persons[cases[i].person] == id);
+            CHECK(cases[i].from == from);
+            CHECK(cases[i].to == to);
+        };
+        check_case(0, "N1", 4500, 100000);
+        check_case(1, "N2", 4000, 100000);
+        check_case(2, "N3", 4000, 100000);
+        check_case(3, "N4", 2000, 100000);
+        check_case(4, "N5", 5000, 6000);
+        check_case(5, "N6", 2000, 100000);
+        CHECK(std::find(std::begin(cases_file_columns), std::end(cases_file_columns),
+                        "last_negative") != std::end(cases_file_columns));
+    }
+
+    TEST_CASE("read_cases: last_negative with a time layout, a mapped column and a zone") {
+        id_table persons;
+        case_read_options options;
+        options.tz = parse_utc_offset("+08:00");
+        options.time_layout = time_format::compile("%d.%m.%Y %H:%M");
+        options.columns = column_names::parse("last_negative=neg_test", cases_file_columns, "x");
+        // onset 04-20 09:00 +08:00 - 4d = 04-16 09:00; the test on 04-18 08:00 bounds it.
+        const auto cases = cases_from("person,onset,neg_test\n"
+                                      "C1,2022-04-20 09:00,18.04.2022 08:00\n",
+                                      persons, options);
+        REQUIRE(cases.size() == 1);
+        CHECK(cases[0].from == parse_time("2022-04-18T00:00:00Z", utc_offset{}));
+    }
+
+    TEST_CASE("read_cases: a last_negative later than the onset is a bad row") {
+        id_table persons;
+        const auto e = bad_rows_of([&] {
+            cases_from("person,onset,last_negative,from\n"
+                       "NEW1,5000,4000,\n"
+                       "NEW2,5000,5001,\n"      // one second after the onset
+                       "NEW3,5000,soon,\n"      // not a time
+                       "NEW4,5000,6000,1000\n", // after the onset even though from wins
+                       persons, {}, "screened.csv");
+        });
+        CHECK(e.file() == "screened.csv");
+        CHECK(e.total() == 3);
+        REQUIRE(e.rows().size() == 3);
+        CHECK(e.rows()[0].line == 3);
+        CHECK(contains(e.rows()[0].reason, "last_negative"));
+        CHECK(contains(e.rows()[0].reason, "onset"));
+        CHECK(e.rows()[0].raw == "NEW2,5000,5001,");
+        CHECK(e.rows()[1].line == 4);
+        CHECK(contains(e.rows()[1].reason, "last_negative"));
+        CHECK(e.rows()[2].line == 5);
+        CHECK(contains(e.rows()[2].reason, "last_negative"));
+        CHECK(starts_with(e.report(), "screened.csv:3: "));
+        CHECK(persons.size() == 0);
+    }
+
     TEST_CASE("read_cases: a read error leaves persons unchanged") {
         // cases.hpp: "on any throw `persons` is left as it was".
         SUBCASE("at the first read") {

@@ -181,6 +181,73 @@ TEST_SUITE("risk_list") {
                        "1970-01-02T01:01:00+01:00,60,\"a\nb\",M01\n");
     }
 
+    TEST_CASE("monitoring: a tenth column monitor_until (§8.4)") {
+        SUBCASE("the header: without monitoring exactly §5's, with it one column more") {
+            CHECK(std::string(risk_list_monitoring_header) ==
+                  std::string(risk_list_header) + ",monitor_until");
+            trace_result empty;
+            CHECK_FALSE(empty.monitoring);
+            CHECK(risk_text(empty, id_table{}, id_table{}, utc_offset{}) == header);
+            empty.monitoring = true;
+            CHECK(risk_text(empty, id_table{}, id_table{}, utc_offset{}) ==
+                  "person,hop,code,first_exposure,last_exposure,quarantine_until,exposure_seconds,"
+                  "via_person,via_place,monitor_until\n");
+        }
+        SUBCASE("per-hop quarantine and monitoring, hops past the lists take the last value") {
+            // Q = 7d,2d; M = 3d,0,1d. The chain's last exposures as in the test above.
+            trace_parameters parameters;
+            parameters.hops = 4;
+            parameters.quarantine = {7 * 86400, 2 * 86400};
+            parameters.monitoring = hop_durations{3 * 86400, 0, 86400};
+            const testing::traced t = testing::run_trace(chain_scans, chain_cases, parameters);
+            CHECK(risk_text(t, utc_offset{}) ==
+                  "person,hop,code,first_exposure,last_exposure,quarantine_until,exposure_seconds,"
+                  "via_person,via_place,monitor_until\n"
+                  "C,0,red,,,,0,,,\n"
+                  "\"Case, 2\",0,red,,,,0,,,\n"
+                  // hop 1: + 7d, then + 3d
+                  "\"Wang, \"\"Jr\"\"\",1,red,2022-04-19T08:40:00Z,2022-04-19T09:00:00Z,"
+                  "2022-04-26T09:00:00Z,1200,C,\"K,1\",2022-04-29T09:00:00Z\n"
+                  "P1,1,red,2022-04-19T10:30:00Z,2022-04-19T11:00:00Z,2022-04-26T11:00:00Z,1800,"
+                  "C,X1,2022-04-29T11:00:00Z\n"
+                  // hop 2: + 2d, then + 0
+                  "P5,2,yellow,2022-04-19T10:00:00Z,2022-04-19T10:30:00Z,2022-04-21T10:30:00Z,"
+                  "1800,\"Wang, \"\"Jr\"\"\",X5,2022-04-21T10:30:00Z\n"
+                  "P2,2,yellow,2022-04-19T13:30:00Z,2022-04-19T14:00:00Z,2022-04-21T14:00:00Z,"
+                  "1800,P1,X2,2022-04-21T14:00:00Z\n"
+                  // hop 3: + 2d (past Q), then + 1d
+                  "P3,3,yellow,2022-04-20T09:15:00Z,2022-04-20T09:45:00Z,2022-04-22T09:45:00Z,"
+                  "1800,P2,X3,2022-04-23T09:45:00Z\n"
+                  // hop 4: + 2d, then + 1d (past both lists)
+                  "P4,4,yellow,2022-04-21T09:40:00Z,2022-04-21T10:00:00Z,2022-04-23T10:00:00Z,"
+                  "1200,P3,X4,2022-04-24T10:00:00Z\n");
+        }
+        SUBCASE("monitoring 0, in a zone: monitor_until equals quarantine_until") {
+            trace_parameters parameters;
+            parameters.hops = 1;
+            parameters.monitoring = 0;
+            const testing::traced t = testing::run_trace(chain_scans, chain_cases, parameters);
+            CHECK(risk_text(t, parse_utc_offset("+08:00")) ==
+                  std::string(risk_list_monitoring_header) + "\n" +
+                      "C,0,red,,,,0,,,\n"
+                      "\"Case, 2\",0,red,,,,0,,,\n"
+                      "\"Wang, \"\"Jr\"\"\",1,red,2022-04-19T16:40:00+08:00,"
+                      "2022-04-19T17:00:00+08:00,2022-05-03T17:00:00+08:00,1200,C,\"K,1\","
+                      "2022-05-03T17:00:00+08:00\n"
+                      "P1,1,red,2022-04-19T18:30:00+08:00,2022-04-19T19:00:00+08:00,"
+                      "2022-05-03T19:00:00+08:00,1800,C,X1,2022-05-03T19:00:00+08:00\n");
+        }
+        SUBCASE("without monitoring the same trace is written as before") {
+            trace_parameters parameters;
+            parameters.hops = 4;
+            const testing::traced t = testing::run_trace(chain_scans, chain_cases, parameters);
+            CHECK_FALSE(t.result.monitoring);
+            const std::string text = risk_text(t, utc_offset{});
+            CHECK(text.substr(0, header.size()) == header);
+            CHECK(text.find("monitor_until") == std::string::npos);
+        }
+    }
+
     TEST_CASE("a failing stream throws output_error") {
         const testing::traced t = chain(2);
         std::ostream broken(nullptr);

@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <fstream>
 #include <hdf5.h>
+#include <limits>
 #include <map>
 #include <optional>
 #include <random>
@@ -150,6 +151,8 @@ void check_same_trace_record(const trace_record& expected, const trace_record& a
     CHECK(actual.parameters.latency == expected.parameters.latency);
     CHECK(actual.parameters.until == expected.parameters.until);
     CHECK(actual.parameters.quarantine == expected.parameters.quarantine);
+    CHECK(actual.parameters.monitoring == expected.parameters.monitoring);
+    CHECK(actual.result.monitoring == expected.result.monitoring);
     CHECK(actual.lookback == expected.lookback);
     CHECK(actual.tz == expected.tz);
     CHECK(actual.result.qualifying_events == expected.result.qualifying_events);
@@ -164,6 +167,7 @@ void check_same_trace_record(const trace_record& expected, const trace_record& a
         CHECK(a.first_exposure == e.first_exposure);
         CHECK(a.last_exposure == e.last_exposure);
         CHECK(a.quarantine_until == e.quarantine_until);
+        CHECK(a.monitor_until == e.monitor_until);
         CHECK(a.exposure_seconds == e.exposure_seconds);
         CHECK(a.via_person == e.via_person);
         CHECK(a.via_place == e.via_place);
@@ -771,6 +775,139 @@ TEST_SUITE("snapshot") {
             const std::optional<trace_record> other_back = read_trace_record(other_path);
             REQUIRE(other_back.has_value());
             check_same_trace_record(other.record, *other_back);
+        }
+    }
+
+    TEST_CASE("snapshot: quarantine and monitoring by hop round-trip (§8.4)") {
+        temp_dir t;
+        constexpr duration day = 86400;
+        const auto trace_attribute = [](const fs::path& path, const char* name) {
+            quiet_hdf5();
+            const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+            REQUIRE(file >= 0);
+            const hid_t group = H5Gopen2(file, "trace", H5P_DEFAULT);
+            std::optional<std::vector<std::int64_t>> values;
+            if (H5Aexists(group, name) > 0) values = read_int_array_attribute(group, name);
+            H5Gclose(group);
+            H5Fclose(file);
+            return values;
+        };
+        const auto has_dataset = [](const fs::path& path, const char* name) {
+            const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+            REQUIRE(file >= 0);
+            const bool found = H5Lexists(file, name, H5P_DEFAULT) > 0;
+            H5Fclose(file);
+            return found;
+        };
+        trace_parameters parameters;
+        parameters.hops = 3;
+        /// The tiny example traced with `parameters`, written to `name`.
+        struct written {
+            ingest_result ingested;
+            traced_csv traced;
+            fs::path path;
+        };
+        const auto trace_and_write = [&](const char* name) {
+            written w{ingest_tiny(), {}, t.path() / name};
+            w.traced = trace_data(w.ingested.data, fixture("tiny/cases.csv"), parameters, tiny_tz);
+            write_snapshot(w.path, w.ingested.data, &w.traced.record);
+            return w;
+        };
+
+        SUBCASE("Q = 7d,3d and M = 3d,0: attributes, the monitor_until column, the CSV") {
+            parameters.quarantine = {7 * day, 3 * day};
+            parameters.monitoring = hop_durations{3 * day, 0};
+            const written w = trace_and_write("monitored.h5");
+            const traced_csv& traced = w.traced;
+            const fs::path& path = w.path;
+            CHECK(trace_attribute(path, "quarantine_seconds") ==
+                  std::vector<std::int64_t>{7 * day});
+            CHECK(trace_attribute(path, "quarantine_seconds_by_hop") ==
+                  std::vector<std::int64_t>{7 * day, 3 * day});
+            CHECK(trace_attribute(path, "monitoring_seconds_by_hop") ==
+                  std::vector<std::int64_t>{3 * day, 0});
+            REQUIRE(has_dataset(path, "trace/monitor_until"));
+            const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+            const auto monitor = read_raw_column<std::int64_t>(file, "trace/monitor_until");
+            const auto hop = read_raw_column<std::uint32_t>(file, "trace/hop");
+            H5Fclose(file);
+            REQUIRE(monitor.size() == hop.size());
+            for (std::size_t i = 0; i < hop.size(); ++i)
+                if (hop[i] == 0) CHECK(monitor[i] == std::numeric_limits<std::int64_t>::min());
+
+            const std::optional<trace_record> back = read_trace_record(path);
+            REQUIRE(back.has_value());
+            check_same_trace_record(traced.record, *back);
+            CHECK(back->parameters.quarantine == hop_durations{7 * day, 3 * day});
+            REQUIRE(back->parameters.monitoring.has_value());
+            CHECK(*back->parameters.monitoring == hop_durations{3 * day, 0});
+            CHECK(back->result.monitoring);
+            // By hand (tiny/risk.csv): K at hop 1, last exposure 04-16 00:30 +08:00:
+            // + 7d + 3d; "Li, Wei" at hop 2, last 04-17 12:00: + 3d + 0; G at hop 3,
+            // past both lists, last 04-20 10:00: + 3d + 0.
+            const auto monitor_of = [&](std::string_view person) {
+                for (const risk_entry& e : back->result.entries)
+                    if (w.ingested.data.persons[e.person] == person) return e.monitor_until;
+                FAIL("not listed: ", person);
+                return time_point{0};
+            };
+            CHECK(monitor_of("K") == parse_time("2022-04-26 00:30", tiny_tz));
+            CHECK(monitor_of("Li, Wei") == parse_time("2022-04-20 12:00", tiny_tz));
+            CHECK(monitor_of("G") == parse_time("2022-04-23 10:00", tiny_tz));
+            CHECK(monitor_of("C1") == time_infinity);
+            // The record read back writes the same CSV, monitor_until included.
+            std::ostringstream text;
+            write_risk_list(text, back->result, w.ingested.data.persons, w.ingested.data.places,
+                            back->tz);
+            CHECK(text.str() == traced.risk_list);
+            CHECK(contains(traced.risk_list, ",monitor_until\n"));
+        }
+        SUBCASE("defaults: one quarantine value, no monitoring attribute or column") {
+            const written w = trace_and_write("plain.h5");
+            const traced_csv& traced = w.traced;
+            const fs::path& path = w.path;
+            CHECK(trace_attribute(path, "quarantine_seconds") ==
+                  std::vector<std::int64_t>{defaults::quarantine});
+            CHECK(trace_attribute(path, "quarantine_seconds_by_hop") ==
+                  std::vector<std::int64_t>{defaults::quarantine});
+            CHECK_FALSE(trace_attribute(path, "monitoring_seconds_by_hop").has_value());
+            CHECK_FALSE(has_dataset(path, "trace/monitor_until"));
+            const std::optional<trace_record> back = read_trace_record(path);
+            REQUIRE(back.has_value());
+            check_same_trace_record(traced.record, *back);
+            CHECK_FALSE(back->parameters.monitoring.has_value());
+            CHECK_FALSE(back->result.monitoring);
+
+            SUBCASE("an old-style /trace, without the per-hop attributes, still reads") {
+                // As written before §8.4: only quarantine_seconds (here 1 day).
+                edit_hdf5(path, [](hid_t file) {
+                    const hid_t group = H5Gopen2(file, "trace", H5P_DEFAULT);
+                    REQUIRE(H5Adelete(group, "quarantine_seconds_by_hop") >= 0);
+                    set_int_attribute(group, "quarantine_seconds", day);
+                    H5Gclose(group);
+                });
+                const std::optional<trace_record> old = read_trace_record(path);
+                REQUIRE(old.has_value());
+                CHECK(old->parameters.quarantine == hop_durations{day});
+                CHECK(old->parameters.quarantine.by_hop().size() == 1);
+                CHECK_FALSE(old->parameters.monitoring.has_value());
+                CHECK_FALSE(old->result.monitoring);
+                // The rows are the file's, untouched.
+                REQUIRE(old->result.entries.size() == traced.record.result.entries.size());
+                for (std::size_t i = 0; i < old->result.entries.size(); ++i)
+                    CHECK(old->result.entries[i].quarantine_until ==
+                          traced.record.result.entries[i].quarantine_until);
+            }
+        }
+        SUBCASE("monitoring without its column is refused") {
+            parameters.monitoring = hop_durations{day};
+            const fs::path path = trace_and_write("broken.h5").path;
+            edit_hdf5(path, [](hid_t file) {
+                REQUIRE(H5Ldelete(file, "trace/monitor_until", H5P_DEFAULT) >= 0);
+            });
+            const std::string message = refusal([&] { (void)read_trace_record(path); });
+            CHECK(contains(message, path.string()));
+            CHECK(contains(message, "monitor_until"));
         }
     }
 

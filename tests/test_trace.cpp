@@ -6,6 +6,7 @@
 // an interval written "10:00-11:00" is the half-open [10:00, 11:00).
 // m = minimum overlap, H = hops, λ = latency, U = until, Q = quarantine.
 
+#include "ctrace/error.hpp"
 #include "ctrace/time.hpp"
 #include "test_helpers.hpp"
 
@@ -176,6 +177,150 @@ TEST_SUITE("trace") {
             const traced tr = run_trace(
                 scans, "person,onset,from\nC,2022-01-05T10:00:00Z,2022-01-01T10:15:00Z\n", p);
             check_contact(tr, {"A", 1, t("10:15"), t("10:30"), 900, "C", "X"});
+        }
+        SUBCASE("a later last_negative bounds the look-back (§8.5)") {
+            // a = max(01-01 10:00, 01-01 10:10) = 10:10: A exposed [10:10,10:30) = 1200 s.
+            const traced tr = run_trace(
+                scans, "person,onset,last_negative\nC,2022-01-05T10:00:00Z,2022-01-01T10:10:00Z\n",
+                p);
+            check_contact(tr, {"A", 1, t("10:10"), t("10:30"), 1200, "C", "X"});
+        }
+        SUBCASE("a last_negative before onset - lookback changes nothing") {
+            // a = max(01-01 10:00, 12-31 10:00) = 01-01 10:00, as without it.
+            const traced tr = run_trace(
+                scans, "person,onset,last_negative\nC,2022-01-05T10:00:00Z,2021-12-31T10:00:00Z\n",
+                p);
+            check_contact(tr, {"A", 1, t("10:00"), t("10:30"), 1800, "C", "X"});
+        }
+        SUBCASE("a last_negative after the window: nobody exposed") {
+            // a = 10:25: A's overlap [10:25,10:30) = 300 s < 900.
+            const traced tr = run_trace(
+                scans, "person,onset,last_negative\nC,2022-01-05T10:00:00Z,2022-01-01T10:25:00Z\n",
+                p);
+            check_absent(tr, "A");
+        }
+        SUBCASE("from wins over last_negative") {
+            // a = from = 09:00 though last_negative is 10:10: A [09:30,10:30) = 3600 s.
+            const traced tr =
+                run_trace(scans,
+                          "person,from,onset,last_negative\n"
+                          "C,2022-01-01T09:00:00Z,2022-01-05T10:00:00Z,2022-01-01T10:10:00Z\n",
+                          p);
+            check_contact(tr, {"A", 1, t("09:30"), t("10:30"), 3600, "C", "X"});
+        }
+    }
+
+    TEST_CASE("trace: quarantine and monitoring by hop (§8.4)") {
+        // A chain C -> A -> B -> D, one hour each: A at hop 1 (last exposure 09:00),
+        // B at hop 2 (11:00), D at hop 3 (13:00). H = 3.
+        const std::string scans = "person,place,time,leave\n"
+                                  "C,X,2022-01-01T08:00:00Z,2022-01-01T09:00:00Z\n"
+                                  "A,X,2022-01-01T08:00:00Z,2022-01-01T09:00:00Z\n"
+                                  "A,Y,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "B,Y,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "B,Z,2022-01-01T12:00:00Z,2022-01-01T13:00:00Z\n"
+                                  "D,Z,2022-01-01T12:00:00Z,2022-01-01T13:00:00Z\n";
+        const std::string cases = "person,from\nC,2022-01-01T00:00:00Z\n";
+        trace_parameters p = params(15 * minute, 3);
+        const auto quarantine_until = [](const traced& tr, const std::string& person) {
+            const risk_entry* e = tr.find(person);
+            REQUIRE(e != nullptr);
+            return e->quarantine_until;
+        };
+        const auto monitor_until = [](const traced& tr, const std::string& person) {
+            const risk_entry* e = tr.find(person);
+            REQUIRE(e != nullptr);
+            return e->monitor_until;
+        };
+
+        SUBCASE("one value: every hop, no monitoring") {
+            p.quarantine = 7 * day;
+            const traced tr = run_trace(scans, cases, p);
+            CHECK_FALSE(tr.result.monitoring);
+            CHECK(quarantine_until(tr, "A") == t("09:00") + 7 * day);
+            CHECK(quarantine_until(tr, "B") == t("11:00") + 7 * day);
+            CHECK(quarantine_until(tr, "D") == t("13:00") + 7 * day);
+            for (const risk_entry& e : tr.result.entries)
+                CHECK(e.monitor_until == time_infinity);
+        }
+        SUBCASE("Q1, Q2: hop 3 is past the list and takes Q2") {
+            p.quarantine = {14 * day, 7 * day};
+            const traced tr = run_trace(scans, cases, p);
+            check_case(tr, "C");
+            check_contact(tr, {"A", 1, t("08:00"), t("09:00"), 3600, "C", "X"}, 14 * day);
+            check_contact(tr, {"B", 2, t("10:00"), t("11:00"), 3600, "A", "Y"}, 7 * day);
+            check_contact(tr, {"D", 3, t("12:00"), t("13:00"), 3600, "B", "Z"}, 7 * day);
+        }
+        SUBCASE("a list longer than the hops traced uses only its first values") {
+            p.quarantine = {1 * day, 2 * day, 3 * day, 4 * day};
+            const traced tr = run_trace(scans, cases, p);
+            CHECK(quarantine_until(tr, "A") == t("09:00") + 1 * day);
+            CHECK(quarantine_until(tr, "B") == t("11:00") + 2 * day);
+            CHECK(quarantine_until(tr, "D") == t("13:00") + 3 * day);
+        }
+        SUBCASE("monitoring M1, M2 after the quarantine (cn-ed9: 7d,7d and 3d,0)") {
+            p.quarantine = {7 * day, 7 * day};
+            p.monitoring = ctrace::hop_durations{3 * day, 0};
+            const traced tr = run_trace(scans, cases, p);
+            CHECK(tr.result.monitoring);
+            // A: 09:00 + 7d = 01-08 09:00, + 3d = 01-11 09:00.
+            CHECK(quarantine_until(tr, "A") == iso("2022-01-08T09:00:00Z"));
+            CHECK(monitor_until(tr, "A") == iso("2022-01-11T09:00:00Z"));
+            // B: 11:00 + 7d + 0 = 01-08 11:00; D past the list: 13:00 + 7d + 0.
+            CHECK(monitor_until(tr, "B") == iso("2022-01-08T11:00:00Z"));
+            CHECK(monitor_until(tr, "D") == iso("2022-01-08T13:00:00Z"));
+            // The index case has no quarantine and no monitoring.
+            check_case(tr, "C");
+            CHECK(monitor_until(tr, "C") == time_infinity);
+        }
+        SUBCASE("monitoring 0 is on: monitor_until = quarantine_until") {
+            p.monitoring = 0;
+            const traced tr = run_trace(scans, cases, p);
+            CHECK(tr.result.monitoring);
+            CHECK(monitor_until(tr, "A") == t("09:00") + default_quarantine);
+            CHECK(monitor_until(tr, "D") == t("13:00") + default_quarantine);
+            CHECK(monitor_until(tr, "C") == time_infinity);
+        }
+        SUBCASE("empty lists are refused, naming the parameter") {
+            const auto parameter_of = [&](const trace_parameters& bad) {
+                try {
+                    (void)run_trace(scans, cases, bad);
+                } catch (const ctrace::parameter_error& e) {
+                    return e.parameter();
+                }
+                return std::string("not refused");
+            };
+            trace_parameters bad = p;
+            bad.quarantine = ctrace::hop_durations(std::vector<duration>{});
+            CHECK(parameter_of(bad) == "quarantine");
+            bad = p;
+            bad.monitoring = ctrace::hop_durations(std::vector<duration>{});
+            CHECK(parameter_of(bad) == "monitoring");
+        }
+    }
+
+    TEST_CASE("hop_durations: the value of a hop, and parsing Q1[,Q2,...]") {
+        const ctrace::hop_durations one = 5 * day;
+        CHECK(one.by_hop() == std::vector<duration>{5 * day});
+        CHECK(one.at_hop(1) == 5 * day);
+        CHECK(one.at_hop(9) == 5 * day);
+        const ctrace::hop_durations two{7 * day, 3 * day};
+        CHECK(two.at_hop(0) == 7 * day); // read as hop 1
+        CHECK(two.at_hop(1) == 7 * day);
+        CHECK(two.at_hop(2) == 3 * day);
+        CHECK(two.at_hop(3) == 3 * day);
+        CHECK(two.at_hop(1'000'000) == 3 * day);
+        CHECK(ctrace::hop_durations(std::vector<duration>{}).at_hop(1) == 0);
+        CHECK(one == ctrace::hop_durations{5 * day});
+        CHECK_FALSE(one == two);
+
+        CHECK(ctrace::parse_hop_durations("14d") == ctrace::hop_durations{14 * day});
+        CHECK(ctrace::parse_hop_durations("7d,3d,1h30m") ==
+              ctrace::hop_durations{7 * day, 3 * day, 90 * minute});
+        CHECK(ctrace::parse_hop_durations("0,0") == ctrace::hop_durations{0, 0});
+        for (const char* bad : {"", ",", "7d,", ",7d", "7d,,1d", "7x", "7d, 3d", "-1d"}) {
+            CAPTURE(bad);
+            CHECK_THROWS_AS(ctrace::parse_hop_durations(bad), ctrace::parse_error);
         }
     }
 

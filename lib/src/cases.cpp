@@ -4,6 +4,7 @@
 #include "ctrace/error.hpp"
 #include "row_errors.hpp"
 
+#include <algorithm>
 #include <unordered_set>
 
 namespace ctrace {
@@ -19,6 +20,7 @@ std::vector<index_case> read_cases_from(csv_reader& reader, id_table& persons,
     const int from_col = header.find("from");
     const int onset_col = header.find("onset");
     const int to_col = header.find("to");
+    const int negative_col = header.find("last_negative");
     if (from_col < 0 && onset_col < 0)
         throw input_error(name + ": missing required column 'from' or 'onset' in the header");
 
@@ -55,12 +57,26 @@ std::vector<index_case> read_cases_from(csv_reader& reader, id_table& persons,
         }
         index_case c;
         c.line = record.line;
-        if (!field(from_col).empty()) {
+        // A negative test bounds the look-back (§8.5); `from` still wins.
+        const std::string_view negative_text = field(negative_col);
+        time_point last_negative = 0;
+        if (!negative_text.empty() && !parse("last_negative", negative_text, last_negative))
+            continue;
+        const bool has_from = !field(from_col).empty();
+        const bool has_onset = !field(onset_col).empty();
+        time_point onset = 0;
+        if (has_onset && (!has_from || !negative_text.empty()) &&
+            !parse("onset", field(onset_col), onset))
+            continue;
+        if (has_onset && !negative_text.empty() && last_negative > onset) {
+            reject("last_negative is later than the onset");
+            continue;
+        }
+        if (has_from) {
             if (!parse("from", field(from_col), c.from)) continue;
-        } else if (!field(onset_col).empty()) {
-            time_point onset = 0;
-            if (!parse("onset", field(onset_col), onset)) continue;
+        } else if (has_onset) {
             c.from = onset - options.lookback;
+            if (!negative_text.empty()) c.from = std::max(c.from, last_negative);
         } else {
             reject("neither from nor onset is given");
             continue;

@@ -20,8 +20,8 @@ namespace {
 /// reads into the id tables: their locations are prefetched some entries
 /// ahead, their bytes a few entries ahead.
 void format_entries(std::string& out, std::span<const risk_entry> entries, std::size_t begin,
-                    std::size_t end, const id_table& persons, const id_table& places,
-                    utc_offset tz) {
+                    std::size_t end, const id_table& persons, const id_table& places, utc_offset tz,
+                    bool monitoring) {
     constexpr std::size_t far = 16, near = 8;
     csv_writer csv(out);
     for (std::size_t k = begin; k < end; ++k) {
@@ -38,8 +38,10 @@ void format_entries(std::string& out, std::span<const risk_entry> entries, std::
         if (e.hop > 0) {
             csv.time(e.first_exposure, tz).time(e.last_exposure, tz).time(e.quarantine_until, tz);
             csv.field(e.exposure_seconds).field(persons[e.via_person]).field(places[e.via_place]);
+            if (monitoring) csv.time(e.monitor_until, tz);
         } else {
             csv.raw("").raw("").raw("").raw("0").raw("").raw("");
+            if (monitoring) csv.raw("");
         }
         csv.end_row();
     }
@@ -56,7 +58,7 @@ void write_risk_list(std::ostream& out, const trace_result& result, const id_tab
     const unsigned threads = entries.size() >= 2 * round_rows ? detail::hardware_threads() : 1;
     std::vector<std::string> parts(threads);
     errno = 0; // so that a failure's reason is the failing write's
-    std::string header(risk_list_header);
+    std::string header(result.monitoring ? risk_list_monitoring_header : risk_list_header);
     header.push_back('\n');
     out.write(header.data(), static_cast<std::streamsize>(header.size()));
     for (std::size_t first = 0; first < entries.size(); first += round_rows * threads) {
@@ -64,7 +66,8 @@ void write_risk_list(std::ostream& out, const trace_result& result, const id_tab
         detail::run_on_threads(threads, [&](unsigned t) {
             parts[t].clear();
             format_entries(parts[t], entries, first + (last - first) * t / threads,
-                           first + (last - first) * (t + 1) / threads, persons, places, tz);
+                           first + (last - first) * (t + 1) / threads, persons, places, tz,
+                           result.monitoring);
         });
         for (const std::string& part : parts)
             out.write(part.data(), static_cast<std::streamsize>(part.size()));

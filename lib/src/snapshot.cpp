@@ -187,6 +187,12 @@ void write_trace(const h5::location& file, const trace_record& trace) {
     group.write_column<std::int64_t>("exposure_seconds", as_span(seconds));
     group.write_column<std::int64_t>("via_person", as_span(via_person));
     group.write_column<std::int64_t>("via_place", as_span(via_place));
+    if (trace.result.monitoring) {
+        std::vector<std::int64_t> monitor(n);
+        for (std::size_t i = 0; i < n; ++i)
+            monitor[i] = entries[i].hop > 0 ? entries[i].monitor_until : missing_time;
+        group.write_column<std::int64_t>("monitor_until", as_span(monitor));
+    }
 
     const h5::location cases = group.create_group("cases");
     std::vector<std::uint32_t> case_person;
@@ -205,7 +211,11 @@ void write_trace(const h5::location& file, const trace_record& trace) {
     group.set_attribute("hops", std::int64_t{p.hops});
     group.set_attribute("latency_seconds", std::int64_t{p.latency});
     group.set_attribute("until", std::int64_t{p.until});
-    group.set_attribute("quarantine_seconds", std::int64_t{p.quarantine});
+    // quarantine_seconds: the first value (hop 1), as before per-hop lists.
+    group.set_attribute("quarantine_seconds", std::int64_t{p.quarantine.at_hop(1)});
+    group.set_attribute("quarantine_seconds_by_hop", as_span(p.quarantine.by_hop()));
+    if (p.monitoring)
+        group.set_attribute("monitoring_seconds_by_hop", as_span(p.monitoring->by_hop()));
     group.set_attribute("lookback_seconds", std::int64_t{trace.lookback});
     group.set_attribute("tz_offset_seconds", std::int64_t{trace.tz.seconds});
     group.set_attribute("missing_time", missing_time);
@@ -449,7 +459,21 @@ std::optional<trace_record> read_trace_group(const std::filesystem::path& path) 
     p.hops = static_cast<std::uint32_t>(group.int_attribute("hops"));
     p.latency = group.int_attribute("latency_seconds");
     p.until = group.int_attribute("until");
-    p.quarantine = group.int_attribute("quarantine_seconds");
+    // Files written before per-hop quarantines have only quarantine_seconds,
+    // and no monitoring.
+    if (group.has_attribute("quarantine_seconds_by_hop")) {
+        p.quarantine = hop_durations(group.int_array_attribute("quarantine_seconds_by_hop"));
+        if (p.quarantine.by_hop().empty())
+            corrupt(name, "/trace attribute quarantine_seconds_by_hop is empty");
+    } else {
+        p.quarantine = group.int_attribute("quarantine_seconds");
+    }
+    if (group.has_attribute("monitoring_seconds_by_hop")) {
+        p.monitoring = hop_durations(group.int_array_attribute("monitoring_seconds_by_hop"));
+        if (p.monitoring->by_hop().empty())
+            corrupt(name, "/trace attribute monitoring_seconds_by_hop is empty");
+    }
+    trace.result.monitoring = p.monitoring.has_value();
     trace.lookback = group.int_attribute("lookback_seconds");
     trace.tz.seconds = static_cast<std::int32_t>(group.int_attribute("tz_offset_seconds"));
     trace.result.qualifying_events =
@@ -464,10 +488,18 @@ std::optional<trace_record> read_trace_group(const std::filesystem::path& path) 
     const auto seconds = group.read_column<std::int64_t>("exposure_seconds");
     const auto via_person = group.read_column<std::int64_t>("via_person");
     const auto via_place = group.read_column<std::int64_t>("via_place");
+    std::vector<std::int64_t> monitor;
+    if (trace.result.monitoring) {
+        if (!group.exists("monitor_until"))
+            corrupt(name, "/trace has monitoring_seconds_by_hop but no monitor_until column");
+        monitor = group.read_column<std::int64_t>("monitor_until");
+    }
     const std::size_t n = person.size();
     for (const std::size_t size : {hop.size(), first.size(), last.size(), until.size(),
                                    seconds.size(), via_person.size(), via_place.size()})
         if (size != n) corrupt(name, "the /trace columns differ in length");
+    if (trace.result.monitoring && monitor.size() != n)
+        corrupt(name, "the /trace columns differ in length");
     for (std::size_t i = 0; i < n; ++i) {
         risk_entry e;
         e.person = person[i];
@@ -476,6 +508,7 @@ std::optional<trace_record> read_trace_group(const std::filesystem::path& path) 
             e.first_exposure = first[i];
             e.last_exposure = last[i];
             e.quarantine_until = until[i];
+            if (trace.result.monitoring) e.monitor_until = monitor[i];
             e.via_person = static_cast<person_index>(via_person[i]);
             e.via_place = static_cast<place_index>(via_place[i]);
         }

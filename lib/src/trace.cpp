@@ -1,8 +1,10 @@
 #include "ctrace/trace.hpp"
 
 #include "ctrace/error.hpp"
+#include "ctrace/time.hpp"
 
 #include <algorithm>
+#include <string>
 
 namespace ctrace {
 
@@ -150,8 +152,13 @@ private:
     }
 
     void finish() {
-        for (risk_entry& e : result_.entries)
-            if (e.hop > 0) e.quarantine_until = e.last_exposure + parameters_.quarantine;
+        const std::optional<hop_durations>& monitoring = parameters_.monitoring;
+        result_.monitoring = monitoring.has_value();
+        for (risk_entry& e : result_.entries) {
+            if (e.hop == 0) continue;
+            e.quarantine_until = e.last_exposure + parameters_.quarantine.at_hop(e.hop);
+            if (monitoring) e.monitor_until = e.quarantine_until + monitoring->at_hop(e.hop);
+        }
         std::sort(result_.entries.begin(), result_.entries.end(),
                   [this](const risk_entry& a, const risk_entry& b) {
                       if (a.hop != b.hop) return a.hop < b.hop;
@@ -184,10 +191,30 @@ private:
 
 } // namespace
 
+hop_durations parse_hop_durations(std::string_view text) {
+    std::vector<duration> values;
+    for (std::size_t start = 0;;) {
+        const std::size_t comma = std::min(text.find(',', start), text.size());
+        const std::string_view item = text.substr(start, comma - start);
+        if (item.empty())
+            throw parse_error(text.empty()
+                                  ? "empty list of durations"
+                                  : "empty duration in the list '" + std::string(text) + "'");
+        values.push_back(parse_duration(item));
+        if (comma == text.size()) break;
+        start = comma + 1;
+    }
+    return hop_durations(std::move(values));
+}
+
 trace_result trace(const stay_table& stays, const person_place_graph& graph,
                    const id_table& persons, const id_table& places,
                    std::span<const index_case> cases, const trace_parameters& parameters,
                    const event_observer& observer) {
+    if (parameters.quarantine.by_hop().empty())
+        throw parameter_error("quarantine", "the list of quarantines by hop is empty");
+    if (parameters.monitoring && parameters.monitoring->by_hop().empty())
+        throw parameter_error("monitoring", "the list of monitoring periods by hop is empty");
     return tracer(stays, graph, persons, places, parameters, observer).run(cases);
 }
 

@@ -14,7 +14,7 @@ for args in "help" "--help" "help trace" "trace --help"; do
 done
 run_ctrace help trace
 for option in --scans --cases --places --out --dwell --min-overlap --hops --latency --until \
-    --quarantine --lookback --tz --skip-bad --rejects; do
+    --quarantine --monitoring --lookback --tz --skip-bad --rejects; do
     grep -qF -- "$option" "$work/stdout" || fail "help trace does not mention $option"
 done
 grep -qF '(=15m)' "$work/stdout" || fail "help trace does not show the --min-overlap default"
@@ -30,7 +30,7 @@ done
 run_ctrace help ingest
 grep -qF '(=28d)' "$work/stdout" || fail "help ingest does not show the --retention default"
 run_ctrace help daily
-for option in --cases --out-dir --as-of --hops --min-overlap --quarantine; do
+for option in --cases --out-dir --as-of --hops --min-overlap --quarantine --monitoring; do
     grep -qF -- "$option" "$work/stdout" || fail "help daily does not mention $option"
 done
 run_ctrace ingest --scans "$tiny/scans.csv"

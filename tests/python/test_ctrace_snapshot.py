@@ -260,6 +260,33 @@ class ReaderTest(unittest.TestCase):
             local = cs.risk_list(PATHS["trace"], tz="snapshot")[column]
             self.assertEqual([t.isoformat() if pd.notna(t) else "" for t in local], csv[column].tolist())
 
+    def test_risk_list_monitoring(self):
+        # exposure.md §8.4 on the tiny example: monitor_until read back as the CSV
+        # writes it; per-hop lists in the /trace attributes.
+        import pandas as pd
+
+        ctrace = os.environ.get("CTRACE_BIN", str(REPO / "build" / "apps" / "ctrace"))
+        tiny = REPO / "tests" / "fixtures" / "tiny"
+        with tempfile.TemporaryDirectory() as tmp:
+            risk_csv, traced = os.path.join(tmp, "risk.csv"), os.path.join(tmp, "t.h5")
+            subprocess.run([ctrace, "trace", "--scans", str(tiny / "scans.csv"), "--places",
+                            str(tiny / "places.csv"), "--cases", str(tiny / "cases.csv"),
+                            "--tz", "+08:00", "--hops", "3", "--quarantine", "7d,7d",
+                            "--monitoring", "3d,0", "-q", "--out", risk_csv, "--hdf5", traced],
+                           check=True)
+            csv = pd.read_csv(risk_csv, dtype=str, keep_default_na=False)
+            risk = cs.risk_list(traced, tz="snapshot")
+            self.assertEqual(list(risk.columns), list(csv.columns))
+            self.assertEqual(list(risk.columns)[-1], "monitor_until")
+            local = [t.isoformat() if pd.notna(t) else "" for t in risk["monitor_until"]]
+            self.assertEqual(local, csv["monitor_until"].tolist())
+            # K at hop 1: last exposure 04-16 00:30 + 7d + 3d.
+            self.assertEqual(local[risk["person"].tolist().index("K")], "2022-04-26T00:30:00+08:00")
+            attrs = cs.provenance(traced)["trace_parameters"]
+            self.assertEqual(list(attrs["quarantine_seconds_by_hop"]), [7 * 86400, 7 * 86400])
+            self.assertEqual(list(attrs["monitoring_seconds_by_hop"]), [3 * 86400, 0])
+        self.assertNotIn("monitor_until", cs.risk_list(PATHS["trace"]).columns)
+
     def test_cases(self):
         import pandas as pd
 

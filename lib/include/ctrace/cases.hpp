@@ -3,9 +3,12 @@
 /// Reading index cases (docs/semantics.md §1, §4).
 ///
 /// Case `c` is infectious during `[a_c, b_c)`: `a_c = from`, or
-/// `onset - lookback` when `from` is absent or empty; `b_c = to`, or `until`
-/// when `to` is empty. `b_c <= a_c` is an error, and so is a person listed
-/// twice. Every bad row of a cases file is fatal.
+/// `onset - lookback` when `from` is absent or empty, or
+/// `max(onset - lookback, last_negative)` when `last_negative` (a negative
+/// test found by screening, §8.5) is given too; `b_c = to`, or `until` when
+/// `to` is empty. `b_c <= a_c` is an error, and so are a `last_negative`
+/// later than the onset and a person listed twice. Every bad row of a cases
+/// file is fatal.
 
 #include "ctrace/csv.hpp"
 #include "ctrace/decoded_input.hpp"
@@ -29,24 +32,26 @@ struct index_case {
 };
 
 /// The columns a cases file may have, as ctrace names them.
-inline constexpr std::string_view cases_file_columns[] = {"person", "from", "onset", "to"};
+inline constexpr std::string_view cases_file_columns[] = {"person", "from", "onset", "to",
+                                                          "last_negative"};
 
 struct case_read_options {
     utc_offset tz{};
-    /// The header's names for `person`, `from`, `onset` and `to`, where they
-    /// differ.
+    /// The header's names for `person`, `from`, `onset`, `to` and
+    /// `last_negative`, where they differ.
     column_names columns;
     /// The file's text encoding (gzip and zstd files are recognised by their
     /// first bytes and read decompressed).
     input_encoding encoding = input_encoding::utf8;
-    /// The layout of `from`, `onset` and `to` when they are neither epoch
+    /// The layout of `from`, `onset`, `to` and `last_negative` when they are neither epoch
     /// seconds nor ISO 8601: tried first, then the default forms.
     std::optional<time_format> time_layout;
     duration lookback = defaults::lookback;
     time_point until = time_infinity;
 };
 
-/// Reads a cases file (columns `person`, and `from` or `onset`; optional `to`),
+/// Reads a cases file (columns `person`, and `from` or `onset`; optional `to`
+/// and `last_negative`),
 /// interning case ids into `persons`. Throws `bad_rows_error` when any row is
 /// bad and `input_error` for a missing column or unreadable file; on any throw
 /// `persons` is left as it was.

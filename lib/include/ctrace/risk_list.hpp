@@ -5,7 +5,9 @@
 /// Header `person,hop,code,first_exposure,last_exposure,quarantine_until,
 /// exposure_seconds,via_person,via_place`; `code` is `red` for hops 0 and 1 and
 /// `yellow` beyond. Times are `YYYY-MM-DDTHH:MM:SS` in the given zone with `Z`
-/// or `±HH:MM`; index cases leave the time and via fields empty. Fields are
+/// or `±HH:MM`; index cases leave the time and via fields empty. When the
+/// trace set monitoring (`trace_result::monitoring`, §8.4) a tenth column
+/// `monitor_until` follows, empty for index cases. Fields are
 /// quoted only when they hold a comma, quote, CR or LF; lines end with LF.
 
 #include "ctrace/id_table.hpp"
@@ -20,11 +22,16 @@ namespace ctrace {
 inline constexpr std::string_view risk_list_header =
     "person,hop,code,first_exposure,last_exposure,quarantine_until,exposure_seconds,"
     "via_person,via_place";
+/// The header with monitoring (§8.4): `risk_list_header` and `,monitor_until`.
+inline constexpr std::string_view risk_list_monitoring_header =
+    "person,hop,code,first_exposure,last_exposure,quarantine_until,exposure_seconds,"
+    "via_person,via_place,monitor_until";
 
 /// The health-code colour of a hop.
 std::string_view health_code(std::uint32_t hop) noexcept;
 
-/// Writes `result.entries` in order. Throws `output_error` when the stream fails.
+/// Writes `result.entries` in order, with the `monitor_until` column when
+/// `result.monitoring`. Throws `output_error` when the stream fails.
 void write_risk_list(std::ostream& out, const trace_result& result, const id_table& persons,
                      const id_table& places, utc_offset tz);
 

@@ -26,12 +26,47 @@
 #include "ctrace/stays.hpp"
 #include "ctrace/types.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
+#include <optional>
 #include <span>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace ctrace {
+
+/// A duration that depends on the hop (docs/semantics.md §8.4): hop k >= 1
+/// gets the k-th value, hops past the list the last one (hop 0 is read as
+/// hop 1). One value is the same for every hop, and a `duration` converts
+/// to that, so `parameters.quarantine = 7 * 86400` still works.
+class hop_durations {
+public:
+    /// One value for every hop.
+    hop_durations(duration every_hop) : values_{every_hop} {} // NOLINT: implicit on purpose
+    hop_durations(std::initializer_list<duration> by_hop) : values_(by_hop) {}
+    explicit hop_durations(std::vector<duration> by_hop) : values_(std::move(by_hop)) {}
+
+    /// The value for `hop`; 0 when the list is empty (which `trace` rejects).
+    duration at_hop(std::uint32_t hop) const noexcept {
+        if (values_.empty()) return 0;
+        const std::size_t k = hop == 0 ? 1 : hop;
+        return values_[std::min(k, values_.size()) - 1];
+    }
+    /// The values for hops 1, 2, …, as given.
+    const std::vector<duration>& by_hop() const noexcept { return values_; }
+
+    friend bool operator==(const hop_durations&, const hop_durations&) = default;
+
+private:
+    std::vector<duration> values_;
+};
+
+/// Parses `Q1[,Q2,…]`, each a duration as `parse_duration` reads it. Throws
+/// `parse_error` for an empty list or item, or a bad duration.
+hop_durations parse_hop_durations(std::string_view text);
 
 struct trace_parameters {
     /// Minimum effective overlap, seconds; values below 1 act as 1.
@@ -51,8 +86,11 @@ struct trace_parameters {
     /// End of tracing: non-case persons are infectious until this time
     /// (exclusive); `time_infinity` = no end.
     time_point until = time_infinity;
-    /// Quarantine length after the last exposure, seconds.
-    duration quarantine = defaults::quarantine;
+    /// Quarantine length after the last exposure, seconds, by hop (§8.4).
+    hop_durations quarantine = defaults::quarantine;
+    /// Health monitoring after the quarantine, seconds, by hop (§8.4); when
+    /// set (even to 0), entries at hop >= 1 get `monitor_until`.
+    std::optional<hop_durations> monitoring;
 };
 
 /// One row of the risk list. For index cases (hop 0) the exposure fields are
@@ -64,8 +102,11 @@ struct risk_entry {
     time_point first_exposure = time_infinity;
     /// Latest exposure end over those events.
     time_point last_exposure = time_infinity;
-    /// `last_exposure + quarantine`.
+    /// `last_exposure + quarantine` (the quarantine of this hop).
     time_point quarantine_until = time_infinity;
+    /// `quarantine_until + monitoring` (of this hop) when the parameters set
+    /// monitoring, else (and for index cases) `time_infinity`.
+    time_point monitor_until = time_infinity;
     /// Sum of the effective overlap lengths of those events, seconds.
     duration exposure_seconds = 0;
     /// Source and place of the event giving `first_exposure`; among ties the
@@ -78,6 +119,9 @@ struct trace_result {
     /// Sorted by hop, then first exposure (index cases first), then person id
     /// byte-wise.
     std::vector<risk_entry> entries;
+    /// Whether monitoring was set: the entries carry `monitor_until` and the
+    /// risk list has that column.
+    bool monitoring = false;
     /// Qualifying contact events found, over all layers.
     std::uint64_t qualifying_events = 0;
     /// Index cases that have no stay at all.
@@ -105,7 +149,8 @@ using event_observer = std::function<void(const qualifying_event&)>;
 
 /// Traces from `cases`. `persons` and `places` are the id tables the indices
 /// refer to (for byte-wise tie-breaking). Throws `input_error` when a case
-/// index is out of range or a person is a case twice.
+/// index is out of range or a person is a case twice, and `parameter_error`
+/// (`quarantine`, `monitoring`) when a list of durations is empty.
 trace_result trace(const stay_table& stays, const person_place_graph& graph,
                    const id_table& persons, const id_table& places,
                    std::span<const index_case> cases, const trace_parameters& parameters,
