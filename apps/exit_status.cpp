@@ -17,6 +17,7 @@ std::string_view flag_of(std::string_view parameter) {
         {"default_dwell", "--dwell"},
         {"pseudonyms", "--pseudonymize"},
         {"snapshot", "--snapshot"},
+        {"contact_level", "--contact-level"},
         {"quarantine", "--quarantine"},
         {"monitoring", "--monitoring"},
     };

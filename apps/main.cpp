@@ -2,6 +2,8 @@
 
 #include "commands.hpp"
 #include "ctrace/atomic_file.hpp"
+#include "ctrace/profiles.hpp"
+#include "ctrace/time.hpp"
 #include "ctrace/version.hpp"
 #include "exit_status.hpp"
 
@@ -29,6 +31,7 @@ void print_usage(const std::vector<command>& commands) {
               << " - contact tracing on place-code scan logs\n\n"
                  "Usage: ctrace <command> [options]\n"
                  "       ctrace help <command>    options of a command, with defaults\n"
+                 "       ctrace help profiles     the protocol profiles of --profile\n"
                  "       ctrace --version\n\n"
                  "Commands:\n";
     for (const command& c : commands)
@@ -37,6 +40,28 @@ void print_usage(const std::vector<command>& commands) {
     std::cout << "\nExit status: 0 ok, 2 bad input or usage, 74 an output could not be written\n"
                  "(disk full, permission, I/O error), 1 internal error; ingest and daily: 75\n"
                  "when another job holds the store.\n";
+}
+
+void print_profiles() {
+    std::cout << "Protocol profiles (--profile NAME): defaults of a published protocol; "
+                 "options given\nexplicitly win.\n\n";
+    for (const ctrace::protocol_profile& p : ctrace::protocol_profiles()) {
+        std::cout << p.name << ": --lookback " << ctrace::format_duration(p.lookback)
+                  << " --quarantine ";
+        const auto list = [](const ctrace::hop_durations& d) {
+            std::string text;
+            for (const ctrace::duration v : d.by_hop()) {
+                if (!text.empty()) text.push_back(',');
+                text.append(ctrace::format_duration(v));
+            }
+            return text;
+        };
+        std::cout << list(p.quarantine) << " --monitoring "
+                  << (p.monitoring ? list(*p.monitoring) : std::string("(none)"))
+                  << " --min-overlap " << ctrace::format_duration(p.min_overlap) << " --linger "
+                  << ctrace::format_duration(p.linger) << " --hops " << p.hops << "\n  " << p.basis
+                  << "\n\n";
+    }
 }
 
 } // namespace
@@ -88,6 +113,10 @@ int main(int argc, char** argv) {
                 c.print_help();
                 return ctrace::cli::exit_ok;
             }
+        if (args[1] == "profiles") {
+            print_profiles();
+            return ctrace::cli::exit_ok;
+        }
         std::cerr << "ctrace: no command '" << args[1] << "' (see 'ctrace help')\n";
         return ctrace::cli::exit_bad_input;
     }

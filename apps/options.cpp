@@ -2,6 +2,7 @@
 
 #include "ctrace/defaults.hpp"
 #include "ctrace/error.hpp"
+#include "ctrace/profiles.hpp"
 #include "progress.hpp"
 
 #include <charconv>
@@ -188,6 +189,9 @@ po::options_description ingest_option_descriptions() {
          "stay length of a scan without check-out, unless the place has its own dwell")
         ("tz", po::value<std::string>()->default_value("+00:00"),
          "UTC offset of times without one, and of the times written")
+        ("contact-level", po::value<std::string>()->default_value("code")->value_name("code|site"),
+         "where contacts happen: at the place codes scanned, or at their sites (the places "
+         "file's 'site' column: one venue, many door codes)")
         ("threads", po::value<std::int64_t>()->default_value(0)->value_name("N"),
          "threads reading the scans (0 = one per core); large sorts use every core")
         ("skip-bad", po::bool_switch(), "leave bad scan rows out instead of stopping")
@@ -230,6 +234,12 @@ po::options_description tracing_option_descriptions() {
          "column monitor_until = quarantine_until + M (default: no monitoring, no column)")
         ("lookback", po::value<std::string>()->default_value(duration_text(defaults::lookback)),
          "infectious window start before onset, for cases without 'from'")
+        ("linger", po::value<std::string>()->default_value(duration_text(defaults::linger)),
+         "a case or contact keeps exposing a place after leaving, as long as it stayed, at "
+         "most this long (the Corona-Warn-App uses 30m)")
+        ("profile", po::value<std::string>()->value_name("NAME"),
+         "a protocol's defaults in one word: cn-ed8, cn-ed9 or cwa (see 'ctrace help "
+         "profiles'); options given explicitly win")
         ("case-columns", po::value<std::string>()->value_name("MAP"),
          "header names of the cases file's columns, NAME=HEADER pairs, e.g. "
          "person=id_card (names: person, from, onset, to, last_negative)");
@@ -245,9 +255,36 @@ po::options_description snapshot_option_description() {
     return snapshot;
 }
 
+namespace {
+
+/// The profile of --profile, if given.
+const protocol_profile* profile_option(const po::variables_map& vm) {
+    if (!vm.count("profile")) return nullptr;
+    try {
+        return &find_profile(vm["profile"].as<std::string>());
+    } catch (const parameter_error& e) {
+        throw input_error(std::string("--profile: ") + e.what());
+    }
+}
+
+/// Whether option `name` was given (on the command line or in --config),
+/// not left at its default: a given option wins over the profile.
+bool given(const po::variables_map& vm, const char* name) {
+    return vm.count(name) && !vm[name].defaulted();
+}
+
+} // namespace
+
 trace_parameters trace_parameters_from(const po::variables_map& vm, utc_offset tz) {
     trace_parameters parameters;
+    const protocol_profile* profile = profile_option(vm);
     parameters.min_overlap = duration_option(vm, "min-overlap");
+    parameters.linger = duration_option(vm, "linger");
+    if (profile != nullptr) {
+        parameters.profile = std::string(profile->name);
+        if (!given(vm, "min-overlap")) parameters.min_overlap = profile->min_overlap;
+        if (!given(vm, "linger")) parameters.linger = profile->linger;
+    }
     const std::int64_t hops = vm["hops"].as<std::int64_t>();
     if (hops < 0 || hops > 1'000'000)
         throw input_error("--hops: must be between 0 and 1000000, not " + std::to_string(hops));
@@ -256,6 +293,11 @@ trace_parameters trace_parameters_from(const po::variables_map& vm, utc_offset t
     if (vm.count("until")) parameters.until = time_option(vm, "until", tz);
     parameters.quarantine = hop_durations_option(vm, "quarantine");
     if (vm.count("monitoring")) parameters.monitoring = hop_durations_option(vm, "monitoring");
+    if (profile != nullptr) {
+        if (!given(vm, "hops")) parameters.hops = profile->hops;
+        if (!given(vm, "quarantine")) parameters.quarantine = profile->quarantine;
+        if (!given(vm, "monitoring")) parameters.monitoring = profile->monitoring;
+    }
     return parameters;
 }
 
@@ -311,10 +353,20 @@ ingest_options ingest_options_from(const po::variables_map& vm, progress_reporte
     return options;
 }
 
+contact_level contact_level_option(const po::variables_map& vm) {
+    if (!vm.count("contact-level")) return contact_level::code;
+    try {
+        return parse_contact_level(vm["contact-level"].as<std::string>());
+    } catch (const parameter_error& e) {
+        throw input_error(std::string("--contact-level: ") + e.what());
+    }
+}
+
 data_source data_source_from(const po::variables_map& vm, progress_reporter& progress,
                              bool digests) {
     check_data_options(vm);
     data_source source;
+    source.level = contact_level_option(vm);
     if (vm.count("snapshot")) {
         source.snapshot = vm["snapshot"].as<std::string>();
         source.scans.digests = digests;
@@ -332,6 +384,8 @@ trace_request trace_request_from(const po::variables_map& vm, utc_offset tz,
     request.tz = tz;
     request.parameters = trace_parameters_from(vm, tz);
     request.lookback = duration_option(vm, "lookback");
+    if (const protocol_profile* profile = profile_option(vm); profile && !given(vm, "lookback"))
+        request.lookback = profile->lookback;
     request.pseudonyms = pseudonymizer_from(vm);
     request.digest = digest;
     request.columns = column_names_option(vm, "case-columns", cases_file_columns);

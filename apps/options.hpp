@@ -6,6 +6,7 @@
 #include "ctrace/ingest.hpp"
 #include "ctrace/pipeline.hpp"
 #include "ctrace/pseudonym.hpp"
+#include "ctrace/sites.hpp"
 #include "ctrace/time.hpp"
 #include "ctrace/trace.hpp"
 
@@ -34,6 +35,8 @@ po::options_description common_option_descriptions();
 /// How input files are written: --encoding, and with `scans` --scan-columns
 /// and --place-columns. (--case-columns is with the tracing options.)
 po::options_description input_format_option_descriptions(bool scans);
+/// The level of --contact-level (codes without it).
+contact_level contact_level_option(const po::variables_map& vm);
 /// The layout of --time-format, if given.
 std::optional<time_format> time_format_option(const po::variables_map& vm);
 /// The encoding of --encoding (UTF-8 without it).

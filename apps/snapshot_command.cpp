@@ -49,7 +49,8 @@ int run_snapshot(const std::vector<std::string>& args) {
     const std::string out_path = required(vm, "out");
     const bool quiet = vm["quiet"].as<bool>();
     progress_reporter progress("snapshot", quiet);
-    const ingest_result ingested = ingest(ingest_options_from(vm, progress, true));
+    ingest_result ingested = ingest(ingest_options_from(vm, progress, true));
+    if (contact_level_option(vm) == contact_level::site) roll_up_to_sites(ingested.data);
     progress.done();
     std::optional<atomic_file> rejects_file;
     stage_rejects(vm, ingested.rejects, rejects_file);

@@ -129,6 +129,9 @@ int run_ingest(const std::vector<std::string>& args) {
         const std::string folder = required(vm, "store");
         fields.add("store", std::string_view(folder));
         progress_reporter progress("ingest", vm["quiet"].as<bool>());
+        if (contact_level_option(vm) == contact_level::site)
+            throw input_error("--contact-level: a store keeps the codes scanned, so that daily "
+                              "can trace at either level: give --contact-level site to daily");
         const ingest_options read = ingest_options_from(vm, progress, false);
         store_ingest_options options;
         options.places = read.places;
@@ -214,6 +217,10 @@ po::options_description daily_command_options() {
     po::options_description all;
     all.add(job_options()).add(io).add(tracing_option_descriptions());
     all.add(input_format_option_descriptions(false));
+    all.add_options()("contact-level",
+                      po::value<std::string>()->default_value("code")->value_name("code|site"),
+                      "trace at the place codes scanned, or at their sites (the places file's "
+                      "'site' column)");
     all.add(pseudonymize_option_description());
     all.add(output_format_option_descriptions()).add(common_option_descriptions());
     // clang-format on
@@ -281,6 +288,7 @@ int run_daily(const std::vector<std::string>& args) {
             throw input_error(folder + ": the store has no snapshot yet (run 'ctrace ingest')");
         data_source source;
         source.snapshot = snapshot_path;
+        source.level = contact_level_option(vm);
         source.scans.pseudonyms = pseudonymizer_from(vm);
         loaded_data loaded = ctrace::load_data(source);
         print_notes("daily", loaded.notes);
@@ -330,6 +338,8 @@ int run_daily(const std::vector<std::string>& args) {
                      : c.change == "escalated"   ? 1
                      : c.change == "deescalated" ? 2
                                                  : 3];
+        if (!prepared.record.parameters.profile.empty())
+            fields.add("profile", std::string_view(prepared.record.parameters.profile));
         fields.add("listed", static_cast<std::uint64_t>(result.entries.size()));
         fields.add("new", static_cast<std::uint64_t>(counts[0]));
         fields.add("escalated", static_cast<std::uint64_t>(counts[1]));

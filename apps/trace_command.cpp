@@ -122,7 +122,10 @@ int run_trace(const std::vector<std::string>& args) {
         summary << ", " << data.stays.size() << " stays, " << persons_with_stays << " persons, "
                 << data.places.size() << " places, " << record.cases.size() << " cases; "
                 << result.qualifying_events << " contact events; " << result.entries.size()
-                << " listed (" << line.str() << "); " << std::fixed;
+                << " listed (" << line.str() << "); ";
+        if (!record.parameters.profile.empty())
+            summary << "profile " << record.parameters.profile << "; ";
+        summary << std::fixed;
         summary.precision(2);
         const double total = clock.seconds();
         summary << total << " s (read " << read_seconds - cases_seconds << ", graph "

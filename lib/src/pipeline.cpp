@@ -35,11 +35,27 @@ void match_pseudonyms(const std::string& source, snapshot& data, const pseudonym
 
 } // namespace
 
+namespace {
+
+/// Brings `data` to the contact level asked for.
+void to_level(snapshot& data, contact_level level, const std::string& source) {
+    if (level == data.parameters.level) return;
+    if (level == contact_level::site) {
+        roll_up_to_sites(data);
+        return;
+    }
+    throw parameter_error("contact_level",
+                          source + ": its stays are at site level; codes cannot be recovered");
+}
+
+} // namespace
+
 loaded_data load_data(const data_source& source) {
     loaded_data loaded;
     loaded.from_snapshot = source.snapshot.has_value();
     if (!loaded.from_snapshot) {
         loaded.ingested = ingest(source.scans);
+        to_level(loaded.ingested.data, source.level, "the scans");
         return loaded;
     }
     const std::filesystem::path& path = *source.snapshot;
@@ -56,6 +72,7 @@ loaded_data load_data(const data_source& source) {
     data = read_snapshot(path);
     match_pseudonyms(path.string(), data, source.scans.pseudonyms.get(), loaded.notes);
     loaded.inputs.push_back(describe_input("snapshot", path, data.rows_read, source.scans.digests));
+    to_level(data, source.level, path.string());
     return loaded;
 }
 

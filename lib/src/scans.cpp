@@ -42,9 +42,11 @@ place_table read_places_from(csv_reader& reader, const place_read_options& optio
     const int lat_col = header.find("lat");
     const int lon_col = header.find("lon");
     const int min_overlap_col = header.find("min_overlap");
+    const int site_col = header.find("site");
 
     place_table table;
     table.has_min_overlap = min_overlap_col >= 0;
+    table.has_site = site_col >= 0;
     table.has_dwell = dwell_col >= 0;
     table.has_category = category_col >= 0;
     table.has_name = name_col >= 0;
@@ -99,6 +101,7 @@ place_table read_places_from(csv_reader& reader, const place_read_options& optio
         }
         table.dwell.push_back(dwell);
         table.min_overlap.push_back(min_overlap);
+        table.site.push_back(text(site_col));
         table.category.push_back(text(category_col));
         table.name.push_back(text(name_col));
         table.district.push_back(text(district_col));

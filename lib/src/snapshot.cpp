@@ -132,6 +132,7 @@ void write_places(const h5::location& file, const snapshot& data) {
     if (info.has_category) text_column("category", info.category);
     if (info.has_name) text_column("name", info.name);
     if (info.has_district) text_column("district", info.district);
+    if (info.has_site) text_column("site", info.site);
     if (info.has_lat) group.write_column<double>("lat", as_span(lat));
     if (info.has_lon) group.write_column<double>("lon", as_span(lon));
     if (info.has_min_overlap)
@@ -217,6 +218,8 @@ void write_trace(const h5::location& file, const trace_record& trace) {
     if (p.monitoring)
         group.set_attribute("monitoring_seconds_by_hop", as_span(p.monitoring->by_hop()));
     group.set_attribute("lookback_seconds", std::int64_t{trace.lookback});
+    group.set_attribute("linger_seconds", std::int64_t{p.linger});
+    if (!p.profile.empty()) group.set_attribute("profile", std::string_view(p.profile));
     group.set_attribute("tz_offset_seconds", std::int64_t{trace.tz.seconds});
     group.set_attribute("missing_time", missing_time);
     group.set_attribute("no_end", std::int64_t{time_infinity});
@@ -236,6 +239,9 @@ void write_all(const h5::location& file, const snapshot& data, const trace_recor
     file.set_attribute("dwell_default_seconds", std::int64_t{data.parameters.default_dwell});
     file.set_attribute("tz_offset_seconds", std::int64_t{data.parameters.tz.seconds});
     file.set_attribute("skip_bad", std::int64_t{data.parameters.skip_bad ? 1 : 0});
+    file.set_attribute("contact_level", data.parameters.level == contact_level::site
+                                            ? std::string_view("site")
+                                            : std::string_view("code"));
     if (!data.parameters.pseudonym_key.empty())
         file.set_attribute("person_pseudonym_key", data.parameters.pseudonym_key);
     file.set_attribute("rows_read", static_cast<std::int64_t>(data.rows_read));
@@ -359,6 +365,14 @@ snapshot read_snapshot_data(const std::filesystem::path& path) {
     if (tz < -18 * 3600 || tz > 18 * 3600) corrupt(name, "tz_offset_seconds out of range");
     data.parameters.tz.seconds = static_cast<std::int32_t>(tz);
     data.parameters.skip_bad = file.int_attribute("skip_bad") != 0;
+    // Written since sites (docs/hdf5-schema.md); older snapshots are at code level.
+    if (file.has_attribute("contact_level")) {
+        const std::string level = file.string_attribute("contact_level");
+        if (level == "site")
+            data.parameters.level = contact_level::site;
+        else if (level != "code")
+            corrupt(name, "contact_level is neither 'code' nor 'site'");
+    }
     if (file.has_attribute("person_pseudonym_key"))
         data.parameters.pseudonym_key = file.string_attribute("person_pseudonym_key");
     data.rows_read = static_cast<std::uint64_t>(file.int_attribute("rows_read"));
@@ -383,10 +397,11 @@ snapshot read_snapshot_data(const std::filesystem::path& path) {
             file.read_strings(path_in_file, [&](std::string_view s) { out.emplace_back(s); });
             if (out.size() != places) corrupt(name, path_in_file + " has the wrong length");
         };
-        std::vector<std::string> category, place_name, district;
+        std::vector<std::string> category, place_name, district, site;
         strings("category", info.has_category, category);
         strings("name", info.has_name, place_name);
         strings("district", info.has_district, district);
+        strings("site", info.has_site, site);
         std::vector<double> lat, lon;
         info.has_lat = file.exists("places/lat");
         info.has_lon = file.exists("places/lon");
@@ -415,6 +430,7 @@ snapshot read_snapshot_data(const std::filesystem::path& path) {
             info.category.push_back(category.empty() ? "" : category[x]);
             info.name.push_back(place_name.empty() ? "" : place_name[x]);
             info.district.push_back(district.empty() ? "" : district[x]);
+            info.site.push_back(site.empty() ? "" : site[x]);
             info.lat.push_back(number(lat, x));
             info.lon.push_back(number(lon, x));
         }
@@ -459,6 +475,10 @@ std::optional<trace_record> read_trace_group(const std::filesystem::path& path) 
     p.hops = static_cast<std::uint32_t>(group.int_attribute("hops"));
     p.latency = group.int_attribute("latency_seconds");
     p.until = group.int_attribute("until");
+    // Written since the exposure model (docs/hdf5-schema.md); older files
+    // traced without lingering or a profile.
+    if (group.has_attribute("linger_seconds")) p.linger = group.int_attribute("linger_seconds");
+    if (group.has_attribute("profile")) p.profile = group.string_attribute("profile");
     // Files written before per-hop quarantines have only quarantine_seconds,
     // and no monitoring.
     if (group.has_attribute("quarantine_seconds_by_hop")) {

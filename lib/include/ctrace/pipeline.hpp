@@ -22,6 +22,7 @@
 #include "ctrace/graph.hpp"
 #include "ctrace/ingest.hpp"
 #include "ctrace/pseudonym.hpp"
+#include "ctrace/sites.hpp"
 #include "ctrace/snapshot.hpp"
 #include "ctrace/trace.hpp"
 
@@ -41,6 +42,10 @@ struct data_source {
     ingest_options scans;
     /// Read the stays from this snapshot instead of the scan dumps.
     std::optional<std::filesystem::path> snapshot;
+    /// Contacts at the codes scanned, or at their sites (docs/semantics.md
+    /// §8.1): the data is rolled up after it is read. A snapshot already at
+    /// site level cannot go back to codes (`parameter_error`).
+    contact_level level = contact_level::code;
 };
 
 /// Something a user should be told about the data, and the parameter that

@@ -32,11 +32,14 @@ struct place_table {
     /// Minimum effective overlap of a contact at the place, seconds
     /// (docs/semantics.md §8.2); -1 where the file gives none.
     std::vector<duration> min_overlap;
+    /// The venue each code belongs to (docs/semantics.md §8.1); empty: the
+    /// code is its own site.
+    std::vector<std::string> site;
     /// Optional text columns, empty strings where absent.
     std::vector<std::string> category, name, district, lat, lon;
     /// Which optional columns the file had.
     bool has_dwell = false, has_category = false, has_name = false, has_district = false,
-         has_lat = false, has_lon = false, has_min_overlap = false;
+         has_lat = false, has_lon = false, has_min_overlap = false, has_site = false;
 
     std::size_t size() const noexcept { return ids.size(); }
 };
@@ -60,7 +63,7 @@ place_table read_places(const std::filesystem::path& path, const place_read_opti
 
 /// The columns a places file may have, as ctrace names them.
 inline constexpr std::string_view places_file_columns[] = {
-    "place", "dwell", "category", "name", "district", "lat", "lon", "min_overlap"};
+    "place", "dwell", "category", "name", "district", "lat", "lon", "min_overlap", "site"};
 /// The columns a scans file may have, as ctrace names them.
 inline constexpr std::string_view scans_file_columns[] = {"person", "place", "time", "leave"};
 

@@ -28,6 +28,10 @@
 
 namespace ctrace {
 
+/// Whether stays are at the place codes scanned or at their sites
+/// (`sites.hpp`, docs/semantics.md §8.1).
+enum class contact_level { code, site };
+
 /// A snapshot file is missing, unreadable, corrupt, of another schema or of
 /// an unsupported version, or a path to write one to names a folder or a
 /// missing folder. (Failing to write one is an `output_error`.)
@@ -57,6 +61,8 @@ struct ingest_parameters {
     duration default_dwell = defaults::dwell;
     utc_offset tz{};
     bool skip_bad = false;
+    /// Code level, or rolled up to sites (`sites.hpp`).
+    contact_level level = contact_level::code;
     /// Empty when person ids are as read; else they are keyed pseudonyms
     /// (`pseudonym.hpp`) and this is the key's fingerprint.
     std::string pseudonym_key;

@@ -32,6 +32,7 @@
 #include <initializer_list>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -79,6 +80,9 @@ struct trace_parameters {
     /// Lingering (docs/semantics.md §8.3), seconds: a source's presence
     /// `[s', e')` at a place exposes it until `e' + min(e' - s', linger)`.
     duration linger = defaults::linger;
+    /// The protocol profile the parameters came from (docs/semantics.md
+    /// §8.6), recorded with them; empty when none.
+    std::string profile;
     /// Largest hop traced (0 lists only the index cases).
     std::uint32_t hops = defaults::hops;
     /// Delay between a person's exposure and their becoming infectious, seconds.

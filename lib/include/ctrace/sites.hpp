@@ -1,0 +1,28 @@
+#pragma once
+/// \file
+/// Sites (docs/semantics.md §8.1): place codes are issued one per door, floor
+/// or zone of a venue; the places file's `site` column names the venue a code
+/// belongs to. At site level every stay's place is its code's site (a code
+/// without a site is its own site) and stays merge per (person, site), as the
+/// scan rows' intervals would have: merging is a union, so merging the
+/// code-level stays gives what merging the rows per site gives.
+
+#include "ctrace/snapshot.hpp"
+
+#include <string_view>
+
+namespace ctrace {
+
+/// `code` or `site`; throws `parameter_error` for "contact_level" otherwise.
+contact_level parse_contact_level(std::string_view text);
+std::string_view contact_level_name(contact_level level) noexcept;
+
+/// Rolls `data` (at code level) up to sites: places become the sites (in the
+/// order their first code appears), stays are re-merged per (person, site),
+/// and the place metadata becomes the sites': a site listed as a place in
+/// the places file keeps that row's metadata; its minimum overlap is the
+/// smallest among its own row and its codes' rows (§8.2). The sites of the
+/// places file's codes come first. Records the level in `data.parameters`.
+void roll_up_to_sites(snapshot& data);
+
+} // namespace ctrace
