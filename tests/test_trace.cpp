@@ -841,4 +841,56 @@ TEST_SUITE("trace") {
         check_contact(tr, {"B", 1, t("10:00"), t("11:00"), 3600, "C", "Y"});
     }
 
+    TEST_CASE("trace: lingering extends a source's presence by its length, at most D, and "
+              "only outward (§8.3)") {
+        // C at X [10:00, 10:20) (20 min). B arrives 10:25, leaves 11:00.
+        // Lingering 30m: C's footprint is [10:00, 10:40): B exposed
+        // [10:25, 10:40) = 900 s >= 15 min. Without it, nothing. A at X
+        // [09:00, 09:50) overlaps neither presence nor footprint.
+        // B (hop 1, from 10:25) at X until 11:00 leaves a footprint of
+        // min(35m, 30m) past 11:00; D at X [11:10, 11:40) is exposed by it
+        // [11:10, 11:30) = 1200 s at hop 2. Lingering is directional: C is
+        // never exposed (an index case), and D exposes nobody earlier.
+        const std::string scans = "person,place,time,leave\n"
+                                  "C,X,2022-01-01T10:00:00Z,2022-01-01T10:20:00Z\n"
+                                  "B,X,2022-01-01T10:25:00Z,2022-01-01T11:00:00Z\n"
+                                  "A,X,2022-01-01T09:00:00Z,2022-01-01T09:50:00Z\n"
+                                  "D,X,2022-01-01T11:10:00Z,2022-01-01T11:40:00Z\n";
+        const std::string cases = "person,from\nC,2022-01-01T00:00:00Z\n";
+        trace_parameters p = params(15 * minute, 2);
+        const traced none = run_trace(scans, cases, p);
+        CHECK(none.result.entries.size() == 1);
+        p.linger = 30 * minute;
+        const traced tr = run_trace(scans, cases, p);
+        check_contact(tr, {"B", 1, t("10:25"), t("10:40"), 900, "C", "X"});
+        check_contact(tr, {"D", 2, t("11:10"), t("11:30"), 1200, "B", "X"});
+        CHECK(tr.find("A") == nullptr);
+        CHECK(tr.result.entries.size() == 3);
+        // A shorter lingering: C's footprint ends at 10:30, B's exposure is
+        // 5 min, below the minimum.
+        p.linger = 10 * minute;
+        CHECK(run_trace(scans, cases, p).find("B") == nullptr);
+    }
+
+    TEST_CASE("trace: a place's own minimum overlap replaces the global one there (§8.2)") {
+        // C at X and Y [10:00, 11:00). A at X [10:54, 12:00): 6 min.
+        // B at Y [10:54, 12:00): 6 min. X's minimum is 5m, Y has none (15m).
+        const std::string scans = "person,place,time,leave\n"
+                                  "C,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "C,Y,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "A,X,2022-01-01T10:54:00Z,2022-01-01T12:00:00Z\n"
+                                  "B,Y,2022-01-01T10:54:00Z,2022-01-01T12:00:00Z\n";
+        const std::string cases = "person,from\nC,2022-01-01T00:00:00Z\n";
+        trace_parameters p = params(15 * minute, 1);
+        p.place_min_overlap = {5 * minute, -1}; // by place index: X, Y (as the places file lists)
+        const traced tr = run_trace(scans, cases, p, "place\nX\nY\n");
+        check_contact(tr, {"A", 1, t("10:54"), t("11:00"), 360, "C", "X"});
+        CHECK(tr.find("B") == nullptr);
+        // A place's 0 acts as 1 s, like the global minimum.
+        p.place_min_overlap = {0, 0};
+        const traced all = run_trace(scans, cases, p, "place\nX\nY\n");
+        CHECK(all.find("A") != nullptr);
+        CHECK(all.find("B") != nullptr);
+    }
+
 } // TEST_SUITE

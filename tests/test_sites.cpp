@@ -1,0 +1,99 @@
+// Tests of ctrace/sites.hpp: rolling code-level data up to sites
+// (docs/semantics.md §8.1, §8.2).
+
+#include "ctrace/error.hpp"
+#include "ctrace/ingest.hpp"
+#include "ctrace/sites.hpp"
+#include "test_helpers.hpp"
+
+#include <doctest/doctest.h>
+#include <sstream>
+
+using namespace ctrace;
+using ctrace::testing::fixture;
+
+namespace {
+
+snapshot doors_at_code_level() {
+    ingest_options options;
+    options.scans = {fixture("doors/scans.csv")};
+    options.places = fixture("doors/places.csv");
+    options.read.tz = parse_utc_offset("+08:00");
+    return ingest(options).data;
+}
+
+} // namespace
+
+TEST_SUITE("sites") {
+
+    TEST_CASE("contact levels by name") {
+        CHECK(parse_contact_level("code") == contact_level::code);
+        CHECK(parse_contact_level("site") == contact_level::site);
+        try {
+            (void)parse_contact_level("door");
+            FAIL("accepted");
+        } catch (const parameter_error& e) {
+            CHECK(e.parameter() == "contact_level");
+        }
+        CHECK(contact_level_name(contact_level::site) == "site");
+    }
+
+    TEST_CASE("the doors: codes become their sites, stays merge per (person, site), metadata and "
+              "minimum overlaps are the sites'") {
+        snapshot data = doors_at_code_level();
+        REQUIRE(data.places.size() == 5); // M01-E, M01-W, M01, R02, B03
+        const std::size_t code_stays = data.stays.size();
+        roll_up_to_sites(data);
+        CHECK(data.parameters.level == contact_level::site);
+        // M01-E, M01-W and M01 are the site M01; R02 and B03 have no site.
+        REQUIRE(data.places.size() == 3);
+        CHECK(data.places[0] == "M01");
+        CHECK(data.places[1] == "R02");
+        CHECK(data.places[2] == "B03");
+        REQUIRE(data.place_info.size() == 3);
+        // M01's own row (15m) is the smallest among M01-E, M01-W (none), M01.
+        CHECK(data.place_info.min_overlap[0] == 15 * 60);
+        CHECK(data.place_info.min_overlap[1] == 5 * 60);
+        CHECK(data.place_info.min_overlap[2] == -1);
+        CHECK(data.place_info.name[0] == "Harbour Mall");
+        // C1's stays at M01-E on two days stay two stays; no person had stays
+        // at two codes of one site at once in this example, so the count is kept.
+        CHECK(data.stays.size() == code_stays);
+        CHECK(data.stays.place_count() == 3);
+        for (std::size_t i = 1; i < data.stays.size(); ++i)
+            CHECK(data.stays.place[i - 1] <= data.stays.place[i]);
+        // A second roll-up changes nothing.
+        const std::size_t stays = data.stays.size();
+        roll_up_to_sites(data);
+        CHECK(data.stays.size() == stays);
+        CHECK(data.places.size() == 3);
+    }
+
+    TEST_CASE("stays at two codes of one site that overlap or touch merge into one") {
+        // P enters through door E [10:00, 10:30) and is seen at door W
+        // [10:30, 11:00) (touching) and [10:45, 11:10) (overlapping): one stay
+        // [10:00, 11:10) at site S. Q at a code without a site keeps its own.
+        std::istringstream places("place,site\nE,S\nW,S\nZ,\n");
+        std::istringstream scans("person,place,time,leave\n"
+                                 "P,E,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n"
+                                 "P,W,2022-01-01T10:30:00Z,2022-01-01T11:00:00Z\n"
+                                 "P,W,2022-01-01T10:45:00Z,2022-01-01T11:10:00Z\n"
+                                 "Q,Z,2022-01-01T10:00:00Z,2022-01-01T10:05:00Z\n");
+        snapshot data;
+        data.place_info = read_places(places, "places.csv");
+        scan_log log = read_scans(scans, "scans.csv", data.place_info, {});
+        data.stays = build_stays(std::move(log.visits), log.persons.size(), log.places.size());
+        data.persons = std::move(log.persons);
+        data.places = std::move(log.places);
+        CHECK(data.stays.size() == 3); // E, W (merged), Z
+        roll_up_to_sites(data);
+        REQUIRE(data.places.size() == 2);
+        CHECK(data.places[0] == "S");
+        CHECK(data.places[1] == "Z");
+        REQUIRE(data.stays.size() == 2);
+        CHECK(data.stays.start[0] == 1641031200);
+        CHECK(data.stays.end[0] == 1641031200 + 70 * 60);
+        CHECK(data.place_info.size() == 2); // S and Z come from the places file
+    }
+
+} // TEST_SUITE
