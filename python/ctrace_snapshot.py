@@ -52,6 +52,12 @@ class Snapshot:
         return self.trace_attrs is not None
 
     @property
+    def contact_level(self):
+        """'code' (stays at the place codes scanned) or 'site' (rolled up to the
+        places file's sites; then places() lists sites); older files are 'code'."""
+        return self.attrs.get("contact_level", "code")
+
+    @property
     def tz(self):
         """The snapshot's UTC offset (root tz_offset_seconds) as a datetime.timezone."""
         return _offset_tz(self.attrs.get("tz_offset_seconds", 0))
@@ -197,7 +203,8 @@ def places(src):
 
     Without a places file only ``id`` exists.  Otherwise, per the schema:
     in_places_file (bool), dwell_seconds (int, -1 = none), and when the file
-    had them category, name, district ("" = none), lat, lon (NaN = none).
+    had them category, name, district, site ("" = none: the code is its own
+    site), lat, lon (NaN = none), min_overlap_seconds (int, -1 = none).
     """
     import pandas as pd
 
