@@ -96,4 +96,28 @@ TEST_SUITE("sites") {
         CHECK(data.place_info.size() == 2); // S and Z come from the places file
     }
 
+    TEST_CASE("a site whose codes disagree on min_overlap takes the smallest; a code not in the "
+              "places file is its own site, after the places file's sites") {
+        std::istringstream places("place,site,min_overlap\nE,S,10m\nW,S,3m\nS,,20m\nR,,\n");
+        std::istringstream scans("person,place,time,leave\n"
+                                 "P,Q9,2022-01-01T09:00:00Z,2022-01-01T09:30:00Z\n"
+                                 "P,E,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n"
+                                 "Q,W,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n");
+        snapshot data;
+        data.place_info = read_places(places, "places.csv");
+        scan_log log = read_scans(scans, "scans.csv", data.place_info, {});
+        data.stays = build_stays(std::move(log.visits), log.persons.size(), log.places.size());
+        data.persons = std::move(log.persons);
+        data.places = std::move(log.places); // E, W, S, R, then Q9 from the scans
+        roll_up_to_sites(data);
+        REQUIRE(data.places.size() == 3);
+        CHECK(data.places[0] == "S");
+        CHECK(data.places[1] == "R");
+        CHECK(data.places[2] == "Q9");
+        REQUIRE(data.place_info.size() == 2);            // S and R: from the places file
+        CHECK(data.place_info.min_overlap[0] == 3 * 60); // min(10m, 3m, S's own 20m)
+        CHECK(data.place_info.min_overlap[1] == -1);
+        CHECK(data.stays.size() == 3); // P at Q9, P at S, Q at S
+    }
+
 } // TEST_SUITE

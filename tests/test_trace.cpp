@@ -893,4 +893,20 @@ TEST_SUITE("trace") {
         CHECK(all.find("B") != nullptr);
     }
 
+    TEST_CASE("trace: a footprint starts from the presence clipped to the case's window, so it "
+              "may cross the window's end (§8.3)") {
+        // C is infectious until 10:10 (`to`) and at X [10:00, 10:20): its
+        // presence is [10:00, 10:10), 10 minutes, so with lingering 30m its
+        // footprint is [10:00, 10:20). B at X [10:12, 10:40) is exposed
+        // [10:12, 10:20) = 480 s (minimum 5m), after C's window ended.
+        const std::string scans = "person,place,time,leave\n"
+                                  "C,X,2022-01-01T10:00:00Z,2022-01-01T10:20:00Z\n"
+                                  "B,X,2022-01-01T10:12:00Z,2022-01-01T10:40:00Z\n";
+        const std::string cases = "person,from,to\nC,2022-01-01T00:00:00Z,2022-01-01T10:10:00Z\n";
+        trace_parameters p = params(5 * minute, 1);
+        CHECK(run_trace(scans, cases, p).find("B") == nullptr);
+        p.linger = 30 * minute;
+        check_contact(run_trace(scans, cases, p), {"B", 1, t("10:12"), t("10:20"), 480, "C", "X"});
+    }
+
 } // TEST_SUITE

@@ -104,4 +104,21 @@ expect_status 0 "daily at site level"
 expect_same_file "$doors/risk-site-linger-cn-ed9.csv" "$work/lists/risk-2022-04-21.csv" \
     "daily at site level"
 
+# With the features off, today's trace: on a generated city, `--linger 0`,
+# `--contact-level code`, and site level over a places file without sites
+# (every code its own site) all give the default run's bytes, at 3 hops.
+"$ctrace" gen --persons 4000 --days 3 --out "$work/city" -q
+city=(--scans "$work/city/scans.csv" --places "$work/city/places.csv" --cases "$work/city/cases.csv"
+    --tz +08:00 --hops 3)
+run_ctrace trace "${city[@]}" --out "$work/city-default.csv" -q
+expect_status 0 "city, default"
+[ "$(wc -l <"$work/city-default.csv")" -gt 100 ] || fail "the city lists too few persons"
+for variant in "--linger 0" "--contact-level code" "--contact-level site" \
+    "--linger 0s --contact-level site --quarantine 14d"; do
+    # shellcheck disable=SC2086
+    run_ctrace trace "${city[@]}" $variant --out "$work/city-variant.csv" -q
+    expect_status 0 "city, $variant"
+    expect_same_file "$work/city-default.csv" "$work/city-variant.csv" "city, $variant"
+done
+
 finish
