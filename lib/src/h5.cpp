@@ -216,7 +216,13 @@ location create_file(const std::string& path, const std::string& name_for_messag
     if (userblock_bytes > 0)
         check(H5Pset_userblock(creation.get(), userblock_bytes), name_for_messages,
               "reserving the user block");
-    const bool in_memory = path.starts_with("/proc/self/fd/");
+    // A device or FIFO as the target (/dev/stdout, /dev/full) is written as
+    // a finished image too: HDF5 leaks when its own writes there fail.
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    const bool in_memory = path.starts_with("/proc/self/fd/") ||
+                           (!ec && std::filesystem::exists(status) &&
+                            !std::filesystem::is_regular_file(status));
     handle access(check_id(H5Pcreate(H5P_FILE_ACCESS), name_for_messages, "creating the file"),
                   H5Pclose);
     if (in_memory)

@@ -132,7 +132,7 @@ private:
 /// power of two >= 512) at its start that HDF5 leaves alone. A path under
 /// /proc/self/fd (an unnamed temporary file) is built in memory and written
 /// out by `close_file`: HDF5 1.10 insists on resolving symbolic links, and an
-/// unnamed file has no real path.
+/// unnamed file has no real path. So is a target that is a device or a FIFO.
 location create_file(const std::string& path, const std::string& name_for_messages,
                      std::size_t userblock_bytes = 0);
 /// Opens an HDF5 file read-only; throws `h5::error` when the file is
