@@ -22,6 +22,18 @@ snapshot doors_at_code_level() {
     return ingest(options).data;
 }
 
+/// Code-level data read from a places and a scans file's text.
+snapshot code_level_from(const std::string& places_csv, const std::string& scans_csv) {
+    std::istringstream places(places_csv), scans(scans_csv);
+    snapshot data;
+    data.place_info = read_places(places, "places.csv");
+    scan_log log = read_scans(scans, "scans.csv", data.place_info, {});
+    data.stays = build_stays(std::move(log.visits), log.persons.size(), log.places.size());
+    data.persons = std::move(log.persons);
+    data.places = std::move(log.places);
+    return data;
+}
+
 } // namespace
 
 TEST_SUITE("sites") {
@@ -73,18 +85,12 @@ TEST_SUITE("sites") {
         // P enters through door E [10:00, 10:30) and is seen at door W
         // [10:30, 11:00) (touching) and [10:45, 11:10) (overlapping): one stay
         // [10:00, 11:10) at site S. Q at a code without a site keeps its own.
-        std::istringstream places("place,site\nE,S\nW,S\nZ,\n");
-        std::istringstream scans("person,place,time,leave\n"
-                                 "P,E,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n"
-                                 "P,W,2022-01-01T10:30:00Z,2022-01-01T11:00:00Z\n"
-                                 "P,W,2022-01-01T10:45:00Z,2022-01-01T11:10:00Z\n"
-                                 "Q,Z,2022-01-01T10:00:00Z,2022-01-01T10:05:00Z\n");
-        snapshot data;
-        data.place_info = read_places(places, "places.csv");
-        scan_log log = read_scans(scans, "scans.csv", data.place_info, {});
-        data.stays = build_stays(std::move(log.visits), log.persons.size(), log.places.size());
-        data.persons = std::move(log.persons);
-        data.places = std::move(log.places);
+        snapshot data = code_level_from("place,site\nE,S\nW,S\nZ,\n",
+                                        "person,place,time,leave\n"
+                                        "P,E,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n"
+                                        "P,W,2022-01-01T10:30:00Z,2022-01-01T11:00:00Z\n"
+                                        "P,W,2022-01-01T10:45:00Z,2022-01-01T11:10:00Z\n"
+                                        "Q,Z,2022-01-01T10:00:00Z,2022-01-01T10:05:00Z\n");
         CHECK(data.stays.size() == 3); // E, W (merged), Z
         roll_up_to_sites(data);
         REQUIRE(data.places.size() == 2);
@@ -98,17 +104,12 @@ TEST_SUITE("sites") {
 
     TEST_CASE("a site whose codes disagree on min_overlap takes the smallest; a code not in the "
               "places file is its own site, after the places file's sites") {
-        std::istringstream places("place,site,min_overlap\nE,S,10m\nW,S,3m\nS,,20m\nR,,\n");
-        std::istringstream scans("person,place,time,leave\n"
-                                 "P,Q9,2022-01-01T09:00:00Z,2022-01-01T09:30:00Z\n"
-                                 "P,E,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n"
-                                 "Q,W,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n");
-        snapshot data;
-        data.place_info = read_places(places, "places.csv");
-        scan_log log = read_scans(scans, "scans.csv", data.place_info, {});
-        data.stays = build_stays(std::move(log.visits), log.persons.size(), log.places.size());
-        data.persons = std::move(log.persons);
-        data.places = std::move(log.places); // E, W, S, R, then Q9 from the scans
+        // Places E, W, S, R from the file, then Q9 from the scans.
+        snapshot data = code_level_from("place,site,min_overlap\nE,S,10m\nW,S,3m\nS,,20m\nR,,\n",
+                                        "person,place,time,leave\n"
+                                        "P,Q9,2022-01-01T09:00:00Z,2022-01-01T09:30:00Z\n"
+                                        "P,E,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n"
+                                        "Q,W,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n");
         roll_up_to_sites(data);
         REQUIRE(data.places.size() == 3);
         CHECK(data.places[0] == "S");
