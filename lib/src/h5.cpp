@@ -220,9 +220,9 @@ location create_file(const std::string& path, const std::string& name_for_messag
     // a finished image too: HDF5 leaks when its own writes there fail.
     std::error_code ec;
     const auto status = std::filesystem::status(path, ec);
-    const bool in_memory = path.starts_with("/proc/self/fd/") ||
-                           (!ec && std::filesystem::exists(status) &&
-                            !std::filesystem::is_regular_file(status));
+    const bool in_memory =
+        path.starts_with("/proc/self/fd/") ||
+        (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status));
     handle access(check_id(H5Pcreate(H5P_FILE_ACCESS), name_for_messages, "creating the file"),
                   H5Pclose);
     if (in_memory)
