@@ -37,6 +37,31 @@ unsigned days_in_month(std::int64_t y, unsigned m) noexcept {
     return m == 2 && is_leap(y) ? 29u : days[m - 1];
 }
 
+/// The offset `±hh:mm` as seconds east, checked.
+parse_result<std::int32_t> offset_of(bool negative, unsigned hh, unsigned mm) noexcept {
+    parse_result<std::int32_t> r;
+    if (mm > 59) return r.error = "UTC offset minute out of range", r;
+    const auto magnitude = static_cast<std::int32_t>(hh * 3600 + mm * 60);
+    if (magnitude > max_offset_seconds) return r.error = "UTC offset beyond 18:00", r;
+    r.value = negative ? -magnitude : magnitude;
+    return r;
+}
+
+/// What is wrong with a date (null when nothing).
+const char* date_problem(unsigned year, unsigned month, unsigned day) noexcept {
+    if (month < 1 || month > 12) return "invalid date: month out of range";
+    if (day < 1 || day > days_in_month(year, month)) return "invalid date: day out of range";
+    return nullptr;
+}
+
+/// What is wrong with a clock time (null when nothing).
+const char* clock_problem(unsigned hh, unsigned mm, unsigned ss) noexcept {
+    if (hh > 23) return "invalid clock time: hour out of range";
+    if (mm > 59) return "invalid clock time: minute out of range";
+    if (ss > 59) return "invalid clock time: second out of range";
+    return nullptr;
+}
+
 /// Parses `±HH:MM` or `±HHMM` (or `±HH` when `allow_hours_only`) covering all
 /// of `s`.
 parse_result<std::int32_t> parse_signed_offset(std::string_view s, bool allow_hours_only) noexcept {
@@ -53,11 +78,7 @@ parse_result<std::int32_t> parse_signed_offset(std::string_view s, bool allow_ho
     } else {
         return r.error = "bad UTC offset", r;
     }
-    if (mm > 59) return r.error = "UTC offset minute out of range", r;
-    const auto magnitude = static_cast<std::int32_t>(hh * 3600 + mm * 60);
-    if (magnitude > max_offset_seconds) return r.error = "UTC offset beyond 18:00", r;
-    r.value = s[0] == '-' ? -magnitude : magnitude;
-    return r;
+    return offset_of(s[0] == '-', hh, mm);
 }
 
 parse_result<time_point> parse_epoch(std::string_view s) noexcept {
@@ -112,9 +133,7 @@ parse_result<time_point> parse_iso(std::string_view s, utc_offset tz) noexcept {
     if (s[pos] != separator) return r.error = "bad time", r;
     ++pos;
     if (!one_or_two_digits(s, pos, day)) return r.error = "bad time", r;
-    if (month < 1 || month > 12) return r.error = "invalid date: month out of range", r;
-    if (day < 1 || day > days_in_month(year, month))
-        return r.error = "invalid date: day out of range", r;
+    if (const char* problem = date_problem(year, month, day)) return r.error = problem, r;
     const std::int64_t days = days_from_civil(year, month, day);
     if (pos == s.size()) {
         r.value = days * seconds_per_day - tz.seconds;
@@ -137,9 +156,7 @@ parse_result<time_point> parse_iso(std::string_view s, utc_offset tz) noexcept {
             if (pos == digits_start) return r.error = "bad time: empty fraction", r;
         }
     }
-    if (hh > 23) return r.error = "invalid clock time: hour out of range", r;
-    if (mm > 59) return r.error = "invalid clock time: minute out of range", r;
-    if (ss > 59) return r.error = "invalid clock time: second out of range", r;
+    if (const char* problem = clock_problem(hh, mm, ss)) return r.error = problem, r;
     std::int32_t offset = tz.seconds;
     if (pos < s.size()) {
         const std::string_view rest = s.substr(pos);
@@ -173,11 +190,9 @@ const char* read_offset(std::string_view s, std::size_t& pos, std::int32_t& out)
         pos += 3;
     else if (fixed_digits(s, pos, 2, mm))
         pos += 2;
-    if (mm > 59) return "UTC offset minute out of range";
-    const auto magnitude = static_cast<std::int32_t>(hh * 3600 + mm * 60);
-    if (magnitude > max_offset_seconds) return "UTC offset beyond 18:00";
-    out = negative ? -magnitude : magnitude;
-    return nullptr;
+    const parse_result<std::int32_t> offset = offset_of(negative, hh, mm);
+    if (offset) out = offset.value;
+    return offset.error;
 }
 
 /// The fields a `time_format` reads, as indexes of its `step::field`.
@@ -328,16 +343,9 @@ parse_result<time_point> try_parse_time(std::string_view s, const time_format& f
             pos += 4;
             break;
         case step_kind::two_digits: {
-            unsigned v = 0;
-            if (pos >= s.size() || (v = digit_value(s[pos])) > 9) return r.error = mismatch, r;
-            ++pos;
-            if (pos < s.size() && digit_value(s[pos]) <= 9) {
-                v = v * 10 + digit_value(s[pos]);
-                ++pos;
-            } else if (step.padded) {
+            const std::size_t start = pos;
+            if (!one_or_two_digits(s, pos, fields[step.field]) || (step.padded && pos - start != 2))
                 return r.error = mismatch, r;
-            }
-            fields[step.field] = v;
             break;
         }
         case step_kind::fraction: {
@@ -361,13 +369,9 @@ parse_result<time_point> try_parse_time(std::string_view s, const time_format& f
     }
     if (pos != s.size()) return r.error = layout_trailing_text, r;
     const unsigned year = fields[year_field], month = fields[month_field], day = fields[day_field];
-    if (month < 1 || month > 12) return r.error = "invalid date: month out of range", r;
-    if (day < 1 || day > days_in_month(year, month))
-        return r.error = "invalid date: day out of range", r;
+    if (const char* problem = date_problem(year, month, day)) return r.error = problem, r;
     const unsigned hh = fields[hour_field], mm = fields[minute_field], ss = fields[second_field];
-    if (hh > 23) return r.error = "invalid clock time: hour out of range", r;
-    if (mm > 59) return r.error = "invalid clock time: minute out of range", r;
-    if (ss > 59) return r.error = "invalid clock time: second out of range", r;
+    if (const char* problem = clock_problem(hh, mm, ss)) return r.error = problem, r;
     r.value =
         days_from_civil(year, month, day) * seconds_per_day + hh * 3600 + mm * 60 + ss - offset;
     return r;
