@@ -464,8 +464,28 @@ void append_csv_field(std::string& out, std::string_view field) {
     out.push_back('"');
 }
 
+checked_output::checked_output(std::ostream& out, std::string what)
+    : out_(out), what_(std::move(what)) {}
+
+void checked_output::write(std::string_view bytes) {
+    const bool was_good = static_cast<bool>(out_);
+    errno = 0;
+    out_.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (was_good && !out_) failure_errno_ = errno;
+}
+
+void checked_output::finish() {
+    if (out_) {
+        errno = 0;
+        out_.flush();
+        if (!out_) failure_errno_ = errno;
+    }
+    if (!out_)
+        throw output_error(what_, output_error::with_system_reason("cannot write", failure_errno_));
+}
+
 csv_writer::csv_writer(std::ostream& out, std::string what)
-    : out_(&out), what_(std::move(what)), buffer_(own_buffer_) {}
+    : out_(std::in_place, out, std::move(what)), buffer_(own_buffer_) {}
 
 csv_writer::csv_writer(std::string& into) : buffer_(into) {}
 
@@ -510,27 +530,18 @@ void csv_writer::end_row() {
     buffer_.push_back('\n');
     row_started_ = false;
     constexpr std::size_t flush_bytes = 1 << 20;
-    if (out_ != nullptr && buffer_.size() >= flush_bytes) write_buffer();
+    if (out_ && buffer_.size() >= flush_bytes) write_buffer();
 }
 
 void csv_writer::write_buffer() {
-    const bool was_good = static_cast<bool>(*out_);
-    errno = 0;
-    out_->write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    out_->write(buffer_);
     buffer_.clear();
-    if (was_good && !*out_) write_errno_ = errno;
 }
 
 void csv_writer::finish() {
-    if (out_ == nullptr) return;
+    if (!out_) return;
     write_buffer();
-    if (*out_) {
-        errno = 0;
-        out_->flush();
-        if (!*out_) write_errno_ = errno;
-    }
-    if (!*out_)
-        throw output_error(what_, output_error::with_system_reason("cannot write", write_errno_));
+    out_->finish();
 }
 
 std::string rejects_csv(const std::vector<bad_row>& rows, bool with_file) {

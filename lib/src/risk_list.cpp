@@ -5,7 +5,6 @@
 #include "radix_sort.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <ostream>
 
 namespace ctrace {
@@ -57,10 +56,10 @@ void write_risk_list(std::ostream& out, const trace_result& result, const id_tab
     const std::span<const risk_entry> entries = result.entries;
     const unsigned threads = entries.size() >= 2 * round_rows ? detail::hardware_threads() : 1;
     std::vector<std::string> parts(threads);
-    errno = 0; // so that a failure's reason is the failing write's
+    checked_output written(out, "risk list");
     std::string header(result.monitoring ? risk_list_monitoring_header : risk_list_header);
     header.push_back('\n');
-    out.write(header.data(), static_cast<std::streamsize>(header.size()));
+    written.write(header);
     for (std::size_t first = 0; first < entries.size(); first += round_rows * threads) {
         const std::size_t last = std::min(entries.size(), first + round_rows * threads);
         detail::run_on_threads(threads, [&](unsigned t) {
@@ -70,11 +69,9 @@ void write_risk_list(std::ostream& out, const trace_result& result, const id_tab
                            result.monitoring);
         });
         for (const std::string& part : parts)
-            out.write(part.data(), static_cast<std::streamsize>(part.size()));
+            written.write(part);
     }
-    out.flush();
-    if (!out)
-        throw output_error("risk list", output_error::with_system_reason("cannot write", errno));
+    written.finish();
 }
 
 } // namespace ctrace

@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -152,6 +153,23 @@ private:
 /// quote, CR or LF (RFC 4180).
 void append_csv_field(std::string& out, std::string_view field);
 
+/// Writes to a stream and keeps the errno of the first write that failed
+/// (later calls may change errno), for the `output_error` naming the output.
+class checked_output {
+public:
+    /// `what` names the output in the `output_error` `finish` throws.
+    checked_output(std::ostream& out, std::string what);
+    void write(std::string_view bytes);
+    /// Flushes; throws `output_error` ("cannot write" and the system's
+    /// reason) when a write or the flush failed.
+    void finish();
+
+private:
+    std::ostream& out_;
+    std::string what_;
+    int failure_errno_ = 0;
+};
+
 /// Writes CSV rows to a stream through a buffer of about a megabyte: fields
 /// are quoted as `append_csv_field` does, rows end with LF.
 class csv_writer {
@@ -178,12 +196,9 @@ public:
 
 private:
     void separate();
-    /// Writes `buffer_` out and empties it, keeping the errno of the first
-    /// failing write (later calls may change errno).
+    /// Writes `buffer_` out and empties it.
     void write_buffer();
-    std::ostream* out_ = nullptr; ///< null: rows stay in `buffer_`
-    int write_errno_ = 0;
-    std::string what_;
+    std::optional<checked_output> out_; ///< none: rows stay in `buffer_`
     std::string own_buffer_;
     std::string& buffer_;
     bool row_started_ = false;
