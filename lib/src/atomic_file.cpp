@@ -70,15 +70,7 @@ std::filesystem::path create_visible_temporary(const std::filesystem::path& targ
     name += ".tmp-XXXXXX";
     std::string pattern = (target.parent_path() / name).string();
     const int fd = ::mkstemp(pattern.data());
-    if (fd < 0) {
-        const int why = errno;
-        // A folder that is not there was named wrongly: the caller's input,
-        // not a failing disk.
-        if (!is_write_refusal(why))
-            throw io_error(target.string() +
-                           ": cannot create a temporary file beside it: " + std::strerror(why));
-        throw failure(target, "cannot create a temporary file beside it", why);
-    }
+    if (fd < 0) throw_output_failure(target, "cannot create a temporary file beside it", errno);
     // mkstemp creates 0600; give the output the permissions a new file would get.
     ::fchmod(fd, 0666 & ~current_umask());
     ::close(fd);
@@ -207,13 +199,18 @@ bool is_write_refusal(int errno_value) noexcept {
     }
 }
 
+void throw_output_failure(const std::filesystem::path& target, const char* what, int errno_value) {
+    // A folder that is not there, or a file where a folder must be, was
+    // named wrongly: the caller's input, not a failing disk.
+    if (!is_write_refusal(errno_value))
+        throw io_error(target.string() + ": " + what + ": " + std::strerror(errno_value));
+    throw failure(target, what, errno_value);
+}
+
 void create_output_folders(const std::filesystem::path& folder) {
     std::error_code ec;
     std::filesystem::create_directories(folder, ec);
-    if (!ec) return;
-    if (is_write_refusal(ec.value()))
-        throw output_error(folder.string(), "cannot create the folder: " + ec.message());
-    throw io_error(folder.string() + ": cannot create the folder: " + ec.message());
+    if (ec) throw_output_failure(folder, "cannot create the folder", ec.value());
 }
 
 void sync_and_rename(const std::filesystem::path& path, const std::filesystem::path& target) {

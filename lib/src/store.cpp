@@ -108,14 +108,7 @@ store_lock::store_lock(const std::filesystem::path& folder, bool create) : folde
                                        ::getpid());
         }
         fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-        if (fd_ < 0) {
-            const int why = errno;
-            if (is_write_refusal(why))
-                throw output_error(lock_path.string(), output_error::with_system_reason(
-                                                           "cannot create the lock file", why));
-            throw io_error(lock_path.string() +
-                           ": cannot open the lock file: " + std::strerror(why));
-        }
+        if (fd_ < 0) throw_output_failure(lock_path, "cannot open the lock file", errno);
         struct stat identity {};
         if (::fstat(fd_, &identity) != 0) {
             const std::string why = errno_text();

@@ -99,6 +99,13 @@ void create_output_folders(const std::filesystem::path& folder);
 /// that a path was named wrongly.
 bool is_write_refusal(int errno_value) noexcept;
 
+/// Throws for an output `target` whose `what` (creating it, its folder, its
+/// lock) failed with `errno_value`: `output_error` when the disk or the
+/// system refused (`is_write_refusal`), else `io_error` (the path was named
+/// wrongly). Both say `TARGET: WHAT: REASON`.
+[[noreturn]] void throw_output_failure(const std::filesystem::path& target, const char* what,
+                                       int errno_value);
+
 /// Syncs `path`'s content to disk and renames it to `target`, then syncs the
 /// folder.
 void sync_and_rename(const std::filesystem::path& path, const std::filesystem::path& target);
