@@ -15,18 +15,16 @@ namespace ctrace::cli {
 
 namespace {
 
+/// `parse_value(text)`, its refusal named after the option `name`.
 template <typename F>
 auto with_option_name(const char* name, const std::string& text, F&& parse_value) {
     try {
         return parse_value(text);
     } catch (const parse_error& e) {
         throw input_error(std::string("--") + name + ": " + e.what());
+    } catch (const parameter_error& e) {
+        throw input_error(std::string("--") + name + ": " + e.what());
     }
-}
-
-/// A duration default as the help prints it (and the option parses it back).
-std::string duration_text(duration d) {
-    return format_duration(d);
 }
 
 } // namespace
@@ -116,29 +114,21 @@ po::options_description output_format_option_descriptions() {
 column_names column_names_option(const po::variables_map& vm, const char* name,
                                  std::span<const std::string_view> known) {
     if (!vm.count(name)) return {};
-    try {
-        return column_names::parse(vm[name].as<std::string>(), known, name);
-    } catch (const parameter_error& e) {
-        throw input_error(std::string("--") + name + ": " + e.what());
-    }
+    return with_option_name(name, vm[name].as<std::string>(), [&](const std::string& text) {
+        return column_names::parse(text, known, name);
+    });
 }
 
 input_encoding encoding_option(const po::variables_map& vm) {
     if (!vm.count("encoding")) return input_encoding::utf8;
-    try {
-        return parse_input_encoding(vm["encoding"].as<std::string>());
-    } catch (const parameter_error& e) {
-        throw input_error(std::string("--encoding: ") + e.what());
-    }
+    return with_option_name("encoding", vm["encoding"].as<std::string>(),
+                            [](const std::string& text) { return parse_input_encoding(text); });
 }
 
 std::optional<time_format> time_format_option(const po::variables_map& vm) {
     if (!vm.count("time-format")) return std::nullopt;
-    try {
-        return time_format::compile(vm["time-format"].as<std::string>());
-    } catch (const parameter_error& e) {
-        throw input_error(std::string("--time-format: ") + e.what());
-    }
+    return with_option_name("time-format", vm["time-format"].as<std::string>(),
+                            [](const std::string& text) { return time_format::compile(text); });
 }
 
 std::string shortest_text(double value) {
@@ -185,18 +175,18 @@ po::options_description ingest_option_descriptions() {
          "dumps as one, in that order")
         ("places", po::value<std::string>()->value_name("FILE"),
          "places CSV: place [, dwell, category, name, district, lat, lon]")
-        ("dwell", po::value<std::string>()->default_value(duration_text(defaults::dwell)),
+        ("dwell", po::value<std::string>()->default_value(format_duration(defaults::dwell)),
          "stay length of a scan without check-out, unless the place has its own dwell")
         ("tz", po::value<std::string>()->default_value("+00:00"),
          "UTC offset of times without one, and of the times written")
-        ("contact-level", po::value<std::string>()->default_value("code")->value_name("code|site"),
-         "where contacts happen: at the place codes scanned, or at their sites (the places "
-         "file's 'site' column: one venue, many door codes)")
         ("threads", po::value<std::int64_t>()->default_value(0)->value_name("N"),
          "threads reading the scans (0 = one per core); large sorts use every core")
         ("skip-bad", po::bool_switch(), "leave bad scan rows out instead of stopping")
         ("rejects", po::value<std::string>()->value_name("FILE"),
          "with --skip-bad: write the rows left out here (CSV line,reason,raw)");
+    inputs.add(contact_level_option_description(
+        "where contacts happen: at the place codes scanned, or at their sites (the places "
+        "file's 'site' column: one venue, many door codes)"));
     inputs.add(input_format_option_descriptions(true));
     inputs.add(pseudonymize_option_description());
     // clang-format on
@@ -217,24 +207,24 @@ po::options_description tracing_option_descriptions() {
                                     "seconds or ISO 8601)");
     // clang-format off
     tracing.add_options()
-        ("min-overlap", po::value<std::string>()->default_value(duration_text(defaults::min_overlap)),
+        ("min-overlap", po::value<std::string>()->default_value(format_duration(defaults::min_overlap)),
          "minimum effective overlap for a contact to count (at least 1s)")
         ("hops", po::value<std::int64_t>()->default_value(defaults::hops)->value_name("N"),
          "largest hop traced: 1 = close contacts, 2 = secondary contacts, ...")
-        ("latency", po::value<std::string>()->default_value(duration_text(defaults::latency)),
+        ("latency", po::value<std::string>()->default_value(format_duration(defaults::latency)),
          "delay between exposure and becoming infectious")
         ("until", po::value<std::string>()->value_name("TIME"),
          "end of tracing: contacts stop being infectious here (default: no end)")
-        ("quarantine", po::value<std::string>()->default_value(duration_text(defaults::quarantine))
+        ("quarantine", po::value<std::string>()->default_value(format_duration(defaults::quarantine))
                            ->value_name("Q1[,Q2,...]"),
          "quarantine length after the last exposure, by hop: close contacts Q1, secondary "
          "contacts Q2, ...; hops past the list take the last value")
         ("monitoring", po::value<std::string>()->value_name("M1[,M2,...]"),
          "health monitoring after the quarantine, by hop as --quarantine: adds the risk list "
          "column monitor_until = quarantine_until + M (default: no monitoring, no column)")
-        ("lookback", po::value<std::string>()->default_value(duration_text(defaults::lookback)),
+        ("lookback", po::value<std::string>()->default_value(format_duration(defaults::lookback)),
          "infectious window start before onset, for cases without 'from'")
-        ("linger", po::value<std::string>()->default_value(duration_text(defaults::linger)),
+        ("linger", po::value<std::string>()->default_value(format_duration(defaults::linger)),
          "a case or contact keeps exposing a place after leaving, as long as it stayed, at "
          "most this long (the Corona-Warn-App uses 30m)")
         ("profile", po::value<std::string>()->value_name("NAME"),
@@ -260,11 +250,8 @@ namespace {
 /// The profile of --profile, if given.
 const protocol_profile* profile_option(const po::variables_map& vm) {
     if (!vm.count("profile")) return nullptr;
-    try {
-        return &find_profile(vm["profile"].as<std::string>());
-    } catch (const parameter_error& e) {
-        throw input_error(std::string("--profile: ") + e.what());
-    }
+    return with_option_name("profile", vm["profile"].as<std::string>(),
+                            [](const std::string& text) { return &find_profile(text); });
 }
 
 /// Whether option `name` was given (on the command line or in --config),
@@ -353,13 +340,20 @@ ingest_options ingest_options_from(const po::variables_map& vm, progress_reporte
     return options;
 }
 
+po::options_description contact_level_option_description(const char* what) {
+    po::options_description level("Contact level");
+    level.add_options()("contact-level",
+                        po::value<std::string>()
+                            ->default_value(std::string(contact_level_name(contact_level::code)))
+                            ->value_name("code|site"),
+                        what);
+    return level;
+}
+
 contact_level contact_level_option(const po::variables_map& vm) {
     if (!vm.count("contact-level")) return contact_level::code;
-    try {
-        return parse_contact_level(vm["contact-level"].as<std::string>());
-    } catch (const parameter_error& e) {
-        throw input_error(std::string("--contact-level: ") + e.what());
-    }
+    return with_option_name("contact-level", vm["contact-level"].as<std::string>(),
+                            [](const std::string& text) { return parse_contact_level(text); });
 }
 
 data_source data_source_from(const po::variables_map& vm, progress_reporter& progress,

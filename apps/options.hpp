@@ -35,6 +35,8 @@ po::options_description common_option_descriptions();
 /// How input files are written: --encoding, and with `scans` --scan-columns
 /// and --place-columns. (--case-columns is with the tracing options.)
 po::options_description input_format_option_descriptions(bool scans);
+/// The --contact-level option, described as `what` does.
+po::options_description contact_level_option_description(const char* what);
 /// The level of --contact-level (codes without it).
 contact_level contact_level_option(const po::variables_map& vm);
 /// The layout of --time-format, if given.

@@ -217,10 +217,8 @@ po::options_description daily_command_options() {
     po::options_description all;
     all.add(job_options()).add(io).add(tracing_option_descriptions());
     all.add(input_format_option_descriptions(false));
-    all.add_options()("contact-level",
-                      po::value<std::string>()->default_value("code")->value_name("code|site"),
-                      "trace at the place codes scanned, or at their sites (the places file's "
-                      "'site' column)");
+    all.add(contact_level_option_description(
+        "trace at the place codes scanned, or at their sites (the places file's 'site' column)"));
     all.add(pseudonymize_option_description());
     all.add(output_format_option_descriptions()).add(common_option_descriptions());
     // clang-format on

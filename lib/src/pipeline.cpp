@@ -33,10 +33,6 @@ void match_pseudonyms(const std::string& source, snapshot& data, const pseudonym
     }
 }
 
-} // namespace
-
-namespace {
-
 /// Brings `data` to the contact level asked for.
 void to_level(snapshot& data, contact_level level, const std::string& source) {
     if (level == data.parameters.level) return;

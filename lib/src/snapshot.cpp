@@ -239,9 +239,7 @@ void write_all(const h5::location& file, const snapshot& data, const trace_recor
     file.set_attribute("dwell_default_seconds", std::int64_t{data.parameters.default_dwell});
     file.set_attribute("tz_offset_seconds", std::int64_t{data.parameters.tz.seconds});
     file.set_attribute("skip_bad", std::int64_t{data.parameters.skip_bad ? 1 : 0});
-    file.set_attribute("contact_level", data.parameters.level == contact_level::site
-                                            ? std::string_view("site")
-                                            : std::string_view("code"));
+    file.set_attribute("contact_level", contact_level_name(data.parameters.level));
     if (!data.parameters.pseudonym_key.empty())
         file.set_attribute("person_pseudonym_key", data.parameters.pseudonym_key);
     file.set_attribute("rows_read", static_cast<std::int64_t>(data.rows_read));
@@ -367,11 +365,11 @@ snapshot read_snapshot_data(const std::filesystem::path& path) {
     data.parameters.skip_bad = file.int_attribute("skip_bad") != 0;
     // Written since sites (docs/hdf5-schema.md); older snapshots are at code level.
     if (file.has_attribute("contact_level")) {
-        const std::string level = file.string_attribute("contact_level");
-        if (level == "site")
-            data.parameters.level = contact_level::site;
-        else if (level != "code")
+        try {
+            data.parameters.level = parse_contact_level(file.string_attribute("contact_level"));
+        } catch (const parameter_error&) {
             corrupt(name, "contact_level is neither 'code' nor 'site'");
+        }
     }
     if (file.has_attribute("person_pseudonym_key"))
         data.parameters.pseudonym_key = file.string_attribute("person_pseudonym_key");

@@ -13,10 +13,6 @@
 
 namespace ctrace {
 
-/// `code` or `site`; throws `parameter_error` for "contact_level" otherwise.
-contact_level parse_contact_level(std::string_view text);
-std::string_view contact_level_name(contact_level level) noexcept;
-
 /// Rolls `data` (at code level) up to sites: places become the sites (in the
 /// order their first code appears), stays are re-merged per (person, site),
 /// and the place metadata becomes the sites': a site listed as a place in

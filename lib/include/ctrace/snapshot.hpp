@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ctrace {
@@ -31,6 +32,10 @@ namespace ctrace {
 /// Whether stays are at the place codes scanned or at their sites
 /// (`sites.hpp`, docs/semantics.md §8.1).
 enum class contact_level { code, site };
+
+/// `code` or `site`; throws `parameter_error` for "contact_level" otherwise.
+contact_level parse_contact_level(std::string_view text);
+std::string_view contact_level_name(contact_level level) noexcept;
 
 /// A snapshot file is missing, unreadable, corrupt, of another schema or of
 /// an unsupported version, or a path to write one to names a folder or a
