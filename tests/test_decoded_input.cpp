@@ -134,6 +134,19 @@ std::string read_error(const fs::path& path, input_encoding encoding = input_enc
     return {};
 }
 
+/// `compressed` (of `kind`) is recognised and reads back as `text`, with
+/// the default buffers and with small ones (many refills, partly filled
+/// outputs); the raw bytes read are the whole file.
+void check_round_trip(const fs::path& compressed, const std::string& text, compression kind) {
+    CHECK(ctrace::detect_compression(compressed) == kind);
+    CHECK(ctrace::needs_decoding(compressed, input_encoding::utf8));
+    decoded_input in(compressed, input_encoding::utf8);
+    CHECK(in.detected_compression() == kind);
+    CHECK(read_all(in) == text);
+    CHECK(in.raw_bytes_read() == fs::file_size(compressed));
+    CHECK(decode(compressed, input_encoding::utf8, 4099) == text);
+}
+
 } // namespace
 
 TEST_SUITE("decoded_input") {
@@ -183,28 +196,15 @@ TEST_SUITE("decoded_input") {
     TEST_CASE("gzip round trip of several MiB") {
         temp_dir dir;
         const std::string text = cat("\xEF\xBB\xBF", csv_text(6 << 20));
-        const fs::path compressed = gzip_of(dir.write("scans.csv", text), dir.path() / "s.csv.gz");
-        CHECK(ctrace::detect_compression(compressed) == compression::gzip);
-        CHECK(ctrace::needs_decoding(compressed, input_encoding::utf8));
-        decoded_input in(compressed, input_encoding::utf8);
-        CHECK(in.detected_compression() == compression::gzip);
-        CHECK(read_all(in) == text);
-        CHECK(in.raw_bytes_read() == fs::file_size(compressed));
-        // Small buffers: many refills and partly filled outputs.
-        CHECK(decode(compressed, input_encoding::utf8, 4099) == text);
+        check_round_trip(gzip_of(dir.write("scans.csv", text), dir.path() / "s.csv.gz"), text,
+                         compression::gzip);
     }
 
     TEST_CASE("zstd round trip of several MiB") {
         temp_dir dir;
         const std::string text = csv_text(6 << 20);
-        const fs::path compressed = zstd_of(dir.write("scans.csv", text), dir.path() / "s.csv.zst");
-        CHECK(ctrace::detect_compression(compressed) == compression::zstd);
-        CHECK(ctrace::needs_decoding(compressed, input_encoding::utf8));
-        decoded_input in(compressed, input_encoding::utf8);
-        CHECK(in.detected_compression() == compression::zstd);
-        CHECK(read_all(in) == text);
-        CHECK(in.raw_bytes_read() == fs::file_size(compressed));
-        CHECK(decode(compressed, input_encoding::utf8, 4099) == text);
+        check_round_trip(zstd_of(dir.write("scans.csv", text), dir.path() / "s.csv.zst"), text,
+                         compression::zstd);
     }
 
     TEST_CASE("raw bytes read grow as the text is read") {
