@@ -1,5 +1,6 @@
 #include "ctrace/decoded_input.hpp"
 
+#include "ctrace/digest.hpp"
 #include "ctrace/error.hpp"
 #include "file_descriptor.hpp"
 
@@ -73,10 +74,12 @@ public:
     std::size_t read(std::span<char> into) override {
         const std::size_t got = read_at(into, position_);
         position_ += got;
+        if (digest_ != nullptr) digest_->update({into.data(), got});
         return got;
     }
 
     std::uint64_t bytes_read() const noexcept { return position_; }
+    void set_digest(sha256* digest) noexcept { digest_ = digest; }
 
 private:
     std::size_t read_at(std::span<char> into, std::uint64_t offset) const {
@@ -88,6 +91,7 @@ private:
     const std::string& name_;
     detail::file_descriptor file_;
     std::uint64_t position_ = 0;
+    sha256* digest_ = nullptr;
     std::array<char, zstd_magic.size()> head_{};
 };
 
@@ -368,6 +372,7 @@ public:
     const std::string& name() const noexcept { return name_; }
     compression detected_compression() const noexcept { return compression_; }
     std::uint64_t raw_bytes_read() const noexcept { return file_.bytes_read(); }
+    void set_digest(sha256* digest) noexcept { file_.set_digest(digest); }
 
 protected:
     int_type underflow() override {
@@ -407,6 +412,10 @@ compression decoded_input::detected_compression() const noexcept {
 
 std::uint64_t decoded_input::raw_bytes_read() const noexcept {
     return buffer_->raw_bytes_read();
+}
+
+void decoded_input::set_digest(sha256* digest) noexcept {
+    buffer_->set_digest(digest);
 }
 
 const std::string& decoded_input::source_name() const noexcept {

@@ -588,13 +588,19 @@ namespace {
 scan_log read_decoded_scans(const std::filesystem::path& path, const place_table& places,
                             const scan_read_options& options, std::uint64_t size) {
     decoded_input in(path, options.encoding);
+    std::optional<sha256> digest;
+    if (options.compute_sha256) in.set_digest(&digest.emplace());
     scan_read_options stream_options = options;
     stream_options.compute_sha256 = false;
     if (options.progress)
         stream_options.progress = [&](std::uint64_t) { options.progress(in.raw_bytes_read()); };
     scan_log log = read_scans(in, path.string(), places, stream_options);
     log.bytes_read = size;
-    if (options.compute_sha256) log.sha256 = sha256_file(path);
+    if (digest) {
+        // The decoders read to the file's end (they check for trailing
+        // bytes); should one not, the file is hashed on its own.
+        log.sha256 = in.raw_bytes_read() == size ? digest->hex_digest() : sha256_file(path);
+    }
     return log;
 }
 

@@ -88,6 +88,10 @@ public:
     /// progress against the file's size. Runs ahead of the text delivered by
     /// up to one buffer.
     std::uint64_t raw_bytes_read() const noexcept;
+    /// Feeds the file's own bytes to `digest` as they are read (from the
+    /// start: set it before reading), so that a caller hashing the file needs
+    /// no second pass. Null stops it.
+    void set_digest(class sha256* digest) noexcept;
     /// The file as named in error messages.
     const std::string& source_name() const noexcept;
 
