@@ -7,6 +7,7 @@
 #include "ctrace/error.hpp"
 #include "test_helpers.hpp"
 
+#include <array>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -147,6 +148,22 @@ void check_round_trip(const fs::path& compressed, const std::string& text, compr
     CHECK(decode(compressed, input_encoding::utf8, 4099) == text);
 }
 
+/// The three `parts`, each compressed on its own by `compress` and the
+/// results concatenated (`cat`), read back as `text`, also with small buffers.
+void check_concatenated(const temp_dir& dir, const std::array<fs::path, 3>& parts,
+                        const std::string& text,
+                        fs::path (*compress)(const fs::path&, const fs::path&),
+                        const std::string& extension) {
+    std::string command = "cat";
+    for (std::size_t k = 0; k < parts.size(); ++k)
+        command += cat(" ", quoted(compress(parts[k], dir.path() / cat("part", std::to_string(k),
+                                                                       ".", extension))));
+    const fs::path joined = dir.path() / cat("joined.", extension);
+    run(cat(command, " > ", quoted(joined)));
+    CHECK(decode(joined) == text);
+    CHECK(decode(joined, input_encoding::utf8, 7) == text);
+}
+
 } // namespace
 
 TEST_SUITE("decoded_input") {
@@ -233,12 +250,7 @@ TEST_SUITE("decoded_input") {
         run(cat("gzip -c -n ", quoted(a), " ", quoted(b), " > ", quoted(both)));
         CHECK(decode(both) == first + second);
         // An empty member between two others, and small buffers.
-        const fs::path joined = dir.path() / "a_empty_b.gz";
-        run(cat("cat ", quoted(gzip_of(a, dir.path() / "a.gz")), " ",
-                quoted(gzip_of(empty, dir.path() / "e.gz")), " ",
-                quoted(gzip_of(b, dir.path() / "b.gz")), " > ", quoted(joined)));
-        CHECK(decode(joined) == first + second);
-        CHECK(decode(joined, input_encoding::utf8, 7) == first + second);
+        check_concatenated(dir, {a, empty, b}, first + second, gzip_of, "gz");
     }
 
     TEST_CASE("concatenated zstd frames are read as one text") {
@@ -248,12 +260,7 @@ TEST_SUITE("decoded_input") {
         const fs::path a = dir.write("a.csv", first);
         const fs::path b = dir.write("b.csv", second);
         const fs::path empty = dir.write("empty.csv", "");
-        const fs::path joined = dir.path() / "a_empty_b.zst";
-        run(cat("cat ", quoted(zstd_of(a, dir.path() / "a.zst")), " ",
-                quoted(zstd_of(empty, dir.path() / "e.zst")), " ",
-                quoted(zstd_of(b, dir.path() / "b.zst")), " > ", quoted(joined)));
-        CHECK(decode(joined) == first + second);
-        CHECK(decode(joined, input_encoding::utf8, 7) == first + second);
+        check_concatenated(dir, {a, empty, b}, first + second, zstd_of, "zst");
     }
 
     TEST_CASE("compression is found by the magic bytes, not the name") {
