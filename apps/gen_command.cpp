@@ -72,9 +72,10 @@ void print_gen_help() {
            "[options]\n\n"
            "Writes a synthetic city (no real person or place) into DIR: scans.csv\n"
            "(person,place,time,leave), places.csv (place,name,category,district,lat,lon,dwell)\n"
-           "and cases.csv (person,from,to), ready for 'ctrace trace'. Households, workplaces,\n"
-           "schools, bus lines and venues with heavy-tailed popularity give about 4 scans per\n"
-           "person and day; about 30% have a check-out, some are re-scans or duplicates.\n"
+           "and cases.csv (person,from,to,onset; onset = from + 4d), ready for 'ctrace trace'\n"
+           "and 'ctrace sources'. Households, workplaces, schools, bus lines and venues with\n"
+           "heavy-tailed popularity give about 4 scans per person and day; about 30% have a\n"
+           "check-out, some are re-scans or duplicates.\n"
            "Rows are in time order or (--order shuffled) in a random order; ids are short\n"
            "(P0000001) or (--ids) look like resident identity numbers or hex pseudonyms.\n"
         << gen_options()

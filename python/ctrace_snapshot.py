@@ -260,10 +260,12 @@ def risk_list(src, tz=None):
 
 
 def cases(src, tz=None):
-    """The index cases of /trace as a DataFrame (person, from, to), or None without a trace.
+    """The index cases of /trace as a DataFrame (person, from, to, onset), or None without a trace.
 
     ``from``/``to`` bound the infectious window [from, to); ``to`` is NaT
-    when the window has no end.
+    when the window has no end. ``onset`` (symptom onset or positive sample,
+    for backward tracing) is NaT when the cases file gave none, and in
+    snapshots written before onsets were kept.
     """
     import pandas as pd
 
@@ -277,6 +279,8 @@ def cases(src, tz=None):
             "person": person_ids(f).astype(object)[c["person"][:]],
             "from": _times(c["from"][:], zone),
             "to": _times(c["to"][:], zone),
+            "onset": _times(c["onset"][:] if "onset" in c
+                            else np.full(len(c["person"]), MISSING_TIME), zone),
         })
 
 

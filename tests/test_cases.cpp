@@ -59,6 +59,50 @@ TEST_SUITE("cases") {
         check_case(2, "C3", 2900, 4000, 4);
         check_case(3, "C4", 2000, 100000, 5);
         check_case(4, "C,5", -20, -10, 7);
+        // The onset is kept whether or not `from` wins over it.
+        CHECK(cases[0].onset == 3000);
+        CHECK(cases[1].onset == 3000);
+        CHECK(cases[3].onset == time_infinity);
+    }
+
+    TEST_CASE("read_cases: an onset given beside from must parse") {
+        id_table persons;
+        const bad_rows_error e = bad_rows_of(
+            [&] { cases_from("person,from,onset\nA,1000,yesterday\nB,1000,2000\n", persons); });
+        REQUIRE(e.rows().size() == 1);
+        CHECK(e.rows()[0].line == 2);
+        CHECK(contains(e.rows()[0].reason, "onset"));
+        CHECK(persons.size() == 0);
+    }
+
+    TEST_CASE("read_cases: require_onset (backward tracing)") {
+        id_table persons;
+        case_read_options options;
+        options.require_onset = true;
+        SUBCASE("a row without an onset is a bad row, named by its line") {
+            const bad_rows_error e = bad_rows_of([&] {
+                cases_from("person,from,onset\nA,1000,5000\nB,1000,\nC,,6000\n", persons,
+                           options);
+            });
+            REQUIRE(e.rows().size() == 1);
+            CHECK(e.rows()[0].line == 3);
+            CHECK(contains(e.rows()[0].reason, "onset is empty"));
+            CHECK(persons.size() == 0);
+        }
+        SUBCASE("a file without the column is refused, naming it") {
+            const std::string message =
+                input_error_message([&] { cases_from("person,from\nA,1000\n", persons, options); });
+            CHECK(contains(message, "cases.csv"));
+            CHECK(contains(message, "'onset'"));
+        }
+        SUBCASE("every case has one") {
+            const auto cases =
+                cases_from("person,from,onset\nA,1000,5000\nC,,6000\n", persons, options);
+            REQUIRE(cases.size() == 2);
+            CHECK(cases[0].onset == 5000);
+            CHECK(cases[1].onset == 6000);
+            CHECK(cases[1].from == 6000 - defaults::lookback);
+        }
     }
 
     TEST_CASE("read_cases: only from, only onset, default until") {

@@ -179,6 +179,7 @@ void check_same_trace_record(const trace_record& expected, const trace_record& a
         CHECK(actual.cases[i].person == expected.cases[i].person);
         CHECK(actual.cases[i].from == expected.cases[i].from);
         CHECK(actual.cases[i].to == expected.cases[i].to);
+        CHECK(actual.cases[i].onset == expected.cases[i].onset);
     }
     REQUIRE(actual.inputs.size() == expected.inputs.size());
     for (std::size_t i = 0; i < expected.inputs.size(); ++i) {
@@ -761,6 +762,22 @@ TEST_SUITE("snapshot") {
         REQUIRE(back->inputs.size() == 1);
         CHECK(back->inputs[0].role == "cases");
         CHECK(back->inputs[0].sha256 == sha256_file(fixture("tiny/cases.csv")));
+        // Both tiny cases give an onset (C1 beside its `from`).
+        REQUIRE(back->cases.size() == 2);
+        CHECK(back->cases[0].onset == parse_time("2022-04-20", tiny_tz));
+        CHECK(back->cases[1].onset == parse_time("2022-04-21 08:00", tiny_tz));
+
+        SUBCASE("a /trace written before onsets were kept reads as cases without one") {
+            edit_hdf5(path, [](hid_t file) {
+                REQUIRE(H5Ldelete(file, "trace/cases/onset", H5P_DEFAULT) >= 0);
+            });
+            const std::optional<trace_record> old = read_trace_record(path);
+            REQUIRE(old.has_value());
+            REQUIRE(old->cases.size() == 2);
+            for (const index_case& c : old->cases)
+                CHECK(c.onset == time_infinity);
+            CHECK(old->cases[0].from == traced.record.cases[0].from);
+        }
 
         SUBCASE("with an end of tracing, latency and a short look-back") {
             parameters.until = parse_time("2022-04-20 12:00", tiny_tz);

@@ -21,6 +21,8 @@ std::vector<index_case> read_cases_from(csv_reader& reader, id_table& persons,
     const int onset_col = header.find("onset");
     const int to_col = header.find("to");
     const int negative_col = header.find("last_negative");
+    if (options.require_onset && onset_col < 0)
+        throw input_error(name + ": missing required column 'onset' in the header");
     if (from_col < 0 && onset_col < 0)
         throw input_error(name + ": missing required column 'from' or 'onset' in the header");
 
@@ -64,10 +66,12 @@ std::vector<index_case> read_cases_from(csv_reader& reader, id_table& persons,
             continue;
         const bool has_from = !field(from_col).empty();
         const bool has_onset = !field(onset_col).empty();
-        time_point onset = 0;
-        if (has_onset && (!has_from || !negative_text.empty()) &&
-            !parse("onset", field(onset_col), onset))
+        if (!has_onset && options.require_onset) {
+            reject("onset is empty");
             continue;
+        }
+        if (has_onset && !parse("onset", field(onset_col), c.onset)) continue;
+        const time_point onset = c.onset;
         if (has_onset && !negative_text.empty() && last_negative > onset) {
             reject("last_negative is later than the onset");
             continue;

@@ -1,5 +1,6 @@
 #include "generate_cases.hpp"
 
+#include "ctrace/defaults.hpp"
 #include "generate_output.hpp"
 #include "generate_units.hpp"
 
@@ -40,13 +41,18 @@ std::vector<generated_case> choose_cases(const city_parameters& parameters, rand
 void write_cases(std::ostream& stream, const std::vector<generated_case>& cases,
                  const person_id_writer& ids, utc_offset tz) {
     block_writer out(stream);
-    out.append("person,from,to\n");
+    out.append("person,from,to,onset\n");
     for (const generated_case& c : cases) {
         out.append(ids.text(c.person));
         out.append(",");
         out.append(format_time(c.from, tz));
         out.append(",");
         if (c.to != time_infinity) out.append(format_time(c.to, tz));
+        out.append(",");
+        // The onset that the default look-back turns into `from`, so that
+        // backward tracing (which needs onsets) runs on generated cities and
+        // a trace without `from` would give the same windows.
+        out.append(format_time(c.from + defaults::lookback, tz));
         out.append("\n");
     }
     out.flush();

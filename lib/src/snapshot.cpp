@@ -197,15 +197,17 @@ void write_trace(const h5::location& file, const trace_record& trace) {
 
     const h5::location cases = group.create_group("cases");
     std::vector<std::uint32_t> case_person;
-    std::vector<std::int64_t> case_from, case_to;
+    std::vector<std::int64_t> case_from, case_to, case_onset;
     for (const index_case& c : trace.cases) {
         case_person.push_back(c.person);
         case_from.push_back(c.from);
         case_to.push_back(c.to);
+        case_onset.push_back(c.onset == time_infinity ? missing_time : c.onset);
     }
     cases.write_column<std::uint32_t>("person", as_span(case_person));
     cases.write_column<std::int64_t>("from", as_span(case_from));
     cases.write_column<std::int64_t>("to", as_span(case_to));
+    cases.write_column<std::int64_t>("onset", as_span(case_onset));
 
     const trace_parameters& p = trace.parameters;
     group.set_attribute("min_overlap_seconds", std::int64_t{p.min_overlap});
@@ -546,11 +548,17 @@ std::optional<trace_record> read_trace_group(const std::filesystem::path& path) 
     const auto case_person = group.read_column<std::uint32_t>("cases/person");
     const auto case_from = group.read_column<std::int64_t>("cases/from");
     const auto case_to = group.read_column<std::int64_t>("cases/to");
-    if (case_from.size() != case_person.size() || case_to.size() != case_person.size())
+    // Onsets were added later: a file without them has none.
+    const auto case_onset = group.exists("cases/onset")
+                                ? group.read_column<std::int64_t>("cases/onset")
+                                : std::vector<std::int64_t>(case_person.size(), missing_time);
+    if (case_from.size() != case_person.size() || case_to.size() != case_person.size() ||
+        case_onset.size() != case_person.size())
         corrupt(name, "the /trace/cases columns differ in length");
     for (std::size_t i = 0; i < case_person.size(); ++i) {
         if (case_person[i] >= persons) corrupt(name, "/trace/cases refers to a missing person");
-        trace.cases.push_back({case_person[i], case_from[i], case_to[i], 0});
+        const time_point onset = case_onset[i] == missing_time ? time_infinity : case_onset[i];
+        trace.cases.push_back({case_person[i], case_from[i], case_to[i], 0, onset});
     }
     return trace;
 }

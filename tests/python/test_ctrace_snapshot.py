@@ -298,6 +298,8 @@ class ReaderTest(unittest.TestCase):
         self.assertEqual(cases["person"].tolist(), csv["person"].tolist())
         self.assertTrue((cases["from"] == pd.to_datetime(csv["from"], utc=True)).all())
         self.assertEqual([t.isoformat() if pd.notna(t) else "" for t in cases["to"]], csv["to"].tolist())
+        # data/cases.csv gives every case an onset, which the snapshot keeps.
+        self.assertEqual([t.isoformat() for t in cases["onset"]], csv["onset"].tolist())
 
     def test_provenance(self):
         for kind, roles in (("plain", ["places", "scans"]), ("trace", ["places", "scans", "cases"])):

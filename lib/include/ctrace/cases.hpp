@@ -7,8 +7,9 @@
 /// `max(onset - lookback, last_negative)` when `last_negative` (a negative
 /// test found by screening, §8.5) is given too; `b_c = to`, or `until` when
 /// `to` is empty. `b_c <= a_c` is an error, and so are a `last_negative`
-/// later than the onset and a person listed twice. Every bad row of a cases
-/// file is fatal.
+/// later than the onset and a person listed twice. An `onset` that is given
+/// is read (and must parse) even when `from` is given too. Every bad row of a
+/// cases file is fatal.
 
 #include "ctrace/csv.hpp"
 #include "ctrace/decoded_input.hpp"
@@ -29,6 +30,11 @@ struct index_case {
     time_point from = 0;           ///< a_c, inclusive
     time_point to = time_infinity; ///< b_c, exclusive; `time_infinity` = no end
     std::uint64_t line = 0;        ///< line in the cases file, for messages
+    /// Symptom onset (or, for an asymptomatic case, the positive sample's
+    /// time); `time_infinity` when the cases file gives none. Backward
+    /// tracing (`sources.hpp`) needs it; the forward trace only uses it
+    /// through `from`.
+    time_point onset = time_infinity;
 };
 
 /// The columns a cases file may have, as ctrace names them.
@@ -48,6 +54,9 @@ struct case_read_options {
     std::optional<time_format> time_layout;
     duration lookback = defaults::lookback;
     time_point until = time_infinity;
+    /// Every case must have an `onset` (backward tracing): a row without one
+    /// is a bad row, a file without the column an `input_error`.
+    bool require_onset = false;
 };
 
 /// Reads a cases file (columns `person`, and `from` or `onset`; optional `to`

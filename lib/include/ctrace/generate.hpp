@@ -137,7 +137,8 @@ struct city_summary {
 
 /// Writes `scans.csv` (`person,place,time,leave`, epoch seconds),
 /// `places.csv` (`place,name,category,district,lat,lon,dwell`) and `cases.csv`
-/// (`person,from,to`, ISO 8601 in the city's zone) into `folder`, which must
+/// (`person,from,to,onset`, ISO 8601 in the city's zone; onset = from + the
+/// default look-back) into `folder`, which must
 /// exist. Each file is replaced atomically, and all three are renamed into
 /// place only once all are complete. With `row_order::shuffled` the folder
 /// also holds the unnamed temporaries of the shuffle (see `row_order`).
