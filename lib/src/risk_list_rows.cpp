@@ -19,14 +19,7 @@ void read_risk_list_rows(csv_reader& reader, std::span<const std::string_view> c
     std::vector<std::string_view> fields(columns.size());
     bad_row_sink bad(false);
     while (reader.next(record)) {
-        if (record.error != nullptr) {
-            bad.add(record, record.error);
-            continue;
-        }
-        if (record.fields.size() != header.size()) {
-            bad.add(record, field_count_problem(header.size(), record.fields.size()));
-            continue;
-        }
+        if (rejected_record(bad, record, header.size())) continue;
         for (std::size_t i = 0; i < positions.size(); ++i)
             fields[i] = record.fields[positions[i]];
         std::string problem = row(fields, record);
