@@ -19,6 +19,7 @@ using namespace ctrace;
 using ctrace::testing::cat;
 using ctrace::testing::contains;
 using ctrace::testing::fixture;
+using ctrace::testing::listed_row;
 
 namespace {
 
@@ -50,29 +51,6 @@ const std::string chain_csv = header + "X0,0,red,,,,0,,\n"
                                        "1970-01-15T00:06:40Z,70,X1,P2\n"
                                        "X3,3,yellow,1970-01-01T00:08:20Z,1970-01-01T00:10:00Z,"
                                        "1970-01-15T00:10:00Z,60,X2,P3\n";
-
-/// A listing held in memory, for the chains' failures.
-listed_person row(std::string person, std::uint32_t hop, std::string via = "") {
-    listed_person p;
-    p.person = std::move(person);
-    p.hop = hop;
-    p.code = std::string(health_code(hop));
-    if (hop > 0) {
-        p.first_exposure = 1000 * hop;
-        p.last_exposure = 1000 * hop + 500;
-        p.quarantine_until = 1000 * hop + 500 + 14 * 86400;
-        p.exposure_seconds = 500;
-        p.via_person = std::move(via);
-        p.via_place = "M";
-    }
-    return p;
-}
-
-/// A stream whose every write fails.
-struct failing_buffer : std::streambuf {
-    int overflow(int) override { return traits_type::eof(); }
-    std::streamsize xsputn(const char*, std::streamsize) override { return 0; }
-};
 
 } // namespace
 
@@ -325,34 +303,36 @@ TEST_SUITE("explain") {
             return text;
         };
         // The source is not listed.
-        CHECK(message({row("A", 0), row("B", 1, "A"), row("C", 2, "Z")}, "C") ==
-              "list.csv: the chain breaks at 'C', hop 2: its via_person 'Z' is not listed");
+        CHECK(
+            message({listed_row("A", 0), listed_row("B", 1, "A"), listed_row("C", 2, "Z")}, "C") ==
+            "list.csv: the chain breaks at 'C', hop 2: its via_person 'Z' is not listed");
         // Further down the chain of the asked person.
-        CHECK(message({row("A", 0), row("B", 1, "Q"), row("C", 2, "B")}, "C") ==
-              "list.csv: the chain breaks at 'B' (in the chain of 'C'), hop 1: its via_person "
-              "'Q' is not listed");
+        CHECK(
+            message({listed_row("A", 0), listed_row("B", 1, "Q"), listed_row("C", 2, "B")}, "C") ==
+            "list.csv: the chain breaks at 'B' (in the chain of 'C'), hop 1: its via_person "
+            "'Q' is not listed");
         // The source is not one hop lower.
-        CHECK(message({row("A", 0), row("C", 2, "A")}, "C") ==
+        CHECK(message({listed_row("A", 0), listed_row("C", 2, "A")}, "C") ==
               "list.csv: the chain breaks at 'C', hop 2: its via_person 'A' is at hop 0, not 1");
         // A cycle: B and C expose each other; a self-loop.
-        CHECK(message({row("B", 1, "C"), row("C", 2, "B")}, "C") ==
+        CHECK(message({listed_row("B", 1, "C"), listed_row("C", 2, "B")}, "C") ==
               "list.csv: the chain breaks at 'B' (in the chain of 'C'), hop 1: its via_person "
               "'C' is at hop 2, not 0");
-        CHECK(message({row("B", 1, "C"), row("C", 1, "B")}, "B") ==
+        CHECK(message({listed_row("B", 1, "C"), listed_row("C", 1, "B")}, "B") ==
               "list.csv: the chain breaks at 'B', hop 1: its via_person 'C' is at hop 1, not 0");
-        CHECK(message({row("S", 1, "S")}, "S") ==
+        CHECK(message({listed_row("S", 1, "S")}, "S") ==
               "list.csv: the chain breaks at 'S', hop 1: its via_person 'S' is at hop 1, not 0");
         // No source at all.
-        CHECK(message({row("A", 0), row("C", 1)}, "C") ==
+        CHECK(message({listed_row("A", 0), listed_row("C", 1)}, "C") ==
               "list.csv: the chain breaks at 'C', hop 1: no via_person");
         // A listing made in memory has no source to name.
         risk_listing unnamed;
-        unnamed.rows = {row("C", 1)};
+        unnamed.rows = {listed_row("C", 1)};
         CHECK(testing::input_error_message([&] { (void)explain(unnamed, "C"); }) ==
               "the chain breaks at 'C', hop 1: no via_person");
         // A broken link elsewhere does not stop the chains that do not use it.
         risk_listing partly;
-        partly.rows = {row("A", 0), row("B", 1, "A"), row("C", 2, "Z")};
+        partly.rows = {listed_row("A", 0), listed_row("B", 1, "A"), listed_row("C", 2, "Z")};
         CHECK(explain(partly, "B").steps.size() == 2);
     }
 
@@ -434,7 +414,7 @@ TEST_SUITE("explain") {
         const std::vector<explanation> chains = {explain(listing, "X2")};
         for (const explanation_format format :
              {explanation_format::text, explanation_format::csv}) {
-            failing_buffer buffer;
+            testing::failing_write_buf buffer;
             std::ostream broken(&buffer);
             CHECK_THROWS_AS(write_explanations(broken, chains, listing.tz, format), output_error);
         }

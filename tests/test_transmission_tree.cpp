@@ -18,6 +18,7 @@
 using namespace ctrace;
 using ctrace::testing::contains;
 using ctrace::testing::fixture;
+using ctrace::testing::listed_row;
 
 namespace {
 
@@ -109,29 +110,6 @@ std::string tree_text(const risk_listing& listing) {
     return out.str();
 }
 
-listed_person row(std::string person, std::uint32_t hop, std::string via = "",
-                  std::string place = "") {
-    listed_person p;
-    p.person = std::move(person);
-    p.hop = hop;
-    p.code = hop <= 1 ? "red" : "yellow";
-    if (hop > 0) {
-        p.first_exposure = 3600 * hop;
-        p.last_exposure = 3600 * hop + 900;
-        p.quarantine_until = p.last_exposure + 14 * 86400;
-        p.exposure_seconds = 900;
-        p.via_person = std::move(via);
-        p.via_place = std::move(place);
-    }
-    return p;
-}
-
-/// A stream whose every write fails.
-struct failing_buffer : std::streambuf {
-    int overflow(int) override { return traits_type::eof(); }
-    std::streamsize xsputn(const char*, std::streamsize) override { return 0; }
-};
-
 } // namespace
 
 TEST_SUITE("transmission_tree") {
@@ -193,7 +171,8 @@ TEST_SUITE("transmission_tree") {
 
     TEST_CASE("ids are escaped for XML") {
         risk_listing listing;
-        listing.rows = {row("<C&1>", 0), row("say \"hi\" 'x'", 1, "<C&1>", "K04,豪华KTV")};
+        listing.rows = {listed_row("<C&1>", 0),
+                        listed_row("say \"hi\" 'x'", 1, "<C&1>", "K04,豪华KTV")};
         const std::string text = tree_text(listing);
         CHECK(contains(text, "&lt;C&amp;1&gt;"));
         CHECK(contains(text, "say &quot;hi&quot; &apos;x&apos;"));
@@ -222,7 +201,8 @@ TEST_SUITE("transmission_tree") {
     TEST_CASE("a broken link throws input_error naming the person, and writes nothing") {
         risk_listing listing;
         listing.source = "list.csv";
-        listing.rows = {row("A", 0), row("B", 1, "A", "M"), row("C", 2, "Z", "M")};
+        listing.rows = {listed_row("A", 0), listed_row("B", 1, "A", "M"),
+                        listed_row("C", 2, "Z", "M")};
         std::ostringstream out;
         try {
             write_transmission_tree(out, listing);
@@ -233,16 +213,16 @@ TEST_SUITE("transmission_tree") {
         }
         CHECK(out.str().empty());
         // A cycle, which has no index case to end at.
-        listing.rows = {row("B", 1, "C", "M"), row("C", 2, "B", "M")};
+        listing.rows = {listed_row("B", 1, "C", "M"), listed_row("C", 2, "B", "M")};
         CHECK_THROWS_AS(write_transmission_tree(out, listing), input_error);
         CHECK(out.str().empty());
     }
 
     TEST_CASE("a failing stream throws output_error") {
-        failing_buffer buffer;
+        testing::failing_write_buf buffer;
         std::ostream broken(&buffer);
         risk_listing listing;
-        listing.rows = {row("A", 0)};
+        listing.rows = {listed_row("A", 0)};
         try {
             write_transmission_tree(broken, listing);
             FAIL("no exception");
