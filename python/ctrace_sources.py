@@ -87,6 +87,7 @@ PERSON_COLUMNS = ["person", "cases", "first_contact", "last_contact", "contact_s
                   "case_ids"]
 PLACE_COLUMNS = ["place", "cases", "first_presence", "last_presence", "case_seconds", "case_ids"]
 TIME_COLUMNS = ("first_contact", "last_contact", "first_presence", "last_presence")
+DISPLAY_TIME_COLUMNS = ("onset", "window_start", "window_end", "from", "to", "start", "end")
 
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 
@@ -551,13 +552,20 @@ def write_csv(table, path, tz_offset_seconds=0):
 
 
 def with_datetimes(table, tz_offset_seconds=0):
-    """A copy of a table with its time columns as tz-aware datetimes (for
-    display); the tables themselves keep int64 epoch seconds."""
+    """A copy of a table of this module with its time columns (first_contact,
+    last_contact, first_presence, last_presence, and :func:`exposure_windows`'
+    onset, window_start, window_end, from, to; :func:`exposed_parts`' start,
+    end) as tz-aware datetimes in the zone ``tz_offset_seconds`` east of UTC,
+    for display.  NO_END and MISSING_TIME become NaT.  The tables themselves
+    keep int64 epoch seconds."""
     zone = datetime.timezone(datetime.timedelta(seconds=int(tz_offset_seconds)))
     out = table.copy()
-    for name in TIME_COLUMNS:
+    for name in TIME_COLUMNS + DISPLAY_TIME_COLUMNS:
         if name in out:
-            out[name] = pd.to_datetime(out[name], unit="s", utc=True).dt.tz_convert(zone)
+            values = out[name].to_numpy(np.int64)
+            missing = (values == NO_END) | (values == MISSING_TIME)
+            times = pd.to_datetime(np.where(missing, 0, values), unit="s", utc=True)
+            out[name] = pd.Series(times, index=out.index).where(~missing).dt.tz_convert(zone)
     return out
 
 
