@@ -20,6 +20,9 @@ std::string_view flag_of(std::string_view parameter) {
         {"contact_level", "--contact-level"},
         {"quarantine", "--quarantine"},
         {"monitoring", "--monitoring"},
+        {"incubation_min", "--incubation-min"},
+        {"incubation_max", "--incubation-max"},
+        {"min_cases", "--min-cases"},
     };
     for (const auto& [name, flag] : flags)
         if (name == parameter) return flag;

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <limits>
 #include <sstream>
 
 namespace ctrace::cli {
@@ -202,31 +203,33 @@ po::options_description pseudonymize_option_description() {
     return privacy;
 }
 
-po::options_description tracing_option_descriptions() {
-    po::options_description tracing("Tracing (durations: seconds or NdNhNmNs; times: epoch "
-                                    "seconds or ISO 8601)");
+namespace {
+
+const char* const durations_and_times = "(durations: seconds or NdNhNmNs; times: epoch seconds "
+                                        "or ISO 8601)";
+
+/// The exposure model's options, which the forward and backward traces share.
+void add_exposure_options(po::options_description& group) {
     // clang-format off
-    tracing.add_options()
+    group.add_options()
         ("min-overlap", po::value<std::string>()->default_value(format_duration(defaults::min_overlap)),
-         "minimum effective overlap for a contact to count (at least 1s)")
-        ("hops", po::value<std::int64_t>()->default_value(defaults::hops)->value_name("N"),
-         "largest hop traced: 1 = close contacts, 2 = secondary contacts, ...")
-        ("latency", po::value<std::string>()->default_value(format_duration(defaults::latency)),
-         "delay between exposure and becoming infectious")
-        ("until", po::value<std::string>()->value_name("TIME"),
-         "end of tracing: contacts stop being infectious here (default: no end)")
-        ("quarantine", po::value<std::string>()->default_value(format_duration(defaults::quarantine))
-                           ->value_name("Q1[,Q2,...]"),
-         "quarantine length after the last exposure, by hop: close contacts Q1, secondary "
-         "contacts Q2, ...; hops past the list take the last value")
-        ("monitoring", po::value<std::string>()->value_name("M1[,M2,...]"),
-         "health monitoring after the quarantine, by hop as --quarantine: adds the risk list "
-         "column monitor_until = quarantine_until + M (default: no monitoring, no column)")
-        ("lookback", po::value<std::string>()->default_value(format_duration(defaults::lookback)),
-         "infectious window start before onset, for cases without 'from'")
+         "minimum effective overlap for a contact to count (at least 1s; a places file's "
+         "min_overlap column wins at its places)")
         ("linger", po::value<std::string>()->default_value(format_duration(defaults::linger)),
          "a case or contact keeps exposing a place after leaving, as long as it stayed, at "
-         "most this long (the Corona-Warn-App uses 30m)")
+         "most this long (the Corona-Warn-App uses 30m)");
+    // clang-format on
+}
+
+/// How the cases file is read: its windows and its columns.
+void add_case_options(po::options_description& group) {
+    // clang-format off
+    group.add_options()
+        ("lookback", po::value<std::string>()->default_value(format_duration(defaults::lookback)),
+         "infectious window start before onset, for cases without 'from'")
+        ("until", po::value<std::string>()->value_name("TIME"),
+         "end of tracing: contacts, and cases without 'to', stop being infectious here "
+         "(default: no end)")
         ("profile", po::value<std::string>()->value_name("NAME"),
          "a protocol's defaults in one word: cn-ed8, cn-ed9 or cwa (see 'ctrace help "
          "profiles'); options given explicitly win")
@@ -234,7 +237,45 @@ po::options_description tracing_option_descriptions() {
          "header names of the cases file's columns, NAME=HEADER pairs, e.g. "
          "person=id_card (names: person, from, onset, to, last_negative)");
     // clang-format on
+}
+
+} // namespace
+
+po::options_description tracing_option_descriptions() {
+    po::options_description tracing(std::string("Tracing ") + durations_and_times);
+    add_exposure_options(tracing);
+    // clang-format off
+    tracing.add_options()
+        ("hops", po::value<std::int64_t>()->default_value(defaults::hops)->value_name("N"),
+         "largest hop traced: 1 = close contacts, 2 = secondary contacts, ...")
+        ("latency", po::value<std::string>()->default_value(format_duration(defaults::latency)),
+         "delay between exposure and becoming infectious")
+        ("quarantine", po::value<std::string>()->default_value(format_duration(defaults::quarantine))
+                           ->value_name("Q1[,Q2,...]"),
+         "quarantine length after the last exposure, by hop: close contacts Q1, secondary "
+         "contacts Q2, ...; hops past the list take the last value")
+        ("monitoring", po::value<std::string>()->value_name("M1[,M2,...]"),
+         "health monitoring after the quarantine, by hop as --quarantine: adds the risk list "
+         "column monitor_until = quarantine_until + M (default: no monitoring, no column)");
+    // clang-format on
+    add_case_options(tracing);
     return tracing;
+}
+
+po::options_description sources_option_descriptions() {
+    po::options_description sources(std::string("Backward tracing ") + durations_and_times);
+    // clang-format off
+    sources.add_options()
+        ("incubation-min", po::value<std::string>()->default_value(format_duration(defaults::incubation_min)),
+         "shortest incubation: a case's exposure window ends this long before its onset")
+        ("incubation-max", po::value<std::string>()->default_value(format_duration(defaults::incubation_max)),
+         "longest incubation: the exposure window starts this long before the onset")
+        ("min-cases", po::value<std::int64_t>()->default_value(defaults::min_cases)->value_name("N"),
+         "list a person or place when it met at least N distinct cases");
+    // clang-format on
+    add_exposure_options(sources);
+    add_case_options(sources);
+    return sources;
 }
 
 po::options_description snapshot_option_description() {
@@ -371,12 +412,31 @@ data_source data_source_from(const po::variables_map& vm, progress_reporter& pro
     return source;
 }
 
-trace_request trace_request_from(const po::variables_map& vm, utc_offset tz,
-                                 const std::string& cases_path, bool digest) {
+sources_parameters sources_parameters_from(const po::variables_map& vm) {
+    sources_parameters parameters;
+    parameters.incubation_min = duration_option(vm, "incubation-min");
+    parameters.incubation_max = duration_option(vm, "incubation-max");
+    const std::int64_t min_cases = vm["min-cases"].as<std::int64_t>();
+    if (min_cases < 1 || min_cases > std::numeric_limits<std::uint32_t>::max())
+        throw input_error("--min-cases: must be at least 1, not " + std::to_string(min_cases));
+    parameters.min_cases = static_cast<std::uint32_t>(min_cases);
+    parameters.min_overlap = duration_option(vm, "min-overlap");
+    parameters.linger = duration_option(vm, "linger");
+    if (const protocol_profile* profile = profile_option(vm)) {
+        if (!given(vm, "min-overlap")) parameters.min_overlap = profile->min_overlap;
+        if (!given(vm, "linger")) parameters.linger = profile->linger;
+    }
+    return parameters;
+}
+
+trace_request case_request_from(const po::variables_map& vm, utc_offset tz,
+                                const std::string& cases_path, bool digest) {
     trace_request request;
     request.cases = cases_path;
     request.tz = tz;
-    request.parameters = trace_parameters_from(vm, tz);
+    if (vm.count("until")) request.parameters.until = time_option(vm, "until", tz);
+    if (const protocol_profile* profile = profile_option(vm))
+        request.parameters.profile = std::string(profile->name);
     request.lookback = duration_option(vm, "lookback");
     if (const protocol_profile* profile = profile_option(vm); profile && !given(vm, "lookback"))
         request.lookback = profile->lookback;
@@ -385,6 +445,13 @@ trace_request trace_request_from(const po::variables_map& vm, utc_offset tz,
     request.columns = column_names_option(vm, "case-columns", cases_file_columns);
     request.encoding = encoding_option(vm);
     request.time_layout = time_format_option(vm);
+    return request;
+}
+
+trace_request trace_request_from(const po::variables_map& vm, utc_offset tz,
+                                 const std::string& cases_path, bool digest) {
+    trace_request request = case_request_from(vm, tz, cases_path, digest);
+    request.parameters = trace_parameters_from(vm, tz);
     return request;
 }
 

@@ -67,9 +67,14 @@ std::string required(const po::variables_map& vm, const char* name);
 /// Options that shape how scan files are read: --scans --places --dwell --tz
 /// --threads --skip-bad --rejects, and --pseudonymize.
 po::options_description ingest_option_descriptions();
-/// The tracing options (--min-overlap --hops --latency --until --quarantine
-/// --monitoring --lookback), with the library's defaults.
+/// The tracing options (--min-overlap --linger --hops --latency --quarantine
+/// --monitoring --lookback --until --profile --case-columns), with the
+/// library's defaults.
 po::options_description tracing_option_descriptions();
+/// The backward-tracing options (--incubation-min --incubation-max
+/// --min-cases, and those of the exposure model and the cases file that
+/// apply: --min-overlap --linger --lookback --until --profile --case-columns).
+po::options_description sources_option_descriptions();
 /// The --pseudonymize option (for commands without the scan options).
 po::options_description pseudonymize_option_description();
 /// The --snapshot option: read the stays from a snapshot instead of --scans.
@@ -89,6 +94,14 @@ ingest_options ingest_options_from(const po::variables_map& vm, progress_reporte
 /// Where the stays come from: --snapshot, or --scans with the reading options.
 data_source data_source_from(const po::variables_map& vm, progress_reporter& progress,
                              bool digests);
+/// The parameters of the backward-tracing options of `vm` (the profile's
+/// where not given).
+sources_parameters sources_parameters_from(const po::variables_map& vm);
+/// The cases file `cases_path` with the options of `vm` that read it
+/// (--lookback --until --profile --case-columns --encoding --time-format
+/// --pseudonymize), in zone `tz`; no tracing parameters but `until`.
+trace_request case_request_from(const po::variables_map& vm, utc_offset tz,
+                                const std::string& cases_path, bool digest);
 /// The cases file `cases_path` with the tracing options of `vm`, in zone `tz`.
 trace_request trace_request_from(const po::variables_map& vm, utc_offset tz,
                                  const std::string& cases_path, bool digest);

@@ -85,6 +85,7 @@ prepared_cases read_index_cases(const trace_request& request) {
     options.columns = request.columns;
     options.encoding = request.encoding;
     options.time_layout = request.time_layout;
+    options.require_onset = request.require_onset;
     prepared.pseudonyms = request.pseudonyms;
     record.cases = read_cases(request.cases, prepared.case_ids, options);
     record.inputs.push_back(
@@ -92,7 +93,7 @@ prepared_cases read_index_cases(const trace_request& request) {
     return prepared;
 }
 
-person_place_graph attach_cases(snapshot& data, prepared_cases& prepared) {
+void point_cases_at(snapshot& data, prepared_cases& prepared) {
     std::vector<std::string> ids;
     ids.reserve(prepared.record.cases.size());
     for (const index_case& c : prepared.record.cases) {
@@ -107,7 +108,18 @@ person_place_graph attach_cases(snapshot& data, prepared_cases& prepared) {
     // them with the parameters.
     if (data.place_info.has_min_overlap)
         prepared.record.parameters.place_min_overlap = data.place_info.min_overlap;
+}
+
+person_place_graph attach_cases(snapshot& data, prepared_cases& prepared) {
+    point_cases_at(data, prepared);
     return build_person_place_graph(data.stays, data.persons.size());
+}
+
+sources_result find_case_sources(snapshot& data, prepared_cases& prepared,
+                                 sources_parameters parameters) {
+    point_cases_at(data, prepared);
+    parameters.place_min_overlap = prepared.record.parameters.place_min_overlap;
+    return find_sources(data.stays, data.persons, data.places, prepared.record.cases, parameters);
 }
 
 void trace_cases(snapshot& data, prepared_cases& prepared,

@@ -2,6 +2,7 @@
 
 #include "ctrace/error.hpp"
 #include "ctrace/time.hpp"
+#include "exposure_rules.hpp"
 
 #include <algorithm>
 #include <string>
@@ -79,13 +80,6 @@ private:
         return places_[x] < places_[e.via_place];
     }
 
-    /// The minimum effective overlap at place `x` (at least 1 s).
-    duration min_overlap_at(place_index x) const noexcept {
-        const std::vector<duration>& by_place = parameters_.place_min_overlap;
-        if (x < by_place.size() && by_place[x] >= 0) return std::max<duration>(by_place[x], 1);
-        return min_overlap_;
-    }
-
     /// Finds the events that qualify at `layer` with `s` as source.
     void spread(const source& s, std::uint32_t layer, std::vector<person_index>& changed) {
         if (s.person >= graph_.person_count) return;
@@ -98,23 +92,16 @@ private:
             const time_point presence_end = std::min(stays_.end[own], s.to);
             if (presence_end <= presence_start) continue;
             const time_point footprint_end =
-                presence_end + std::min(presence_end - presence_start, linger_);
+                detail::footprint_end(presence_start, presence_end, linger_);
             const place_index x = stays_.place[own];
-            const duration m = min_overlap_at(x);
+            const duration m =
+                detail::min_overlap_at(parameters_.place_min_overlap, min_overlap_, x);
             if (footprint_end - presence_start < m) continue;
 
-            // A target stay qualifies only if it starts by f' - m and ends at
-            // or after s' + m; the longest stay at x bounds how early such a
-            // stay can start.
-            const auto begin =
-                stays_.start.begin() + static_cast<std::ptrdiff_t>(stays_.place_begin[x]);
-            const auto end =
-                stays_.start.begin() + static_cast<std::ptrdiff_t>(stays_.place_begin[x + 1]);
-            const auto lo =
-                std::lower_bound(begin, end, presence_start + m - stays_.place_longest[x]);
-            const auto hi = std::upper_bound(lo, end, footprint_end - m);
-            for (auto t = lo; t != hi; ++t) {
-                const auto row = static_cast<std::size_t>(t - stays_.start.begin());
+            // Target stays (not extended: the source lingers, not they).
+            const detail::row_range targets =
+                detail::stays_that_can_overlap(stays_, x, presence_start, footprint_end, m, 0);
+            for (std::size_t row = targets.first; row != targets.last; ++row) {
                 const person_index p = stays_.person[row];
                 if (p == s.person || hop_[p] == 0) continue;
                 const time_point exposure_start = std::max(presence_start, stays_.start[row]);

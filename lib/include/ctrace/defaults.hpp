@@ -26,6 +26,13 @@ inline constexpr duration latency = 0;
 inline constexpr duration linger = 0;
 /// Quarantine after the last exposure.
 inline constexpr duration quarantine = 14 * 86400;
+/// Backward tracing (docs/semantics.md §9): a case was infected between
+/// `incubation_max` and `incubation_min` before its onset.
+inline constexpr duration incubation_min = 86400;
+inline constexpr duration incubation_max = 14 * 86400;
+/// Backward tracing: a person or place is listed as a common source when it
+/// met at least this many distinct cases.
+inline constexpr std::uint32_t min_cases = 2;
 /// How long a store keeps stays after they end.
 inline constexpr duration retention = 28 * 86400;
 

@@ -24,6 +24,7 @@
 #include "ctrace/pseudonym.hpp"
 #include "ctrace/sites.hpp"
 #include "ctrace/snapshot.hpp"
+#include "ctrace/sources.hpp"
 #include "ctrace/trace.hpp"
 
 #include <filesystem>
@@ -100,6 +101,8 @@ struct trace_request {
     input_encoding encoding = input_encoding::utf8;
     /// The layout of the cases file's times when not epoch or ISO 8601.
     std::optional<time_format> time_layout;
+    /// Every case must have an onset (backward tracing, `find_case_sources`).
+    bool require_onset = false;
 };
 
 /// Index cases read before the data, with their own id table.
@@ -115,13 +118,23 @@ struct prepared_cases {
 prepared_cases read_index_cases(const trace_request& request);
 
 /// Points the cases at `data`'s persons (appending those that never scanned,
-/// after every person with stays) and builds the person–place graph.
+/// after every person with stays) and takes the places file's minimum
+/// overlaps (§8.2) into the parameters.
+void point_cases_at(snapshot& data, prepared_cases& prepared);
+
+/// `point_cases_at`, then builds the person–place graph.
 person_place_graph attach_cases(snapshot& data, prepared_cases& prepared);
 
 /// `attach_cases`, then (after calling `graph_built`, for timing) traces into
 /// `prepared.record.result`.
 void trace_cases(snapshot& data, prepared_cases& prepared,
                  const std::function<void()>& graph_built = {});
+
+/// Backward tracing (docs/semantics.md §9) of cases read with
+/// `require_onset`: `point_cases_at`, then `find_sources` with the places
+/// file's minimum overlaps. No graph is built.
+sources_result find_case_sources(snapshot& data, prepared_cases& prepared,
+                                 sources_parameters parameters);
 
 /// The outcome of `trace_from`.
 struct trace_run {

@@ -1,0 +1,347 @@
+#include "ctrace/sources.hpp"
+
+#include "ctrace/csv.hpp"
+#include "ctrace/error.hpp"
+#include "exposure_rules.hpp"
+
+#include <algorithm>
+#include <ostream>
+#include <string>
+#include <tuple>
+
+namespace ctrace {
+
+namespace {
+
+constexpr std::uint32_t not_a_case = ~std::uint32_t{0};
+
+/// An interval of one case at one place: an exposed part, or a presence
+/// with its footprint.
+struct case_interval {
+    place_index place;
+    time_point start;
+    time_point end;
+    std::uint32_t slot; ///< the case's position in the cases given
+};
+
+/// An overlap that counts between a source (a person, or a case's slot) and
+/// a case's exposed part.
+struct event {
+    std::uint32_t source;
+    std::uint32_t slot;
+    place_index place;
+    time_point start;
+    time_point end;
+};
+
+void check_parameters(const sources_parameters& p) {
+    if (p.incubation_min < 0)
+        throw parameter_error("incubation_min", "the shortest incubation is negative");
+    if (p.incubation_max < p.incubation_min)
+        throw parameter_error("incubation_max",
+                              "the longest incubation is shorter than the shortest");
+    if (p.min_cases == 0)
+        throw parameter_error("min_cases", "at least one case is needed to list a source");
+}
+
+class source_finder {
+public:
+    source_finder(const stay_table& stays, const id_table& persons, const id_table& places,
+                  std::span<const index_case> cases, const sources_parameters& parameters)
+        : stays_(stays), persons_(persons), places_(places), cases_(cases),
+          parameters_(parameters), linger_(std::max<duration>(parameters.linger, 0)),
+          slot_of_(persons.size(), not_a_case) {}
+
+    sources_result run() {
+        index_cases();
+        collect_case_intervals();
+        if (parameters_.find_common_places) find_common_places();
+        if (parameters_.find_common_persons) find_common_persons();
+        if (parameters_.find_links) find_links();
+        return std::move(result_);
+    }
+
+private:
+    void index_cases() {
+        for (std::uint32_t k = 0; k < cases_.size(); ++k) {
+            const index_case& c = cases_[k];
+            if (c.person >= persons_.size())
+                throw input_error("sources: case person index out of range");
+            const std::string id(persons_[c.person]);
+            if (slot_of_[c.person] != not_a_case)
+                throw input_error("sources: person '" + id + "' is an index case twice");
+            if (c.onset == time_infinity)
+                throw input_error("sources: index case '" + id + "'" +
+                                  (c.line > 0 ? " (line " + std::to_string(c.line) + ")" : "") +
+                                  " has no onset");
+            slot_of_[c.person] = k;
+        }
+    }
+
+    /// One pass over the stays: the cases' exposed parts (in place, start
+    /// order, as the rows are) and, for links, their footprints.
+    void collect_case_intervals() {
+        std::vector<bool> has_stays(cases_.size(), false);
+        for (std::size_t row = 0; row < stays_.size(); ++row) {
+            const person_index p = stays_.person[row];
+            if (p >= slot_of_.size() || slot_of_[p] == not_a_case) continue;
+            const std::uint32_t slot = slot_of_[p];
+            const index_case& c = cases_[slot];
+            has_stays[slot] = true;
+            const place_index x = stays_.place[row];
+            const time_point window_start = c.onset - parameters_.incubation_max;
+            const time_point window_end = c.onset - parameters_.incubation_min;
+            const time_point exposed_start = std::max(stays_.start[row], window_start);
+            const time_point exposed_end = std::min(stays_.end[row], window_end);
+            if (exposed_end > exposed_start)
+                exposed_.push_back({x, exposed_start, exposed_end, slot});
+            const time_point presence_start = std::max(stays_.start[row], c.from);
+            const time_point presence_end = std::min(stays_.end[row], c.to);
+            if (presence_end > presence_start) {
+                const time_point end = detail::footprint_end(presence_start, presence_end, linger_);
+                footprints_.push_back({x, presence_start, end, slot});
+                longest_footprint_ = std::max(longest_footprint_, end - presence_start);
+            }
+        }
+        for (std::uint32_t k = 0; k < cases_.size(); ++k)
+            if (!has_stays[k]) result_.cases_without_stays.push_back(cases_[k].person);
+        // Presences start at max(stay start, a_c), which differs by case.
+        std::sort(footprints_.begin(), footprints_.end(),
+                  [](const case_interval& a, const case_interval& b) {
+                      return std::tie(a.place, a.start) < std::tie(b.place, b.start);
+                  });
+    }
+
+    duration min_overlap_at(place_index x) const noexcept {
+        return detail::min_overlap_at(parameters_.place_min_overlap, parameters_.min_overlap, x);
+    }
+
+    bool id_less(person_index a, person_index b) const noexcept {
+        return persons_[a] < persons_[b];
+    }
+
+    /// The persons of `slots` (case positions, any order, repeats allowed)
+    /// ordered by id.
+    std::vector<person_index> case_persons(std::vector<std::uint32_t>& slots) const {
+        std::sort(slots.begin(), slots.end());
+        slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+        std::vector<person_index> ids;
+        ids.reserve(slots.size());
+        for (const std::uint32_t slot : slots)
+            ids.push_back(cases_[slot].person);
+        std::sort(ids.begin(), ids.end(),
+                  [this](person_index a, person_index b) { return id_less(a, b); });
+        return ids;
+    }
+
+    void find_common_places() {
+        std::vector<std::uint32_t> slots;
+        for (std::size_t first = 0; first < exposed_.size();) {
+            const place_index x = exposed_[first].place;
+            std::size_t last = first;
+            common_place place{x, {}, time_infinity, -time_infinity, 0};
+            slots.clear();
+            for (; last < exposed_.size() && exposed_[last].place == x; ++last) {
+                const case_interval& part = exposed_[last];
+                slots.push_back(part.slot);
+                place.first_presence = std::min(place.first_presence, part.start);
+                place.last_presence = std::max(place.last_presence, part.end);
+                place.case_seconds += part.end - part.start;
+            }
+            place.cases = case_persons(slots);
+            if (place.cases.size() >= parameters_.min_cases)
+                result_.common_places.push_back(std::move(place));
+            first = last;
+        }
+        std::sort(result_.common_places.begin(), result_.common_places.end(),
+                  [this](const common_place& a, const common_place& b) {
+                      if (a.cases.size() != b.cases.size()) return a.cases.size() > b.cases.size();
+                      if (a.case_seconds != b.case_seconds) return a.case_seconds > b.case_seconds;
+                      return places_[a.place] < places_[b.place];
+                  });
+    }
+
+    void find_common_persons() {
+        std::vector<event> meetings;
+        for (const case_interval& part : exposed_) {
+            const place_index x = part.place;
+            const duration m = min_overlap_at(x);
+            if (part.end - part.start < m) continue;
+            const detail::row_range rows =
+                detail::stays_that_can_overlap(stays_, x, part.start, part.end, m, linger_);
+            for (std::size_t row = rows.first; row != rows.last; ++row) {
+                const person_index s = stays_.person[row];
+                if (s < slot_of_.size() && slot_of_[s] != not_a_case) continue;
+                const time_point start = std::max(stays_.start[row], part.start);
+                const time_point end = std::min(
+                    detail::footprint_end(stays_.start[row], stays_.end[row], linger_), part.end);
+                if (end - start >= m) meetings.push_back({s, part.slot, x, start, end});
+            }
+        }
+        result_.meetings = meetings.size();
+        std::sort(meetings.begin(), meetings.end(), [](const event& a, const event& b) {
+            return a.source < b.source;
+        });
+        std::vector<std::uint32_t> slots;
+        std::vector<place_index> places;
+        for (std::size_t first = 0; first < meetings.size();) {
+            const person_index s = meetings[first].source;
+            common_person person{s, {}, time_infinity, -time_infinity, 0, 0};
+            slots.clear();
+            places.clear();
+            std::size_t last = first;
+            for (; last < meetings.size() && meetings[last].source == s; ++last) {
+                const event& e = meetings[last];
+                slots.push_back(e.slot);
+                places.push_back(e.place);
+                person.first_contact = std::min(person.first_contact, e.start);
+                person.last_contact = std::max(person.last_contact, e.end);
+                person.contact_seconds += e.end - e.start;
+            }
+            first = last;
+            person.cases = case_persons(slots);
+            if (person.cases.size() < parameters_.min_cases) continue;
+            std::sort(places.begin(), places.end());
+            person.places = static_cast<std::uint32_t>(
+                std::unique(places.begin(), places.end()) - places.begin());
+            result_.common_persons.push_back(std::move(person));
+        }
+        std::sort(result_.common_persons.begin(), result_.common_persons.end(),
+                  [this](const common_person& a, const common_person& b) {
+                      if (a.cases.size() != b.cases.size()) return a.cases.size() > b.cases.size();
+                      if (a.contact_seconds != b.contact_seconds)
+                          return a.contact_seconds > b.contact_seconds;
+                      return id_less(a.person, b.person);
+                  });
+    }
+
+    void find_links() {
+        std::vector<event> links;
+        for (const case_interval& part : exposed_) {
+            const place_index x = part.place;
+            const duration m = min_overlap_at(x);
+            if (part.end - part.start < m) continue;
+            // The footprints at x that start in [start + m - longest, end - m].
+            const auto by_place_start = [](const case_interval& f, std::pair<place_index, time_point> key) {
+                return std::tie(f.place, f.start) < std::tie(key.first, key.second);
+            };
+            auto it = std::lower_bound(footprints_.begin(), footprints_.end(),
+                                       std::pair{x, part.start + m - longest_footprint_},
+                                       by_place_start);
+            for (; it != footprints_.end() && it->place == x && it->start <= part.end - m; ++it) {
+                if (it->slot == part.slot) continue;
+                const time_point start = std::max(it->start, part.start);
+                const time_point end = std::min(it->end, part.end);
+                if (end - start >= m) links.push_back({it->slot, part.slot, x, start, end});
+            }
+        }
+        result_.link_events = links.size();
+        std::sort(links.begin(), links.end(), [](const event& a, const event& b) {
+            return std::tie(a.slot, a.source) < std::tie(b.slot, b.source);
+        });
+        for (std::size_t first = 0; first < links.size();) {
+            const event& head = links[first];
+            case_link link{cases_[head.source].person, cases_[head.slot].person, head.start,
+                           head.end, 0, head.place};
+            std::size_t last = first;
+            for (; last < links.size() && links[last].slot == head.slot &&
+                   links[last].source == head.source;
+                 ++last) {
+                const event& e = links[last];
+                if (e.start < link.first_contact ||
+                    (e.start == link.first_contact && places_[e.place] < places_[link.place])) {
+                    link.first_contact = e.start;
+                    link.place = e.place;
+                }
+                link.last_contact = std::max(link.last_contact, e.end);
+                link.contact_seconds += e.end - e.start;
+            }
+            first = last;
+            result_.links.push_back(link);
+        }
+        std::sort(result_.links.begin(), result_.links.end(),
+                  [this](const case_link& a, const case_link& b) {
+                      if (a.infectee != b.infectee) return id_less(a.infectee, b.infectee);
+                      if (a.first_contact != b.first_contact)
+                          return a.first_contact < b.first_contact;
+                      return id_less(a.infector, b.infector);
+                  });
+    }
+
+    const stay_table& stays_;
+    const id_table& persons_;
+    const id_table& places_;
+    std::span<const index_case> cases_;
+    const sources_parameters& parameters_;
+    const duration linger_;
+    std::vector<std::uint32_t> slot_of_; // person -> position in cases_
+    std::vector<case_interval> exposed_;
+    std::vector<case_interval> footprints_;
+    duration longest_footprint_ = 0;
+    sources_result result_;
+};
+
+/// The case ids joined by ';' (they are in byte order already).
+std::string joined_ids(const std::vector<person_index>& cases, const id_table& persons) {
+    std::string text;
+    for (const person_index c : cases) {
+        if (!text.empty()) text.push_back(';');
+        text.append(persons[c]);
+    }
+    return text;
+}
+
+void write_header(csv_writer& csv, std::string_view header) {
+    csv.raw(header);
+    csv.end_row();
+}
+
+} // namespace
+
+sources_result find_sources(const stay_table& stays, const id_table& persons,
+                            const id_table& places, std::span<const index_case> cases,
+                            const sources_parameters& parameters) {
+    check_parameters(parameters);
+    return source_finder(stays, persons, places, cases, parameters).run();
+}
+
+void write_case_links(std::ostream& out, const sources_result& result, const id_table& persons,
+                      const id_table& places, utc_offset tz) {
+    csv_writer csv(out, "case links");
+    write_header(csv, case_links_header);
+    for (const case_link& l : result.links) {
+        csv.field(persons[l.infector]).field(persons[l.infectee]);
+        csv.time(l.first_contact, tz).time(l.last_contact, tz);
+        csv.field(l.contact_seconds).field(places[l.place]);
+        csv.end_row();
+    }
+    csv.finish();
+}
+
+void write_common_persons(std::ostream& out, const sources_result& result,
+                          const id_table& persons, utc_offset tz) {
+    csv_writer csv(out, "common persons");
+    write_header(csv, common_persons_header);
+    for (const common_person& p : result.common_persons) {
+        csv.field(persons[p.person]).field(std::uint64_t{p.cases.size()});
+        csv.time(p.first_contact, tz).time(p.last_contact, tz);
+        csv.field(p.contact_seconds).field(p.places).field(joined_ids(p.cases, persons));
+        csv.end_row();
+    }
+    csv.finish();
+}
+
+void write_common_places(std::ostream& out, const sources_result& result, const id_table& persons,
+                         const id_table& places, utc_offset tz) {
+    csv_writer csv(out, "common places");
+    write_header(csv, common_places_header);
+    for (const common_place& p : result.common_places) {
+        csv.field(places[p.place]).field(std::uint64_t{p.cases.size()});
+        csv.time(p.first_presence, tz).time(p.last_presence, tz);
+        csv.field(p.case_seconds).field(joined_ids(p.cases, persons));
+        csv.end_row();
+    }
+    csv.finish();
+}
+
+} // namespace ctrace
