@@ -459,6 +459,36 @@ class CtraceSources(unittest.TestCase):
                                        ["--profile", "cwa"])
             self.compare(f"{name}/cwa", ours, h5, profile="cwa")
 
+    def test_small_random_inputs(self):
+        """Small dense random dumps with awkward ids (commas, quotes, a line
+        break, non-ASCII), empty stays, per-place dwell, min_overlap and
+        sites, cases with and without from/to/last_negative, cases that
+        never scanned, and random options."""
+        rng = random.Random(2022)
+        nonempty, runs = [0, 0, 0], 0
+        for trial in range(60):
+            folder = Path(self.tmp.name) / f"random{trial}"
+            folder.mkdir()
+            options, python, common = write_random_dump(rng, folder)
+            trace = subprocess.run([CTRACE, "trace", *common, "--cases", folder / "cases.csv",
+                                    "--out", folder / "risk.csv", "--hdf5", folder / "trace.h5",
+                                    "-q"], capture_output=True)
+            if trace.returncode:  # an --until before some case's window: a bad row
+                self.assertIn(b"infectious window is empty", trace.stderr)
+                continue
+            runs += 1
+            ours = self.ctrace_sources(folder, "random", common, options)
+            result = src.sources(folder / "trace.h5", **python)
+            for k, (name, _, _) in enumerate(OUTPUTS):
+                with self.subTest(trial=trial, output=name, options=options + common[4:]):
+                    expected = src.format_csv(result[name], result["tz_offset_seconds"])
+                    self.assertEqual(ours[name].decode(), expected)
+                    nonempty[k] += len(result[name]) > 0
+        ROW_COUNTS["random dumps (runs with rows per output, of %d)" % runs] = dict(
+            zip((name for name, _, _ in OUTPUTS), nonempty))
+        self.assertGreaterEqual(runs, 45)
+        self.assertTrue(all(n >= 10 for n in nonempty), nonempty)
+
     def test_the_comparison_can_fail(self):
         folder = self.cities["short"]
         h5 = self.trace_snapshot(folder, "fail")
@@ -470,6 +500,71 @@ class CtraceSources(unittest.TestCase):
                 differ = [name for name, _, _ in OUTPUTS if ours[name] != src.format_csv(
                     result[name], result["tz_offset_seconds"]).encode()]
                 self.assertNotEqual(differ, [])
+
+
+def write_csv_rows(path, header, rows):
+    with open(path, "w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def write_random_dump(rng, folder):
+    """scans.csv, places.csv and cases.csv of a small random dump in folder;
+    returns (options of `sources` only, the matching keyword arguments of
+    ctrace_sources.sources, the options common to trace and sources: inputs
+    but the cases file, tz, contact level, until, lookback and profile)."""
+    persons = rng.sample(AWKWARD_IDS + ["line\nbreak"] + [f"P{i}" for i in range(20)],
+                         rng.choice([5, 8, 12]))
+    places = rng.sample(["R1", "G2", "M,3", "中心", "K5", "L6"], rng.choice([1, 2, 3]))
+    t0, hours = 1650000000, rng.choice([24, 72, 120])
+    scans = []
+    for _ in range(rng.choice([40, 100, 200])):
+        t = t0 + rng.randrange(0, hours * 3600, rng.choice([1, 60, 600]))
+        leave = rng.choice(["", "", str(t), str(t + rng.choice([60, 600, 900, 1800, 7200]))])
+        scans.append((rng.choice(persons), rng.choice(places), t, leave))
+    write_csv_rows(folder / "scans.csv", ["person", "place", "time", "leave"], scans)
+    write_csv_rows(folder / "places.csv", ["place", "dwell", "min_overlap", "site"],
+                   [(x, rng.choice(["", "30m", "1h", "0"]), rng.choice(["", "", "0", "5m", "20m"]),
+                     rng.choice(["", "S1", "S2", places[0]])) for x in places])
+    cases = []
+    for p in rng.sample(persons, rng.choice([1, 2, 3, len(persons) // 2, len(persons)])):
+        onset = t0 + rng.randrange(0, (hours + 72) * 3600, 600)
+        start = rng.choice(["", "", str(onset - rng.choice([3600, 86400, 5 * 86400]))])
+        end = rng.choice(["", "", str(onset + rng.choice([-3600, 3600, 86400, 3 * 86400]))])
+        if end and int(end) <= (int(start) if start else onset - 4 * 86400):
+            end = ""
+        negative = rng.choice(["", "", str(onset - rng.choice([0, 3600, 2 * 86400, 10 * 86400]))])
+        cases.append((p, start, end, onset, negative))
+    for ghost in rng.sample(["ghost1", "ghost,2"], rng.choice([0, 0, 1, 2])):
+        cases.append((ghost, "", "", t0 + 3 * 86400, ""))  # never scanned
+    write_csv_rows(folder / "cases.csv", ["person", "from", "to", "onset", "last_negative"], cases)
+    options, python = [], {}
+    if rng.random() < 0.5:
+        options += ["--linger", rng.choice(["10m", "30m", "2h"])]
+        python["linger"] = options[-1]
+    if rng.random() < 0.5:
+        options += ["--min-overlap", rng.choice(["1", "5m", "30m"])]
+        python["min_overlap"] = options[-1]
+    if rng.random() < 0.4:
+        low, high = rng.choice([("0", "1d"), ("2h", "3d"), ("1d", "14d"), ("1d", "1d")])
+        options += ["--incubation-min", low, "--incubation-max", high]
+        python.update(incubation_min=low, incubation_max=high)
+    if rng.random() < 0.5:
+        options += ["--min-cases", rng.choice(["1", "2", "3"])]
+        python["min_cases"] = int(options[-1])
+    common = ["--scans", folder / "scans.csv", "--places", folder / "places.csv"]
+    common += rng.choice([[], ["--tz", "+08:00"], ["--tz", "-03:30"]])
+    if rng.random() < 0.5:
+        common += ["--contact-level", "site"]
+    if rng.random() < 0.3:
+        common += ["--until", str(t0 + rng.randrange(0, hours * 3600))]
+    if rng.random() < 0.3:
+        common += ["--lookback", rng.choice(["1d", "2d", "6d"])]
+    if rng.random() < 0.2:
+        common += ["--profile", "cwa"]
+        python["profile"] = "cwa"
+    return options, python, common
 
 
 def first_difference(ours, expected):
