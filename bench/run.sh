@@ -7,7 +7,7 @@
 #   bench/run.sh [--cities "shuffled-700k resident-1.5m city-10000000"]
 #                [--sizes "1000000 10000000"] [--vs-duckdb]
 #                [--no-duckdb-above 150000000] [--threads 2] [--repeat 2]
-#                [--ctrace PATH]
+#                [--sources] [--ctrace PATH]
 #
 # Cities are generated once into bench/out/<city> (git-ignored) and reused.
 set -euo pipefail
@@ -16,7 +16,7 @@ usage() {
     cat <<'EOF'
 usage: bench/run.sh [--cities LIST] [--sizes LIST] [--vs-duckdb]
                     [--no-duckdb-above N] [--threads N] [--repeat N]
-                    [--ctrace PATH]
+                    [--sources] [--ctrace PATH]
 
   --cities LIST   cities to run, by shape name (default, unless --sizes is
                   given: "shuffled-700k resident-1.5m city-10000000"):
@@ -40,6 +40,8 @@ usage: bench/run.sh [--cities LIST] [--sizes LIST] [--vs-duckdb]
                   at 400M)
   --threads N     threads for DuckDB, and for ctrace where it has --threads (default 2)
   --repeat N      run each step N times and keep the fastest run (default 2)
+  --sources       also run backward tracing (ctrace sources, all three lists)
+                  on the city's cases and compare its time with the CSV trace's
   --ctrace PATH   the ctrace executable (default: $CTRACE or build/apps/ctrace)
 EOF
 }
@@ -53,12 +55,14 @@ sizes=''
 threads=2
 repeat=2
 vs_duckdb=0
+with_sources=0
 duckdb_max=150000000
 while [ $# -gt 0 ]; do
     case $1 in
         --cities) cities=${2:?--cities needs a value}; cities_given=1; shift ;;
         --sizes) sizes=${2:?--sizes needs a value}; shift ;;
         --vs-duckdb) vs_duckdb=1 ;;
+        --sources) with_sources=1 ;;
         --no-duckdb-above) duckdb_max=${2:?--no-duckdb-above needs a value}; shift ;;
         --threads) threads=${2:?--threads needs a value}; shift ;;
         --repeat) repeat=${2:?--repeat needs a value}; shift ;;
@@ -119,6 +123,7 @@ fi
 has_threads() { "$ctrace" help "$1" 2>&1 | grep -q -- '--threads'; }
 ctrace_threads() { if has_threads "$1"; then echo "--threads $threads"; fi; }
 trace_threads=$(ctrace_threads trace)
+sources_threads=$(ctrace_threads sources)
 snapshot_threads=$(ctrace_threads snapshot)
 
 out=$repo_root/bench/out
@@ -199,7 +204,9 @@ describe() {
 cities_table=$scratch/cities
 times_table=$scratch/times
 checks_table=$scratch/checks
+sources_table=$scratch/sources
 notes=$scratch/notes
+: >"$sources_table"
 : >"$cities_table"
 : >"$times_table"
 : >"$checks_table"
@@ -211,8 +218,10 @@ for city in "$@"; do
     read -ra options <<<"$(gen_options "$city")"
     # A folder made by other options (such as an old bench/out/city-N in time
     # order) is made again.
+    # So is one whose cases.csv predates onsets (backward tracing needs them).
     if [ ! -f "$dir/scans.csv" ] || [ ! -f "$dir/places.csv" ] || [ ! -f "$dir/cases.csv" ] ||
-        [ "$(cat "$dir/gen-options" 2>/dev/null)" != "${options[*]}" ]; then
+        [ "$(cat "$dir/gen-options" 2>/dev/null)" != "${options[*]}" ] ||
+        ! head -n 1 "$dir/cases.csv" | grep -q onset; then
         echo "bench/run.sh: generating $dir (ctrace gen ${options[*]})" >&2
         rm -rf "$dir.partial"
         "$ctrace" gen "${options[@]}" --out "$dir.partial" 2>"$scratch/gen.log" || {
@@ -242,6 +251,20 @@ for city in "$@"; do
     IFS=$'\t' read -r order person_ids place_ids < <(describe "$dir/scans.csv")
     printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$city" "$rows" "$persons" "$places" "$order" \
         "$person_ids" "$place_ids" "$(file_mb "$dir/scans.csv")" >>"$cities_table"
+
+    if [ $with_sources = 1 ]; then
+        # shellcheck disable=SC2086
+        measure "ctrace sources" "$dir/ctrace-sources.log" "$ctrace" sources "${inputs[@]}" \
+            --cases "$dir/cases.csv" --tz +00:00 --links "$dir/links.csv" \
+            --common-persons "$dir/common-persons.csv" --common-places "$dir/common-places.csv" \
+            $sources_threads
+        line=$(summary "$dir/ctrace-sources.log" 'ctrace sources:')
+        printf '| %s | %s | %.2f | %s | %.2f | %s | %s | %s | %s | %s |\n' "$city" "$(field "$line" 'cases')" \
+            "$trace_wall" "$(mb "$trace_rss")" "$wall" "$(mb "$rss")" "$(target "$(ratio "$wall" "$trace_wall")" 1)" \
+            "$(($(wc -l <"$dir/links.csv") - 1))" "$(($(wc -l <"$dir/common-persons.csv") - 1))" \
+            "$(($(wc -l <"$dir/common-places.csv") - 1))" >>"$sources_table"
+        echo "- $city: ctrace sources $(timing "$line")" >>"$notes"
+    fi
 
     # shellcheck disable=SC2086
     measure "ctrace snapshot" "$dir/ctrace-snapshot.log" "$ctrace" snapshot "${inputs[@]}" --tz +00:00 \
@@ -306,6 +329,14 @@ echo
 echo "| city | snapshot ÷ trace | trace --snapshot ÷ trace | snapshot MB | listed | trace --snapshot list | DuckDB list |"
 echo "|---|---:|---:|---:|---:|---|---|"
 cat "$checks_table"
+if [ $with_sources = 1 ]; then
+    echo
+    echo "Backward tracing (ctrace sources, all three lists) against the CSV trace, wall time (s) and peak RSS (MB); target: sources ÷ trace < 1:"
+    echo
+    echo "| city | cases | trace s | MB | sources s | MB | sources ÷ trace | links | common persons | common places |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    cat "$sources_table"
+fi
 echo
 cat "$notes"
 echo "- $("$ctrace" --version) (trace: ${trace_threads:-no --threads}; snapshot: ${snapshot_threads:-no --threads})${duckdb_version:+; $duckdb_version}; $(nproc) cores; best of $repeat run(s) per step; $(date -u +%Y-%m-%d)"
