@@ -393,6 +393,7 @@ def common_places(stays, cases, incubation_min=DEFAULT_INCUBATION_MIN,
     case_seconds descending, then place (byte-wise).  No minimum overlap: any
     exposed part counts.
     """
+    min_cases = _min_cases(min_cases)
     parts = exposed_parts(stays, cases, incubation_min, incubation_max)
     parts = parts.assign(seconds=parts["end"] - parts["start"])
     groups = parts.groupby("place", sort=False)
@@ -403,7 +404,7 @@ def common_places(stays, cases, incubation_min=DEFAULT_INCUBATION_MIN,
         "case_seconds": groups["seconds"].sum(),
         "case_ids": groups["case"].agg(_join_ids),
     }).rename_axis("place").reset_index()
-    table = table[table["cases"] >= int(min_cases)]
+    table = table[table["cases"] >= min_cases]
     table = _sorted(table, ["cases", "case_seconds", "place"], [False, False, True])
     return _typed(table[PLACE_COLUMNS])
 
@@ -424,6 +425,7 @@ def common_persons(stays, cases, min_overlap=DEFAULT_MIN_OVERLAP, place_min_over
     meetings), places (distinct places of the meetings), case_ids (';'-joined,
     byte order).  Sorted by cases descending, contact_seconds descending, person.
     """
+    min_cases = _min_cases(min_cases)
     stays = _stays_frame(stays)
     parts = exposed_parts(stays, cases, incubation_min, incubation_max)
     others = stays[~stays["person"].isin(set(_cases_frame(cases)["person"]))]
@@ -439,7 +441,7 @@ def common_persons(stays, cases, min_overlap=DEFAULT_MIN_OVERLAP, place_min_over
         "places": groups["place"].nunique(),
         "case_ids": groups["case"].agg(_join_ids),
     }).rename_axis("person").reset_index()
-    table = table[table["cases"] >= int(min_cases)]
+    table = table[table["cases"] >= min_cases]
     table = _sorted(table, ["cases", "contact_seconds", "person"], [False, False, True])
     return _typed(table[PERSON_COLUMNS])
 
@@ -488,6 +490,13 @@ def case_links(stays, cases, min_overlap=DEFAULT_MIN_OVERLAP, place_min_overlap=
     table = table.merge(earliest[["infector", "infectee", "place"]], on=["infector", "infectee"])
     table = _sorted(table, ["infectee", "first_contact", "infector"], [True, True, True])
     return _typed(table[LINK_COLUMNS])
+
+
+def _min_cases(value):
+    value = int(value)
+    if value < 1:
+        raise ValueError(f"min_cases is {value}: it must be at least 1")
+    return value
 
 
 def _typed(table):

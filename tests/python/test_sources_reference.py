@@ -285,6 +285,18 @@ class BruteForce(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "no onset"):
             src.common_places(stays, cases)
 
+    def test_bad_options_are_refused(self):
+        stays = pd.DataFrame([("a", "x", 0, 3600)], columns=["person", "place", "start", "end"])
+        cases = pd.DataFrame([("a", 0, src.NO_END, 86400)],
+                             columns=["person", "from", "to", "onset"])
+        for kwargs in ({"min_cases": 0}, {"incubation_min": "2d", "incubation_max": "1d"},
+                       {"incubation_min": -1}):
+            with self.subTest(**kwargs), self.assertRaises(ValueError):
+                src.common_places(stays, cases, **kwargs)
+        # Equal incubation bounds give empty windows: nothing is listed.
+        self.assertEqual(len(src.common_places(stays, cases, "1d", "1d", 1)), 0)
+        self.assertEqual(len(src.common_places(stays, cases, 0, "1d", 1)), 1)
+
 
 # ---------------------------------------------------------------------------
 # Formatting
@@ -367,6 +379,8 @@ class CtraceSources(unittest.TestCase):
             run("gen", "--persons", 3000, "--days", 14, "--cases", 20, "--seed", seed, *extra,
                 "--out", folder, "-q")
             add_sites(folder / "places.csv", folder / "places-sites.csv")
+            run("snapshot", "--scans", folder / "scans.csv", "--places",
+                folder / "places-sites.csv", "--out", folder / "plain-sites.h5", "-q")
             cls.cities[name] = folder
 
     @classmethod
@@ -439,12 +453,15 @@ class CtraceSources(unittest.TestCase):
                                        level + ["--linger", "30m"])
             self.assertEqual(src.load(h5).contact_level, "site")
             self.compare(f"{name}/site-linger", ours, h5, linger="30m")
+            # A code-level snapshot rolled up to sites by `sources` itself.
+            ours = self.ctrace_sources(folder, "site-snapshot",
+                                       ["--snapshot", folder / "plain-sites.h5"],
+                                       level + ["--linger", "30m"])
+            self.compare(f"{name}/site-linger-from-snapshot", ours, h5, linger="30m")
 
     def test_snapshot_input(self):
         for name, folder in self.cities.items():
             plain = folder / "plain-sites.h5"
-            run("snapshot", "--scans", folder / "scans.csv", "--places",
-                folder / "places-sites.csv", "--out", plain, "-q")
             h5 = self.trace_snapshot(folder, "code-sites", "places-sites.csv")
             ours = self.ctrace_sources(folder, "snapshot", ["--snapshot", plain])
             self.compare(f"{name}/snapshot", ours, h5)
