@@ -506,6 +506,35 @@ class CtraceSources(unittest.TestCase):
         self.assertGreaterEqual(runs, 45)
         self.assertTrue(all(n >= 10 for n in nonempty), nonempty)
 
+    def test_ties_in_byte_order(self):
+        """Ties broken by ids in byte order: the link's place among four events
+        starting at the same second (the infectee's window start), common places
+        with equal counts and seconds, common persons with equal stays."""
+        folder = Path(self.tmp.name) / "ties"
+        folder.mkdir()
+        w = 1650000000  # the infectee's window start: onset - 14d
+        places = ["z", "é", "Z", "a,b"]
+        scans = [("C", x, w - 3600, w + 3600) for x in places]  # C's stays straddle w
+        scans += [("I", x, w - 1800, w + 1800) for x in places]
+        scans += [(p, x, w - 600, w + 1200) for p in ("ü", "u", "U") for x in places[:2]]
+        write_csv_rows(folder / "scans.csv", ["person", "place", "time", "leave"], scans)
+        write_csv_rows(folder / "cases.csv", ["person", "from", "onset"],
+                       [("C", "", w + 14 * 86400), ("I", w - 86400, w + 14 * 86400 - 1800)])
+        h5 = folder / "trace.h5"
+        run("trace", "--scans", folder / "scans.csv", "--cases", folder / "cases.csv",
+            "--out", folder / "risk.csv", "--hdf5", h5, "-q")
+        result = src.sources(h5, min_cases=2)
+        self.assertEqual(result["links"].to_dict("records"), [
+            {"infector": "I", "infectee": "C", "first_contact": w, "last_contact": w + 1800,
+             "contact_seconds": 4 * 1800, "place": "Z"}])
+        self.assertEqual(list(result["common_places"]["place"]), ["Z", "a,b", "z", "é"])
+        self.assertEqual(list(result["common_places"]["case_seconds"]), [3600 + 3600] * 4)
+        self.assertEqual(list(result["common_persons"]["person"]), ["U", "u", "ü"])
+        ours = self.ctrace_sources(folder, "ties", ["--scans", folder / "scans.csv"],
+                                   ["--min-cases", "2"])
+        for name, _, _ in OUTPUTS:
+            self.assertEqual(ours[name].decode(), src.format_csv(result[name]), name)
+
     def test_the_comparison_can_fail(self):
         folder = self.cities["short"]
         h5 = self.trace_snapshot(folder, "fail")
