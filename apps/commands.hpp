@@ -18,6 +18,7 @@ struct command {
 command gen_command();
 command trace_command();
 command sources_command();
+command explain_command();
 command snapshot_command();
 command ingest_command();
 command daily_command();

@@ -21,9 +21,10 @@ using ctrace::cli::command;
 std::vector<command> all_commands() {
     return {ctrace::cli::gen_command(),     ctrace::cli::snapshot_command(),
             ctrace::cli::trace_command(),   ctrace::cli::sources_command(),
-            ctrace::cli::ingest_command(),  ctrace::cli::daily_command(),
-            ctrace::cli::places_command(),  ctrace::cli::rank_command(),
-            ctrace::cli::clusters_command(), ctrace::cli::reveal_command()};
+            ctrace::cli::explain_command(), ctrace::cli::ingest_command(),
+            ctrace::cli::daily_command(),   ctrace::cli::places_command(),
+            ctrace::cli::rank_command(),    ctrace::cli::clusters_command(),
+            ctrace::cli::reveal_command()};
 }
 
 void print_usage(const std::vector<command>& commands) {

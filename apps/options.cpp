@@ -126,6 +126,11 @@ input_encoding encoding_option(const po::variables_map& vm) {
                             [](const std::string& text) { return parse_input_encoding(text); });
 }
 
+explanation_format explanation_format_option(const po::variables_map& vm) {
+    return with_option_name("format", vm["format"].as<std::string>(),
+                            [](const std::string& text) { return parse_explanation_format(text); });
+}
+
 std::optional<time_format> time_format_option(const po::variables_map& vm) {
     if (!vm.count("time-format")) return std::nullopt;
     return with_option_name("time-format", vm["time-format"].as<std::string>(),

@@ -3,6 +3,7 @@
 // the library's parameter structs.
 
 #include "ctrace/csv.hpp"
+#include "ctrace/explain.hpp"
 #include "ctrace/ingest.hpp"
 #include "ctrace/pipeline.hpp"
 #include "ctrace/pseudonym.hpp"
@@ -39,6 +40,8 @@ po::options_description input_format_option_descriptions(bool scans);
 po::options_description contact_level_option_description(const char* what);
 /// The level of --contact-level (codes without it).
 contact_level contact_level_option(const po::variables_map& vm);
+/// The form of --format (`explain`; the option has a default).
+explanation_format explanation_format_option(const po::variables_map& vm);
 /// The layout of --time-format, if given.
 std::optional<time_format> time_format_option(const po::variables_map& vm);
 /// The encoding of --encoding (UTF-8 without it).

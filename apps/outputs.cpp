@@ -1,6 +1,8 @@
 #include "outputs.hpp"
 
 #include "ctrace/csv.hpp"
+#include "ctrace/explain.hpp"
+#include "ctrace/transmission_tree.hpp"
 
 #include <cerrno>
 #include <iostream>
@@ -43,6 +45,16 @@ void stage_rejects(const po::variables_map& vm, const std::vector<bad_row>& reje
         rejects_csv(rejects, vm["scans"].as<std::vector<std::string>>().size() > 1);
     file->stream() << buffer;
     file->close();
+}
+
+void stage_transmission_tree(const std::string& path, const trace_result& result,
+                             const id_table& persons, const id_table& places, utc_offset tz,
+                             std::optional<staged_output>& out) {
+    out.emplace(path, false, false);
+    out->write([&](std::ostream& stream) {
+        write_transmission_tree(stream, risk_listing_of(result, persons, places, tz));
+    });
+    out->close();
 }
 
 void report_rejects(const char* command_name, const po::variables_map& vm,

@@ -4,6 +4,9 @@
 
 #include "ctrace/atomic_file.hpp"
 #include "ctrace/error.hpp"
+#include "ctrace/id_table.hpp"
+#include "ctrace/time.hpp"
+#include "ctrace/trace.hpp"
 #include "options.hpp"
 
 #include <optional>
@@ -49,6 +52,13 @@ inline constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
 /// --rejects path (commit it with the other outputs); nothing without --rejects.
 void stage_rejects(const po::variables_map& vm, const std::vector<bad_row>& rejects,
                    std::optional<atomic_file>& file);
+
+/// Writes the transmission tree of `result` as GraphML into `out`, made for
+/// `path` (commit it with the other outputs); `persons`, `places` and `tz` as
+/// for the risk list.
+void stage_transmission_tree(const std::string& path, const trace_result& result,
+                             const id_table& persons, const id_table& places, utc_offset tz,
+                             std::optional<staged_output>& out);
 
 /// Says on stderr how many bad rows were skipped, and where they went.
 void report_rejects(const char* command_name, const po::variables_map& vm,

@@ -232,12 +232,13 @@ void print_daily_help() {
            "Traces the index cases on the store's stays and writes, for DATE:\n"
            "  OUT/risk-DATE.csv      the risk list (as 'ctrace trace' writes it)\n"
            "  OUT/risk-DATE.h5       the store's snapshot with the trace under /trace\n"
+           "  OUT/tree-DATE.graphml  the transmission tree (GraphML, docs/explain.md)\n"
            "  OUT/changes-DATE.csv   who changed since the latest earlier OUT/risk-*.csv:\n"
            "      person,change,old_hop,new_hop,old_code,new_code,quarantine_until\n"
            "      change: new, escalated (hop went down), deescalated (hop went up), or\n"
            "      released (gone from the list, or quarantine_until before DATE: code green).\n"
            "      Without an earlier list everyone listed is new.\n"
-           "The three files are written together atomically; running again for the same\n"
+           "The four files are written together atomically; running again for the same\n"
            "DATE replaces them.\n"
         << daily_command_options() << '\n'
         << exit_statuses_text;
@@ -324,7 +325,11 @@ int run_daily(const std::vector<std::string>& args) {
         changes_out.close();
         atomic_path hdf5_out(out_dir / ("risk-" + date + ".h5"));
         write_snapshot(hdf5_out, data, &prepared.record);
+        std::optional<staged_output> tree_out;
+        stage_transmission_tree((out_dir / ("tree-" + date + ".graphml")).string(), result,
+                                data.persons, data.places, tz, tree_out);
         hdf5_out.commit();
+        tree_out->commit();
         changes_out.commit();
         risk_out.commit(); // last: the next run compares against the lists that exist
 

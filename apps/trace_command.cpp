@@ -31,6 +31,9 @@ po::options_description trace_options() {
          "risk list CSV to write, '-' for stdout (required)")
         ("hdf5", po::value<std::string>()->value_name("FILE.h5"),
          "also write a snapshot with the trace result under /trace")
+        ("graphml", po::value<std::string>()->value_name("FILE"),
+         "also write the transmission tree as GraphML, for Gephi, Cytoscape or networkx "
+         "(see docs/explain.md)")
         ("quiet,q", po::bool_switch(), "no summary line on stderr");
     po::options_description all;
     all.add(io).add(snapshot_option_description()).add(ingest_option_descriptions())
@@ -43,7 +46,8 @@ po::options_description trace_options() {
 void print_trace_help() {
     std::cout
         << "Usage: ctrace trace (--scans FILE [--places FILE] | --snapshot FILE.h5)\n"
-           "                    --cases FILE --out FILE [--hdf5 FILE.h5] [options]\n\n"
+           "                    --cases FILE --out FILE [--hdf5 FILE.h5] [--graphml FILE]\n"
+           "                    [options]\n\n"
            "Finds the close contacts (hop 1) and secondary contacts (hop 2 and beyond) of the\n"
            "index cases and writes the risk list: one row per person at risk with hop, health\n"
            "code, exposure times, quarantine end and the contact that exposed them.\n"
@@ -102,8 +106,13 @@ int run_trace(const std::vector<std::string>& args) {
         hdf5_out.emplace(vm["hdf5"].as<std::string>());
         write_snapshot(*hdf5_out, data, &record);
     }
+    std::optional<staged_output> graphml_out;
+    if (vm.count("graphml"))
+        stage_transmission_tree(vm["graphml"].as<std::string>(), result, data.persons, data.places,
+                                tz, graphml_out);
     if (rejects_file) rejects_file->commit();
     if (hdf5_out) hdf5_out->commit();
+    if (graphml_out) graphml_out->commit();
     out.commit();
     if (!from_snapshot) report_rejects("trace", vm, ingested.rejects);
 

@@ -4,6 +4,7 @@
 #include "ctrace/cases.hpp"
 #include "ctrace/defaults.hpp"
 #include "ctrace/error.hpp"
+#include "ctrace/explain.hpp"
 #include "ctrace/graph.hpp"
 #include "ctrace/scans.hpp"
 #include "ctrace/stays.hpp"
@@ -128,6 +129,32 @@ private:
     std::string data_;
     bool served_ = false;
 };
+
+/// A stream buffer whose every write fails (a full disk, a closed pipe).
+class failing_write_buf : public std::streambuf {
+protected:
+    int_type overflow(int_type) override { return traits_type::eof(); }
+    std::streamsize xsputn(const char*, std::streamsize) override { return 0; }
+};
+
+/// A risk list row made by hand: at hop 1 or more exposed by `via` at `place`
+/// from `3600 * hop` for 900 s (the quarantine 14 days after).
+inline listed_person listed_row(std::string person, std::uint32_t hop, std::string via = "",
+                                std::string place = "M") {
+    listed_person p;
+    p.person = std::move(person);
+    p.hop = hop;
+    p.code = hop <= 1 ? "red" : "yellow";
+    if (hop > 0) {
+        p.first_exposure = 3600 * time_point{hop};
+        p.last_exposure = p.first_exposure + 900;
+        p.quarantine_until = p.last_exposure + 14 * 86400;
+        p.exposure_seconds = 900;
+        p.via_person = std::move(via);
+        p.via_place = std::move(place);
+    }
+    return p;
+}
 
 /// More than the reader's first 4 MiB block of good rows, so that the read
 /// error comes after rows have been taken in.

@@ -46,12 +46,6 @@ std::string risk_list_text(const trace_run& run) {
     return out.str();
 }
 
-/// A stream whose every write fails.
-struct failing_buffer : std::streambuf {
-    int overflow(int) override { return traits_type::eof(); }
-    std::streamsize xsputn(const char*, std::streamsize) override { return 0; }
-};
-
 } // namespace
 
 TEST_SUITE("pipeline") {
@@ -184,7 +178,7 @@ TEST_SUITE("pipeline") {
     TEST_CASE("output_error: a failing stream; a target in a missing folder is the caller's "
               "error, not an output_error") {
         const trace_run run = trace_from(tiny_source(), tiny_request());
-        failing_buffer buffer;
+        testing::failing_write_buf buffer;
         std::ostream broken(&buffer);
         try {
             write_risk_list(broken, run.record.result, run.data().persons, run.data().places, {});

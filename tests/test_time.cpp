@@ -605,6 +605,25 @@ TEST_SUITE("time") {
         CHECK(ctrace::format_utc_offset(utc_offset{5 * 3600 + 45 * 60}) == "+05:45");
     }
 
+    TEST_CASE("written_offset: the zone a time was written in") {
+        using ctrace::written_offset;
+        CHECK(written_offset("2022-04-17T12:20:00+08:00") == plus8);
+        CHECK(written_offset("2022-04-17T12:20:00-05:30") == minus5_30);
+        CHECK(written_offset("2022-04-17T12:20:00Z") == utc);
+        CHECK(written_offset("2022-04-17 12:20+0800") == plus8);
+        CHECK(written_offset("2022/4/5 9:05:00.5-0530") == minus5_30);
+        // No offset written: local times, dates alone, epoch seconds.
+        CHECK_FALSE(written_offset("2022-04-17T12:20:00"));
+        CHECK_FALSE(written_offset("2022-04-17"));
+        CHECK_FALSE(written_offset("2022-4-5"));
+        CHECK_FALSE(written_offset("1650342600"));
+        CHECK_FALSE(written_offset("-1650342600"));
+        CHECK_FALSE(written_offset(""));
+        // An offset the parser refuses is none either.
+        CHECK_FALSE(written_offset("2022-04-17T12:20:00+19:00"));
+        CHECK_FALSE(written_offset("2022-04-17T12:20:00+8"));
+    }
+
     TEST_CASE("format_time") {
         CHECK(ctrace::format_time(t_2022_04_19_10, utc) == "2022-04-19T10:00:00Z");
         CHECK(ctrace::format_time(t_2022_04_19_10, plus8) == "2022-04-19T18:00:00+08:00");

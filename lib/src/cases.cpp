@@ -44,14 +44,7 @@ std::vector<index_case> read_cases_from(csv_reader& reader, id_table& persons,
 
     std::unordered_set<person_index> seen;
     while (reader.next(record)) {
-        if (record.error != nullptr) {
-            reject(record.error);
-            continue;
-        }
-        if (record.fields.size() != header.size()) {
-            reject(detail::field_count_problem(header.size(), record.fields.size()));
-            continue;
-        }
+        if (detail::rejected_record(bad, record, header.size())) continue;
         const std::string_view person = record.fields[person_col];
         if (person.empty()) {
             reject("person is empty");

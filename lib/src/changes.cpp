@@ -2,10 +2,10 @@
 
 #include "ctrace/csv.hpp"
 #include "ctrace/risk_list.hpp"
+#include "risk_list_rows.hpp"
 #include "row_errors.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <ostream>
 #include <unordered_map>
 
@@ -13,8 +13,6 @@ namespace ctrace {
 
 namespace {
 
-using detail::bad_row_sink;
-using detail::field_count_problem;
 using detail::field_problem;
 
 /// A status on one list at its date: active with a hop, or not.
@@ -44,43 +42,23 @@ void set_old(status_change& c, const dated_status& s) {
 
 std::vector<risk_status> read_risk_statuses(const std::filesystem::path& path, utc_offset tz) {
     csv_reader reader(path);
-    const std::string& name = reader.source_name();
-    csv_record record;
-    const csv_header header = detail::read_header(reader, record);
-    const auto person_col = static_cast<std::size_t>(header.require("person", name));
-    const auto hop_col = static_cast<std::size_t>(header.require("hop", name));
-    const auto until_col = static_cast<std::size_t>(header.require("quarantine_until", name));
+    static constexpr std::string_view columns[] = {"person", "hop", "quarantine_until"};
     std::vector<risk_status> statuses;
-    bad_row_sink bad(false);
-    while (reader.next(record)) {
-        if (record.error != nullptr) {
-            bad.add(record, record.error);
-            continue;
-        }
-        const auto& f = record.fields;
-        if (f.size() != header.size()) {
-            bad.add(record, field_count_problem(header.size(), f.size()));
-            continue;
-        }
-        risk_status s;
-        s.person = std::string(f[person_col]);
-        const std::string_view hop = f[hop_col];
-        const auto [end, ec] = std::from_chars(hop.data(), hop.data() + hop.size(), s.hop);
-        if (ec != std::errc() || end != hop.data() + hop.size() || hop.empty()) {
-            bad.add(record, field_problem("hop", "not a hop number", hop));
-            continue;
-        }
-        if (!f[until_col].empty()) {
-            const auto until = try_parse_time(f[until_col], tz);
-            if (!until) {
-                bad.add(record, field_problem("quarantine_until", until.error, f[until_col]));
-                continue;
+    detail::read_risk_list_rows(
+        reader, columns,
+        [&](std::span<const std::string_view> f, const csv_record&) -> std::string {
+            risk_status s;
+            s.person = std::string(f[0]);
+            if (!detail::parse_hop(f[1], s.hop))
+                return field_problem("hop", "not a hop number", f[1]);
+            if (!f[2].empty()) {
+                const auto until = try_parse_time(f[2], tz);
+                if (!until) return field_problem("quarantine_until", until.error, f[2]);
+                s.quarantine_until = until.value;
             }
-            s.quarantine_until = until.value;
-        }
-        statuses.push_back(std::move(s));
-    }
-    bad.throw_if_strict(name);
+            statuses.push_back(std::move(s));
+            return {};
+        });
     return statuses;
 }
 

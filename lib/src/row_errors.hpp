@@ -68,6 +68,20 @@ inline std::string field_count_problem(std::size_t expected, std::size_t found) 
     return "expected " + std::to_string(expected) + " fields, found " + std::to_string(found);
 }
 
+/// Adds `record` to `bad` when it is malformed or does not have `fields`
+/// fields, and says so: the first check of every row a reader takes.
+inline bool rejected_record(bad_row_sink& bad, const csv_record& record, std::size_t fields) {
+    if (record.error != nullptr) {
+        bad.add(record, record.error);
+        return true;
+    }
+    if (record.fields.size() != fields) {
+        bad.add(record, field_count_problem(fields, record.fields.size()));
+        return true;
+    }
+    return false;
+}
+
 /// Reads the header record; throws when the file is empty or the header bad.
 /// `columns` gives ctrace's names to columns the file names otherwise.
 inline csv_header read_header(csv_reader& reader, csv_record& record,

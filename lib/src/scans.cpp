@@ -25,7 +25,6 @@ namespace ctrace {
 namespace {
 
 using detail::bad_row_sink;
-using detail::field_count_problem;
 using detail::field_problem;
 using detail::read_header;
 
@@ -59,14 +58,7 @@ place_table read_places_from(csv_reader& reader, const place_read_options& optio
 
     bad_row_sink bad(false);
     while (reader.next(record)) {
-        if (record.error != nullptr) {
-            bad.add(record, record.error);
-            continue;
-        }
-        if (record.fields.size() != header.size()) {
-            bad.add(record, field_count_problem(header.size(), record.fields.size()));
-            continue;
-        }
+        if (detail::rejected_record(bad, record, header.size())) continue;
         const std::string_view place = record.fields[static_cast<std::size_t>(place_col)];
         if (place.empty()) {
             bad.add(record, "place is empty");
@@ -181,15 +173,8 @@ bool parse_chunk(csv_reader& reader, const scan_columns& columns, const scan_rea
     while (chunk.rows_read < max_rows) {
         if (!reader.next(record)) return false;
         ++chunk.rows_read;
-        if (record.error != nullptr) {
-            chunk.bad.add(record, record.error);
-            continue;
-        }
+        if (detail::rejected_record(chunk.bad, record, columns.count)) continue;
         const auto& f = record.fields;
-        if (f.size() != columns.count) {
-            chunk.bad.add(record, field_count_problem(columns.count, f.size()));
-            continue;
-        }
         const std::string_view person = f[columns.person], place = f[columns.place];
         if (person.empty()) {
             chunk.bad.add(record, "person is empty");

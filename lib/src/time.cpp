@@ -504,6 +504,18 @@ std::string format_utc_offset(utc_offset tz) {
     return out;
 }
 
+std::optional<utc_offset> written_offset(std::string_view text) noexcept {
+    // Only a date carries an offset, after its clock time: past the date's own
+    // separators, which stand at indexes 4 to 7.
+    if (text.size() < 8 || (text[4] != '-' && text[4] != '/')) return std::nullopt;
+    if (text.back() == 'Z') return utc_offset{};
+    const std::size_t sign = text.find_first_of("+-", 8);
+    if (sign == std::string_view::npos) return std::nullopt;
+    const parse_result<std::int32_t> offset = parse_signed_offset(text.substr(sign), false);
+    if (!offset) return std::nullopt;
+    return utc_offset{offset.value};
+}
+
 std::string format_duration(duration d) {
     if (d == 0) return "0s";
     std::string out;

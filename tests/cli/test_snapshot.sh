@@ -198,7 +198,7 @@ interrupt() {
     if [ "$when" = early ]; then
         sleep 0.3
     else
-        for _ in $(seq 1 200); do
+        for _ in $(seq 1 1200); do
             [ -z "$(find "$big" -maxdepth 1 -name '.city.h5.tmp-*')" ] || break
             kill -0 "$pid" 2>/dev/null || break
             sleep 0.05

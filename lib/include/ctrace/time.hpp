@@ -152,6 +152,11 @@ void append_time(std::string& out, time_point t, utc_offset tz);
 
 /// `Z` or `±HH:MM`.
 std::string format_utc_offset(utc_offset tz);
+/// The UTC offset a date-time text ends with (`Z`, `±HH:MM` or `±HHMM`), or
+/// none when it has none (a local time, a date alone, epoch seconds): the zone
+/// a file written by ctrace was written in (`2022-04-17T12:20:00+08:00` is
+/// `+08:00`). Only meaningful for a text `try_parse_time` accepts.
+std::optional<utc_offset> written_offset(std::string_view text) noexcept;
 /// The shortest `NdNhNmNs` spelling of a non-negative duration (`0s` for 0).
 std::string format_duration(duration d);
 

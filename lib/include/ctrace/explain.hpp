@@ -1,0 +1,169 @@
+#pragma once
+/// \file
+/// Explaining a listing (docs/explain.md): the chain of `via_person`s that
+/// takes a listed person back to an index case, the evidence a health office
+/// reviews when someone appeals their code.
+///
+/// A *risk listing* is a risk list held as ids and times: read back from the
+/// CSV that `ctrace trace` writes, or made from a trace result (a traced
+/// snapshot's /trace group). Every listed person at hop k >= 1 was first
+/// exposed by its `via_person`, who is listed at hop k - 1; following those
+/// links from a person reaches an index case (hop 0) in exactly k steps.
+
+#include "ctrace/error.hpp"
+#include "ctrace/id_table.hpp"
+#include "ctrace/time.hpp"
+#include "ctrace/trace.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace ctrace {
+
+/// One row of a risk list (docs/semantics.md §5), ids as text. For index
+/// cases (hop 0) the times are `time_infinity`, `exposure_seconds` 0 and the
+/// via fields empty.
+struct listed_person {
+    std::string person;
+    std::uint32_t hop = 0;
+    /// The health code as listed (`red`, `yellow`).
+    std::string code;
+    /// Earliest exposure start and latest exposure end, epoch seconds; the
+    /// exposure ran over `[first_exposure, last_exposure)` with gaps.
+    time_point first_exposure = time_infinity;
+    time_point last_exposure = time_infinity;
+    time_point quarantine_until = time_infinity;
+    /// Sum of the effective overlaps with every source, seconds.
+    duration exposure_seconds = 0;
+    /// Source and place of the first exposure.
+    std::string via_person;
+    std::string via_place;
+
+    friend bool operator==(const listed_person&, const listed_person&) = default;
+};
+
+/// A risk list: its rows in the order listed, and the zone its times are
+/// written in.
+struct risk_listing {
+    std::vector<listed_person> rows;
+    utc_offset tz{};
+    /// Where the listing came from (a file), for messages; empty when made in
+    /// memory.
+    std::string source;
+};
+
+/// Reads a risk list CSV as `ctrace trace` writes it: the nine columns of
+/// `risk_list_header` found by name, other columns (`monitor_until`) ignored;
+/// a byte-order mark and CRLF line ends are fine. Times must carry their
+/// offset (`Z` or `±HH:MM`, as ctrace writes them): the zone of the listing
+/// is that of the first time written (UTC when no time is), and a time
+/// written in another zone is still read at its own offset. `source_name`
+/// names the stream in messages.
+///
+/// Bad rows (a malformed record, a wrong field count, a hop, time or
+/// `exposure_seconds` that does not parse, a time without an offset, an empty
+/// person, an empty exposure or via field at hop 1 or more, a person listed
+/// twice) throw one `bad_rows_error` naming each as FILE:LINE after the whole
+/// file is read; an empty file or a missing column throws `input_error`.
+risk_listing read_risk_listing(std::istream& in, const std::string& source_name);
+/// The same from a file; throws `io_error` naming it when it cannot be read.
+risk_listing read_risk_listing(const std::filesystem::path& path);
+
+/// The listing of a trace result, with `persons` and `places` the id tables
+/// its indices refer to and `tz` the zone it is written in.
+risk_listing risk_listing_of(const trace_result& result, const id_table& persons,
+                             const id_table& places, utc_offset tz);
+
+/// The listing of a traced snapshot (`read_snapshot`, then its /trace group
+/// by `read_trace_record`), in the zone of the trace. Throws `input_error`
+/// naming the file when the snapshot holds no trace, and as `read_snapshot`
+/// does.
+risk_listing read_traced_listing(const std::filesystem::path& snapshot_path);
+
+/// A person asked about is not in the listing.
+class unknown_person_error : public input_error {
+public:
+    unknown_person_error(std::string person, const std::string& message)
+        : input_error(message), person_(std::move(person)) {}
+    const std::string& person() const noexcept { return person_; }
+
+private:
+    std::string person_;
+};
+
+/// Finds listed persons by id (byte for byte), and the row of each one's
+/// source. Refers to the listing: keep it alive and unchanged.
+class listing_index {
+public:
+    explicit listing_index(const risk_listing& listing);
+
+    /// The row of `person`; throws `unknown_person_error` naming it when it
+    /// is not listed.
+    std::size_t row_of(std::string_view person) const;
+
+    /// The row of the `via_person` of row `row` (which must be at hop 1 or
+    /// more). Throws `input_error` naming the person of `row` when the link
+    /// is broken: no `via_person`, one that is not listed, or one that is
+    /// not listed exactly one hop lower (which also rules out cycles).
+    /// `asked` (when not empty) is the person whose chain this is, for the
+    /// message.
+    std::size_t source_of(std::size_t row, std::string_view asked = {}) const;
+
+private:
+    const risk_listing& listing_;
+    std::unordered_map<std::string_view, std::size_t> rows_;
+};
+
+/// The chain of one asked person: `steps[0]` is that person's row, each next
+/// step the row of the previous one's `via_person`, the last an index case;
+/// a person at hop k has k + 1 steps.
+struct explanation {
+    std::string asked;
+    std::vector<listed_person> steps;
+};
+
+/// The chain of `person`. Throws `unknown_person_error` when `person` is not
+/// listed, `input_error` naming the person where the chain breaks (see
+/// `listing_index::source_of`); it never takes more than hop + 1 steps.
+explanation explain(const risk_listing& listing, std::string_view person);
+
+/// The chains of `persons`, in that order (a person asked twice is explained
+/// twice). Throws as `explain` does for the first person that fails, and
+/// returns nothing then.
+std::vector<explanation> explain(const risk_listing& listing, std::span<const std::string> persons);
+
+/// How explanations are written.
+enum class explanation_format {
+    /// One line per step and no header, chains separated by one blank line:
+    /// `D (hop 2, yellow): first exposed at R02 by B, 2022-04-19T13:00:00+08:00
+    /// to 2022-04-19T14:00:00+08:00, 3600 s in all`, and for the index case
+    /// `C1 (hop 0, red): index case`. Ids are written as they are, but for
+    /// control characters (`\n`, `\r`, `\t`, `\xHH`), so that a step is one line.
+    text,
+    /// CSV with `explanation_csv_header`, one row per step (`step` 1 is the
+    /// asked person), fields quoted only when needed, LF line ends, index
+    /// cases' exposure and via fields empty as in the risk list.
+    csv,
+};
+
+inline constexpr std::string_view explanation_csv_header =
+    "asked,step,person,hop,code,first_exposure,last_exposure,exposure_seconds,via_person,"
+    "via_place";
+
+/// `text` or `csv`; throws `parameter_error` for "format" otherwise.
+explanation_format parse_explanation_format(std::string_view text);
+
+/// Writes `explanations` in `format`, times in `tz` as the risk list writes
+/// them (`YYYY-MM-DDTHH:MM:SS` and `Z` or `±HH:MM`). Throws `output_error`
+/// when the stream fails.
+void write_explanations(std::ostream& out, std::span<const explanation> explanations, utc_offset tz,
+                        explanation_format format);
+
+} // namespace ctrace

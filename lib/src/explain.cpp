@@ -1,0 +1,300 @@
+#include "ctrace/explain.hpp"
+
+#include "ctrace/csv.hpp"
+#include "ctrace/risk_list.hpp"
+#include "ctrace/snapshot.hpp"
+#include "risk_list_rows.hpp"
+#include "row_errors.hpp"
+
+#include <charconv>
+#include <istream>
+#include <optional>
+#include <ostream>
+
+namespace ctrace {
+
+namespace {
+
+using detail::field_problem;
+
+/// The risk list's columns, in the order of `risk_list_header`.
+constexpr std::string_view listing_columns[] = {
+    "person",           "hop",           "code",
+    "first_exposure",   "last_exposure", "quarantine_until",
+    "exposure_seconds", "via_person",    "via_place"};
+enum listing_column : std::size_t {
+    person_column,
+    hop_column,
+    code_column,
+    first_column,
+    last_column,
+    until_column,
+    seconds_column,
+    via_person_column,
+    via_place_column
+};
+
+/// Reads the rows of a risk list; see `read_risk_listing`.
+risk_listing read_listing(csv_reader& reader) {
+    risk_listing listing;
+    listing.source = reader.source_name();
+    std::optional<utc_offset> zone;
+    // The line each person was first listed on, for the message of a repeat.
+    std::unordered_map<std::string, std::uint64_t> first_lines;
+    detail::read_risk_list_rows(
+        reader, listing_columns,
+        [&](std::span<const std::string_view> f, const csv_record& record) {
+            listed_person p;
+            if (f[person_column].empty()) return std::string("person: empty");
+            if (!detail::parse_hop(f[hop_column], p.hop))
+                return field_problem("hop", "not a hop number", f[hop_column]);
+            if (f[code_column].empty()) return std::string("code: empty");
+            const bool exposed = p.hop > 0;
+            time_point* const times[] = {&p.first_exposure, &p.last_exposure, &p.quarantine_until};
+            for (std::size_t i = 0; i < 3; ++i) {
+                const std::string_view name = listing_columns[first_column + i];
+                const std::string_view text = f[first_column + i];
+                if (text.empty()) {
+                    if (exposed) return field_problem(name, "empty at hop 1 or more", text);
+                    continue;
+                }
+                // The offset written is the zone: a time without one is ambiguous.
+                const std::optional<utc_offset> offset = written_offset(text);
+                if (!offset) return field_problem(name, "no UTC offset (Z or +HH:MM)", text);
+                const parse_result<time_point> parsed = try_parse_time(text, *offset);
+                if (!parsed) return field_problem(name, parsed.error, text);
+                *times[i] = parsed.value;
+                if (!zone) zone = offset;
+            }
+            const std::string_view seconds = f[seconds_column];
+            const char* end = seconds.data() + seconds.size();
+            const auto [stop, ec] = std::from_chars(seconds.data(), end, p.exposure_seconds);
+            if (seconds.empty() || ec != std::errc() || stop != end || p.exposure_seconds < 0)
+                return field_problem("exposure_seconds", "not a number of seconds", seconds);
+            for (const listing_column via : {via_person_column, via_place_column})
+                if (exposed && f[via].empty())
+                    return field_problem(listing_columns[via], "empty at hop 1 or more", f[via]);
+            const auto [first, fresh] = first_lines.emplace(f[person_column], record.line);
+            if (!fresh)
+                return field_problem(
+                    "person", "listed twice (first on line " + std::to_string(first->second) + ")",
+                    f[person_column]);
+            p.person = f[person_column];
+            p.code = f[code_column];
+            p.via_person = f[via_person_column];
+            p.via_place = f[via_place_column];
+            listing.rows.push_back(std::move(p));
+            return std::string();
+        });
+    listing.tz = zone.value_or(utc_offset{});
+    return listing;
+}
+
+/// `source: ` for a message, or nothing for a listing made in memory.
+std::string prefix(const risk_listing& listing) {
+    return listing.source.empty() ? std::string() : listing.source + ": ";
+}
+
+std::string in_quotes(std::string_view id) {
+    std::string out = "'";
+    out += id;
+    out += "'";
+    return out;
+}
+
+explanation chain_of(const risk_listing& listing, const listing_index& index,
+                     std::string_view person) {
+    explanation e;
+    e.asked = std::string(person);
+    std::size_t row = index.row_of(person);
+    e.steps.push_back(listing.rows[row]);
+    // Each step is one hop lower (source_of checks it): hop + 1 steps at most.
+    while (listing.rows[row].hop > 0) {
+        row = index.source_of(row, person);
+        e.steps.push_back(listing.rows[row]);
+    }
+    return e;
+}
+
+/// Appends an id for the text form: as it is, but for control characters,
+/// which would break the one line a step has.
+void append_text_id(std::string& out, std::string_view id) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    for (const char c : id) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\r') {
+            out += "\\r";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (byte < 0x20 || byte == 0x7F) {
+            out += "\\x";
+            out.push_back(hex[byte >> 4]);
+            out.push_back(hex[byte & 0xF]);
+        } else {
+            out.push_back(c);
+        }
+    }
+}
+
+void write_text(std::ostream& out, std::span<const explanation> explanations, utc_offset tz) {
+    checked_output written(out, "explanation");
+    std::string text;
+    for (std::size_t k = 0; k < explanations.size(); ++k) {
+        text.clear();
+        if (k > 0) text.push_back('\n');
+        for (const listed_person& p : explanations[k].steps) {
+            append_text_id(text, p.person);
+            text += " (hop " + std::to_string(p.hop) + ", ";
+            append_text_id(text, p.code);
+            text += "): ";
+            if (p.hop == 0) {
+                text += "index case\n";
+                continue;
+            }
+            text += "first exposed at ";
+            append_text_id(text, p.via_place);
+            text += " by ";
+            append_text_id(text, p.via_person);
+            text += ", ";
+            append_time(text, p.first_exposure, tz);
+            text += " to ";
+            append_time(text, p.last_exposure, tz);
+            text += ", " + std::to_string(p.exposure_seconds) + " s in all\n";
+        }
+        written.write(text);
+    }
+    written.finish();
+}
+
+void write_csv(std::ostream& out, std::span<const explanation> explanations, utc_offset tz) {
+    csv_writer csv(out, "explanation");
+    csv.raw(explanation_csv_header).end_row();
+    for (const explanation& e : explanations) {
+        for (std::size_t step = 0; step < e.steps.size(); ++step) {
+            const listed_person& p = e.steps[step];
+            csv.field(e.asked).field(std::uint64_t{step + 1}).field(p.person).field(p.hop);
+            csv.field(p.code);
+            if (p.hop > 0)
+                csv.time(p.first_exposure, tz).time(p.last_exposure, tz);
+            else
+                csv.raw("").raw("");
+            csv.field(p.exposure_seconds).field(p.via_person).field(p.via_place).end_row();
+        }
+    }
+    csv.finish();
+}
+
+} // namespace
+
+risk_listing read_risk_listing(std::istream& in, const std::string& source_name) {
+    csv_reader reader(in, source_name);
+    return read_listing(reader);
+}
+
+risk_listing read_risk_listing(const std::filesystem::path& path) {
+    csv_reader reader(path);
+    return read_listing(reader);
+}
+
+risk_listing risk_listing_of(const trace_result& result, const id_table& persons,
+                             const id_table& places, utc_offset tz) {
+    risk_listing listing;
+    listing.tz = tz;
+    listing.rows.reserve(result.entries.size());
+    for (const risk_entry& e : result.entries) {
+        listed_person p;
+        p.person = persons[e.person];
+        p.hop = e.hop;
+        p.code = health_code(e.hop);
+        p.exposure_seconds = e.exposure_seconds;
+        if (e.hop > 0) {
+            p.first_exposure = e.first_exposure;
+            p.last_exposure = e.last_exposure;
+            p.quarantine_until = e.quarantine_until;
+            p.via_person = persons[e.via_person];
+            p.via_place = places[e.via_place];
+        }
+        listing.rows.push_back(std::move(p));
+    }
+    return listing;
+}
+
+risk_listing read_traced_listing(const std::filesystem::path& snapshot_path) {
+    // The trace first: a snapshot without one fails before its stays are read.
+    const std::optional<trace_record> record = read_trace_record(snapshot_path);
+    if (!record)
+        throw input_error(snapshot_path.string() +
+                          ": the snapshot holds no trace (no /trace group): it was written "
+                          "without a trace result");
+    const snapshot data = read_snapshot(snapshot_path);
+    risk_listing listing = risk_listing_of(record->result, data.persons, data.places, record->tz);
+    listing.source = snapshot_path.string();
+    return listing;
+}
+
+listing_index::listing_index(const risk_listing& listing) : listing_(listing) {
+    rows_.reserve(listing.rows.size());
+    for (std::size_t i = 0; i < listing.rows.size(); ++i)
+        rows_.emplace(listing.rows[i].person, i);
+}
+
+std::size_t listing_index::row_of(std::string_view person) const {
+    const auto it = rows_.find(person);
+    if (it == rows_.end())
+        throw unknown_person_error(std::string(person), prefix(listing_) + "person " +
+                                                            in_quotes(person) + " is not listed");
+    return it->second;
+}
+
+std::size_t listing_index::source_of(std::size_t row, std::string_view asked) const {
+    const listed_person& p = listing_.rows[row];
+    const auto broken = [&](const std::string& why) {
+        std::string where = in_quotes(p.person);
+        if (!asked.empty() && asked != p.person)
+            where += " (in the chain of " + in_quotes(asked) + ")";
+        return input_error(prefix(listing_) + "the chain breaks at " + where + ", hop " +
+                           std::to_string(p.hop) + ": " + why);
+    };
+    if (p.via_person.empty()) throw broken("no via_person");
+    const auto it = rows_.find(p.via_person);
+    if (it == rows_.end())
+        throw broken("its via_person " + in_quotes(p.via_person) + " is not listed");
+    const std::uint32_t source_hop = listing_.rows[it->second].hop;
+    if (source_hop != p.hop - 1)
+        throw broken("its via_person " + in_quotes(p.via_person) + " is at hop " +
+                     std::to_string(source_hop) + ", not " + std::to_string(p.hop - 1));
+    return it->second;
+}
+
+explanation explain(const risk_listing& listing, std::string_view person) {
+    const listing_index index(listing);
+    return chain_of(listing, index, person);
+}
+
+std::vector<explanation> explain(const risk_listing& listing,
+                                 std::span<const std::string> persons) {
+    const listing_index index(listing);
+    std::vector<explanation> explanations;
+    explanations.reserve(persons.size());
+    for (const std::string& person : persons)
+        explanations.push_back(chain_of(listing, index, person));
+    return explanations;
+}
+
+explanation_format parse_explanation_format(std::string_view text) {
+    if (text == "text") return explanation_format::text;
+    if (text == "csv") return explanation_format::csv;
+    throw parameter_error("format", "expected 'text' or 'csv', not " + in_quotes(text));
+}
+
+void write_explanations(std::ostream& out, std::span<const explanation> explanations, utc_offset tz,
+                        explanation_format format) {
+    if (format == explanation_format::csv)
+        write_csv(out, explanations, tz);
+    else
+        write_text(out, explanations, tz);
+}
+
+} // namespace ctrace
