@@ -8,11 +8,16 @@
 //
 // The same bytes are also read as an export: through a file (so gzip and zstd
 // streams are recognised and decompressed), transcoded from GB18030, with
-// Chinese column names mapped to ctrace's and a time layout.
+// Chinese column names mapped to ctrace's and a time layout; as the cases of
+// backward tracing (every case with an onset); and as a risk list given to
+// `explain`, whose every listed person is explained and whose tree is
+// written (a chain that loops or breaks must be refused, not followed).
 
 #include "ctrace/cases.hpp"
 #include "ctrace/error.hpp"
+#include "ctrace/explain.hpp"
 #include "ctrace/scans.hpp"
+#include "ctrace/transmission_tree.hpp"
 
 #include <cstdint>
 #include <cstdlib>
@@ -60,6 +65,27 @@ void read_as_export(const std::string& bytes) {
     ::close(fd);
 }
 
+/// Reads `bytes` as a risk list, explains every listed person and writes
+/// the transmission tree.
+void read_as_listing(const std::string& bytes) {
+    try {
+        std::istringstream in(bytes);
+        const ctrace::risk_listing listing = ctrace::read_risk_listing(in, "fuzz.csv");
+        for (const ctrace::listed_person& row : listing.rows) {
+            try {
+                const ctrace::explanation chain = ctrace::explain(listing, row.person);
+                std::ostringstream text;
+                ctrace::write_explanations(text, {&chain, 1}, listing.tz,
+                                           ctrace::explanation_format::csv);
+            } catch (const ctrace::error&) {
+            }
+        }
+        std::ostringstream tree;
+        ctrace::write_transmission_tree(tree, listing);
+    } catch (const ctrace::error&) {
+    }
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -97,6 +123,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         ctrace::read_places(in, "fuzz.csv");
     } catch (const ctrace::error&) {
     }
+    try {
+        std::istringstream in(bytes);
+        ctrace::id_table persons;
+        ctrace::case_read_options backward;
+        backward.require_onset = true;
+        ctrace::read_cases(in, "fuzz.csv", persons, backward);
+    } catch (const ctrace::error&) {
+    }
+    read_as_listing(bytes);
     read_as_export(bytes);
     return 0;
 }
