@@ -59,7 +59,8 @@ void print_sources_help() {
            "                  places where several cases were in their windows\n"
         << sources_options()
         << "\nExample:\n"
-           "  ctrace sources --scans scans.csv --places places.csv --cases cases.csv --tz +08:00 \\\n"
+           "  ctrace sources --scans scans.csv --places places.csv --cases cases.csv --tz +08:00 "
+           "\\\n"
            "      --links links.csv --common-persons persons.csv --common-places places-hit.csv\n\n"
            "With --snapshot the stays come from the snapshot: --places, --dwell,\n"
            "--skip-bad and --rejects do not apply; --tz still sets the zone of the cases\n"
@@ -76,18 +77,12 @@ struct source_list {
 };
 
 constexpr source_list source_lists[] = {
-    {"links",
-     [](std::ostream& s, const sources_result& r, const snapshot& d, utc_offset tz) {
-         write_case_links(s, r, d.persons, d.places, tz);
-     }},
-    {"common-persons",
-     [](std::ostream& s, const sources_result& r, const snapshot& d, utc_offset tz) {
-         write_common_persons(s, r, d.persons, tz);
-     }},
-    {"common-places",
-     [](std::ostream& s, const sources_result& r, const snapshot& d, utc_offset tz) {
-         write_common_places(s, r, d.persons, d.places, tz);
-     }},
+    {"links", [](std::ostream& s, const sources_result& r, const snapshot& d,
+                 utc_offset tz) { write_case_links(s, r, d.persons, d.places, tz); }},
+    {"common-persons", [](std::ostream& s, const sources_result& r, const snapshot& d,
+                          utc_offset tz) { write_common_persons(s, r, d.persons, tz); }},
+    {"common-places", [](std::ostream& s, const sources_result& r, const snapshot& d,
+                         utc_offset tz) { write_common_places(s, r, d.persons, d.places, tz); }},
 };
 
 int run_sources(const std::vector<std::string>& args) {
@@ -156,8 +151,8 @@ int run_sources(const std::vector<std::string>& args) {
             summary << " " << result.links.size() << " case links (" << result.link_events
                     << " events);";
         if (parameters.find_common_persons)
-            summary << " " << result.common_persons.size() << " common persons ("
-                    << result.meetings << " meetings);";
+            summary << " " << result.common_persons.size() << " common persons (" << result.meetings
+                    << " meetings);";
         if (parameters.find_common_places)
             summary << " " << result.common_places.size() << " common places;";
         summary << std::fixed;
@@ -173,8 +168,8 @@ int run_sources(const std::vector<std::string>& args) {
 } // namespace
 
 command sources_command() {
-    return {"sources", "backward tracing: who or what could have infected the cases",
-            run_sources, print_sources_help};
+    return {"sources", "backward tracing: who or what could have infected the cases", run_sources,
+            print_sources_help};
 }
 
 } // namespace ctrace::cli

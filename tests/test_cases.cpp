@@ -81,8 +81,7 @@ TEST_SUITE("cases") {
         options.require_onset = true;
         SUBCASE("a row without an onset is a bad row, named by its line") {
             const bad_rows_error e = bad_rows_of([&] {
-                cases_from("person,from,onset\nA,1000,5000\nB,1000,\nC,,6000\n", persons,
-                           options);
+                cases_from("person,from,onset\nA,1000,5000\nB,1000,\nC,,6000\n", persons, options);
             });
             REQUIRE(e.rows().size() == 1);
             CHECK(e.rows()[0].line == 3);

@@ -52,11 +52,10 @@ inline row_range stays_starting_between(const stay_table& stays, place_index x,
 /// there is longer than `place_longest[x]`) after `from + min_overlap` less
 /// the longest extended stay.
 inline row_range stays_that_can_overlap(const stay_table& stays, place_index x, time_point from,
-                                        time_point to, duration min_overlap,
-                                        duration extension) {
+                                        time_point to, duration min_overlap, duration extension) {
     const duration longest = stays.place_longest[x];
-    return stays_starting_between(stays, x, from + min_overlap - longest - std::min(longest, extension),
-                                  to - min_overlap);
+    return stays_starting_between(
+        stays, x, from + min_overlap - longest - std::min(longest, extension), to - min_overlap);
 }
 
 } // namespace ctrace::detail

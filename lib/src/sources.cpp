@@ -48,9 +48,8 @@ class source_finder {
 public:
     source_finder(const stay_table& stays, const id_table& persons, const id_table& places,
                   std::span<const index_case> cases, const sources_parameters& parameters)
-        : stays_(stays), persons_(persons), places_(places), cases_(cases),
-          parameters_(parameters), linger_(std::max<duration>(parameters.linger, 0)),
-          slot_of_(persons.size(), not_a_case) {}
+        : stays_(stays), persons_(persons), places_(places), cases_(cases), parameters_(parameters),
+          linger_(std::max<duration>(parameters.linger, 0)), slot_of_(persons.size(), not_a_case) {}
 
     sources_result run() {
         index_cases();
@@ -161,27 +160,34 @@ private:
                   });
     }
 
+    /// Calls `f(part, m)` for each exposed part at least as long as its
+    /// place's minimum overlap `m` (no shorter part can overlap anything
+    /// long enough).
+    template <typename F>
+    void for_each_exposed_part_that_can_count(F f) const {
+        for (const case_interval& part : exposed_) {
+            const duration m = min_overlap_at(part.place);
+            if (part.end - part.start >= m) f(part, m);
+        }
+    }
+
     void find_common_persons() {
         std::vector<event> meetings;
-        for (const case_interval& part : exposed_) {
-            const place_index x = part.place;
-            const duration m = min_overlap_at(x);
-            if (part.end - part.start < m) continue;
-            const detail::row_range rows =
-                detail::stays_that_can_overlap(stays_, x, part.start, part.end, m, linger_);
+        for_each_exposed_part_that_can_count([&](const case_interval& part, duration m) {
+            const detail::row_range rows = detail::stays_that_can_overlap(
+                stays_, part.place, part.start, part.end, m, linger_);
             for (std::size_t row = rows.first; row != rows.last; ++row) {
                 const person_index s = stays_.person[row];
                 if (s < slot_of_.size() && slot_of_[s] != not_a_case) continue;
                 const time_point start = std::max(stays_.start[row], part.start);
                 const time_point end = std::min(
                     detail::footprint_end(stays_.start[row], stays_.end[row], linger_), part.end);
-                if (end - start >= m) meetings.push_back({s, part.slot, x, start, end});
+                if (end - start >= m) meetings.push_back({s, part.slot, part.place, start, end});
             }
-        }
-        result_.meetings = meetings.size();
-        std::sort(meetings.begin(), meetings.end(), [](const event& a, const event& b) {
-            return a.source < b.source;
         });
+        result_.meetings = meetings.size();
+        std::sort(meetings.begin(), meetings.end(),
+                  [](const event& a, const event& b) { return a.source < b.source; });
         std::vector<std::uint32_t> slots;
         std::vector<place_index> places;
         for (std::size_t first = 0; first < meetings.size();) {
@@ -202,8 +208,8 @@ private:
             person.cases = case_persons(slots);
             if (person.cases.size() < parameters_.min_cases) continue;
             std::sort(places.begin(), places.end());
-            person.places = static_cast<std::uint32_t>(
-                std::unique(places.begin(), places.end()) - places.begin());
+            person.places = static_cast<std::uint32_t>(std::unique(places.begin(), places.end()) -
+                                                       places.begin());
             result_.common_persons.push_back(std::move(person));
         }
         std::sort(result_.common_persons.begin(), result_.common_persons.end(),
@@ -217,32 +223,36 @@ private:
 
     void find_links() {
         std::vector<event> links;
-        for (const case_interval& part : exposed_) {
+        const auto by_place_start = [](const case_interval& f,
+                                       std::pair<place_index, time_point> key) {
+            return std::tie(f.place, f.start) < std::tie(key.first, key.second);
+        };
+        for_each_exposed_part_that_can_count([&](const case_interval& part, duration m) {
+            // The footprints at the place that start in [start + m - longest,
+            // end - m]: no other can overlap the part for m seconds.
             const place_index x = part.place;
-            const duration m = min_overlap_at(x);
-            if (part.end - part.start < m) continue;
-            // The footprints at x that start in [start + m - longest, end - m].
-            const auto by_place_start = [](const case_interval& f, std::pair<place_index, time_point> key) {
-                return std::tie(f.place, f.start) < std::tie(key.first, key.second);
-            };
-            auto it = std::lower_bound(footprints_.begin(), footprints_.end(),
-                                       std::pair{x, part.start + m - longest_footprint_},
-                                       by_place_start);
+            auto it =
+                std::lower_bound(footprints_.begin(), footprints_.end(),
+                                 std::pair{x, part.start + m - longest_footprint_}, by_place_start);
             for (; it != footprints_.end() && it->place == x && it->start <= part.end - m; ++it) {
                 if (it->slot == part.slot) continue;
                 const time_point start = std::max(it->start, part.start);
                 const time_point end = std::min(it->end, part.end);
                 if (end - start >= m) links.push_back({it->slot, part.slot, x, start, end});
             }
-        }
+        });
         result_.link_events = links.size();
         std::sort(links.begin(), links.end(), [](const event& a, const event& b) {
             return std::tie(a.slot, a.source) < std::tie(b.slot, b.source);
         });
         for (std::size_t first = 0; first < links.size();) {
             const event& head = links[first];
-            case_link link{cases_[head.source].person, cases_[head.slot].person, head.start,
-                           head.end, 0, head.place};
+            case_link link{cases_[head.source].person,
+                           cases_[head.slot].person,
+                           head.start,
+                           head.end,
+                           0,
+                           head.place};
             std::size_t last = first;
             for (; last < links.size() && links[last].slot == head.slot &&
                    links[last].source == head.source;
@@ -318,8 +328,8 @@ void write_case_links(std::ostream& out, const sources_result& result, const id_
     csv.finish();
 }
 
-void write_common_persons(std::ostream& out, const sources_result& result,
-                          const id_table& persons, utc_offset tz) {
+void write_common_persons(std::ostream& out, const sources_result& result, const id_table& persons,
+                          utc_offset tz) {
     csv_writer csv(out, "common persons");
     write_header(csv, common_persons_header);
     for (const common_person& p : result.common_persons) {

@@ -150,8 +150,8 @@ inline constexpr std::string_view common_places_header =
 /// LF; LF line ends. Throw `output_error` when the stream fails.
 void write_case_links(std::ostream& out, const sources_result& result, const id_table& persons,
                       const id_table& places, utc_offset tz);
-void write_common_persons(std::ostream& out, const sources_result& result,
-                          const id_table& persons, utc_offset tz);
+void write_common_persons(std::ostream& out, const sources_result& result, const id_table& persons,
+                          utc_offset tz);
 void write_common_places(std::ostream& out, const sources_result& result, const id_table& persons,
                          const id_table& places, utc_offset tz);
 
