@@ -8,6 +8,7 @@
 #include "ctrace/pipeline.hpp"
 #include "ctrace/risk_list.hpp"
 #include "ctrace/snapshot.hpp"
+#include "ctrace/transmission_tree.hpp"
 #include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
@@ -311,17 +312,21 @@ TEST_SUITE("explain") {
             message({listed_row("A", 0), listed_row("B", 1, "Q"), listed_row("C", 2, "B")}, "C") ==
             "list.csv: the chain breaks at 'B' (in the chain of 'C'), hop 1: its via_person "
             "'Q' is not listed");
-        // The source is not one hop lower.
-        CHECK(message({listed_row("A", 0), listed_row("C", 2, "A")}, "C") ==
-              "list.csv: the chain breaks at 'C', hop 2: its via_person 'A' is at hop 0, not 1");
+        // The source is at the same hop or higher.
+        CHECK(message({listed_row("A", 0), listed_row("B", 2, "A"), listed_row("C", 2, "B")},
+                      "C") ==
+              "list.csv: the chain breaks at 'C', hop 2: its via_person 'B' is at hop 2, not "
+              "below 2");
         // A cycle: B and C expose each other; a self-loop.
         CHECK(message({listed_row("B", 1, "C"), listed_row("C", 2, "B")}, "C") ==
               "list.csv: the chain breaks at 'B' (in the chain of 'C'), hop 1: its via_person "
-              "'C' is at hop 2, not 0");
+              "'C' is at hop 2, not below 1");
         CHECK(message({listed_row("B", 1, "C"), listed_row("C", 1, "B")}, "B") ==
-              "list.csv: the chain breaks at 'B', hop 1: its via_person 'C' is at hop 1, not 0");
+              "list.csv: the chain breaks at 'B', hop 1: its via_person 'C' is at hop 1, not "
+              "below 1");
         CHECK(message({listed_row("S", 1, "S")}, "S") ==
-              "list.csv: the chain breaks at 'S', hop 1: its via_person 'S' is at hop 1, not 0");
+              "list.csv: the chain breaks at 'S', hop 1: its via_person 'S' is at hop 1, not "
+              "below 1");
         // No source at all.
         CHECK(message({listed_row("A", 0), listed_row("C", 1)}, "C") ==
               "list.csv: the chain breaks at 'C', hop 1: no via_person");
@@ -418,5 +423,35 @@ TEST_SUITE("explain") {
             std::ostream broken(&buffer);
             CHECK_THROWS_AS(write_explanations(broken, chains, listing.tz, format), output_error);
         }
+    }
+
+    TEST_CASE("regression: a via_person more than one hop lower is a whole chain (§4), for "
+              "explain and the transmission tree") {
+        // C exposes r at A (10h-11h) and q at D (100h-101h): both hop 1, q
+        // with E = 100h. At layer 2 r exposes q at B (20h-21h): q's E goes
+        // down to 20h, its hop stays 1. At layer 3 q, infectious from 20h,
+        // exposes p at E (30h-31h): p is at hop 3 with q, at hop 1, as source.
+        const auto at = [](int hour) { return std::to_string(hour * 3600); };
+        const std::string scans = cat("person,place,time,leave\n", "C,A,", at(10), ",", at(11),
+                                      "\nr,A,", at(10), ",", at(11), "\nr,B,", at(20), ",",
+                                      at(21), "\nq,B,", at(20), ",", at(21), "\nC,D,", at(100),
+                                      ",", at(101), "\nq,D,", at(100), ",", at(101), "\nq,E,",
+                                      at(30), ",", at(31), "\np,E,", at(30), ",", at(31), "\n");
+        trace_parameters parameters;
+        parameters.hops = 3;
+        const auto run = ctrace::testing::run_trace(scans, "person,from\nC,0\n", parameters);
+        const risk_listing listing =
+            risk_listing_of(run.result, run.log.persons, run.log.places, {});
+        const explanation chain = explain(listing, "p");
+        REQUIRE(chain.steps.size() == 3);
+        CHECK(chain.steps[0].person == "p");
+        CHECK(chain.steps[0].hop == 3);
+        CHECK(chain.steps[0].via_person == "q");
+        CHECK(chain.steps[1].person == "q");
+        CHECK(chain.steps[1].hop == 1);
+        CHECK(chain.steps[2].person == "C");
+        std::ostringstream tree;
+        write_transmission_tree(tree, listing);
+        CHECK(contains(tree.str(), ">p</data>"));
     }
 } // TEST_SUITE

@@ -191,6 +191,23 @@ TEST_SUITE("transmission_tree") {
         CHECK(g.edges[0].data.at("exposure_seconds") == "900");
     }
 
+    TEST_CASE("regression: ids with characters XML 1.0 cannot hold still give a valid document") {
+        // Boost writes control characters raw: a CR would be read back as LF,
+        // and \x01 or U+FFFE make the document not well-formed.
+        risk_listing listing;
+        listing.rows = {listed_row("a\x01" "b", 0),
+                        listed_row("line\rend\ttab", 1, "a\x01" "b", "P\xEF\xBF\xBE")};
+        const std::string text = tree_text(listing);
+        CHECK(contains(text, ">a\\x01b</data>"));
+        CHECK(contains(text, ">line&#13;end\ttab</data>"));
+        CHECK(contains(text, ">P\\uFFFE</data>"));
+        for (const char c : text) {
+            const auto u = static_cast<unsigned char>(c);
+            CHECK_FALSE((u < 0x20 && u != '\t' && u != '\n'));
+        }
+        CHECK_FALSE(contains(text, "\xEF\xBF\xBE"));
+    }
+
     TEST_CASE("an empty listing is a graph without nodes") {
         const graphml g = read_graphml_text(tree_text(risk_listing{}));
         CHECK(g.edge_default == "directed");

@@ -108,7 +108,7 @@ explanation chain_of(const risk_listing& listing, const listing_index& index,
     e.asked = std::string(person);
     std::size_t row = index.row_of(person);
     e.steps.push_back(listing.rows[row]);
-    // Each step is one hop lower (source_of checks it): hop + 1 steps at most.
+    // Each step is at a lower hop (source_of checks it): hop + 1 steps at most.
     while (listing.rows[row].hop > 0) {
         row = index.source_of(row, person);
         e.steps.push_back(listing.rows[row]);
@@ -262,9 +262,12 @@ std::size_t listing_index::source_of(std::size_t row, std::string_view asked) co
     if (it == rows_.end())
         throw broken("its via_person " + in_quotes(p.via_person) + " is not listed");
     const std::uint32_t source_hop = listing_.rows[it->second].hop;
-    if (source_hop != p.hop - 1)
+    // A source is at a lower hop, not always one lower: a source listed at
+    // hop 1 may expose a person at hop 3 through the wider infectious
+    // interval it has from a later layer (docs/semantics.md §4).
+    if (source_hop >= p.hop)
         throw broken("its via_person " + in_quotes(p.via_person) + " is at hop " +
-                     std::to_string(source_hop) + ", not " + std::to_string(p.hop - 1));
+                     std::to_string(source_hop) + ", not below " + std::to_string(p.hop));
     return it->second;
 }
 

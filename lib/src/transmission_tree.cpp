@@ -17,6 +17,39 @@ namespace ctrace {
 
 namespace {
 
+/// `document` with what XML 1.0 cannot carry as it is made safe. Boost
+/// escapes only `& < > " '`, and ids are any UTF-8 but NUL: a CR would be
+/// read back as LF, so it becomes `&#13;`; the other C0 controls but tab and
+/// LF, and U+FFFE and U+FFFF, cannot be in an XML 1.0 document at all, so
+/// they are written as the text `\xHH` and `\uFFFE`/`\uFFFF`. Boost's own
+/// markup uses none of these, so only values change.
+std::string xml_safe(std::string_view document) {
+    std::string out;
+    out.reserve(document.size());
+    static constexpr char hex[] = "0123456789ABCDEF";
+    for (std::size_t i = 0; i < document.size(); ++i) {
+        const auto c = static_cast<unsigned char>(document[i]);
+        if (c == '\r') {
+            out += "&#13;";
+        } else if (c < 0x20 && c != '\t' && c != '\n') {
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 0xF];
+        } else if (c == 0xEF && document.substr(i, 2) == "\xEF\xBF" && i + 2 < document.size() &&
+                   (document[i + 2] == '\xBE' || document[i + 2] == '\xBF')) {
+            out += document[i + 2] == '\xBE' ? "\\uFFFE" : "\\uFFFF";
+            i += 2;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+namespace {
+
 struct tree_node {
     std::string id;
     std::uint32_t hop = 0;
@@ -74,7 +107,7 @@ void write_transmission_tree(std::ostream& out, const risk_listing& listing) {
     std::ostringstream text;
     boost::write_graphml(text, g, properties, true);
     checked_output written(out, "transmission tree");
-    written.write(text.view());
+    written.write(xml_safe(text.view()));
     written.finish();
 }
 

@@ -7,8 +7,11 @@
 /// A *risk listing* is a risk list held as ids and times: read back from the
 /// CSV that `ctrace trace` writes, or made from a trace result (a traced
 /// snapshot's /trace group). Every listed person at hop k >= 1 was first
-/// exposed by its `via_person`, who is listed at hop k - 1; following those
-/// links from a person reaches an index case (hop 0) in exactly k steps.
+/// exposed by its `via_person`, who is listed at a lower hop: k - 1 as a
+/// rule, lower when the source exposed it through the wider infectious
+/// interval it had from a later layer (docs/semantics.md §4: a source's E
+/// can still go down after its hop is fixed). Following those links from a
+/// person reaches an index case (hop 0) in at most k steps.
 
 #include "ctrace/error.hpp"
 #include "ctrace/id_table.hpp"
@@ -111,7 +114,7 @@ public:
     /// The row of the `via_person` of row `row` (which must be at hop 1 or
     /// more). Throws `input_error` naming the person of `row` when the link
     /// is broken: no `via_person`, one that is not listed, or one that is
-    /// not listed exactly one hop lower (which also rules out cycles).
+    /// not listed at a lower hop (which also rules out cycles).
     /// `asked` (when not empty) is the person whose chain this is, for the
     /// message.
     std::size_t source_of(std::size_t row, std::string_view asked = {}) const;

@@ -10,7 +10,10 @@
 /// `last_exposure` and `exposure_seconds` (long). Times are written as the
 /// risk list writes them (`YYYY-MM-DDTHH:MM:SS` and `Z` or `±HH:MM`) in the
 /// listing's zone. Every node but the index cases has exactly one incoming
-/// edge, so the graph is a forest rooted at the index cases.
+/// edge, so the graph is a forest rooted at the index cases. The document is
+/// valid XML 1.0 for any ids: a CR in an id is written `&#13;` (read back as
+/// CR), and the characters XML 1.0 cannot hold at all (the C0 controls but
+/// tab, LF and CR; U+FFFE, U+FFFF) as the text `\xHH` or `\uFFFE`/`\uFFFF`.
 
 #include "ctrace/explain.hpp"
 
