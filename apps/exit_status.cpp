@@ -23,6 +23,7 @@ std::string_view flag_of(std::string_view parameter) {
         {"incubation_min", "--incubation-min"},
         {"incubation_max", "--incubation-max"},
         {"min_cases", "--min-cases"},
+        {"linger", "--linger"},
     };
     for (const auto& [name, flag] : flags)
         if (name == parameter) return flag;

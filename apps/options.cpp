@@ -423,7 +423,8 @@ sources_parameters sources_parameters_from(const po::variables_map& vm) {
     parameters.incubation_max = duration_option(vm, "incubation-max");
     const std::int64_t min_cases = vm["min-cases"].as<std::int64_t>();
     if (min_cases < 1 || min_cases > std::numeric_limits<std::uint32_t>::max())
-        throw input_error("--min-cases: must be at least 1, not " + std::to_string(min_cases));
+        throw input_error("--min-cases: must be between 1 and 4294967295, not " +
+                          std::to_string(min_cases));
     parameters.min_cases = static_cast<std::uint32_t>(min_cases);
     parameters.min_overlap = duration_option(vm, "min-overlap");
     parameters.linger = duration_option(vm, "linger");

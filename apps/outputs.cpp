@@ -5,6 +5,9 @@
 #include "ctrace/transmission_tree.hpp"
 
 #include <cerrno>
+#include <filesystem>
+#include <utility>
+#include <vector>
 #include <iostream>
 
 namespace ctrace::cli {
@@ -34,6 +37,21 @@ void staged_output::commit() {
     std::cout.flush();
     if (!std::cout)
         throw output_error("stdout", output_error::with_system_reason("cannot write", errno));
+}
+
+void check_distinct_outputs(const po::variables_map& vm,
+                            std::initializer_list<const char*> names) {
+    std::vector<std::pair<std::filesystem::path, const char*>> seen;
+    for (const char* name : names) {
+        if (!vm.count(name) || vm[name].as<std::string>() == "-") continue;
+        const std::filesystem::path path =
+            std::filesystem::absolute(vm[name].as<std::string>()).lexically_normal();
+        for (const auto& [other_path, other] : seen)
+            if (other_path == path)
+                throw input_error(std::string("--") + other + " and --" + name +
+                                  " name the same file: " + vm[name].as<std::string>());
+        seen.emplace_back(path, name);
+    }
 }
 
 void stage_rejects(const po::variables_map& vm, const std::vector<bad_row>& rejects,

@@ -96,6 +96,7 @@ int run_sources(const std::vector<std::string>& args) {
     const std::string cases_path = required(vm, "cases");
     if (!vm.count("links") && !vm.count("common-persons") && !vm.count("common-places"))
         throw input_error("give at least one of --links, --common-persons and --common-places");
+    check_distinct_outputs(vm, {"links", "common-persons", "common-places", "rejects"});
     const bool quiet = vm["quiet"].as<bool>();
     const utc_offset tz = tz_option(vm);
     sources_parameters parameters = sources_parameters_from(vm);

@@ -65,14 +65,35 @@ TEST_SUITE("cases") {
         CHECK(cases[3].onset == time_infinity);
     }
 
-    TEST_CASE("read_cases: an onset given beside from must parse") {
+    TEST_CASE("read_cases: an onset beside from is kept when it reads, left out when nothing "
+              "needs it") {
         id_table persons;
-        const bad_rows_error e = bad_rows_of(
-            [&] { cases_from("person,from,onset\nA,1000,yesterday\nB,1000,2000\n", persons); });
-        REQUIRE(e.rows().size() == 1);
-        CHECK(e.rows()[0].line == 2);
-        CHECK(contains(e.rows()[0].reason, "onset"));
-        CHECK(persons.size() == 0);
+        const auto cases =
+            cases_from("person,from,onset\nA,1000,yesterday\nB,1000,2000\n", persons);
+        REQUIRE(cases.size() == 2);
+        CHECK(cases[0].from == 1000);
+        CHECK(cases[0].onset == time_infinity);
+        CHECK(cases[1].onset == 2000);
+        SUBCASE("backward tracing needs it: a bad row") {
+            id_table other;
+            case_read_options options;
+            options.require_onset = true;
+            const bad_rows_error e = bad_rows_of([&] {
+                cases_from("person,from,onset\nA,1000,yesterday\nB,1000,2000\n", other, options);
+            });
+            REQUIRE(e.rows().size() == 1);
+            CHECK(e.rows()[0].line == 2);
+            CHECK(contains(e.rows()[0].reason, "onset"));
+            CHECK(other.size() == 0);
+        }
+        SUBCASE("a negative test to compare with needs it: a bad row") {
+            id_table other;
+            CHECK(bad_rows_of([&] {
+                      cases_from("person,from,onset,last_negative\nA,1000,yesterday,500\n", other);
+                  })
+                      .rows()
+                      .size() == 1);
+        }
     }
 
     TEST_CASE("read_cases: require_onset (backward tracing)") {

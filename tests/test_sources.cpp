@@ -376,6 +376,51 @@ TEST_SUITE("sources") {
         CHECK(refused_parameter(p) == "min_cases");
     }
 
+    TEST_CASE("regression: sums beyond 64 bits are refused, not wrapped to negative seconds") {
+        // 260 cases, each a stay of 2^55 s at one place, all exposed: the
+        // place's case_seconds would be 260 * 2^55 > 2^63.
+        constexpr time_point half = time_point{1} << 54;
+        id_table persons, places;
+        places.intern("X");
+        std::vector<visit> visits;
+        std::vector<index_case> cases;
+        for (int k = 0; k < 260; ++k) {
+            const person_index p = persons.intern(ctrace::testing::cat("c", std::to_string(k)));
+            visits.push_back({p, 0, -half, half});
+            index_case c;
+            c.person = p;
+            c.from = -half;
+            c.onset = half;
+            cases.push_back(c);
+        }
+        const stay_table stays = build_stays(visits, persons.size(), places.size());
+        sources_parameters parameters;
+        parameters.incubation_min = 0;
+        parameters.incubation_max = 2 * half;
+        parameters.find_links = false;
+        parameters.find_common_persons = false;
+        try {
+            (void)find_sources(stays, persons, places, cases, parameters);
+            FAIL("accepted");
+        } catch (const input_error& e) {
+            CHECK(contains(e.what(), "case_seconds"));
+        }
+        // 200 cases fit: 200 * 2^55 < 2^63.
+        cases.resize(200);
+        const sources_result fits = find_sources(stays, persons, places, cases, parameters);
+        REQUIRE(fits.common_places.size() == 1);
+        CHECK(fits.common_places[0].case_seconds == 200 * (2 * half));
+        SUBCASE("incubations and lingering beyond the bounds of input are refused") {
+            parameters.incubation_max = max_input_magnitude + 1;
+            CHECK_THROWS_AS((void)find_sources(stays, persons, places, cases, parameters),
+                            parameter_error);
+            parameters.incubation_max = 2 * half;
+            parameters.linger = max_input_magnitude + 1;
+            CHECK_THROWS_AS((void)find_sources(stays, persons, places, cases, parameters),
+                            parameter_error);
+        }
+    }
+
     TEST_CASE("a cases file without onsets is refused when backward tracing reads it") {
         temp_dir dir;
         trace_request request;

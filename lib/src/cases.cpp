@@ -63,7 +63,19 @@ std::vector<index_case> read_cases_from(csv_reader& reader, id_table& persons,
             reject("onset is empty");
             continue;
         }
-        if (has_onset && !parse("onset", field(onset_col), c.onset)) continue;
+        // An onset that nothing needs (`from` is given, no negative test to
+        // compare, no backward tracing) is kept when it reads and left out
+        // when it does not: files the trace always took stay accepted.
+        const bool onset_needed = !has_from || !negative_text.empty() || options.require_onset;
+        if (has_onset) {
+            const auto read = try_parse_time(field(onset_col), options.time_layout, options.tz);
+            if (read) {
+                c.onset = read.value;
+            } else if (onset_needed) {
+                reject(detail::field_problem("onset", read.error, field(onset_col)));
+                continue;
+            }
+        }
         const time_point onset = c.onset;
         if (has_onset && !negative_text.empty() && last_negative > onset) {
             reject("last_negative is later than the onset");

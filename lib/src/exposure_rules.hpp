@@ -3,12 +3,14 @@
 // to ctrace): the minimum overlap of a place, the footprint of a presence
 // under lingering, and the stays of a place that can overlap an interval.
 
+#include "ctrace/error.hpp"
 #include "ctrace/stays.hpp"
 #include "ctrace/types.hpp"
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace ctrace::detail {
@@ -27,6 +29,16 @@ inline duration min_overlap_at(const std::vector<duration>& by_place, duration m
 /// `linger` seconds. `end` itself when `linger` is 0.
 inline time_point footprint_end(time_point start, time_point end, duration linger) noexcept {
     return end + std::min(end - start, linger);
+}
+
+/// `sum + length`, seconds. A time or duration read is bounded (2^55 s), so
+/// one overlap is; a sum of many is not, and one that would leave 64 bits is
+/// an `input_error` naming `what` rather than a wrapped (negative) number.
+inline duration add_seconds(duration sum, duration length, const char* what) {
+    duration total = 0;
+    if (__builtin_add_overflow(sum, length, &total))
+        throw input_error(std::string(what) + ": the sum of overlap lengths exceeds 2^63 seconds");
+    return total;
 }
 
 /// Rows `[first, last)` of `stays`, at place `x`, that start in

@@ -40,6 +40,12 @@ void check_parameters(const sources_parameters& p) {
     if (p.incubation_max < p.incubation_min)
         throw parameter_error("incubation_max",
                               "the longest incubation is shorter than the shortest");
+    // Within the bounds of what is read, so that onset - incubation and a
+    // footprint's end stay far inside 64 bits.
+    if (p.incubation_max > max_input_magnitude)
+        throw parameter_error("incubation_max", "the longest incubation is beyond 2^55 seconds");
+    if (p.linger > max_input_magnitude)
+        throw parameter_error("linger", "lingering is beyond 2^55 seconds");
     if (p.min_cases == 0)
         throw parameter_error("min_cases", "at least one case is needed to list a source");
 }
@@ -145,7 +151,8 @@ private:
                 slots.push_back(part.slot);
                 place.first_presence = std::min(place.first_presence, part.start);
                 place.last_presence = std::max(place.last_presence, part.end);
-                place.case_seconds += part.end - part.start;
+                place.case_seconds =
+                    detail::add_seconds(place.case_seconds, part.end - part.start, "case_seconds");
             }
             place.cases = case_persons(slots);
             if (place.cases.size() >= parameters_.min_cases)
@@ -202,7 +209,8 @@ private:
                 places.push_back(e.place);
                 person.first_contact = std::min(person.first_contact, e.start);
                 person.last_contact = std::max(person.last_contact, e.end);
-                person.contact_seconds += e.end - e.start;
+                person.contact_seconds =
+                    detail::add_seconds(person.contact_seconds, e.end - e.start, "contact_seconds");
             }
             first = last;
             person.cases = case_persons(slots);
@@ -264,7 +272,8 @@ private:
                     link.place = e.place;
                 }
                 link.last_contact = std::max(link.last_contact, e.end);
-                link.contact_seconds += e.end - e.start;
+                link.contact_seconds =
+                    detail::add_seconds(link.contact_seconds, e.end - e.start, "contact_seconds");
             }
             first = last;
             result_.links.push_back(link);

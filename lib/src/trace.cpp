@@ -135,7 +135,8 @@ private:
             e.via_place = x;
         }
         e.last_exposure = std::max(e.last_exposure, end);
-        e.exposure_seconds += end - start;
+        e.exposure_seconds =
+            detail::add_seconds(e.exposure_seconds, end - start, "exposure_seconds");
     }
 
     void finish() {

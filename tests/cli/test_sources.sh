@@ -112,6 +112,12 @@ run_ctrace sources "${data[@]}" --cases "$example/cases.csv" --links "$work/x.cs
 expect_status 2 "a forward-tracing option"
 [ ! -e "$work/x.csv" ] || fail "a refused run wrote a list"
 
+run_ctrace sources "${data[@]}" --cases "$example/cases.csv" --links "$work/same.csv" \
+    --common-places "$work/./same.csv"
+expect_status 2 "two lists to one file"
+expect_stderr_has "--links and --common-places name the same file" "names both options"
+[ ! -e "$work/same.csv" ] || fail "two lists to one file wrote it"
+
 # A list that cannot be written: exit 74, and the other lists are not
 # written either.
 run_ctrace sources "${data[@]}" --cases "$example/cases.csv" --links "$work/late.csv" \

@@ -7,9 +7,10 @@
 /// `max(onset - lookback, last_negative)` when `last_negative` (a negative
 /// test found by screening, §8.5) is given too; `b_c = to`, or `until` when
 /// `to` is empty. `b_c <= a_c` is an error, and so are a `last_negative`
-/// later than the onset and a person listed twice. An `onset` that is given
-/// is read (and must parse) even when `from` is given too. Every bad row of a
-/// cases file is fatal.
+/// later than the onset and a person listed twice. An `onset` given beside
+/// `from` is kept (`index_case::onset`) when it reads; when it does not and
+/// nothing needs it (no `last_negative`, not `require_onset`) it is left
+/// out, as it always was. Every bad row of a cases file is fatal.
 
 #include "ctrace/csv.hpp"
 #include "ctrace/decoded_input.hpp"
