@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <doctest/doctest.h>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -624,6 +625,91 @@ TEST_SUITE("scans") {
         CHECK(expected.find("scans.csv:7: time") != std::string::npos);
         CHECK(failure(2) == expected);
         CHECK(failure(5) == expected);
+    }
+
+    // ---------------------------------------------------------------------------
+    // slices, as the processes of a distributed run read them
+
+    TEST_CASE("read_scans_slice: the slices of a file, put together in order, are the file") {
+        temp_dir dir;
+        std::mt19937_64 rng(20261130);
+        int whole = 0, refused = 0;
+        for (int round = 0; round < 80; ++round) {
+            const std::string text = random_scans(rng, 20 + rng() % 400);
+            const auto path = dir.write("scans.csv", text);
+            for (const bool skip_bad : {true, false}) {
+                scan_read_options options;
+                options.skip_bad = skip_bad;
+                options.threads = 1;
+                scan_log expected;
+                std::optional<bad_rows_error> expected_error;
+                try {
+                    expected = read_scans(path, {}, options);
+                } catch (const bad_rows_error& e) {
+                    expected_error = e;
+                }
+                for (const std::size_t count : {1u, 2u, 3u, 7u, 64u}) {
+                    CAPTURE(round);
+                    CAPTURE(skip_bad);
+                    CAPTURE(count);
+                    scan_log merged;
+                    std::vector<bad_row> bad;
+                    std::uint64_t bad_total = 0, lines_before = 0, bytes = 0;
+                    bool cut_in_quotes = false;
+                    for (std::size_t k = 0; k < count; ++k) {
+                        scan_slice slice = read_scans_slice(path, {}, options, k, count);
+                        cut_in_quotes = cut_in_quotes || slice.ended_inside_quotes;
+                        for (bad_row& row : slice.log.rejects) {
+                            row.line += lines_before;
+                            if (skip_bad || bad.size() < bad_rows_error::max_kept_rows)
+                                bad.push_back(row);
+                        }
+                        bad_total += slice.bad_rows;
+                        lines_before += slice.line_ends;
+                        bytes += slice.log.bytes_read;
+                        append_scan_log(merged, slice.log);
+                    }
+                    if (cut_in_quotes) {
+                        // A quoted line break at a cut: the caller reads whole.
+                        ++refused;
+                        continue;
+                    }
+                    ++whole;
+                    CHECK(bytes + text.find('\n') + 1 >= text.size()); // every data byte once
+                    if (expected_error) {
+                        REQUIRE(bad_total == expected_error->total());
+                        REQUIRE(bad.size() == expected_error->rows().size());
+                        for (std::size_t r = 0; r < bad.size(); ++r) {
+                            CHECK(bad[r].line == expected_error->rows()[r].line);
+                            CHECK(bad[r].reason == expected_error->rows()[r].reason);
+                        }
+                        continue;
+                    }
+                    merged.rejects = std::move(bad);
+                    merged.bytes_read = expected.bytes_read;
+                    CHECK(bad_total == expected.rejects.size());
+                    CHECK(same_log(expected, merged));
+                }
+            }
+        }
+        // Both ways were exercised.
+        CHECK(whole > 100);
+        CHECK(refused > 0);
+    }
+
+    TEST_CASE("read_scans_slice: more slices than lines, and refusals") {
+        temp_dir dir;
+        const auto path = dir.write("scans.csv", "person,place,time\nA,X,1\nB,X,2\n");
+        std::size_t rows = 0;
+        for (std::size_t k = 0; k < 9; ++k)
+            rows += read_scans_slice(path, {}, {}, k, 9).log.visits.size();
+        CHECK(rows == 2);
+        CHECK_THROWS_AS((void)read_scans_slice(path, {}, {}, 9, 9), parameter_error);
+        const auto header_only = dir.write("empty.csv", "person,place,time\n");
+        CHECK(read_scans_slice(header_only, {}, {}, 0, 2).log.visits.empty());
+        CHECK(read_scans_slice(header_only, {}, {}, 1, 2).log.visits.empty());
+        const auto no_column = dir.write("bad.csv", "person,time\nA,1\n");
+        CHECK_THROWS_AS((void)read_scans_slice(no_column, {}, {}, 1, 2), input_error);
     }
 
 } // TEST_SUITE

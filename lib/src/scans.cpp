@@ -303,6 +303,24 @@ void reserve_visits(scan_log& log, std::uint64_t bytes) {
     log.visits.reserve(static_cast<std::size_t>(bytes / min_row_bytes));
 }
 
+/// Reads the rows of `reader` to its end into `log` and `bad`, a chunk at a
+/// time; line numbers are the reader's.
+void read_rows(csv_reader& reader, const scan_columns& columns, const place_table& places,
+               const scan_read_options& options, csv_record& record, scan_log& log,
+               bad_row_sink& bad) {
+    parsed_chunk chunk;
+    intern_scratch scratch;
+    for (bool more = true; more;) {
+        chunk.reset(options.skip_bad);
+        more = parse_chunk(reader, columns, options, chunk, record, max_chunk_rows);
+        find_listed_places(chunk, places, options.default_dwell, scratch);
+        intern_chunk(chunk, places, options.default_dwell, log, scratch);
+        log.rows_read += chunk.rows_read;
+        bad.append(std::move(chunk.bad));
+        if (options.progress) options.progress(reader.bytes_consumed());
+    }
+}
+
 scan_log read_scans_from(csv_reader& reader, const place_table& places,
                          const scan_read_options& options, std::uint64_t size_hint) {
     const std::string& name = reader.source_name();
@@ -317,18 +335,7 @@ scan_log read_scans_from(csv_reader& reader, const place_table& places,
     log.places = places.ids;
     if (size_hint > 0) reserve_visits(log, size_hint);
     bad_row_sink bad(options.skip_bad);
-    parsed_chunk chunk;
-    intern_scratch scratch;
-    for (bool more = true; more;) {
-        // One reader: line numbers are the file's already.
-        chunk.reset(options.skip_bad);
-        more = parse_chunk(reader, columns, options, chunk, record, max_chunk_rows);
-        find_listed_places(chunk, places, options.default_dwell, scratch);
-        intern_chunk(chunk, places, options.default_dwell, log, scratch);
-        log.rows_read += chunk.rows_read;
-        bad.append(std::move(chunk.bad));
-        if (options.progress) options.progress(reader.bytes_consumed());
-    }
+    read_rows(reader, columns, places, options, record, log, bad);
     bad.throw_if_strict(name);
     log.rejects = std::move(bad.rows());
     log.bytes_read = reader.bytes_consumed();
@@ -590,6 +597,59 @@ scan_log read_decoded_scans(const std::filesystem::path& path, const place_table
 }
 
 } // namespace
+
+scan_slice read_scans_slice(const std::filesystem::path& path, const place_table& places,
+                            const scan_read_options& options, std::size_t slice,
+                            std::size_t count) {
+    if (slice >= count) throw parameter_error("slice", "the slice is not below the slice count");
+    const std::string name = path.string();
+    if (needs_decoding(path, options.encoding))
+        throw input_error(name + ": a compressed or transcoded file cannot be read in slices");
+    csv_reader header_reader(path);
+    header_reader.set_invalid_text_reason(invalid_text_reason(options.encoding));
+    csv_record record;
+    const csv_header header = read_header(header_reader, record, options.columns);
+    const scan_columns columns = find_scan_columns(header, name);
+    const std::uint64_t data_begin = header_reader.bytes_consumed();
+    std::error_code ignored;
+    std::uintmax_t size = std::filesystem::file_size(path, ignored);
+    if (size == static_cast<std::uintmax_t>(-1) || size < data_begin) size = data_begin;
+
+    csv_reader reader(path, 0, 0);
+    reader.set_invalid_text_reason(invalid_text_reason(options.encoding));
+    const int fd = reader.file_descriptor();
+    const std::uint64_t data = size - data_begin;
+    const auto cut = [&](std::size_t k) -> std::uint64_t {
+        if (k == 0) return data_begin;
+        if (k == count) return size;
+        // The first line start after the k-th share of the data bytes, as
+        // `read_scans_in_chunks` cuts.
+        const std::uint64_t at = data_begin + static_cast<std::uint64_t>(
+                                                  static_cast<unsigned __int128>(data) * k / count);
+        return next_line_start(fd, at - 1, size, name);
+    };
+    const std::uint64_t begin = cut(slice);
+    const std::uint64_t end = std::max(begin, cut(slice + 1));
+
+    scan_slice out;
+    scan_log& log = out.log;
+    log.places = places.ids;
+    reserve_visits(log, end - begin);
+    bad_row_sink bad(options.skip_bad);
+    reader.restart(begin, end);
+    if (begin < end) read_rows(reader, columns, places, options, record, log, bad);
+    out.line_ends = reader.line_ends_consumed();
+    if (slice == 0) {
+        // Lines of slice 0 count from the header.
+        bad.shift_lines(header_reader.line_ends_consumed());
+        out.line_ends += header_reader.line_ends_consumed();
+    }
+    out.ended_inside_quotes = reader.ended_inside_quotes() && slice + 1 < count;
+    out.bad_rows = bad.total();
+    log.rejects = std::move(bad.rows());
+    log.bytes_read = end - begin;
+    return out;
+}
 
 scan_log read_scans(const std::filesystem::path& path, const place_table& places,
                     const scan_read_options& options) {

@@ -133,6 +133,36 @@ scan_log read_scans(std::istream& in, const std::string& source_name, const plac
 scan_log read_scans(const std::filesystem::path& path, const place_table& places,
                     const scan_read_options& options);
 
+/// One of `count` slices of a scans file, as one process of several reads
+/// its share of a dump. The data bytes (after the header) are cut into
+/// `count` ranges of about equal size, each moved to the next line start,
+/// the way the parallel reader cuts chunks; slice k holds the rows that begin
+/// in range k, so the slices together hold every row once, in file order.
+struct scan_slice {
+    /// The slice's rows, its ids interned in their order of first appearance
+    /// in the slice. `log.rejects` holds the bad rows (all of them under
+    /// `skip_bad`, else the first `bad_rows_error::max_kept_rows`), with line
+    /// numbers counted from the slice's first line as line 1 (slice 0: from
+    /// the file's first line, the header); add the `line_ends` of the slices
+    /// before to get the file's.
+    scan_log log;
+    /// Bad rows in all (the kept ones and the rest).
+    std::uint64_t bad_rows = 0;
+    /// Line ends in the slice's bytes (slice 0: the header's included).
+    std::uint64_t line_ends = 0;
+    /// The slice (not the last) ended inside a quoted field: a quoted line
+    /// break sat at a cut, and the file must be read in one piece.
+    bool ended_inside_quotes = false;
+};
+
+/// Reads slice `slice` of `count` (see `scan_slice`). Never throws for bad
+/// rows (the caller gathers the slices' and decides); throws `input_error`
+/// for a missing column or an unreadable file, `parameter_error` for a
+/// slice not below `count`, and refuses (`input_error`) a compressed or
+/// transcoded file, which cannot be cut into byte ranges.
+scan_slice read_scans_slice(const std::filesystem::path& path, const place_table& places,
+                            const scan_read_options& options, std::size_t slice, std::size_t count);
+
 /// Appends `part` (read after `into`) to `into`: its persons and places are
 /// interned into `into`'s tables (new ids get the next indices, in `part`'s
 /// order), its visits are renumbered and appended, and `rows_read` and
