@@ -7,6 +7,9 @@ find_package(HDF5 REQUIRED COMPONENTS C)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 find_package(Threads REQUIRED)
 find_package(ZLIB REQUIRED)
+# Open MPI (Debian's libopenmpi-dev) for the distributed reader and its
+# tests; everything else builds without it.
+find_package(MPI COMPONENTS CXX QUIET)
 # libdeflate (Debian's libdeflate-dev) and libzstd (libzstd-dev) ship no CMake
 # package, only pkg-config.
 find_package(PkgConfig REQUIRED)

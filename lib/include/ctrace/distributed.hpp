@@ -1,0 +1,64 @@
+#pragma once
+/// \file
+/// Reading scan dumps across the processes (ranks) of an MPI job, the first
+/// stage of a distributed trace (issue 17). Built only when CMake finds MPI,
+/// as the library `ctrace::distributed`; the rest of ctrace never needs MPI.
+///
+/// Every rank reads its share of each scans file (`read_scans_slice`: slice
+/// `rank` of `size`), so no rank reads a whole dump. Ids are then numbered
+/// across ranks in byte order with a sample sort: each rank ends up owning a
+/// contiguous range of the global order (the ids it holds as strings), and
+/// every visit refers to persons and places by global index. No rank holds
+/// every id. Because global indices follow byte order, comparing indices is
+/// comparing ids, which is what every tie rule of the trace needs.
+///
+/// Bad rows are numbered and reported exactly as one process reads the same
+/// files: `FILE:LINE` with the file's own line numbers, the first
+/// `bad_rows_error::max_kept_rows` then a count in strict mode, every one
+/// under `skip_bad`.
+
+#include "ctrace/error.hpp"
+#include "ctrace/scans.hpp"
+#include "ctrace/types.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <mpi.h>
+#include <string>
+#include <vector>
+
+namespace ctrace::distributed {
+
+/// One rank's part of the scan data after a distributed read.
+struct rank_scans {
+    /// The visits read by this rank (its slices, in file order), with global
+    /// person and place indices.
+    std::vector<visit> visits;
+    /// Distinct ids over all ranks.
+    std::uint64_t person_count = 0;
+    std::uint64_t place_count = 0;
+    /// The ids this rank owns: global indices `[first_person, first_person +
+    /// persons.size())`, ascending byte-wise (likewise places).
+    std::uint64_t first_person = 0;
+    std::vector<std::string> persons;
+    std::uint64_t first_place = 0;
+    std::vector<std::string> places;
+    /// Rows read over all ranks and files.
+    std::uint64_t rows_read = 0;
+    /// Under `skip_bad`, on rank 0: every bad row, by file in the order
+    /// given, then line (`bad_row::file` set when there are several files);
+    /// empty elsewhere.
+    std::vector<bad_row> rejects;
+};
+
+/// Reads `scans` (each as slices, one per rank) with the places file
+/// `places` (which every rank has read). Collective: every rank of `comm`
+/// calls it with the same arguments. Throws on every rank alike:
+/// `bad_rows_error` (strict mode, the same first rows and count as one
+/// process), `input_error` for a missing column or unreadable file on any
+/// rank (its message as that rank saw it), and `input_error` when a quoted
+/// line break sits at a cut between slices (not yet read in one piece).
+rank_scans read_scans(MPI_Comm comm, const std::vector<std::filesystem::path>& scans,
+                      const place_table& places, const scan_read_options& options);
+
+} // namespace ctrace::distributed
