@@ -339,4 +339,45 @@ rank_scans read_scans(MPI_Comm comm, const std::vector<std::filesystem::path>& s
     return out;
 }
 
+rank_stays build_stays(MPI_Comm comm, rank_scans&& scans) {
+    const int size = size_of(comm);
+    const int rank = rank_of(comm);
+    const auto ranks = static_cast<std::size_t>(size);
+    // Visits ordered by the rank of their place (a counting sort), sent as
+    // whole records so that counts are in visits, not bytes.
+    std::vector<visit>& visits = scans.visits;
+    std::vector<int> send(ranks, 0);
+    for (const visit& v : visits)
+        ++send[v.place % ranks];
+    std::vector<int> send_at = displacements(send);
+    std::vector<visit> ordered(visits.size());
+    {
+        std::vector<int> next = send_at;
+        for (const visit& v : visits)
+            ordered[static_cast<std::size_t>(next[v.place % ranks]++)] = v;
+    }
+    visits = {};
+    std::vector<int> receive(ranks, 0);
+    MPI_Alltoall(send.data(), 1, MPI_INT, receive.data(), 1, MPI_INT, comm);
+    std::vector<visit> mine(
+        static_cast<std::size_t>(std::accumulate(receive.begin(), receive.end(), std::int64_t{0})));
+    MPI_Datatype visit_type;
+    MPI_Type_contiguous(static_cast<int>(sizeof(visit)), MPI_BYTE, &visit_type);
+    MPI_Type_commit(&visit_type);
+    MPI_Alltoallv(ordered.data(), send.data(), send_at.data(), visit_type, mine.data(),
+                  receive.data(), displacements(receive).data(), visit_type, comm);
+    MPI_Type_free(&visit_type);
+    ordered = {};
+    for (visit& v : mine)
+        v.place = static_cast<place_index>(v.place / ranks);
+    rank_stays out;
+    out.person_count = scans.person_count;
+    out.place_count = scans.place_count;
+    const std::uint64_t owned_places =
+        scans.place_count / ranks + (static_cast<std::uint64_t>(rank) < scans.place_count % ranks);
+    out.stays = ctrace::build_stays(std::move(mine), static_cast<std::size_t>(scans.person_count),
+                                    static_cast<std::size_t>(owned_places));
+    return out;
+}
+
 } // namespace ctrace::distributed

@@ -1,9 +1,10 @@
-// Checks the distributed reader (ctrace/distributed.hpp) against one process
+// Checks the distributed reader and stays (ctrace/distributed.hpp) against one process
 // reading the same files: run under mpirun with any number of ranks,
 //   distributed_read_check [--skip-bad] [--places FILE] SCANS...
 // It reads SCANS both ways and compares the visits (as id strings), the
 // distinct ids (one global order, byte-wise ascending, no rank holding all),
-// the rows read, and the bad rows (strict: the same report on every rank;
+// the rows read, the merged stays on the places' owners, and the bad rows (strict: the same report
+// on every rank;
 // --skip-bad: the same rejects on rank 0). Exit status 0 when every rank
 // agrees, 1 otherwise; rank 0 says what differed.
 
@@ -25,6 +26,7 @@ using visit_text = std::tuple<std::string, std::string, ctrace::time_point, ctra
 
 struct reference {
     std::vector<visit_text> visits;
+    std::vector<visit_text> stays; ///< merged (§2.2), as (person, place, start, end)
     std::vector<std::string> persons, places;
     std::uint64_t rows_read = 0;
     std::vector<ctrace::bad_row> rejects;
@@ -57,6 +59,12 @@ reference read_alone(const std::vector<std::filesystem::path>& files,
     for (const ctrace::visit& v : log.visits)
         ref.visits.emplace_back(log.persons[v.person], log.places[v.place], v.start, v.end);
     std::sort(ref.visits.begin(), ref.visits.end());
+    const ctrace::stay_table stays =
+        ctrace::build_stays(log.visits, log.persons.size(), log.places.size());
+    for (std::size_t i = 0; i < stays.size(); ++i)
+        ref.stays.emplace_back(log.persons[stays.person[i]], log.places[stays.place[i]],
+                               stays.start[i], stays.end[i]);
+    std::sort(ref.stays.begin(), ref.stays.end());
     for (std::size_t i = 0; i < log.persons.size(); ++i)
         ref.persons.emplace_back(log.persons[static_cast<ctrace::person_index>(i)]);
     for (std::size_t i = 0; i < log.places.size(); ++i)
@@ -154,6 +162,21 @@ int run(int argc, char** argv) {
             visit_fields.push_back(std::to_string(v.end));
         }
         const std::vector<std::string> visits = gather_strings(visit_fields);
+        // Stays on the places' owners.
+        int rank_count = 1;
+        MPI_Comm_size(MPI_COMM_WORLD, &rank_count);
+        ctrace::distributed::rank_scans copy = *got;
+        const ctrace::distributed::rank_stays stays =
+            ctrace::distributed::build_stays(MPI_COMM_WORLD, std::move(copy));
+        std::vector<std::string> stay_fields;
+        for (std::size_t i = 0; i < stays.stays.size(); ++i) {
+            stay_fields.push_back(std::to_string(stays.stays.person[i]));
+            stay_fields.push_back(std::to_string(ctrace::distributed::rank_stays::global_place(
+                stays.stays.place[i], rank, rank_count)));
+            stay_fields.push_back(std::to_string(stays.stays.start[i]));
+            stay_fields.push_back(std::to_string(stays.stays.end[i]));
+        }
+        const std::vector<std::string> all_stays = gather_strings(stay_fields);
         const std::vector<std::string> persons = gather_strings(got->persons);
         const std::vector<std::string> place_ids = gather_strings(got->places);
         // With several ranks, no rank owns every id.
@@ -177,6 +200,15 @@ int run(int argc, char** argv) {
                                      std::stoll(visits[k + 2]), std::stoll(visits[k + 3]));
             std::sort(as_text.begin(), as_text.end());
             if (as_text != ref.visits) fail("the visits differ");
+            std::vector<visit_text> stays_text;
+            for (std::size_t k = 0; k + 3 < all_stays.size(); k += 4)
+                stays_text.emplace_back(persons.at(std::stoull(all_stays[k])),
+                                        place_ids.at(std::stoull(all_stays[k + 1])),
+                                        std::stoll(all_stays[k + 2]), std::stoll(all_stays[k + 3]));
+            std::sort(stays_text.begin(), stays_text.end());
+            if (stays_text != ref.stays)
+                fail("the stays differ: " + std::to_string(stays_text.size()) + " against " +
+                     std::to_string(ref.stays.size()));
             if (got->rejects.size() != ref.rejects.size()) {
                 fail("rejects: " + std::to_string(got->rejects.size()) + ", expected " +
                      std::to_string(ref.rejects.size()));
@@ -196,7 +228,7 @@ int run(int argc, char** argv) {
     if (rank == 0) {
         int size = 1;
         MPI_Comm_size(MPI_COMM_WORLD, &size);
-        std::cout << "distributed read on " << size
+        std::cout << "distributed read and stays on " << size
                   << " rank(s): " << (all ? "same as one process" : "DIFFERENT") << '\n';
     }
     return all ? 0 : 1;

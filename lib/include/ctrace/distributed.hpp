@@ -19,6 +19,7 @@
 
 #include "ctrace/error.hpp"
 #include "ctrace/scans.hpp"
+#include "ctrace/stays.hpp"
 #include "ctrace/types.hpp"
 
 #include <cstdint>
@@ -60,5 +61,26 @@ struct rank_scans {
 /// line break sits at a cut between slices (not yet read in one piece).
 rank_scans read_scans(MPI_Comm comm, const std::vector<std::filesystem::path>& scans,
                       const place_table& places, const scan_read_options& options);
+
+/// The stays of the places one rank owns: place x (a global index) is
+/// owned by rank `x % size`, where it has the local index `x / size`.
+struct rank_stays {
+    /// Merged stays (docs/semantics.md §2.2) of the owned places, with local
+    /// place indices and global person indices.
+    stay_table stays;
+    std::uint64_t person_count = 0;
+    std::uint64_t place_count = 0;
+
+    /// The global index of local place `local` on rank `rank` of `size`.
+    static std::uint64_t global_place(std::uint64_t local, int rank, int size) noexcept {
+        return local * static_cast<std::uint64_t>(size) + static_cast<std::uint64_t>(rank);
+    }
+};
+
+/// Sends every visit of `scans` to the rank owning its place and merges
+/// them into stays there. Collective. Each rank then holds the stays of
+/// about `1 / size` of the places; every stay of a place is on its owner,
+/// so contacts at a place are found on one rank.
+rank_stays build_stays(MPI_Comm comm, rank_scans&& scans);
 
 } // namespace ctrace::distributed
