@@ -343,20 +343,17 @@ rank_stays build_stays(MPI_Comm comm, rank_scans&& scans) {
     const int size = size_of(comm);
     const int rank = rank_of(comm);
     const auto ranks = static_cast<std::size_t>(size);
-    // Visits ordered by the rank of their place (a counting sort), sent as
-    // whole records so that counts are in visits, not bytes.
+    // Visits ordered in place by the rank of their place, and sent as whole
+    // records so that counts are in visits, not bytes. (Their order within a
+    // rank does not matter: the stays are sorted and merged there.)
     std::vector<visit>& visits = scans.visits;
+    std::sort(visits.begin(), visits.end(), [ranks](const visit& a, const visit& b) {
+        return a.place % ranks < b.place % ranks;
+    });
     std::vector<int> send(ranks, 0);
     for (const visit& v : visits)
         ++send[v.place % ranks];
-    std::vector<int> send_at = displacements(send);
-    std::vector<visit> ordered(visits.size());
-    {
-        std::vector<int> next = send_at;
-        for (const visit& v : visits)
-            ordered[static_cast<std::size_t>(next[v.place % ranks]++)] = v;
-    }
-    visits = {};
+    const std::vector<int> send_at = displacements(send);
     std::vector<int> receive(ranks, 0);
     MPI_Alltoall(send.data(), 1, MPI_INT, receive.data(), 1, MPI_INT, comm);
     std::vector<visit> mine(
@@ -364,10 +361,10 @@ rank_stays build_stays(MPI_Comm comm, rank_scans&& scans) {
     MPI_Datatype visit_type;
     MPI_Type_contiguous(static_cast<int>(sizeof(visit)), MPI_BYTE, &visit_type);
     MPI_Type_commit(&visit_type);
-    MPI_Alltoallv(ordered.data(), send.data(), send_at.data(), visit_type, mine.data(),
+    MPI_Alltoallv(visits.data(), send.data(), send_at.data(), visit_type, mine.data(),
                   receive.data(), displacements(receive).data(), visit_type, comm);
     MPI_Type_free(&visit_type);
-    ordered = {};
+    visits = {};
     for (visit& v : mine)
         v.place = static_cast<place_index>(v.place / ranks);
     rank_stays out;
