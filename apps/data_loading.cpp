@@ -4,6 +4,7 @@
 #include "progress.hpp"
 
 #include <iostream>
+#include <sstream>
 
 namespace ctrace::cli {
 
@@ -18,6 +19,25 @@ loaded_data load_data(const char* command_name, const po::variables_map& vm,
 prepared_cases read_cases_for_trace(const po::variables_map& vm, utc_offset tz,
                                     const std::string& cases_path, bool digest) {
     return read_index_cases(trace_request_from(vm, tz, cases_path, digest));
+}
+
+std::string rows_text(const loaded_data& loaded) {
+    const snapshot& data = loaded.ingested.data;
+    std::ostringstream out;
+    if (loaded.from_snapshot)
+        out << "snapshot of " << data.rows_read << " rows";
+    else
+        out << data.rows_read << " rows read (" << data.rows_rejected << " rejected)";
+    return out.str();
+}
+
+std::string traced_data_text(const loaded_data& loaded, std::size_t persons_with_stays,
+                             std::size_t cases) {
+    const snapshot& data = loaded.ingested.data;
+    std::ostringstream out;
+    out << rows_text(loaded) << ", " << data.stays.size() << " stays, " << persons_with_stays
+        << " persons, " << data.places.size() << " places, " << cases << " cases";
+    return out.str();
 }
 
 void print_notes(const char* command_name, const std::vector<data_note>& notes) {

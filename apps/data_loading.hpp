@@ -25,6 +25,13 @@ loaded_data load_data(const char* command_name, const po::variables_map& vm,
 prepared_cases read_cases_for_trace(const po::variables_map& vm, utc_offset tz,
                                     const std::string& cases_path, bool digest);
 
+/// For summary lines: "snapshot of N rows" or "N rows read (M rejected)".
+std::string rows_text(const loaded_data& loaded);
+/// `rows_text`, then ", S stays, P persons, L places, C cases" (P: the
+/// persons with stays, as counted before the cases were attached).
+std::string traced_data_text(const loaded_data& loaded, std::size_t persons_with_stays,
+                             std::size_t cases);
+
 /// Prints each note as "ctrace COMMAND: note: ... (FLAG)".
 void print_notes(const char* command_name, const std::vector<data_note>& notes);
 

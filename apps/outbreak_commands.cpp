@@ -37,11 +37,8 @@ po::options_description command_options(po::options_description own, bool tracin
 std::string data_text(const loaded_data& loaded) {
     const snapshot& data = loaded.ingested.data;
     std::ostringstream out;
-    if (loaded.from_snapshot)
-        out << "snapshot of " << data.rows_read << " rows";
-    else
-        out << data.rows_read << " rows read (" << data.rows_rejected << " rejected)";
-    out << ", " << data.stays.size() << " stays, " << data.places.size() << " places";
+    out << rows_text(loaded) << ", " << data.stays.size() << " stays, " << data.places.size()
+        << " places";
     return out.str();
 }
 

@@ -6,9 +6,9 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <iostream>
 #include <utility>
 #include <vector>
-#include <iostream>
 
 namespace ctrace::cli {
 
@@ -39,8 +39,7 @@ void staged_output::commit() {
         throw output_error("stdout", output_error::with_system_reason("cannot write", errno));
 }
 
-void check_distinct_outputs(const po::variables_map& vm,
-                            std::initializer_list<const char*> names) {
+void check_distinct_outputs(const po::variables_map& vm, std::initializer_list<const char*> names) {
     std::vector<std::pair<std::filesystem::path, const char*>> seen;
     for (const char* name : names) {
         if (!vm.count(name) || vm[name].as<std::string>() == "-") continue;

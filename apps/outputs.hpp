@@ -52,8 +52,7 @@ inline constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
 /// Throws `input_error` when two of the output options `names` that are
 /// given name the same file (the later commit would replace the earlier
 /// output); "-" (stdout) is not a file.
-void check_distinct_outputs(const po::variables_map& vm,
-                            std::initializer_list<const char*> names);
+void check_distinct_outputs(const po::variables_map& vm, std::initializer_list<const char*> names);
 
 /// Writes rejected rows as CSV `line,reason,raw` into `file`, made for the
 /// --rejects path (commit it with the other outputs); nothing without --rejects.

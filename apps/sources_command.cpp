@@ -138,13 +138,8 @@ int run_sources(const std::vector<std::string>& args) {
 
     if (!quiet) {
         std::ostringstream summary;
-        summary << "ctrace sources: ";
-        if (loaded.from_snapshot)
-            summary << "snapshot of " << data.rows_read << " rows";
-        else
-            summary << data.rows_read << " rows read (" << data.rows_rejected << " rejected)";
-        summary << ", " << data.stays.size() << " stays, " << persons_with_stays << " persons, "
-                << data.places.size() << " places, " << prepared.record.cases.size() << " cases";
+        summary << "ctrace sources: "
+                << traced_data_text(loaded, persons_with_stays, prepared.record.cases.size());
         if (!prepared.record.parameters.profile.empty())
             summary << " (profile " << prepared.record.parameters.profile << ")";
         summary << ";";

@@ -124,13 +124,8 @@ int run_trace(const std::vector<std::string>& args) {
         for (std::size_t h = 0; h < result.persons_per_hop.size(); ++h)
             line << (h ? ", " : "") << "hop " << h << ": " << result.persons_per_hop[h];
         std::ostringstream summary;
-        summary << "ctrace trace: ";
-        if (from_snapshot)
-            summary << "snapshot of " << data.rows_read << " rows";
-        else
-            summary << data.rows_read << " rows read (" << data.rows_rejected << " rejected)";
-        summary << ", " << data.stays.size() << " stays, " << persons_with_stays << " persons, "
-                << data.places.size() << " places, " << record.cases.size() << " cases; "
+        summary << "ctrace trace: "
+                << traced_data_text(loaded, persons_with_stays, record.cases.size()) << "; "
                 << result.qualifying_events << " contact events; " << result.entries.size()
                 << " listed (" << line.str() << "); ";
         if (!record.parameters.profile.empty())

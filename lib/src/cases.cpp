@@ -32,11 +32,14 @@ std::vector<index_case> read_cases_from(csv_reader& reader, id_table& persons,
     auto field = [&](int col) {
         return col >= 0 ? record.fields[static_cast<std::size_t>(col)] : std::string_view();
     };
-    auto parse = [&](std::string_view column, std::string_view text, time_point& out) {
+    // A time that does not read is a bad row when the row needs it; else it
+    // is left out (`out` untouched) and the row goes on.
+    auto parse = [&](std::string_view column, std::string_view text, time_point& out,
+                     bool needed = true) {
         const auto r = try_parse_time(text, options.time_layout, options.tz);
         if (!r) {
-            reject(detail::field_problem(column, r.error, text));
-            return false;
+            if (needed) reject(detail::field_problem(column, r.error, text));
+            return !needed;
         }
         out = r.value;
         return true;
@@ -67,15 +70,7 @@ std::vector<index_case> read_cases_from(csv_reader& reader, id_table& persons,
         // compare, no backward tracing) is kept when it reads and left out
         // when it does not: files the trace always took stay accepted.
         const bool onset_needed = !has_from || !negative_text.empty() || options.require_onset;
-        if (has_onset) {
-            const auto read = try_parse_time(field(onset_col), options.time_layout, options.tz);
-            if (read) {
-                c.onset = read.value;
-            } else if (onset_needed) {
-                reject(detail::field_problem("onset", read.error, field(onset_col)));
-                continue;
-            }
-        }
+        if (has_onset && !parse("onset", field(onset_col), c.onset, onset_needed)) continue;
         const time_point onset = c.onset;
         if (has_onset && !negative_text.empty() && last_negative > onset) {
             reject("last_negative is later than the onset");
