@@ -2,6 +2,7 @@
 // The subcommands of `ctrace`: each is a name, a summary, an entry point and
 // a help text; `main` dispatches to them and runs each under `guarded`.
 
+#include <boost/program_options/options_description.hpp>
 #include <functional>
 #include <string>
 #include <vector>
@@ -26,5 +27,8 @@ command places_command();
 command rank_command();
 command clusters_command();
 command reveal_command();
+
+/// Every option of `ctrace trace` (`ctrace-mpi trace` takes the same).
+boost::program_options::options_description trace_options();
 
 } // namespace ctrace::cli

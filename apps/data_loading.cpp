@@ -42,7 +42,7 @@ std::string traced_data_text(const loaded_data& loaded, std::size_t persons_with
 
 void print_notes(const char* command_name, const std::vector<data_note>& notes) {
     for (const data_note& note : notes) {
-        std::cerr << "ctrace " << command_name << ": note: " << note.text;
+        std::cerr << program_name() << " " << command_name << ": note: " << note.text;
         if (const std::string_view flag = flag_of(note.parameter); !flag.empty())
             std::cerr << " (" << flag << ")";
         std::cerr << '\n';
@@ -52,8 +52,8 @@ void print_notes(const char* command_name, const std::vector<data_note>& notes) 
 void warn_cases_without_stays(const char* command_name, const id_table& persons,
                               std::span<const person_index> cases, std::string_view rest) {
     for (const person_index p : cases)
-        std::cerr << "ctrace " << command_name << ": warning: index case '" << persons[p]
-                  << "' has no scans" << rest << '\n';
+        std::cerr << program_name() << " " << command_name << ": warning: index case '"
+                  << persons[p] << "' has no scans" << rest << '\n';
 }
 
 } // namespace ctrace::cli

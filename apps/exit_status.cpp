@@ -11,6 +11,17 @@
 
 namespace ctrace::cli {
 
+namespace {
+const char* current_program_name = "ctrace";
+} // namespace
+
+const char* program_name() noexcept {
+    return current_program_name;
+}
+void set_program_name(const char* name) noexcept {
+    current_program_name = name;
+}
+
 std::string_view flag_of(std::string_view parameter) {
     static constexpr std::pair<std::string_view, std::string_view> flags[] = {
         {"tz", "--tz"},
@@ -47,7 +58,7 @@ int exit_status_for(const std::exception& e) noexcept {
 }
 
 int guarded(const char* command_name, const std::function<int()>& body) {
-    const std::string prefix = std::string("ctrace ") + command_name + ": ";
+    const std::string prefix = std::string(program_name()) + " " + command_name + ": ";
     try {
         return body();
     } catch (const bad_rows_error& e) {
@@ -63,7 +74,8 @@ int guarded(const char* command_name, const std::function<int()>& body) {
         std::cerr << prefix << e.what() << "; try again later\n";
         return exit_status_for(e);
     } catch (const boost::program_options::error& e) {
-        std::cerr << prefix << e.what() << " (see 'ctrace help " << command_name << "')\n";
+        std::cerr << prefix << e.what() << " (see '" << program_name() << " help " << command_name
+                  << "')\n";
         return exit_status_for(e);
     } catch (const std::bad_alloc&) {
         std::cerr << prefix << "out of memory\n";

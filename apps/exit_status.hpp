@@ -20,6 +20,10 @@ inline constexpr int exit_busy = 75;
 
 /// Runs `body`, turning exceptions into one message on stderr (naming the
 /// flag of a `parameter_error`) and an exit status.
+/// The executable's name in messages: "ctrace" unless set ("ctrace-mpi").
+const char* program_name() noexcept;
+void set_program_name(const char* name) noexcept;
+
 int guarded(const char* command_name, const std::function<int()>& body);
 /// The exit status `guarded` gives for `e`.
 int exit_status_for(const std::exception& e) noexcept;

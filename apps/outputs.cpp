@@ -3,6 +3,7 @@
 #include "ctrace/csv.hpp"
 #include "ctrace/explain.hpp"
 #include "ctrace/transmission_tree.hpp"
+#include "exit_status.hpp"
 
 #include <cerrno>
 #include <filesystem>
@@ -77,7 +78,8 @@ void stage_transmission_tree(const std::string& path, const trace_result& result
 void report_rejects(const char* command_name, const po::variables_map& vm,
                     const std::vector<bad_row>& rejects) {
     if (rejects.empty()) return;
-    std::cerr << "ctrace " << command_name << ": " << rejects.size() << " bad scan rows skipped"
+    std::cerr << program_name() << " " << command_name << ": " << rejects.size()
+              << " bad scan rows skipped"
               << (vm.count("rejects") ? " (written to " + vm["rejects"].as<std::string>() + ")"
                                       : std::string())
               << '\n';

@@ -19,8 +19,6 @@
 
 namespace ctrace::cli {
 
-namespace {
-
 po::options_description trace_options() {
     po::options_description io("Trace inputs and outputs");
     // clang-format off
@@ -42,6 +40,8 @@ po::options_description trace_options() {
     // clang-format on
     return all;
 }
+
+namespace {
 
 void print_trace_help() {
     std::cout

@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
     MPI_Barrier(MPI_COMM_WORLD);
     const auto read = clock();
     const ctrace::distributed::rank_stays stays =
-        ctrace::distributed::build_stays(MPI_COMM_WORLD, std::move(scans));
+        ctrace::distributed::build_stays(MPI_COMM_WORLD, scans);
     MPI_Barrier(MPI_COMM_WORLD);
     const auto built = clock();
     rusage usage{};

@@ -1,80 +1,19 @@
 #include "ctrace/distributed.hpp"
 
+#include "ctrace/ingest.hpp"
+#include "mpi_helpers.hpp"
+
 #include <algorithm>
 #include <climits>
 #include <numeric>
 #include <string_view>
+#include <unordered_map>
 
 namespace ctrace::distributed {
 
 namespace {
 
-int rank_of(MPI_Comm comm) {
-    int rank = 0;
-    MPI_Comm_rank(comm, &rank);
-    return rank;
-}
-
-int size_of(MPI_Comm comm) {
-    int size = 1;
-    MPI_Comm_size(comm, &size);
-    return size;
-}
-
-/// MPI counts are ints: a message of 2 GiB or more to one rank is refused
-/// rather than truncated.
-int count_of(std::size_t n) {
-    if (n > static_cast<std::size_t>(INT_MAX))
-        throw error("distributed read: a message of 2^31 elements or more between two ranks");
-    return static_cast<int>(n);
-}
-
-std::vector<int> displacements(const std::vector<int>& counts) {
-    std::vector<int> at(counts.size(), 0);
-    for (std::size_t i = 1; i < counts.size(); ++i)
-        at[i] = at[i - 1] + counts[i - 1];
-    return at;
-}
-
-/// Ids as lengths and concatenated bytes, for sending.
-struct packed_ids {
-    std::vector<std::uint32_t> lengths;
-    std::string bytes;
-
-    void add(std::string_view id) {
-        lengths.push_back(static_cast<std::uint32_t>(id.size()));
-        bytes.append(id);
-    }
-    std::vector<std::string_view> views() const {
-        std::vector<std::string_view> out;
-        out.reserve(lengths.size());
-        std::size_t at = 0;
-        for (const std::uint32_t n : lengths) {
-            out.emplace_back(bytes.data() + at, n);
-            at += n;
-        }
-        return out;
-    }
-};
-
-/// Every rank's `mine`, concatenated in rank order, on every rank.
-packed_ids all_gather(MPI_Comm comm, const packed_ids& mine) {
-    const int size = size_of(comm);
-    std::vector<int> id_counts(static_cast<std::size_t>(size)), byte_counts(id_counts.size());
-    const int my_ids = count_of(mine.lengths.size()), my_bytes = count_of(mine.bytes.size());
-    MPI_Allgather(&my_ids, 1, MPI_INT, id_counts.data(), 1, MPI_INT, comm);
-    MPI_Allgather(&my_bytes, 1, MPI_INT, byte_counts.data(), 1, MPI_INT, comm);
-    packed_ids all;
-    all.lengths.resize(static_cast<std::size_t>(
-        std::accumulate(id_counts.begin(), id_counts.end(), std::int64_t{0})));
-    all.bytes.resize(static_cast<std::size_t>(
-        std::accumulate(byte_counts.begin(), byte_counts.end(), std::int64_t{0})));
-    MPI_Allgatherv(mine.lengths.data(), my_ids, MPI_UINT32_T, all.lengths.data(), id_counts.data(),
-                   displacements(id_counts).data(), MPI_UINT32_T, comm);
-    MPI_Allgatherv(mine.bytes.data(), my_bytes, MPI_CHAR, all.bytes.data(), byte_counts.data(),
-                   displacements(byte_counts).data(), MPI_CHAR, comm);
-    return all;
-}
+using namespace detail;
 
 /// The global numbering of the ids of every rank (see the file comment).
 struct numbering {
@@ -245,30 +184,28 @@ std::vector<bad_row> broadcast_rows(MPI_Comm comm, std::vector<bad_row> rows) {
     return unpack_rows(lines, text);
 }
 
-/// A failure on any rank, made the same on every rank: rank `from`'s message
-/// is broadcast and thrown everywhere as an `input_error`.
-[[noreturn]] void throw_everywhere(MPI_Comm comm, int from, const std::string& message) {
-    std::uint64_t length = message.size();
-    MPI_Bcast(&length, 1, MPI_UINT64_T, from, comm);
-    std::string text = message;
-    text.resize(static_cast<std::size_t>(length));
-    MPI_Bcast(text.data(), count_of(text.size()), MPI_CHAR, from, comm);
-    throw input_error(text);
-}
-
-/// Checks, collectively, whether any rank failed (`failure` not empty on
-/// it); if so every rank throws the message of the lowest such rank.
-void agree_on_failure(MPI_Comm comm, const std::string& failure) {
-    const int mine = failure.empty() ? INT_MAX : rank_of(comm);
-    int first = INT_MAX;
-    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
-    if (first != INT_MAX) throw_everywhere(comm, first, failure);
+/// Replaces every place code of `log` by its site (docs/semantics.md §8.1):
+/// the places file's `site` where it gives one, else the code itself.
+void to_sites(scan_log& log, const place_table& places) {
+    id_table sites;
+    std::vector<place_index> site_of(log.places.size());
+    for (std::size_t x = 0; x < log.places.size(); ++x) {
+        const std::string_view code = log.places[static_cast<place_index>(x)];
+        const place_index listed = places.has_site ? places.ids.find(code) : id_table::npos;
+        site_of[x] = sites.intern(listed != id_table::npos && !places.site[listed].empty()
+                                      ? std::string_view(places.site[listed])
+                                      : code);
+    }
+    for (visit& v : log.visits)
+        v.place = site_of[v.place];
+    log.places = std::move(sites);
 }
 
 } // namespace
 
 rank_scans read_scans(MPI_Comm comm, const std::vector<std::filesystem::path>& scans,
-                      const place_table& places, const scan_read_options& options) {
+                      const place_table& places, const scan_read_options& options,
+                      const id_options& ids) {
     const int rank = rank_of(comm);
     const int size = size_of(comm);
     rank_scans out;
@@ -320,6 +257,11 @@ rank_scans read_scans(MPI_Comm comm, const std::vector<std::filesystem::path>& s
             append_scan_log(log, slice.log);
     }
     out.rows_read = rows_read;
+    if (ids.pseudonyms) {
+        ids.pseudonyms->apply(log.persons);
+        strip_identifying_text(out.rejects);
+    }
+    if (ids.level == contact_level::site) to_sites(log, places);
 
     const numbering persons = number_in_byte_order(comm, views_of(log.persons));
     const numbering place_ids = number_in_byte_order(comm, views_of(log.places));
@@ -339,7 +281,7 @@ rank_scans read_scans(MPI_Comm comm, const std::vector<std::filesystem::path>& s
     return out;
 }
 
-rank_stays build_stays(MPI_Comm comm, rank_scans&& scans) {
+rank_stays build_stays(MPI_Comm comm, rank_scans& scans) {
     const int size = size_of(comm);
     const int rank = rank_of(comm);
     const auto ranks = static_cast<std::size_t>(size);
@@ -353,17 +295,7 @@ rank_stays build_stays(MPI_Comm comm, rank_scans&& scans) {
     std::vector<int> send(ranks, 0);
     for (const visit& v : visits)
         ++send[v.place % ranks];
-    const std::vector<int> send_at = displacements(send);
-    std::vector<int> receive(ranks, 0);
-    MPI_Alltoall(send.data(), 1, MPI_INT, receive.data(), 1, MPI_INT, comm);
-    std::vector<visit> mine(
-        static_cast<std::size_t>(std::accumulate(receive.begin(), receive.end(), std::int64_t{0})));
-    MPI_Datatype visit_type;
-    MPI_Type_contiguous(static_cast<int>(sizeof(visit)), MPI_BYTE, &visit_type);
-    MPI_Type_commit(&visit_type);
-    MPI_Alltoallv(visits.data(), send.data(), send_at.data(), visit_type, mine.data(),
-                  receive.data(), displacements(receive).data(), visit_type, comm);
-    MPI_Type_free(&visit_type);
+    std::vector<visit> mine = exchange(comm, visits, send);
     visits = {};
     for (visit& v : mine)
         v.place = static_cast<place_index>(v.place / ranks);
@@ -375,6 +307,56 @@ rank_stays build_stays(MPI_Comm comm, rank_scans&& scans) {
     out.stays = ctrace::build_stays(std::move(mine), static_cast<std::size_t>(scans.person_count),
                                     static_cast<std::size_t>(owned_places));
     return out;
+}
+
+std::vector<duration> place_min_overlaps(MPI_Comm comm, const rank_scans& scans,
+                                         const place_table& places, contact_level level) {
+    if (!places.has_min_overlap) return {};
+    const auto ranks = static_cast<std::size_t>(size_of(comm));
+    // A site's minimum is the smallest of its codes' rows (its own row among
+    // them), as `roll_up_to_sites` takes it.
+    std::unordered_map<std::string_view, duration> by_site;
+    if (level == contact_level::site)
+        for (std::size_t x = 0; x < places.size(); ++x) {
+            const duration m = places.min_overlap[x];
+            if (m < 0) continue;
+            const std::string_view site = places.has_site && !places.site[x].empty()
+                                              ? std::string_view(places.site[x])
+                                              : places.ids[static_cast<place_index>(x)];
+            const auto [at, added] = by_site.emplace(site, m);
+            if (!added) at->second = std::min(at->second, m);
+        }
+    // This rank knows the ids of its range; the owner of a place's stays is
+    // `x % ranks`: send each known minimum there.
+    struct place_value {
+        std::uint64_t place;
+        duration value;
+    };
+    std::vector<place_value> out;
+    for (std::size_t k = 0; k < scans.places.size(); ++k) {
+        const std::string_view id = scans.places[k];
+        duration m = -1;
+        if (level == contact_level::site) {
+            if (const auto at = by_site.find(id); at != by_site.end()) m = at->second;
+        } else if (const place_index listed = places.ids.find(id); listed != id_table::npos) {
+            m = places.min_overlap[listed];
+        }
+        if (m >= 0) out.push_back({scans.first_place + k, m});
+    }
+    std::sort(out.begin(), out.end(), [ranks](const place_value& a, const place_value& b) {
+        return a.place % ranks < b.place % ranks;
+    });
+    std::vector<int> send(ranks, 0);
+    for (const place_value& v : out)
+        ++send[v.place % ranks];
+    const std::vector<place_value> in = exchange(comm, out, send);
+    const auto rank = static_cast<std::uint64_t>(rank_of(comm));
+    const std::uint64_t owned =
+        scans.place_count / ranks + (rank < scans.place_count % ranks ? 1 : 0);
+    std::vector<duration> by_place(static_cast<std::size_t>(owned), -1);
+    for (const place_value& v : in)
+        by_place[static_cast<std::size_t>(v.place / ranks)] = v.value;
+    return by_place;
 }
 
 } // namespace ctrace::distributed

@@ -4,7 +4,9 @@
 // under lingering, and the stays of a place that can overlap an interval.
 
 #include "ctrace/error.hpp"
+#include "ctrace/id_table.hpp"
 #include "ctrace/stays.hpp"
+#include "ctrace/trace.hpp"
 #include "ctrace/types.hpp"
 
 #include <algorithm>
@@ -69,5 +71,70 @@ inline row_range stays_that_can_overlap(const stay_table& stays, place_index x, 
     return stays_starting_between(
         stays, x, from + min_overlap - longest - std::min(longest, extension), to - min_overlap);
 }
+
+/// The contact events a source makes through its own stay `own` while it is
+/// infectious during `[from, to)` (docs/semantics.md §4, §8.2, §8.3): calls
+/// `target(row, start, end)` for every stay `row` of the same place whose
+/// overlap `[start, end)` with the source's footprint lasts at least the
+/// place's minimum overlap. The source's own rows are included (callers skip
+/// its person), and so are index cases. Targets are not extended: the source
+/// lingers, not they.
+template <class Target>
+inline void for_each_exposed_stay(const stay_table& stays, std::size_t own, time_point from,
+                                  time_point to, const std::vector<duration>& place_min_overlap,
+                                  duration min_overlap, duration linger, Target&& target) {
+    // The source's presence [s', e') and its footprint [s', f'): the
+    // presence, extended by lingering (f' = e' without it).
+    const time_point presence_start = std::max(stays.start[own], from);
+    const time_point presence_end = std::min(stays.end[own], to);
+    if (presence_end <= presence_start) return;
+    const time_point footprint = footprint_end(presence_start, presence_end, linger);
+    const place_index x = stays.place[own];
+    const duration m = min_overlap_at(place_min_overlap, min_overlap, x);
+    if (footprint - presence_start < m) return;
+    const row_range rows = stays_that_can_overlap(stays, x, presence_start, footprint, m, 0);
+    for (std::size_t row = rows.first; row != rows.last; ++row) {
+        const time_point start = std::max(presence_start, stays.start[row]);
+        const time_point end = std::min(footprint, stays.end[row]);
+        if (end - start < m) continue;
+        target(row, start, end);
+    }
+}
+
+/// Adds qualifying events of one layer to `entry` (at that layer's hop):
+/// the earliest start `start` (by `via_person` at `via_place`, taken on a tie
+/// when `better_via` says so), the latest end `end` and `seconds` more
+/// exposure. Events may come one by one or already combined: every rule is a
+/// minimum, maximum or sum, so the order does not matter.
+template <class BetterVia>
+inline void add_exposure(risk_entry& entry, time_point start, person_index via_person,
+                         place_index via_place, time_point end, duration seconds,
+                         BetterVia&& better_via) {
+    if (start < entry.first_exposure ||
+        (start == entry.first_exposure &&
+         (entry.via_person == no_person || better_via(via_person, via_place)))) {
+        entry.first_exposure = start;
+        entry.via_person = via_person;
+        entry.via_place = via_place;
+    }
+    entry.last_exposure = std::max(entry.last_exposure, end);
+    entry.exposure_seconds = add_seconds(entry.exposure_seconds, seconds, "exposure_seconds");
+}
+
+/// A new risk entry for `person` at `hop` (the exposure fields empty).
+inline risk_entry new_risk_entry(person_index person, std::uint32_t hop) {
+    risk_entry e;
+    e.person = person;
+    e.hop = hop;
+    if (hop > 0) e.last_exposure = -time_infinity;
+    return e;
+}
+
+/// Completes the entries of a trace (docs/semantics.md §5): quarantine and
+/// monitoring ends by hop, the order of the risk list (hop, then first
+/// exposure, then person id byte-wise, ids from `persons`) and the count per
+/// hop. Sets `result.monitoring`.
+void finish_risk_entries(trace_result& result, const trace_parameters& parameters,
+                         const id_table& persons);
 
 } // namespace ctrace::detail

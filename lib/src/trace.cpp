@@ -66,16 +66,11 @@ public:
 private:
     void add_entry(person_index p, std::uint32_t hop) {
         entry_of_[p] = static_cast<std::uint32_t>(result_.entries.size());
-        risk_entry e;
-        e.person = p;
-        e.hop = hop;
-        if (hop > 0) e.last_exposure = -time_infinity;
-        result_.entries.push_back(e);
+        result_.entries.push_back(detail::new_risk_entry(p, hop));
     }
 
     /// True when (q, x) breaks a first-exposure tie against the current via.
     bool better_via(const risk_entry& e, person_index q, place_index x) const {
-        if (e.via_person == no_person) return true;
         if (q != e.via_person) return persons_[q] < persons_[e.via_person];
         return places_[x] < places_[e.via_place];
     }
@@ -86,29 +81,14 @@ private:
         const auto [first, last] = boost::out_edges(graph_.person_vertex(s.person), graph_.csr);
         for (auto it = first; it != last; ++it) {
             const std::uint32_t own = graph_.csr[*it].stay;
-            // The source's presence [s', e') and its footprint [s', f'): the
-            // presence, extended by lingering (§8.3; f' = e' without it).
-            const time_point presence_start = std::max(stays_.start[own], s.from);
-            const time_point presence_end = std::min(stays_.end[own], s.to);
-            if (presence_end <= presence_start) continue;
-            const time_point footprint_end =
-                detail::footprint_end(presence_start, presence_end, linger_);
             const place_index x = stays_.place[own];
-            const duration m =
-                detail::min_overlap_at(parameters_.place_min_overlap, min_overlap_, x);
-            if (footprint_end - presence_start < m) continue;
-
-            // Target stays (not extended: the source lingers, not they).
-            const detail::row_range targets =
-                detail::stays_that_can_overlap(stays_, x, presence_start, footprint_end, m, 0);
-            for (std::size_t row = targets.first; row != targets.last; ++row) {
-                const person_index p = stays_.person[row];
-                if (p == s.person || hop_[p] == 0) continue;
-                const time_point exposure_start = std::max(presence_start, stays_.start[row]);
-                const time_point exposure_end = std::min(footprint_end, stays_.end[row]);
-                if (exposure_end - exposure_start < m) continue;
-                record_event(p, s.person, x, exposure_start, exposure_end, layer, changed);
-            }
+            detail::for_each_exposed_stay(
+                stays_, own, s.from, s.to, parameters_.place_min_overlap, min_overlap_, linger_,
+                [&](std::size_t row, time_point start, time_point end) {
+                    const person_index p = stays_.person[row];
+                    if (p == s.person || hop_[p] == 0) return;
+                    record_event(p, s.person, x, start, end, layer, changed);
+                });
         }
     }
 
@@ -128,39 +108,14 @@ private:
             add_entry(p, layer);
         }
         if (hop_[p] != layer) return;
-        risk_entry& e = result_.entries[entry_of_[p]];
-        if (start < e.first_exposure || (start == e.first_exposure && better_via(e, q, x))) {
-            e.first_exposure = start;
-            e.via_person = q;
-            e.via_place = x;
-        }
-        e.last_exposure = std::max(e.last_exposure, end);
-        e.exposure_seconds =
-            detail::add_seconds(e.exposure_seconds, end - start, "exposure_seconds");
+        detail::add_exposure(result_.entries[entry_of_[p]], start, q, x, end, end - start,
+                             [&](person_index via_person, place_index via_place) {
+                                 return better_via(result_.entries[entry_of_[p]], via_person,
+                                                   via_place);
+                             });
     }
 
-    void finish() {
-        const std::optional<hop_durations>& monitoring = parameters_.monitoring;
-        result_.monitoring = monitoring.has_value();
-        for (risk_entry& e : result_.entries) {
-            if (e.hop == 0) continue;
-            e.quarantine_until = e.last_exposure + parameters_.quarantine.at_hop(e.hop);
-            if (monitoring) e.monitor_until = e.quarantine_until + monitoring->at_hop(e.hop);
-        }
-        std::sort(result_.entries.begin(), result_.entries.end(),
-                  [this](const risk_entry& a, const risk_entry& b) {
-                      if (a.hop != b.hop) return a.hop < b.hop;
-                      if (a.first_exposure != b.first_exposure)
-                          return a.first_exposure < b.first_exposure;
-                      return persons_[a.person] < persons_[b.person];
-                  });
-        std::uint32_t max_hop = 0;
-        for (const risk_entry& e : result_.entries)
-            max_hop = std::max(max_hop, e.hop);
-        result_.persons_per_hop.assign(result_.entries.empty() ? 0 : max_hop + 1, 0);
-        for (const risk_entry& e : result_.entries)
-            ++result_.persons_per_hop[e.hop];
-    }
+    void finish() { detail::finish_risk_entries(result_, parameters_, persons_); }
 
     const stay_table& stays_;
     const person_place_graph& graph_;
@@ -178,6 +133,30 @@ private:
 };
 
 } // namespace
+
+void detail::finish_risk_entries(trace_result& result, const trace_parameters& parameters,
+                                 const id_table& persons) {
+    const std::optional<hop_durations>& monitoring = parameters.monitoring;
+    result.monitoring = monitoring.has_value();
+    for (risk_entry& e : result.entries) {
+        if (e.hop == 0) continue;
+        e.quarantine_until = e.last_exposure + parameters.quarantine.at_hop(e.hop);
+        if (monitoring) e.monitor_until = e.quarantine_until + monitoring->at_hop(e.hop);
+    }
+    std::sort(result.entries.begin(), result.entries.end(),
+              [&persons](const risk_entry& a, const risk_entry& b) {
+                  if (a.hop != b.hop) return a.hop < b.hop;
+                  if (a.first_exposure != b.first_exposure)
+                      return a.first_exposure < b.first_exposure;
+                  return persons[a.person] < persons[b.person];
+              });
+    std::uint32_t max_hop = 0;
+    for (const risk_entry& e : result.entries)
+        max_hop = std::max(max_hop, e.hop);
+    result.persons_per_hop.assign(result.entries.empty() ? 0 : max_hop + 1, 0);
+    for (const risk_entry& e : result.entries)
+        ++result.persons_per_hop[e.hop];
+}
 
 hop_durations parse_hop_durations(std::string_view text) {
     std::vector<duration> values;

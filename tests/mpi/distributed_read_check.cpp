@@ -167,7 +167,7 @@ int run(int argc, char** argv) {
         MPI_Comm_size(MPI_COMM_WORLD, &rank_count);
         ctrace::distributed::rank_scans copy = *got;
         const ctrace::distributed::rank_stays stays =
-            ctrace::distributed::build_stays(MPI_COMM_WORLD, std::move(copy));
+            ctrace::distributed::build_stays(MPI_COMM_WORLD, copy);
         std::vector<std::string> stay_fields;
         for (std::size_t i = 0; i < stays.stays.size(); ++i) {
             stay_fields.push_back(std::to_string(stays.stays.person[i]));

@@ -17,14 +17,21 @@
 /// `bad_rows_error::max_kept_rows` then a count in strict mode, every one
 /// under `skip_bad`.
 
+#include "ctrace/cases.hpp"
 #include "ctrace/error.hpp"
+#include "ctrace/id_table.hpp"
+#include "ctrace/pseudonym.hpp"
 #include "ctrace/scans.hpp"
+#include "ctrace/snapshot.hpp"
 #include "ctrace/stays.hpp"
+#include "ctrace/trace.hpp"
 #include "ctrace/types.hpp"
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <mpi.h>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -52,6 +59,17 @@ struct rank_scans {
     std::vector<bad_row> rejects;
 };
 
+/// What becomes of the ids read before they are numbered.
+struct id_options {
+    /// Person ids are replaced by their pseudonyms, as `ingest` replaces them.
+    std::shared_ptr<const pseudonymizer> pseudonyms;
+    /// At site level each place code is replaced by its site (the places
+    /// file's `site`, else the code; docs/semantics.md §8.1), so stays merge
+    /// per (person, site) and places are numbered as sites: what
+    /// `roll_up_to_sites` gives one process.
+    contact_level level = contact_level::code;
+};
+
 /// Reads `scans` (each as slices, one per rank) with the places file
 /// `places` (which every rank has read). Collective: every rank of `comm`
 /// calls it with the same arguments. Throws on every rank alike:
@@ -60,7 +78,8 @@ struct rank_scans {
 /// rank (its message as that rank saw it), and `input_error` when a quoted
 /// line break sits at a cut between slices (not yet read in one piece).
 rank_scans read_scans(MPI_Comm comm, const std::vector<std::filesystem::path>& scans,
-                      const place_table& places, const scan_read_options& options);
+                      const place_table& places, const scan_read_options& options,
+                      const id_options& ids = {});
 
 /// The stays of the places one rank owns: place x (a global index) is
 /// owned by rank `x % size`, where it has the local index `x / size`.
@@ -78,9 +97,47 @@ struct rank_stays {
 };
 
 /// Sends every visit of `scans` to the rank owning its place and merges
-/// them into stays there. Collective. Each rank then holds the stays of
-/// about `1 / size` of the places; every stay of a place is on its owner,
-/// so contacts at a place are found on one rank.
-rank_stays build_stays(MPI_Comm comm, rank_scans&& scans);
+/// them into stays there; `scans.visits` is emptied (its memory released),
+/// the ids stay. Collective. Each rank then holds the stays of about
+/// `1 / size` of the places; every stay of a place is on its owner, so
+/// contacts at a place are found on one rank.
+rank_stays build_stays(MPI_Comm comm, rank_scans& scans);
+
+/// The places file's minimum overlaps (docs/semantics.md §8.2) of the places
+/// this rank owns, by local place index (-1: none given), at `level` (a
+/// site's is the smallest of its codes'): what `trace_parameters::
+/// place_min_overlap` takes. Empty when the file has no such column.
+/// Collective.
+std::vector<duration> place_min_overlaps(MPI_Comm comm, const rank_scans& scans,
+                                         const place_table& places, contact_level level);
+
+/// A trace's outcome on rank 0: the risk entries and the ids they name.
+struct traced {
+    /// As `ctrace::trace` returns it, with `persons` and `places` below as
+    /// the id tables; on other ranks only `qualifying_events` is set.
+    trace_result result;
+    /// The persons listed (and the index cases that never scanned), and the
+    /// places named as `via_place`.
+    id_table persons;
+    id_table places;
+};
+
+/// The layered trace of `ctrace::trace` (docs/semantics.md §4, §5), on the
+/// stays of every rank. Collective: every rank passes the same `case_ids`
+/// (the cases' person ids, pseudonymised where the data is), `cases`
+/// (`person` indexing `case_ids`) and `parameters`, whose
+/// `place_min_overlap` is this rank's (`place_min_overlaps`).
+///
+/// Each person's state (its earliest exposure, hop and risk entry) lives on
+/// the rank that owns its id. Each layer the sources (persons whose
+/// earliest exposure went down) are all-gathered; each rank finds the
+/// events at its places with the single process's rules, combines them per
+/// target (every rule is a minimum, maximum, sum or a tie on ids, which
+/// global indices order as bytes) and sends them to the target's owner. So
+/// only sources and combined exposures cross the network. Rank 0 gathers
+/// the entries and the ids they name. Throws on every rank alike.
+traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
+             const id_table& case_ids, std::span<const index_case> cases,
+             const trace_parameters& parameters);
 
 } // namespace ctrace::distributed

@@ -1,0 +1,279 @@
+// The `ctrace-mpi` executable: `ctrace trace` across the ranks of an MPI job
+// (docs/distributed.md), started with `mpirun -np N ctrace-mpi trace …`. It
+// writes the bytes `ctrace trace` writes. The work is the library's
+// (ctrace/distributed.hpp); this file parses options, agrees on failures
+// across ranks and writes the outputs on rank 0.
+
+#include "commands.hpp"
+#include "ctrace/atomic_file.hpp"
+#include "ctrace/distributed.hpp"
+#include "ctrace/risk_list.hpp"
+#include "ctrace/version.hpp"
+#include "data_loading.hpp"
+#include "exit_status.hpp"
+#include "options.hpp"
+#include "outputs.hpp"
+#include "progress.hpp"
+
+#include <climits>
+#include <cstring>
+#include <exception>
+#include <iostream>
+#include <mpi.h>
+#include <optional>
+#include <sstream>
+#include <streambuf>
+#include <string>
+#include <vector>
+
+namespace ctrace::cli {
+
+namespace {
+
+/// A failure that every rank has agreed on: the text rank 0 prints (as
+/// `guarded` would have printed it on the rank that failed) and the exit
+/// status every rank returns.
+struct agreed_failure {
+    int status;
+    std::string text;
+};
+
+int rank_of(MPI_Comm comm) {
+    int rank = 0;
+    MPI_Comm_rank(comm, &rank);
+    return rank;
+}
+
+/// What `guarded` prints and returns for the exception being handled.
+agreed_failure failure_of(const char* command_name, std::exception_ptr failure) {
+    std::ostringstream text;
+    std::streambuf* const kept = std::cerr.rdbuf(text.rdbuf());
+    const int status = guarded(command_name, [&]() -> int { std::rethrow_exception(failure); });
+    std::cerr.rdbuf(kept);
+    return {status, text.str()};
+}
+
+/// Runs `step` on this rank alone. When it throws on any rank, every rank
+/// throws the `agreed_failure` of the lowest such rank, so that a file one
+/// node cannot read ends the job everywhere with one message.
+template <class Step>
+void on_every_rank(MPI_Comm comm, const char* command_name, Step&& step) {
+    std::optional<agreed_failure> failed;
+    try {
+        step();
+    } catch (...) {
+        failed = failure_of(command_name, std::current_exception());
+    }
+    const int mine = failed ? rank_of(comm) : INT_MAX;
+    int first = INT_MAX;
+    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
+    if (first == INT_MAX) return;
+    agreed_failure agreed = failed.value_or(agreed_failure{0, {}});
+    unsigned long long length = agreed.text.size();
+    MPI_Bcast(&agreed.status, 1, MPI_INT, first, comm);
+    MPI_Bcast(&length, 1, MPI_UNSIGNED_LONG_LONG, first, comm);
+    agreed.text.resize(static_cast<std::size_t>(length));
+    MPI_Bcast(agreed.text.data(), static_cast<int>(length), MPI_CHAR, first, comm);
+    throw agreed;
+}
+
+void print_help() {
+    std::cout
+        << "Usage: mpirun -np N ctrace-mpi trace --scans FILE [--scans FILE …] [--places FILE]\n"
+           "                                     --cases FILE --out FILE [--graphml FILE]\n"
+           "                                     [options]\n\n"
+           "`ctrace trace` across the ranks of an MPI job, for dumps larger than one machine:\n"
+           "each rank reads a byte range of every scans file, holds the stays of a share of\n"
+           "the places and the state of a share of the persons; rank 0 writes the outputs.\n"
+           "The risk list (and GraphML) are byte for byte those of `ctrace trace` with the\n"
+           "same options, for any number of ranks. See docs/distributed.md.\n"
+        << trace_options()
+        << "\nNot in ctrace-mpi: --snapshot and --hdf5 (a snapshot holds every stay in one\n"
+           "file; make it with `ctrace snapshot`); scans files must be uncompressed UTF-8\n"
+           "(each rank reads its own byte range). Each rank reads on one thread (--threads\n"
+           "is accepted and has no effect).\n"
+           "Exit status (the same on every rank; rank 0 prints the one message): 0 ok, 2 bad\n"
+           "input or usage (nothing written), 74 an output could not be written (nothing\n"
+           "written), 1 internal error.\n";
+}
+
+/// The case ids as the data holds them (pseudonymised when it is), with the
+/// indices of `ids`.
+id_table case_ids_as_data(const prepared_cases& prepared) {
+    if (!prepared.pseudonyms) return prepared.case_ids;
+    id_table out;
+    for (std::size_t k = 0; k < prepared.case_ids.size(); ++k)
+        out.intern(prepared.pseudonyms->pseudonym(prepared.case_ids[static_cast<person_index>(k)]));
+    if (out.size() != prepared.case_ids.size())
+        throw input_error("two index cases have the same pseudonym");
+    return out;
+}
+
+int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
+    const bool root = rank_of(comm) == 0;
+    int size = 1;
+    MPI_Comm_size(comm, &size);
+    const stopwatch clock;
+    po::variables_map vm;
+    std::string out_path;
+    bool quiet = false;
+    utc_offset tz{};
+    std::optional<prepared_cases> prepared;
+    place_table places;
+    ingest_options ingest;
+    contact_level level = contact_level::code;
+    on_every_rank(comm, "trace", [&] {
+        vm = parse(args, trace_options());
+        if (vm.count("help")) return;
+        for (const char* refused : {"snapshot", "hdf5"})
+            if (vm.count(refused))
+                throw input_error(std::string("--") + refused +
+                                  " is not available in ctrace-mpi (a snapshot holds every "
+                                  "stay in one file); use `ctrace trace` or `ctrace snapshot`");
+        check_data_options(vm);
+        out_path = required(vm, "out");
+        const std::string cases_path = required(vm, "cases");
+        quiet = vm["quiet"].as<bool>();
+        check_distinct_outputs(vm, {"out", "graphml", "rejects"});
+        tz = tz_option(vm);
+        prepared.emplace(read_cases_for_trace(vm, tz, cases_path, false));
+        progress_reporter unused("trace", true);
+        ingest = ingest_options_from(vm, unused, false);
+        ingest.read.progress = {};
+        ingest.read.threads = 1;
+        level = contact_level_option(vm);
+        if (ingest.places) places = read_places(*ingest.places, ingest.place_format);
+    });
+    if (vm.count("help")) {
+        if (root) print_help();
+        return exit_ok;
+    }
+
+    distributed::id_options id_options;
+    id_options.pseudonyms = ingest.pseudonyms;
+    id_options.level = level;
+    distributed::rank_scans scans =
+        distributed::read_scans(comm, ingest.scans, places, ingest.read, id_options);
+    const double read_seconds = clock.seconds();
+    trace_parameters parameters = prepared->record.parameters;
+    parameters.place_min_overlap = distributed::place_min_overlaps(comm, scans, places, level);
+    const distributed::rank_stays stays = distributed::build_stays(comm, scans);
+    const double stays_seconds = clock.seconds();
+    std::optional<id_table> case_ids;
+    on_every_rank(comm, "trace", [&] { case_ids.emplace(case_ids_as_data(*prepared)); });
+    const distributed::traced traced =
+        distributed::trace(comm, scans, stays, *case_ids, prepared->record.cases, parameters);
+    const double trace_seconds = clock.seconds();
+    std::uint64_t stay_count = stays.stays.size();
+    MPI_Allreduce(MPI_IN_PLACE, &stay_count, 1, MPI_UINT64_T, MPI_SUM, comm);
+
+    // Rank 0 stages every output, then commits them together: a failure
+    // writes none, and every rank ends with its status.
+    on_every_rank(comm, "trace", [&] {
+        if (!root) return;
+        const trace_result& result = traced.result;
+        std::optional<atomic_file> rejects_file;
+        stage_rejects(vm, scans.rejects, rejects_file);
+        staged_output out(out_path, bom_option(vm));
+        out.write([&](std::ostream& stream) {
+            write_risk_list(stream, result, traced.persons, traced.places, tz);
+        });
+        out.close();
+        std::optional<staged_output> graphml_out;
+        if (vm.count("graphml"))
+            stage_transmission_tree(vm["graphml"].as<std::string>(), result, traced.persons,
+                                    traced.places, tz, graphml_out);
+        if (rejects_file) rejects_file->commit();
+        if (graphml_out) graphml_out->commit();
+        out.commit();
+    });
+    if (!root) return exit_ok;
+
+    const trace_result& result = traced.result;
+    report_rejects("trace", vm, scans.rejects);
+    warn_cases_without_stays("trace", traced.persons, result.cases_without_stays,
+                             "; listed without contacts");
+    if (!quiet) {
+        std::ostringstream hops;
+        for (std::size_t h = 0; h < result.persons_per_hop.size(); ++h)
+            hops << (h ? ", " : "") << "hop " << h << ": " << result.persons_per_hop[h];
+        std::ostringstream summary;
+        summary << "ctrace-mpi trace: " << size << " ranks; " << scans.rows_read << " rows read ("
+                << scans.rejects.size() << " rejected), " << stay_count << " stays, "
+                << scans.person_count << " persons, " << scans.place_count << " places, "
+                << prepared->record.cases.size() << " cases; " << result.qualifying_events
+                << " contact events; " << result.entries.size() << " listed (" << hops.str()
+                << "); ";
+        if (!parameters.profile.empty()) summary << "profile " << parameters.profile << "; ";
+        summary << std::fixed;
+        summary.precision(2);
+        const double total = clock.seconds();
+        summary << total << " s (read " << read_seconds << ", stays "
+                << stays_seconds - read_seconds << ", trace " << trace_seconds - stays_seconds
+                << ", write " << total - trace_seconds << ")\n";
+        std::cerr << summary.str();
+    }
+    return exit_ok;
+}
+
+void print_usage() {
+    std::cout << "ctrace-mpi " << version()
+              << " - ctrace trace across the ranks of an MPI job\n\n"
+                 "Usage: mpirun -np N ctrace-mpi trace [options]\n"
+                 "       ctrace-mpi help trace    its options, with defaults\n"
+                 "       ctrace-mpi --version\n";
+}
+
+/// Every rank runs the command; only rank 0 speaks.
+int run(MPI_Comm comm, const std::vector<std::string>& args) {
+    const std::string first = args.empty() ? std::string() : args[0];
+    if (first.empty() || first == "--help" || first == "-h" || first == "help") {
+        if (rank_of(comm) != 0) return exit_ok;
+        if (first == "help" && args.size() > 1 && args[1] == "trace")
+            print_help();
+        else
+            print_usage();
+        return first.empty() ? exit_bad_input : exit_ok;
+    }
+    if (first == "--version") {
+        if (rank_of(comm) == 0) std::cout << "ctrace-mpi " << version() << '\n';
+        return exit_ok;
+    }
+    if (first != "trace") {
+        if (rank_of(comm) == 0)
+            std::cerr << "ctrace-mpi: unknown command '" << first
+                      << "'; ctrace-mpi has only 'trace' (see 'ctrace-mpi --help')\n";
+        return exit_bad_input;
+    }
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    try {
+        return guarded("trace", [&] { return run_trace(comm, rest); });
+    } catch (const agreed_failure& failure) {
+        std::cerr << failure.text;
+        return failure.status;
+    }
+}
+
+/// Discards what is written to it: the stderr of ranks other than 0.
+class null_buffer : public std::streambuf {
+protected:
+    int overflow(int c) override { return c == EOF ? 0 : c; }
+};
+
+} // namespace
+
+} // namespace ctrace::cli
+
+int main(int argc, char** argv) {
+    MPI_Init(&argc, &argv);
+    ctrace::cli::set_program_name("ctrace-mpi");
+    int rank = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    ctrace::cli::null_buffer silent;
+    if (rank != 0) std::cerr.rdbuf(&silent);
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    const int status = ctrace::cli::run(MPI_COMM_WORLD, args);
+    std::cerr.rdbuf(nullptr);
+    MPI_Finalize();
+    return status;
+}

@@ -1,0 +1,330 @@
+// The layered trace across ranks (ctrace/distributed.hpp): the rules of
+// ctrace::trace, with each person's state on the rank owning its id.
+
+#include "ctrace/distributed.hpp"
+#include "exposure_rules.hpp"
+#include "mpi_helpers.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <utility>
+
+namespace ctrace::distributed {
+
+namespace {
+
+using detail::agree_on_failure;
+using detail::all_gather_records;
+using detail::exchange;
+using detail::gather_ids;
+using detail::gather_records;
+using detail::packed_ids;
+using detail::rank_of;
+using detail::size_of;
+
+constexpr std::uint32_t no_hop = ~std::uint32_t{0};
+constexpr std::uint64_t not_found = std::numeric_limits<std::uint64_t>::max();
+
+/// A source of the next layer: a person and its infectious interval
+/// `[from, to)`. Sent as raw bytes (all ranks run the same build).
+struct source {
+    person_index person = 0;
+    std::uint32_t unused = 0;
+    time_point from = 0;
+    time_point to = 0;
+};
+
+/// The qualifying events of one layer for one target, combined: the
+/// earliest start with its source and place (ties: the smallest source,
+/// then place, by global index, which is byte order), the latest end, the
+/// summed overlap and the number of events.
+struct exposure {
+    person_index target = 0;
+    person_index via_person = 0;
+    place_index via_place = 0;
+    std::uint32_t unused = 0;
+    time_point first = 0;
+    time_point last = 0;
+    duration seconds = 0;
+    std::uint64_t events = 0;
+};
+
+void combine(exposure& into, const exposure& e) {
+    if (e.first < into.first || (e.first == into.first && (e.via_person < into.via_person ||
+                                                           (e.via_person == into.via_person &&
+                                                            e.via_place < into.via_place)))) {
+        into.first = e.first;
+        into.via_person = e.via_person;
+        into.via_place = e.via_place;
+    }
+    into.last = std::max(into.last, e.last);
+    into.seconds = ctrace::detail::add_seconds(into.seconds, e.seconds, "exposure_seconds");
+    into.events += e.events;
+}
+
+/// Sorts `found` by target and combines each target's records into one.
+void combine_by_target(std::vector<exposure>& found) {
+    std::sort(found.begin(), found.end(),
+              [](const exposure& a, const exposure& b) { return a.target < b.target; });
+    std::size_t kept = 0;
+    for (std::size_t k = 0; k < found.size(); ++k) {
+        if (kept > 0 && found[kept - 1].target == found[k].target)
+            combine(found[kept - 1], found[k]);
+        else
+            found[kept++] = found[k];
+    }
+    found.resize(kept);
+}
+
+/// This rank's stay rows in person order (then row order).
+std::vector<std::uint32_t> rows_by_person(const stay_table& stays) {
+    std::vector<std::uint64_t> keys(stays.size());
+    for (std::size_t row = 0; row < stays.size(); ++row)
+        keys[row] = (std::uint64_t{stays.person[row]} << 32) | row;
+    std::sort(keys.begin(), keys.end());
+    std::vector<std::uint32_t> rows(keys.size());
+    for (std::size_t k = 0; k < keys.size(); ++k)
+        rows[k] = static_cast<std::uint32_t>(keys[k]);
+    return rows;
+}
+
+/// Runs `step` on this rank; a failure on any rank is thrown on every rank.
+template <class Step>
+void on_every_rank(MPI_Comm comm, Step&& step) {
+    std::string failure;
+    try {
+        step();
+    } catch (const std::exception& e) {
+        failure = e.what();
+        if (failure.empty()) failure = "failed";
+    }
+    agree_on_failure(comm, failure);
+}
+
+/// The strings of the sorted global indices `wanted` (known on rank 0), from
+/// the ranks owning them (ids `[first, first + owned.size())` here); on rank
+/// 0 in the order of `wanted`. Collective.
+std::vector<std::string> names_of(MPI_Comm comm, std::vector<std::uint64_t> wanted,
+                                  std::uint64_t first, const std::vector<std::string>& owned) {
+    std::uint64_t count = wanted.size();
+    MPI_Bcast(&count, 1, MPI_UINT64_T, 0, comm);
+    wanted.resize(static_cast<std::size_t>(count));
+    MPI_Bcast(wanted.data(), detail::count_of(wanted.size()), MPI_UINT64_T, 0, comm);
+    packed_ids mine;
+    const auto begin = std::lower_bound(wanted.begin(), wanted.end(), first);
+    const auto end = std::lower_bound(begin, wanted.end(), first + owned.size());
+    for (auto it = begin; it != end; ++it)
+        mine.add(owned[static_cast<std::size_t>(*it - first)]);
+    const packed_ids all = gather_ids(comm, mine);
+    std::vector<std::string> names;
+    for (const std::string_view id : all.views())
+        names.emplace_back(id);
+    return names;
+}
+
+} // namespace
+
+traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
+             const id_table& case_ids, std::span<const index_case> cases,
+             const trace_parameters& parameters) {
+    if (parameters.quarantine.by_hop().empty())
+        throw parameter_error("quarantine", "the list of quarantines by hop is empty");
+    if (parameters.monitoring && parameters.monitoring->by_hop().empty())
+        throw parameter_error("monitoring", "the list of monitoring periods by hop is empty");
+    // Every rank has the same cases, so every rank refuses a repeat alike.
+    std::vector<person_index> given;
+    for (const index_case& c : cases) {
+        if (c.person >= case_ids.size()) throw input_error("trace: case person index out of range");
+        given.push_back(c.person);
+    }
+    std::sort(given.begin(), given.end());
+    if (const auto twice = std::adjacent_find(given.begin(), given.end()); twice != given.end())
+        throw input_error("trace: person '" + std::string(case_ids[*twice]) +
+                          "' is an index case twice");
+    const int rank = rank_of(comm);
+    const int size = size_of(comm);
+    const std::uint64_t first = ids.first_person;
+    const std::vector<std::uint64_t> firsts =
+        all_gather_records(comm, std::vector<std::uint64_t>{first});
+    // Ranks owning no id share their first index with the next: the owner
+    // is the last rank starting at or before p.
+    const auto owner = [&firsts](person_index p) {
+        return static_cast<std::size_t>(
+            std::upper_bound(firsts.begin(), firsts.end(), std::uint64_t{p}) - firsts.begin() - 1);
+    };
+
+    // Each case's global index, from the rank owning its id (none when the
+    // case never scanned).
+    std::vector<std::uint64_t> case_index(cases.size(), not_found);
+    for (std::size_t k = 0; k < cases.size(); ++k) {
+        const std::string_view id = case_ids[cases[k].person];
+        const auto at = std::lower_bound(ids.persons.begin(), ids.persons.end(), id);
+        if (at != ids.persons.end() && *at == id)
+            case_index[k] = first + static_cast<std::uint64_t>(at - ids.persons.begin());
+    }
+    MPI_Allreduce(MPI_IN_PLACE, case_index.data(), detail::count_of(case_index.size()),
+                  MPI_UINT64_T, MPI_MIN, comm);
+    std::vector<person_index> case_persons;
+    for (const std::uint64_t p : case_index)
+        if (p != not_found) case_persons.push_back(static_cast<person_index>(p));
+    std::sort(case_persons.begin(), case_persons.end());
+    const auto is_case = [&case_persons](person_index p) {
+        return std::binary_search(case_persons.begin(), case_persons.end(), p);
+    };
+
+    // The state of the persons this rank owns, as ctrace::trace keeps it.
+    const std::size_t owned = ids.persons.size();
+    std::vector<time_point> exposure_of(owned, time_infinity);
+    std::vector<std::uint32_t> hop(owned, no_hop);
+    std::vector<std::uint32_t> entry_of(owned, 0);
+    std::vector<std::uint32_t> changed_at(owned, 0);
+    std::vector<risk_entry> entries;
+    std::vector<source> frontier;
+    for (std::size_t k = 0; k < cases.size(); ++k) {
+        const std::uint64_t p = case_index[k];
+        if (p == not_found || owner(static_cast<person_index>(p)) != static_cast<std::size_t>(rank))
+            continue;
+        const auto local = static_cast<std::size_t>(p - first);
+        exposure_of[local] = cases[k].from;
+        hop[local] = 0;
+        entry_of[local] = static_cast<std::uint32_t>(entries.size());
+        entries.push_back(ctrace::detail::new_risk_entry(static_cast<person_index>(p), 0));
+        frontier.push_back({static_cast<person_index>(p), 0, cases[k].from, cases[k].to});
+    }
+    std::sort(frontier.begin(), frontier.end(),
+              [](const source& a, const source& b) { return a.person < b.person; });
+
+    const stay_table& table = stays.stays;
+    const std::vector<std::uint32_t> rows = rows_by_person(table);
+    const duration min_overlap = std::max<duration>(parameters.min_overlap, 1);
+    const duration linger = std::max<duration>(parameters.linger, 0);
+    std::uint64_t events = 0;
+    for (std::uint32_t layer = 1; layer <= parameters.hops; ++layer) {
+        // Each rank's frontier is ascending and the ranks own ascending
+        // ranges, so the sources are ascending by person.
+        const std::vector<source> sources = all_gather_records(comm, frontier);
+        if (sources.empty()) break;
+        std::vector<exposure> found;
+        on_every_rank(comm, [&] {
+            std::size_t combine_at = std::size_t{1} << 20;
+            std::size_t at = 0;
+            for (const source& s : sources) {
+                while (at < rows.size() && table.person[rows[at]] < s.person)
+                    ++at;
+                for (std::size_t k = at; k < rows.size() && table.person[rows[k]] == s.person;
+                     ++k) {
+                    const std::size_t own = rows[k];
+                    const auto x = static_cast<place_index>(
+                        rank_stays::global_place(table.place[own], rank, size));
+                    ctrace::detail::for_each_exposed_stay(
+                        table, own, s.from, s.to, parameters.place_min_overlap, min_overlap, linger,
+                        [&](std::size_t row, time_point start, time_point end) {
+                            const person_index p = table.person[row];
+                            if (p == s.person || is_case(p)) return;
+                            found.push_back({p, s.person, x, 0, start, end, end - start, 1});
+                            if (found.size() >= combine_at) {
+                                combine_by_target(found);
+                                combine_at = std::max(combine_at, 2 * found.size());
+                            }
+                        });
+                }
+            }
+            combine_by_target(found);
+        });
+
+        // To the targets' owners (ascending targets: ascending owners).
+        std::vector<int> counts(static_cast<std::size_t>(size), 0);
+        for (const exposure& e : found)
+            ++counts[owner(e.target)];
+        const std::vector<exposure> mine = exchange(comm, found, counts);
+        found = {};
+
+        std::vector<person_index> changed;
+        on_every_rank(comm, [&] {
+            for (const exposure& e : mine) {
+                events += e.events;
+                const auto local = static_cast<std::size_t>(e.target - first);
+                if (e.first < exposure_of[local]) {
+                    exposure_of[local] = e.first;
+                    if (changed_at[local] != layer) {
+                        changed_at[local] = layer;
+                        changed.push_back(e.target);
+                    }
+                }
+                if (hop[local] == no_hop) {
+                    hop[local] = layer;
+                    entry_of[local] = static_cast<std::uint32_t>(entries.size());
+                    entries.push_back(ctrace::detail::new_risk_entry(e.target, layer));
+                }
+                if (hop[local] != layer) continue;
+                risk_entry& entry = entries[entry_of[local]];
+                ctrace::detail::add_exposure(entry, e.first, e.via_person, e.via_place, e.last,
+                                             e.seconds, [&entry](person_index q, place_index x) {
+                                                 return q != entry.via_person ? q < entry.via_person
+                                                                              : x < entry.via_place;
+                                             });
+            }
+        });
+        std::sort(changed.begin(), changed.end());
+        frontier.clear();
+        for (const person_index p : changed) {
+            const time_point from =
+                exposure_of[static_cast<std::size_t>(p - first)] + parameters.latency;
+            if (from < parameters.until) frontier.push_back({p, 0, from, parameters.until});
+        }
+    }
+
+    // Rank 0 gathers the entries, the ids of their persons (each from its
+    // owner) and of the places they name.
+    traced out;
+    MPI_Allreduce(&events, &out.result.qualifying_events, 1, MPI_UINT64_T, MPI_SUM, comm);
+    packed_ids names;
+    for (const risk_entry& e : entries)
+        names.add(ids.persons[static_cast<std::size_t>(e.person - first)]);
+    std::vector<risk_entry> all = gather_records(comm, entries);
+    const packed_ids all_names = gather_ids(comm, names);
+    std::vector<std::uint64_t> via_places;
+    for (const risk_entry& e : all)
+        if (e.via_place != no_place) via_places.push_back(e.via_place);
+    std::sort(via_places.begin(), via_places.end());
+    via_places.erase(std::unique(via_places.begin(), via_places.end()), via_places.end());
+    const std::vector<std::string> place_names =
+        names_of(comm, via_places, ids.first_place, ids.places);
+    if (rank != 0) return out;
+
+    std::vector<std::pair<person_index, person_index>> compact; // global, local
+    const std::vector<std::string_view> views = all_names.views();
+    for (std::size_t k = 0; k < all.size(); ++k)
+        compact.emplace_back(all[k].person, out.persons.intern(views[k]));
+    std::sort(compact.begin(), compact.end());
+    for (const std::string& id : place_names)
+        out.places.intern(id);
+    for (risk_entry& e : all) {
+        e.person = std::lower_bound(compact.begin(), compact.end(),
+                                    std::pair<person_index, person_index>{e.person, 0})
+                       ->second;
+        if (e.via_person == no_person) continue;
+        const auto via = std::lower_bound(compact.begin(), compact.end(),
+                                          std::pair<person_index, person_index>{e.via_person, 0});
+        if (via == compact.end() || via->first != e.via_person)
+            throw error("distributed trace: a source is missing from the risk entries");
+        e.via_person = via->second;
+        e.via_place = static_cast<place_index>(
+            std::lower_bound(via_places.begin(), via_places.end(), e.via_place) -
+            via_places.begin());
+    }
+    out.result.entries = std::move(all);
+    // Cases that never scanned are listed too, after the others' ids.
+    for (std::size_t k = 0; k < cases.size(); ++k) {
+        if (case_index[k] != not_found) continue;
+        const person_index p = out.persons.intern(case_ids[cases[k].person]);
+        out.result.entries.push_back(ctrace::detail::new_risk_entry(p, 0));
+        out.result.cases_without_stays.push_back(p);
+    }
+    ctrace::detail::finish_risk_entries(out.result, parameters, out.persons);
+    return out;
+}
+
+} // namespace ctrace::distributed

@@ -1,0 +1,180 @@
+#pragma once
+// Small helpers around MPI calls shared by the distributed stages (internal
+// to ctrace::distributed): sizes, counts, packed strings, collective
+// agreement on failures.
+
+#include "ctrace/error.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <mpi.h>
+#include <numeric>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ctrace::distributed::detail {
+
+inline int rank_of(MPI_Comm comm) {
+    int rank = 0;
+    MPI_Comm_rank(comm, &rank);
+    return rank;
+}
+
+inline int size_of(MPI_Comm comm) {
+    int size = 1;
+    MPI_Comm_size(comm, &size);
+    return size;
+}
+
+/// MPI counts are ints: a message of 2 GiB or more to one rank is refused
+/// rather than truncated.
+inline int count_of(std::size_t n) {
+    if (n > static_cast<std::size_t>(INT_MAX))
+        throw error("distributed read: a message of 2^31 elements or more between two ranks");
+    return static_cast<int>(n);
+}
+
+inline std::vector<int> displacements(const std::vector<int>& counts) {
+    std::vector<int> at(counts.size(), 0);
+    for (std::size_t i = 1; i < counts.size(); ++i)
+        at[i] = at[i - 1] + counts[i - 1];
+    return at;
+}
+
+/// Ids as lengths and concatenated bytes, for sending.
+struct packed_ids {
+    std::vector<std::uint32_t> lengths;
+    std::string bytes;
+
+    void add(std::string_view id) {
+        lengths.push_back(static_cast<std::uint32_t>(id.size()));
+        bytes.append(id);
+    }
+    std::vector<std::string_view> views() const {
+        std::vector<std::string_view> out;
+        out.reserve(lengths.size());
+        std::size_t at = 0;
+        for (const std::uint32_t n : lengths) {
+            out.emplace_back(bytes.data() + at, n);
+            at += n;
+        }
+        return out;
+    }
+};
+
+/// Every rank's `mine`, concatenated in rank order, on every rank.
+inline packed_ids all_gather(MPI_Comm comm, const packed_ids& mine) {
+    const int size = size_of(comm);
+    std::vector<int> id_counts(static_cast<std::size_t>(size)), byte_counts(id_counts.size());
+    const int my_ids = count_of(mine.lengths.size()), my_bytes = count_of(mine.bytes.size());
+    MPI_Allgather(&my_ids, 1, MPI_INT, id_counts.data(), 1, MPI_INT, comm);
+    MPI_Allgather(&my_bytes, 1, MPI_INT, byte_counts.data(), 1, MPI_INT, comm);
+    packed_ids all;
+    all.lengths.resize(static_cast<std::size_t>(
+        std::accumulate(id_counts.begin(), id_counts.end(), std::int64_t{0})));
+    all.bytes.resize(static_cast<std::size_t>(
+        std::accumulate(byte_counts.begin(), byte_counts.end(), std::int64_t{0})));
+    MPI_Allgatherv(mine.lengths.data(), my_ids, MPI_UINT32_T, all.lengths.data(), id_counts.data(),
+                   displacements(id_counts).data(), MPI_UINT32_T, comm);
+    MPI_Allgatherv(mine.bytes.data(), my_bytes, MPI_CHAR, all.bytes.data(), byte_counts.data(),
+                   displacements(byte_counts).data(), MPI_CHAR, comm);
+    return all;
+}
+
+/// The bytes of `n` trivially copyable records of `size` bytes each as one
+/// MPI datatype, freed with the object.
+class record_type {
+public:
+    explicit record_type(std::size_t size) {
+        MPI_Type_contiguous(static_cast<int>(size), MPI_BYTE, &type_);
+        MPI_Type_commit(&type_);
+    }
+    ~record_type() { MPI_Type_free(&type_); }
+    record_type(const record_type&) = delete;
+    record_type& operator=(const record_type&) = delete;
+    operator MPI_Datatype() const noexcept { return type_; } // NOLINT: used as the MPI type
+
+private:
+    MPI_Datatype type_ = MPI_DATATYPE_NULL;
+};
+
+/// Sends `out[k]` (ordered by destination rank, `counts[r]` records to rank
+/// r) to every rank and returns what this rank received, in rank order.
+template <class Record>
+std::vector<Record> exchange(MPI_Comm comm, const std::vector<Record>& out,
+                             const std::vector<int>& counts) {
+    const auto ranks = counts.size();
+    std::vector<int> receive(ranks, 0);
+    MPI_Alltoall(counts.data(), 1, MPI_INT, receive.data(), 1, MPI_INT, comm);
+    std::vector<Record> in(
+        static_cast<std::size_t>(std::accumulate(receive.begin(), receive.end(), std::int64_t{0})));
+    const record_type type(sizeof(Record));
+    MPI_Alltoallv(out.data(), counts.data(), displacements(counts).data(), type, in.data(),
+                  receive.data(), displacements(receive).data(), type, comm);
+    return in;
+}
+
+/// Every rank's `mine`, concatenated in rank order, on every rank.
+template <class Record>
+std::vector<Record> all_gather_records(MPI_Comm comm, const std::vector<Record>& mine) {
+    std::vector<int> counts(static_cast<std::size_t>(size_of(comm)));
+    const int my_count = count_of(mine.size());
+    MPI_Allgather(&my_count, 1, MPI_INT, counts.data(), 1, MPI_INT, comm);
+    std::vector<Record> all(
+        static_cast<std::size_t>(std::accumulate(counts.begin(), counts.end(), std::int64_t{0})));
+    const record_type type(sizeof(Record));
+    MPI_Allgatherv(mine.data(), my_count, type, all.data(), counts.data(),
+                   displacements(counts).data(), type, comm);
+    return all;
+}
+
+/// Every rank's `mine` on rank 0, in rank order (empty elsewhere).
+template <class Record>
+std::vector<Record> gather_records(MPI_Comm comm, const std::vector<Record>& mine) {
+    std::vector<int> counts(static_cast<std::size_t>(size_of(comm)));
+    const int my_count = count_of(mine.size());
+    MPI_Gather(&my_count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm);
+    const bool root = rank_of(comm) == 0;
+    std::vector<Record> all(root ? static_cast<std::size_t>(std::accumulate(
+                                       counts.begin(), counts.end(), std::int64_t{0}))
+                                 : 0);
+    const record_type type(sizeof(Record));
+    MPI_Gatherv(mine.data(), my_count, type, all.data(), counts.data(),
+                displacements(counts).data(), type, 0, comm);
+    return all;
+}
+
+/// Every rank's `mine`, concatenated in rank order, on rank 0 (empty
+/// elsewhere).
+inline packed_ids gather_ids(MPI_Comm comm, const packed_ids& mine) {
+    packed_ids all;
+    all.lengths = gather_records(comm, mine.lengths);
+    const std::vector<char> bytes =
+        gather_records(comm, std::vector<char>(mine.bytes.begin(), mine.bytes.end()));
+    all.bytes.assign(bytes.begin(), bytes.end());
+    return all;
+}
+
+/// A failure on any rank, made the same on every rank: rank `from`'s message
+/// is broadcast and thrown everywhere as an `input_error`.
+[[noreturn]] inline void throw_everywhere(MPI_Comm comm, int from, const std::string& message) {
+    std::uint64_t length = message.size();
+    MPI_Bcast(&length, 1, MPI_UINT64_T, from, comm);
+    std::string text = message;
+    text.resize(static_cast<std::size_t>(length));
+    MPI_Bcast(text.data(), count_of(text.size()), MPI_CHAR, from, comm);
+    throw input_error(text);
+}
+
+/// Checks, collectively, whether any rank failed (`failure` not empty on
+/// it); if so every rank throws the message of the lowest such rank.
+inline void agree_on_failure(MPI_Comm comm, const std::string& failure) {
+    const int mine = failure.empty() ? INT_MAX : rank_of(comm);
+    int first = INT_MAX;
+    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
+    if (first != INT_MAX) throw_everywhere(comm, first, failure);
+}
+
+} // namespace ctrace::distributed::detail
