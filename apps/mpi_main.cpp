@@ -8,6 +8,7 @@
 #include "ctrace/atomic_file.hpp"
 #include "ctrace/distributed.hpp"
 #include "ctrace/risk_list.hpp"
+#include "ctrace/threads.hpp"
 #include "ctrace/version.hpp"
 #include "data_loading.hpp"
 #include "exit_status.hpp"
@@ -90,8 +91,8 @@ void print_help() {
         << trace_options()
         << "\nNot in ctrace-mpi: --snapshot and --hdf5 (a snapshot holds every stay in one\n"
            "file; make it with `ctrace snapshot`); scans files must be uncompressed UTF-8\n"
-           "(each rank reads its own byte range). Each rank reads on one thread (--threads\n"
-           "is accepted and has no effect).\n"
+           "(each rank reads its own byte range). --threads is per rank, 1 by default\n"
+           "(0: one per core).\n"
            "Exit status (the same on every rank; rank 0 prints the one message): 0 ok, 2 bad\n"
            "input or usage (nothing written), 74 an output could not be written (nothing\n"
            "written), 1 internal error.\n";
@@ -140,7 +141,11 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
         progress_reporter unused("trace", true);
         ingest = ingest_options_from(vm, unused, false);
         ingest.read.progress = {};
-        ingest.read.threads = 1;
+        // A rank is the unit of parallelism: one thread each unless
+        // --threads asks for more (0: one per core).
+        const unsigned threads = vm["threads"].defaulted() ? 1 : ingest.read.threads;
+        ingest.read.threads = threads;
+        set_thread_limit(threads);
         level = contact_level_option(vm);
         if (ingest.places) places = read_places(*ingest.places, ingest.place_format);
     });

@@ -1,5 +1,6 @@
 #include "ctrace/distributed.hpp"
 
+#include "consumed_memory.hpp"
 #include "ctrace/ingest.hpp"
 #include "mpi_helpers.hpp"
 
@@ -285,17 +286,61 @@ rank_stays build_stays(MPI_Comm comm, rank_scans& scans) {
     const int size = size_of(comm);
     const int rank = rank_of(comm);
     const auto ranks = static_cast<std::size_t>(size);
-    // Visits ordered in place by the rank of their place, and sent as whole
-    // records so that counts are in visits, not bytes. (Their order within a
-    // rank does not matter: the stays are sorted and merged there.)
+    // Visits ordered in place by the rank of their place (their order within
+    // a rank does not matter: the stays are sorted and merged there).
     std::vector<visit>& visits = scans.visits;
-    std::sort(visits.begin(), visits.end(), [ranks](const visit& a, const visit& b) {
-        return a.place % ranks < b.place % ranks;
-    });
-    std::vector<int> send(ranks, 0);
+    const auto owner = [ranks](const visit& v) { return static_cast<std::size_t>(v.place % ranks); };
+    std::vector<std::uint64_t> block_begin(ranks + 1, 0);
     for (const visit& v : visits)
-        ++send[v.place % ranks];
-    std::vector<visit> mine = exchange(comm, visits, send);
+        ++block_begin[owner(v) + 1];
+    for (std::size_t r = 0; r < ranks; ++r)
+        block_begin[r + 1] += block_begin[r];
+    {
+        std::vector<std::uint64_t> next(block_begin.begin(), block_begin.end() - 1);
+        for (std::size_t r = 0; r < ranks; ++r)
+            while (next[r] < block_begin[r + 1]) {
+                const std::size_t to = owner(visits[next[r]]);
+                if (to == r)
+                    ++next[r];
+                else
+                    std::swap(visits[next[r]], visits[next[to]++]);
+            }
+    }
+
+    // Sent in rounds of at most `round_visits` a rank. The pages of each
+    // piece sent go back to the kernel at once, and the visits received are
+    // appended to a buffer reserved (not touched) up front: a rank holds
+    // about one copy of its visits while they move, not two.
+    constexpr std::uint64_t round_visits = std::uint64_t{1} << 20;
+    std::uint64_t rounds = (visits.size() + round_visits - 1) / round_visits;
+    MPI_Allreduce(MPI_IN_PLACE, &rounds, 1, MPI_UINT64_T, MPI_MAX, comm);
+    std::vector<int> total_send(ranks), total_receive(ranks);
+    for (std::size_t r = 0; r < ranks; ++r)
+        total_send[r] = count_of(block_begin[r + 1] - block_begin[r]);
+    MPI_Alltoall(total_send.data(), 1, MPI_INT, total_receive.data(), 1, MPI_INT, comm);
+    std::vector<visit> mine;
+    mine.reserve(static_cast<std::size_t>(
+        std::accumulate(total_receive.begin(), total_receive.end(), std::int64_t{0})));
+    const record_type visit_type(sizeof(visit));
+    std::vector<int> send(ranks), send_at(ranks), receive(ranks);
+    for (std::uint64_t round = 0; round < rounds; ++round) {
+        for (std::size_t r = 0; r < ranks; ++r) {
+            const std::uint64_t length = block_begin[r + 1] - block_begin[r];
+            const std::uint64_t from = block_begin[r] + length * round / rounds;
+            const std::uint64_t to = block_begin[r] + length * (round + 1) / rounds;
+            send[r] = count_of(to - from);
+            send_at[r] = count_of(from);
+        }
+        MPI_Alltoall(send.data(), 1, MPI_INT, receive.data(), 1, MPI_INT, comm);
+        const std::size_t old = mine.size();
+        mine.resize(old + static_cast<std::size_t>(
+                              std::accumulate(receive.begin(), receive.end(), std::int64_t{0})));
+        MPI_Alltoallv(visits.data(), send.data(), send_at.data(), visit_type, mine.data() + old,
+                      receive.data(), displacements(receive).data(), visit_type, comm);
+        for (std::size_t r = 0; r < ranks; ++r)
+            ctrace::detail::release_pages(visits.data() + send_at[r],
+                                          visits.data() + send_at[r] + send[r]);
+    }
     visits = {};
     for (visit& v : mine)
         v.place = static_cast<place_index>(v.place / ranks);

@@ -4,6 +4,7 @@
 #include "ctrace/distributed.hpp"
 #include "exposure_rules.hpp"
 #include "mpi_helpers.hpp"
+#include "radix_sort.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -64,29 +65,71 @@ void combine(exposure& into, const exposure& e) {
     into.events += e.events;
 }
 
-/// Sorts `found` by target and combines each target's records into one.
-void combine_by_target(std::vector<exposure>& found) {
-    std::sort(found.begin(), found.end(),
-              [](const exposure& a, const exposure& b) { return a.target < b.target; });
-    std::size_t kept = 0;
-    for (std::size_t k = 0; k < found.size(); ++k) {
-        if (kept > 0 && found[kept - 1].target == found[k].target)
-            combine(found[kept - 1], found[k]);
-        else
-            found[kept++] = found[k];
+/// One layer's exposures found on this rank, combined per target as they
+/// come: an open-addressing hash table on the target, so its size follows
+/// the distinct targets, not the events (tens of millions at hop 3 of a
+/// city).
+class exposures_by_target {
+public:
+    void add(const exposure& e) {
+        if (2 * (used_ + 1) > slots_.size()) grow();
+        exposure& slot = slots_[find(e.target)];
+        if (slot.target == no_person) {
+            slot = e;
+            ++used_;
+        } else {
+            combine(slot, e);
+        }
     }
-    found.resize(kept);
-}
 
-/// This rank's stay rows in person order (then row order).
-std::vector<std::uint32_t> rows_by_person(const stay_table& stays) {
-    std::vector<std::uint64_t> keys(stays.size());
-    for (std::size_t row = 0; row < stays.size(); ++row)
-        keys[row] = (std::uint64_t{stays.person[row]} << 32) | row;
-    std::sort(keys.begin(), keys.end());
-    std::vector<std::uint32_t> rows(keys.size());
-    for (std::size_t k = 0; k < keys.size(); ++k)
-        rows[k] = static_cast<std::uint32_t>(keys[k]);
+    /// The combined exposures, ascending by target; the table is emptied.
+    std::vector<exposure> take_sorted() {
+        std::vector<exposure> out;
+        out.reserve(used_);
+        for (const exposure& e : slots_)
+            if (e.target != no_person) out.push_back(e);
+        slots_ = {};
+        used_ = 0;
+        std::sort(out.begin(), out.end(),
+                  [](const exposure& a, const exposure& b) { return a.target < b.target; });
+        return out;
+    }
+
+private:
+    std::size_t find(person_index target) const noexcept {
+        const std::size_t mask = slots_.size() - 1;
+        std::size_t at = static_cast<std::size_t>((target * 0x9E3779B97F4A7C15ull) >> 20) & mask;
+        while (slots_[at].target != no_person && slots_[at].target != target)
+            at = (at + 1) & mask;
+        return at;
+    }
+
+    void grow() {
+        std::vector<exposure> old = std::move(slots_);
+        exposure empty;
+        empty.target = no_person;
+        slots_.assign(std::max<std::size_t>(1024, 2 * old.size()), empty);
+        for (const exposure& e : old)
+            if (e.target != no_person) slots_[find(e.target)] = e;
+    }
+
+    std::vector<exposure> slots_;
+    std::size_t used_ = 0;
+};
+
+/// This rank's stay rows in person order (then row order): a stable radix
+/// sort, with no array as long as all the persons.
+std::vector<std::uint32_t> rows_by_person(const stay_table& stays, std::uint64_t person_count) {
+    std::vector<std::uint32_t> rows(stays.size()), scratch(stays.size());
+    for (std::size_t row = 0; row < rows.size(); ++row)
+        rows[row] = static_cast<std::uint32_t>(row);
+    unsigned bits = 1;
+    while (bits < 32 && (std::uint64_t{1} << bits) < person_count)
+        ++bits;
+    const std::span<std::uint32_t> sorted = ctrace::detail::radix_sort_spans(
+        std::span<std::uint32_t>(rows), std::span<std::uint32_t>(scratch), 0, bits,
+        [&stays](std::uint32_t row) { return std::uint64_t{stays.person[row]}; });
+    if (sorted.data() != rows.data()) rows.swap(scratch);
     return rows;
 }
 
@@ -197,7 +240,7 @@ traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
               [](const source& a, const source& b) { return a.person < b.person; });
 
     const stay_table& table = stays.stays;
-    const std::vector<std::uint32_t> rows = rows_by_person(table);
+    const std::vector<std::uint32_t> rows = rows_by_person(table, ids.person_count);
     const duration min_overlap = std::max<duration>(parameters.min_overlap, 1);
     const duration linger = std::max<duration>(parameters.linger, 0);
     std::uint64_t events = 0;
@@ -208,7 +251,7 @@ traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
         if (sources.empty()) break;
         std::vector<exposure> found;
         on_every_rank(comm, [&] {
-            std::size_t combine_at = std::size_t{1} << 20;
+            exposures_by_target by_target;
             std::size_t at = 0;
             for (const source& s : sources) {
                 while (at < rows.size() && table.person[rows[at]] < s.person)
@@ -223,15 +266,11 @@ traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
                         [&](std::size_t row, time_point start, time_point end) {
                             const person_index p = table.person[row];
                             if (p == s.person || is_case(p)) return;
-                            found.push_back({p, s.person, x, 0, start, end, end - start, 1});
-                            if (found.size() >= combine_at) {
-                                combine_by_target(found);
-                                combine_at = std::max(combine_at, 2 * found.size());
-                            }
+                            by_target.add({p, s.person, x, 0, start, end, end - start, 1});
                         });
                 }
             }
-            combine_by_target(found);
+            found = by_target.take_sorted();
         });
 
         // To the targets' owners (ascending targets: ascending owners).

@@ -6,6 +6,8 @@
 // one-pass bucket scatter touches memory at random; passes of 11 bits keep
 // at most 2048 write streams live, which the caches absorb.
 
+#include "ctrace/threads.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -27,9 +29,11 @@ void run_on_threads(unsigned threads, Work work) {
         h.join();
 }
 
-/// Threads the large passes use: one per core.
+/// Threads the large passes use: one per core, at most `thread_limit()`.
 inline unsigned hardware_threads() {
-    return std::max(1u, std::thread::hardware_concurrency());
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    const unsigned limit = thread_limit();
+    return limit == 0 ? cores : std::min(cores, limit);
 }
 
 /// Sorts `items` ascending by bits [low_bit, low_bit + key_bits) of

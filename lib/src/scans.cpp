@@ -4,6 +4,7 @@
 #include "ctrace/csv.hpp"
 #include "ctrace/digest.hpp"
 #include "file_descriptor.hpp"
+#include "radix_sort.hpp"
 #include "row_errors.hpp"
 
 #include <algorithm>
@@ -659,7 +660,7 @@ scan_log read_scans(const std::filesystem::path& path, const place_table& places
     if (needs_decoding(path, options.encoding))
         return read_decoded_scans(path, places, options, size);
     const unsigned threads =
-        options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+        options.threads > 0 ? options.threads : detail::hardware_threads();
     if (threads > 1 && size >= options.parallel_min_bytes &&
         std::filesystem::is_regular_file(path)) {
         if (std::optional<scan_log> log =
