@@ -25,6 +25,7 @@
 #include <sstream>
 #include <streambuf>
 #include <string>
+#include <sys/resource.h>
 #include <vector>
 
 namespace ctrace::cli {
@@ -96,6 +97,58 @@ void print_help() {
            "Exit status (the same on every rank; rank 0 prints the one message): 0 ok, 2 bad\n"
            "input or usage (nothing written), 74 an output could not be written (nothing\n"
            "written), 1 internal error.\n";
+}
+
+/// This rank's bytes sent to others by phase: reading (ids), visits, each
+/// layer, gathering.
+std::vector<std::uint64_t> traffic_of(const distributed::rank_scans& scans,
+                                      const distributed::rank_stays& stays,
+                                      const distributed::traced& traced) {
+    std::vector<std::uint64_t> bytes{scans.bytes_sent, stays.bytes_sent,
+                                     traced.bytes_sent_gathering};
+    bytes.insert(bytes.end(), traced.bytes_sent_per_layer.begin(),
+                 traced.bytes_sent_per_layer.end());
+    return bytes;
+}
+
+/// The element-wise largest of every rank's `values` (the same length on
+/// every rank), on every rank.
+std::vector<std::uint64_t> largest_over_ranks(MPI_Comm comm, std::vector<std::uint64_t> values) {
+    MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_UINT64_T,
+                  MPI_MAX, comm);
+    return values;
+}
+
+/// The smallest and largest peak resident memory of the ranks so far, KB.
+std::vector<std::uint64_t> peak_memory_kb(MPI_Comm comm) {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    const auto mine = static_cast<std::uint64_t>(usage.ru_maxrss);
+    std::uint64_t least = mine, most = mine;
+    MPI_Allreduce(MPI_IN_PLACE, &least, 1, MPI_UINT64_T, MPI_MIN, comm);
+    MPI_Allreduce(MPI_IN_PLACE, &most, 1, MPI_UINT64_T, MPI_MAX, comm);
+    return {least, most};
+}
+
+/// "peak memory per rank 133-160 MB; sent per rank at most: ids …".
+std::string traffic_text(const std::vector<std::uint64_t>& sent_max,
+                         const std::vector<std::uint64_t>& peak_kb) {
+    const auto mb = [](std::uint64_t bytes) {
+        std::ostringstream text;
+        text << std::fixed;
+        text.precision(bytes < 10'000'000 ? 2 : 0);
+        text << static_cast<double>(bytes) / 1e6 << " MB";
+        return text.str();
+    };
+    std::ostringstream text;
+    text << "ctrace-mpi trace: peak memory per rank " << peak_kb[0] * 1024 / 1'000'000 << "-"
+         << peak_kb[1] * 1024 / 1'000'000 << " MB; sent by a rank at most: ids " << mb(sent_max[0])
+         << ", visits " << mb(sent_max[1]) << ", layers";
+    for (std::size_t k = 3; k < sent_max.size(); ++k)
+        text << (k == 3 ? " " : " / ") << mb(sent_max[k]);
+    if (sent_max.size() == 3) text << " none";
+    text << ", gathering " << mb(sent_max[2]);
+    return text.str();
 }
 
 /// The case ids as the data holds them (pseudonymised when it is), with the
@@ -171,6 +224,8 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
     const double trace_seconds = clock.seconds();
     std::uint64_t stay_count = stays.stays.size();
     MPI_Allreduce(MPI_IN_PLACE, &stay_count, 1, MPI_UINT64_T, MPI_SUM, comm);
+    const std::vector<std::uint64_t> sent_max =
+        largest_over_ranks(comm, traffic_of(scans, stays, traced));
 
     // Rank 0 stages every output, then commits them together: a failure
     // writes none, and every rank ends with its status.
@@ -192,6 +247,7 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
         if (graphml_out) graphml_out->commit();
         out.commit();
     });
+    const std::vector<std::uint64_t> peak_kb = peak_memory_kb(comm);
     if (!root) return exit_ok;
 
     const trace_result& result = traced.result;
@@ -218,6 +274,7 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
                 << ", write " << total - trace_seconds << ")\n";
         std::cerr << summary.str();
     }
+    if (!quiet) std::cerr << traffic_text(sent_max, peak_kb) << '\n';
     return exit_ok;
 }
 

@@ -71,6 +71,8 @@ numbering number_in_byte_order(MPI_Comm comm, const std::vector<std::string_view
         std::accumulate(recv_ids.begin(), recv_ids.end(), std::int64_t{0})));
     in.bytes.resize(static_cast<std::size_t>(
         std::accumulate(recv_bytes.begin(), recv_bytes.end(), std::int64_t{0})));
+    count_sent(comm, send_ids, sizeof(std::uint32_t));
+    count_sent(comm, send_bytes, 1);
     MPI_Alltoallv(out.lengths.data(), send_ids.data(), displacements(send_ids).data(), MPI_UINT32_T,
                   in.lengths.data(), recv_ids.data(), displacements(recv_ids).data(), MPI_UINT32_T,
                   comm);
@@ -97,6 +99,7 @@ numbering number_in_byte_order(MPI_Comm comm, const std::vector<std::string_view
             static_cast<std::uint64_t>(
                 std::lower_bound(distinct.begin(), distinct.end(), received[k]) - distinct.begin());
     std::vector<std::uint64_t> sorted_index(ids.size());
+    count_sent(comm, recv_ids, sizeof(std::uint64_t));
     MPI_Alltoallv(answers.data(), recv_ids.data(), displacements(recv_ids).data(), MPI_UINT64_T,
                   sorted_index.data(), send_ids.data(), displacements(send_ids).data(),
                   MPI_UINT64_T, comm);
@@ -207,6 +210,7 @@ void to_sites(scan_log& log, const place_table& places) {
 rank_scans read_scans(MPI_Comm comm, const std::vector<std::filesystem::path>& scans,
                       const place_table& places, const scan_read_options& options,
                       const id_options& ids) {
+    const std::uint64_t sent_before = bytes_sent();
     const int rank = rank_of(comm);
     const int size = size_of(comm);
     rank_scans out;
@@ -274,6 +278,7 @@ rank_scans read_scans(MPI_Comm comm, const std::vector<std::filesystem::path>& s
     out.places = place_ids.owned;
     if (out.person_count > no_person || out.place_count > no_place)
         throw error("distributed read: 2^32 distinct persons or places or more");
+    out.bytes_sent = bytes_sent() - sent_before;
     out.visits = std::move(log.visits);
     for (visit& v : out.visits) {
         v.person = static_cast<person_index>(persons.index[v.person]);
@@ -283,13 +288,16 @@ rank_scans read_scans(MPI_Comm comm, const std::vector<std::filesystem::path>& s
 }
 
 rank_stays build_stays(MPI_Comm comm, rank_scans& scans) {
+    const std::uint64_t sent_before = bytes_sent();
     const int size = size_of(comm);
     const int rank = rank_of(comm);
     const auto ranks = static_cast<std::size_t>(size);
     // Visits ordered in place by the rank of their place (their order within
     // a rank does not matter: the stays are sorted and merged there).
     std::vector<visit>& visits = scans.visits;
-    const auto owner = [ranks](const visit& v) { return static_cast<std::size_t>(v.place % ranks); };
+    const auto owner = [ranks](const visit& v) {
+        return static_cast<std::size_t>(v.place % ranks);
+    };
     std::vector<std::uint64_t> block_begin(ranks + 1, 0);
     for (const visit& v : visits)
         ++block_begin[owner(v) + 1];
@@ -335,6 +343,7 @@ rank_stays build_stays(MPI_Comm comm, rank_scans& scans) {
         const std::size_t old = mine.size();
         mine.resize(old + static_cast<std::size_t>(
                               std::accumulate(receive.begin(), receive.end(), std::int64_t{0})));
+        count_sent(comm, send, sizeof(visit));
         MPI_Alltoallv(visits.data(), send.data(), send_at.data(), visit_type, mine.data() + old,
                       receive.data(), displacements(receive).data(), visit_type, comm);
         for (std::size_t r = 0; r < ranks; ++r)
@@ -345,6 +354,7 @@ rank_stays build_stays(MPI_Comm comm, rank_scans& scans) {
     for (visit& v : mine)
         v.place = static_cast<place_index>(v.place / ranks);
     rank_stays out;
+    out.bytes_sent = bytes_sent() - sent_before;
     out.person_count = scans.person_count;
     out.place_count = scans.place_count;
     const std::uint64_t owned_places =

@@ -154,6 +154,7 @@ std::vector<std::string> names_of(MPI_Comm comm, std::vector<std::uint64_t> want
     std::uint64_t count = wanted.size();
     MPI_Bcast(&count, 1, MPI_UINT64_T, 0, comm);
     wanted.resize(static_cast<std::size_t>(count));
+    if (rank_of(comm) == 0) detail::count_sent_to_all(comm, wanted.size() * sizeof(std::uint64_t));
     MPI_Bcast(wanted.data(), detail::count_of(wanted.size()), MPI_UINT64_T, 0, comm);
     packed_ids mine;
     const auto begin = std::lower_bound(wanted.begin(), wanted.end(), first);
@@ -244,7 +245,9 @@ traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
     const duration min_overlap = std::max<duration>(parameters.min_overlap, 1);
     const duration linger = std::max<duration>(parameters.linger, 0);
     std::uint64_t events = 0;
+    std::vector<std::uint64_t> sent_per_layer;
     for (std::uint32_t layer = 1; layer <= parameters.hops; ++layer) {
+        const std::uint64_t sent_before = detail::bytes_sent();
         // Each rank's frontier is ascending and the ranks own ascending
         // ranges, so the sources are ascending by person.
         const std::vector<source> sources = all_gather_records(comm, frontier);
@@ -306,6 +309,7 @@ traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
                                              });
             }
         });
+        sent_per_layer.push_back(detail::bytes_sent() - sent_before);
         std::sort(changed.begin(), changed.end());
         frontier.clear();
         for (const person_index p : changed) {
@@ -318,6 +322,8 @@ traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
     // Rank 0 gathers the entries, the ids of their persons (each from its
     // owner) and of the places they name.
     traced out;
+    out.bytes_sent_per_layer = std::move(sent_per_layer);
+    const std::uint64_t sent_before_gathering = detail::bytes_sent();
     MPI_Allreduce(&events, &out.result.qualifying_events, 1, MPI_UINT64_T, MPI_SUM, comm);
     packed_ids names;
     for (const risk_entry& e : entries)
@@ -331,6 +337,7 @@ traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
     via_places.erase(std::unique(via_places.begin(), via_places.end()), via_places.end());
     const std::vector<std::string> place_names =
         names_of(comm, via_places, ids.first_place, ids.places);
+    out.bytes_sent_gathering = detail::bytes_sent() - sent_before_gathering;
     if (rank != 0) return out;
 
     std::vector<std::pair<person_index, person_index>> compact; // global, local

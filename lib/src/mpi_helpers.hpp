@@ -36,6 +36,27 @@ inline int count_of(std::size_t n) {
     return static_cast<int>(n);
 }
 
+/// Bytes this process (rank) has sent to other ranks through the helpers
+/// here and the stages' own calls: for the traffic each phase reports.
+inline std::uint64_t& bytes_sent() noexcept {
+    static std::uint64_t total = 0;
+    return total;
+}
+
+/// Counts `counts[r]` records of `size` bytes sent to each rank r other
+/// than this one.
+inline void count_sent(MPI_Comm comm, const std::vector<int>& counts, std::size_t size) {
+    const auto me = static_cast<std::size_t>(rank_of(comm));
+    for (std::size_t r = 0; r < counts.size(); ++r)
+        if (r != me) bytes_sent() += static_cast<std::uint64_t>(counts[r]) * size;
+}
+
+/// Counts `bytes` sent to each of the other ranks (an all-gather).
+inline void count_sent_to_all(MPI_Comm comm, std::size_t bytes) {
+    bytes_sent() +=
+        static_cast<std::uint64_t>(bytes) * static_cast<std::uint64_t>(size_of(comm) - 1);
+}
+
 inline std::vector<int> displacements(const std::vector<int>& counts) {
     std::vector<int> at(counts.size(), 0);
     for (std::size_t i = 1; i < counts.size(); ++i)
@@ -69,6 +90,7 @@ inline packed_ids all_gather(MPI_Comm comm, const packed_ids& mine) {
     const int size = size_of(comm);
     std::vector<int> id_counts(static_cast<std::size_t>(size)), byte_counts(id_counts.size());
     const int my_ids = count_of(mine.lengths.size()), my_bytes = count_of(mine.bytes.size());
+    count_sent_to_all(comm, mine.lengths.size() * sizeof(std::uint32_t) + mine.bytes.size());
     MPI_Allgather(&my_ids, 1, MPI_INT, id_counts.data(), 1, MPI_INT, comm);
     MPI_Allgather(&my_bytes, 1, MPI_INT, byte_counts.data(), 1, MPI_INT, comm);
     packed_ids all;
@@ -111,6 +133,7 @@ std::vector<Record> exchange(MPI_Comm comm, const std::vector<Record>& out,
     std::vector<Record> in(
         static_cast<std::size_t>(std::accumulate(receive.begin(), receive.end(), std::int64_t{0})));
     const record_type type(sizeof(Record));
+    count_sent(comm, counts, sizeof(Record));
     MPI_Alltoallv(out.data(), counts.data(), displacements(counts).data(), type, in.data(),
                   receive.data(), displacements(receive).data(), type, comm);
     return in;
@@ -121,6 +144,7 @@ template <class Record>
 std::vector<Record> all_gather_records(MPI_Comm comm, const std::vector<Record>& mine) {
     std::vector<int> counts(static_cast<std::size_t>(size_of(comm)));
     const int my_count = count_of(mine.size());
+    count_sent_to_all(comm, mine.size() * sizeof(Record));
     MPI_Allgather(&my_count, 1, MPI_INT, counts.data(), 1, MPI_INT, comm);
     std::vector<Record> all(
         static_cast<std::size_t>(std::accumulate(counts.begin(), counts.end(), std::int64_t{0})));
@@ -137,6 +161,7 @@ std::vector<Record> gather_records(MPI_Comm comm, const std::vector<Record>& min
     const int my_count = count_of(mine.size());
     MPI_Gather(&my_count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, comm);
     const bool root = rank_of(comm) == 0;
+    if (!root) bytes_sent() += mine.size() * sizeof(Record);
     std::vector<Record> all(root ? static_cast<std::size_t>(std::accumulate(
                                        counts.begin(), counts.end(), std::int64_t{0}))
                                  : 0);

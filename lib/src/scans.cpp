@@ -659,8 +659,7 @@ scan_log read_scans(const std::filesystem::path& path, const place_table& places
     if (size == static_cast<std::uintmax_t>(-1)) size = 0;
     if (needs_decoding(path, options.encoding))
         return read_decoded_scans(path, places, options, size);
-    const unsigned threads =
-        options.threads > 0 ? options.threads : detail::hardware_threads();
+    const unsigned threads = options.threads > 0 ? options.threads : detail::hardware_threads();
     if (threads > 1 && size >= options.parallel_min_bytes &&
         std::filesystem::is_regular_file(path)) {
         if (std::optional<scan_log> log =

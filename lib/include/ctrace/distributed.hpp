@@ -57,6 +57,9 @@ struct rank_scans {
     /// given, then line (`bad_row::file` set when there are several files);
     /// empty elsewhere.
     std::vector<bad_row> rejects;
+    /// Bytes this rank sent to others while reading (bad rows, numbering
+    /// the ids).
+    std::uint64_t bytes_sent = 0;
 };
 
 /// What becomes of the ids read before they are numbered.
@@ -89,6 +92,8 @@ struct rank_stays {
     stay_table stays;
     std::uint64_t person_count = 0;
     std::uint64_t place_count = 0;
+    /// Bytes of visits this rank sent to others.
+    std::uint64_t bytes_sent = 0;
 
     /// The global index of local place `local` on rank `rank` of `size`.
     static std::uint64_t global_place(std::uint64_t local, int rank, int size) noexcept {
@@ -120,6 +125,10 @@ struct traced {
     /// places named as `via_place`.
     id_table persons;
     id_table places;
+    /// Bytes this rank sent to others at each layer (sources and combined
+    /// exposures), and to gather the outputs on rank 0.
+    std::vector<std::uint64_t> bytes_sent_per_layer;
+    std::uint64_t bytes_sent_gathering = 0;
 };
 
 /// The layered trace of `ctrace::trace` (docs/semantics.md §4, §5), on the

@@ -1,0 +1,115 @@
+# `ctrace-mpi trace` under mpirun with 1-4 ranks against `ctrace trace`:
+# the outputs byte for byte (risk list, GraphML, rejects), the exit status,
+# and on failure one message and nothing written.
+#   bash test_trace.sh CTRACE CTRACE_MPI MPIRUN FIXTURES
+set -euo pipefail
+ctrace=$1 ctrace_mpi=$2 mpirun=$3 fixtures=$4
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+# Open MPI refuses root without these; CI runs as root.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# Open MPI does not free its own allocations (see test_distributed_read.sh).
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+
+# A generated city in random row order with resident ids; its places file
+# given sites (three codes a venue) and some minimum overlaps; two dumps; a
+# dirty copy with bad rows where rank 2 of 4 reads (62% of the way in).
+"$ctrace" gen --persons 3000 --days 3 --order shuffled --ids resident --out "$work/city" -q
+city=$work/city
+awk -F, 'BEGIN { OFS = "," }
+    NR == 1 { print $0, "site", "min_overlap"; next }
+    { print $0, (NR % 4 == 0 ? "" : "SITE-" int(NR / 3)), (NR % 5 == 0 ? "5m" : "") }' \
+    "$city/places.csv" >"$work/places.csv"
+rows=$(($(wc -l <"$city/scans.csv") - 1))
+head -n 1 "$city/scans.csv" >"$work/day2.csv"
+tail -n +$((rows / 2 + 2)) "$city/scans.csv" >>"$work/day2.csv"
+head -n $((rows / 2 + 1)) "$city/scans.csv" >"$work/day1.csv"
+bad_at=$((rows * 62 / 100))
+{
+    head -n "$bad_at" "$city/scans.csv"
+    echo "P-BAD,X,not a time,"
+    tail -n +$((bad_at + 1)) "$city/scans.csv"
+} >"$work/dirty.csv"
+printf 'a key of at least sixteen bytes\n' >"$work/key"
+
+# Each run: the options after `trace`, without --out.
+runs=(
+    "--scans $fixtures/tiny/scans.csv --places $fixtures/tiny/places.csv --cases $fixtures/tiny/cases.csv --tz +08:00 --hops 3"
+    "--scans $fixtures/doors/scans.csv --places $fixtures/doors/places.csv --cases $fixtures/doors/cases.csv --tz +08:00 --contact-level site --linger 30m --profile cn-ed9"
+    "--scans $city/scans.csv --places $city/places.csv --cases $city/cases.csv --tz +08:00"
+    "--scans $city/scans.csv --cases $city/cases.csv --hops 3 --min-overlap 5m --latency 2h --quarantine 10d,7d,5d --monitoring 7d,3d --until 2022-04-03T12:00:00+08:00 --bom"
+    "--scans $work/day1.csv --scans $work/day2.csv --places $work/places.csv --cases $city/cases.csv --hops 3"
+    "--scans $work/day1.csv --scans $work/day2.csv --places $work/places.csv --cases $city/cases.csv --contact-level site --linger 20m --profile cwa --hops 3"
+    "--scans $work/dirty.csv --places $work/places.csv --cases $city/cases.csv --skip-bad --rejects REJECTS"
+    "--scans $city/scans.csv --cases $city/cases.csv --pseudonymize $work/key --hops 3"
+)
+# Runs that must fail: a bad row only rank 2 of 4 reads, a missing dump, a
+# bad cases file.
+failing_runs=(
+    "--scans $work/dirty.csv --places $work/places.csv --cases $city/cases.csv"
+    "--scans $city/scans.csv --scans $work/missing.csv --cases $city/cases.csv"
+    "--scans $city/scans.csv --cases $work/key"
+)
+
+checked=0
+for k in "${!runs[@]}"; do
+    run=${runs[$k]}
+    expected=$work/expected-$k
+    mkdir -p "$expected"
+    # shellcheck disable=SC2086  # the run's words
+    "$ctrace" trace ${run//REJECTS/$expected/rejects.csv} --out "$expected/risk.csv" \
+        --graphml "$expected/tree.graphml" -q
+    lines=$(wc -l <"$expected/risk.csv")
+    [ "$lines" -gt 5 ] || fail "run $k lists only $lines lines: not a real comparison"
+    for ranks in 1 2 3 4; do
+        got=$work/got-$k-$ranks
+        mkdir -p "$got"
+        # shellcheck disable=SC2086
+        if ! "$mpirun" --oversubscribe -np "$ranks" "$ctrace_mpi" trace \
+            ${run//REJECTS/$got/rejects.csv} --out "$got/risk.csv" \
+            --graphml "$got/tree.graphml" -q 2>"$got/stderr"; then
+            fail "run $k, $ranks rank(s) failed: $run"
+            cat "$got/stderr" >&2
+            continue
+        fi
+        for file in risk.csv tree.graphml rejects.csv; do
+            [ -e "$expected/$file" ] || continue
+            cmp -s "$expected/$file" "$got/$file" ||
+                fail "run $k, $ranks rank(s): $file differs: $run"
+        done
+        checked=$((checked + 1))
+    done
+done
+
+for k in "${!failing_runs[@]}"; do
+    run=${failing_runs[$k]}
+    status=0
+    # shellcheck disable=SC2086
+    "$ctrace" trace $run --out "$work/never.csv" 2>"$work/expected-stderr" || status=$?
+    [ "$status" -ne 0 ] || fail "failing run $k succeeded in one process: $run"
+    sed 's/^ctrace trace:/ctrace-mpi trace:/' "$work/expected-stderr" >"$work/expected-message"
+    for ranks in 1 2 3 4; do
+        got_status=0
+        # shellcheck disable=SC2086
+        "$mpirun" --oversubscribe -np "$ranks" "$ctrace_mpi" trace $run \
+            --out "$work/never.csv" 2>"$work/stderr" || got_status=$?
+        [ "$got_status" -eq "$status" ] ||
+            fail "failing run $k, $ranks rank(s): exit $got_status, not $status: $run"
+        [ ! -e "$work/never.csv" ] || fail "failing run $k, $ranks rank(s) wrote the risk list"
+        # One message, from rank 0, as one process words it; mpirun adds
+        # its notice of a non-zero exit between lines of dashes.
+        awk '/^-+$/ { notice = !notice; next } !notice' "$work/stderr" >"$work/message"
+        cmp -s "$work/expected-message" "$work/message" || {
+            fail "failing run $k, $ranks rank(s): message differs: $run"
+            diff "$work/expected-message" "$work/message" >&2 || true
+        }
+    done
+done
+
+[ "$failures" -eq 0 ] || { echo "$failures check(s) failed" >&2; exit 1; }
+echo "ctrace-mpi trace equals ctrace trace: $checked runs, ${#failing_runs[@]} failures x 4 rank counts"
