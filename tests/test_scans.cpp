@@ -8,6 +8,7 @@
 #include "test_helpers.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <optional>
@@ -695,6 +696,61 @@ TEST_SUITE("scans") {
         // Both ways were exercised.
         CHECK(whole > 100);
         CHECK(refused > 0);
+    }
+
+    TEST_CASE("read_scans_slice: slices of a compressed file interleave blocks of rows, and "
+              "together are the file") {
+        // More rows than one block (65,536), so that the slices take turns.
+        temp_dir dir;
+        std::mt19937_64 rng(20261201);
+        std::string text = "person,place,time,leave\n";
+        for (int row = 0; row < 150'000; ++row) {
+            text.append("P").append(std::to_string(rng() % 5000));
+            text.append(",X").append(std::to_string(rng() % 40)).append(",");
+            text.append(std::to_string(1'650'000'000 + rng() % 100'000)).append(",\n");
+            if (row % 40'000 == 39'999) text += "bad,row,not a time,\n";
+        }
+        const auto plain = dir.write("scans.csv", text);
+        const auto compressed = dir.path() / "scans.csv.gz";
+        REQUIRE(std::system(("gzip -c -n '" + plain.string() + "' > '" + compressed.string() + "'")
+                                .c_str()) == 0);
+        scan_read_options options;
+        options.skip_bad = true;
+        options.threads = 1;
+        const scan_log expected = read_scans(plain, {}, options);
+        REQUIRE(expected.rejects.size() == 3);
+        const auto rows_of = [](const scan_log& log) {
+            std::vector<std::string> rows;
+            for (const visit& v : log.visits)
+                rows.push_back(std::string(log.persons[v.person]) + "|" +
+                               std::string(log.places[v.place]) + "|" + std::to_string(v.start) +
+                               "|" + std::to_string(v.end));
+            std::sort(rows.begin(), rows.end());
+            return rows;
+        };
+        for (const std::size_t count : {1u, 2u, 3u}) {
+            CAPTURE(count);
+            scan_log merged;
+            std::vector<std::uint64_t> bad_lines;
+            std::size_t largest = 0;
+            for (std::size_t k = 0; k < count; ++k) {
+                scan_slice slice = read_scans_slice(compressed, {}, options, k, count);
+                CHECK(slice.line_ends == 0); // lines are the file's own
+                CHECK(slice.bad_rows == slice.log.rejects.size());
+                for (const bad_row& row : slice.log.rejects)
+                    bad_lines.push_back(row.line);
+                largest = std::max(largest, slice.log.visits.size());
+                append_scan_log(merged, slice.log);
+            }
+            CHECK(merged.rows_read == expected.rows_read);
+            CHECK(rows_of(merged) == rows_of(expected));
+            std::sort(bad_lines.begin(), bad_lines.end());
+            CHECK(bad_lines == std::vector<std::uint64_t>{expected.rejects[0].line,
+                                                          expected.rejects[1].line,
+                                                          expected.rejects[2].line});
+            // Each slice keeps only its share.
+            CHECK(largest <= expected.visits.size() / count + 65'536);
+        }
     }
 
     TEST_CASE("read_scans_slice: more slices than lines, and refusals") {

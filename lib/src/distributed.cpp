@@ -244,6 +244,11 @@ rank_scans read_scans(MPI_Comm comm, const std::vector<std::filesystem::path>& s
         rows_read += file_rows;
         if (bad_total > 0) {
             std::vector<bad_row> rows = gather_rows(comm, slice.log.rejects);
+            // In file order: the slices of a decoded file interleave blocks of
+            // rows (and every slice kept its own first rows in strict mode,
+            // so the file's first rows are among them).
+            std::stable_sort(rows.begin(), rows.end(),
+                             [](const bad_row& a, const bad_row& b) { return a.line < b.line; });
             if (!options.skip_bad) {
                 // As one process: the first rows of the first file with any,
                 // and their count; every rank throws the same.

@@ -597,6 +597,42 @@ scan_log read_decoded_scans(const std::filesystem::path& path, const place_table
     return log;
 }
 
+/// Slice `slice` of `count` of a file that must be decoded (compressed, or
+/// not UTF-8), which has no byte ranges to cut: every slice decodes and
+/// parses the whole stream, and keeps the rows of every `count`-th chunk of
+/// `max_chunk_rows` rows (interning them, their bad rows). Line numbers are
+/// the file's own, so `line_ends` is 0.
+scan_slice read_decoded_slice(const std::filesystem::path& path, const place_table& places,
+                              const scan_read_options& options, std::size_t slice,
+                              std::size_t count) {
+    decoded_input in(path, options.encoding);
+    csv_reader reader(in, path.string());
+    reader.set_invalid_text_reason(invalid_text_reason(options.encoding));
+    csv_record record;
+    const csv_header header = read_header(reader, record, options.columns);
+    const scan_columns columns = find_scan_columns(header, path.string());
+    scan_slice out;
+    scan_log& log = out.log;
+    log.places = places.ids;
+    bad_row_sink bad(options.skip_bad);
+    parsed_chunk chunk;
+    intern_scratch scratch;
+    bool more = true;
+    for (std::size_t k = 0; more; ++k) {
+        chunk.reset(options.skip_bad);
+        more = parse_chunk(reader, columns, options, chunk, record, max_chunk_rows);
+        if (k % count != slice) continue;
+        find_listed_places(chunk, places, options.default_dwell, scratch);
+        intern_chunk(chunk, places, options.default_dwell, log, scratch);
+        log.rows_read += chunk.rows_read;
+        bad.append(std::move(chunk.bad));
+    }
+    out.bad_rows = bad.total();
+    log.rejects = std::move(bad.rows());
+    log.bytes_read = in.raw_bytes_read();
+    return out;
+}
+
 } // namespace
 
 scan_slice read_scans_slice(const std::filesystem::path& path, const place_table& places,
@@ -605,7 +641,7 @@ scan_slice read_scans_slice(const std::filesystem::path& path, const place_table
     if (slice >= count) throw parameter_error("slice", "the slice is not below the slice count");
     const std::string name = path.string();
     if (needs_decoding(path, options.encoding))
-        throw input_error(name + ": a compressed or transcoded file cannot be read in slices");
+        return read_decoded_slice(path, places, options, slice, count);
     csv_reader header_reader(path);
     header_reader.set_invalid_text_reason(invalid_text_reason(options.encoding));
     csv_record record;

@@ -36,6 +36,16 @@ bad_at=$((rows * 62 / 100))
     tail -n +$((bad_at + 1)) "$city/scans.csv"
 } >"$work/dirty.csv"
 printf 'a key of at least sixteen bytes\n' >"$work/key"
+# A gzip dump of more rows than a reading block (65,536), bad rows three
+# times over; the tiny example in GB18030.
+{
+    cat "$work/dirty.csv"
+    tail -n +2 "$work/dirty.csv"
+    tail -n +2 "$work/dirty.csv"
+} | gzip -c -n >"$work/dirty.csv.gz"
+for file in scans places cases; do
+    iconv -f UTF-8 -t GB18030 "$fixtures/tiny/$file.csv" >"$work/tiny-$file.csv"
+done
 
 # Each run: the options after `trace`, without --out.
 runs=(
@@ -47,11 +57,14 @@ runs=(
     "--scans $work/day1.csv --scans $work/day2.csv --places $work/places.csv --cases $city/cases.csv --contact-level site --linger 20m --profile cwa --hops 3"
     "--scans $work/dirty.csv --places $work/places.csv --cases $city/cases.csv --skip-bad --rejects REJECTS"
     "--scans $city/scans.csv --cases $city/cases.csv --pseudonymize $work/key --hops 3"
+    "--scans $work/dirty.csv.gz --places $work/places.csv --cases $city/cases.csv --skip-bad --rejects REJECTS --hops 3"
+    "--scans $work/tiny-scans.csv --places $work/tiny-places.csv --cases $work/tiny-cases.csv --encoding gb18030 --tz +08:00 --hops 3"
 )
 # Runs that must fail: a bad row only rank 2 of 4 reads, a missing dump, a
 # bad cases file.
 failing_runs=(
     "--scans $work/dirty.csv --places $work/places.csv --cases $city/cases.csv"
+    "--scans $work/dirty.csv.gz --cases $city/cases.csv"
     "--scans $city/scans.csv --scans $work/missing.csv --cases $city/cases.csv"
     "--scans $city/scans.csv --cases $work/key"
 )

@@ -158,8 +158,14 @@ struct scan_slice {
 /// Reads slice `slice` of `count` (see `scan_slice`). Never throws for bad
 /// rows (the caller gathers the slices' and decides); throws `input_error`
 /// for a missing column or an unreadable file, `parameter_error` for a
-/// slice not below `count`, and refuses (`input_error`) a compressed or
-/// transcoded file, which cannot be cut into byte ranges.
+/// slice not below `count`.
+///
+/// A compressed or transcoded file cannot be cut into byte ranges: each
+/// slice decodes and parses all of it and keeps every `count`-th block of
+/// rows (slice k the k-th), so a slice's rows are not contiguous; its bad
+/// rows carry the file's own line numbers and `line_ends` is 0. Reading
+/// such a file takes each slice as long as the whole; the memory of what is
+/// kept still divides.
 scan_slice read_scans_slice(const std::filesystem::path& path, const place_table& places,
                             const scan_read_options& options, std::size_t slice, std::size_t count);
 
