@@ -90,10 +90,12 @@ void print_help() {
            "The risk list (and GraphML) are byte for byte those of `ctrace trace` with the\n"
            "same options, for any number of ranks. See docs/distributed.md.\n"
         << trace_options()
-        << "\nNot in ctrace-mpi: --snapshot and --hdf5 (a snapshot holds every stay in one\n"
-           "file; make it with `ctrace snapshot`); scans files must be uncompressed UTF-8\n"
-           "(each rank reads its own byte range). --threads is per rank, 1 by default\n"
-           "(0: one per core).\n"
+        << "\nEvery rank opens every input file (the same path on every node: a shared\n"
+           "file system, or copies); rank 0 writes the outputs. Compressed or transcoded\n"
+           "dumps are decoded whole by every rank (each keeps its share of rows): give\n"
+           "plain UTF-8 for speed. With --snapshot every rank reads the whole snapshot.\n"
+           "--hdf5 is not available (a snapshot holds every stay on one machine).\n"
+           "--threads is per rank, 1 by default (0: one per core).\n"
            "Exit status (the same on every rank; rank 0 prints the one message): 0 ok, 2 bad\n"
            "input or usage (nothing written), 74 an output could not be written (nothing\n"
            "written), 1 internal error.\n";
@@ -179,11 +181,10 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
     on_every_rank(comm, "trace", [&] {
         vm = parse(args, trace_options());
         if (vm.count("help")) return;
-        for (const char* refused : {"snapshot", "hdf5"})
-            if (vm.count(refused))
-                throw input_error(std::string("--") + refused +
-                                  " is not available in ctrace-mpi (a snapshot holds every "
-                                  "stay in one file); use `ctrace trace` or `ctrace snapshot`");
+        if (vm.count("hdf5"))
+            throw input_error("--hdf5 is not available in ctrace-mpi (a snapshot holds every "
+                              "stay in one file, on one machine); make it with `ctrace "
+                              "snapshot`, or trace with `ctrace trace --hdf5`");
         check_data_options(vm);
         out_path = required(vm, "out");
         const std::string cases_path = required(vm, "cases");
@@ -191,14 +192,18 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
         check_distinct_outputs(vm, {"out", "graphml", "rejects"});
         tz = tz_option(vm);
         prepared.emplace(read_cases_for_trace(vm, tz, cases_path, false));
+        // A rank is the unit of parallelism: one thread each unless
+        // --threads asks for more (0: one per core).
+        const std::int64_t threads = vm["threads"].as<std::int64_t>();
+        if (threads < 0 || threads > 1024)
+            throw input_error("--threads: must be between 0 (one per core) and 1024, not " +
+                              std::to_string(threads));
+        set_thread_limit(vm["threads"].defaulted() ? 1 : static_cast<unsigned>(threads));
+        if (vm.count("snapshot")) return;
         progress_reporter unused("trace", true);
         ingest = ingest_options_from(vm, unused, false);
         ingest.read.progress = {};
-        // A rank is the unit of parallelism: one thread each unless
-        // --threads asks for more (0: one per core).
-        const unsigned threads = vm["threads"].defaulted() ? 1 : ingest.read.threads;
-        ingest.read.threads = threads;
-        set_thread_limit(threads);
+        ingest.read.threads = thread_limit();
         level = contact_level_option(vm);
         if (ingest.places) places = read_places(*ingest.places, ingest.place_format);
     });
@@ -207,14 +212,29 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
         return exit_ok;
     }
 
-    distributed::id_options id_options;
-    id_options.pseudonyms = ingest.pseudonyms;
-    id_options.level = level;
-    distributed::rank_scans scans =
-        distributed::read_scans(comm, ingest.scans, places, ingest.read, id_options);
-    const double read_seconds = clock.seconds();
     trace_parameters parameters = prepared->record.parameters;
-    parameters.place_min_overlap = distributed::place_min_overlaps(comm, scans, places, level);
+    distributed::rank_scans scans;
+    if (vm.count("snapshot")) {
+        // Every rank reads the snapshot whole (at the contact level asked,
+        // pseudonymised as asked) and keeps its share.
+        std::optional<loaded_data> loaded;
+        on_every_rank(comm, "trace", [&] {
+            progress_reporter quiet_progress("trace", true);
+            loaded.emplace(load_data("trace", vm, quiet_progress, false));
+        });
+        const snapshot& data = loaded->ingested.data;
+        scans = distributed::share_snapshot(comm, data);
+        // Its places are already at the level asked: their own minimums.
+        parameters.place_min_overlap =
+            distributed::place_min_overlaps(comm, scans, data.place_info, contact_level::code);
+    } else {
+        distributed::id_options id_options;
+        id_options.pseudonyms = ingest.pseudonyms;
+        id_options.level = level;
+        scans = distributed::read_scans(comm, ingest.scans, places, ingest.read, id_options);
+        parameters.place_min_overlap = distributed::place_min_overlaps(comm, scans, places, level);
+    }
+    const double read_seconds = clock.seconds();
     const distributed::rank_stays stays = distributed::build_stays(comm, scans);
     const double stays_seconds = clock.seconds();
     std::optional<id_table> case_ids;

@@ -369,6 +369,56 @@ rank_stays build_stays(MPI_Comm comm, rank_scans& scans) {
     return out;
 }
 
+namespace {
+
+/// The byte-order index of every id of `ids`, and the ids of rank `rank`'s
+/// share of that order.
+struct byte_order {
+    std::vector<std::uint32_t> index_of;
+    std::uint64_t first = 0;
+    std::vector<std::string> owned;
+};
+
+byte_order order_by_bytes(const id_table& ids, std::size_t rank, std::size_t ranks) {
+    std::vector<std::uint32_t> order(ids.size());
+    std::iota(order.begin(), order.end(), 0u);
+    std::sort(order.begin(), order.end(),
+              [&ids](std::uint32_t a, std::uint32_t b) { return ids[a] < ids[b]; });
+    byte_order out;
+    out.index_of.resize(ids.size());
+    for (std::size_t k = 0; k < order.size(); ++k)
+        out.index_of[order[k]] = static_cast<std::uint32_t>(k);
+    out.first = ids.size() * rank / ranks;
+    const std::size_t last = ids.size() * (rank + 1) / ranks;
+    for (std::size_t k = static_cast<std::size_t>(out.first); k < last; ++k)
+        out.owned.emplace_back(ids[order[k]]);
+    return out;
+}
+
+} // namespace
+
+rank_scans share_snapshot(MPI_Comm comm, const snapshot& data) {
+    const auto rank = static_cast<std::size_t>(rank_of(comm));
+    const auto ranks = static_cast<std::size_t>(size_of(comm));
+    byte_order persons = order_by_bytes(data.persons, rank, ranks);
+    byte_order places = order_by_bytes(data.places, rank, ranks);
+    rank_scans out;
+    out.person_count = data.persons.size();
+    out.place_count = data.places.size();
+    out.first_person = persons.first;
+    out.persons = std::move(persons.owned);
+    out.first_place = places.first;
+    out.places = std::move(places.owned);
+    out.rows_read = data.rows_read;
+    const stay_table& stays = data.stays;
+    const std::size_t first = stays.size() * rank / ranks, last = stays.size() * (rank + 1) / ranks;
+    out.visits.reserve(last - first);
+    for (std::size_t row = first; row < last; ++row)
+        out.visits.push_back({persons.index_of[stays.person[row]],
+                              places.index_of[stays.place[row]], stays.start[row], stays.end[row]});
+    return out;
+}
+
 std::vector<duration> place_min_overlaps(MPI_Comm comm, const rank_scans& scans,
                                          const place_table& places, contact_level level) {
     if (!places.has_min_overlap) return {};

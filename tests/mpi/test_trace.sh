@@ -43,6 +43,10 @@ printf 'a key of at least sixteen bytes\n' >"$work/key"
     tail -n +2 "$work/dirty.csv"
     tail -n +2 "$work/dirty.csv"
 } | gzip -c -n >"$work/dirty.csv.gz"
+# Snapshots: plain, and pseudonymised under the key.
+"$ctrace" snapshot --scans "$work/day1.csv" --scans "$work/day2.csv" --places "$work/places.csv" \
+    --out "$work/city.h5" -q
+"$ctrace" snapshot --scans "$city/scans.csv" --pseudonymize "$work/key" --out "$work/pseudo.h5" -q
 for file in scans places cases; do
     iconv -f UTF-8 -t GB18030 "$fixtures/tiny/$file.csv" >"$work/tiny-$file.csv"
 done
@@ -59,6 +63,8 @@ runs=(
     "--scans $city/scans.csv --cases $city/cases.csv --pseudonymize $work/key --hops 3"
     "--scans $work/dirty.csv.gz --places $work/places.csv --cases $city/cases.csv --skip-bad --rejects REJECTS --hops 3"
     "--scans $work/tiny-scans.csv --places $work/tiny-places.csv --cases $work/tiny-cases.csv --encoding gb18030 --tz +08:00 --hops 3"
+    "--snapshot $work/city.h5 --cases $city/cases.csv --contact-level site --linger 10m --hops 3"
+    "--snapshot $work/pseudo.h5 --cases $city/cases.csv --pseudonymize $work/key"
 )
 # Runs that must fail: a bad row only rank 2 of 4 reads, a missing dump, a
 # bad cases file.
@@ -67,6 +73,7 @@ failing_runs=(
     "--scans $work/dirty.csv.gz --cases $city/cases.csv"
     "--scans $city/scans.csv --scans $work/missing.csv --cases $city/cases.csv"
     "--scans $city/scans.csv --cases $work/key"
+    "--snapshot $work/pseudo.h5 --cases $city/cases.csv --pseudonymize $work/places.csv"
 )
 
 checked=0

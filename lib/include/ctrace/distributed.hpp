@@ -84,6 +84,14 @@ rank_scans read_scans(MPI_Comm comm, const std::vector<std::filesystem::path>& s
                       const place_table& places, const scan_read_options& options,
                       const id_options& ids = {});
 
+/// This rank's share of a snapshot every rank has read whole (`ctrace-mpi
+/// trace --snapshot`): its stays (rows `[k S / N, (k+1) S / N)` for rank k
+/// of N) as visits, with persons and places numbered in byte order and
+/// ranges of ids owned as `read_scans` leaves them. No communication: every
+/// rank computes the same order. Each rank holds the whole snapshot while it
+/// reads it, so the memory of this step does not divide.
+rank_scans share_snapshot(MPI_Comm comm, const snapshot& data);
+
 /// The stays of the places one rank owns: place x (a global index) is
 /// owned by rank `x % size`, where it has the local index `x / size`.
 struct rank_stays {
