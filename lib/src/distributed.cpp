@@ -220,16 +220,24 @@ rank_scans read_scans(MPI_Comm comm, const std::vector<std::filesystem::path>& s
         const std::string name = scans[f].string();
         scan_slice slice;
         std::string failure;
-        try {
-            slice = read_scans_slice(scans[f], places, options, static_cast<std::size_t>(rank),
-                                     static_cast<std::size_t>(size));
-            if (slice.ended_inside_quotes)
-                failure = name + ": a quoted line break sits where the file is cut between "
-                                 "ranks; distributed reading cannot take it yet";
-        } catch (const std::exception& e) {
-            failure = e.what();
+        const auto read = [&](slice_mode mode) {
+            try {
+                slice = read_scans_slice(scans[f], places, options, static_cast<std::size_t>(rank),
+                                         static_cast<std::size_t>(size), mode);
+            } catch (const std::exception& e) {
+                failure = e.what();
+            }
+            agree_on_failure(comm, failure);
+        };
+        read(slice_mode::byte_ranges);
+        // A quoted line break at a cut: the byte ranges split a row, so every
+        // rank reads the file again by blocks of rows, as a stream.
+        int cut_in_quotes = slice.ended_inside_quotes ? 1 : 0;
+        MPI_Allreduce(MPI_IN_PLACE, &cut_in_quotes, 1, MPI_INT, MPI_MAX, comm);
+        if (cut_in_quotes != 0) {
+            slice = {};
+            read(slice_mode::row_blocks);
         }
-        agree_on_failure(comm, failure);
 
         // The file's line numbers: the line ends of the slices before.
         std::uint64_t lines_before = 0;

@@ -597,16 +597,13 @@ scan_log read_decoded_scans(const std::filesystem::path& path, const place_table
     return log;
 }
 
-/// Slice `slice` of `count` of a file that must be decoded (compressed, or
-/// not UTF-8), which has no byte ranges to cut: every slice decodes and
-/// parses the whole stream, and keeps the rows of every `count`-th chunk of
-/// `max_chunk_rows` rows (interning them, their bad rows). Line numbers are
-/// the file's own, so `line_ends` is 0.
-scan_slice read_decoded_slice(const std::filesystem::path& path, const place_table& places,
-                              const scan_read_options& options, std::size_t slice,
-                              std::size_t count) {
-    decoded_input in(path, options.encoding);
-    csv_reader reader(in, path.string());
+/// Slice `slice` of `count` read as `slice_mode::row_blocks`: the whole of
+/// `reader` is parsed, and the rows of every `count`-th chunk of
+/// `max_chunk_rows` rows are kept (interned, their bad rows). Line numbers
+/// are the file's own, so `line_ends` is 0.
+scan_slice read_row_block_slice(csv_reader& reader, const std::filesystem::path& path,
+                                const place_table& places, const scan_read_options& options,
+                                std::size_t slice, std::size_t count) {
     reader.set_invalid_text_reason(invalid_text_reason(options.encoding));
     csv_record record;
     const csv_header header = read_header(reader, record, options.columns);
@@ -629,19 +626,28 @@ scan_slice read_decoded_slice(const std::filesystem::path& path, const place_tab
     }
     out.bad_rows = bad.total();
     log.rejects = std::move(bad.rows());
-    log.bytes_read = in.raw_bytes_read();
+    log.bytes_read = reader.bytes_consumed();
     return out;
 }
 
 } // namespace
 
 scan_slice read_scans_slice(const std::filesystem::path& path, const place_table& places,
-                            const scan_read_options& options, std::size_t slice,
-                            std::size_t count) {
+                            const scan_read_options& options, std::size_t slice, std::size_t count,
+                            slice_mode mode) {
     if (slice >= count) throw parameter_error("slice", "the slice is not below the slice count");
     const std::string name = path.string();
-    if (needs_decoding(path, options.encoding))
-        return read_decoded_slice(path, places, options, slice, count);
+    if (needs_decoding(path, options.encoding)) {
+        decoded_input in(path, options.encoding);
+        csv_reader reader(in, name);
+        scan_slice out = read_row_block_slice(reader, path, places, options, slice, count);
+        out.log.bytes_read = in.raw_bytes_read();
+        return out;
+    }
+    if (mode == slice_mode::row_blocks) {
+        csv_reader reader(path);
+        return read_row_block_slice(reader, path, places, options, slice, count);
+    }
     csv_reader header_reader(path);
     header_reader.set_invalid_text_reason(invalid_text_reason(options.encoding));
     csv_record record;

@@ -43,6 +43,11 @@ printf 'a key of at least sixteen bytes\n' >"$work/key"
     tail -n +2 "$work/dirty.csv"
     tail -n +2 "$work/dirty.csv"
 } | gzip -c -n >"$work/dirty.csv.gz"
+# Chinese column names, and a note column whose quoted text spans lines on
+# every row (so that cuts between ranks fall inside quotes).
+awk -F, 'BEGIN { OFS = "," }
+    NR == 1 { print "身份证号,场所码,扫码时间,离开时间,备注"; next }
+    { print $0, "\"第一行\n第二行\"" }' "$city/scans.csv" >"$work/quoted.csv"
 # Snapshots: plain, and pseudonymised under the key.
 "$ctrace" snapshot --scans "$work/day1.csv" --scans "$work/day2.csv" --places "$work/places.csv" \
     --out "$work/city.h5" -q
@@ -63,6 +68,7 @@ runs=(
     "--scans $city/scans.csv --cases $city/cases.csv --pseudonymize $work/key --hops 3"
     "--scans $work/dirty.csv.gz --places $work/places.csv --cases $city/cases.csv --skip-bad --rejects REJECTS --hops 3"
     "--scans $work/tiny-scans.csv --places $work/tiny-places.csv --cases $work/tiny-cases.csv --encoding gb18030 --tz +08:00 --hops 3"
+    "--scans $work/quoted.csv --scan-columns person=身份证号,place=场所码,time=扫码时间,leave=离开时间 --cases $city/cases.csv --hops 3"
     "--snapshot $work/city.h5 --cases $city/cases.csv --contact-level site --linger 10m --hops 3"
     "--snapshot $work/pseudo.h5 --cases $city/cases.csv --pseudonymize $work/key"
 )

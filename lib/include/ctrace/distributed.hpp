@@ -77,9 +77,10 @@ struct id_options {
 /// `places` (which every rank has read). Collective: every rank of `comm`
 /// calls it with the same arguments. Throws on every rank alike:
 /// `bad_rows_error` (strict mode, the same first rows and count as one
-/// process), `input_error` for a missing column or unreadable file on any
-/// rank (its message as that rank saw it), and `input_error` when a quoted
-/// line break sits at a cut between slices (not yet read in one piece).
+/// process), and `input_error` for a missing column or unreadable file on
+/// any rank (the message of the lowest such rank). A file whose byte ranges
+/// would split a row (a quoted line break at a cut) is read again by every
+/// rank as `slice_mode::row_blocks`.
 rank_scans read_scans(MPI_Comm comm, const std::vector<std::filesystem::path>& scans,
                       const place_table& places, const scan_read_options& options,
                       const id_options& ids = {});

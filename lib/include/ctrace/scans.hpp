@@ -155,19 +155,27 @@ struct scan_slice {
     bool ended_inside_quotes = false;
 };
 
-/// Reads slice `slice` of `count` (see `scan_slice`). Never throws for bad
-/// rows (the caller gathers the slices' and decides); throws `input_error`
-/// for a missing column or an unreadable file, `parameter_error` for a
-/// slice not below `count`.
-///
-/// A compressed or transcoded file cannot be cut into byte ranges: each
-/// slice decodes and parses all of it and keeps every `count`-th block of
-/// rows (slice k the k-th), so a slice's rows are not contiguous; its bad
-/// rows carry the file's own line numbers and `line_ends` is 0. Reading
-/// such a file takes each slice as long as the whole; the memory of what is
-/// kept still divides.
+/// How a file is divided into slices.
+enum class slice_mode {
+    /// Byte ranges cut at line starts: each slice reads only its own bytes.
+    byte_ranges,
+    /// Every slice parses the whole file and keeps every `count`-th block of
+    /// rows (slice k the k-th), so a slice's rows are not contiguous; its
+    /// bad rows carry the file's own line numbers and `line_ends` is 0. It
+    /// takes each slice as long as the whole file; the memory of what is kept
+    /// still divides. For files that cannot be cut (compressed, transcoded,
+    /// or with a quoted line break at a cut).
+    row_blocks,
+};
+
+/// Reads slice `slice` of `count` (see `scan_slice`), by byte ranges unless
+/// `mode` says otherwise; a compressed or transcoded file is always read as
+/// `slice_mode::row_blocks`. Never throws for bad rows (the caller gathers
+/// the slices' and decides); throws `input_error` for a missing column or an
+/// unreadable file, `parameter_error` for a slice not below `count`.
 scan_slice read_scans_slice(const std::filesystem::path& path, const place_table& places,
-                            const scan_read_options& options, std::size_t slice, std::size_t count);
+                            const scan_read_options& options, std::size_t slice, std::size_t count,
+                            slice_mode mode = slice_mode::byte_ranges);
 
 /// Appends `part` (read after `into`) to `into`: its persons and places are
 /// interned into `into`'s tables (new ids get the next indices, in `part`'s
