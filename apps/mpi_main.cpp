@@ -7,7 +7,9 @@
 #include "commands.hpp"
 #include "ctrace/atomic_file.hpp"
 #include "ctrace/distributed.hpp"
+#include "ctrace/ingest.hpp"
 #include "ctrace/risk_list.hpp"
+#include "ctrace/snapshot.hpp"
 #include "ctrace/threads.hpp"
 #include "ctrace/version.hpp"
 #include "data_loading.hpp"
@@ -94,7 +96,7 @@ void print_help() {
            "file system, or copies); rank 0 writes the outputs. Compressed or transcoded\n"
            "dumps are decoded whole by every rank (each keeps its share of rows): give\n"
            "plain UTF-8 for speed. With --snapshot every rank reads the whole snapshot.\n"
-           "--hdf5 is not available (a snapshot holds every stay on one machine).\n"
+           "--hdf5 gathers every stay on rank 0, which then needs the memory of one process.\n"
            "--threads is per rank, 1 by default (0: one per core).\n"
            "Exit status (the same on every rank; rank 0 prints the one message): 0 ok, 2 bad\n"
            "input or usage (nothing written), 74 an output could not be written (nothing\n"
@@ -153,6 +155,45 @@ std::string traffic_text(const std::vector<std::uint64_t>& sent_max,
     return text.str();
 }
 
+/// The parameters and inputs of `data`, gathered from the scans, as
+/// `ingest` records them (the files' SHA-256 read again here, on rank 0).
+void describe_scans(snapshot& data, const ingest_options& ingest, const place_table& places,
+                    const distributed::rank_scans& scans) {
+    data.parameters.default_dwell = ingest.read.default_dwell;
+    data.parameters.tz = ingest.read.tz;
+    data.parameters.skip_bad = ingest.read.skip_bad;
+    if (ingest.pseudonyms) data.parameters.pseudonym_key = ingest.pseudonyms->fingerprint();
+    if (ingest.places)
+        data.inputs.push_back(describe_input("places", *ingest.places, places.size(), true));
+    for (std::size_t k = 0; k < ingest.scans.size(); ++k) {
+        const std::string name = ingest.scans[k].string();
+        input_file file = describe_input("scans", ingest.scans[k], scans.rows_per_file[k], true);
+        for (const bad_row& row : scans.rejects)
+            if (row.file == name) ++file.rows_rejected;
+        data.inputs.push_back(std::move(file));
+    }
+    data.rows_rejected = scans.rejects.size();
+}
+
+/// The trace as a snapshot records it: the cases pointed at `data`'s
+/// persons (those that never scanned appended), the entries' indices made
+/// `data`'s.
+trace_record snapshot_record(snapshot& data, prepared_cases prepared,
+                             const distributed::traced& traced) {
+    point_cases_at(data, prepared);
+    trace_record record = std::move(prepared.record);
+    record.result = traced.result;
+    for (risk_entry& e : record.result.entries) {
+        e.person = data.persons.find(traced.persons[e.person]);
+        if (e.via_person != no_person)
+            e.via_person = data.persons.find(traced.persons[e.via_person]);
+        if (e.via_place != no_place) e.via_place = data.places.find(traced.places[e.via_place]);
+    }
+    for (person_index& p : record.result.cases_without_stays)
+        p = data.persons.find(traced.persons[p]);
+    return record;
+}
+
 /// The case ids as the data holds them (pseudonymised when it is), with the
 /// indices of `ids`.
 id_table case_ids_as_data(const prepared_cases& prepared) {
@@ -178,20 +219,18 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
     place_table places;
     ingest_options ingest;
     contact_level level = contact_level::code;
+    bool write_hdf5 = false;
     on_every_rank(comm, "trace", [&] {
         vm = parse(args, trace_options());
         if (vm.count("help")) return;
-        if (vm.count("hdf5"))
-            throw input_error("--hdf5 is not available in ctrace-mpi (a snapshot holds every "
-                              "stay in one file, on one machine); make it with `ctrace "
-                              "snapshot`, or trace with `ctrace trace --hdf5`");
         check_data_options(vm);
         out_path = required(vm, "out");
         const std::string cases_path = required(vm, "cases");
         quiet = vm["quiet"].as<bool>();
-        check_distinct_outputs(vm, {"out", "graphml", "rejects"});
+        check_distinct_outputs(vm, {"out", "hdf5", "graphml", "rejects"});
         tz = tz_option(vm);
-        prepared.emplace(read_cases_for_trace(vm, tz, cases_path, false));
+        write_hdf5 = vm.count("hdf5") > 0;
+        prepared.emplace(read_cases_for_trace(vm, tz, cases_path, write_hdf5));
         // A rank is the unit of parallelism: one thread each unless
         // --threads asks for more (0: one per core).
         const std::int64_t threads = vm["threads"].as<std::int64_t>();
@@ -214,19 +253,21 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
 
     trace_parameters parameters = prepared->record.parameters;
     distributed::rank_scans scans;
+    std::optional<loaded_data> loaded_snapshot;
     if (vm.count("snapshot")) {
         // Every rank reads the snapshot whole (at the contact level asked,
         // pseudonymised as asked) and keeps its share.
-        std::optional<loaded_data> loaded;
         on_every_rank(comm, "trace", [&] {
             progress_reporter quiet_progress("trace", true);
-            loaded.emplace(load_data("trace", vm, quiet_progress, false));
+            loaded_snapshot.emplace(load_data("trace", vm, quiet_progress, write_hdf5));
         });
-        const snapshot& data = loaded->ingested.data;
+        const snapshot& data = loaded_snapshot->ingested.data;
         scans = distributed::share_snapshot(comm, data);
         // Its places are already at the level asked: their own minimums.
         parameters.place_min_overlap =
             distributed::place_min_overlaps(comm, scans, data.place_info, contact_level::code);
+        // Rank 0 keeps it to write it again with the trace (--hdf5).
+        if (!(write_hdf5 && root)) loaded_snapshot.reset();
     } else {
         distributed::id_options id_options;
         id_options.pseudonyms = ingest.pseudonyms;
@@ -247,6 +288,14 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
     const std::vector<std::uint64_t> sent_max =
         largest_over_ranks(comm, traffic_of(scans, stays, traced));
 
+    // With --hdf5 from scans, rank 0 gathers the whole data (collective).
+    std::optional<snapshot> gathered;
+    if (write_hdf5 && !vm.count("snapshot"))
+        on_every_rank(comm, "trace", [&] {
+            snapshot data = distributed::gather_snapshot(comm, scans, stays, places, level);
+            if (root) gathered.emplace(std::move(data));
+        });
+
     // Rank 0 stages every output, then commits them together: a failure
     // writes none, and every rank ends with its status.
     on_every_rank(comm, "trace", [&] {
@@ -259,11 +308,23 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
             write_risk_list(stream, result, traced.persons, traced.places, tz);
         });
         out.close();
+        std::optional<atomic_path> hdf5_out;
+        if (write_hdf5) {
+            snapshot& data = gathered ? *gathered : loaded_snapshot->ingested.data;
+            if (gathered) describe_scans(data, ingest, places, scans);
+            trace_record record = snapshot_record(data, *prepared, traced);
+            if (loaded_snapshot)
+                record.inputs.insert(record.inputs.end(), loaded_snapshot->inputs.begin(),
+                                     loaded_snapshot->inputs.end());
+            hdf5_out.emplace(vm["hdf5"].as<std::string>());
+            write_snapshot(*hdf5_out, data, &record);
+        }
         std::optional<staged_output> graphml_out;
         if (vm.count("graphml"))
             stage_transmission_tree(vm["graphml"].as<std::string>(), result, traced.persons,
                                     traced.places, tz, graphml_out);
         if (rejects_file) rejects_file->commit();
+        if (hdf5_out) hdf5_out->commit();
         if (graphml_out) graphml_out->commit();
         out.commit();
     });

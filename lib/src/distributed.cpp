@@ -2,6 +2,7 @@
 
 #include "consumed_memory.hpp"
 #include "ctrace/ingest.hpp"
+#include "ctrace/sites.hpp"
 #include "mpi_helpers.hpp"
 
 #include <algorithm>
@@ -250,6 +251,7 @@ rank_scans read_scans(MPI_Comm comm, const std::vector<std::filesystem::path>& s
         std::uint64_t file_rows = 0;
         MPI_Allreduce(&slice.log.rows_read, &file_rows, 1, MPI_UINT64_T, MPI_SUM, comm);
         rows_read += file_rows;
+        out.rows_per_file.push_back(file_rows);
         if (bad_total > 0) {
             std::vector<bad_row> rows = gather_rows(comm, slice.log.rejects);
             // In file order: the slices of a decoded file interleave blocks of
@@ -425,6 +427,58 @@ rank_scans share_snapshot(MPI_Comm comm, const snapshot& data) {
         out.visits.push_back({persons.index_of[stays.person[row]],
                               places.index_of[stays.place[row]], stays.start[row], stays.end[row]});
     return out;
+}
+
+snapshot gather_snapshot(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
+                         const place_table& place_info, contact_level level) {
+    const int rank = rank_of(comm);
+    const int size = size_of(comm);
+    packed_ids persons, places;
+    for (const std::string& id : ids.persons)
+        persons.add(id);
+    for (const std::string& id : ids.places)
+        places.add(id);
+    const packed_ids all_persons = gather_ids(comm, persons);
+    const packed_ids all_places = gather_ids(comm, places);
+    std::vector<visit> rows;
+    rows.reserve(stays.stays.size());
+    const stay_table& table = stays.stays;
+    for (std::size_t row = 0; row < table.size(); ++row)
+        rows.push_back(
+            {table.person[row],
+             static_cast<place_index>(rank_stays::global_place(table.place[row], rank, size)),
+             table.start[row], table.end[row]});
+    std::vector<visit> visits = gather_records(comm, rows);
+    rows = {};
+    if (rank != 0) return {};
+
+    snapshot data;
+    // Ranks hold ascending ranges of the byte order: interned in rank
+    // order, persons keep their global indices.
+    for (const std::string_view id : all_persons.views())
+        data.persons.intern(id);
+    // The places file's places (at site level, its sites) come first, as
+    // one process numbers them.
+    if (level == contact_level::site) {
+        snapshot codes;
+        codes.places = place_info.ids;
+        codes.place_info = place_info;
+        roll_up_to_sites(codes);
+        data.places = std::move(codes.places);
+        data.place_info = std::move(codes.place_info);
+    } else {
+        data.places = place_info.ids;
+        data.place_info = place_info;
+    }
+    std::vector<place_index> place_of;
+    for (const std::string_view id : all_places.views())
+        place_of.push_back(data.places.intern(id));
+    for (visit& v : visits)
+        v.place = place_of[v.place];
+    data.stays = ctrace::build_stays(std::move(visits), data.persons.size(), data.places.size());
+    data.parameters.level = level;
+    data.rows_read = ids.rows_read;
+    return data;
 }
 
 std::vector<duration> place_min_overlaps(MPI_Comm comm, const rank_scans& scans,

@@ -56,21 +56,22 @@ for file in scans places cases; do
     iconv -f UTF-8 -t GB18030 "$fixtures/tiny/$file.csv" >"$work/tiny-$file.csv"
 done
 
-# Each run: the options after `trace`, without --out.
+# Each run: the options after `trace`, without --out (REJECTS and HDF5
+# stand for files of the run).
 runs=(
     "--scans $fixtures/tiny/scans.csv --places $fixtures/tiny/places.csv --cases $fixtures/tiny/cases.csv --tz +08:00 --hops 3"
     "--scans $fixtures/doors/scans.csv --places $fixtures/doors/places.csv --cases $fixtures/doors/cases.csv --tz +08:00 --contact-level site --linger 30m --profile cn-ed9"
     "--scans $city/scans.csv --places $city/places.csv --cases $city/cases.csv --tz +08:00"
     "--scans $city/scans.csv --cases $city/cases.csv --hops 3 --min-overlap 5m --latency 2h --quarantine 10d,7d,5d --monitoring 7d,3d --until 2022-04-03T12:00:00+08:00 --bom"
     "--scans $work/day1.csv --scans $work/day2.csv --places $work/places.csv --cases $city/cases.csv --hops 3"
-    "--scans $work/day1.csv --scans $work/day2.csv --places $work/places.csv --cases $city/cases.csv --contact-level site --linger 20m --profile cwa --hops 3"
-    "--scans $work/dirty.csv --places $work/places.csv --cases $city/cases.csv --skip-bad --rejects REJECTS"
+    "--scans $work/day1.csv --scans $work/day2.csv --places $work/places.csv --cases $city/cases.csv --contact-level site --linger 20m --profile cwa --hops 3 --hdf5 HDF5"
+    "--scans $work/dirty.csv --places $work/places.csv --cases $city/cases.csv --skip-bad --rejects REJECTS --hdf5 HDF5"
     "--scans $city/scans.csv --cases $city/cases.csv --pseudonymize $work/key --hops 3"
     "--scans $work/dirty.csv.gz --places $work/places.csv --cases $city/cases.csv --skip-bad --rejects REJECTS --hops 3"
     "--scans $work/tiny-scans.csv --places $work/tiny-places.csv --cases $work/tiny-cases.csv --encoding gb18030 --tz +08:00 --hops 3"
     "--scans $work/quoted.csv --scan-columns person=身份证号,place=场所码,time=扫码时间,leave=离开时间 --cases $city/cases.csv --hops 3"
     "--snapshot $work/city.h5 --cases $city/cases.csv --contact-level site --linger 10m --hops 3"
-    "--snapshot $work/pseudo.h5 --cases $city/cases.csv --pseudonymize $work/key"
+    "--snapshot $work/pseudo.h5 --cases $city/cases.csv --pseudonymize $work/key --hdf5 HDF5"
 )
 # Runs that must fail: a bad row only rank 2 of 4 reads, a missing dump, a
 # bad cases file.
@@ -87,17 +88,21 @@ for k in "${!runs[@]}"; do
     run=${runs[$k]}
     expected=$work/expected-$k
     mkdir -p "$expected"
-    # shellcheck disable=SC2086  # the run's words
-    "$ctrace" trace ${run//REJECTS/$expected/rejects.csv} --out "$expected/risk.csv" \
+    run_for() { # the run's words with its files in $1
+        local words=${run//REJECTS/$1/rejects.csv}
+        echo "${words//HDF5/$1/snapshot.h5}"
+    }
+    # shellcheck disable=SC2046  # the run's words
+    "$ctrace" trace $(run_for "$expected") --out "$expected/risk.csv" \
         --graphml "$expected/tree.graphml" -q
     lines=$(wc -l <"$expected/risk.csv")
     [ "$lines" -gt 5 ] || fail "run $k lists only $lines lines: not a real comparison"
     for ranks in 1 2 3 4; do
         got=$work/got-$k-$ranks
         mkdir -p "$got"
-        # shellcheck disable=SC2086
+        # shellcheck disable=SC2046
         if ! "$mpirun" --oversubscribe -np "$ranks" "$ctrace_mpi" trace \
-            ${run//REJECTS/$got/rejects.csv} --out "$got/risk.csv" \
+            $(run_for "$got") --out "$got/risk.csv" \
             --graphml "$got/tree.graphml" -q 2>"$got/stderr"; then
             fail "run $k, $ranks rank(s) failed: $run"
             cat "$got/stderr" >&2
@@ -108,6 +113,14 @@ for k in "${!runs[@]}"; do
             cmp -s "$expected/$file" "$got/$file" ||
                 fail "run $k, $ranks rank(s): $file differs: $run"
         done
+        # A snapshot numbers persons and places its own way: compared by id.
+        if [ -e "$expected/snapshot.h5" ]; then
+            /usr/bin/python3 "$fixtures/../mpi/compare_snapshots.py" "$fixtures/../.." \
+                "$expected/snapshot.h5" "$got/snapshot.h5" >"$got/compared" 2>&1 || {
+                fail "run $k, $ranks rank(s): the snapshots differ: $run"
+                cat "$got/compared" >&2
+            }
+        fi
         checked=$((checked + 1))
     done
 done

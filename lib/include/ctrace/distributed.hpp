@@ -51,8 +51,9 @@ struct rank_scans {
     std::vector<std::string> persons;
     std::uint64_t first_place = 0;
     std::vector<std::string> places;
-    /// Rows read over all ranks and files.
+    /// Rows read over all ranks and files, and in each file.
     std::uint64_t rows_read = 0;
+    std::vector<std::uint64_t> rows_per_file;
     /// Under `skip_bad`, on rank 0: every bad row, by file in the order
     /// given, then line (`bad_row::file` set when there are several files);
     /// empty elsewhere.
@@ -116,6 +117,17 @@ struct rank_stays {
 /// `1 / size` of the places; every stay of a place is on its owner, so
 /// contacts at a place are found on one rank.
 rank_stays build_stays(MPI_Comm comm, rank_scans& scans);
+
+/// Every rank's ids and stays gathered on rank 0 as one snapshot, for
+/// writing it (`ctrace-mpi trace --hdf5`); empty on the other ranks.
+/// Persons are numbered in byte order (their global indices); places are
+/// the places file's first (at site level its sites, as `roll_up_to_sites`
+/// orders and describes them), then the others in byte order. The stays,
+/// `place_info`, `rows_read` and the level are set; the caller sets the
+/// rest of the parameters and the inputs. Rank 0 needs the memory of one
+/// process for this. Collective.
+snapshot gather_snapshot(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
+                         const place_table& place_info, contact_level level);
 
 /// The places file's minimum overlaps (docs/semantics.md §8.2) of the places
 /// this rank owns, by local place index (-1: none given), at `level` (a
