@@ -96,7 +96,7 @@ void print_help() {
            "file system, or copies); rank 0 writes the outputs. Compressed or transcoded\n"
            "dumps are decoded whole by every rank (each keeps its share of rows): give\n"
            "plain UTF-8 for speed. With --snapshot every rank reads the whole snapshot.\n"
-           "--hdf5 gathers every stay on rank 0, which then needs the memory of one process.\n"
+           "--hdf5 gathers every stay on rank 0, which then needs more than one process.\n"
            "--threads is per rank, 1 by default (0: one per core).\n"
            "Exit status (the same on every rank; rank 0 prints the one message): 0 ok, 2 bad\n"
            "input or usage (nothing written), 74 an output could not be written (nothing\n"
@@ -340,7 +340,7 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
         for (std::size_t h = 0; h < result.persons_per_hop.size(); ++h)
             hops << (h ? ", " : "") << "hop " << h << ": " << result.persons_per_hop[h];
         std::ostringstream summary;
-        summary << "ctrace-mpi trace: " << size << " ranks; " << scans.rows_read << " rows read ("
+        summary << "ctrace-mpi trace: " << size << (size == 1 ? " rank; " : " ranks; ") << scans.rows_read << " rows read ("
                 << scans.rejects.size() << " rejected), " << stay_count << " stays, "
                 << scans.person_count << " persons, " << scans.place_count << " places, "
                 << prepared->record.cases.size() << " cases; " << result.qualifying_events
