@@ -18,6 +18,7 @@
 #include "outputs.hpp"
 #include "progress.hpp"
 
+#include <chrono>
 #include <climits>
 #include <cstring>
 #include <exception>
@@ -28,6 +29,7 @@
 #include <streambuf>
 #include <string>
 #include <sys/resource.h>
+#include <thread>
 #include <vector>
 
 namespace ctrace::cli {
@@ -115,12 +117,11 @@ std::vector<std::uint64_t> traffic_of(const distributed::rank_scans& scans,
     return bytes;
 }
 
-/// The element-wise largest of every rank's `values` (the same length on
-/// every rank), on every rank.
-std::vector<std::uint64_t> largest_over_ranks(MPI_Comm comm, std::vector<std::uint64_t> values) {
+/// Makes `values` the element-wise largest of every rank's (the same
+/// length on every rank).
+void largest_over_ranks(MPI_Comm comm, std::vector<std::uint64_t>& values) {
     MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_UINT64_T,
                   MPI_MAX, comm);
-    return values;
 }
 
 /// The smallest and largest peak resident memory of the ranks so far, KB.
@@ -285,8 +286,10 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
     const double trace_seconds = clock.seconds();
     std::uint64_t stay_count = stays.stays.size();
     MPI_Allreduce(MPI_IN_PLACE, &stay_count, 1, MPI_UINT64_T, MPI_SUM, comm);
-    const std::vector<std::uint64_t> sent_max =
-        largest_over_ranks(comm, traffic_of(scans, stays, traced));
+    std::vector<std::uint64_t> traffic;
+    on_every_rank(comm, "trace", [&] { traffic = traffic_of(scans, stays, traced); });
+    largest_over_ranks(comm, traffic);
+    const std::vector<std::uint64_t>& sent_max = traffic;
 
     // With --hdf5 from scans, rank 0 gathers the whole data (collective).
     std::optional<snapshot> gathered;
@@ -340,12 +343,12 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
         for (std::size_t h = 0; h < result.persons_per_hop.size(); ++h)
             hops << (h ? ", " : "") << "hop " << h << ": " << result.persons_per_hop[h];
         std::ostringstream summary;
-        summary << "ctrace-mpi trace: " << size << (size == 1 ? " rank; " : " ranks; ") << scans.rows_read << " rows read ("
-                << scans.rejects.size() << " rejected), " << stay_count << " stays, "
-                << scans.person_count << " persons, " << scans.place_count << " places, "
-                << prepared->record.cases.size() << " cases; " << result.qualifying_events
-                << " contact events; " << result.entries.size() << " listed (" << hops.str()
-                << "); ";
+        summary << "ctrace-mpi trace: " << size << (size == 1 ? " rank; " : " ranks; ")
+                << scans.rows_read << " rows read (" << scans.rejects.size() << " rejected), "
+                << stay_count << " stays, " << scans.person_count << " persons, "
+                << scans.place_count << " places, " << prepared->record.cases.size() << " cases; "
+                << result.qualifying_events << " contact events; " << result.entries.size()
+                << " listed (" << hops.str() << "); ";
         if (!parameters.profile.empty()) summary << "profile " << parameters.profile << "; ";
         summary << std::fixed;
         summary.precision(2);
@@ -397,11 +400,32 @@ int run(MPI_Comm comm, const std::vector<std::string>& args) {
     }
 }
 
-/// Discards what is written to it: the stderr of ranks other than 0.
-class null_buffer : public std::streambuf {
-protected:
-    int overflow(int c) override { return c == EOF ? 0 : c; }
-};
+/// Every rank ends here with its exit status and what it wrote to stderr.
+/// Failures the ranks agreed on reach this point on every rank together,
+/// and rank 0 prints its text. A failure of one rank's own work that the
+/// others could not hear of (they are still waiting in a collective call)
+/// would leave the job hanging: a failed rank that the others do not join
+/// within `grace` prints its own text and aborts the job with its status.
+int end_rank(MPI_Comm comm, int status, const std::string& text, std::ostream& stderr_stream) {
+    constexpr auto grace = std::chrono::seconds(10);
+    MPI_Request request = MPI_REQUEST_NULL;
+    MPI_Ibarrier(comm, &request);
+    if (status == exit_ok) {
+        MPI_Wait(&request, MPI_STATUS_IGNORE);
+    } else {
+        const auto give_up = std::chrono::steady_clock::now() + grace;
+        int done = 0;
+        while (MPI_Test(&request, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS && done == 0 &&
+               std::chrono::steady_clock::now() < give_up)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        if (done == 0) {
+            stderr_stream << text << std::flush;
+            MPI_Abort(comm, status);
+        }
+    }
+    if (rank_of(comm) == 0) stderr_stream << text << std::flush;
+    return status;
+}
 
 } // namespace
 
@@ -410,13 +434,14 @@ protected:
 int main(int argc, char** argv) {
     MPI_Init(&argc, &argv);
     ctrace::cli::set_program_name("ctrace-mpi");
-    int rank = 0;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    ctrace::cli::null_buffer silent;
-    if (rank != 0) std::cerr.rdbuf(&silent);
+    // What a rank writes to stderr is kept until it ends: rank 0's is then
+    // printed, and a rank that fails alone prints its own.
+    std::ostringstream kept;
+    std::streambuf* const real_stderr = std::cerr.rdbuf(kept.rdbuf());
     const std::vector<std::string> args(argv + 1, argv + argc);
     const int status = ctrace::cli::run(MPI_COMM_WORLD, args);
-    std::cerr.rdbuf(nullptr);
+    std::cerr.rdbuf(real_stderr);
+    ctrace::cli::end_rank(MPI_COMM_WORLD, status, kept.str(), std::cerr);
     MPI_Finalize();
     return status;
 }

@@ -33,59 +33,79 @@ struct numbering {
 numbering number_in_byte_order(MPI_Comm comm, const std::vector<std::string_view>& ids) {
     const int size = size_of(comm);
     const auto ranks = static_cast<std::size_t>(size);
-    std::vector<std::uint32_t> order(ids.size());
-    std::iota(order.begin(), order.end(), 0u);
-    std::sort(order.begin(), order.end(),
-              [&](std::uint32_t a, std::uint32_t b) { return ids[a] < ids[b]; });
-
-    // Splitters: 4 samples a rank, evenly spaced in each rank's sorted ids.
+    // Each stretch of this rank's own work is a `local_step`: a failure in
+    // one (out of memory, say) is agreed on before the next collective.
+    std::vector<std::uint32_t> order;
     packed_ids samples;
-    constexpr std::size_t samples_per_rank = 4;
-    if (!order.empty())
-        for (std::size_t k = 0; k < samples_per_rank * ranks; ++k)
-            samples.add(ids[order[k * order.size() / (samples_per_rank * ranks)]]);
+    local_step(comm, [&] {
+        order.resize(ids.size());
+        std::iota(order.begin(), order.end(), 0u);
+        std::sort(order.begin(), order.end(),
+                  [&](std::uint32_t a, std::uint32_t b) { return ids[a] < ids[b]; });
+        // Splitters from evenly spaced samples of each rank's sorted ids:
+        // about 4096 samples in all, at least 4 a rank.
+        const std::size_t samples_per_rank = std::max<std::size_t>(4, 4096 / ranks);
+        if (!order.empty())
+            for (std::size_t k = 0; k < samples_per_rank; ++k)
+                samples.add(ids[order[k * order.size() / samples_per_rank]]);
+    });
     const packed_ids gathered = all_gather(comm, samples);
-    std::vector<std::string_view> all_samples = gathered.views();
-    std::sort(all_samples.begin(), all_samples.end());
-    std::vector<std::string_view> splitters;
-    for (std::size_t r = 1; r < ranks; ++r)
-        if (!all_samples.empty()) splitters.push_back(all_samples[r * all_samples.size() / ranks]);
-    const auto destination = [&](std::string_view id) {
-        return static_cast<std::size_t>(std::upper_bound(splitters.begin(), splitters.end(), id) -
-                                        splitters.begin());
-    };
 
     // Send each id to the rank of its range (sorted ids: contiguous runs).
     packed_ids out;
-    std::vector<int> send_ids(ranks, 0), send_bytes(ranks, 0);
-    for (const std::uint32_t i : order) {
-        const std::size_t to = destination(ids[i]);
-        out.add(ids[i]);
-        ++send_ids[to];
-        send_bytes[to] += count_of(ids[i].size());
-    }
-    std::vector<int> recv_ids(ranks), recv_bytes(ranks);
+    std::vector<int> send_ids, send_bytes, send_ids_at, send_bytes_at;
+    std::vector<int> recv_ids, recv_bytes, recv_ids_at, recv_bytes_at;
+    local_step(comm, [&] {
+        send_ids.assign(ranks, 0);
+        send_bytes.assign(ranks, 0);
+        std::vector<std::string_view> all_samples = gathered.views();
+        std::sort(all_samples.begin(), all_samples.end());
+        std::vector<std::string_view> splitters;
+        for (std::size_t r = 1; r < ranks; ++r)
+            if (!all_samples.empty())
+                splitters.push_back(all_samples[r * all_samples.size() / ranks]);
+        std::vector<std::uint64_t> bytes(ranks, 0);
+        for (const std::uint32_t i : order) {
+            const auto to = static_cast<std::size_t>(
+                std::upper_bound(splitters.begin(), splitters.end(), ids[i]) - splitters.begin());
+            out.add(ids[i]);
+            ++send_ids[to];
+            bytes[to] += ids[i].size();
+        }
+        for (std::size_t r = 0; r < ranks; ++r)
+            send_bytes[r] = count_of(bytes[r]);
+        send_ids_at = displacements(send_ids);
+        send_bytes_at = displacements(send_bytes);
+        recv_ids.resize(ranks);
+        recv_bytes.resize(ranks);
+    });
     MPI_Alltoall(send_ids.data(), 1, MPI_INT, recv_ids.data(), 1, MPI_INT, comm);
     MPI_Alltoall(send_bytes.data(), 1, MPI_INT, recv_bytes.data(), 1, MPI_INT, comm);
     packed_ids in;
-    in.lengths.resize(static_cast<std::size_t>(
-        std::accumulate(recv_ids.begin(), recv_ids.end(), std::int64_t{0})));
-    in.bytes.resize(static_cast<std::size_t>(
-        std::accumulate(recv_bytes.begin(), recv_bytes.end(), std::int64_t{0})));
+    local_step(comm, [&] {
+        in.lengths.resize(static_cast<std::size_t>(
+            std::accumulate(recv_ids.begin(), recv_ids.end(), std::int64_t{0})));
+        in.bytes.resize(static_cast<std::size_t>(
+            std::accumulate(recv_bytes.begin(), recv_bytes.end(), std::int64_t{0})));
+        recv_ids_at = displacements(recv_ids);
+        recv_bytes_at = displacements(recv_bytes);
+    });
     count_sent(comm, send_ids, sizeof(std::uint32_t));
     count_sent(comm, send_bytes, 1);
-    MPI_Alltoallv(out.lengths.data(), send_ids.data(), displacements(send_ids).data(), MPI_UINT32_T,
-                  in.lengths.data(), recv_ids.data(), displacements(recv_ids).data(), MPI_UINT32_T,
-                  comm);
-    MPI_Alltoallv(out.bytes.data(), send_bytes.data(), displacements(send_bytes).data(), MPI_CHAR,
-                  in.bytes.data(), recv_bytes.data(), displacements(recv_bytes).data(), MPI_CHAR,
-                  comm);
+    MPI_Alltoallv(out.lengths.data(), send_ids.data(), send_ids_at.data(), MPI_UINT32_T,
+                  in.lengths.data(), recv_ids.data(), recv_ids_at.data(), MPI_UINT32_T, comm);
+    MPI_Alltoallv(out.bytes.data(), send_bytes.data(), send_bytes_at.data(), MPI_CHAR,
+                  in.bytes.data(), recv_bytes.data(), recv_bytes_at.data(), MPI_CHAR, comm);
+    out = {};
 
     // This rank's range: the distinct ids received, in byte order.
-    const std::vector<std::string_view> received = in.views();
-    std::vector<std::string_view> distinct = received;
-    std::sort(distinct.begin(), distinct.end());
-    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+    std::vector<std::string_view> received, distinct;
+    local_step(comm, [&] {
+        received = in.views();
+        distinct = received;
+        std::sort(distinct.begin(), distinct.end());
+        distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+    });
     numbering result;
     const std::uint64_t owned = distinct.size();
     MPI_Exscan(&owned, &result.first, 1, MPI_UINT64_T, MPI_SUM, comm);
@@ -93,21 +113,26 @@ numbering number_in_byte_order(MPI_Comm comm, const std::vector<std::string_view
     MPI_Allreduce(&owned, &result.total, 1, MPI_UINT64_T, MPI_SUM, comm);
 
     // Answer every sender with the global index of each id it sent.
-    std::vector<std::uint64_t> answers(received.size());
-    for (std::size_t k = 0; k < received.size(); ++k)
-        answers[k] =
-            result.first +
-            static_cast<std::uint64_t>(
-                std::lower_bound(distinct.begin(), distinct.end(), received[k]) - distinct.begin());
-    std::vector<std::uint64_t> sorted_index(ids.size());
+    std::vector<std::uint64_t> answers, sorted_index;
+    local_step(comm, [&] {
+        answers.resize(received.size());
+        for (std::size_t k = 0; k < received.size(); ++k)
+            answers[k] =
+                result.first + static_cast<std::uint64_t>(
+                                   std::lower_bound(distinct.begin(), distinct.end(), received[k]) -
+                                   distinct.begin());
+        sorted_index.resize(ids.size());
+    });
     count_sent(comm, recv_ids, sizeof(std::uint64_t));
-    MPI_Alltoallv(answers.data(), recv_ids.data(), displacements(recv_ids).data(), MPI_UINT64_T,
-                  sorted_index.data(), send_ids.data(), displacements(send_ids).data(),
-                  MPI_UINT64_T, comm);
-    result.index.resize(ids.size());
-    for (std::size_t k = 0; k < order.size(); ++k)
-        result.index[order[k]] = sorted_index[k];
-    result.owned.assign(distinct.begin(), distinct.end());
+    MPI_Alltoallv(answers.data(), recv_ids.data(), recv_ids_at.data(), MPI_UINT64_T,
+                  sorted_index.data(), send_ids.data(), send_ids_at.data(), MPI_UINT64_T, comm);
+    local_step(comm, [&] {
+        answers = {};
+        result.index.resize(ids.size());
+        for (std::size_t k = 0; k < order.size(); ++k)
+            result.index[order[k]] = sorted_index[k];
+        result.owned.assign(distinct.begin(), distinct.end());
+    });
     return result;
 }
 
@@ -143,46 +168,26 @@ std::vector<bad_row> unpack_rows(const std::vector<std::uint64_t>& lines, const 
 std::vector<bad_row> gather_rows(MPI_Comm comm, const std::vector<bad_row>& rows) {
     packed_ids text;
     std::vector<std::uint64_t> lines;
-    pack_rows(rows, lines, text);
-    const int size = size_of(comm);
-    const auto ranks = static_cast<std::size_t>(size);
-    std::vector<int> line_counts(ranks), id_counts(ranks), byte_counts(ranks);
-    const int my_lines = count_of(lines.size()), my_ids = count_of(text.lengths.size()),
-              my_bytes = count_of(text.bytes.size());
-    MPI_Gather(&my_lines, 1, MPI_INT, line_counts.data(), 1, MPI_INT, 0, comm);
-    MPI_Gather(&my_ids, 1, MPI_INT, id_counts.data(), 1, MPI_INT, 0, comm);
-    MPI_Gather(&my_bytes, 1, MPI_INT, byte_counts.data(), 1, MPI_INT, 0, comm);
-    const bool root = rank_of(comm) == 0;
-    std::vector<std::uint64_t> all_lines(
-        root ? static_cast<std::size_t>(std::accumulate(line_counts.begin(), line_counts.end(), 0))
-             : 0);
-    packed_ids all;
-    if (root) {
-        all.lengths.resize(
-            static_cast<std::size_t>(std::accumulate(id_counts.begin(), id_counts.end(), 0)));
-        all.bytes.resize(static_cast<std::size_t>(
-            std::accumulate(byte_counts.begin(), byte_counts.end(), std::int64_t{0})));
-    }
-    MPI_Gatherv(lines.data(), my_lines, MPI_UINT64_T, all_lines.data(), line_counts.data(),
-                displacements(line_counts).data(), MPI_UINT64_T, 0, comm);
-    MPI_Gatherv(text.lengths.data(), my_ids, MPI_UINT32_T, all.lengths.data(), id_counts.data(),
-                displacements(id_counts).data(), MPI_UINT32_T, 0, comm);
-    MPI_Gatherv(text.bytes.data(), my_bytes, MPI_CHAR, all.bytes.data(), byte_counts.data(),
-                displacements(byte_counts).data(), MPI_CHAR, 0, comm);
-    if (!root) return {};
-    return unpack_rows(all_lines, all);
+    local_step(comm, [&] { pack_rows(rows, lines, text); });
+    const std::vector<std::uint64_t> all_lines = gather_records(comm, lines);
+    const packed_ids all = gather_ids(comm, text);
+    std::vector<bad_row> out;
+    local_step(comm, [&] { out = unpack_rows(all_lines, all); });
+    return out;
 }
 
 /// Rank 0's `rows` on every rank.
 std::vector<bad_row> broadcast_rows(MPI_Comm comm, std::vector<bad_row> rows) {
     packed_ids text;
     std::vector<std::uint64_t> lines;
-    pack_rows(rows, lines, text);
+    local_step(comm, [&] { pack_rows(rows, lines, text); });
     std::uint64_t sizes[3] = {lines.size(), text.lengths.size(), text.bytes.size()};
     MPI_Bcast(sizes, 3, MPI_UINT64_T, 0, comm);
-    lines.resize(static_cast<std::size_t>(sizes[0]));
-    text.lengths.resize(static_cast<std::size_t>(sizes[1]));
-    text.bytes.resize(static_cast<std::size_t>(sizes[2]));
+    local_step(comm, [&] {
+        lines.resize(static_cast<std::size_t>(sizes[0]));
+        text.lengths.resize(static_cast<std::size_t>(sizes[1]));
+        text.bytes.resize(static_cast<std::size_t>(sizes[2]));
+    });
     MPI_Bcast(lines.data(), count_of(lines.size()), MPI_UINT64_T, 0, comm);
     MPI_Bcast(text.lengths.data(), count_of(text.lengths.size()), MPI_UINT32_T, 0, comm);
     MPI_Bcast(text.bytes.data(), count_of(text.bytes.size()), MPI_CHAR, 0, comm);
@@ -220,15 +225,11 @@ rank_scans read_scans(MPI_Comm comm, const std::vector<std::filesystem::path>& s
     for (std::size_t f = 0; f < scans.size(); ++f) {
         const std::string name = scans[f].string();
         scan_slice slice;
-        std::string failure;
         const auto read = [&](slice_mode mode) {
-            try {
+            local_step(comm, [&] {
                 slice = read_scans_slice(scans[f], places, options, static_cast<std::size_t>(rank),
                                          static_cast<std::size_t>(size), mode);
-            } catch (const std::exception& e) {
-                failure = e.what();
-            }
-            agree_on_failure(comm, failure);
+            });
         };
         read(slice_mode::byte_ranges);
         // A quoted line break at a cut: the byte ranges split a row, so every
@@ -251,7 +252,6 @@ rank_scans read_scans(MPI_Comm comm, const std::vector<std::filesystem::path>& s
         std::uint64_t file_rows = 0;
         MPI_Allreduce(&slice.log.rows_read, &file_rows, 1, MPI_UINT64_T, MPI_SUM, comm);
         rows_read += file_rows;
-        out.rows_per_file.push_back(file_rows);
         if (bad_total > 0) {
             std::vector<bad_row> rows = gather_rows(comm, slice.log.rejects);
             // In file order: the slices of a decoded file interleave blocks of
@@ -266,39 +266,51 @@ rank_scans read_scans(MPI_Comm comm, const std::vector<std::filesystem::path>& s
                     rows.resize(bad_rows_error::max_kept_rows);
                 throw bad_rows_error(name, broadcast_rows(comm, std::move(rows)), bad_total);
             }
-            for (bad_row& row : rows) {
-                row.file = name;
-                out.rejects.push_back(std::move(row));
-            }
+            local_step(comm, [&] {
+                for (bad_row& row : rows) {
+                    row.file = name;
+                    out.rejects.push_back(std::move(row));
+                }
+            });
         }
-        if (f == 0)
-            log = std::move(slice.log);
-        else
-            append_scan_log(log, slice.log);
+        local_step(comm, [&] {
+            out.rows_per_file.push_back(file_rows);
+            if (f == 0)
+                log = std::move(slice.log);
+            else
+                append_scan_log(log, slice.log);
+        });
     }
     out.rows_read = rows_read;
-    if (ids.pseudonyms) {
-        ids.pseudonyms->apply(log.persons);
-        strip_identifying_text(out.rejects);
-    }
-    if (ids.level == contact_level::site) to_sites(log, places);
+    std::vector<std::string_view> person_ids, place_ids;
+    local_step(comm, [&] {
+        if (ids.pseudonyms) {
+            ids.pseudonyms->apply(log.persons);
+            strip_identifying_text(out.rejects);
+        }
+        if (ids.level == contact_level::site) to_sites(log, places);
+        person_ids = views_of(log.persons);
+        place_ids = views_of(log.places);
+    });
 
-    const numbering persons = number_in_byte_order(comm, views_of(log.persons));
-    const numbering place_ids = number_in_byte_order(comm, views_of(log.places));
+    numbering persons = number_in_byte_order(comm, person_ids);
+    numbering place_numbers = number_in_byte_order(comm, place_ids);
     out.person_count = persons.total;
     out.first_person = persons.first;
-    out.persons = persons.owned;
-    out.place_count = place_ids.total;
-    out.first_place = place_ids.first;
-    out.places = place_ids.owned;
+    out.persons = std::move(persons.owned);
+    out.place_count = place_numbers.total;
+    out.first_place = place_numbers.first;
+    out.places = std::move(place_numbers.owned);
     if (out.person_count > no_person || out.place_count > no_place)
         throw error("distributed read: 2^32 distinct persons or places or more");
     out.bytes_sent = bytes_sent() - sent_before;
-    out.visits = std::move(log.visits);
-    for (visit& v : out.visits) {
-        v.person = static_cast<person_index>(persons.index[v.person]);
-        v.place = static_cast<place_index>(place_ids.index[v.place]);
-    }
+    local_step(comm, [&] {
+        out.visits = std::move(log.visits);
+        for (visit& v : out.visits) {
+            v.person = static_cast<person_index>(persons.index[v.person]);
+            v.place = static_cast<place_index>(place_numbers.index[v.place]);
+        }
+    });
     return out;
 }
 
@@ -313,12 +325,15 @@ rank_stays build_stays(MPI_Comm comm, rank_scans& scans) {
     const auto owner = [ranks](const visit& v) {
         return static_cast<std::size_t>(v.place % ranks);
     };
-    std::vector<std::uint64_t> block_begin(ranks + 1, 0);
-    for (const visit& v : visits)
-        ++block_begin[owner(v) + 1];
-    for (std::size_t r = 0; r < ranks; ++r)
-        block_begin[r + 1] += block_begin[r];
-    {
+    std::vector<std::uint64_t> block_begin, total_send, total_receive;
+    local_step(comm, [&] {
+        block_begin.assign(ranks + 1, 0);
+        total_send.resize(ranks);
+        total_receive.resize(ranks);
+        for (const visit& v : visits)
+            ++block_begin[owner(v) + 1];
+        for (std::size_t r = 0; r < ranks; ++r)
+            block_begin[r + 1] += block_begin[r];
         std::vector<std::uint64_t> next(block_begin.begin(), block_begin.end() - 1);
         for (std::size_t r = 0; r < ranks; ++r)
             while (next[r] < block_begin[r + 1]) {
@@ -328,54 +343,85 @@ rank_stays build_stays(MPI_Comm comm, rank_scans& scans) {
                 else
                     std::swap(visits[next[r]], visits[next[to]++]);
             }
-    }
+    });
 
-    // Sent in rounds of at most `round_visits` a rank. The pages of each
-    // piece sent go back to the kernel at once, and the visits received are
-    // appended to a buffer reserved (not touched) up front: a rank holds
-    // about one copy of its visits while they move, not two.
+    // Sent in rounds of at most `round_visits` a rank, each round's pieces
+    // copied into one small buffer (so MPI's int displacements never see a
+    // rank's whole array). The pages of each piece go back to the kernel as
+    // soon as it is copied, and the visits received are appended to a buffer
+    // reserved (not touched) up front: a rank holds about one copy of its
+    // visits while they move, not two.
     constexpr std::uint64_t round_visits = std::uint64_t{1} << 20;
     std::uint64_t rounds = (visits.size() + round_visits - 1) / round_visits;
     MPI_Allreduce(MPI_IN_PLACE, &rounds, 1, MPI_UINT64_T, MPI_MAX, comm);
-    std::vector<int> total_send(ranks), total_receive(ranks);
     for (std::size_t r = 0; r < ranks; ++r)
-        total_send[r] = count_of(block_begin[r + 1] - block_begin[r]);
-    MPI_Alltoall(total_send.data(), 1, MPI_INT, total_receive.data(), 1, MPI_INT, comm);
+        total_send[r] = block_begin[r + 1] - block_begin[r];
+    MPI_Alltoall(total_send.data(), 1, MPI_UINT64_T, total_receive.data(), 1, MPI_UINT64_T, comm);
     std::vector<visit> mine;
-    mine.reserve(static_cast<std::size_t>(
-        std::accumulate(total_receive.begin(), total_receive.end(), std::int64_t{0})));
+    local_step(comm, [&] {
+        mine.reserve(static_cast<std::size_t>(
+            std::accumulate(total_receive.begin(), total_receive.end(), std::uint64_t{0})));
+    });
     const record_type visit_type(sizeof(visit));
-    std::vector<int> send(ranks), send_at(ranks), receive(ranks);
+    std::vector<visit> outgoing;
+    std::vector<int> send, send_at, receive, receive_at;
     for (std::uint64_t round = 0; round < rounds; ++round) {
-        for (std::size_t r = 0; r < ranks; ++r) {
-            const std::uint64_t length = block_begin[r + 1] - block_begin[r];
-            const std::uint64_t from = block_begin[r] + length * round / rounds;
-            const std::uint64_t to = block_begin[r] + length * (round + 1) / rounds;
-            send[r] = count_of(to - from);
-            send_at[r] = count_of(from);
-        }
+        local_step(comm, [&] {
+            send.resize(ranks);
+            receive.resize(ranks);
+            outgoing.clear();
+            for (std::size_t r = 0; r < ranks; ++r) {
+                const std::uint64_t length = total_send[r];
+                const std::uint64_t from = block_begin[r] + length * round / rounds;
+                const std::uint64_t to = block_begin[r] + length * (round + 1) / rounds;
+                send[r] = count_of(to - from);
+                outgoing.insert(outgoing.end(), visits.begin() + static_cast<std::ptrdiff_t>(from),
+                                visits.begin() + static_cast<std::ptrdiff_t>(to));
+                ctrace::detail::release_pages(visits.data() + from, visits.data() + to);
+            }
+            send_at = displacements(send);
+        });
         MPI_Alltoall(send.data(), 1, MPI_INT, receive.data(), 1, MPI_INT, comm);
-        const std::size_t old = mine.size();
-        mine.resize(old + static_cast<std::size_t>(
-                              std::accumulate(receive.begin(), receive.end(), std::int64_t{0})));
+        std::size_t old = 0;
+        local_step(comm, [&] {
+            receive_at = displacements(receive);
+            old = mine.size();
+            mine.resize(old + static_cast<std::size_t>(std::accumulate(
+                                  receive.begin(), receive.end(), std::int64_t{0})));
+        });
         count_sent(comm, send, sizeof(visit));
-        MPI_Alltoallv(visits.data(), send.data(), send_at.data(), visit_type, mine.data() + old,
-                      receive.data(), displacements(receive).data(), visit_type, comm);
-        for (std::size_t r = 0; r < ranks; ++r)
-            ctrace::detail::release_pages(visits.data() + send_at[r],
-                                          visits.data() + send_at[r] + send[r]);
+        MPI_Alltoallv(outgoing.data(), send.data(), send_at.data(), visit_type, mine.data() + old,
+                      receive.data(), receive_at.data(), visit_type, comm);
     }
-    visits = {};
-    for (visit& v : mine)
-        v.place = static_cast<place_index>(v.place / ranks);
     rank_stays out;
     out.bytes_sent = bytes_sent() - sent_before;
     out.person_count = scans.person_count;
     out.place_count = scans.place_count;
     const std::uint64_t owned_places =
         scans.place_count / ranks + (static_cast<std::uint64_t>(rank) < scans.place_count % ranks);
-    out.stays = ctrace::build_stays(std::move(mine), static_cast<std::size_t>(scans.person_count),
-                                    static_cast<std::size_t>(owned_places));
+    local_step(comm, [&] {
+        outgoing = {};
+        visits = {};
+        // Persons numbered densely here, so that merging needs arrays as
+        // long as the persons seen at this rank's places, not all of them;
+        // the order is kept, so ties sort as with global indices.
+        std::vector<person_index> seen;
+        seen.reserve(mine.size());
+        for (visit& v : mine) {
+            v.place = static_cast<place_index>(v.place / ranks);
+            seen.push_back(v.person);
+        }
+        std::sort(seen.begin(), seen.end());
+        seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
+        seen.shrink_to_fit();
+        for (visit& v : mine)
+            v.person = static_cast<person_index>(
+                std::lower_bound(seen.begin(), seen.end(), v.person) - seen.begin());
+        out.stays = ctrace::build_stays(std::move(mine), seen.size(),
+                                        static_cast<std::size_t>(owned_places));
+        for (person_index& p : out.stays.person)
+            p = seen[p];
+    });
     return out;
 }
 
@@ -410,48 +456,36 @@ byte_order order_by_bytes(const id_table& ids, std::size_t rank, std::size_t ran
 rank_scans share_snapshot(MPI_Comm comm, const snapshot& data) {
     const auto rank = static_cast<std::size_t>(rank_of(comm));
     const auto ranks = static_cast<std::size_t>(size_of(comm));
-    byte_order persons = order_by_bytes(data.persons, rank, ranks);
-    byte_order places = order_by_bytes(data.places, rank, ranks);
     rank_scans out;
-    out.person_count = data.persons.size();
-    out.place_count = data.places.size();
-    out.first_person = persons.first;
-    out.persons = std::move(persons.owned);
-    out.first_place = places.first;
-    out.places = std::move(places.owned);
-    out.rows_read = data.rows_read;
-    const stay_table& stays = data.stays;
-    const std::size_t first = stays.size() * rank / ranks, last = stays.size() * (rank + 1) / ranks;
-    out.visits.reserve(last - first);
-    for (std::size_t row = first; row < last; ++row)
-        out.visits.push_back({persons.index_of[stays.person[row]],
-                              places.index_of[stays.place[row]], stays.start[row], stays.end[row]});
+    local_step(comm, [&] {
+        byte_order persons = order_by_bytes(data.persons, rank, ranks);
+        byte_order places = order_by_bytes(data.places, rank, ranks);
+        out.person_count = data.persons.size();
+        out.place_count = data.places.size();
+        out.first_person = persons.first;
+        out.persons = std::move(persons.owned);
+        out.first_place = places.first;
+        out.places = std::move(places.owned);
+        out.rows_read = data.rows_read;
+        const stay_table& stays = data.stays;
+        const std::size_t first = stays.size() * rank / ranks;
+        const std::size_t last = stays.size() * (rank + 1) / ranks;
+        out.visits.reserve(last - first);
+        for (std::size_t row = first; row < last; ++row)
+            out.visits.push_back({persons.index_of[stays.person[row]],
+                                  places.index_of[stays.place[row]], stays.start[row],
+                                  stays.end[row]});
+    });
     return out;
 }
 
-snapshot gather_snapshot(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
-                         const place_table& place_info, contact_level level) {
-    const int rank = rank_of(comm);
-    const int size = size_of(comm);
-    packed_ids persons, places;
-    for (const std::string& id : ids.persons)
-        persons.add(id);
-    for (const std::string& id : ids.places)
-        places.add(id);
-    const packed_ids all_persons = gather_ids(comm, persons);
-    const packed_ids all_places = gather_ids(comm, places);
-    std::vector<visit> rows;
-    rows.reserve(stays.stays.size());
-    const stay_table& table = stays.stays;
-    for (std::size_t row = 0; row < table.size(); ++row)
-        rows.push_back(
-            {table.person[row],
-             static_cast<place_index>(rank_stays::global_place(table.place[row], rank, size)),
-             table.start[row], table.end[row]});
-    std::vector<visit> visits = gather_records(comm, rows);
-    rows = {};
-    if (rank != 0) return {};
+namespace {
 
+/// Rank 0's part of `gather_snapshot`: the snapshot of the gathered ids and
+/// stays (global indices).
+snapshot snapshot_from(const packed_ids& all_persons, const packed_ids& all_places,
+                       std::vector<visit> visits, const place_table& place_info,
+                       contact_level level) {
     snapshot data;
     // Ranks hold ascending ranges of the byte order: interned in rank
     // order, persons keep their global indices.
@@ -477,6 +511,39 @@ snapshot gather_snapshot(MPI_Comm comm, const rank_scans& ids, const rank_stays&
         v.place = place_of[v.place];
     data.stays = ctrace::build_stays(std::move(visits), data.persons.size(), data.places.size());
     data.parameters.level = level;
+    return data;
+}
+
+} // namespace
+
+snapshot gather_snapshot(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
+                         const place_table& place_info, contact_level level) {
+    const int rank = rank_of(comm);
+    const int size = size_of(comm);
+    packed_ids persons, places;
+    std::vector<visit> rows;
+    local_step(comm, [&] {
+        for (const std::string& id : ids.persons)
+            persons.add(id);
+        for (const std::string& id : ids.places)
+            places.add(id);
+        rows.reserve(stays.stays.size());
+        const stay_table& table = stays.stays;
+        for (std::size_t row = 0; row < table.size(); ++row)
+            rows.push_back(
+                {table.person[row],
+                 static_cast<place_index>(rank_stays::global_place(table.place[row], rank, size)),
+                 table.start[row], table.end[row]});
+    });
+    const packed_ids all_persons = gather_ids(comm, persons);
+    const packed_ids all_places = gather_ids(comm, places);
+    std::vector<visit> visits = gather_records(comm, rows);
+    rows = {};
+    snapshot data;
+    local_step(comm, [&] {
+        if (rank == 0)
+            data = snapshot_from(all_persons, all_places, std::move(visits), place_info, level);
+    });
     data.rows_read = ids.rows_read;
     return data;
 }
@@ -485,49 +552,54 @@ std::vector<duration> place_min_overlaps(MPI_Comm comm, const rank_scans& scans,
                                          const place_table& places, contact_level level) {
     if (!places.has_min_overlap) return {};
     const auto ranks = static_cast<std::size_t>(size_of(comm));
-    // A site's minimum is the smallest of its codes' rows (its own row among
-    // them), as `roll_up_to_sites` takes it.
-    std::unordered_map<std::string_view, duration> by_site;
-    if (level == contact_level::site)
-        for (std::size_t x = 0; x < places.size(); ++x) {
-            const duration m = places.min_overlap[x];
-            if (m < 0) continue;
-            const std::string_view site = places.has_site && !places.site[x].empty()
-                                              ? std::string_view(places.site[x])
-                                              : places.ids[static_cast<place_index>(x)];
-            const auto [at, added] = by_site.emplace(site, m);
-            if (!added) at->second = std::min(at->second, m);
-        }
-    // This rank knows the ids of its range; the owner of a place's stays is
-    // `x % ranks`: send each known minimum there.
     struct place_value {
         std::uint64_t place;
         duration value;
     };
     std::vector<place_value> out;
-    for (std::size_t k = 0; k < scans.places.size(); ++k) {
-        const std::string_view id = scans.places[k];
-        duration m = -1;
-        if (level == contact_level::site) {
-            if (const auto at = by_site.find(id); at != by_site.end()) m = at->second;
-        } else if (const place_index listed = places.ids.find(id); listed != id_table::npos) {
-            m = places.min_overlap[listed];
-        }
-        if (m >= 0) out.push_back({scans.first_place + k, m});
-    }
-    std::sort(out.begin(), out.end(), [ranks](const place_value& a, const place_value& b) {
-        return a.place % ranks < b.place % ranks;
-    });
     std::vector<int> send(ranks, 0);
-    for (const place_value& v : out)
-        ++send[v.place % ranks];
+    local_step(comm, [&] {
+        // A site's minimum is the smallest of its codes' rows (its own row among
+        // them), as `roll_up_to_sites` takes it.
+        std::unordered_map<std::string_view, duration> by_site;
+        if (level == contact_level::site)
+            for (std::size_t x = 0; x < places.size(); ++x) {
+                const duration m = places.min_overlap[x];
+                if (m < 0) continue;
+                const std::string_view site = places.has_site && !places.site[x].empty()
+                                                  ? std::string_view(places.site[x])
+                                                  : places.ids[static_cast<place_index>(x)];
+                const auto [at, added] = by_site.emplace(site, m);
+                if (!added) at->second = std::min(at->second, m);
+            }
+        // This rank knows the ids of its range; the owner of a place's stays is
+        // `x % ranks`: send each known minimum there.
+        for (std::size_t k = 0; k < scans.places.size(); ++k) {
+            const std::string_view id = scans.places[k];
+            duration m = -1;
+            if (level == contact_level::site) {
+                if (const auto at = by_site.find(id); at != by_site.end()) m = at->second;
+            } else if (const place_index listed = places.ids.find(id); listed != id_table::npos) {
+                m = places.min_overlap[listed];
+            }
+            if (m >= 0) out.push_back({scans.first_place + k, m});
+        }
+        std::sort(out.begin(), out.end(), [ranks](const place_value& a, const place_value& b) {
+            return a.place % ranks < b.place % ranks;
+        });
+        for (const place_value& v : out)
+            ++send[v.place % ranks];
+    });
     const std::vector<place_value> in = exchange(comm, out, send);
     const auto rank = static_cast<std::uint64_t>(rank_of(comm));
     const std::uint64_t owned =
         scans.place_count / ranks + (rank < scans.place_count % ranks ? 1 : 0);
-    std::vector<duration> by_place(static_cast<std::size_t>(owned), -1);
-    for (const place_value& v : in)
-        by_place[static_cast<std::size_t>(v.place / ranks)] = v.value;
+    std::vector<duration> by_place;
+    local_step(comm, [&] {
+        by_place.assign(static_cast<std::size_t>(owned), -1);
+        for (const place_value& v : in)
+            by_place[static_cast<std::size_t>(v.place / ranks)] = v.value;
+    });
     return by_place;
 }
 

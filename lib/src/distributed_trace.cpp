@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -16,11 +17,11 @@ namespace ctrace::distributed {
 
 namespace {
 
-using detail::agree_on_failure;
 using detail::all_gather_records;
 using detail::exchange;
 using detail::gather_ids;
 using detail::gather_records;
+using detail::local_step;
 using detail::packed_ids;
 using detail::rank_of;
 using detail::size_of;
@@ -40,12 +41,15 @@ struct source {
 /// The qualifying events of one layer for one target, combined: the
 /// earliest start with its source and place (ties: the smallest source,
 /// then place, by global index, which is byte order), the latest end, the
-/// summed overlap and the number of events.
+/// summed overlap and the number of events. A sum past 2^63 is kept at the
+/// largest value and marked: it is an error only if the target is listed
+/// at this layer (as `ctrace::trace` adds only those), which its owner
+/// decides.
 struct exposure {
     person_index target = 0;
     person_index via_person = 0;
     place_index via_place = 0;
-    std::uint32_t unused = 0;
+    std::uint32_t seconds_overflowed = 0;
     time_point first = 0;
     time_point last = 0;
     duration seconds = 0;
@@ -61,7 +65,11 @@ void combine(exposure& into, const exposure& e) {
         into.via_place = e.via_place;
     }
     into.last = std::max(into.last, e.last);
-    into.seconds = ctrace::detail::add_seconds(into.seconds, e.seconds, "exposure_seconds");
+    if (__builtin_add_overflow(into.seconds, e.seconds, &into.seconds)) {
+        into.seconds = std::numeric_limits<duration>::max();
+        into.seconds_overflowed = 1;
+    }
+    into.seconds_overflowed |= e.seconds_overflowed;
     into.events += e.events;
 }
 
@@ -133,38 +141,34 @@ std::vector<std::uint32_t> rows_by_person(const stay_table& stays, std::uint64_t
     return rows;
 }
 
-/// Runs `step` on this rank; a failure on any rank is thrown on every rank.
-template <class Step>
-void on_every_rank(MPI_Comm comm, Step&& step) {
-    std::string failure;
-    try {
-        step();
-    } catch (const std::exception& e) {
-        failure = e.what();
-        if (failure.empty()) failure = "failed";
-    }
-    agree_on_failure(comm, failure);
-}
-
 /// The strings of the sorted global indices `wanted` (known on rank 0), from
 /// the ranks owning them (ids `[first, first + owned.size())` here); on rank
 /// 0 in the order of `wanted`. Collective.
-std::vector<std::string> names_of(MPI_Comm comm, std::vector<std::uint64_t> wanted,
+std::vector<std::string> names_of(MPI_Comm comm, const std::vector<std::uint64_t>& asked,
                                   std::uint64_t first, const std::vector<std::string>& owned) {
-    std::uint64_t count = wanted.size();
+    std::uint64_t count = asked.size();
     MPI_Bcast(&count, 1, MPI_UINT64_T, 0, comm);
-    wanted.resize(static_cast<std::size_t>(count));
+    std::vector<std::uint64_t> wanted;
+    local_step(comm, [&] {
+        wanted = asked;
+        wanted.resize(static_cast<std::size_t>(count));
+        (void)detail::count_of(wanted.size());
+    });
     if (rank_of(comm) == 0) detail::count_sent_to_all(comm, wanted.size() * sizeof(std::uint64_t));
-    MPI_Bcast(wanted.data(), detail::count_of(wanted.size()), MPI_UINT64_T, 0, comm);
+    MPI_Bcast(wanted.data(), static_cast<int>(wanted.size()), MPI_UINT64_T, 0, comm);
     packed_ids mine;
-    const auto begin = std::lower_bound(wanted.begin(), wanted.end(), first);
-    const auto end = std::lower_bound(begin, wanted.end(), first + owned.size());
-    for (auto it = begin; it != end; ++it)
-        mine.add(owned[static_cast<std::size_t>(*it - first)]);
+    local_step(comm, [&] {
+        const auto begin = std::lower_bound(wanted.begin(), wanted.end(), first);
+        const auto end = std::lower_bound(begin, wanted.end(), first + owned.size());
+        for (auto it = begin; it != end; ++it)
+            mine.add(owned[static_cast<std::size_t>(*it - first)]);
+    });
     const packed_ids all = gather_ids(comm, mine);
     std::vector<std::string> names;
-    for (const std::string_view id : all.views())
-        names.emplace_back(id);
+    local_step(comm, [&] {
+        for (const std::string_view id : all.views())
+            names.emplace_back(id);
+    });
     return names;
 }
 
@@ -178,20 +182,33 @@ traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
     if (parameters.monitoring && parameters.monitoring->by_hop().empty())
         throw parameter_error("monitoring", "the list of monitoring periods by hop is empty");
     // Every rank has the same cases, so every rank refuses a repeat alike.
-    std::vector<person_index> given;
-    for (const index_case& c : cases) {
-        if (c.person >= case_ids.size()) throw input_error("trace: case person index out of range");
-        given.push_back(c.person);
-    }
-    std::sort(given.begin(), given.end());
-    if (const auto twice = std::adjacent_find(given.begin(), given.end()); twice != given.end())
-        throw input_error("trace: person '" + std::string(case_ids[*twice]) +
-                          "' is an index case twice");
+    // Each stretch of this rank's own work is a `local_step`: a failure in
+    // one is agreed on before the next collective.
+    std::optional<traced> result;
+    std::vector<std::uint64_t> case_index;
+    std::vector<unsigned char> case_has_stays;
+    local_step(comm, [&] {
+        std::vector<person_index> given;
+        for (const index_case& c : cases) {
+            if (c.person >= case_ids.size())
+                throw input_error("trace: case person index out of range");
+            given.push_back(c.person);
+        }
+        std::sort(given.begin(), given.end());
+        if (const auto twice = std::adjacent_find(given.begin(), given.end()); twice != given.end())
+            throw input_error("trace: person '" + std::string(case_ids[*twice]) +
+                              "' is an index case twice");
+        result.emplace();
+        case_index.assign(cases.size(), not_found);
+        case_has_stays.assign(cases.size(), 0);
+    });
+    traced& out = *result;
     const int rank = rank_of(comm);
     const int size = size_of(comm);
     const std::uint64_t first = ids.first_person;
-    const std::vector<std::uint64_t> firsts =
-        all_gather_records(comm, std::vector<std::uint64_t>{first});
+    std::vector<std::uint64_t> my_first;
+    local_step(comm, [&] { my_first.assign(1, first); });
+    const std::vector<std::uint64_t> firsts = all_gather_records(comm, my_first);
     // Ranks owning no id share their first index with the next: the owner
     // is the last rank starting at or before p.
     const auto owner = [&firsts](person_index p) {
@@ -201,47 +218,66 @@ traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
 
     // Each case's global index, from the rank owning its id (none when the
     // case never scanned).
-    std::vector<std::uint64_t> case_index(cases.size(), not_found);
-    for (std::size_t k = 0; k < cases.size(); ++k) {
-        const std::string_view id = case_ids[cases[k].person];
-        const auto at = std::lower_bound(ids.persons.begin(), ids.persons.end(), id);
-        if (at != ids.persons.end() && *at == id)
-            case_index[k] = first + static_cast<std::uint64_t>(at - ids.persons.begin());
-    }
-    MPI_Allreduce(MPI_IN_PLACE, case_index.data(), detail::count_of(case_index.size()),
+    local_step(comm, [&] {
+        for (std::size_t k = 0; k < cases.size(); ++k) {
+            const std::string_view id = case_ids[cases[k].person];
+            const auto at = std::lower_bound(ids.persons.begin(), ids.persons.end(), id);
+            if (at != ids.persons.end() && *at == id)
+                case_index[k] = first + static_cast<std::uint64_t>(at - ids.persons.begin());
+        }
+        (void)detail::count_of(case_index.size());
+    });
+    MPI_Allreduce(MPI_IN_PLACE, case_index.data(), static_cast<int>(case_index.size()),
                   MPI_UINT64_T, MPI_MIN, comm);
+
+    // The state of the persons this rank owns, as ctrace::trace keeps it.
+    const std::size_t owned = ids.persons.size();
     std::vector<person_index> case_persons;
-    for (const std::uint64_t p : case_index)
-        if (p != not_found) case_persons.push_back(static_cast<person_index>(p));
-    std::sort(case_persons.begin(), case_persons.end());
+    std::vector<time_point> exposure_of;
+    std::vector<std::uint32_t> hop, entry_of, changed_at;
+    std::vector<risk_entry> entries;
+    std::vector<source> frontier;
+    const stay_table& table = stays.stays;
+    std::vector<std::uint32_t> rows;
+    // Whether each case has a stay at this rank's places (a case can be a
+    // person of a snapshot without any).
+    local_step(comm, [&] {
+        for (const std::uint64_t p : case_index)
+            if (p != not_found) case_persons.push_back(static_cast<person_index>(p));
+        std::sort(case_persons.begin(), case_persons.end());
+        exposure_of.assign(owned, time_infinity);
+        hop.assign(owned, no_hop);
+        entry_of.assign(owned, 0);
+        changed_at.assign(owned, 0);
+        for (std::size_t k = 0; k < cases.size(); ++k) {
+            const std::uint64_t p = case_index[k];
+            if (p == not_found ||
+                owner(static_cast<person_index>(p)) != static_cast<std::size_t>(rank))
+                continue;
+            const auto local = static_cast<std::size_t>(p - first);
+            exposure_of[local] = cases[k].from;
+            hop[local] = 0;
+            entry_of[local] = static_cast<std::uint32_t>(entries.size());
+            entries.push_back(ctrace::detail::new_risk_entry(static_cast<person_index>(p), 0));
+            frontier.push_back({static_cast<person_index>(p), 0, cases[k].from, cases[k].to});
+        }
+        std::sort(frontier.begin(), frontier.end(),
+                  [](const source& a, const source& b) { return a.person < b.person; });
+        rows = rows_by_person(table, ids.person_count);
+        for (std::size_t k = 0; k < cases.size(); ++k) {
+            const std::uint64_t p = case_index[k];
+            const auto at = std::lower_bound(
+                rows.begin(), rows.end(), p,
+                [&table](std::uint32_t row, std::uint64_t q) { return table.person[row] < q; });
+            case_has_stays[k] = p != not_found && at != rows.end() && table.person[*at] == p;
+        }
+    });
+    MPI_Allreduce(MPI_IN_PLACE, case_has_stays.data(), static_cast<int>(case_has_stays.size()),
+                  MPI_UNSIGNED_CHAR, MPI_MAX, comm);
     const auto is_case = [&case_persons](person_index p) {
         return std::binary_search(case_persons.begin(), case_persons.end(), p);
     };
 
-    // The state of the persons this rank owns, as ctrace::trace keeps it.
-    const std::size_t owned = ids.persons.size();
-    std::vector<time_point> exposure_of(owned, time_infinity);
-    std::vector<std::uint32_t> hop(owned, no_hop);
-    std::vector<std::uint32_t> entry_of(owned, 0);
-    std::vector<std::uint32_t> changed_at(owned, 0);
-    std::vector<risk_entry> entries;
-    std::vector<source> frontier;
-    for (std::size_t k = 0; k < cases.size(); ++k) {
-        const std::uint64_t p = case_index[k];
-        if (p == not_found || owner(static_cast<person_index>(p)) != static_cast<std::size_t>(rank))
-            continue;
-        const auto local = static_cast<std::size_t>(p - first);
-        exposure_of[local] = cases[k].from;
-        hop[local] = 0;
-        entry_of[local] = static_cast<std::uint32_t>(entries.size());
-        entries.push_back(ctrace::detail::new_risk_entry(static_cast<person_index>(p), 0));
-        frontier.push_back({static_cast<person_index>(p), 0, cases[k].from, cases[k].to});
-    }
-    std::sort(frontier.begin(), frontier.end(),
-              [](const source& a, const source& b) { return a.person < b.person; });
-
-    const stay_table& table = stays.stays;
-    const std::vector<std::uint32_t> rows = rows_by_person(table, ids.person_count);
     const duration min_overlap = std::max<duration>(parameters.min_overlap, 1);
     const duration linger = std::max<duration>(parameters.linger, 0);
     std::uint64_t events = 0;
@@ -253,7 +289,9 @@ traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
         const std::vector<source> sources = all_gather_records(comm, frontier);
         if (sources.empty()) break;
         std::vector<exposure> found;
-        on_every_rank(comm, [&] {
+        std::vector<int> counts;
+        local_step(comm, [&] {
+            counts.assign(static_cast<std::size_t>(size), 0);
             exposures_by_target by_target;
             std::size_t at = 0;
             for (const source& s : sources) {
@@ -274,17 +312,16 @@ traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
                 }
             }
             found = by_target.take_sorted();
+            // To the targets' owners (ascending targets: ascending owners).
+            for (const exposure& e : found)
+                ++counts[owner(e.target)];
         });
-
-        // To the targets' owners (ascending targets: ascending owners).
-        std::vector<int> counts(static_cast<std::size_t>(size), 0);
-        for (const exposure& e : found)
-            ++counts[owner(e.target)];
         const std::vector<exposure> mine = exchange(comm, found, counts);
         found = {};
 
-        std::vector<person_index> changed;
-        on_every_rank(comm, [&] {
+        local_step(comm, [&] {
+            sent_per_layer.push_back(detail::bytes_sent() - sent_before);
+            std::vector<person_index> changed;
             for (const exposure& e : mine) {
                 events += e.events;
                 const auto local = static_cast<std::size_t>(e.target - first);
@@ -301,6 +338,8 @@ traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
                     entries.push_back(ctrace::detail::new_risk_entry(e.target, layer));
                 }
                 if (hop[local] != layer) continue;
+                if (e.seconds_overflowed != 0)
+                    ctrace::detail::throw_sum_overflow("exposure_seconds");
                 risk_entry& entry = entries[entry_of[local]];
                 ctrace::detail::add_exposure(entry, e.first, e.via_person, e.via_place, e.last,
                                              e.seconds, [&entry](person_index q, place_index x) {
@@ -308,69 +347,79 @@ traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
                                                                               : x < entry.via_place;
                                              });
             }
+            std::sort(changed.begin(), changed.end());
+            frontier.clear();
+            for (const person_index p : changed) {
+                const time_point from =
+                    exposure_of[static_cast<std::size_t>(p - first)] + parameters.latency;
+                if (from < parameters.until) frontier.push_back({p, 0, from, parameters.until});
+            }
         });
-        sent_per_layer.push_back(detail::bytes_sent() - sent_before);
-        std::sort(changed.begin(), changed.end());
-        frontier.clear();
-        for (const person_index p : changed) {
-            const time_point from =
-                exposure_of[static_cast<std::size_t>(p - first)] + parameters.latency;
-            if (from < parameters.until) frontier.push_back({p, 0, from, parameters.until});
-        }
     }
 
     // Rank 0 gathers the entries, the ids of their persons (each from its
     // owner) and of the places they name.
-    traced out;
     out.bytes_sent_per_layer = std::move(sent_per_layer);
     const std::uint64_t sent_before_gathering = detail::bytes_sent();
     MPI_Allreduce(&events, &out.result.qualifying_events, 1, MPI_UINT64_T, MPI_SUM, comm);
     packed_ids names;
-    for (const risk_entry& e : entries)
-        names.add(ids.persons[static_cast<std::size_t>(e.person - first)]);
+    local_step(comm, [&] {
+        for (const risk_entry& e : entries)
+            names.add(ids.persons[static_cast<std::size_t>(e.person - first)]);
+    });
     std::vector<risk_entry> all = gather_records(comm, entries);
     const packed_ids all_names = gather_ids(comm, names);
     std::vector<std::uint64_t> via_places;
-    for (const risk_entry& e : all)
-        if (e.via_place != no_place) via_places.push_back(e.via_place);
-    std::sort(via_places.begin(), via_places.end());
-    via_places.erase(std::unique(via_places.begin(), via_places.end()), via_places.end());
+    local_step(comm, [&] {
+        for (const risk_entry& e : all)
+            if (e.via_place != no_place) via_places.push_back(e.via_place);
+        std::sort(via_places.begin(), via_places.end());
+        via_places.erase(std::unique(via_places.begin(), via_places.end()), via_places.end());
+    });
     const std::vector<std::string> place_names =
         names_of(comm, via_places, ids.first_place, ids.places);
     out.bytes_sent_gathering = detail::bytes_sent() - sent_before_gathering;
-    if (rank != 0) return out;
-
-    std::vector<std::pair<person_index, person_index>> compact; // global, local
-    const std::vector<std::string_view> views = all_names.views();
-    for (std::size_t k = 0; k < all.size(); ++k)
-        compact.emplace_back(all[k].person, out.persons.intern(views[k]));
-    std::sort(compact.begin(), compact.end());
-    for (const std::string& id : place_names)
-        out.places.intern(id);
-    for (risk_entry& e : all) {
-        e.person = std::lower_bound(compact.begin(), compact.end(),
-                                    std::pair<person_index, person_index>{e.person, 0})
-                       ->second;
-        if (e.via_person == no_person) continue;
-        const auto via = std::lower_bound(compact.begin(), compact.end(),
-                                          std::pair<person_index, person_index>{e.via_person, 0});
-        if (via == compact.end() || via->first != e.via_person)
-            throw error("distributed trace: a source is missing from the risk entries");
-        e.via_person = via->second;
-        e.via_place = static_cast<place_index>(
-            std::lower_bound(via_places.begin(), via_places.end(), e.via_place) -
-            via_places.begin());
-    }
-    out.result.entries = std::move(all);
-    // Cases that never scanned are listed too, after the others' ids.
-    for (std::size_t k = 0; k < cases.size(); ++k) {
-        if (case_index[k] != not_found) continue;
-        const person_index p = out.persons.intern(case_ids[cases[k].person]);
-        out.result.entries.push_back(ctrace::detail::new_risk_entry(p, 0));
-        out.result.cases_without_stays.push_back(p);
-    }
-    ctrace::detail::finish_risk_entries(out.result, parameters, out.persons);
-    return out;
+    local_step(comm, [&] {
+        if (rank != 0) return;
+        std::vector<std::pair<person_index, person_index>> compact; // global, local
+        const std::vector<std::string_view> views = all_names.views();
+        for (std::size_t k = 0; k < all.size(); ++k)
+            compact.emplace_back(all[k].person, out.persons.intern(views[k]));
+        std::sort(compact.begin(), compact.end());
+        for (const std::string& id : place_names)
+            out.places.intern(id);
+        for (risk_entry& e : all) {
+            e.person = std::lower_bound(compact.begin(), compact.end(),
+                                        std::pair<person_index, person_index>{e.person, 0})
+                           ->second;
+            if (e.via_person == no_person) continue;
+            const auto via =
+                std::lower_bound(compact.begin(), compact.end(),
+                                 std::pair<person_index, person_index>{e.via_person, 0});
+            if (via == compact.end() || via->first != e.via_person)
+                throw error("distributed trace: a source is missing from the risk entries");
+            e.via_person = via->second;
+            e.via_place = static_cast<place_index>(
+                std::lower_bound(via_places.begin(), via_places.end(), e.via_place) -
+                via_places.begin());
+        }
+        out.result.entries = std::move(all);
+        // Cases without a stay, in the cases' order; those that never
+        // scanned are listed too, after the others' ids.
+        for (std::size_t k = 0; k < cases.size(); ++k) {
+            if (case_has_stays[k] != 0) continue;
+            const std::string_view id = case_ids[cases[k].person];
+            if (case_index[k] != not_found) {
+                out.result.cases_without_stays.push_back(out.persons.find(id));
+                continue;
+            }
+            const person_index p = out.persons.intern(id);
+            out.result.entries.push_back(ctrace::detail::new_risk_entry(p, 0));
+            out.result.cases_without_stays.push_back(p);
+        }
+        ctrace::detail::finish_risk_entries(out.result, parameters, out.persons);
+    });
+    return std::move(out);
 }
 
 } // namespace ctrace::distributed

@@ -36,10 +36,12 @@ inline time_point footprint_end(time_point start, time_point end, duration linge
 /// `sum + length`, seconds. A time or duration read is bounded (2^55 s), so
 /// one overlap is; a sum of many is not, and one that would leave 64 bits is
 /// an `input_error` naming `what` rather than a wrapped (negative) number.
+[[noreturn]] inline void throw_sum_overflow(const char* what) {
+    throw input_error(std::string(what) + ": the sum of overlap lengths exceeds 2^63 seconds");
+}
 inline duration add_seconds(duration sum, duration length, const char* what) {
     duration total = 0;
-    if (__builtin_add_overflow(sum, length, &total))
-        throw input_error(std::string(what) + ": the sum of overlap lengths exceeds 2^63 seconds");
+    if (__builtin_add_overflow(sum, length, &total)) throw_sum_overflow(what);
     return total;
 }
 
