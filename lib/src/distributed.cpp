@@ -345,13 +345,13 @@ rank_stays build_stays(MPI_Comm comm, rank_scans& scans) {
             }
     });
 
-    // Sent in rounds of at most `round_visits` a rank, each round's pieces
+    // Sent in rounds of at most `round_visits` a rank (6 MB), each round's pieces
     // copied into one small buffer (so MPI's int displacements never see a
     // rank's whole array). The pages of each piece go back to the kernel as
     // soon as it is copied, and the visits received are appended to a buffer
     // reserved (not touched) up front: a rank holds about one copy of its
     // visits while they move, not two.
-    constexpr std::uint64_t round_visits = std::uint64_t{1} << 20;
+    constexpr std::uint64_t round_visits = std::uint64_t{1} << 18;
     std::uint64_t rounds = (visits.size() + round_visits - 1) / round_visits;
     MPI_Allreduce(MPI_IN_PLACE, &rounds, 1, MPI_UINT64_T, MPI_MAX, comm);
     for (std::size_t r = 0; r < ranks; ++r)
@@ -402,15 +402,23 @@ rank_stays build_stays(MPI_Comm comm, rank_scans& scans) {
     local_step(comm, [&] {
         outgoing = {};
         visits = {};
-        // Persons numbered densely here, so that merging needs arrays as
-        // long as the persons seen at this rank's places, not all of them;
-        // the order is kept, so ties sort as with global indices.
+        for (visit& v : mine)
+            v.place = static_cast<place_index>(v.place / ranks);
+        // Merging keeps 8 bytes per person index. When all the persons
+        // cost more than listing those seen here (4 bytes a visit: many
+        // ranks, many persons), the persons seen are numbered densely; the
+        // order is kept, so ties sort as with global indices.
+        const std::uint64_t all_persons_bytes = 8 * scans.person_count;
+        if (all_persons_bytes <= 4 * static_cast<std::uint64_t>(mine.size())) {
+            out.stays =
+                ctrace::build_stays(std::move(mine), static_cast<std::size_t>(scans.person_count),
+                                    static_cast<std::size_t>(owned_places));
+            return;
+        }
         std::vector<person_index> seen;
         seen.reserve(mine.size());
-        for (visit& v : mine) {
-            v.place = static_cast<place_index>(v.place / ranks);
+        for (const visit& v : mine)
             seen.push_back(v.person);
-        }
         std::sort(seen.begin(), seen.end());
         seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
         seen.shrink_to_fit();
