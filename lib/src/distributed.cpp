@@ -202,9 +202,7 @@ void to_sites(scan_log& log, const place_table& places) {
     for (std::size_t x = 0; x < log.places.size(); ++x) {
         const std::string_view code = log.places[static_cast<place_index>(x)];
         const place_index listed = places.has_site ? places.ids.find(code) : id_table::npos;
-        site_of[x] = sites.intern(listed != id_table::npos && !places.site[listed].empty()
-                                      ? std::string_view(places.site[listed])
-                                      : code);
+        site_of[x] = sites.intern(ctrace::site_of(places, listed, code));
     }
     for (visit& v : log.visits)
         v.place = site_of[v.place];
@@ -574,9 +572,8 @@ std::vector<duration> place_min_overlaps(MPI_Comm comm, const rank_scans& scans,
             for (std::size_t x = 0; x < places.size(); ++x) {
                 const duration m = places.min_overlap[x];
                 if (m < 0) continue;
-                const std::string_view site = places.has_site && !places.site[x].empty()
-                                                  ? std::string_view(places.site[x])
-                                                  : places.ids[static_cast<place_index>(x)];
+                const std::string_view site = ctrace::site_of(
+                    places, static_cast<place_index>(x), places.ids[static_cast<place_index>(x)]);
                 const auto [at, added] = by_site.emplace(site, m);
                 if (!added) at->second = std::min(at->second, m);
             }

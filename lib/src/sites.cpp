@@ -19,6 +19,13 @@ std::string_view contact_level_name(contact_level level) noexcept {
     return level == contact_level::site ? "site" : "code";
 }
 
+std::string_view site_of(const place_table& places, place_index row,
+                         std::string_view code) noexcept {
+    if (places.has_site && row < places.size() && !places.site[row].empty())
+        return places.site[row];
+    return code;
+}
+
 void roll_up_to_sites(snapshot& data) {
     if (data.parameters.level == contact_level::site) return;
     const place_table& codes = data.place_info;
@@ -30,10 +37,8 @@ void roll_up_to_sites(snapshot& data) {
     std::size_t listed_sites = 0;
     for (std::size_t x = 0; x < data.places.size(); ++x) {
         const auto code = static_cast<place_index>(x);
-        const std::string_view site = has_sites && x < codes.size() && !codes.site[x].empty()
-                                          ? std::string_view(codes.site[x])
-                                          : data.places[code];
-        site_of[x] = sites.intern(site);
+        site_of[x] = sites.intern(
+            ctrace::site_of(codes, x < codes.size() ? code : id_table::npos, data.places[code]));
         if (x + 1 == codes.size()) listed_sites = sites.size();
     }
 

@@ -13,6 +13,12 @@
 
 namespace ctrace {
 
+/// The site of a place code (docs/semantics.md §8.1): the places file's
+/// `site` in the code's row `row` when it gives one, else the code itself.
+/// `row` is `id_table::npos` for a code the places file does not list.
+std::string_view site_of(const place_table& places, place_index row,
+                         std::string_view code) noexcept;
+
 /// Rolls `data` (at code level) up to sites: places become the sites (in the
 /// order their first code appears), stays are re-merged per (person, site),
 /// and the place metadata becomes the sites': a site listed as a place in
