@@ -303,33 +303,17 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
     // writes none, and every rank ends with its status.
     on_every_rank(comm, "trace", [&] {
         if (!root) return;
-        const trace_result& result = traced.result;
-        std::optional<atomic_file> rejects_file;
-        stage_rejects(vm, scans.rejects, rejects_file);
-        staged_output out(out_path, bom_option(vm));
-        out.write([&](std::ostream& stream) {
-            write_risk_list(stream, result, traced.persons, traced.places, tz);
-        });
-        out.close();
-        std::optional<atomic_path> hdf5_out;
-        if (write_hdf5) {
-            snapshot& data = gathered ? *gathered : loaded_snapshot->ingested.data;
-            if (gathered) describe_scans(data, ingest, places, scans);
-            trace_record record = snapshot_record(data, *prepared, traced);
-            if (loaded_snapshot)
-                record.inputs.insert(record.inputs.end(), loaded_snapshot->inputs.begin(),
-                                     loaded_snapshot->inputs.end());
-            hdf5_out.emplace(vm["hdf5"].as<std::string>());
-            write_snapshot(*hdf5_out, data, &record);
-        }
-        std::optional<staged_output> graphml_out;
-        if (vm.count("graphml"))
-            stage_transmission_tree(vm["graphml"].as<std::string>(), result, traced.persons,
-                                    traced.places, tz, graphml_out);
-        if (rejects_file) rejects_file->commit();
-        if (hdf5_out) hdf5_out->commit();
-        if (graphml_out) graphml_out->commit();
-        out.commit();
+        write_trace_outputs(
+            vm, out_path, traced.result, traced.persons, traced.places, tz, &scans.rejects,
+            [&](atomic_path& file) {
+                snapshot& data = gathered ? *gathered : loaded_snapshot->ingested.data;
+                if (gathered) describe_scans(data, ingest, places, scans);
+                trace_record record = snapshot_record(data, *prepared, traced);
+                if (loaded_snapshot)
+                    record.inputs.insert(record.inputs.end(), loaded_snapshot->inputs.begin(),
+                                         loaded_snapshot->inputs.end());
+                write_snapshot(file, data, &record);
+            });
     });
     const std::vector<std::uint64_t> peak_kb = peak_memory_kb(comm);
     if (!root) return exit_ok;

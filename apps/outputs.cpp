@@ -2,6 +2,7 @@
 
 #include "ctrace/csv.hpp"
 #include "ctrace/explain.hpp"
+#include "ctrace/risk_list.hpp"
 #include "ctrace/transmission_tree.hpp"
 #include "exit_status.hpp"
 
@@ -73,6 +74,30 @@ void stage_transmission_tree(const std::string& path, const trace_result& result
         write_transmission_tree(stream, risk_listing_of(result, persons, places, tz));
     });
     out->close();
+}
+
+void write_trace_outputs(const po::variables_map& vm, const std::string& out_path,
+                         const trace_result& result, const id_table& persons,
+                         const id_table& places, utc_offset tz, const std::vector<bad_row>* rejects,
+                         const std::function<void(atomic_path&)>& write_hdf5) {
+    std::optional<atomic_file> rejects_file;
+    if (rejects) stage_rejects(vm, *rejects, rejects_file);
+    staged_output out(out_path, bom_option(vm));
+    out.write([&](std::ostream& stream) { write_risk_list(stream, result, persons, places, tz); });
+    out.close();
+    std::optional<atomic_path> hdf5_out;
+    if (vm.count("hdf5")) {
+        hdf5_out.emplace(vm["hdf5"].as<std::string>());
+        write_hdf5(*hdf5_out);
+    }
+    std::optional<staged_output> graphml_out;
+    if (vm.count("graphml"))
+        stage_transmission_tree(vm["graphml"].as<std::string>(), result, persons, places, tz,
+                                graphml_out);
+    if (rejects_file) rejects_file->commit();
+    if (hdf5_out) hdf5_out->commit();
+    if (graphml_out) graphml_out->commit();
+    out.commit();
 }
 
 void report_rejects(const char* command_name, const po::variables_map& vm,

@@ -9,6 +9,7 @@
 #include "ctrace/trace.hpp"
 #include "options.hpp"
 
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <ostream>
@@ -65,6 +66,16 @@ void stage_rejects(const po::variables_map& vm, const std::vector<bad_row>& reje
 void stage_transmission_tree(const std::string& path, const trace_result& result,
                              const id_table& persons, const id_table& places, utc_offset tz,
                              std::optional<staged_output>& out);
+
+/// The outputs of a trace, staged and then committed together so that a
+/// failure writes none: the risk list to `out_path`, the rows of `rejects`
+/// to --rejects (when `rejects` is given), a snapshot to --hdf5 (written by
+/// `write_hdf5` into the staged file; with --hdf5 only) and the
+/// transmission tree to --graphml.
+void write_trace_outputs(const po::variables_map& vm, const std::string& out_path,
+                         const trace_result& result, const id_table& persons,
+                         const id_table& places, utc_offset tz, const std::vector<bad_row>* rejects,
+                         const std::function<void(atomic_path&)>& write_hdf5);
 
 /// Says on stderr how many bad rows were skipped, and where they went.
 void report_rejects(const char* command_name, const po::variables_map& vm,

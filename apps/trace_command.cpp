@@ -94,27 +94,9 @@ int run_trace(const std::vector<std::string>& args) {
     const trace_result& result = record.result;
     const double trace_seconds = clock.seconds();
 
-    // Stage every output, then commit them together: a failure writes none.
-    std::optional<atomic_file> rejects_file;
-    if (!from_snapshot) stage_rejects(vm, ingested.rejects, rejects_file);
-    staged_output out(out_path, bom_option(vm));
-    out.write([&](std::ostream& stream) {
-        write_risk_list(stream, result, data.persons, data.places, tz);
-    });
-    out.close();
-    std::optional<atomic_path> hdf5_out;
-    if (write_hdf5) {
-        hdf5_out.emplace(vm["hdf5"].as<std::string>());
-        write_snapshot(*hdf5_out, data, &record);
-    }
-    std::optional<staged_output> graphml_out;
-    if (vm.count("graphml"))
-        stage_transmission_tree(vm["graphml"].as<std::string>(), result, data.persons, data.places,
-                                tz, graphml_out);
-    if (rejects_file) rejects_file->commit();
-    if (hdf5_out) hdf5_out->commit();
-    if (graphml_out) graphml_out->commit();
-    out.commit();
+    write_trace_outputs(vm, out_path, result, data.persons, data.places, tz,
+                        from_snapshot ? nullptr : &ingested.rejects,
+                        [&](atomic_path& file) { write_snapshot(file, data, &record); });
     if (!from_snapshot) report_rejects("trace", vm, ingested.rejects);
 
     warn_cases_without_stays("trace", data.persons, result.cases_without_stays,
