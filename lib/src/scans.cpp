@@ -304,16 +304,20 @@ void reserve_visits(scan_log& log, std::uint64_t bytes) {
     log.visits.reserve(static_cast<std::size_t>(bytes / min_row_bytes));
 }
 
-/// Reads the rows of `reader` to its end into `log` and `bad`, a chunk at a
-/// time; line numbers are the reader's.
+/// Reads the rows of `reader` to its end into `log` and `bad`, a chunk of
+/// `max_chunk_rows` rows at a time; line numbers are the reader's. Only
+/// chunk `block` of every `blocks` is kept (the others are parsed and
+/// dropped): `slice_mode::row_blocks`.
 void read_rows(csv_reader& reader, const scan_columns& columns, const place_table& places,
                const scan_read_options& options, csv_record& record, scan_log& log,
-               bad_row_sink& bad) {
+               bad_row_sink& bad, std::size_t block = 0, std::size_t blocks = 1) {
     parsed_chunk chunk;
     intern_scratch scratch;
-    for (bool more = true; more;) {
+    bool more = true;
+    for (std::size_t k = 0; more; ++k) {
         chunk.reset(options.skip_bad);
         more = parse_chunk(reader, columns, options, chunk, record, max_chunk_rows);
+        if (k % blocks != block) continue;
         find_listed_places(chunk, places, options.default_dwell, scratch);
         intern_chunk(chunk, places, options.default_dwell, log, scratch);
         log.rows_read += chunk.rows_read;
@@ -612,18 +616,7 @@ scan_slice read_row_block_slice(csv_reader& reader, const std::filesystem::path&
     scan_log& log = out.log;
     log.places = places.ids;
     bad_row_sink bad(options.skip_bad);
-    parsed_chunk chunk;
-    intern_scratch scratch;
-    bool more = true;
-    for (std::size_t k = 0; more; ++k) {
-        chunk.reset(options.skip_bad);
-        more = parse_chunk(reader, columns, options, chunk, record, max_chunk_rows);
-        if (k % count != slice) continue;
-        find_listed_places(chunk, places, options.default_dwell, scratch);
-        intern_chunk(chunk, places, options.default_dwell, log, scratch);
-        log.rows_read += chunk.rows_read;
-        bad.append(std::move(chunk.bad));
-    }
+    read_rows(reader, columns, places, options, record, log, bad, slice, count);
     out.bad_rows = bad.total();
     log.rejects = std::move(bad.rows());
     log.bytes_read = reader.bytes_consumed();
