@@ -10,9 +10,9 @@ ctrace_packages=(
     g++ clang cmake make pkg-config
     libboost-graph-dev libboost-program-options-dev
     libeigen3-dev libhdf5-dev libdeflate-dev doctest-dev libssl-dev nlohmann-json3-dev
-    zlib1g-dev libzstd-dev zstd libopenmpi-dev openmpi-bin
+    zlib1g-dev libzstd-dev zstd libxlsxwriter-dev libopenmpi-dev openmpi-bin
     python3-h5py python3-numpy python3-scipy python3-pandas python3-matplotlib python3-networkx
-    python3-nbconvert python3-nbclient python3-nbformat python3-ipykernel python3-anndata
+    python3-nbconvert python3-nbclient python3-nbformat python3-ipykernel python3-anndata python3-openpyxl
 )
 
 log() { printf '%s\n' "$*" >&2; }
