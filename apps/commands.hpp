@@ -14,7 +14,13 @@ struct command {
     const char* summary;
     std::function<int(const std::vector<std::string>& args)> run;
     std::function<void()> print_help;
+    /// Every option it takes: for --config (a key no command takes is a
+    /// typo) and for "did you mean".
+    std::function<boost::program_options::options_description()> options;
 };
+
+/// Every subcommand of `ctrace`, in the order `ctrace help` lists them.
+std::vector<command> all_commands();
 
 command gen_command();
 command trace_command();

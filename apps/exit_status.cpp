@@ -1,11 +1,13 @@
 #include "exit_status.hpp"
 
 #include "ctrace/error.hpp"
+#include "ctrace/reading_hints.hpp"
 #include "ctrace/store.hpp"
 
 #include <boost/program_options/errors.hpp>
 #include <iostream>
 #include <new>
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -41,7 +43,38 @@ std::string_view flag_of(std::string_view parameter) {
     return {};
 }
 
+namespace {
+
+/// How to give an encoding: for every input, or for one.
+std::string encoding_advice(const std::string& encoding) {
+    return "give --encoding " + encoding + " (or --scans-encoding, --cases-encoding or " +
+           "--places-encoding " + encoding + " for this file alone)";
+}
+
+/// The advice a reading hint gives, in the command line's words.
+std::string advice_for(const reading_hint& hint) {
+    if (hint.what == reading_hint::kind::encoding)
+        return "these rows are not UTF-8 but valid GB18030 (GBK), as Excel and many platforms "
+               "save Chinese text: " +
+               encoding_advice(hint.encoding);
+    std::string samples;
+    for (const std::string& sample : hint.samples)
+        samples += (samples.empty() ? "'" : ", '") + sample + "'";
+    const std::string example = hint.layout.value_or("%d.%m.%Y %H:%M");
+    return "the '" + hint.column + "' column holds times like " + samples +
+           ", which are none of the default forms (epoch seconds, epoch milliseconds, "
+           "YYYYMMDD[HHMM[SS]], ISO 8601 2022-04-05T20:41:00+08:00, 2022/4/5 20:41); " +
+           (hint.layout ? "give their layout: --time-format '" + example + "'"
+                        : "give their layout with --time-format (strptime-style: %Y %m %d %H %M "
+                          "%S %z), e.g. --time-format '" +
+                              example + "'");
+}
+
+} // namespace
+
 std::string message_for(const std::exception& e) {
+    if (const auto* wrong = dynamic_cast<const encoding_error*>(&e))
+        return std::string(e.what()) + "; " + encoding_advice(wrong->suggested_encoding());
     if (const auto* p = dynamic_cast<const parameter_error*>(&e)) {
         const std::string_view flag = flag_of(p->parameter());
         if (!flag.empty()) return std::string(flag) + ": " + e.what();
@@ -63,6 +96,8 @@ int guarded(const char* command_name, const std::function<int()>& body) {
         return body();
     } catch (const bad_rows_error& e) {
         std::cerr << e.report() << prefix << e.what() << "; nothing written\n";
+        if (const std::optional<reading_hint> hint = reading_hint_of(e))
+            std::cerr << prefix << "hint: " << advice_for(*hint) << '\n';
         return exit_status_for(e);
     } catch (const input_error& e) {
         std::cerr << prefix << message_for(e) << '\n';

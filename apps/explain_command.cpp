@@ -90,7 +90,7 @@ int run_explain(const std::vector<std::string>& args) {
 
 command explain_command() {
     return {"explain", "show the chain that put a listed person at risk", run_explain,
-            print_explain_help};
+            print_explain_help, explain_options};
 }
 
 } // namespace ctrace::cli

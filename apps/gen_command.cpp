@@ -175,7 +175,8 @@ int run_gen(const std::vector<std::string>& args) {
 } // namespace
 
 command gen_command() {
-    return {"gen", "generate a synthetic city: scans, places and cases", run_gen, print_gen_help};
+    return {"gen", "generate a synthetic city: scans, places and cases", run_gen, print_gen_help,
+            gen_options};
 }
 
 } // namespace ctrace::cli

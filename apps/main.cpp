@@ -6,6 +6,7 @@
 #include "ctrace/time.hpp"
 #include "ctrace/version.hpp"
 #include "exit_status.hpp"
+#include "suggestions.hpp"
 
 #include <cstdlib>
 #include <cstring>
@@ -16,16 +17,8 @@
 
 namespace {
 
+using ctrace::cli::all_commands;
 using ctrace::cli::command;
-
-std::vector<command> all_commands() {
-    return {ctrace::cli::gen_command(),     ctrace::cli::snapshot_command(),
-            ctrace::cli::trace_command(),   ctrace::cli::sources_command(),
-            ctrace::cli::explain_command(), ctrace::cli::ingest_command(),
-            ctrace::cli::daily_command(),   ctrace::cli::places_command(),
-            ctrace::cli::rank_command(),    ctrace::cli::clusters_command(),
-            ctrace::cli::reveal_command()};
-}
 
 void print_usage(const std::vector<command>& commands) {
     std::cout << "ctrace " << ctrace::version()
@@ -63,6 +56,15 @@ void print_profiles() {
                   << ctrace::format_duration(p.linger) << " --hops " << p.hops << "\n  " << p.basis
                   << "\n\n";
     }
+}
+
+/// The commands' names, with the other topics of `ctrace help` when `help`.
+std::vector<std::string> command_names(const std::vector<command>& commands, bool help) {
+    std::vector<std::string> names;
+    for (const command& c : commands)
+        names.emplace_back(c.name);
+    if (help) names.emplace_back("profiles");
+    return names;
 }
 
 } // namespace
@@ -118,7 +120,9 @@ int main(int argc, char** argv) {
             print_profiles();
             return ctrace::cli::exit_ok;
         }
-        std::cerr << "ctrace: no command '" << args[1] << "' (see 'ctrace help')\n";
+        std::cerr << "ctrace: no command '" << args[1] << "'"
+                  << ctrace::cli::did_you_mean(args[1], command_names(commands, true))
+                  << " (see 'ctrace help')\n";
         return ctrace::cli::exit_bad_input;
     }
     for (const command& c : commands)
@@ -126,6 +130,8 @@ int main(int argc, char** argv) {
             const std::vector<std::string> rest(args.begin() + 1, args.end());
             return ctrace::cli::guarded(c.name, [&] { return c.run(rest); });
         }
-    std::cerr << "ctrace: no command '" << first << "' (see 'ctrace help')\n";
+    std::cerr << "ctrace: no command '" << first << "'"
+              << ctrace::cli::did_you_mean(first, command_names(commands, false))
+              << " (see 'ctrace help')\n";
     return ctrace::cli::exit_bad_input;
 }

@@ -1,31 +1,137 @@
 #include "options.hpp"
 
+#include "commands.hpp"
 #include "ctrace/defaults.hpp"
 #include "ctrace/error.hpp"
 #include "ctrace/profiles.hpp"
 #include "progress.hpp"
+#include "suggestions.hpp"
 
 #include <charconv>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <limits>
+#include <map>
 #include <sstream>
 
 namespace ctrace::cli {
 
 namespace {
 
-/// `parse_value(text)`, its refusal named after the option `name`.
+/// `parse_value(text)`, its refusal named after the option `name` and
+/// followed by `accepted` (the forms the option takes), if any.
 template <typename F>
-auto with_option_name(const char* name, const std::string& text, F&& parse_value) {
+auto with_option_name(const char* name, const std::string& text, F&& parse_value,
+                      std::string_view accepted = {}) {
+    const auto refusal = [&](const std::exception& e) {
+        std::string message = std::string("--") + name + ": " + e.what();
+        if (!accepted.empty()) message += " (" + std::string(accepted) + ")";
+        return input_error(message);
+    };
     try {
         return parse_value(text);
     } catch (const parse_error& e) {
-        throw input_error(std::string("--") + name + ": " + e.what());
+        throw refusal(e);
     } catch (const parameter_error& e) {
-        throw input_error(std::string("--") + name + ": " + e.what());
+        throw refusal(e);
     }
+}
+
+/// The forms of durations and times, for the errors that refuse one.
+constexpr std::string_view duration_forms =
+    "a duration is whole seconds, 900, or NdNhNmNs with parts in that order: 15m, 1h30m, 14d";
+constexpr std::string_view duration_list_forms =
+    "durations by hop, comma-separated: 14d or 7d,7d; each whole seconds or NdNhNmNs: "
+    "15m, 1h30m, 14d";
+constexpr std::string_view time_forms =
+    "a time is ISO 8601, 2022-04-05T20:41:00+08:00 or 2022-04-05 20:41, or 2022/4/5 20:41, "
+    "YYYYMMDD[HHMM[SS]], epoch seconds or epoch milliseconds";
+
+} // namespace
+
+namespace {
+
+/// The long names of `options`.
+std::vector<std::string> long_names(const po::options_description& options) {
+    std::vector<std::string> names;
+    for (const auto& option : options.options())
+        names.push_back(option->long_name());
+    return names;
+}
+
+/// Every option name of every command, each with the commands that take it.
+std::map<std::string, std::vector<std::string>> options_of_every_command() {
+    std::map<std::string, std::vector<std::string>> owners;
+    for (const command& c : all_commands())
+        for (std::string& name : long_names(c.options()))
+            owners[std::move(name)].emplace_back(c.name);
+    return owners;
+}
+
+/// `a`, `a or b`, `a, b or c`.
+std::string spoken_list(const std::vector<std::string>& items) {
+    std::string text;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i > 0) text += i + 1 == items.size() ? " or " : ", ";
+        text += items[i];
+    }
+    return text;
+}
+
+/// Keys of `names`, for "did you mean".
+std::vector<std::string> keys_of(const std::map<std::string, std::vector<std::string>>& names) {
+    std::vector<std::string> keys;
+    for (const auto& entry : names)
+        keys.push_back(entry.first);
+    return keys;
+}
+
+/// The message for an option `given` (`--contact-levle`) that the command
+/// does not take: the nearest option it takes, or the commands that take it.
+std::string unknown_option_message(const std::string& given, const po::options_description& own) {
+    std::string message = "unrecognised option '" + given + "'";
+    if (!given.starts_with("--")) return message;
+    const std::string name = given.substr(2);
+    const std::vector<std::string> names = long_names(own);
+    std::string suggestion = did_you_mean(name, names, "--");
+    if (suggestion.empty()) {
+        const auto owners = options_of_every_command();
+        if (const auto it = owners.find(name); it != owners.end())
+            return message + ": it is an option of 'ctrace " + spoken_list(it->second) +
+                   "', not of this command";
+        suggestion = did_you_mean(name, keys_of(owners), "--");
+    }
+    return message + suggestion;
+}
+
+/// The line (from 1) of `text` where an INI file sets `key` (`[section]`
+/// headers prefix the keys below them, as Boost.Program_options reads
+/// them), or 0.
+std::size_t line_of_key(std::string_view text, std::string_view key) {
+    const auto trim = [](std::string_view t) {
+        const std::size_t first = t.find_first_not_of(" \t\r");
+        if (first == std::string_view::npos) return std::string_view();
+        return t.substr(first, t.find_last_not_of(" \t\r") - first + 1);
+    };
+    std::string section;
+    std::size_t number = 0;
+    while (!text.empty()) {
+        ++number;
+        const std::size_t end = text.find('\n');
+        std::string_view line = text.substr(0, end);
+        text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+        line = trim(line.substr(0, line.find('#')));
+        if (line.starts_with('[') && line.ends_with(']')) {
+            section = std::string(trim(line.substr(1, line.size() - 2))) + ".";
+            continue;
+        }
+        const std::size_t equals = line.find('=');
+        if (equals != std::string_view::npos &&
+            section + std::string(trim(line.substr(0, equals))) == key)
+            return number;
+    }
+    return 0;
 }
 
 } // namespace
@@ -33,7 +139,11 @@ auto with_option_name(const char* name, const std::string& text, F&& parse_value
 po::variables_map parse(const std::vector<std::string>& args,
                         const po::options_description& options) {
     po::variables_map vm;
-    po::store(po::command_line_parser(args).options(options).run(), vm);
+    try {
+        po::store(po::command_line_parser(args).options(options).run(), vm);
+    } catch (const po::unknown_option& e) {
+        throw po::error(unknown_option_message(e.get_option_name(), options));
+    }
     // Stored second, so the command line wins.
     if (vm.count("config")) {
         const std::string path = vm["config"].as<std::string>();
@@ -42,15 +152,35 @@ po::variables_map parse(const std::vector<std::string>& args,
         std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
         if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3); // saved by Notepad
         std::istringstream in(text);
+        std::vector<std::string> skipped;
         try {
-            // One file may serve several commands (ingest and daily, say):
-            // options this command does not take are skipped, and named.
             po::parsed_options parsed = po::parse_config_file(in, options, true);
+            // One file may serve several commands (ingest and daily, say):
+            // keys another command takes are skipped; a key no command takes
+            // is a typo, and a typo must not pass unseen.
+            std::optional<std::map<std::string, std::vector<std::string>>> owners;
+            bool from_snapshot = vm.count("snapshot") > 0;
+            for (const po::option& o : parsed.options)
+                from_snapshot = from_snapshot || (!o.unregistered && o.string_key == "snapshot");
             std::vector<po::option> kept;
             for (po::option& o : parsed.options) {
                 if (o.unregistered) {
-                    std::cerr << "ctrace: note: " << path << ": '" << o.string_key
-                              << "' is not an option of this command; skipped\n";
+                    if (!owners) owners = options_of_every_command();
+                    const auto it = owners->find(o.string_key);
+                    if (it == owners->end()) {
+                        const std::size_t line = line_of_key(text, o.string_key);
+                        throw input_error(path + (line ? ":" + std::to_string(line) : "") + ": '" +
+                                          o.string_key + "' is not an option of any command" +
+                                          did_you_mean(o.string_key, keys_of(*owners)));
+                    }
+                    skipped.push_back("'" + o.string_key + "' (an option of " +
+                                      spoken_list(it->second) + ")");
+                    continue;
+                }
+                // How the scans are read means nothing to a snapshot, whose
+                // stays are made: the file may serve an ingest as well.
+                if (from_snapshot && is_scan_reading_option(o.string_key)) {
+                    skipped.push_back("'" + o.string_key + "' (does not apply with --snapshot)");
                     continue;
                 }
                 // The command line wins, also over options that add up
@@ -63,9 +193,18 @@ po::variables_map parse(const std::vector<std::string>& args,
         } catch (const po::error& e) {
             throw input_error(path + ": " + e.what());
         }
+        if (vm.count("verbose") && vm["verbose"].as<bool>())
+            for (const std::string& key : skipped)
+                std::cerr << "ctrace: note: " << path << ": " << key << " skipped\n";
     }
     po::notify(vm);
     return vm;
+}
+
+bool is_scan_reading_option(std::string_view name) {
+    for (const std::string_view option : scan_reading_options)
+        if (option == name) return true;
+    return false;
 }
 
 po::options_description common_option_descriptions() {
@@ -75,6 +214,9 @@ po::options_description common_option_descriptions() {
         ("config", po::value<std::string>()->value_name("FILE"),
          "read options from FILE too (INI: 'name = value' lines such as 'tz = +08:00'; "
          "UTF-8); options on the command line win")
+        ("verbose", po::bool_switch(),
+         "also list the --config keys skipped (options of other commands, and how scans "
+         "are read when the stays come from a snapshot)")
         ("help,h", "show this help");
     // clang-format on
     return common;
@@ -86,7 +228,8 @@ po::options_description input_format_option_descriptions(bool scans) {
     format.add_options()
         ("encoding", po::value<std::string>()->default_value("utf-8")->value_name("NAME"),
          "text encoding of the input CSV files: utf-8, gb18030 or gbk (read as gb18030); "
-         "gzip and zstd files are recognised by their first bytes and read decompressed")
+         "gzip and zstd files are recognised by their first bytes and read decompressed; "
+         "--scans-encoding, --places-encoding and --cases-encoding set one input's")
         ("time-format", po::value<std::string>()->value_name("FMT"),
          "layout of times that are neither epoch seconds nor ISO 8601, strptime-style: "
          "%Y %m %d %H %M %S, %f (fraction, dropped), %z (offset), %-m etc. unpadded; e.g. "
@@ -97,6 +240,10 @@ po::options_description input_format_option_descriptions(bool scans) {
             ("scan-columns", po::value<std::string>()->value_name("MAP"),
              "header names of the scans file's columns, e.g. person=id_card,place=venue "
              "(names: person, place, time, leave)")
+            ("scans-encoding", po::value<std::string>()->value_name("NAME"),
+             "text encoding of the scans files alone (default: --encoding)")
+            ("places-encoding", po::value<std::string>()->value_name("NAME"),
+             "text encoding of the places file alone (default: --encoding)")
             ("place-columns", po::value<std::string>()->value_name("MAP"),
              "header names of the places file's columns (names: place, dwell, category, name, "
              "district, lat, lon)");
@@ -120,9 +267,10 @@ column_names column_names_option(const po::variables_map& vm, const char* name,
     });
 }
 
-input_encoding encoding_option(const po::variables_map& vm) {
-    if (!vm.count("encoding")) return input_encoding::utf8;
-    return with_option_name("encoding", vm["encoding"].as<std::string>(),
+input_encoding encoding_option(const po::variables_map& vm, const char* input_name) {
+    const char* name = input_name != nullptr && vm.count(input_name) ? input_name : "encoding";
+    if (!vm.count(name)) return input_encoding::utf8;
+    return with_option_name(name, vm[name].as<std::string>(),
                             [](const std::string& text) { return parse_input_encoding(text); });
 }
 
@@ -148,18 +296,21 @@ bool bom_option(const po::variables_map& vm) {
 }
 
 duration duration_option(const po::variables_map& vm, const char* name) {
-    return with_option_name(name, vm[name].as<std::string>(),
-                            [](const std::string& t) { return parse_duration(t); });
+    return with_option_name(
+        name, vm[name].as<std::string>(), [](const std::string& t) { return parse_duration(t); },
+        duration_forms);
 }
 
 hop_durations hop_durations_option(const po::variables_map& vm, const char* name) {
-    return with_option_name(name, vm[name].as<std::string>(),
-                            [](const std::string& t) { return parse_hop_durations(t); });
+    return with_option_name(
+        name, vm[name].as<std::string>(),
+        [](const std::string& t) { return parse_hop_durations(t); }, duration_list_forms);
 }
 
 time_point time_option(const po::variables_map& vm, const char* name, utc_offset tz) {
-    return with_option_name(name, vm[name].as<std::string>(),
-                            [tz](const std::string& t) { return parse_time(t, tz); });
+    return with_option_name(
+        name, vm[name].as<std::string>(), [tz](const std::string& t) { return parse_time(t, tz); },
+        time_forms);
 }
 
 utc_offset tz_option(const po::variables_map& vm) {
@@ -238,6 +389,9 @@ void add_case_options(po::options_description& group) {
         ("profile", po::value<std::string>()->value_name("NAME"),
          "a protocol's defaults in one word: cn-ed8, cn-ed9 or cwa (see 'ctrace help "
          "profiles'); options given explicitly win")
+        ("cases-encoding", po::value<std::string>()->value_name("NAME"),
+         "text encoding of the cases file alone (default: --encoding): a cases file typed "
+         "in UTF-8 beside a GB18030 export")
         ("case-columns", po::value<std::string>()->value_name("MAP"),
          "header names of the cases file's columns, NAME=HEADER pairs, e.g. "
          "person=id_card (names: person, from, onset, to, last_negative)");
@@ -347,12 +501,10 @@ void check_data_options(const po::variables_map& vm) {
     if (!from_snapshot && !vm.count("scans"))
         throw input_error("--scans (or --snapshot) is required");
     if (!from_snapshot) return;
-    for (const char* ignored : {"places", "rejects", "scan-columns", "place-columns"})
-        if (vm.count(ignored))
-            throw input_error(std::string("--") + ignored +
+    for (const std::string_view ignored : scan_reading_options)
+        if (given(vm, std::string(ignored).c_str()))
+            throw input_error("--" + std::string(ignored) +
                               " does not apply with --snapshot (its stays are already made)");
-    if (vm["skip-bad"].as<bool>() || !vm["dwell"].defaulted())
-        throw input_error("--skip-bad and --dwell do not apply with --snapshot");
 }
 
 ingest_options ingest_options_from(const po::variables_map& vm, progress_reporter& progress,
@@ -367,9 +519,9 @@ ingest_options ingest_options_from(const po::variables_map& vm, progress_reporte
     if (vm.count("places")) options.places = vm["places"].as<std::string>();
     options.read.columns = column_names_option(vm, "scan-columns", scans_file_columns);
     options.place_format.columns = column_names_option(vm, "place-columns", places_file_columns);
-    options.read.encoding = encoding_option(vm);
+    options.read.encoding = encoding_option(vm, "scans-encoding");
     options.read.time_layout = time_format_option(vm);
-    options.place_format.encoding = options.read.encoding;
+    options.place_format.encoding = encoding_option(vm, "places-encoding");
     options.read.tz = tz_option(vm);
     options.read.default_dwell = duration_option(vm, "dwell");
     options.read.skip_bad = vm["skip-bad"].as<bool>();
@@ -449,7 +601,7 @@ trace_request case_request_from(const po::variables_map& vm, utc_offset tz,
     request.pseudonyms = pseudonymizer_from(vm);
     request.digest = digest;
     request.columns = column_names_option(vm, "case-columns", cases_file_columns);
-    request.encoding = encoding_option(vm);
+    request.encoding = encoding_option(vm, "cases-encoding");
     request.time_layout = time_format_option(vm);
     return request;
 }

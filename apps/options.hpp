@@ -16,6 +16,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ctrace::cli {
@@ -31,7 +32,16 @@ class progress_reporter;
 po::variables_map parse(const std::vector<std::string>& args,
                         const po::options_description& options);
 
-/// --help and --config, which every command takes.
+/// The options that say how scan files become stays: meaningless when the
+/// stays come from a snapshot. On the command line they are refused there;
+/// from --config (which may serve an ingest too) they are skipped.
+inline constexpr std::string_view scan_reading_options[] = {
+    "places",   "rejects", "scan-columns",   "place-columns",
+    "skip-bad", "dwell",   "scans-encoding", "places-encoding"};
+/// Whether `name` is one of `scan_reading_options`.
+bool is_scan_reading_option(std::string_view name);
+
+/// --help, --config and --verbose, which every command takes.
 po::options_description common_option_descriptions();
 /// How input files are written: --encoding, and with `scans` --scan-columns
 /// and --place-columns. (--case-columns is with the tracing options.)
@@ -44,8 +54,9 @@ contact_level contact_level_option(const po::variables_map& vm);
 explanation_format explanation_format_option(const po::variables_map& vm);
 /// The layout of --time-format, if given.
 std::optional<time_format> time_format_option(const po::variables_map& vm);
-/// The encoding of --encoding (UTF-8 without it).
-input_encoding encoding_option(const po::variables_map& vm);
+/// The encoding of one input: its own option `input_name`
+/// (`scans-encoding`, say) when given, else --encoding, else UTF-8.
+input_encoding encoding_option(const po::variables_map& vm, const char* input_name = nullptr);
 /// --bom, for commands that write CSV.
 po::options_description output_format_option_descriptions();
 /// The column mapping of option `name` (empty without it), for a file whose

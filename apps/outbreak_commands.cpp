@@ -291,17 +291,17 @@ int run_clusters(const std::vector<std::string>& args) {
 
 command places_command() {
     return {"places", "list the places where index cases were, and who was exposed there",
-            run_places, print_places_help};
+            run_places, print_places_help, places_options};
 }
 
 command rank_command() {
     return {"rank", "rank places as sentinel sites (PageRank on co-visitors)", run_rank,
-            print_rank_help};
+            print_rank_help, rank_options};
 }
 
 command clusters_command() {
     return {"clusters", "split the risk list into transmission clusters", run_clusters,
-            print_clusters_help};
+            print_clusters_help, clusters_options};
 }
 
 } // namespace ctrace::cli

@@ -94,7 +94,8 @@ int run_reveal(const std::vector<std::string>& args) {
 } // namespace
 
 command reveal_command() {
-    return {"reveal", "map pseudonyms back to the person ids given", run_reveal, print_reveal_help};
+    return {"reveal", "map pseudonyms back to the person ids given", run_reveal, print_reveal_help,
+            reveal_options};
 }
 
 } // namespace ctrace::cli

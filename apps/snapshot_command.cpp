@@ -75,7 +75,7 @@ int run_snapshot(const std::vector<std::string>& args) {
 
 command snapshot_command() {
     return {"snapshot", "ingest a scan dump into an HDF5 snapshot", run_snapshot,
-            print_snapshot_help};
+            print_snapshot_help, snapshot_options};
 }
 
 } // namespace ctrace::cli

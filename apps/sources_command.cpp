@@ -165,7 +165,7 @@ int run_sources(const std::vector<std::string>& args) {
 
 command sources_command() {
     return {"sources", "backward tracing: who or what could have infected the cases", run_sources,
-            print_sources_help};
+            print_sources_help, sources_options};
 }
 
 } // namespace ctrace::cli

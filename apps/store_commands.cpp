@@ -360,12 +360,12 @@ int run_daily(const std::vector<std::string>& args) {
 
 command ingest_command() {
     return {"ingest", "add a day's scan dump to a rolling store (nightly job)", run_ingest,
-            print_ingest_help};
+            print_ingest_help, ingest_command_options};
 }
 
 command daily_command() {
     return {"daily", "trace from a store and write the day's risk list and changes", run_daily,
-            print_daily_help};
+            print_daily_help, daily_command_options};
 }
 
 } // namespace ctrace::cli

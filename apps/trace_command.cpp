@@ -127,7 +127,7 @@ int run_trace(const std::vector<std::string>& args) {
 
 command trace_command() {
     return {"trace", "trace contacts of index cases and write the risk list", run_trace,
-            print_trace_help};
+            print_trace_help, trace_options};
 }
 
 } // namespace ctrace::cli

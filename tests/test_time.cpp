@@ -118,9 +118,12 @@ TEST_SUITE("time") {
         // The zone does not apply to epoch seconds.
         CHECK(parsed("1650412800", plus8) == 1650412800);
         CHECK(parsed("-60", minus5_30) == -60);
-        // Up to 2^55 in magnitude.
-        CHECK(parsed("36028797018963968") == ctrace::max_input_magnitude);
+        // Negative: up to 2^55 in magnitude. Positive: up to the end of year
+        // 9999 (a larger whole number is a misread).
         CHECK(parsed("-36028797018963968") == -ctrace::max_input_magnitude);
+        rejected("253402300799");                    // 12 digits: a compact time, 2534-02-30
+        CHECK(parsed("99999999999") == 99999999999); // 11 digits: year 5138
+        rejected("36028797018963968");
         rejected("36028797018963969");
         rejected("-36028797018963969");
         rejected("9223372036854775807");
@@ -246,8 +249,8 @@ TEST_SUITE("time") {
         rejected("2022-04-19T10:00:");
         rejected("2022-04-19T");
         rejected("2022-04-19 ");
-        // Eight digits are epoch seconds, not a basic-format date.
-        CHECK(parsed("20220419") == 20220419);
+        // Eight digits are a compact date, not epoch seconds.
+        CHECK(parsed("20220419") == parsed("2022-04-19"));
         rejected("20220419T100000Z");
         // Lowercase t and z.
         rejected("2022-04-19t10:00");
@@ -870,6 +873,72 @@ TEST_SUITE("time") {
         CHECK(try_parse_time("9999-12-31T23:59:59Z", {}).value == 253402300799);
         CHECK(try_parse_time("12345", {}).value == 12345); // epoch seconds, no dash
         CHECK(!try_parse_time("-10000-01-01", {}));
+    }
+
+    TEST_CASE("whole numbers are read by their digits") {
+        // semantics §1: 8 -> YYYYMMDD, 12/14 -> YYYYMMDDHHMM[SS] (local),
+        // 13 -> epoch milliseconds, otherwise epoch seconds.
+        const time_point evening = parsed("2022-04-05T20:41:00+08:00");
+        CHECK(parsed("20220405204100", plus8) == evening);
+        CHECK(parsed("202204052041", plus8) == evening);
+        CHECK(parsed("20220405", plus8) == parsed("2022-04-05T00:00:00+08:00"));
+        CHECK(parsed("1649162460000") == evening); // milliseconds: no zone
+        CHECK(parsed("1649162460000", plus8) == evening);
+        CHECK(parsed("1649162460999") == evening); // the floor
+        CHECK(parsed("0000000000000") == 0);
+        CHECK(parsed("20220405204159", utc) == parsed("2022-04-05T20:41:59Z"));
+        CHECK(parsed("00000101") == parsed("0000-01-01"));
+        CHECK(parsed("99991231235959") == 253402300799);
+        // Other lengths and signed numbers stay epoch seconds.
+        CHECK(parsed("1649162460") == evening);
+        CHECK(parsed("164916246") == 164916246);
+        CHECK(parsed("-20220405") == -20220405);
+        CHECK(parsed("-1649162460000") == -1649162460000);
+        // Compact forms follow the date and clock rules.
+        CHECK(std::string(try_parse_time("20220230", utc).error) ==
+              "invalid date: day out of range");
+        CHECK(std::string(try_parse_time("20221301", utc).error) ==
+              "invalid date: month out of range");
+        CHECK(std::string(try_parse_time("202204052361", utc).error) ==
+              "invalid clock time: minute out of range");
+        CHECK(std::string(try_parse_time("202204052461", utc).error) ==
+              "invalid clock time: hour out of range");
+        CHECK(std::string(try_parse_time("202204052400", utc).error) ==
+              "invalid clock time: hour out of range");
+        CHECK(std::string(try_parse_time("20220405204160", utc).error) ==
+              "invalid clock time: second out of range");
+        // Past 9999: a misread, refused by name.
+        for (const char* text : {"12345678901234567", "253402300800000", "999999999999999"})
+            CHECK(std::string(try_parse_time(text, utc).error) == "year beyond 9999");
+        rejected("+20220405");
+        CHECK(parsed("2022040520411") == 2022040520); // 13 digits: milliseconds, not a date
+    }
+
+    TEST_CASE("a layout is guessed from the values a file holds") {
+        using ctrace::guess_time_format;
+        const auto guess = [](std::initializer_list<std::string> samples) {
+            return guess_time_format(std::vector<std::string>(samples));
+        };
+        CHECK(guess({"05.04.2022 20:41", "06.04.2022 09:10"}) == "%d.%m.%Y %H:%M");
+        CHECK(guess({"2022年4月5日 20:41"}) == "%Y年%m月%d日 %H:%M");
+        CHECK(guess({"2022年4月5日 20时41分05秒"}) == "%Y年%m月%d日 %H时%M分%S秒");
+        // Day first unless a value says otherwise.
+        CHECK(guess({"04/05/2022 20:41:07"}) == "%d/%m/%Y %H:%M:%S");
+        CHECK(guess({"04/05/2022 20:41:07", "12/31/2022 08:00:00"}) == "%m/%d/%Y %H:%M:%S");
+        CHECK(guess({"2022.04.05 20:41:07.250"}) == "%Y.%m.%d %H:%M:%S.%f");
+        CHECK(guess({"2022040520"}) == "%Y%m%d%H");
+        CHECK(guess({"05.04.2022 20:41+0800"}) == "%d.%m.%Y %H:%M%z");
+        CHECK(guess({"05.04.2022 9:5"}) == "%d.%m.%Y %H:%-M");
+        // No guess beats a wrong one.
+        CHECK_FALSE(guess({"04/05/2022 08:41 PM"}));
+        CHECK_FALSE(guess({"Apr 5 2022"}));
+        CHECK_FALSE(guess({"05.04.2022", "31.31.2022"}));
+        CHECK_FALSE(guess({}));
+        // Every guess reads what it was guessed from.
+        const std::optional<std::string> layout = guess({"5.4.2022 20:41"});
+        REQUIRE(layout);
+        CHECK(ctrace::parse_time("5.4.2022 20:41", ctrace::time_format::compile(*layout), plus8) ==
+              parsed("2022-04-05T20:41:00+08:00"));
     }
 
     TEST_CASE("a reader's layout is tried first, then the default forms") {

@@ -70,7 +70,20 @@ std::filesystem::path create_visible_temporary(const std::filesystem::path& targ
     name += ".tmp-XXXXXX";
     std::string pattern = (target.parent_path() / name).string();
     const int fd = ::mkstemp(pattern.data());
-    if (fd < 0) throw_output_failure(target, "cannot create a temporary file beside it", errno);
+    if (fd < 0) {
+        const int why = errno;
+        // The commonest slip (`--out nodir/risk.csv`): say which folder is
+        // missing rather than how the file was to be made.
+        if (why == ENOENT || why == ENOTDIR) {
+            const std::filesystem::path folder =
+                target.parent_path().empty() ? std::filesystem::path(".") : target.parent_path();
+            throw io_error(target.string() + ": no folder '" + folder.string() +
+                           "' to write it in" +
+                           (why == ENOTDIR ? " (part of the path is a file)" : "") +
+                           "; create the folder first");
+        }
+        throw_output_failure(target, "cannot create a temporary file beside it", why);
+    }
     // mkstemp creates 0600; give the output the permissions a new file would get.
     ::fchmod(fd, 0666 & ~current_umask());
     ::close(fd);

@@ -1,5 +1,6 @@
 #include "ctrace/csv.hpp"
 
+#include "ctrace/decoded_input.hpp"
 #include "ctrace/digest.hpp"
 #include "ctrace/error.hpp"
 #include "file_descriptor.hpp"
@@ -12,6 +13,7 @@
 #include <fcntl.h>
 #include <istream>
 #include <limits>
+#include <optional>
 #include <ostream>
 #include <unistd.h>
 
@@ -367,10 +369,20 @@ done:
 // ---------------------------------------------------------------------------
 
 csv_header::csv_header(const csv_record& record, const std::string& source_name) {
-    if (record.error != nullptr)
-        throw input_error(source_name + ":" + std::to_string(record.line) +
-                          ": malformed header: " + record.error);
+    if (record.error != nullptr) {
+        const std::string where = source_name + ":" + std::to_string(record.line);
+        // Chinese headers saved by Excel or a platform are GB18030 (GBK)
+        // more often than not: say so, and show them as they would read.
+        if (!is_valid_utf8(record.raw))
+            if (const std::optional<std::string> text = gb18030_to_utf8(record.raw))
+                throw encoding_error(where +
+                                         ": the header is not valid UTF-8 but reads as GB18030: '" +
+                                         text->substr(0, 120) + (text->size() > 120 ? "...'" : "'"),
+                                     "gb18030");
+        throw input_error(where + ": malformed header: " + record.error);
+    }
     names_.assign(record.fields.begin(), record.fields.end());
+    as_read_ = names_;
     for (std::size_t i = 0; i < names_.size(); ++i)
         for (std::size_t j = 0; j < i; ++j)
             if (names_[i] == names_[j])
@@ -387,7 +399,7 @@ csv_header::csv_header(const csv_record& record, const std::string& source_name,
         const int at = find(header_name);
         if (at < 0)
             throw input_error(source_name + ": no column '" + header_name + "' (given for '" +
-                              name + "') in the header");
+                              name + "') in the header; " + columns_as_read());
         renamed.emplace_back(static_cast<std::size_t>(at), &name);
     }
     for (const auto& [name, header_name] : names.pairs()) {
@@ -443,11 +455,28 @@ int csv_header::find(std::string_view name) const noexcept {
     return -1;
 }
 
+std::string csv_header::columns_as_read() const {
+    // Enough to recognise the file, not a wall of text for a 500-column one.
+    constexpr std::size_t max_shown = 24, max_name_bytes = 40;
+    if (as_read_.empty()) return "the header has no columns";
+    std::string text = "the header has " + std::to_string(as_read_.size()) + " column" +
+                       (as_read_.size() == 1 ? "" : "s") + ": ";
+    for (std::size_t i = 0; i < as_read_.size() && i < max_shown; ++i) {
+        if (i > 0) text += ", ";
+        text += "'";
+        text += std::string_view(as_read_[i]).substr(0, max_name_bytes);
+        text += as_read_[i].size() > max_name_bytes ? "...'" : "'";
+    }
+    if (as_read_.size() > max_shown) text += ", ...";
+    return text;
+}
+
 int csv_header::require(std::string_view name, const std::string& source_name) const {
     const int at = find(name);
     if (at < 0)
         throw input_error(source_name + ": missing required column '" + std::string(name) +
-                          "' in the header (the first line must name the columns)");
+                          "' in the header (the first line must name the columns); " +
+                          columns_as_read());
     return at;
 }
 

@@ -338,6 +338,24 @@ const char* invalid_text_reason(input_encoding encoding) noexcept {
     return encoding == input_encoding::gb18030 ? "bytes not valid in GB18030" : "invalid UTF-8";
 }
 
+std::optional<std::string> gb18030_to_utf8(std::string_view bytes) {
+    const iconv_t converter = iconv_open("UTF-8", "GB18030");
+    if (converter == reinterpret_cast<iconv_t>(-1)) return std::nullopt;
+    // A GB18030 character of 1, 2 or 4 bytes is at most 4 UTF-8 bytes.
+    std::string text(bytes.size() * 2 + 4, '\0');
+    char* in = const_cast<char*>(bytes.data()); // iconv's signature; it does not write there
+    std::size_t in_left = bytes.size();
+    char* out = text.data();
+    std::size_t out_left = text.size();
+    const std::size_t result = iconv(converter, &in, &in_left, &out, &out_left);
+    const bool whole = result != static_cast<std::size_t>(-1) && in_left == 0 &&
+                       iconv(converter, nullptr, nullptr, &out, &out_left) == 0;
+    iconv_close(converter);
+    if (!whole) return std::nullopt;
+    text.resize(text.size() - out_left);
+    return text;
+}
+
 compression detect_compression(const std::filesystem::path& path) {
     const std::string name = path.string();
     file_source file(path, name);

@@ -286,7 +286,10 @@ rank_scans read_scans(MPI_Comm comm, const std::vector<std::filesystem::path>& s
             ids.pseudonyms->apply(log.persons);
             strip_identifying_text(out.rejects);
         }
-        if (ids.level == contact_level::site) to_sites(log, places);
+        if (ids.level == contact_level::site) {
+            require_sites(places);
+            to_sites(log, places);
+        }
         person_ids = views_of(log.persons);
         place_ids = views_of(log.places);
     });

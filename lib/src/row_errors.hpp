@@ -6,6 +6,7 @@
 #include "ctrace/error.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +63,23 @@ inline std::string field_problem(std::string_view column, std::string_view probl
     if (value.size() > max_shown) out += "...";
     out += "')";
     return out;
+}
+
+/// The parts of a reason `field_problem` wrote: column, problem and the
+/// whole value (none when the value was cut, or the reason is another).
+struct field_problem_parts {
+    std::string_view column, problem, value;
+};
+inline std::optional<field_problem_parts> split_field_problem(std::string_view reason) {
+    const std::size_t colon = reason.find(": ");
+    const std::size_t open = reason.rfind(" ('");
+    if (colon == std::string_view::npos || open == std::string_view::npos || open < colon ||
+        !reason.ends_with("')"))
+        return std::nullopt;
+    const std::string_view value = reason.substr(open + 3, reason.size() - open - 5);
+    if (value.size() > 64) return std::nullopt; // cut: "...", never the whole
+    return field_problem_parts{reason.substr(0, colon), reason.substr(colon + 2, open - colon - 2),
+                               value};
 }
 
 inline std::string field_count_problem(std::size_t expected, std::size_t found) {

@@ -26,8 +26,19 @@ std::string_view site_of(const place_table& places, place_index row,
     return code;
 }
 
+void require_sites(const place_table& places) {
+    if (places.has_site) return;
+    throw parameter_error("contact_level",
+                          places.size() == 0
+                              ? "site level needs the places file's 'site' column (the venue of "
+                                "each door code), and no places file was given"
+                              : "site level needs the places file's 'site' column (the venue of "
+                                "each door code), and the places file has none");
+}
+
 void roll_up_to_sites(snapshot& data) {
     if (data.parameters.level == contact_level::site) return;
+    require_sites(data.place_info);
     const place_table& codes = data.place_info;
     const bool has_sites = codes.has_site;
     // Each code's site, interned in code order: the places file's codes come

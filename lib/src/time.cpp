@@ -118,6 +118,37 @@ bool one_or_two_digits(std::string_view s, std::size_t& pos, unsigned& out) noex
     return true;
 }
 
+/// Digit counts of the whole numbers that are not epoch seconds (semantics
+/// §1): compact local dates and times, and epoch milliseconds.
+constexpr std::size_t compact_date_digits = 8;       // YYYYMMDD
+constexpr std::size_t compact_minute_digits = 12;    // YYYYMMDDHHMM
+constexpr std::size_t epoch_millisecond_digits = 13; // Java's currentTimeMillis()
+constexpr std::size_t compact_second_digits = 14;    // YYYYMMDDHHMMSS
+
+/// 9999-12-31T23:59:59Z: a whole number read as a later time is a misread
+/// (`20220405204100` as epoch seconds is year 642729), not a time.
+constexpr std::int64_t last_second_of_9999 = 253402300799;
+
+/// `YYYYMMDD`, `YYYYMMDDHHMM` or `YYYYMMDDHHMMSS`, all digits (the caller
+/// has checked), local to `tz`.
+parse_result<time_point> parse_compact(std::string_view s, utc_offset tz) noexcept {
+    parse_result<time_point> r;
+    unsigned year = 0, month = 0, day = 0, hh = 0, mm = 0, ss = 0;
+    fixed_digits(s, 0, 4, year);
+    fixed_digits(s, 4, 2, month);
+    fixed_digits(s, 6, 2, day);
+    if (const char* problem = date_problem(year, month, day)) return r.error = problem, r;
+    if (s.size() >= compact_minute_digits) {
+        fixed_digits(s, 8, 2, hh);
+        fixed_digits(s, 10, 2, mm);
+    }
+    if (s.size() == compact_second_digits) fixed_digits(s, 12, 2, ss);
+    if (const char* problem = clock_problem(hh, mm, ss)) return r.error = problem, r;
+    r.value =
+        days_from_civil(year, month, day) * seconds_per_day + hh * 3600 + mm * 60 + ss - tz.seconds;
+    return r;
+}
+
 /// The caller has seen a date separator (`-` or `/`) at index 4 and at least
 /// 8 characters, so that indexes 5 to 7 need no bounds checks.
 parse_result<time_point> parse_iso(std::string_view s, utc_offset tz) noexcept {
@@ -239,16 +270,34 @@ civil_date civil_from_days(std::int64_t z) noexcept {
 parse_result<time_point> try_parse_time(std::string_view text, utc_offset tz) noexcept {
     if (text.empty()) return {0, "empty time"};
     // A date always has its separator at index 4 and at least 8 characters
-    // (`2022/4/5`); an epoch value never has either separator there.
+    // (`2022/4/5`); a whole number never has either separator there.
     if (text.size() >= 8 && (text[4] == '-' || text[4] == '/')) return parse_iso(text, tz);
-    const parse_result<time_point> epoch = parse_epoch(text);
-    if (epoch) return epoch; // the common case first: epoch dumps parse tens of millions
+    parse_result<time_point> number = parse_epoch(text);
+    if (number) {
+        // The common case first: epoch dumps parse tens of millions. A whole
+        // number without a sign is read by its digits (semantics §1).
+        if (text[0] != '-') {
+            switch (text.size()) {
+            case compact_date_digits:
+            case compact_minute_digits:
+            case compact_second_digits:
+                return parse_compact(text, tz);
+            case epoch_millisecond_digits:
+                number.value /= 1000; // non-negative: the floor
+                return number;
+            default:
+                break;
+            }
+        }
+        if (number.value > last_second_of_9999) return {0, "year beyond 9999"};
+        return number;
+    }
     // Five or more digits, then a date separator: a date past year 9999.
     const std::size_t first_other = text.find_first_not_of("0123456789");
     if (first_other != std::string_view::npos && first_other >= 5 &&
         (text[first_other] == '-' || text[first_other] == '/'))
         return {0, "year beyond 9999"};
-    return epoch;
+    return number;
 }
 
 namespace {
@@ -529,6 +578,128 @@ std::string format_duration(duration d) {
         }
     }
     return out;
+}
+
+} // namespace ctrace
+
+namespace ctrace {
+namespace {
+
+/// A run of digits or of other bytes in a time text.
+struct time_token {
+    bool digits = false;
+    std::string_view text;
+};
+
+std::vector<time_token> time_tokens(std::string_view s) {
+    std::vector<time_token> tokens;
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const bool digits = is_digit(s[i]);
+        std::size_t j = i;
+        while (j < s.size() && is_digit(s[j]) == digits)
+            ++j;
+        tokens.push_back({digits, s.substr(i, j - i)});
+        i = j;
+    }
+    return tokens;
+}
+
+/// The layout of `sample` when its date's fields come in `order` (three of
+/// `Y`, `m`, `d`), or "" when its shape does not allow it.
+std::string layout_for(std::string_view sample, std::string_view order) {
+    const std::vector<time_token> tokens = time_tokens(sample);
+    std::string layout;
+    std::size_t field = 0; // date fields, then H, M, S, f
+    static constexpr std::string_view clock = "HMSf";
+    for (std::size_t t = 0; t < tokens.size(); ++t) {
+        const time_token& token = tokens[t];
+        if (!token.digits) {
+            // An offset at the end (`+08:00`, `+0800`, `Z`) after the clock.
+            const bool last_fields = field >= 5; // after the minutes
+            if (last_fields && (token.text == "+" || token.text == "-" || token.text == " +" ||
+                                token.text == " -")) {
+                if (token.text.size() == 2) layout.push_back(' ');
+                layout += "%z";
+                return t + 2 == tokens.size() ||
+                               (t + 4 == tokens.size() && tokens[t + 2].text == ":")
+                           ? layout
+                           : std::string();
+            }
+            if (last_fields && token.text == "Z" && t + 1 == tokens.size()) return layout + "%z";
+            if (token.text == "." && field >= 6 && field < 7) {
+                layout.push_back('.');
+                continue;
+            }
+            for (const char c : token.text) {
+                // AM/PM is not a layout this parser reads: no guess beats a wrong one.
+                if ((c >= 'A' && c <= 'Z' && c != 'T') || (c >= 'a' && c <= 'z')) return {};
+                if (c == '%') layout.push_back('%');
+                layout.push_back(c);
+            }
+            continue;
+        }
+        std::string_view digits = token.text;
+        // A compact run (`2022040520`): fixed widths, year first.
+        if (field == 0 && order[0] == 'Y' && digits.size() > 4) {
+            if (digits.size() % 2 != 0 || digits.size() > 14) return {};
+            static constexpr std::string_view compact[] = {"%Y", "%m", "%d", "%H", "%M", "%S"};
+            for (std::size_t k = 0; k * 2 + 4 <= digits.size(); ++k)
+                layout += compact[k];
+            field = digits.size() == 8 ? 3 : (digits.size() - 4) / 2 + 1;
+            continue;
+        }
+        if (field < 3) {
+            const char which = order[field];
+            if ((which == 'Y') != (digits.size() == 4) || digits.size() > 4) return {};
+            layout += '%';
+            layout += which;
+        } else if (field - 3 < clock.size()) {
+            const char which = clock[field - 3];
+            if (which == 'f') {
+                if (digits.size() > 9) return {};
+            } else if (digits.size() > 2) {
+                return {};
+            }
+            layout += digits.size() == 1 && (which == 'M' || which == 'S') ? "%-" : "%";
+            layout += which;
+        } else {
+            return {};
+        }
+        ++field;
+    }
+    return field >= 3 ? layout : std::string();
+}
+
+} // namespace
+
+std::optional<std::string> guess_time_format(std::span<const std::string> samples) {
+    if (samples.empty()) return std::nullopt;
+    // Year first is unambiguous; with the year last, day first is the more
+    // common export (`05.04.2022`), month first the American one.
+    for (const std::string_view order : {"Ymd", "dmY", "mdY"}) {
+        std::optional<time_format> format;
+        for (const std::string& sample : samples) {
+            const std::string layout = layout_for(sample, order);
+            if (layout.empty()) {
+                format.reset();
+                break;
+            }
+            if (!format) {
+                try {
+                    format = time_format::compile(layout);
+                } catch (const parameter_error&) {
+                    break;
+                }
+            }
+            if (!try_parse_time(sample, *format, utc_offset{})) {
+                format.reset();
+                break;
+            }
+        }
+        if (format) return format->pattern();
+    }
+    return std::nullopt;
 }
 
 } // namespace ctrace

@@ -34,6 +34,14 @@ expect_same_file() {
     cmp -s "$1" "$2" || { fail "$3: $1 differs from $2"; diff "$1" "$2" >&2 || true; }
 }
 
+# one_line_naming WHAT TEXT...: stderr is one line and holds every TEXT.
+one_line_naming() {
+    local what=$1
+    shift
+    [ "$(wc -l <"$work/stderr")" -eq 1 ] || fail "$what: stderr is not one line: $(cat "$work/stderr")"
+    for text in "$@"; do expect_stderr_has "$text" "$what"; done
+}
+
 # no_temporaries DIR: no temporary output files left in DIR.
 no_temporaries() {
     local left

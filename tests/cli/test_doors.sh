@@ -104,21 +104,41 @@ expect_status 0 "daily at site level"
 expect_same_file "$doors/risk-site-linger-cn-ed9.csv" "$work/lists/risk-2022-04-21.csv" \
     "daily at site level"
 
-# With the features off, today's trace: on a generated city, `--linger 0`,
-# `--contact-level code`, and site level over a places file without sites
-# (every code its own site) all give the default run's bytes, at 3 hops.
+# With the features off, today's trace: on a generated city, `--linger 0`
+# and `--contact-level code` give the default run's bytes, at 3 hops.
 "$ctrace" gen --persons 4000 --days 3 --out "$work/city" -q
 city=(--scans "$work/city/scans.csv" --places "$work/city/places.csv" --cases "$work/city/cases.csv"
     --tz +08:00 --hops 3)
 run_ctrace trace "${city[@]}" --out "$work/city-default.csv" -q
 expect_status 0 "city, default"
 [ "$(wc -l <"$work/city-default.csv")" -gt 100 ] || fail "the city lists too few persons"
-for variant in "--linger 0" "--contact-level code" "--contact-level site" \
-    "--linger 0s --contact-level site --quarantine 14d"; do
+for variant in "--linger 0" "--contact-level code" "--linger 0s --quarantine 14d"; do
     # shellcheck disable=SC2086
     run_ctrace trace "${city[@]}" $variant --out "$work/city-variant.csv" -q
     expect_status 0 "city, $variant"
     expect_same_file "$work/city-default.csv" "$work/city-variant.csv" "city, $variant"
 done
+
+# Site level without any site would trace at the codes while saying sites:
+# refused, saying why, with nothing written (a places file without a 'site'
+# column, no places file at all, and a snapshot made from either).
+rm -f "$work/city-variant.csv"
+run_ctrace trace "${city[@]}" --contact-level site --out "$work/city-variant.csv" -q
+expect_status 2 "site level, places file without sites"
+one_line_naming "site level, places file without sites" "--contact-level" \
+    "the places file has none"
+[ ! -e "$work/city-variant.csv" ] || fail "site level without sites wrote a list"
+run_ctrace trace --scans "$work/city/scans.csv" --cases "$work/city/cases.csv" \
+    --contact-level site --out "$work/city-variant.csv" -q
+expect_status 2 "site level, no places file"
+one_line_naming "site level, no places file" "--contact-level" "no places file was given"
+run_ctrace snapshot --scans "$work/city/scans.csv" --places "$work/city/places.csv" \
+    --out "$work/city.h5" -q
+expect_status 0 "snapshot of the city"
+run_ctrace trace --snapshot "$work/city.h5" --cases "$work/city/cases.csv" \
+    --contact-level site --out "$work/city-variant.csv" -q
+expect_status 2 "site level, snapshot without sites"
+one_line_naming "site level, snapshot without sites" "--contact-level" "'site' column"
+[ ! -e "$work/city-variant.csv" ] || fail "site level without sites wrote a list"
 
 finish

@@ -133,16 +133,79 @@ expect_same_file "$work/canonical.csv" "$work/export-scans-config.csv" "command 
 if grep -qF "is not an option" "$work/stderr"; then fail "the BOM made the first name unknown"; fi
 
 # One file for the nightly pair: ingest takes the scan options, daily skips
-# them with a note; the daily list is the canonical trace's.
+# them quietly (--verbose lists them); the daily list is the canonical trace's.
 run_ctrace ingest --config "$work/export.ini" --store "$work/store" \
     --scans "$work/export/scans.csv.gz" --places "$work/export/places.csv" -q
 expect_status 0 "ingest with --config"
-expect_stderr_has "'case-columns' is not an option of this command; skipped" "ingest skips"
+[ ! -s "$work/stderr" ] || fail "ingest with --config: stderr not empty: $(cat "$work/stderr")"
 run_ctrace daily --config "$work/export.ini" --store "$work/store" \
-    --cases "$work/export/cases.csv.zst" --out-dir "$work/lists" --as-of 2022-04-04 --hops 3 -q
+    --cases "$work/export/cases.csv.zst" --out-dir "$work/lists" --as-of 2022-04-04 --hops 3 -q \
+    --verbose
 expect_status 0 "daily with --config"
-expect_stderr_has "'scan-columns' is not an option of this command; skipped" "daily skips"
+expect_stderr_has "export.ini: 'scan-columns' (an option of" "daily --verbose lists what it skips"
+expect_stderr_has "ingest" "daily --verbose names the commands a skipped key belongs to"
 expect_same_file "$work/canonical.csv" "$work/lists/risk-2022-04-04.csv" "daily with --config"
+
+# A key no command takes is a typo: refused with its line and the nearest
+# key, before anything is read or written.
+printf 'tz = +08:00\n# quarantine by protocol\nprofle = cn-ed9\n' >"$work/typo.ini"
+run_ctrace trace --config "$work/typo.ini" "${canonical[@]}" --out "$work/typo.csv" -q
+expect_status 2 "a misspelt config key"
+one_line_naming "a misspelt config key" "typo.ini:3: 'profle' is not an option of any command" \
+    "did you mean 'profile'?"
+[ ! -e "$work/typo.csv" ] || fail "a misspelt config key: a list was written"
+printf '[trace]\nhops = 3\n' >"$work/section.ini"
+run_ctrace trace --config "$work/section.ini" "${canonical[@]}" --out "$work/typo.csv" -q
+expect_status 2 "a config key under a section"
+expect_stderr_has "section.ini:2: 'trace.hops' is not an option of any command" "section key"
+
+# The README's export configuration, unchanged, serves ingest, daily and the
+# snapshot readers: how scans are read is skipped where the stays are made.
+sed -n '/^```ini$/,/^```$/p' "$(dirname "$0")/../../README.md" | sed '1d;$d' >"$work/readme.ini"
+grep -q '^scan-columns = ' "$work/readme.ini" || fail "the README has no export configuration"
+"$python" - "$work/city/cases.csv" "$work/export/cases-onset.csv" <<'PY'
+import csv, datetime, sys
+tz = datetime.timezone(datetime.timedelta(hours=8))
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
+with open(sys.argv[2], "w", newline="", encoding="gb18030") as f:
+    w = csv.writer(f)
+    w.writerow(["身份证号", "发病日期"])
+    for r in rows:
+        t = datetime.datetime.fromisoformat(r["onset"]).astimezone(tz)
+        p = r["person"]
+        w.writerow(["张" + p[1:] if int(p[1:]) % 3 == 0 else p,
+                    f"{t.year}/{t.month}/{t.day} {t.hour}:{t.minute:02d}"])
+PY
+readme_scans=(--scans "$work/export/scans.csv.gz" --places "$work/export/places.csv")
+readme_cases=(--cases "$work/export/cases-onset.csv")
+run_ctrace trace --config "$work/readme.ini" "${readme_scans[@]}" "${readme_cases[@]}" \
+    --out "$work/readme-csv.csv" -q
+expect_status 0 "README config: trace"
+[ "$(wc -l <"$work/readme-csv.csv")" -gt 20 ] || fail "README config: too few listed"
+run_ctrace snapshot --config "$work/readme.ini" "${readme_scans[@]}" --out "$work/readme.h5" -q
+expect_status 0 "README config: snapshot"
+run_ctrace trace --config "$work/readme.ini" --snapshot "$work/readme.h5" "${readme_cases[@]}" \
+    --out "$work/readme-snapshot.csv" -q
+expect_status 0 "README config: trace --snapshot"
+[ ! -s "$work/stderr" ] || fail "README config: trace --snapshot said: $(cat "$work/stderr")"
+expect_same_file "$work/readme-csv.csv" "$work/readme-snapshot.csv" "README config: snapshot"
+run_ctrace sources --config "$work/readme.ini" --snapshot "$work/readme.h5" "${readme_cases[@]}" \
+    --common-places "$work/readme-places.csv" -q --verbose
+expect_status 0 "README config: sources --snapshot"
+expect_stderr_has "'scan-columns' (does not apply with --snapshot) skipped" "sources --verbose"
+run_ctrace ingest --config "$work/readme.ini" --store "$work/readme-store" "${readme_scans[@]}" -q
+expect_status 0 "README config: ingest"
+run_ctrace daily --config "$work/readme.ini" --store "$work/readme-store" "${readme_cases[@]}" \
+    --out-dir "$work/readme-lists" --as-of 2022-04-04 -q
+expect_status 0 "README config: daily"
+expect_same_file "$work/readme-csv.csv" "$work/readme-lists/risk-2022-04-04.csv" \
+    "README config: daily"
+# On the command line, a reading option with --snapshot stays an error.
+run_ctrace trace --snapshot "$work/readme.h5" "${readme_cases[@]}" --encoding gb18030 \
+    --case-columns person=身份证号,onset=发病日期 --scan-columns person=身份证号 \
+    --out "$work/readme-snapshot.csv" -q
+expect_status 2 "--scan-columns with --snapshot on the command line"
+expect_stderr_has "--scan-columns does not apply with --snapshot" "--scan-columns with --snapshot"
 
 # --bom: the same table in pandas with utf-8-sig; without it, no BOM.
 run_ctrace trace "${canonical[@]}" --tz +08:00 --hops 3 --bom --out "$work/bom.csv" -q

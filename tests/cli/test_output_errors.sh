@@ -7,13 +7,6 @@ tiny=$fixtures/tiny
 data=(--scans "$tiny/scans.csv" --places "$tiny/places.csv" --tz +08:00)
 
 # one_line_naming TEXT...: stderr is exactly one line and holds every TEXT.
-one_line_naming() {
-    local what=$1
-    shift
-    [ "$(wc -l <"$work/stderr")" -eq 1 ] || fail "$what: stderr is not one line: $(cat "$work/stderr")"
-    for text in "$@"; do expect_stderr_has "$text" "$what"; done
-}
-
 if [ -w /dev/full ]; then
     run_ctrace trace "${data[@]}" --cases "$tiny/cases.csv" --hops 3 --out /dev/full -q \
         --rejects "$work/rejects.csv" --skip-bad --hdf5 "$work/trace.h5"
@@ -45,7 +38,12 @@ fi
 
 run_ctrace trace "${data[@]}" --cases "$tiny/cases.csv" --out "$work/no-such-folder/risk.csv" -q
 expect_status 2 "trace into a missing folder"
-one_line_naming "trace into a missing folder" "$work/no-such-folder/risk.csv" "No such file or directory"
+one_line_naming "trace into a missing folder" "$work/no-such-folder/risk.csv" \
+    "no folder '$work/no-such-folder' to write it in; create the folder first"
+touch "$work/a-file"
+run_ctrace trace "${data[@]}" --cases "$tiny/cases.csv" --out "$work/a-file/risk.csv" -q
+expect_status 2 "trace into a file as if a folder"
+one_line_naming "trace into a file as if a folder" "$work/a-file/risk.csv" "part of the path is a file"
 
 mkdir "$work/a-folder"
 run_ctrace snapshot "${data[@]}" --out "$work/a-folder" -q

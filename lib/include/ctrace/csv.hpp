@@ -144,9 +144,14 @@ public:
     /// Position of `name`; throws `input_error` naming file and column when absent.
     int require(std::string_view name, const std::string& source_name) const;
     std::size_t size() const noexcept { return names_.size(); }
+    /// "the header has N columns: 'a', 'b', ..." as the file names them
+    /// (before any mapping): what an error about a missing column shows, so
+    /// that a misspelt name or a wrong encoding is seen at once.
+    std::string columns_as_read() const;
 
 private:
     std::vector<std::string> names_;
+    std::vector<std::string> as_read_;
 };
 
 /// Appends `field` to `out`, quoted only when it holds a comma, a double

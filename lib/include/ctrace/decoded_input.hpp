@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <istream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -38,7 +39,11 @@ input_encoding parse_input_encoding(std::string_view name);
 /// The canonical name: `utf-8` or `gb18030`.
 std::string_view input_encoding_name(input_encoding encoding) noexcept;
 
-/// The compression of an input file.
+/// `bytes` as UTF-8 when every byte belongs to a GB18030 character, else
+/// none: whether a text refused as UTF-8 was GB18030 (GBK) all along, for an
+/// error message that names the encoding to give.
+std::optional<std::string> gb18030_to_utf8(std::string_view bytes);
+
 /// The reason a CSV reader gives a row whose text is not valid in
 /// `encoding` ("invalid UTF-8", "bytes not valid in GB18030").
 const char* invalid_text_reason(input_encoding encoding) noexcept;

@@ -81,6 +81,19 @@ private:
     std::uint64_t total_;
 };
 
+/// A file's text is not valid in the encoding it was read in, and is valid
+/// in `suggested_encoding()` (`gb18030`): the reading option is wrong, not
+/// the file.
+class encoding_error : public input_error {
+public:
+    encoding_error(const std::string& message, std::string suggested_encoding)
+        : input_error(message), suggested_encoding_(std::move(suggested_encoding)) {}
+    const std::string& suggested_encoding() const noexcept { return suggested_encoding_; }
+
+private:
+    std::string suggested_encoding_;
+};
+
 /// A file named by the caller could not be opened or read, or an output path
 /// names a folder, or a folder that does not exist: the caller's input.
 class io_error : public input_error {

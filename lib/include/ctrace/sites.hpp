@@ -19,12 +19,19 @@ namespace ctrace {
 std::string_view site_of(const place_table& places, place_index row,
                          std::string_view code) noexcept;
 
+/// Throws `parameter_error` for "contact_level" when `places` gives no sites
+/// (no places were read, or the places file has no `site` column): tracing
+/// "at sites" would then silently trace at the codes.
+void require_sites(const place_table& places);
+
 /// Rolls `data` (at code level) up to sites: places become the sites (in the
 /// order their first code appears), stays are re-merged per (person, site),
 /// and the place metadata becomes the sites': a site listed as a place in
 /// the places file keeps that row's metadata; its minimum overlap is the
 /// smallest among its own row and its codes' rows (§8.2). The sites of the
 /// places file's codes come first. Records the level in `data.parameters`.
+/// Throws as `require_sites` does, leaving `data` unchanged, when there are
+/// no sites.
 void roll_up_to_sites(snapshot& data);
 
 } // namespace ctrace

@@ -4,7 +4,15 @@
 /// (docs/semantics.md §1, §5).
 ///
 /// Accepted times (`try_parse_time(text, tz)`):
-/// - Unix epoch seconds: an optional `-` and 1–19 digits (`1650412800`, `-60`);
+/// - a whole number, read by its digits (semantics §1):
+///   - 8 digits without a sign: a compact local date `YYYYMMDD` (midnight);
+///   - 12 or 14 digits: a compact local time `YYYYMMDDHHMM[SS]`;
+///   - 13 digits: Unix epoch milliseconds, floored to seconds (Java platforms);
+///   - any other length, or with a `-`: Unix epoch seconds (`1650412800`,
+///     `-60`), at most 2^55 in magnitude.
+///   A whole number read as a time after 9999-12-31T23:59:59Z is rejected
+///   ("year beyond 9999"): it is a misread (`20220405204100` as epoch
+///   seconds would be year 642729), never a time.
 /// - ISO 8601: `YYYY-MM-DD` alone (midnight), or followed by `T` or one space,
 ///   then `HH:MM`, optional `:SS`, optional fraction `.f…` after the seconds
 ///   (dropped: times are whole seconds, rounded toward the past), optional
@@ -27,6 +35,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -140,6 +149,15 @@ inline parse_result<time_point> try_parse_time(std::string_view text,
     return standard ? standard : laid_out;
 }
 duration parse_duration(std::string_view text);
+
+/// A `time_format` pattern that reads every one of `samples` (times as a
+/// file gives them, which the default forms refused), guessed from their
+/// shape: `05.04.2022 20:41` gives `%d.%m.%Y %H:%M`, `2022年4月5日 20:41`
+/// gives `%Y年%m月%d日 %H:%M`. With the year last, day first is tried before
+/// month first. None when no layout of the digit runs fits them all (AM/PM
+/// clocks, too few fields): a hint for an error message, never a silent
+/// reading rule.
+std::optional<std::string> guess_time_format(std::span<const std::string> samples);
 
 /// Parses a `--tz` value: `Z`, `UTC`, `±HH`, `±HHMM` or `±HH:MM` (at most 18:00).
 utc_offset parse_utc_offset(std::string_view text);
