@@ -47,8 +47,12 @@ namespace {
 
 /// How to give an encoding: for every input, or for one.
 std::string encoding_advice(const std::string& encoding) {
-    return "give --encoding " + encoding + " (or --scans-encoding, --cases-encoding or " +
-           "--places-encoding " + encoding + " for this file alone)";
+    if (encoding == "gb18030")
+        return "give --encoding gb18030 (or --scans-encoding, --cases-encoding or "
+               "--places-encoding gb18030 for this file alone)";
+    return "give this file's own encoding with --scans-encoding, --cases-encoding or "
+           "--places-encoding " +
+           encoding;
 }
 
 /// The advice a reading hint gives, in the command line's words.

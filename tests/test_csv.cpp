@@ -792,6 +792,37 @@ TEST_SUITE("csv") {
             } catch (const ctrace::input_error& e) {
                 CHECK(contains(e.what(), "scans.csv"));
                 CHECK(contains(e.what(), "leave"));
+                // The header as read, so a misspelt name is seen at once.
+                CHECK(contains(e.what(), "the header has 5 columns: 'time', 'person', 'place', "
+                                         "'', 'Person'"));
+            }
+        }
+        SUBCASE("a header in GB18030 read as UTF-8, and the other way round") {
+            // 身份证号,time in GB18030.
+            std::istringstream in("\xC9\xED\xB7\xDD\xD6\xA4\xBA\xC5,time\n");
+            ctrace::csv_reader reader(in, "gb.csv");
+            ctrace::csv_record record;
+            REQUIRE(reader.next(record));
+            try {
+                const ctrace::csv_header h(record, "gb.csv");
+                FAIL("no exception");
+            } catch (const ctrace::encoding_error& e) {
+                CHECK(e.suggested_encoding() == "gb18030");
+                CHECK(contains(e.what(), "gb.csv:1: the header is not valid UTF-8 but reads as "
+                                         "GB18030: '\xE8\xBA\xAB\xE4\xBB\xBD\xE8\xAF\x81"
+                                         "\xE5\x8F\xB7,time'"));
+            }
+            // Bytes that are neither: no encoding to suggest.
+            std::istringstream neither("a\xFF\xFF,b\n");
+            ctrace::csv_reader neither_reader(neither, "x.csv");
+            REQUIRE(neither_reader.next(record));
+            try {
+                const ctrace::csv_header h(record, "x.csv");
+                FAIL("no exception");
+            } catch (const ctrace::encoding_error&) {
+                FAIL("suggested an encoding for bytes valid in none");
+            } catch (const ctrace::input_error& e) {
+                CHECK(contains(e.what(), "x.csv:1: malformed header: invalid UTF-8"));
             }
         }
         SUBCASE("a default header has no columns") {

@@ -50,6 +50,34 @@ TEST_SUITE("sites") {
         CHECK(contact_level_name(contact_level::site) == "site");
     }
 
+    TEST_CASE("site level without sites is refused, the data left as it was") {
+        // A places file without a 'site' column, and no places file at all.
+        for (const std::string places :
+             {std::string("place,dwell\nX,1h\n"), std::string("place\n")}) {
+            const std::string scans = "person,place,time\nA,X,0\nB,X,60\n";
+            snapshot data = places == "place\n" ? code_level_from("place\n", scans)
+                                                : code_level_from(places, scans);
+            if (places == "place\n") data.place_info = {};
+            const std::size_t stays = data.stays.size();
+            try {
+                roll_up_to_sites(data);
+                FAIL("traced at codes while asked for sites");
+            } catch (const parameter_error& e) {
+                CHECK(e.parameter() == "contact_level");
+                CHECK(std::string(e.what()).find(
+                          places == "place\n" ? "no places file was given"
+                                              : "the places file has none") != std::string::npos);
+            }
+            CHECK(data.parameters.level == contact_level::code);
+            CHECK(data.stays.size() == stays);
+            CHECK_THROWS_AS(require_sites(data.place_info), parameter_error);
+        }
+        // A 'site' column, even an empty one, gives every code its site.
+        snapshot data = code_level_from("place,site\nX,\n", "person,place,time\nA,X,0\n");
+        CHECK_NOTHROW(roll_up_to_sites(data));
+        CHECK(data.parameters.level == contact_level::site);
+    }
+
     TEST_CASE("the doors: codes become their sites, stays merge per (person, site), metadata and "
               "minimum overlaps are the sites'") {
         snapshot data = doors_at_code_level();

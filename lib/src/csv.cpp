@@ -379,6 +379,11 @@ csv_header::csv_header(const csv_record& record, const std::string& source_name)
                                          ": the header is not valid UTF-8 but reads as GB18030: '" +
                                          text->substr(0, 120) + (text->size() > 120 ? "...'" : "'"),
                                      "gb18030");
+        // The other way round: a UTF-8 file (a cases file typed by hand)
+        // read as GB18030 beside an export.
+        if (std::string_view(record.error) == invalid_text_reason(input_encoding::gb18030))
+            throw encoding_error(where + ": the header is not valid GB18030 (a UTF-8 file?)",
+                                 "utf-8");
         throw input_error(where + ": malformed header: " + record.error);
     }
     names_.assign(record.fields.begin(), record.fields.end());
