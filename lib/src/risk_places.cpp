@@ -96,7 +96,7 @@ constexpr sheet_column risk_places_columns[] = {
     {"last_presence", "末次在场", cell_kind::time},
     {"case_seconds", "病例停留秒数", cell_kind::integer},
     {"exposed", "暴露人数", cell_kind::integer},
-    {"exposed_seconds", "暴露秒数", cell_kind::integer},
+    {"exposed_seconds", "暴露总秒数", cell_kind::integer},
 };
 
 /// Writes the rows into `out`, a `csv_writer` or an `xlsx_sheet`.

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <fcntl.h>
 #include <stdexcept>
+#include <unistd.h>
 #include <utility>
 #include <xlsxwriter.h>
 
@@ -60,6 +62,49 @@ std::string_view kind_name(cell_kind kind) noexcept {
     return "?";
 }
 
+/// libxlsxwriter reports its failures on stderr too ("[ERROR] workbook_close():
+/// ..."), besides the status it returns: a command's failure is one line
+/// naming the file, so stderr goes to /dev/null while it works. Only around
+/// calls made once per workbook (never per cell), after the progress display.
+class quiet_stderr {
+public:
+    quiet_stderr() : saved_(::dup(STDERR_FILENO)) {
+        const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (saved_ >= 0 && null >= 0) ::dup2(null, STDERR_FILENO);
+        if (null >= 0) ::close(null);
+    }
+    ~quiet_stderr() {
+        if (saved_ < 0) return;
+        ::dup2(saved_, STDERR_FILENO);
+        ::close(saved_);
+    }
+    quiet_stderr(const quiet_stderr&) = delete;
+    quiet_stderr& operator=(const quiet_stderr&) = delete;
+
+private:
+    int saved_;
+};
+
+/// Runs `call` (a libxlsxwriter call) with stderr silenced; returns its result,
+/// and in `errno_value` the errno it left (0 when it set none).
+template <typename Call>
+auto quietly(Call&& call, int& errno_value) {
+    const quiet_stderr quiet;
+    errno = 0;
+    auto result = call();
+    errno_value = errno;
+    return result;
+}
+
+/// Why libxlsxwriter failed with `status`: the system's reason when it set
+/// errno (a full disk), else libxlsxwriter's own.
+std::string failure_reason(const char* what, lxw_error status, int errno_value) {
+    if (errno_value != 0) return output_error::with_system_reason(what, errno_value);
+    std::string reason = lxw_strerror(status);
+    if (reason.ends_with('.')) reason.pop_back();
+    return std::string(what) + ": " + reason;
+}
+
 /// The CSV header a layout's column names make.
 std::string joined_names(std::span<const sheet_column> columns) {
     std::string header;
@@ -99,7 +144,8 @@ void xlsx_sheet::check(int status) const {
     if (status == LXW_ERROR_MAX_STRING_LENGTH_EXCEEDED)
         book_.fail("a text longer than an Excel cell holds (" +
                    std::to_string(max_cell_characters) + " characters) at " + where);
-    book_.fail("cannot write " + where + ": " + lxw_strerror(static_cast<lxw_error>(status)));
+    book_.fail(
+        failure_reason(("cannot write " + where).c_str(), static_cast<lxw_error>(status), 0));
 }
 
 std::uint16_t xlsx_sheet::next_cell(cell_kind kind, bool blank) {
@@ -177,9 +223,11 @@ xlsx_workbook::xlsx_workbook(std::filesystem::path target, header_language langu
     : file_(std::move(target)), language_(language) {
     lxw_workbook_options options{};
     options.constant_memory = LXW_TRUE;
-    errno = 0;
-    book_ = workbook_new_opt(file_.temporary().c_str(), &options);
-    if (!book_) fail(output_error::with_system_reason("cannot start an Excel workbook", errno));
+    int errno_value = 0;
+    book_ =
+        quietly([&] { return workbook_new_opt(file_.temporary().c_str(), &options); }, errno_value);
+    if (!book_)
+        fail(output_error::with_system_reason("cannot start an Excel workbook", errno_value));
     header_format_ = workbook_add_format(book_);
     time_format_ = workbook_add_format(book_);
     if (!header_format_ || !time_format_) fail("cannot start an Excel workbook: out of memory");
@@ -201,10 +249,11 @@ xlsx_sheet& xlsx_workbook::add_sheet(const sheet_layout& layout) {
         throw std::logic_error("xlsx_workbook: the columns of sheet '" + std::string(layout.name) +
                                "' are not its CSV header " + std::string(layout.csv_header));
     const std::string name(language_ == header_language::zh ? layout.name_zh : layout.name);
-    errno = 0;
-    lxw_worksheet* sheet = workbook_add_worksheet(book_, name.c_str());
+    int errno_value = 0;
+    lxw_worksheet* sheet =
+        quietly([&] { return workbook_add_worksheet(book_, name.c_str()); }, errno_value);
     if (!sheet) // constant-memory sheets keep their rows in a temporary file
-        fail(output_error::with_system_reason("cannot add the sheet '" + name + "'", errno));
+        fail(output_error::with_system_reason("cannot add the sheet '" + name + "'", errno_value));
     sheets_.push_back(std::unique_ptr<xlsx_sheet>(new xlsx_sheet(*this, sheet, layout)));
     return *sheets_.back();
 }
@@ -213,11 +262,11 @@ void xlsx_workbook::close() {
     if (!book_) return;
     for (const auto& sheet : sheets_)
         sheet->finish();
-    errno = 0;
-    const lxw_error status = workbook_close(std::exchange(book_, nullptr)); // frees it
-    if (status != LXW_NO_ERROR)
-        fail(output_error::with_system_reason(std::string("cannot write: ") + lxw_strerror(status),
-                                              errno));
+    int errno_value = 0;
+    // workbook_close frees the workbook, also when it fails.
+    const lxw_error status =
+        quietly([&] { return workbook_close(std::exchange(book_, nullptr)); }, errno_value);
+    if (status != LXW_NO_ERROR) fail(failure_reason("cannot write", status, errno_value));
 }
 
 void xlsx_workbook::commit() {
