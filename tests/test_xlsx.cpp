@@ -1,6 +1,5 @@
-#include "ctrace/xlsx.hpp"
-
 #include "ctrace/error.hpp"
+#include "ctrace/xlsx.hpp"
 #include "test_helpers.hpp"
 
 #include <cstdint>
@@ -52,8 +51,8 @@ std::string zip_part(const std::filesystem::path& path, const std::string& name)
         const std::string entry_name = zip.substr(at + 46, name_length);
         at += 46 + name_length + extra + comment;
         if (entry_name != name) continue;
-        const std::size_t data = local + 30 + little_endian(zip, local + 26, 2) +
-                                 little_endian(zip, local + 28, 2);
+        const std::size_t data =
+            local + 30 + little_endian(zip, local + 26, 2) + little_endian(zip, local + 28, 2);
         if (method == 0) return zip.substr(data, size);
         REQUIRE(method == 8);
         std::string text(size, '\0');
@@ -116,6 +115,15 @@ void write_test_rows(xlsx_workbook& book) {
     CHECK(sheet.rows() == 2);
 }
 
+/// The test rows as a committed workbook `risk.xlsx` in `dir`, headers in `language`.
+std::filesystem::path write_test_workbook(const temp_dir& dir, header_language language) {
+    const auto path = dir.path() / "risk.xlsx";
+    xlsx_workbook book(path, language);
+    write_test_rows(book);
+    book.commit();
+    return path;
+}
+
 std::size_t files_in(const std::filesystem::path& folder) {
     std::size_t count = 0;
     for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(folder))
@@ -127,10 +135,7 @@ std::size_t files_in(const std::filesystem::path& folder) {
 
 TEST_CASE("xlsx: ids are text with every digit, integers numbers, times local date-times") {
     temp_dir dir;
-    const auto path = dir.path() / "risk.xlsx";
-    xlsx_workbook book(path, header_language::en);
-    write_test_rows(book);
-    book.commit();
+    const auto path = write_test_workbook(dir, header_language::en);
     CHECK(files_in(dir.path()) == 1); // no temporary left beside it
 
     const std::string sheet = zip_part(path, "xl/worksheets/sheet1.xml");
@@ -166,10 +171,7 @@ TEST_CASE("xlsx: ids are text with every digit, integers numbers, times local da
 
 TEST_CASE("xlsx: Chinese headers and sheet names with --lang zh, values unchanged") {
     temp_dir dir;
-    const auto path = dir.path() / "risk.xlsx";
-    xlsx_workbook book(path, header_language::zh);
-    write_test_rows(book);
-    book.commit();
+    const auto path = write_test_workbook(dir, header_language::zh);
     const std::string sheet = zip_part(path, "xl/worksheets/sheet1.xml");
     CHECK(inner(cell_xml(sheet, "A1"), "t") == "人员");
     CHECK(inner(cell_xml(sheet, "C1"), "t") == "首次暴露");

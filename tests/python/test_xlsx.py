@@ -43,9 +43,9 @@ def run(*args, expect=0):
     return done.stdout, done.stderr
 
 
-def tiny_trace_args(tz="+08:00"):
+def tiny_trace_args():
     return ["trace", "--scans", TINY / "scans.csv", "--places", TINY / "places.csv",
-            "--cases", TINY / "cases.csv", "--tz", tz, "--hops", "3", "-q"]
+            "--cases", TINY / "cases.csv", "--tz", "+08:00", "--hops", "3", "-q"]
 
 
 def read_csv_rows(path):
@@ -137,13 +137,13 @@ class TinyExample(SheetChecks):
         self.assertEqual(by_person["Li, Wei"][6], 3600)
         self.assertEqual(sorted(p.name for p in self.dir.iterdir() if p.name.startswith(".")), [])
 
-    def test_other_zone_and_chinese_headers(self):
-        risk, xlsx = self.dir / "risk-utc.csv", self.dir / "risk-zh.xlsx"
-        run(*tiny_trace_args("+00:00"), "--out", risk, "--xlsx", xlsx, "--lang", "zh")
-        rows = self.assert_sheet_is_csv(xlsx, "风险人员", risk, dt.timezone.utc,
+    def test_chinese_headers(self):
+        risk, xlsx = self.dir / "risk-zh.csv", self.dir / "risk-zh.xlsx"
+        run(*tiny_trace_args(), "--out", risk, "--xlsx", xlsx, "--lang", "zh")
+        self.assertEqual(risk.read_bytes(), (TINY / "risk.csv").read_bytes())
+        rows = self.assert_sheet_is_csv(xlsx, "风险人员", risk, zone("+08:00"),
                                         header=ZH_RISK_HEADER)
-        g = [r for r in rows if r[0] == "G"][0]
-        self.assertEqual(g[3], dt.datetime(2022, 4, 20, 1, 20))  # 09:20+08:00 in UTC
+        self.assertEqual([r for r in rows if r[0] == "G"][0][3], dt.datetime(2022, 4, 20, 9, 20))
 
     def test_monitoring_column(self):
         risk, xlsx = self.dir / "risk-monitor.csv", self.dir / "risk-monitor.xlsx"
@@ -259,11 +259,15 @@ class GeneratedCity(SheetChecks):
     def tearDownClass(cls):
         cls.tmp.cleanup()
 
-    def test_risk_list_with_resident_ids(self):
+    def trace(self, tz, *options):
         risk, xlsx = Path(self.tmp.name) / "risk.csv", Path(self.tmp.name) / "risk.xlsx"
         run("trace", "--scans", self.city / "scans.csv", "--places", self.city / "places.csv",
-            "--cases", self.city / "cases.csv", "--tz", "+08:00", "--out", risk, "--xlsx", xlsx,
-            "-q")
+            "--cases", self.city / "cases.csv", "--tz", tz, "--out", risk, "--xlsx", xlsx,
+            "-q", *options)
+        return risk, xlsx
+
+    def test_risk_list_with_resident_ids(self):
+        risk, xlsx = self.trace("+08:00")
         rows = self.assert_sheet_is_csv(xlsx, "risk list", risk, zone("+08:00"))
         persons = [r[0] for r in rows[1:]]
         self.assertGreater(len(persons), 100)
@@ -274,6 +278,21 @@ class GeneratedCity(SheetChecks):
         frame = pd.read_excel(xlsx)
         self.assertEqual(list(frame["person"]), persons)
         self.assertEqual(frame["person"].map(len).min(), 18)
+
+
+    def test_another_zone(self):
+        """The scans are epoch seconds: a zone west of UTC, with half hours,
+        moves every local time in the sheet and the CSV alike."""
+        risk, xlsx = self.trace("-03:30", "--lang", "zh")
+        rows = self.assert_sheet_is_csv(xlsx, "风险人员", risk, zone("-03:30"),
+                                        header=ZH_RISK_HEADER)
+        _, csv_rows = read_csv_rows(risk)
+        exposed = [(r, c) for r, c in zip(rows[1:], csv_rows) if c[3]]
+        self.assertGreater(len(exposed), 100)
+        for row, csv_row in exposed:
+            # The cell is the CSV's wall-clock text, without its suffix.
+            self.assertTrue(csv_row[3].endswith("-03:30"))
+            self.assertEqual(row[3], dt.datetime.fromisoformat(csv_row[3][:19]))
 
 
 if __name__ == "__main__":
