@@ -28,9 +28,13 @@ po::options_description explain_options() {
          "step: asked, step, person, hop, code, first_exposure, last_exposure, "
          "exposure_seconds, via_person, via_place)")
         ("out", po::value<std::string>()->default_value("-")->value_name("FILE"),
-         "file to write, '-' for stdout");
+         "file to write, '-' for stdout")
+        ("xlsx", po::value<std::string>()->value_name("FILE.xlsx"),
+         "also write the steps as an Excel workbook: the rows of --format csv (see "
+         "docs/excel.md)");
     // clang-format on
-    own.add(output_format_option_descriptions()).add(common_option_descriptions());
+    own.add(output_format_option_descriptions()).add(lang_option_description());
+    own.add(common_option_descriptions());
     return own;
 }
 
@@ -38,7 +42,8 @@ void print_explain_help() {
     std::cout
         << "Usage: ctrace explain (--risk FILE | --snapshot FILE.h5) --person ID [--person ID "
            "...]\n"
-           "                      [--format text|csv] [--out FILE]\n\n"
+           "                      [--format text|csv] [--out FILE] [--xlsx FILE.xlsx [--lang "
+           "en|zh]]\n\n"
            "Shows why each person asked is on the risk list: who first exposed them, where\n"
            "and when, then how that person was exposed in turn, down to the index case. One\n"
            "step per hop: a person at hop k has k + 1 lines. The evidence to review when\n"
@@ -73,6 +78,7 @@ int run_explain(const std::vector<std::string>& args) {
     if (!vm.count("person")) throw input_error("--person is required (a listed person's id)");
     const auto persons = vm["person"].as<std::vector<std::string>>();
     const explanation_format format = explanation_format_option(vm);
+    check_distinct_outputs(vm, {"out", "xlsx"});
 
     const risk_listing listing = from_risk ? read_risk_listing(vm["risk"].as<std::string>())
                                            : read_traced_listing(vm["snapshot"].as<std::string>());
@@ -82,6 +88,10 @@ int run_explain(const std::vector<std::string>& args) {
                       format == explanation_format::csv && bom_option(vm));
     out.write([&](std::ostream& s) { write_explanations(s, chains, listing.tz, format); });
     out.close();
+    std::optional<xlsx_workbook> workbook;
+    stage_xlsx_option(vm, workbook,
+                      [&](xlsx_workbook& book) { write_explanations(book, chains, listing.tz); });
+    if (workbook) workbook->commit();
     out.commit();
     return exit_ok;
 }

@@ -87,7 +87,7 @@ void print_help() {
     std::cout
         << "Usage: mpirun -np N ctrace-mpi trace --scans FILE [--scans FILE …] [--places FILE]\n"
            "                                     --cases FILE --out FILE [--graphml FILE]\n"
-           "                                     [options]\n\n"
+           "                                     [--xlsx FILE.xlsx] [options]\n\n"
            "`ctrace trace` across the ranks of an MPI job, for dumps larger than one machine:\n"
            "each rank reads a byte range of every scans file, holds the stays of a share of\n"
            "the places and the state of a share of the persons; rank 0 writes the outputs.\n"
@@ -228,7 +228,7 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
         out_path = required(vm, "out");
         const std::string cases_path = required(vm, "cases");
         quiet = vm["quiet"].as<bool>();
-        check_distinct_outputs(vm, {"out", "hdf5", "graphml", "rejects"});
+        check_distinct_outputs(vm, {"out", "hdf5", "graphml", "rejects", "xlsx"});
         tz = tz_option(vm);
         write_hdf5 = vm.count("hdf5") > 0;
         prepared.emplace(read_cases_for_trace(vm, tz, cases_path, write_hdf5));

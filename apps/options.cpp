@@ -295,6 +295,31 @@ bool bom_option(const po::variables_map& vm) {
     return vm.count("bom") && vm["bom"].as<bool>();
 }
 
+namespace {
+
+header_language lang_of(const std::string& text) {
+    return with_option_name("lang", text,
+                            [](const std::string& t) { return parse_header_language(t); });
+}
+
+} // namespace
+
+po::options_description lang_option_description() {
+    po::options_description excel("Excel");
+    // Checked when parsed, so that a wrong --lang fails before any work, with
+    // or without --xlsx.
+    excel.add_options()("lang",
+                        po::value<std::string>()->default_value("en")->value_name("LANG")->notifier(
+                            [](const std::string& text) { lang_of(text); }),
+                        "language of the Excel header row and sheet names: en (the CSV's column "
+                        "names) or zh (Chinese); values are the CSV's in both");
+    return excel;
+}
+
+header_language lang_option(const po::variables_map& vm) {
+    return lang_of(vm["lang"].as<std::string>());
+}
+
 duration duration_option(const po::variables_map& vm, const char* name) {
     return with_option_name(
         name, vm[name].as<std::string>(), [](const std::string& t) { return parse_duration(t); },

@@ -10,6 +10,7 @@
 #include "ctrace/sites.hpp"
 #include "ctrace/time.hpp"
 #include "ctrace/trace.hpp"
+#include "ctrace/xlsx.hpp"
 
 #include <boost/program_options.hpp>
 #include <memory>
@@ -67,6 +68,10 @@ column_names column_names_option(const po::variables_map& vm, const char* name,
 std::string shortest_text(double value);
 /// Whether --bom was given (false for commands without it).
 bool bom_option(const po::variables_map& vm);
+/// --lang, the language of the Excel workbooks' headers (commands with --xlsx).
+po::options_description lang_option_description();
+/// The language of --lang.
+header_language lang_option(const po::variables_map& vm);
 
 /// Parses option values, naming the option in errors.
 duration duration_option(const po::variables_map& vm, const char* name);

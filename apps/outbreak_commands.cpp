@@ -70,14 +70,18 @@ po::options_description places_options() {
         ("cases", po::value<std::string>()->value_name("FILE"),
          "index cases CSV: person, from or onset [, to] (required)")
         ("out", po::value<std::string>()->value_name("FILE"),
-         "risk places CSV to write, '-' for stdout (required)");
+         "risk places CSV to write, '-' for stdout (required)")
+        ("xlsx", po::value<std::string>()->value_name("FILE.xlsx"),
+         "also write the risk places as an Excel workbook (see docs/excel.md)");
     // clang-format on
+    own.add(lang_option_description());
     return command_options(own, true);
 }
 
 void print_places_help() {
     std::cout << "Usage: ctrace places (--scans FILE [--places FILE] | --snapshot FILE.h5)\n"
-                 "                     --cases FILE --out FILE [options]\n\n"
+                 "                     --cases FILE --out FILE [--xlsx FILE.xlsx [--lang en|zh]]\n"
+                 "                     [options]\n\n"
                  "Lists the places where an index case was present during its infectious window,\n"
                  "with how many persons were exposed there (close contacts made at that place):\n"
                  "  place,cases,first_presence,last_presence,case_seconds,exposed,exposed_seconds\n"
@@ -96,6 +100,8 @@ int run_places(const std::vector<std::string>& args) {
     }
     const stopwatch clock;
     const std::string out_path = required(vm, "out");
+    check_distinct_outputs(vm, {"out", "xlsx"});
+    check_distinct_outputs(vm, {"rejects", "xlsx"});
     case_inputs inputs = read_case_inputs(vm, "places");
     const snapshot& data = inputs.loaded.ingested.data;
     const trace_record& record = inputs.cases.record;
@@ -107,7 +113,12 @@ int run_places(const std::vector<std::string>& args) {
     staged_output out(out_path, bom_option(vm));
     out.write([&](std::ostream& s) { write_risk_places(s, rows, data.places, record.tz); });
     out.close();
+    std::optional<xlsx_workbook> workbook;
+    stage_xlsx_option(vm, workbook, [&](xlsx_workbook& book) {
+        write_risk_places(book, rows, data.places, record.tz);
+    });
     if (rejects) rejects->commit();
+    if (workbook) workbook->commit();
     out.commit();
     report_rejects("places", vm, inputs.loaded.ingested.rejects);
     std::vector<person_index> absent;

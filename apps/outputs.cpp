@@ -94,10 +94,30 @@ void write_trace_outputs(const po::variables_map& vm, const std::string& out_pat
     if (vm.count("graphml"))
         stage_transmission_tree(vm["graphml"].as<std::string>(), result, persons, places, tz,
                                 graphml_out);
+    std::optional<xlsx_workbook> workbook;
+    stage_xlsx_option(vm, workbook, [&](xlsx_workbook& book) {
+        write_risk_list(book, result, persons, places, tz);
+    });
     if (rejects_file) rejects_file->commit();
     if (hdf5_out) hdf5_out->commit();
     if (graphml_out) graphml_out->commit();
+    if (workbook) workbook->commit();
     out.commit();
+}
+
+void stage_workbook(const po::variables_map& vm, const std::string& path,
+                    std::optional<xlsx_workbook>& book,
+                    const std::function<void(xlsx_workbook&)>& write) {
+    if (path == "-")
+        throw input_error("--xlsx: an Excel workbook cannot go to stdout: give a file name");
+    book.emplace(path, lang_option(vm));
+    write(*book);
+    book->close();
+}
+
+void stage_xlsx_option(const po::variables_map& vm, std::optional<xlsx_workbook>& book,
+                       const std::function<void(xlsx_workbook&)>& write) {
+    if (vm.count("xlsx")) stage_workbook(vm, vm["xlsx"].as<std::string>(), book, write);
 }
 
 void report_rejects(const char* command_name, const po::variables_map& vm,

@@ -7,6 +7,7 @@
 #include "ctrace/id_table.hpp"
 #include "ctrace/time.hpp"
 #include "ctrace/trace.hpp"
+#include "ctrace/xlsx.hpp"
 #include "options.hpp"
 
 #include <functional>
@@ -71,11 +72,23 @@ void stage_transmission_tree(const std::string& path, const trace_result& result
 /// failure writes none: the risk list to `out_path`, the rows of `rejects`
 /// to --rejects (when `rejects` is given), a snapshot to --hdf5 (written by
 /// `write_hdf5` into the staged file; with --hdf5 only) and the
-/// transmission tree to --graphml.
+/// transmission tree to --graphml, and the risk list as an Excel workbook
+/// to --xlsx.
 void write_trace_outputs(const po::variables_map& vm, const std::string& out_path,
                          const trace_result& result, const id_table& persons,
                          const id_table& places, utc_offset tz, const std::vector<bad_row>* rejects,
                          const std::function<void(atomic_path&)>& write_hdf5);
+
+/// Makes `book` for the Excel workbook at `path` (in the language of --lang),
+/// lets `write` add its sheets and closes it: commit it with the other
+/// outputs. Throws `input_error` for "-" (a workbook is no stream).
+void stage_workbook(const po::variables_map& vm, const std::string& path,
+                    std::optional<xlsx_workbook>& book,
+                    const std::function<void(xlsx_workbook&)>& write);
+
+/// `stage_workbook` at the path of --xlsx, when it is given.
+void stage_xlsx_option(const po::variables_map& vm, std::optional<xlsx_workbook>& book,
+                       const std::function<void(xlsx_workbook&)>& write);
 
 /// Says on stderr how many bad rows were skipped, and where they went.
 void report_rejects(const char* command_name, const po::variables_map& vm,

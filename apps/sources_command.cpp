@@ -32,12 +32,16 @@ po::options_description sources_options() {
          "exposure windows: candidate undetected sources")
         ("common-places", po::value<std::string>()->value_name("FILE"),
          "write the places where at least --min-cases cases were in their exposure windows")
+        ("xlsx", po::value<std::string>()->value_name("FILE.xlsx"),
+         "also write the lists asked for as one Excel workbook, a sheet per list (see "
+         "docs/excel.md)")
         ("quiet,q", po::bool_switch(), "no summary line on stderr");
     // clang-format on
     po::options_description all;
     all.add(io).add(snapshot_option_description()).add(ingest_option_descriptions());
     all.add(sources_option_descriptions());
-    all.add(output_format_option_descriptions()).add(common_option_descriptions());
+    all.add(output_format_option_descriptions()).add(lang_option_description());
+    all.add(common_option_descriptions());
     return all;
 }
 
@@ -45,7 +49,8 @@ void print_sources_help() {
     std::cout
         << "Usage: ctrace sources (--scans FILE [--places FILE] | --snapshot FILE.h5)\n"
            "                      --cases FILE [--links FILE] [--common-persons FILE]\n"
-           "                      [--common-places FILE] [options]\n\n"
+           "                      [--common-places FILE] [--xlsx FILE.xlsx [--lang en|zh]]\n"
+           "                      [options]\n\n"
            "Backward tracing: who or what could have infected the cases. A case's exposure\n"
            "window is [onset - incubation-max, onset - incubation-min); the part of a stay\n"
            "inside it is the case's exposed part.\n"
@@ -70,19 +75,36 @@ void print_sources_help() {
            "1 internal error.\n";
 }
 
-/// One of the three lists: where it goes and how it is written.
+/// One of the three lists: where it goes and how it is written, as CSV or
+/// as a sheet of the --xlsx workbook.
 struct source_list {
     const char* option;
     void (*write)(std::ostream&, const sources_result&, const snapshot&, utc_offset);
+    void (*write_sheet)(xlsx_workbook&, const sources_result&, const snapshot&, utc_offset);
 };
 
 constexpr source_list source_lists[] = {
-    {"links", [](std::ostream& s, const sources_result& r, const snapshot& d,
-                 utc_offset tz) { write_case_links(s, r, d.persons, d.places, tz); }},
-    {"common-persons", [](std::ostream& s, const sources_result& r, const snapshot& d,
-                          utc_offset tz) { write_common_persons(s, r, d.persons, tz); }},
-    {"common-places", [](std::ostream& s, const sources_result& r, const snapshot& d,
-                         utc_offset tz) { write_common_places(s, r, d.persons, d.places, tz); }},
+    {"links",
+     [](std::ostream& s, const sources_result& r, const snapshot& d, utc_offset tz) {
+         write_case_links(s, r, d.persons, d.places, tz);
+     },
+     [](xlsx_workbook& b, const sources_result& r, const snapshot& d, utc_offset tz) {
+         write_case_links(b, r, d.persons, d.places, tz);
+     }},
+    {"common-persons",
+     [](std::ostream& s, const sources_result& r, const snapshot& d, utc_offset tz) {
+         write_common_persons(s, r, d.persons, tz);
+     },
+     [](xlsx_workbook& b, const sources_result& r, const snapshot& d, utc_offset tz) {
+         write_common_persons(b, r, d.persons, tz);
+     }},
+    {"common-places",
+     [](std::ostream& s, const sources_result& r, const snapshot& d, utc_offset tz) {
+         write_common_places(s, r, d.persons, d.places, tz);
+     },
+     [](xlsx_workbook& b, const sources_result& r, const snapshot& d, utc_offset tz) {
+         write_common_places(b, r, d.persons, d.places, tz);
+     }},
 };
 
 int run_sources(const std::vector<std::string>& args) {
@@ -96,7 +118,7 @@ int run_sources(const std::vector<std::string>& args) {
     const std::string cases_path = required(vm, "cases");
     if (!vm.count("links") && !vm.count("common-persons") && !vm.count("common-places"))
         throw input_error("give at least one of --links, --common-persons and --common-places");
-    check_distinct_outputs(vm, {"links", "common-persons", "common-places", "rejects"});
+    check_distinct_outputs(vm, {"links", "common-persons", "common-places", "rejects", "xlsx"});
     const bool quiet = vm["quiet"].as<bool>();
     const utc_offset tz = tz_option(vm);
     sources_parameters parameters = sources_parameters_from(vm);
@@ -130,7 +152,13 @@ int run_sources(const std::vector<std::string>& args) {
         out->write([&](std::ostream& s) { list.write(s, result, data, tz); });
         out->close();
     }
+    std::optional<xlsx_workbook> workbook;
+    stage_xlsx_option(vm, workbook, [&](xlsx_workbook& book) {
+        for (const source_list& list : source_lists)
+            if (vm.count(list.option)) list.write_sheet(book, result, data, tz);
+    });
     if (rejects_file) rejects_file->commit();
+    if (workbook) workbook->commit();
     for (const auto& out : outputs)
         out->commit();
     if (!loaded.from_snapshot) report_rejects("sources", vm, loaded.ingested.rejects);

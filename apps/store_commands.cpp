@@ -213,14 +213,18 @@ po::options_description daily_command_options() {
          "date of the lists (default: today in --tz)")
         ("tz", po::value<std::string>()->value_name("OFFSET"),
          "UTC offset of the cases file, the dates and the times written (default: the "
-         "store's)");
+         "store's)")
+        ("xlsx", po::bool_switch(),
+         "also write OUT/risk-DATE.xlsx: the risk list and the changes as two sheets of an "
+         "Excel workbook (see docs/excel.md)");
     po::options_description all;
     all.add(job_options()).add(io).add(tracing_option_descriptions());
     all.add(input_format_option_descriptions(false));
     all.add(contact_level_option_description(
         "trace at the place codes scanned, or at their sites (the places file's 'site' column)"));
     all.add(pseudonymize_option_description());
-    all.add(output_format_option_descriptions()).add(common_option_descriptions());
+    all.add(output_format_option_descriptions()).add(lang_option_description());
+    all.add(common_option_descriptions());
     // clang-format on
     return all;
 }
@@ -238,8 +242,10 @@ void print_daily_help() {
            "      change: new, escalated (hop went down), deescalated (hop went up), or\n"
            "      released (gone from the list, or quarantine_until before DATE: code green).\n"
            "      Without an earlier list everyone listed is new.\n"
-           "The four files are written together atomically; running again for the same\n"
-           "DATE replaces them.\n"
+           "  OUT/risk-DATE.xlsx     with --xlsx: the risk list and the changes as the sheets\n"
+           "      'risk list' and 'changes' of an Excel workbook (--lang zh: 风险人员, 变化)\n"
+           "The files are written together atomically; running again for the same DATE\n"
+           "replaces them.\n"
         << daily_command_options() << '\n'
         << exit_statuses_text;
 }
@@ -328,8 +334,16 @@ int run_daily(const std::vector<std::string>& args) {
         std::optional<staged_output> tree_out;
         stage_transmission_tree((out_dir / ("tree-" + date + ".graphml")).string(), result,
                                 data.persons, data.places, tz, tree_out);
+        std::optional<xlsx_workbook> workbook;
+        if (vm["xlsx"].as<bool>())
+            stage_workbook(vm, (out_dir / ("risk-" + date + ".xlsx")).string(), workbook,
+                           [&](xlsx_workbook& book) {
+                               write_risk_list(book, result, data.persons, data.places, tz);
+                               write_changes(book, changes, tz);
+                           });
         hdf5_out.commit();
         tree_out->commit();
+        if (workbook) workbook->commit();
         changes_out.commit();
         risk_out.commit(); // last: the next run compares against the lists that exist
 

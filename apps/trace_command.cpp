@@ -32,11 +32,15 @@ po::options_description trace_options() {
         ("graphml", po::value<std::string>()->value_name("FILE"),
          "also write the transmission tree as GraphML, for Gephi, Cytoscape or networkx "
          "(see docs/explain.md)")
+        ("xlsx", po::value<std::string>()->value_name("FILE.xlsx"),
+         "also write the risk list as an Excel workbook: ids as text, times as date-times in "
+         "--tz (see docs/excel.md)")
         ("quiet,q", po::bool_switch(), "no summary line on stderr");
     po::options_description all;
     all.add(io).add(snapshot_option_description()).add(ingest_option_descriptions())
         .add(tracing_option_descriptions());
-    all.add(output_format_option_descriptions()).add(common_option_descriptions());
+    all.add(output_format_option_descriptions()).add(lang_option_description())
+        .add(common_option_descriptions());
     // clang-format on
     return all;
 }
@@ -47,7 +51,7 @@ void print_trace_help() {
     std::cout
         << "Usage: ctrace trace (--scans FILE [--places FILE] | --snapshot FILE.h5)\n"
            "                    --cases FILE --out FILE [--hdf5 FILE.h5] [--graphml FILE]\n"
-           "                    [options]\n\n"
+           "                    [--xlsx FILE.xlsx [--lang en|zh]] [options]\n\n"
            "Finds the close contacts (hop 1) and secondary contacts (hop 2 and beyond) of the\n"
            "index cases and writes the risk list: one row per person at risk with hop, health\n"
            "code, exposure times, quarantine end and the contact that exposed them.\n"
@@ -74,7 +78,7 @@ int run_trace(const std::vector<std::string>& args) {
     const std::string out_path = required(vm, "out");
     const bool quiet = vm["quiet"].as<bool>();
     const bool write_hdf5 = vm.count("hdf5") > 0;
-    check_distinct_outputs(vm, {"out", "hdf5", "graphml", "rejects"});
+    check_distinct_outputs(vm, {"out", "hdf5", "graphml", "rejects", "xlsx"});
 
     const utc_offset tz = tz_option(vm);
     prepared_cases prepared = read_cases_for_trace(vm, tz, cases_path, write_hdf5);

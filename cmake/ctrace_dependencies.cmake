@@ -10,11 +10,13 @@ find_package(ZLIB REQUIRED)
 # Open MPI (Debian's libopenmpi-dev) for the distributed reader and its
 # tests; everything else builds without it.
 find_package(MPI COMPONENTS CXX QUIET)
-# libdeflate (Debian's libdeflate-dev) and libzstd (libzstd-dev) ship no CMake
-# package, only pkg-config.
+# libdeflate (Debian's libdeflate-dev), libzstd (libzstd-dev) and
+# libxlsxwriter (libxlsxwriter-dev, the Excel outputs) ship no CMake package,
+# only pkg-config.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(libdeflate REQUIRED IMPORTED_TARGET libdeflate)
 pkg_check_modules(libzstd REQUIRED IMPORTED_TARGET libzstd)
+pkg_check_modules(xlsxwriter REQUIRED IMPORTED_TARGET xlsxwriter)
 
 add_library(ctrace_warnings INTERFACE)
 target_compile_options(ctrace_warnings INTERFACE -Wall -Wextra -Wconversion -Wsign-conversion

@@ -2,6 +2,7 @@
 
 #include "ctrace/csv.hpp"
 #include "ctrace/risk_list.hpp"
+#include "ctrace/xlsx.hpp"
 #include "risk_list_rows.hpp"
 #include "row_errors.hpp"
 
@@ -122,9 +123,21 @@ std::vector<status_change> risk_changes(const std::vector<risk_status>& old_list
     return changes;
 }
 
-void write_changes(std::ostream& out, const std::vector<status_change>& changes, utc_offset tz) {
-    csv_writer csv(out, "changes");
-    csv.raw(changes_header).end_row();
+namespace {
+
+constexpr sheet_column changes_columns[] = {
+    {"person", "人员", cell_kind::text},
+    {"change", "变化", cell_kind::text},
+    {"old_hop", "原风险层级", cell_kind::integer},
+    {"new_hop", "新风险层级", cell_kind::integer},
+    {"old_code", "原码色", cell_kind::text},
+    {"new_code", "新码色", cell_kind::text},
+    {"quarantine_until", "隔离截止", cell_kind::time},
+};
+
+/// Writes the rows into `csv`, a `csv_writer` or an `xlsx_sheet`.
+template <typename Writer>
+void write_rows(Writer& csv, const std::vector<status_change>& changes, utc_offset tz) {
     for (const status_change& c : changes) {
         csv.field(c.person).raw(c.change);
         if (c.old_hop)
@@ -142,7 +155,19 @@ void write_changes(std::ostream& out, const std::vector<status_change>& changes,
             csv.raw("");
         csv.end_row();
     }
+}
+
+} // namespace
+
+void write_changes(std::ostream& out, const std::vector<status_change>& changes, utc_offset tz) {
+    csv_writer csv(out, "changes");
+    csv.raw(changes_header).end_row();
+    write_rows(csv, changes, tz);
     csv.finish();
+}
+
+void write_changes(xlsx_workbook& book, const std::vector<status_change>& changes, utc_offset tz) {
+    write_rows(book.add_sheet({"changes", "变化", changes_header, changes_columns}), changes, tz);
 }
 
 } // namespace ctrace

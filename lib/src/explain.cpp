@@ -3,6 +3,7 @@
 #include "ctrace/csv.hpp"
 #include "ctrace/risk_list.hpp"
 #include "ctrace/snapshot.hpp"
+#include "ctrace/xlsx.hpp"
 #include "risk_list_rows.hpp"
 #include "row_errors.hpp"
 
@@ -168,9 +169,22 @@ void write_text(std::ostream& out, std::span<const explanation> explanations, ut
     written.finish();
 }
 
-void write_csv(std::ostream& out, std::span<const explanation> explanations, utc_offset tz) {
-    csv_writer csv(out, "explanation");
-    csv.raw(explanation_csv_header).end_row();
+constexpr sheet_column explanation_columns[] = {
+    {"asked", "查询人员", cell_kind::text},
+    {"step", "步骤", cell_kind::integer},
+    {"person", "人员", cell_kind::text},
+    {"hop", "风险层级", cell_kind::integer},
+    {"code", "码色", cell_kind::text},
+    {"first_exposure", "首次暴露", cell_kind::time},
+    {"last_exposure", "末次暴露", cell_kind::time},
+    {"exposure_seconds", "暴露秒数", cell_kind::integer},
+    {"via_person", "传播来源", cell_kind::text},
+    {"via_place", "传播场所", cell_kind::text},
+};
+
+/// Writes one row per step into `csv`, a `csv_writer` or an `xlsx_sheet`.
+template <typename Writer>
+void write_steps(Writer& csv, std::span<const explanation> explanations, utc_offset tz) {
     for (const explanation& e : explanations) {
         for (std::size_t step = 0; step < e.steps.size(); ++step) {
             const listed_person& p = e.steps[step];
@@ -183,6 +197,12 @@ void write_csv(std::ostream& out, std::span<const explanation> explanations, utc
             csv.field(p.exposure_seconds).field(p.via_person).field(p.via_place).end_row();
         }
     }
+}
+
+void write_csv(std::ostream& out, std::span<const explanation> explanations, utc_offset tz) {
+    csv_writer csv(out, "explanation");
+    csv.raw(explanation_csv_header).end_row();
+    write_steps(csv, explanations, tz);
     csv.finish();
 }
 
@@ -298,6 +318,13 @@ void write_explanations(std::ostream& out, std::span<const explanation> explanat
         write_csv(out, explanations, tz);
     else
         write_text(out, explanations, tz);
+}
+
+void write_explanations(xlsx_workbook& book, std::span<const explanation> explanations,
+                        utc_offset tz) {
+    write_steps(
+        book.add_sheet({"explanation", "传播链", explanation_csv_header, explanation_columns}),
+        explanations, tz);
 }
 
 } // namespace ctrace

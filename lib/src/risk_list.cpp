@@ -2,6 +2,7 @@
 
 #include "ctrace/csv.hpp"
 #include "ctrace/error.hpp"
+#include "ctrace/xlsx.hpp"
 #include "radix_sort.hpp"
 
 #include <algorithm>
@@ -15,14 +16,31 @@ std::string_view health_code(std::uint32_t hop) noexcept {
 
 namespace {
 
-/// Formats entries [begin, end) into `out`. The ids of an entry are random
-/// reads into the id tables: their locations are prefetched some entries
-/// ahead, their bytes a few entries ahead.
-void format_entries(std::string& out, std::span<const risk_entry> entries, std::size_t begin,
+constexpr sheet_column risk_list_columns[] = {
+    {"person", "人员", cell_kind::text},
+    {"hop", "风险层级", cell_kind::integer},
+    {"code", "码色", cell_kind::text},
+    {"first_exposure", "首次暴露", cell_kind::time},
+    {"last_exposure", "末次暴露", cell_kind::time},
+    {"quarantine_until", "隔离截止", cell_kind::time},
+    {"exposure_seconds", "暴露秒数", cell_kind::integer},
+    {"via_person", "传播来源", cell_kind::text},
+    {"via_place", "传播场所", cell_kind::text},
+    {"monitor_until", "监测截止", cell_kind::time},
+};
+constexpr sheet_layout risk_list_sheet{"risk list", "风险人员", risk_list_header,
+                                       std::span(risk_list_columns).first(9)};
+constexpr sheet_layout risk_list_monitoring_sheet{"risk list", "风险人员",
+                                                  risk_list_monitoring_header, risk_list_columns};
+
+/// Formats entries [begin, end) into `csv` (a `csv_writer` or an `xlsx_sheet`).
+/// The ids of an entry are random reads into the id tables: their locations
+/// are prefetched some entries ahead, their bytes a few entries ahead.
+template <typename Writer>
+void format_entries(Writer& csv, std::span<const risk_entry> entries, std::size_t begin,
                     std::size_t end, const id_table& persons, const id_table& places, utc_offset tz,
                     bool monitoring) {
     constexpr std::size_t far = 16, near = 8;
-    csv_writer csv(out);
     for (std::size_t k = begin; k < end; ++k) {
         if (k + far < end) {
             persons.prefetch_location(entries[k + far].person);
@@ -39,7 +57,7 @@ void format_entries(std::string& out, std::span<const risk_entry> entries, std::
             csv.field(e.exposure_seconds).field(persons[e.via_person]).field(places[e.via_place]);
             if (monitoring) csv.time(e.monitor_until, tz);
         } else {
-            csv.raw("").raw("").raw("").raw("0").raw("").raw("");
+            csv.raw("").raw("").raw("").field(duration{0}).raw("").raw("");
             if (monitoring) csv.raw("");
         }
         csv.end_row();
@@ -64,7 +82,8 @@ void write_risk_list(std::ostream& out, const trace_result& result, const id_tab
         const std::size_t last = std::min(entries.size(), first + round_rows * threads);
         detail::run_on_threads(threads, [&](unsigned t) {
             parts[t].clear();
-            format_entries(parts[t], entries, first + (last - first) * t / threads,
+            csv_writer csv(parts[t]);
+            format_entries(csv, entries, first + (last - first) * t / threads,
                            first + (last - first) * (t + 1) / threads, persons, places, tz,
                            result.monitoring);
         });
@@ -72,6 +91,14 @@ void write_risk_list(std::ostream& out, const trace_result& result, const id_tab
             written.write(part);
     }
     written.finish();
+}
+
+void write_risk_list(xlsx_workbook& book, const trace_result& result, const id_table& persons,
+                     const id_table& places, utc_offset tz) {
+    xlsx_sheet& sheet =
+        book.add_sheet(result.monitoring ? risk_list_monitoring_sheet : risk_list_sheet);
+    format_entries(sheet, result.entries, 0, result.entries.size(), persons, places, tz,
+                   result.monitoring);
 }
 
 } // namespace ctrace

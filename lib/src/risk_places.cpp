@@ -2,6 +2,7 @@
 
 #include "ctrace/csv.hpp"
 #include "ctrace/error.hpp"
+#include "ctrace/xlsx.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -86,17 +87,44 @@ std::vector<risk_place> find_risk_places(const stay_table& stays, const person_p
     return rows;
 }
 
+namespace {
+
+constexpr sheet_column risk_places_columns[] = {
+    {"place", "场所", cell_kind::text},
+    {"cases", "病例数", cell_kind::integer},
+    {"first_presence", "首次在场", cell_kind::time},
+    {"last_presence", "末次在场", cell_kind::time},
+    {"case_seconds", "病例停留秒数", cell_kind::integer},
+    {"exposed", "暴露人数", cell_kind::integer},
+    {"exposed_seconds", "暴露总秒数", cell_kind::integer},
+};
+
+/// Writes the rows into `out`, a `csv_writer` or an `xlsx_sheet`.
+template <typename Writer>
+void write_rows(Writer& out, std::span<const risk_place> rows, const id_table& places,
+                utc_offset tz) {
+    for (const risk_place& row : rows) {
+        out.field(places[row.place]).field(row.cases);
+        out.time(row.first_presence, tz).time(row.last_presence, tz);
+        out.field(row.case_seconds).field(row.exposed).field(row.exposed_seconds);
+        out.end_row();
+    }
+}
+
+} // namespace
+
 void write_risk_places(std::ostream& out, std::span<const risk_place> rows, const id_table& places,
                        utc_offset tz) {
     csv_writer csv(out, "risk places");
     csv.raw(risk_places_header).end_row();
-    for (const risk_place& row : rows) {
-        csv.field(places[row.place]).field(row.cases);
-        csv.time(row.first_presence, tz).time(row.last_presence, tz);
-        csv.field(row.case_seconds).field(row.exposed).field(row.exposed_seconds);
-        csv.end_row();
-    }
+    write_rows(csv, rows, places, tz);
     csv.finish();
+}
+
+void write_risk_places(xlsx_workbook& book, std::span<const risk_place> rows,
+                       const id_table& places, utc_offset tz) {
+    write_rows(book.add_sheet({"risk places", "风险场所", risk_places_header, risk_places_columns}),
+               rows, places, tz);
 }
 
 } // namespace ctrace

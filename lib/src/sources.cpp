@@ -2,6 +2,7 @@
 
 #include "ctrace/csv.hpp"
 #include "ctrace/error.hpp"
+#include "ctrace/xlsx.hpp"
 #include "exposure_rules.hpp"
 
 #include <algorithm>
@@ -315,6 +316,67 @@ void write_header(csv_writer& csv, std::string_view header) {
     csv.end_row();
 }
 
+constexpr sheet_column case_links_columns[] = {
+    {"infector", "传染者", cell_kind::text},
+    {"infectee", "被传染者", cell_kind::text},
+    {"first_contact", "首次接触", cell_kind::time},
+    {"last_contact", "末次接触", cell_kind::time},
+    {"contact_seconds", "接触秒数", cell_kind::integer},
+    {"place", "场所", cell_kind::text},
+};
+constexpr sheet_column common_persons_columns[] = {
+    {"person", "人员", cell_kind::text},
+    {"cases", "病例数", cell_kind::integer},
+    {"first_contact", "首次接触", cell_kind::time},
+    {"last_contact", "末次接触", cell_kind::time},
+    {"contact_seconds", "接触秒数", cell_kind::integer},
+    {"places", "场所数", cell_kind::integer},
+    {"case_ids", "病例", cell_kind::text},
+};
+constexpr sheet_column common_places_columns[] = {
+    {"place", "场所", cell_kind::text},
+    {"cases", "病例数", cell_kind::integer},
+    {"first_presence", "首次在场", cell_kind::time},
+    {"last_presence", "末次在场", cell_kind::time},
+    {"case_seconds", "病例停留秒数", cell_kind::integer},
+    {"case_ids", "病例", cell_kind::text},
+};
+
+// The rows of each list, into a `csv_writer` or an `xlsx_sheet`.
+
+template <typename Writer>
+void write_link_rows(Writer& out, const sources_result& result, const id_table& persons,
+                     const id_table& places, utc_offset tz) {
+    for (const case_link& l : result.links) {
+        out.field(persons[l.infector]).field(persons[l.infectee]);
+        out.time(l.first_contact, tz).time(l.last_contact, tz);
+        out.field(l.contact_seconds).field(places[l.place]);
+        out.end_row();
+    }
+}
+
+template <typename Writer>
+void write_common_person_rows(Writer& out, const sources_result& result, const id_table& persons,
+                              utc_offset tz) {
+    for (const common_person& p : result.common_persons) {
+        out.field(persons[p.person]).field(std::uint64_t{p.cases.size()});
+        out.time(p.first_contact, tz).time(p.last_contact, tz);
+        out.field(p.contact_seconds).field(p.places).field(joined_ids(p.cases, persons));
+        out.end_row();
+    }
+}
+
+template <typename Writer>
+void write_common_place_rows(Writer& out, const sources_result& result, const id_table& persons,
+                             const id_table& places, utc_offset tz) {
+    for (const common_place& p : result.common_places) {
+        out.field(places[p.place]).field(std::uint64_t{p.cases.size()});
+        out.time(p.first_presence, tz).time(p.last_presence, tz);
+        out.field(p.case_seconds).field(joined_ids(p.cases, persons));
+        out.end_row();
+    }
+}
+
 } // namespace
 
 sources_result find_sources(const stay_table& stays, const id_table& persons,
@@ -328,12 +390,7 @@ void write_case_links(std::ostream& out, const sources_result& result, const id_
                       const id_table& places, utc_offset tz) {
     csv_writer csv(out, "case links");
     write_header(csv, case_links_header);
-    for (const case_link& l : result.links) {
-        csv.field(persons[l.infector]).field(persons[l.infectee]);
-        csv.time(l.first_contact, tz).time(l.last_contact, tz);
-        csv.field(l.contact_seconds).field(places[l.place]);
-        csv.end_row();
-    }
+    write_link_rows(csv, result, persons, places, tz);
     csv.finish();
 }
 
@@ -341,12 +398,7 @@ void write_common_persons(std::ostream& out, const sources_result& result, const
                           utc_offset tz) {
     csv_writer csv(out, "common persons");
     write_header(csv, common_persons_header);
-    for (const common_person& p : result.common_persons) {
-        csv.field(persons[p.person]).field(std::uint64_t{p.cases.size()});
-        csv.time(p.first_contact, tz).time(p.last_contact, tz);
-        csv.field(p.contact_seconds).field(p.places).field(joined_ids(p.cases, persons));
-        csv.end_row();
-    }
+    write_common_person_rows(csv, result, persons, tz);
     csv.finish();
 }
 
@@ -354,13 +406,28 @@ void write_common_places(std::ostream& out, const sources_result& result, const 
                          const id_table& places, utc_offset tz) {
     csv_writer csv(out, "common places");
     write_header(csv, common_places_header);
-    for (const common_place& p : result.common_places) {
-        csv.field(places[p.place]).field(std::uint64_t{p.cases.size()});
-        csv.time(p.first_presence, tz).time(p.last_presence, tz);
-        csv.field(p.case_seconds).field(joined_ids(p.cases, persons));
-        csv.end_row();
-    }
+    write_common_place_rows(csv, result, persons, places, tz);
     csv.finish();
+}
+
+void write_case_links(xlsx_workbook& book, const sources_result& result, const id_table& persons,
+                      const id_table& places, utc_offset tz) {
+    write_link_rows(book.add_sheet({"links", "病例关联", case_links_header, case_links_columns}),
+                    result, persons, places, tz);
+}
+
+void write_common_persons(xlsx_workbook& book, const sources_result& result,
+                          const id_table& persons, utc_offset tz) {
+    write_common_person_rows(book.add_sheet({"common persons", "共同接触者", common_persons_header,
+                                             common_persons_columns}),
+                             result, persons, tz);
+}
+
+void write_common_places(xlsx_workbook& book, const sources_result& result, const id_table& persons,
+                         const id_table& places, utc_offset tz) {
+    write_common_place_rows(
+        book.add_sheet({"common places", "共同场所", common_places_header, common_places_columns}),
+        result, persons, places, tz);
 }
 
 } // namespace ctrace

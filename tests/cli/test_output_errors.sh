@@ -32,6 +32,20 @@ if [ -w /dev/full ]; then
     run_ctrace places "${data[@]}" --cases "$tiny/cases.csv" --out /dev/full -q
     expect_status 74 "places --out /dev/full"
     one_line_naming "places --out /dev/full" "/dev/full" "No space left on device"
+
+    # An Excel workbook that cannot be written: the same one line, no other output.
+    run_ctrace trace "${data[@]}" --cases "$tiny/cases.csv" --out "$work/risk.csv" -q \
+        --xlsx /dev/full
+    expect_status 74 "trace --xlsx /dev/full"
+    one_line_naming "trace --xlsx /dev/full" "/dev/full" "No space left on device"
+    [ ! -e "$work/risk.csv" ] || fail "trace --xlsx /dev/full wrote the risk list"
+    no_temporaries "$work"
+
+    run_ctrace places "${data[@]}" --cases "$tiny/cases.csv" --out "$work/places.csv" -q \
+        --xlsx /dev/full --lang zh
+    expect_status 74 "places --xlsx /dev/full"
+    one_line_naming "places --xlsx /dev/full" "/dev/full" "No space left on device"
+    [ ! -e "$work/places.csv" ] || fail "places --xlsx /dev/full wrote the risk places"
 else
     echo "no writable /dev/full here: the full-disk checks are skipped"
 fi
@@ -44,6 +58,13 @@ touch "$work/a-file"
 run_ctrace trace "${data[@]}" --cases "$tiny/cases.csv" --out "$work/a-file/risk.csv" -q
 expect_status 2 "trace into a file as if a folder"
 one_line_naming "trace into a file as if a folder" "$work/a-file/risk.csv" "part of the path is a file"
+
+run_ctrace trace "${data[@]}" --cases "$tiny/cases.csv" --out "$work/risk.csv" -q \
+    --xlsx "$work/no-such-folder/risk.xlsx"
+expect_status 2 "trace --xlsx into a missing folder"
+one_line_naming "trace --xlsx into a missing folder" "$work/no-such-folder/risk.xlsx" \
+    "No such file or directory"
+[ ! -e "$work/risk.csv" ] || fail "trace --xlsx into a missing folder wrote the risk list"
 
 mkdir "$work/a-folder"
 run_ctrace snapshot "${data[@]}" --out "$work/a-folder" -q

@@ -33,6 +33,12 @@ run_ctrace help daily
 for option in --cases --out-dir --as-of --hops --min-overlap --quarantine --monitoring; do
     grep -qF -- "$option" "$work/stdout" || fail "help daily does not mention $option"
 done
+for command in trace sources places explain daily; do
+    run_ctrace help "$command"
+    for option in --xlsx --lang "(=en)" docs/excel.md; do
+        grep -qF -- "$option" "$work/stdout" || fail "help $command does not mention $option"
+    done
+done
 run_ctrace ingest --scans "$tiny/scans.csv"
 expect_status 2 "ingest without --store"
 expect_stderr_has "--store is required" "ingest without --store"

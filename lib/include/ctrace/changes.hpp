@@ -65,4 +65,9 @@ inline constexpr std::string_view changes_header =
 /// Writes the changes as CSV with `changes_header`, times in `tz` as in risk lists.
 void write_changes(std::ostream& out, const std::vector<status_change>& changes, utc_offset tz);
 
+class xlsx_workbook;
+
+/// Writes the same rows as a sheet of `book` ("changes", 变化; docs/excel.md).
+void write_changes(xlsx_workbook& book, const std::vector<status_change>& changes, utc_offset tz);
+
 } // namespace ctrace

@@ -169,4 +169,12 @@ explanation_format parse_explanation_format(std::string_view text);
 void write_explanations(std::ostream& out, std::span<const explanation> explanations, utc_offset tz,
                         explanation_format format);
 
+class xlsx_workbook;
+
+/// Writes the rows of `explanation_format::csv` as a sheet of `book`
+/// ("explanation", 传播链; docs/excel.md). Throws `output_error` naming the
+/// workbook when a row does not fit.
+void write_explanations(xlsx_workbook& book, std::span<const explanation> explanations,
+                        utc_offset tz);
+
 } // namespace ctrace

@@ -35,4 +35,12 @@ std::string_view health_code(std::uint32_t hop) noexcept;
 void write_risk_list(std::ostream& out, const trace_result& result, const id_table& persons,
                      const id_table& places, utc_offset tz);
 
+class xlsx_workbook;
+
+/// Writes the same rows as a sheet of `book` ("risk list", 风险人员; the
+/// column kinds and names are in docs/excel.md). Throws `output_error` naming
+/// the workbook when a row does not fit.
+void write_risk_list(xlsx_workbook& book, const trace_result& result, const id_table& persons,
+                     const id_table& places, utc_offset tz);
+
 } // namespace ctrace

@@ -60,4 +60,12 @@ inline constexpr std::string_view risk_places_header =
 void write_risk_places(std::ostream& out, std::span<const risk_place> rows, const id_table& places,
                        utc_offset tz);
 
+class xlsx_workbook;
+
+/// Writes the same rows as a sheet of `book` ("risk places", 风险场所;
+/// docs/excel.md). Throws `output_error` naming the workbook when a row does
+/// not fit.
+void write_risk_places(xlsx_workbook& book, std::span<const risk_place> rows,
+                       const id_table& places, utc_offset tz);
+
 } // namespace ctrace

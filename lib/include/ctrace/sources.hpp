@@ -155,4 +155,16 @@ void write_common_persons(std::ostream& out, const sources_result& result, const
 void write_common_places(std::ostream& out, const sources_result& result, const id_table& persons,
                          const id_table& places, utc_offset tz);
 
+class xlsx_workbook;
+
+/// Write the same rows as a sheet of `book` each ("links" 病例关联, "common
+/// persons" 共同接触者, "common places" 共同场所; docs/excel.md). Throw
+/// `output_error` naming the workbook when a row does not fit.
+void write_case_links(xlsx_workbook& book, const sources_result& result, const id_table& persons,
+                      const id_table& places, utc_offset tz);
+void write_common_persons(xlsx_workbook& book, const sources_result& result,
+                          const id_table& persons, utc_offset tz);
+void write_common_places(xlsx_workbook& book, const sources_result& result, const id_table& persons,
+                         const id_table& places, utc_offset tz);
+
 } // namespace ctrace
