@@ -185,8 +185,15 @@ int run_explain(const std::vector<std::string>& args) {
     std::optional<std::filesystem::path> snapshot_path;
     if (vm.count("snapshot")) snapshot_path = vm["snapshot"].as<std::string>();
     std::optional<trace_record> record;
-    if (snapshot_path && (!from_risk || (meetings && !retrace)))
-        record = read_required_trace(*snapshot_path); // before the stays: fails fast
+    if (snapshot_path && (!from_risk || (meetings && !retrace))) {
+        record = read_trace_record(*snapshot_path); // before the stays: fails fast
+        if (!record && from_risk)
+            throw input_error(snapshot_path->string() +
+                              ": the snapshot holds no trace, so --meetings needs the cases: give "
+                              "--cases FILE and the tracing options of the trace that made the "
+                              "list");
+        if (!record) record = read_required_trace(*snapshot_path); // throws, saying why
+    }
     std::optional<snapshot> stored;
     if (snapshot_path && !(retrace && from_risk)) stored = read_snapshot(*snapshot_path);
 
