@@ -1,13 +1,20 @@
 // `ctrace explain`: the chain back to an index case of each person asked,
-// from a risk list or a traced snapshot.
+// from a risk list or a traced snapshot; with the places' names, and with
+// --meetings every meeting that put the person at its hop.
 
 #include "commands.hpp"
 #include "ctrace/explain.hpp"
+#include "ctrace/graph.hpp"
+#include "ctrace/meetings.hpp"
+#include "ctrace/snapshot.hpp"
+#include "data_loading.hpp"
 #include "exit_status.hpp"
 #include "options.hpp"
 #include "outputs.hpp"
+#include "progress.hpp"
 
 #include <iostream>
+#include <optional>
 
 namespace ctrace::cli {
 
@@ -20,19 +27,31 @@ po::options_description explain_options() {
         ("risk", po::value<std::string>()->value_name("FILE"),
          "a risk list CSV as 'ctrace trace' or 'ctrace daily' writes it")
         ("snapshot", po::value<std::string>()->value_name("FILE.h5"),
-         "or a snapshot with a trace (from 'ctrace trace --hdf5', or daily's risk-DATE.h5)")
+         "or a snapshot with a trace (from 'ctrace trace --hdf5', or daily's risk-DATE.h5); "
+         "with --risk, a snapshot (plain or traced) that holds the list's data: its place "
+         "names and, for --meetings, its stays")
         ("person", po::value<std::vector<std::string>>()->value_name("ID"),
          "a listed person to explain (required; give it again for more persons)")
         ("format", po::value<std::string>()->default_value("text")->value_name("FORM"),
          "text (one line per step, persons separated by a blank line) or csv (one row per "
          "step: asked, step, person, hop, code, first_exposure, last_exposure, "
-         "exposure_seconds, via_person, via_place)")
+         "exposure_seconds, via_person, via_place [, via_place_name])")
         ("out", po::value<std::string>()->default_value("-")->value_name("FILE"),
          "file to write, '-' for stdout")
         ("xlsx", po::value<std::string>()->value_name("FILE.xlsx"),
-         "also write the steps as an Excel workbook: the rows of --format csv (see "
-         "docs/excel.md)");
+         "also write the steps as an Excel workbook: the rows of --format csv, and with "
+         "--meetings a sheet of the meetings (see docs/excel.md)");
+    po::options_description meetings("Meetings (the stays come from --snapshot, or --scans with "
+                                     "the reading options below)");
+    meetings.add_options()
+        ("meetings", po::bool_switch(),
+         "also show every meeting that put the person at its hop: source, place, start, end, "
+         "minutes (CSV: the meetings table instead of the chains)")
+        ("cases", po::value<std::string>()->value_name("FILE"),
+         "the index cases the list was traced from, with the tracing options of that trace "
+         "(not needed with a traced snapshot: its trace records them)");
     // clang-format on
+    own.add(meetings).add(ingest_option_descriptions()).add(tracing_option_descriptions());
     own.add(output_format_option_descriptions()).add(lang_option_description());
     own.add(common_option_descriptions());
     return own;
@@ -42,8 +61,11 @@ void print_explain_help() {
     std::cout
         << "Usage: ctrace explain (--risk FILE | --snapshot FILE.h5) --person ID [--person ID "
            "...]\n"
-           "                      [--format text|csv] [--out FILE] [--xlsx FILE.xlsx [--lang "
-           "en|zh]]\n\n"
+           "                      [--places FILE] [--format text|csv] [--out FILE]\n"
+           "                      [--xlsx FILE.xlsx [--lang en|zh]]\n"
+           "       ctrace explain ... --meetings (--snapshot TRACED.h5 | [--snapshot FILE.h5 | "
+           "--scans FILE\n"
+           "                      [--places FILE]] --cases FILE [tracing options])\n\n"
            "Shows why each person asked is on the risk list: who first exposed them, where\n"
            "and when, then how that person was exposed in turn, down to the index case. One\n"
            "step per hop: a person at hop k has k + 1 lines. The evidence to review when\n"
@@ -58,12 +80,93 @@ void print_explain_help() {
            "  C1 (hop 0, red): index case\n\n"
            "The interval runs from the first exposure to the last, over every source; the\n"
            "seconds are the time actually shared with them. Times are in the list's zone.\n\n"
+           "Place names: with --places FILE (its 'name' column), or from the snapshot's place\n"
+           "metadata, places are written 'B03 (City Bank)' and CSV gets via_place_name.\n\n"
+           "--meetings lists the separate meetings behind the person's row: every contact\n"
+           "that qualified at its hop, with the source, place, start, end and length:\n\n"
+           "  $ ctrace explain --snapshot traced.h5 --person H --meetings\n"
+           "  ...\n"
+           "  meetings of H at hop 2: 2, 7200 s in all\n"
+           "    1. B (hop 1) at B03 (City Bank), 2022-04-19T15:00:00+08:00 to "
+           "2022-04-19T16:00:00+08:00, 3600 s (60 min)\n"
+           "    2. E (hop 1) at B03 (City Bank), 2022-04-19T15:00:00+08:00 to "
+           "2022-04-19T16:00:00+08:00, 3600 s (60 min)\n\n"
+           "They are found by tracing again: from a traced snapshot with its own cases and\n"
+           "options, or from --snapshot/--scans with --cases and the options of the trace\n"
+           "that made the list. Their first start, last end and total seconds must be the\n"
+           "list's first_exposure, last_exposure and exposure_seconds, else exit 2.\n"
         << explain_options()
         << "\n--bom applies to --format csv. Nothing is written unless every person asked is\n"
            "listed and their chains are whole.\n"
            "Exit status: 0 ok, 2 bad input or usage (a person not listed, a broken chain, a\n"
-           "snapshot without a trace, a bad row; nothing written), 74 the output could not be\n"
-           "written (nothing written), 1 internal error.\n";
+           "snapshot without a trace, a bad row, --meetings without the stays or the cases,\n"
+           "meetings that do not give the list's row; nothing written), 74 the output could\n"
+           "not be written (nothing written), 1 internal error.\n";
+}
+
+/// An option of tracing again given on the command line (or in --config):
+/// the tracing options, and those that shape the stays of a snapshot.
+std::optional<std::string> given_tracing_option(const po::variables_map& vm) {
+    std::vector<std::string> names = {"tz", "contact-level", "pseudonymize"};
+    const po::options_description tracing = tracing_option_descriptions();
+    for (const auto& option : tracing.options())
+        names.push_back(option->long_name());
+    for (const std::string& name : names)
+        if (vm.count(name) && !vm[name].defaulted()) return name;
+    return std::nullopt;
+}
+
+/// Refuses combinations of options that cannot mean anything, before any
+/// file is read.
+void check_explain_options(const po::variables_map& vm, bool meetings) {
+    const bool from_risk = vm.count("risk") > 0;
+    const bool has_snapshot = vm.count("snapshot") > 0;
+    if (!from_risk && !has_snapshot)
+        throw input_error("give the list to explain: --risk FILE or --snapshot FILE.h5");
+    if (!vm.count("person")) throw input_error("--person is required (a listed person's id)");
+    if (vm.count("rejects")) throw input_error("--rejects does not apply to explain");
+    if (has_snapshot && vm.count("places"))
+        throw input_error(
+            "--places does not apply with --snapshot (the snapshot holds its places)");
+    if (!meetings) {
+        std::optional<std::string> option = given_tracing_option(vm);
+        for (const char* name : {"scans", "cases"})
+            if (vm.count(name)) option = name;
+        if (option)
+            throw input_error("--" + *option +
+                              " applies with --meetings (to find the meetings in the data)");
+        return;
+    }
+    if (!has_snapshot && !vm.count("scans"))
+        throw input_error("--meetings needs the stays: give --snapshot FILE.h5 (the snapshot "
+                          "the list was traced on) or --scans FILE [--places FILE] with the "
+                          "reading options of that trace");
+    if (has_snapshot && vm.count("scans"))
+        throw input_error("give either --scans or --snapshot, not both");
+    if (vm.count("cases")) {
+        check_data_options(vm);
+        return;
+    }
+    if (!has_snapshot)
+        throw input_error("--meetings with --scans needs the index cases: give --cases FILE "
+                          "and the tracing options of the trace that made the list");
+    if (const std::optional<std::string> option = given_tracing_option(vm))
+        throw input_error("--" + *option +
+                          ": the snapshot's trace records its own options; give --cases FILE "
+                          "to trace with other ones");
+}
+
+/// The meetings of the persons asked, traced on `data`.
+void add_meetings_traced_on(std::vector<explanation>& chains, const snapshot& data,
+                            const person_place_graph& graph, std::span<const index_case> cases,
+                            const trace_parameters& parameters) {
+    std::vector<std::string_view> asked;
+    asked.reserve(chains.size());
+    for (const explanation& e : chains)
+        asked.push_back(e.asked);
+    const std::vector<person_meetings> found =
+        find_meetings(data.stays, graph, data.persons, data.places, cases, parameters, asked);
+    add_meetings(chains, found, data.persons, data.places);
 }
 
 int run_explain(const std::vector<std::string>& args) {
@@ -72,25 +175,76 @@ int run_explain(const std::vector<std::string>& args) {
         print_explain_help();
         return exit_ok;
     }
+    const bool meetings = vm["meetings"].as<bool>();
+    check_explain_options(vm, meetings);
     const bool from_risk = vm.count("risk") > 0;
-    if (from_risk == (vm.count("snapshot") > 0))
-        throw input_error("give the list to explain: --risk FILE or --snapshot FILE.h5 (one)");
-    if (!vm.count("person")) throw input_error("--person is required (a listed person's id)");
+    const bool retrace = meetings && vm.count("cases") > 0;
     const auto persons = vm["person"].as<std::vector<std::string>>();
-    const explanation_format format = explanation_format_option(vm);
+    explanation_writing how;
+    how.format = explanation_format_option(vm);
     check_distinct_outputs(vm, {"out", "xlsx"});
+    how.meetings = meetings;
+
+    // The snapshot as it was written: the list's ids, its place names, and
+    // (without --cases) the trace whose meetings are wanted. Tracing again
+    // on it reads it as `ctrace trace` does, place names included.
+    std::optional<std::filesystem::path> snapshot_path;
+    if (vm.count("snapshot")) snapshot_path = vm["snapshot"].as<std::string>();
+    std::optional<trace_record> record;
+    if (snapshot_path && (!from_risk || (meetings && !retrace))) {
+        record = read_trace_record(*snapshot_path); // before the stays: fails fast
+        if (!record && from_risk)
+            throw input_error(snapshot_path->string() +
+                              ": the snapshot holds no trace, so --meetings needs the cases: give "
+                              "--cases FILE and the tracing options of the trace that made the "
+                              "list");
+        if (!record) record = read_required_trace(*snapshot_path); // throws, saying why
+    }
+    std::optional<snapshot> stored;
+    if (snapshot_path && !(retrace && from_risk)) stored = read_snapshot(*snapshot_path);
 
     const risk_listing listing = from_risk ? read_risk_listing(vm["risk"].as<std::string>())
-                                           : read_traced_listing(vm["snapshot"].as<std::string>());
-    const std::vector<explanation> chains = explain(listing, persons);
+                                           : traced_listing(*record, *stored, *snapshot_path);
+    std::vector<explanation> chains = explain(listing, persons);
+    how.tz = listing.tz;
+
+    // The names of the data traced again, else of the snapshot, else of --places.
+    std::optional<place_names> names;
+    if (retrace) {
+        // As `ctrace trace` would: the cases first (fails in milliseconds).
+        prepared_cases prepared =
+            read_cases_for_trace(vm, tz_option(vm), vm["cases"].as<std::string>(), false);
+        progress_reporter progress("explain", false);
+        loaded_data loaded = load_data("explain", vm, progress, false);
+        snapshot& data = loaded.ingested.data;
+        const person_place_graph graph = attach_cases(data, prepared);
+        add_meetings_traced_on(chains, data, graph, prepared.record.cases,
+                               prepared.record.parameters);
+        names = place_names_of(data.place_info);
+    } else if (stored) {
+        if (meetings) {
+            trace_parameters parameters = record->parameters;
+            take_place_min_overlaps(*stored, parameters);
+            const person_place_graph graph =
+                build_person_place_graph(stored->stays, stored->persons.size());
+            add_meetings_traced_on(chains, *stored, graph, record->cases, parameters);
+        }
+        names = place_names_of(stored->place_info);
+    } else if (vm.count("places")) {
+        place_read_options places;
+        places.columns = column_names_option(vm, "place-columns", places_file_columns);
+        places.encoding = encoding_option(vm, "places-encoding");
+        names = place_names_of(read_places(vm["places"].as<std::string>(), places));
+    }
+    if (names) how.names = &*names;
 
     staged_output out(vm["out"].as<std::string>(),
-                      format == explanation_format::csv && bom_option(vm));
-    out.write([&](std::ostream& s) { write_explanations(s, chains, listing.tz, format); });
+                      how.format == explanation_format::csv && bom_option(vm));
+    out.write([&](std::ostream& s) { write_explanations(s, chains, how); });
     out.close();
     std::optional<xlsx_workbook> workbook;
     stage_xlsx_option(vm, workbook,
-                      [&](xlsx_workbook& book) { write_explanations(book, chains, listing.tz); });
+                      [&](xlsx_workbook& book) { write_explanations(book, chains, how); });
     if (workbook) workbook->commit();
     out.commit();
     return exit_ok;

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <iterator>
 #include <regex>
 #include <sstream>
 
@@ -238,9 +239,12 @@ void print_daily_help() {
            "  OUT/risk-DATE.h5       the store's snapshot with the trace under /trace\n"
            "  OUT/tree-DATE.graphml  the transmission tree (GraphML, docs/explain.md)\n"
            "  OUT/changes-DATE.csv   who changed since the latest earlier OUT/risk-*.csv:\n"
-           "      person,change,old_hop,new_hop,old_code,new_code,quarantine_until\n"
-           "      change: new, escalated (hop went down), deescalated (hop went up), or\n"
-           "      released (gone from the list, or quarantine_until before DATE: code green).\n"
+           "      person,change,old_hop,new_hop,old_code,new_code,quarantine_until,\n"
+           "      old_quarantine_until,old_monitor_until,monitor_until\n"
+           "      change: new, escalated (hop went down), deescalated (hop went up),\n"
+           "      extended or shortened (same hop; quarantine_until, else monitor_until,\n"
+           "      now later or earlier), or released (gone from the list, or\n"
+           "      quarantine_until before DATE: code green).\n"
            "      Without an earlier list everyone listed is new.\n"
            "  OUT/risk-DATE.xlsx     with --xlsx: the risk list and the changes as the sheets\n"
            "      'risk list' and 'changes' of an Excel workbook (--lang zh: 风险人员, 变化)\n"
@@ -349,24 +353,23 @@ int run_daily(const std::vector<std::string>& args) {
 
         warn_cases_without_stays("daily", data.persons, result.cases_without_stays,
                                  " in the store; listed without contacts");
-        std::size_t counts[4] = {0, 0, 0, 0};
+        static constexpr const char* kinds[] = {"new",      "escalated", "deescalated",
+                                                "extended", "shortened", "released"};
+        std::size_t counts[std::size(kinds)] = {};
         for (const status_change& c : changes)
-            ++counts[c.change == "new"           ? 0
-                     : c.change == "escalated"   ? 1
-                     : c.change == "deescalated" ? 2
-                                                 : 3];
+            for (std::size_t k = 0; k < std::size(kinds); ++k)
+                if (c.change == kinds[k]) ++counts[k];
         if (!prepared.record.parameters.profile.empty())
             fields.add("profile", std::string_view(prepared.record.parameters.profile));
         fields.add("listed", static_cast<std::uint64_t>(result.entries.size()));
-        fields.add("new", static_cast<std::uint64_t>(counts[0]));
-        fields.add("escalated", static_cast<std::uint64_t>(counts[1]));
-        fields.add("deescalated", static_cast<std::uint64_t>(counts[2]));
-        fields.add("released", static_cast<std::uint64_t>(counts[3]));
+        std::string counted;
+        for (std::size_t k = 0; k < std::size(kinds); ++k) {
+            fields.add(kinds[k], static_cast<std::uint64_t>(counts[k]));
+            counted += (k ? ", " : "") + std::to_string(counts[k]) + " " + kinds[k];
+        }
         return folder + ": " + date + ": " + std::to_string(result.entries.size()) +
                " listed; changes since " + (previous ? previous->first : std::string("nothing")) +
-               ": " + std::to_string(counts[0]) + " new, " + std::to_string(counts[1]) +
-               " escalated, " + std::to_string(counts[2]) + " deescalated, " +
-               std::to_string(counts[3]) + " released; written to " + out_dir.string() + "/";
+               ": " + counted + "; written to " + out_dir.string() + "/";
     });
 }
 

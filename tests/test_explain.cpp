@@ -140,14 +140,7 @@ TEST_SUITE("explain") {
     }
 
     TEST_CASE("a listing made from the trace equals the risk list read back") {
-        data_source source;
-        source.scans.scans = {fixture("tiny/scans.csv")};
-        source.scans.places = fixture("tiny/places.csv");
-        source.scans.read.tz = plus8;
-        trace_request request;
-        request.cases = fixture("tiny/cases.csv");
-        request.parameters.hops = 3;
-        const trace_run run = trace_from(source, request);
+        const trace_run run = ctrace::testing::tiny_trace_run();
         const risk_listing traced =
             risk_listing_of(run.record.result, run.data().persons, run.data().places, plus8);
         const risk_listing read = read_risk_listing(fixture("tiny/risk.csv"));

@@ -6,6 +6,7 @@
 #include "ctrace/error.hpp"
 #include "ctrace/explain.hpp"
 #include "ctrace/graph.hpp"
+#include "ctrace/pipeline.hpp"
 #include "ctrace/scans.hpp"
 #include "ctrace/stays.hpp"
 #include "ctrace/trace.hpp"
@@ -170,6 +171,19 @@ inline std::string many_rows(const std::string& header, const std::string& row_t
 
 inline std::filesystem::path fixture(const std::string& relative) {
     return std::filesystem::path(CTRACE_FIXTURES_DIR) / relative;
+}
+
+/// The tiny example (tests/fixtures/tiny) traced as its risk list was:
+/// --tz +08:00 --hops 3.
+inline trace_run tiny_trace_run() {
+    data_source source;
+    source.scans.scans = {fixture("tiny/scans.csv")};
+    source.scans.places = fixture("tiny/places.csv");
+    source.scans.read.tz = utc_offset{8 * 3600};
+    trace_request request;
+    request.cases = fixture("tiny/cases.csv");
+    request.parameters.hops = 3;
+    return trace_from(source, request);
 }
 
 /// A whole pipeline held in memory: scans, cases, stays, graph and trace.

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <ostream>
 #include <unordered_map>
+#include <utility>
 
 namespace ctrace {
 
@@ -21,13 +22,29 @@ struct dated_status {
     bool listed = false;
     bool active = false; ///< listed and quarantine not over
     std::uint32_t hop = 0;
-    std::optional<time_point> quarantine_until;
+    std::optional<time_point> quarantine_until, monitor_until;
 };
 
 dated_status status_at(const risk_status* s, time_point day_start) {
     if (s == nullptr) return {};
     const bool over = s->quarantine_until && *s->quarantine_until < day_start;
-    return {true, !over, s->hop, s->quarantine_until};
+    return {true, !over, s->hop, s->quarantine_until, s->monitor_until};
+}
+
+/// -1, 0 or 1 as `now` is before, equal to or after `before`; 0 unless both
+/// are given (a date that one list does not give has not moved).
+int moved(const std::optional<time_point>& before, const std::optional<time_point>& now) {
+    if (!before || !now || *before == *now) return 0;
+    return *now > *before ? 1 : -1;
+}
+
+/// "extended", "shortened" or nothing, for a person active on both lists at
+/// the same hop: the quarantine decides, the monitoring breaks a tie.
+const char* date_change(const dated_status& before, const dated_status& now) {
+    int direction = moved(before.quarantine_until, now.quarantine_until);
+    if (direction == 0) direction = moved(before.monitor_until, now.monitor_until);
+    if (direction == 0) return nullptr;
+    return direction > 0 ? "extended" : "shortened";
 }
 
 void set_old(status_change& c, const dated_status& s) {
@@ -44,6 +61,8 @@ void set_old(status_change& c, const dated_status& s) {
 std::vector<risk_status> read_risk_statuses(const std::filesystem::path& path, utc_offset tz) {
     csv_reader reader(path);
     static constexpr std::string_view columns[] = {"person", "hop", "quarantine_until"};
+    // Lists traced without monitoring have no such column.
+    static constexpr std::string_view optional_columns[] = {"monitor_until"};
     std::vector<risk_status> statuses;
     detail::read_risk_list_rows(
         reader, columns,
@@ -52,14 +71,19 @@ std::vector<risk_status> read_risk_statuses(const std::filesystem::path& path, u
             s.person = std::string(f[0]);
             if (!detail::parse_hop(f[1], s.hop))
                 return field_problem("hop", "not a hop number", f[1]);
-            if (!f[2].empty()) {
-                const auto until = try_parse_time(f[2], tz);
-                if (!until) return field_problem("quarantine_until", until.error, f[2]);
-                s.quarantine_until = until.value;
+            const std::pair<std::string_view, std::optional<time_point>*> dates[] = {
+                {"quarantine_until", &s.quarantine_until}, {"monitor_until", &s.monitor_until}};
+            for (std::size_t i = 0; i < 2; ++i) {
+                const std::string_view text = f[2 + i];
+                if (text.empty()) continue;
+                const auto parsed = try_parse_time(text, tz);
+                if (!parsed) return field_problem(dates[i].first, parsed.error, text);
+                *dates[i].second = parsed.value;
             }
             statuses.push_back(std::move(s));
             return {};
-        });
+        },
+        optional_columns);
     return statuses;
 }
 
@@ -67,8 +91,9 @@ std::vector<risk_status> risk_statuses(const trace_result& result, const id_tabl
     std::vector<risk_status> statuses;
     statuses.reserve(result.entries.size());
     for (const risk_entry& e : result.entries) {
-        risk_status s{std::string(persons[e.person]), e.hop, std::nullopt};
+        risk_status s{std::string(persons[e.person]), e.hop, std::nullopt, std::nullopt};
         if (e.hop > 0) s.quarantine_until = e.quarantine_until;
+        if (e.hop > 0 && result.monitoring) s.monitor_until = e.monitor_until;
         statuses.push_back(std::move(s));
     }
     return statuses;
@@ -92,17 +117,18 @@ std::vector<status_change> risk_changes(const std::vector<risk_status>& old_list
             status_at(old_it == old_by_person.end() ? nullptr : old_it->second, old_day_start);
         const dated_status now =
             status_at(new_it == new_by_person.end() ? nullptr : new_it->second, new_day_start);
-        status_change c;
+        const char* kind = nullptr;
         if (!before.active && now.active)
-            c.change = "new";
-        else if (before.active && now.active && now.hop < before.hop)
-            c.change = "escalated";
-        else if (before.active && now.active && now.hop > before.hop)
-            c.change = "deescalated";
+            kind = "new";
         else if (before.active && !now.active)
-            c.change = "released";
-        else
-            return;
+            kind = "released";
+        else if (before.active && now.hop != before.hop)
+            kind = now.hop < before.hop ? "escalated" : "deescalated";
+        else if (before.active)
+            kind = date_change(before, now);
+        if (kind == nullptr) return;
+        status_change c;
+        c.change = kind;
         c.person = std::string(person);
         set_old(c, before);
         if (now.active) {
@@ -112,6 +138,9 @@ std::vector<status_change> risk_changes(const std::vector<risk_status>& old_list
             c.new_code = "green";
         }
         c.quarantine_until = now.quarantine_until;
+        c.monitor_until = now.monitor_until;
+        c.old_quarantine_until = before.quarantine_until;
+        c.old_monitor_until = before.monitor_until;
         changes.push_back(std::move(c));
     };
     for (const risk_status& s : new_list)
@@ -149,10 +178,12 @@ void write_rows(Writer& csv, const std::vector<status_change>& changes, utc_offs
         else
             csv.raw("");
         csv.raw(c.old_code).raw(c.new_code);
-        if (c.quarantine_until)
-            csv.time(*c.quarantine_until, tz);
-        else
-            csv.raw("");
+        for (const auto* date :
+             {&c.quarantine_until, &c.old_quarantine_until, &c.old_monitor_until, &c.monitor_until})
+            if (*date)
+                csv.time(**date, tz);
+            else
+                csv.raw("");
         csv.end_row();
     }
 }

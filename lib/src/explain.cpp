@@ -4,9 +4,11 @@
 #include "ctrace/risk_list.hpp"
 #include "ctrace/snapshot.hpp"
 #include "ctrace/xlsx.hpp"
+#include "exposure_rules.hpp"
 #include "risk_list_rows.hpp"
 #include "row_errors.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <istream>
 #include <optional>
@@ -139,7 +141,61 @@ void append_text_id(std::string& out, std::string_view id) {
     }
 }
 
-void write_text(std::ostream& out, std::span<const explanation> explanations, utc_offset tz) {
+/// Appends a place: its id, and its name in brackets when `names` has one.
+void append_text_place(std::string& out, std::string_view place, const place_names* names) {
+    append_text_id(out, place);
+    if (names == nullptr) return;
+    const auto it = names->find(std::string(place));
+    if (it == names->end()) return;
+    out += " (";
+    append_text_id(out, it->second);
+    out += ")";
+}
+
+/// Minutes with two decimals at most, trailing zeros dropped: 40, 12.5, 0.02.
+std::string minutes_text(duration seconds) {
+    // Hundredths of a minute, rounded half up: the seconds times 100 / 60.
+    const duration hundredths = (seconds * 10 + 3) / 6;
+    std::string text = std::to_string(hundredths / 100);
+    const duration fraction = hundredths % 100;
+    if (fraction != 0) {
+        text += '.';
+        text += static_cast<char>('0' + fraction / 10);
+        if (fraction % 10 != 0) text += static_cast<char>('0' + fraction % 10);
+    }
+    return text;
+}
+
+void append_text_meetings(std::string& text, const explanation& e, const explanation_writing& how) {
+    const listed_person& p = e.steps.front();
+    text += "meetings of ";
+    append_text_id(text, p.person);
+    if (p.hop == 0) {
+        text += ": none (an index case)\n";
+        return;
+    }
+    duration total = 0;
+    for (const explained_meeting& m : e.meetings)
+        total += m.end - m.start;
+    text += " at hop " + std::to_string(p.hop) + ": " + std::to_string(e.meetings.size()) + ", " +
+            std::to_string(total) + " s in all\n";
+    for (std::size_t k = 0; k < e.meetings.size(); ++k) {
+        const explained_meeting& m = e.meetings[k];
+        text += "  " + std::to_string(k + 1) + ". ";
+        append_text_id(text, m.source);
+        text += " (hop " + std::to_string(m.source_hop) + ") at ";
+        append_text_place(text, m.place, how.names);
+        text += ", ";
+        append_time(text, m.start, how.tz);
+        text += " to ";
+        append_time(text, m.end, how.tz);
+        text += ", " + std::to_string(m.end - m.start) + " s (" + minutes_text(m.end - m.start) +
+                " min)\n";
+    }
+}
+
+void write_text(std::ostream& out, std::span<const explanation> explanations,
+                const explanation_writing& how) {
     checked_output written(out, "explanation");
     std::string text;
     for (std::size_t k = 0; k < explanations.size(); ++k) {
@@ -155,18 +211,26 @@ void write_text(std::ostream& out, std::span<const explanation> explanations, ut
                 continue;
             }
             text += "first exposed at ";
-            append_text_id(text, p.via_place);
+            append_text_place(text, p.via_place, how.names);
             text += " by ";
             append_text_id(text, p.via_person);
             text += ", ";
-            append_time(text, p.first_exposure, tz);
+            append_time(text, p.first_exposure, how.tz);
             text += " to ";
-            append_time(text, p.last_exposure, tz);
+            append_time(text, p.last_exposure, how.tz);
             text += ", " + std::to_string(p.exposure_seconds) + " s in all\n";
         }
+        if (how.meetings) append_text_meetings(text, explanations[k], how);
         written.write(text);
     }
     written.finish();
+}
+
+/// The name of `place`, empty when unknown.
+std::string_view name_of(std::string_view place, const place_names* names) {
+    if (names == nullptr) return {};
+    const auto it = names->find(std::string(place));
+    return it == names->end() ? std::string_view() : std::string_view(it->second);
 }
 
 constexpr sheet_column explanation_columns[] = {
@@ -180,30 +244,101 @@ constexpr sheet_column explanation_columns[] = {
     {"exposure_seconds", "暴露秒数", cell_kind::integer},
     {"via_person", "传播来源", cell_kind::text},
     {"via_place", "传播场所", cell_kind::text},
+    {"via_place_name", "传播场所名称", cell_kind::text},
+};
+/// The columns without the place names (`explanation_csv_header`).
+constexpr std::span<const sheet_column> explanation_columns_without_names(
+    explanation_columns, std::size(explanation_columns) - 1);
+
+constexpr sheet_column meeting_columns[] = {
+    {"person", "人员", cell_kind::text},        {"hop", "风险层级", cell_kind::integer},
+    {"meeting", "接触序号", cell_kind::integer}, {"source", "传播来源", cell_kind::text},
+    {"source_hop", "来源层级", cell_kind::integer}, {"place", "场所", cell_kind::text},
+    {"place_name", "场所名称", cell_kind::text}, {"start", "开始", cell_kind::time},
+    {"end", "结束", cell_kind::time},           {"seconds", "秒数", cell_kind::integer},
+    {"minutes", "分钟", cell_kind::text},
 };
 
 /// Writes one row per step into `csv`, a `csv_writer` or an `xlsx_sheet`.
 template <typename Writer>
-void write_steps(Writer& csv, std::span<const explanation> explanations, utc_offset tz) {
+void write_steps(Writer& csv, std::span<const explanation> explanations,
+                 const explanation_writing& how) {
     for (const explanation& e : explanations) {
         for (std::size_t step = 0; step < e.steps.size(); ++step) {
             const listed_person& p = e.steps[step];
             csv.field(e.asked).field(std::uint64_t{step + 1}).field(p.person).field(p.hop);
             csv.field(p.code);
             if (p.hop > 0)
-                csv.time(p.first_exposure, tz).time(p.last_exposure, tz);
+                csv.time(p.first_exposure, how.tz).time(p.last_exposure, how.tz);
             else
                 csv.raw("").raw("");
-            csv.field(p.exposure_seconds).field(p.via_person).field(p.via_place).end_row();
+            csv.field(p.exposure_seconds).field(p.via_person).field(p.via_place);
+            if (how.names) csv.field(name_of(p.via_place, how.names));
+            csv.end_row();
         }
     }
 }
 
-void write_csv(std::ostream& out, std::span<const explanation> explanations, utc_offset tz) {
+/// Writes one row per meeting into `csv`, a `csv_writer` or an `xlsx_sheet`.
+template <typename Writer>
+void write_meetings(Writer& csv, std::span<const explanation> explanations,
+                    const explanation_writing& how) {
+    for (const explanation& e : explanations) {
+        const listed_person& p = e.steps.front();
+        for (std::size_t k = 0; k < e.meetings.size(); ++k) {
+            const explained_meeting& m = e.meetings[k];
+            csv.field(e.asked).field(p.hop).field(std::uint64_t{k + 1}).field(m.source);
+            csv.field(m.source_hop).field(m.place).field(name_of(m.place, how.names));
+            csv.time(m.start, how.tz).time(m.end, how.tz).field(m.end - m.start);
+            csv.raw(minutes_text(m.end - m.start)).end_row();
+        }
+    }
+}
+
+void write_chains_csv(std::ostream& out, std::span<const explanation> explanations,
+                      const explanation_writing& how) {
     csv_writer csv(out, "explanation");
-    csv.raw(explanation_csv_header).end_row();
-    write_steps(csv, explanations, tz);
+    csv.raw(how.names ? explanation_csv_names_header : explanation_csv_header).end_row();
+    write_steps(csv, explanations, how);
     csv.finish();
+}
+
+void write_meetings_csv(std::ostream& out, std::span<const explanation> explanations,
+                        const explanation_writing& how) {
+    csv_writer csv(out, "meetings");
+    csv.raw(meetings_csv_header).end_row();
+    write_meetings(csv, explanations, how);
+    csv.finish();
+}
+
+/// Why `found`'s meetings do not give `row`, or nothing when they do.
+std::string meetings_mismatch(const listed_person& row, const person_meetings& found,
+                              const id_table& persons, const id_table& places) {
+    if (!found.entry) return "the trace does not list the person";
+    if (found.entry->hop != row.hop)
+        return "the trace lists the person at hop " + std::to_string(found.entry->hop);
+    if (row.hop == 0) return {};
+    const std::vector<meeting>& meetings = found.meetings;
+    if (meetings.empty()) return "no meeting qualifies";
+    time_point first = time_infinity, last = -time_infinity;
+    duration seconds = 0;
+    for (const meeting& m : meetings) {
+        first = std::min(first, m.start);
+        last = std::max(last, m.end);
+        seconds = detail::add_seconds(seconds, m.seconds(), "the meetings' seconds");
+    }
+    const auto differs = [](const char* what, const std::string& value) {
+        return std::string("the meetings give ") + what + " " + value;
+    };
+    if (first != row.first_exposure) return differs("first_exposure", std::to_string(first));
+    if (last != row.last_exposure) return differs("last_exposure", std::to_string(last));
+    if (seconds != row.exposure_seconds)
+        return differs("exposure_seconds", std::to_string(seconds));
+    const meeting& via = meetings.front();
+    if (persons[via.source] != row.via_person || places[via.place] != row.via_place)
+        return differs("via", "'" + std::string(persons[via.source]) + "' at '" +
+                                  std::string(places[via.place]) + "'");
+    return {};
 }
 
 } // namespace
@@ -241,17 +376,26 @@ risk_listing risk_listing_of(const trace_result& result, const id_table& persons
     return listing;
 }
 
-risk_listing read_traced_listing(const std::filesystem::path& snapshot_path) {
-    // The trace first: a snapshot without one fails before its stays are read.
-    const std::optional<trace_record> record = read_trace_record(snapshot_path);
+trace_record read_required_trace(const std::filesystem::path& snapshot_path) {
+    std::optional<trace_record> record = read_trace_record(snapshot_path);
     if (!record)
         throw input_error(snapshot_path.string() +
                           ": the snapshot holds no trace (no /trace group): it was written "
                           "without a trace result");
-    const snapshot data = read_snapshot(snapshot_path);
-    risk_listing listing = risk_listing_of(record->result, data.persons, data.places, record->tz);
+    return std::move(*record);
+}
+
+risk_listing traced_listing(const trace_record& record, const snapshot& data,
+                            const std::filesystem::path& snapshot_path) {
+    risk_listing listing = risk_listing_of(record.result, data.persons, data.places, record.tz);
     listing.source = snapshot_path.string();
     return listing;
+}
+
+risk_listing read_traced_listing(const std::filesystem::path& snapshot_path) {
+    // The trace first: a snapshot without one fails before its stays are read.
+    const trace_record record = read_required_trace(snapshot_path);
+    return traced_listing(record, read_snapshot(snapshot_path), snapshot_path);
 }
 
 listing_index::listing_index(const risk_listing& listing) : listing_(listing) {
@@ -306,25 +450,72 @@ std::vector<explanation> explain(const risk_listing& listing,
     return explanations;
 }
 
+void add_meetings(std::span<explanation> explanations, std::span<const person_meetings> found,
+                  const id_table& persons, const id_table& places) {
+    if (found.size() != explanations.size())
+        throw error("add_meetings: " + std::to_string(found.size()) + " meetings for " +
+                    std::to_string(explanations.size()) + " explanations");
+    // Checked and made first, put in place after: a failure changes nothing.
+    std::vector<std::vector<explained_meeting>> made(explanations.size());
+    for (std::size_t k = 0; k < explanations.size(); ++k) {
+        const listed_person& row = explanations[k].steps.front();
+        const std::string why = meetings_mismatch(row, found[k], persons, places);
+        if (!why.empty())
+            throw input_error("the meetings of " + in_quotes(row.person) + " (hop " +
+                              std::to_string(row.hop) +
+                              ") do not give its row of the list: " + why +
+                              "; the list was made from other data, cases or tracing options");
+        for (const meeting& m : found[k].meetings)
+            made[k].push_back({std::string(persons[m.source]), m.source_hop,
+                               std::string(places[m.place]), m.start, m.end});
+    }
+    for (std::size_t k = 0; k < explanations.size(); ++k)
+        explanations[k].meetings = std::move(made[k]);
+}
+
+std::optional<place_names> place_names_of(const place_table& places) {
+    if (!places.has_name) return std::nullopt;
+    place_names names;
+    for (std::size_t x = 0; x < places.size(); ++x)
+        if (!places.name[x].empty())
+            names.emplace(places.ids[static_cast<id_table::index_type>(x)], places.name[x]);
+    return names;
+}
+
 explanation_format parse_explanation_format(std::string_view text) {
     if (text == "text") return explanation_format::text;
     if (text == "csv") return explanation_format::csv;
     throw parameter_error("format", "expected 'text' or 'csv', not " + in_quotes(text));
 }
 
+void write_explanations(std::ostream& out, std::span<const explanation> explanations,
+                        const explanation_writing& how) {
+    if (how.format == explanation_format::text)
+        write_text(out, explanations, how);
+    else if (how.meetings)
+        write_meetings_csv(out, explanations, how);
+    else
+        write_chains_csv(out, explanations, how);
+}
+
 void write_explanations(std::ostream& out, std::span<const explanation> explanations, utc_offset tz,
                         explanation_format format) {
-    if (format == explanation_format::csv)
-        write_csv(out, explanations, tz);
-    else
-        write_text(out, explanations, tz);
+    explanation_writing how;
+    how.tz = tz;
+    how.format = format;
+    write_explanations(out, explanations, how);
 }
 
 void write_explanations(xlsx_workbook& book, std::span<const explanation> explanations,
-                        utc_offset tz) {
-    write_steps(
-        book.add_sheet({"explanation", "传播链", explanation_csv_header, explanation_columns}),
-        explanations, tz);
+                        const explanation_writing& how) {
+    write_steps(book.add_sheet({"explanation", "传播链",
+                                how.names ? explanation_csv_names_header : explanation_csv_header,
+                                how.names ? std::span<const sheet_column>(explanation_columns)
+                                          : explanation_columns_without_names}),
+                explanations, how);
+    if (how.meetings)
+        write_meetings(book.add_sheet({"meetings", "接触明细", meetings_csv_header, meeting_columns}),
+                       explanations, how);
 }
 
 } // namespace ctrace

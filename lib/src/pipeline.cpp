@@ -104,10 +104,12 @@ void point_cases_at(snapshot& data, prepared_cases& prepared) {
     const std::vector<person_index> indices = data.persons.intern_few(views);
     for (std::size_t k = 0; k < indices.size(); ++k)
         prepared.record.cases[k].person = indices[k];
-    // The places file's minimum overlaps (§8.2) are data; the tracer takes
-    // them with the parameters.
-    if (data.place_info.has_min_overlap)
-        prepared.record.parameters.place_min_overlap = data.place_info.min_overlap;
+    take_place_min_overlaps(data, prepared.record.parameters);
+}
+
+void take_place_min_overlaps(const snapshot& data, trace_parameters& parameters) {
+    // The tracer takes the data's minimum overlaps with the parameters.
+    if (data.place_info.has_min_overlap) parameters.place_min_overlap = data.place_info.min_overlap;
 }
 
 person_place_graph attach_cases(snapshot& data, prepared_cases& prepared) {

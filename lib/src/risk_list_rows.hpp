@@ -19,12 +19,15 @@ using risk_list_row =
     std::function<std::string(std::span<const std::string_view> fields, const csv_record& record)>;
 
 /// Reads the header, then hands each well-formed row with as many fields as
-/// the header to `row`. Other columns than `columns` are ignored. Throws
-/// `input_error` naming the file when it is empty or a column is missing, and
-/// after the last row `bad_rows_error` for the rows that were malformed or
-/// that `row` refused.
+/// the header to `row`: the fields of `columns`, then those of
+/// `optional_columns` (empty where the header lacks the column: a list
+/// without monitoring has no `monitor_until`). Other columns are ignored.
+/// Throws `input_error` naming the file when it is empty or one of `columns`
+/// is missing, and after the last row `bad_rows_error` for the rows that were
+/// malformed or that `row` refused.
 void read_risk_list_rows(csv_reader& reader, std::span<const std::string_view> columns,
-                         const risk_list_row& row);
+                         const risk_list_row& row,
+                         std::span<const std::string_view> optional_columns = {});
 
 /// Reads a hop number (digits only); false when `text` is not one.
 bool parse_hop(std::string_view text, std::uint32_t& hop) noexcept;

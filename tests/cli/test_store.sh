@@ -125,7 +125,7 @@ run_ctrace daily --store "$store" --cases "$tiny/cases.csv" --out-dir "$out" --a
 expect_status 0 "daily"
 expect_same_file "$tiny/risk.csv" "$out/risk-2022-04-22.csv" "daily risk list"
 [ -f "$out/risk-2022-04-22.h5" ] || fail "daily wrote no risk-DATE.h5"
-[ "$(head -n 1 "$out/changes-2022-04-22.csv")" = "person,change,old_hop,new_hop,old_code,new_code,quarantine_until" ] ||
+[ "$(head -n 1 "$out/changes-2022-04-22.csv")" = "person,change,old_hop,new_hop,old_code,new_code,quarantine_until,old_quarantine_until,old_monitor_until,monitor_until" ] ||
     fail "changes header"
 # Without an earlier list, everyone listed is new.
 [ "$(tail -n +2 "$out/changes-2022-04-22.csv" | grep -c ',new,')" -eq "$(tail -n +2 "$tiny/risk.csv" | grep -c .)" ] ||
@@ -140,13 +140,16 @@ import csv, sys
 old = {r["person"]: r for r in csv.DictReader(open(sys.argv[1]))}
 new = {r["person"]: r for r in csv.DictReader(open(sys.argv[2]))}
 changes = {r["person"]: r for r in csv.DictReader(open(sys.argv[3]))}
-# Quarantines here end by 2022-05-06, after both dates: status is the hop alone.
+# Quarantines here end by 2022-05-06, after both dates: status is the hop
+# and, at the same hop, the quarantine's end (the lists have no monitoring).
 expected = {}
 for p in old.keys() | new.keys():
     if p not in old: expected[p] = "new"
     elif p not in new: expected[p] = "released"
     elif int(new[p]["hop"]) < int(old[p]["hop"]): expected[p] = "escalated"
     elif int(new[p]["hop"]) > int(old[p]["hop"]): expected[p] = "deescalated"
+    elif new[p]["quarantine_until"] > old[p]["quarantine_until"]: expected[p] = "extended"
+    elif new[p]["quarantine_until"] < old[p]["quarantine_until"]: expected[p] = "shortened"
 got = {p: r["change"] for p, r in changes.items()}
 assert got == expected, (got, expected)
 assert "released" in got.values(), got

@@ -15,6 +15,9 @@
 
 #include "ctrace/error.hpp"
 #include "ctrace/id_table.hpp"
+#include "ctrace/meetings.hpp"
+#include "ctrace/scans.hpp"
+#include "ctrace/snapshot.hpp"
 #include "ctrace/time.hpp"
 #include "ctrace/trace.hpp"
 
@@ -22,6 +25,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -90,6 +94,16 @@ risk_listing risk_listing_of(const trace_result& result, const id_table& persons
 /// does.
 risk_listing read_traced_listing(const std::filesystem::path& snapshot_path);
 
+/// The /trace group of a snapshot (`read_trace_record`), for a caller that
+/// needs the trace itself. Throws `input_error` naming the file when the
+/// snapshot holds none, and as `read_trace_record` does.
+trace_record read_required_trace(const std::filesystem::path& snapshot_path);
+
+/// The listing of `record`, the trace of the snapshot `data` read from
+/// `snapshot_path` (which names it in messages).
+risk_listing traced_listing(const trace_record& record, const snapshot& data,
+                            const std::filesystem::path& snapshot_path);
+
 /// A person asked about is not in the listing.
 class unknown_person_error : public input_error {
 public:
@@ -124,12 +138,27 @@ private:
     std::unordered_map<std::string_view, std::size_t> rows_;
 };
 
+/// One meeting of an explained person (`meetings.hpp`), ids as text.
+struct explained_meeting {
+    std::string source;
+    std::uint32_t source_hop = 0;
+    std::string place;
+    /// The effective overlap `[start, end)`, epoch seconds.
+    time_point start = 0;
+    time_point end = 0;
+
+    friend bool operator==(const explained_meeting&, const explained_meeting&) = default;
+};
+
 /// The chain of one asked person: `steps[0]` is that person's row, each next
 /// step the row of the previous one's `via_person`, the last an index case;
 /// a person at hop k has k + 1 steps.
 struct explanation {
     std::string asked;
     std::vector<listed_person> steps;
+    /// The asked person's meetings at its hop, once `add_meetings` put them
+    /// here (none for an index case).
+    std::vector<explained_meeting> meetings;
 };
 
 /// The chain of `person`. Throws `unknown_person_error` when `person` is not
@@ -141,6 +170,27 @@ explanation explain(const risk_listing& listing, std::string_view person);
 /// twice). Throws as `explain` does for the first person that fails, and
 /// returns nothing then.
 std::vector<explanation> explain(const risk_listing& listing, std::span<const std::string> persons);
+
+/// Puts `found[k]` (from `find_meetings` for the persons asked, in order)
+/// into `explanations[k]`, ids from `persons` and `places` (the tables the
+/// meetings' indices refer to), and checks them against the asked person's
+/// row (`steps[0]`): the trace lists the person at the same hop, the earliest
+/// meeting starts at `first_exposure`, the latest ends at `last_exposure`,
+/// the lengths add up to `exposure_seconds`, and the first meeting is the
+/// `via_person` at the `via_place`. Throws `input_error` naming the person
+/// and the first value that differs (the list was made from other data,
+/// cases or options than the meetings), and `error` when the sizes differ;
+/// `explanations` is then unchanged.
+void add_meetings(std::span<explanation> explanations, std::span<const person_meetings> found,
+                  const id_table& persons, const id_table& places);
+
+/// Place names by place id, for showing where a meeting was.
+using place_names = std::unordered_map<std::string, std::string>;
+
+/// The `name` column of a places table (a places file, or a snapshot's place
+/// metadata): the places with a name that is not empty. None when the table
+/// has no `name` column (then nothing about names is written).
+std::optional<place_names> place_names_of(const place_table& places);
 
 /// How explanations are written.
 enum class explanation_format {
@@ -160,21 +210,53 @@ inline constexpr std::string_view explanation_csv_header =
     "asked,step,person,hop,code,first_exposure,last_exposure,exposure_seconds,via_person,"
     "via_place";
 
+/// `explanation_csv_header` with the place names.
+inline constexpr std::string_view explanation_csv_names_header =
+    "asked,step,person,hop,code,first_exposure,last_exposure,exposure_seconds,via_person,"
+    "via_place,via_place_name";
+
+/// The meetings as CSV: one row per meeting, `meeting` counting from 1 for
+/// each person asked, `seconds` the length and `minutes` the same in
+/// minutes (two decimals at most).
+inline constexpr std::string_view meetings_csv_header =
+    "person,hop,meeting,source,source_hop,place,place_name,start,end,seconds,minutes";
+
 /// `text` or `csv`; throws `parameter_error` for "format" otherwise.
 explanation_format parse_explanation_format(std::string_view text);
 
-/// Writes `explanations` in `format`, times in `tz` as the risk list writes
-/// them (`YYYY-MM-DDTHH:MM:SS` and `Z` or `±HH:MM`). Throws `output_error`
-/// when the stream fails.
+/// How `write_explanations` writes.
+struct explanation_writing {
+    /// The zone of the times written.
+    utc_offset tz{};
+    explanation_format format = explanation_format::text;
+    /// The places' names, written beside their ids: `at B03 (City Bank)` in
+    /// text (a place without a name as before: `at B03`), and the last CSV
+    /// column `via_place_name` (`explanation_csv_names_header`). Null: no
+    /// names, and the text and CSV are as they were before names existed.
+    const place_names* names = nullptr;
+    /// Write the meetings: in text after each chain, one line each; in CSV
+    /// the meetings table (`meetings_csv_header`) instead of the chains.
+    bool meetings = false;
+};
+
+/// Writes `explanations` as `how` says, times as the risk list writes them
+/// (`YYYY-MM-DDTHH:MM:SS` and `Z` or `±HH:MM`). Throws `output_error` when
+/// the stream fails.
+void write_explanations(std::ostream& out, std::span<const explanation> explanations,
+                        const explanation_writing& how);
+
+/// The same in `format` and zone `tz`, without names or meetings.
 void write_explanations(std::ostream& out, std::span<const explanation> explanations, utc_offset tz,
                         explanation_format format);
 
 class xlsx_workbook;
 
-/// Writes the rows of `explanation_format::csv` as a sheet of `book`
-/// ("explanation", 传播链; docs/excel.md). Throws `output_error` naming the
-/// workbook when a row does not fit.
+/// Writes the chains as a sheet of `book` ("explanation", 传播链;
+/// docs/excel.md): the rows of `explanation_format::csv`, with the column
+/// `via_place_name` when `how.names` is set; with `how.meetings`, the
+/// meetings table as a second sheet ("meetings", 接触明细). `how.format` does
+/// not apply. Throws `output_error` naming the workbook when a row does not fit.
 void write_explanations(xlsx_workbook& book, std::span<const explanation> explanations,
-                        utc_offset tz);
+                        const explanation_writing& how);
 
 } // namespace ctrace

@@ -117,6 +117,11 @@ struct prepared_cases {
 /// Reads the cases file of `request`. Throws as `read_cases` does.
 prepared_cases read_index_cases(const trace_request& request);
 
+/// Takes the places file's minimum overlaps (§8.2) of `data` into
+/// `parameters`: they are data, not options, and a snapshot's recorded trace
+/// parameters leave them to its places.
+void take_place_min_overlaps(const snapshot& data, trace_parameters& parameters);
+
 /// Points the cases at `data`'s persons (appending those that never scanned,
 /// after every person with stays) and takes the places file's minimum
 /// overlaps (§8.2) into the parameters.
