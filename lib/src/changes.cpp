@@ -162,6 +162,9 @@ constexpr sheet_column changes_columns[] = {
     {"old_code", "原码色", cell_kind::text},
     {"new_code", "新码色", cell_kind::text},
     {"quarantine_until", "隔离截止", cell_kind::time},
+    {"old_quarantine_until", "原隔离截止", cell_kind::time},
+    {"old_monitor_until", "原监测截止", cell_kind::time},
+    {"monitor_until", "监测截止", cell_kind::time},
 };
 
 /// Writes the rows into `csv`, a `csv_writer` or an `xlsx_sheet`.

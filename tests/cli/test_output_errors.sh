@@ -63,7 +63,7 @@ run_ctrace trace "${data[@]}" --cases "$tiny/cases.csv" --out "$work/risk.csv" -
     --xlsx "$work/no-such-folder/risk.xlsx"
 expect_status 2 "trace --xlsx into a missing folder"
 one_line_naming "trace --xlsx into a missing folder" "$work/no-such-folder/risk.xlsx" \
-    "No such file or directory"
+    "no folder '$work/no-such-folder' to write it in"
 [ ! -e "$work/risk.csv" ] || fail "trace --xlsx into a missing folder wrote the risk list"
 
 mkdir "$work/a-folder"

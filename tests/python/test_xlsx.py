@@ -26,9 +26,11 @@ CTRACE = os.environ.get("CTRACE_BIN", str(REPO / "build" / "apps" / "ctrace"))
 
 # The kinds of the CSV columns, stated here independently of ctrace's tables.
 TIME_COLUMNS = {"first_exposure", "last_exposure", "quarantine_until", "monitor_until",
-                "first_presence", "last_presence", "first_contact", "last_contact"}
+                "first_presence", "last_presence", "first_contact", "last_contact",
+                "old_quarantine_until", "old_monitor_until", "start", "end"}
 INTEGER_COLUMNS = {"hop", "exposure_seconds", "cases", "case_seconds", "exposed",
-                   "exposed_seconds", "contact_seconds", "places", "step", "old_hop", "new_hop"}
+                   "exposed_seconds", "contact_seconds", "places", "step", "old_hop", "new_hop",
+                   "meeting", "source_hop", "seconds"}
 
 ZH_RISK_HEADER = ["人员", "风险层级", "码色", "首次暴露", "末次暴露", "隔离截止", "暴露秒数",
                   "传播来源", "传播场所"]
@@ -109,6 +111,9 @@ class SheetChecks(unittest.TestCase):
                                      pd.Timestamp(local_time(text, tz)), column)
                 elif column in INTEGER_COLUMNS:
                     self.assertEqual(int(value), int(text), column)
+                elif column == "minutes":
+                    # Text in the sheet (checked above); pandas reads digits as a number.
+                    self.assertEqual(float(value), float(text), column)
                 else:
                     self.assertEqual(value, text, column)
         return rows
@@ -177,6 +182,26 @@ class TinyExample(SheetChecks):
         stdout, _ = run("explain", "--risk", risk, "--person", "G", "--xlsx", xlsx)
         self.assertTrue(stdout.startswith("G (hop 3, yellow)"))
         self.assertEqual(len(list(openpyxl.load_workbook(xlsx)["explanation"].rows)), 5)
+
+    def test_explain_names_and_meetings(self):
+        # A traced snapshot knows the place names and how it was traced.
+        risk, traced = self.dir / "risk-named.csv", self.dir / "traced.h5"
+        run(*tiny_trace_args(), "--out", risk, "--hdf5", traced)
+        chains, meetings = self.dir / "chains.csv", self.dir / "meetings.csv"
+        xlsx = self.dir / "named.xlsx"
+        asked = ["--person", "H", "--person", "G"]
+        run("explain", "--snapshot", traced, *asked, "--format", "csv", "--out", chains)
+        run("explain", "--snapshot", traced, *asked, "--format", "csv", "--meetings", "--out",
+            meetings, "--xlsx", xlsx)
+        self.assertEqual(openpyxl.load_workbook(xlsx).sheetnames, ["explanation", "meetings"])
+        rows = self.assert_sheet_is_csv(xlsx, "explanation", chains, zone("+08:00"))
+        self.assertEqual(rows[0][-1], "via_place_name")
+        self.assertTrue(any(r[-1] for r in rows[1:]), "no place name in the chains")
+        rows = self.assert_sheet_is_csv(xlsx, "meetings", meetings, zone("+08:00"))
+        # H met B and E (tests/test_meetings.cpp): two meetings, 7,200 s in all.
+        h = [r for r in rows[1:] if r[0] == "H"]
+        self.assertEqual(len(h), 2)
+        self.assertEqual(sum(r[9] for r in h), 7200)
 
     def test_sources(self):
         sources = FIXTURES / "sources"
