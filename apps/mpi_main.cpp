@@ -334,6 +334,7 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
                 << result.qualifying_events << " contact events; " << result.entries.size()
                 << " listed (" << hops.str() << "); ";
         if (!parameters.profile.empty()) summary << "profile " << parameters.profile << "; ";
+        summary << written_text(vm, trace_output_options, level) << "; ";
         summary << std::fixed;
         summary.precision(2);
         const double total = clock.seconds();

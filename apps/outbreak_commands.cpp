@@ -132,7 +132,9 @@ int run_places(const std::vector<std::string>& args) {
         std::cerr << "ctrace places: " << data_text(inputs.loaded) << ", " << record.cases.size()
                   << " cases; " << rows.size() << " risk places, " << exposed
                   << " exposures of persons (a person exposed at two places counts "
-                  << "twice); " << seconds_text(clock.seconds()) << '\n';
+                  << "twice); "
+                  << written_text(vm, {"out", "xlsx", "rejects"}, data.parameters.level) << "; "
+                  << seconds_text(clock.seconds()) << '\n';
     }
     return exit_ok;
 }
@@ -210,7 +212,9 @@ int run_rank(const std::vector<std::string>& args) {
         std::cerr << "ctrace rank: " << data_text(loaded) << "; " << ranking.visits
                   << " person-place visits in the window; PageRank converged in "
                   << ranking.iterations << " iterations (L1 change " << ranking.last_change << "); "
-                  << order.size() << " places written; " << seconds_text(clock.seconds()) << '\n';
+                  << order.size() << " places written; "
+                  << written_text(vm, {"out", "rejects"}, data.parameters.level) << "; "
+                  << seconds_text(clock.seconds()) << '\n';
     return exit_ok;
 }
 
@@ -293,7 +297,9 @@ int run_clusters(const std::vector<std::string>& args) {
                   << " cases; " << result.trace.entries.size() << " listed in "
                   << result.clusters.size() << " clusters (largest "
                   << (result.clusters.empty() ? 0 : result.clusters.front().size) << ", " << linked
-                  << " linking several index cases); " << seconds_text(clock.seconds()) << '\n';
+                  << " linking several index cases); "
+                  << written_text(vm, {"out", "summary", "rejects"}, data.parameters.level) << "; "
+                  << seconds_text(clock.seconds()) << '\n';
     }
     return exit_ok;
 }

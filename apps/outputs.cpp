@@ -130,4 +130,20 @@ void report_rejects(const char* command_name, const po::variables_map& vm,
               << '\n';
 }
 
+std::string written_text(const po::variables_map& vm, std::initializer_list<const char*> outputs,
+                         std::optional<contact_level> level) {
+    std::string text;
+    if (level) text = "contact level " + std::string(contact_level_name(*level)) + "; ";
+    std::string files;
+    for (const char* name : outputs) {
+        if (!vm.count(name)) continue;
+        const po::variable_value& value = vm[name];
+        // --xlsx is a path for most commands and a switch for daily.
+        if (value.value().type() != typeid(std::string)) continue;
+        const std::string& path = value.as<std::string>();
+        files += (files.empty() ? "" : ", ") + (path == "-" ? std::string("stdout") : path);
+    }
+    return text + (files.empty() ? "wrote nothing" : "wrote " + files);
+}
+
 } // namespace ctrace::cli

@@ -28,6 +28,8 @@ class staged_output {
 public:
     explicit staged_output(const std::string& path, bool bom = false, bool dash_is_stdout = true);
     std::ostream& stream();
+    /// The path as given ("-" for stdout).
+    const std::string& path() const noexcept { return path_; }
     /// Runs `writer(stream())`; an `output_error` it throws (which names the
     /// library's output, "risk list" say) is thrown again naming this file.
     template <typename Writer>
@@ -89,6 +91,17 @@ void stage_workbook(const po::variables_map& vm, const std::string& path,
 /// `stage_workbook` at the path of --xlsx, when it is given.
 void stage_xlsx_option(const po::variables_map& vm, std::optional<xlsx_workbook>& book,
                        const std::function<void(xlsx_workbook&)>& write);
+
+/// The output options of `ctrace trace` (and `ctrace-mpi trace`).
+inline constexpr std::initializer_list<const char*> trace_output_options = {
+    "out", "hdf5", "graphml", "xlsx", "rejects"};
+
+/// "contact level LEVEL; wrote A, B": the end of a summary line, naming the
+/// contact level and every file the run wrote among the output options
+/// `outputs` that were given ("-" is named "stdout"). Without `level`, only
+/// the files.
+std::string written_text(const po::variables_map& vm, std::initializer_list<const char*> outputs,
+                         std::optional<contact_level> level);
 
 /// Says on stderr how many bad rows were skipped, and where they went.
 void report_rejects(const char* command_name, const po::variables_map& vm,

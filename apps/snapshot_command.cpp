@@ -63,7 +63,8 @@ int run_snapshot(const std::vector<std::string>& args) {
         const snapshot& data = ingested.data;
         std::cerr << "ctrace snapshot: " << data.rows_read << " rows read (" << data.rows_rejected
                   << " rejected), " << data.stays.size() << " stays, " << data.persons.size()
-                  << " persons, " << data.places.size() << " places written to " << out_path << "; "
+                  << " persons, " << data.places.size() << " places; "
+                  << written_text(vm, {"out", "rejects"}, data.parameters.level) << "; "
                   << std::fixed;
         std::cerr.precision(2);
         std::cerr << clock.seconds() << " s\n";

@@ -179,6 +179,10 @@ int run_sources(const std::vector<std::string>& args) {
                     << " meetings);";
         if (parameters.find_common_places)
             summary << " " << result.common_places.size() << " common places;";
+        summary << " "
+                << written_text(vm, {"links", "common-persons", "common-places", "xlsx", "rejects"},
+                                data.parameters.level)
+                << ";";
         summary << std::fixed;
         summary.precision(2);
         const double total = clock.seconds();

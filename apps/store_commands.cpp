@@ -195,6 +195,7 @@ int run_ingest(const std::vector<std::string>& args) {
         fields.add("files_already_ingested", static_cast<std::uint64_t>(skipped));
         fields.add("rows_read", rows);
         fields.add("rows_rejected", rejected);
+        if (vm.count("rejects")) summary += "; wrote " + vm["rejects"].as<std::string>();
         return folder + ": " + summary;
     });
 }
@@ -336,15 +337,15 @@ int run_daily(const std::vector<std::string>& args) {
         atomic_path hdf5_out(out_dir / ("risk-" + date + ".h5"));
         write_snapshot(hdf5_out, data, &prepared.record);
         std::optional<staged_output> tree_out;
-        stage_transmission_tree((out_dir / ("tree-" + date + ".graphml")).string(), result,
-                                data.persons, data.places, tz, tree_out);
+        const std::string tree_path = (out_dir / ("tree-" + date + ".graphml")).string();
+        stage_transmission_tree(tree_path, result, data.persons, data.places, tz, tree_out);
         std::optional<xlsx_workbook> workbook;
+        const std::string workbook_path = (out_dir / ("risk-" + date + ".xlsx")).string();
         if (vm["xlsx"].as<bool>())
-            stage_workbook(vm, (out_dir / ("risk-" + date + ".xlsx")).string(), workbook,
-                           [&](xlsx_workbook& book) {
-                               write_risk_list(book, result, data.persons, data.places, tz);
-                               write_changes(book, changes, tz);
-                           });
+            stage_workbook(vm, workbook_path, workbook, [&](xlsx_workbook& book) {
+                write_risk_list(book, result, data.persons, data.places, tz);
+                write_changes(book, changes, tz);
+            });
         hdf5_out.commit();
         tree_out->commit();
         if (workbook) workbook->commit();
@@ -367,9 +368,15 @@ int run_daily(const std::vector<std::string>& args) {
             fields.add(kinds[k], static_cast<std::uint64_t>(counts[k]));
             counted += (k ? ", " : "") + std::to_string(counts[k]) + " " + kinds[k];
         }
+        std::string written = "contact level " +
+                              std::string(contact_level_name(data.parameters.level)) + "; wrote " +
+                              risk_out.path() + ", " + changes_out.path() + ", " +
+                              hdf5_out.target().string() + ", " + tree_path;
+        if (workbook) written += ", " + workbook_path;
+        fields.add("contact_level", contact_level_name(data.parameters.level));
         return folder + ": " + date + ": " + std::to_string(result.entries.size()) +
                " listed; changes since " + (previous ? previous->first : std::string("nothing")) +
-               ": " + counted + "; written to " + out_dir.string() + "/";
+               ": " + counted + "; " + written;
     });
 }
 

@@ -116,6 +116,7 @@ int run_trace(const std::vector<std::string>& args) {
                 << " listed (" << line.str() << "); ";
         if (!record.parameters.profile.empty())
             summary << "profile " << record.parameters.profile << "; ";
+        summary << written_text(vm, trace_output_options, data.parameters.level) << "; ";
         summary << std::fixed;
         summary.precision(2);
         const double total = clock.seconds();

@@ -247,15 +247,20 @@ constexpr sheet_column explanation_columns[] = {
     {"via_place_name", "传播场所名称", cell_kind::text},
 };
 /// The columns without the place names (`explanation_csv_header`).
-constexpr std::span<const sheet_column> explanation_columns_without_names(
-    explanation_columns, std::size(explanation_columns) - 1);
+constexpr std::span<const sheet_column>
+    explanation_columns_without_names(explanation_columns, std::size(explanation_columns) - 1);
 
 constexpr sheet_column meeting_columns[] = {
-    {"person", "人员", cell_kind::text},        {"hop", "风险层级", cell_kind::integer},
-    {"meeting", "接触序号", cell_kind::integer}, {"source", "传播来源", cell_kind::text},
-    {"source_hop", "来源层级", cell_kind::integer}, {"place", "场所", cell_kind::text},
-    {"place_name", "场所名称", cell_kind::text}, {"start", "开始", cell_kind::time},
-    {"end", "结束", cell_kind::time},           {"seconds", "秒数", cell_kind::integer},
+    {"person", "人员", cell_kind::text},
+    {"hop", "风险层级", cell_kind::integer},
+    {"meeting", "接触序号", cell_kind::integer},
+    {"source", "传播来源", cell_kind::text},
+    {"source_hop", "来源层级", cell_kind::integer},
+    {"place", "场所", cell_kind::text},
+    {"place_name", "场所名称", cell_kind::text},
+    {"start", "开始", cell_kind::time},
+    {"end", "结束", cell_kind::time},
+    {"seconds", "秒数", cell_kind::integer},
     {"minutes", "分钟", cell_kind::text},
 };
 
@@ -514,8 +519,9 @@ void write_explanations(xlsx_workbook& book, std::span<const explanation> explan
                                           : explanation_columns_without_names}),
                 explanations, how);
     if (how.meetings)
-        write_meetings(book.add_sheet({"meetings", "接触明细", meetings_csv_header, meeting_columns}),
-                       explanations, how);
+        write_meetings(
+            book.add_sheet({"meetings", "接触明细", meetings_csv_header, meeting_columns}),
+            explanations, how);
 }
 
 } // namespace ctrace

@@ -195,4 +195,24 @@ run_ctrace trace --scans "$work/scans-iso.csv" --cases "$work/city/cases.csv" --
 expect_status 2 "a bad --until"
 one_line_naming "a bad --until" "--until:" "YYYYMMDD[HHMM[SS]]" "2022-04-05T20:41:00+08:00"
 
+# The summary line names the contact level and every file written.
+run_ctrace trace --scans "$work/scans-iso.csv" "${places[@]}" --cases "$work/city/cases.csv" \
+    --tz +08:00 --out "$work/s.csv" --hdf5 "$work/s.h5" --graphml "$work/s.graphml" \
+    --xlsx "$work/s.xlsx"
+expect_status 0 "trace with every output"
+expect_stderr_has "; contact level code; wrote $work/s.csv, $work/s.h5, $work/s.graphml, $work/s.xlsx; " \
+    "trace's summary"
+doors="$fixtures/doors"
+run_ctrace sources --scans "$doors/scans.csv" --places "$doors/places.csv" \
+    --cases "$doors/cases.csv" --tz +08:00 --contact-level site --common-places - \
+    --links "$work/links.csv"
+expect_status 0 "sources at site level"
+expect_stderr_has "; contact level site; wrote $work/links.csv, stdout; " "sources' summary"
+run_ctrace ingest --store "$work/store" --scans "$work/scans-iso.csv" "${places[@]}" --tz +08:00
+run_ctrace daily --store "$work/store" --cases "$work/city/cases.csv" --out-dir "$work/lists" \
+    --as-of 2022-04-04 --xlsx
+expect_status 0 "daily"
+expect_stderr_has "; contact level code; wrote $work/lists/risk-2022-04-04.csv, $work/lists/changes-2022-04-04.csv, $work/lists/risk-2022-04-04.h5, $work/lists/tree-2022-04-04.graphml, $work/lists/risk-2022-04-04.xlsx; " \
+    "daily's summary"
+
 finish
