@@ -6,6 +6,7 @@
 #include "ctrace/transmission_tree.hpp"
 #include "exit_status.hpp"
 
+#include <cctype>
 #include <cerrno>
 #include <filesystem>
 #include <iostream>
@@ -45,6 +46,20 @@ void check_distinct_outputs(const po::variables_map& vm, std::initializer_list<c
     std::vector<std::pair<std::filesystem::path, const char*>> seen;
     for (const char* name : names) {
         if (!vm.count(name) || vm[name].as<std::string>() == "-") continue;
+        // Excel opens a workbook by its extension; and `xlsx = true` in a
+        // configuration file shared with daily (where --xlsx is a switch)
+        // must not become a file named "true".
+        std::error_code ec;
+        if (std::string_view(name) == "xlsx" &&
+            !std::filesystem::is_character_file(vm[name].as<std::string>(), ec)) {
+            std::string extension = std::filesystem::path(vm[name].as<std::string>()).extension();
+            for (char& c : extension)
+                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            if (extension != ".xlsx")
+                throw input_error("--xlsx: '" + vm[name].as<std::string>() +
+                                  "' does not end in .xlsx (a workbook's name must; --xlsx is a "
+                                  "switch for daily only)");
+        }
         const std::filesystem::path path =
             std::filesystem::absolute(vm[name].as<std::string>()).lexically_normal();
         for (const auto& [other_path, other] : seen)

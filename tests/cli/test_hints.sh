@@ -195,6 +195,15 @@ run_ctrace trace --scans "$work/scans-iso.csv" --cases "$work/city/cases.csv" --
 expect_status 2 "a bad --until"
 one_line_naming "a bad --until" "--until:" "YYYYMMDD[HHMM[SS]]" "2022-04-05T20:41:00+08:00"
 
+# A workbook's name ends in .xlsx: `xlsx = true` from a configuration file
+# shared with daily (where --xlsx is a switch) is no file name.
+printf 'xlsx = true\n' >"$work/xlsx.ini"
+run_ctrace trace --config "$work/xlsx.ini" --scans "$work/scans-iso.csv" \
+    --cases "$work/city/cases.csv" --out "$work/x.csv" -q
+expect_status 2 "xlsx = true for trace"
+one_line_naming "xlsx = true for trace" "--xlsx: 'true' does not end in .xlsx"
+[ ! -e true ] && [ ! -e "$work/x.csv" ] || fail "xlsx = true for trace wrote something"
+
 # The summary line names the contact level and every file written.
 run_ctrace trace --scans "$work/scans-iso.csv" "${places[@]}" --cases "$work/city/cases.csv" \
     --tz +08:00 --out "$work/s.csv" --hdf5 "$work/s.h5" --graphml "$work/s.graphml" \

@@ -251,6 +251,9 @@ class TinyExample(SheetChecks):
     def test_refusals(self):
         risk = self.dir / "refused.csv"
         _, err = run(*tiny_trace_args(), "--out", risk, "--xlsx", risk, expect=2)
+        self.assertIn("does not end in .xlsx", err)
+        same = self.dir / "refused.xlsx"
+        _, err = run(*tiny_trace_args(), "--out", same, "--xlsx", same, expect=2)
         self.assertIn("name the same file", err)
         _, err = run(*tiny_trace_args(), "--out", risk, "--xlsx", "-", expect=2)
         self.assertIn("--xlsx", err)
