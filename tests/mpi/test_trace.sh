@@ -50,13 +50,14 @@ awk -F, 'BEGIN { OFS = "," }
     { print $0, "\"第一行\n第二行\"" }' "$city/scans.csv" >"$work/quoted.csv"
 # Sums of overlaps past 2^63 at a hop where their target is already
 # listed: not an error, as one process adds only the listed hop's (a
-# regression: the ranks once summed them all and failed).
+# regression: the ranks once summed them all and failed). Stays reach from
+# -2^55 s to the last second read as a time (year 5138 as epoch seconds).
 {
     echo "person,place,time,leave"
     echo "C,P0,1000,2000"
     for k in $(seq 100 399); do
         echo "S$k,P0,1000,2000"
-        echo "S$k,P1,-36028797018963967,36028797018963967"
+        echo "S$k,P1,-36028797018963967,99999999999"
     done
 } >"$work/overflow.csv"
 printf 'person,from,to\nC,0,3000\n' >"$work/overflow-cases.csv"
