@@ -231,7 +231,8 @@ po::options_description input_format_option_descriptions(bool scans) {
          "gzip and zstd files are recognised by their first bytes and read decompressed; "
          "--scans-encoding, --places-encoding and --cases-encoding set one input's")
         ("time-format", po::value<std::string>()->value_name("FMT"),
-         "layout of times that are neither epoch seconds nor ISO 8601, strptime-style: "
+         "layout of times in none of the default forms (ISO 8601, YYYY/M/D H:MM, whole "
+         "numbers: YYYYMMDD[HHMM[SS]], epoch milliseconds or seconds), strptime-style: "
          "%Y %m %d %H %M %S, %f (fraction, dropped), %z (offset), %-m etc. unpadded; e.g. "
          "'%d.%m.%Y %H:%M'; tried first, then the default forms (YYYY/M/D H:MM is read "
          "without it)");
@@ -386,8 +387,9 @@ po::options_description pseudonymize_option_description() {
 
 namespace {
 
-const char* const durations_and_times = "(durations: seconds or NdNhNmNs; times: epoch seconds "
-                                        "or ISO 8601)";
+const char* const durations_and_times =
+    "(durations: seconds or NdNhNmNs; times: ISO 8601, YYYY/M/D H:MM, YYYYMMDD[HHMM[SS]], epoch "
+    "milliseconds or seconds)";
 
 /// The exposure model's options, which the forward and backward traces share.
 void add_exposure_options(po::options_description& group) {
