@@ -190,6 +190,12 @@ po::variables_map parse(const std::vector<std::string>& args,
             }
             parsed.options = std::move(kept);
             po::store(parsed, vm);
+        } catch (const po::error_with_option_name& e) {
+            // A value the option cannot take: name the line that gives it.
+            std::string name = e.get_option_name();
+            name.erase(0, name.find_first_not_of('-'));
+            const std::size_t line = line_of_key(text, name);
+            throw input_error(path + (line ? ":" + std::to_string(line) : "") + ": " + e.what());
         } catch (const po::error& e) {
             throw input_error(path + ": " + e.what());
         }

@@ -154,6 +154,10 @@ expect_status 2 "a misspelt config key"
 one_line_naming "a misspelt config key" "typo.ini:3: 'profle' is not an option of any command" \
     "did you mean 'profile'?"
 [ ! -e "$work/typo.csv" ] || fail "a misspelt config key: a list was written"
+printf 'tz = +08:00\nhops = two\n' >"$work/value.ini"
+run_ctrace trace --config "$work/value.ini" "${canonical[@]}" --out "$work/typo.csv" -q
+expect_status 2 "a config value the option cannot take"
+one_line_naming "a config value the option cannot take" "value.ini:2: " "'two'" "hops"
 printf '[trace]\nhops = 3\n' >"$work/section.ini"
 run_ctrace trace --config "$work/section.ini" "${canonical[@]}" --out "$work/typo.csv" -q
 expect_status 2 "a config key under a section"
