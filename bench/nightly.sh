@@ -152,11 +152,12 @@ dumps=("$dir"/days/scans-*.csv)
 
 # ------------------------------------------------------------------ helpers
 # run_timed NAME LOG COMMAND...: runs COMMAND once under /usr/bin/time; sets
-# wall (s) and rss (KB) and keeps its stderr in LOG; stops on failure.
+# wall (s) and rss (KB) and keeps its stderr in LOG (stdout is dropped);
+# stops on failure.
 run_timed() {
     local name=$1 log=$2
     shift 2
-    if ! /usr/bin/time -f '%e %M' -o "$scratch/time" "$@" 2>"$log"; then
+    if ! /usr/bin/time -f '%e %M' -o "$scratch/time" "$@" 2>"$log" >/dev/null; then
         cat "$log" >&2
         echo "bench/nightly.sh: $name failed" >&2
         exit 1
@@ -222,6 +223,20 @@ for dump in "${dumps[@]}"; do
 done
 stored_stays=$stays
 store_mb=$(file_mb "$store")
+# The same dump again: a no-op (docs/nightly.md), which still reads the store.
+# shellcheck disable=SC2086
+run_timed "ctrace ingest (night $night again)" "$run/ingest-again.log" "$ctrace" ingest --store "$store" \
+    --scans "${dumps[13]}" --places "$dir/places.csv" --tz "$tz" $ingest_threads
+grep -q 'already ingested' "$run/ingest-again.log" || {
+    cat "$run/ingest-again.log" >&2
+    echo "bench/nightly.sh: ingesting night $night's dump again was not a no-op" >&2
+    exit 1
+}
+printf '| ingest night %d again (no-op) | the same dump | %.2f | %s | night 1 | %s | %s | |\n' \
+    "$night" "$wall" "$(mb "$rss")" "$(ratio "$wall" "$night1_wall")" "$(ratio "$rss" "$night1_rss")" >>"$table"
+# The fixed part of a process's memory: ctrace --version.
+run_timed "ctrace --version" "$scratch/version.log" "$ctrace" --version
+fixed_wall=$wall fixed_rss=$rss
 last_date=${dumps[13]##*/scans-}
 last_date=${last_date%.csv}
 as_of=$(date -u -d "$last_date + 1 day" +%F)
@@ -305,11 +320,12 @@ fi
 
 # ------------------------------------------------------------------ growth
 # Least squares over the 14 nights of peak RSS (bytes) and wall time against
-# the stays stored after the night; the intercept is the cost of a night's
-# dump with an empty store (it grows with the dump). Extrapolated to ROWS a
-# night and NIGHTS nights: the intercept scaled by ROWS / (mean rows a night),
-# plus the slope times the stays of NIGHTS nights (ROWS * NIGHTS times the
-# stays per row measured here).
+# the stays stored after the night. The intercept is the cost of a night's
+# dump with an empty store: the fixed part (ctrace --version's) plus a part
+# that grows with the dump. Extrapolated to ROWS a night and NIGHTS nights:
+# the fixed part, plus the rest of the intercept scaled by ROWS / (mean rows a
+# night), plus the slope times the stays of NIGHTS nights (ROWS * NIGHTS times
+# the stays per scan row measured here).
 read -r slope_b intercept_b r2_b slope_t intercept_t r2_t < <(awk '
     function fit(x, y, n,   i, sx, sy, sxx, sxy, syy, b, a, ssr, sst) {
         for (i = 1; i <= n; ++i) { sx += x[i]; sy += y[i]; sxx += x[i] * x[i]; sxy += x[i] * y[i] }
@@ -323,23 +339,26 @@ read -r night14_rss night14_wall < <(awk 'NR == 14 { print $5 * 1024, $4 }' "$fi
 mean_rows=$((total_rows / 14))
 extrap=$(awk -v sb="$slope_b" -v ib="$intercept_b" -v st="$slope_t" -v it="$intercept_t" \
     -v rows="$extrapolate_rows" -v nights="$extrapolate_nights" -v mean="$mean_rows" \
-    -v stays="$stored_stays" -v total="$total_rows" 'BEGIN {
+    -v stays="$stored_stays" -v total="$total_rows" -v fb="$((fixed_rss * 1024))" -v ft="$fixed_wall" 'BEGIN {
         per_row = stays / total; window = rows * nights * per_row; scale = rows / mean
-        mem = ib * scale + sb * window; sec = it * scale + st * window
-        printf "%.0f %.3f %.1f %.0f", window, per_row, mem / 1e9, sec
+        dump_b = ib > fb ? (ib - fb) * scale : 0; dump_t = it > ft ? (it - ft) * scale : 0
+        mem = fb + dump_b + sb * window; sec = ft + dump_t + st * window
+        printf "%.0f %.3f %.1f %.0f %.1f %.1f %.1f", window, per_row, mem / 2^30, sec, fb / 2^30, dump_b / 2^30, sb * window / 2^30
     }')
-read -r extrap_stays stays_per_row extrap_gb extrap_s <<<"$extrap"
+read -r extrap_stays stays_per_row extrap_gb extrap_s fixed_gb dump_gb window_gb <<<"$extrap"
 {
     echo "- Ingest growth, fitted over the 14 nights against the stays stored after each night (least squares):"
     awk -v sb="$slope_b" -v ib="$intercept_b" -v r="$r2_b" -v st="$slope_t" -v it="$intercept_t" -v rt="$r2_t" \
         -v n14="$night14_rss" -v s14="$stored_stays" -v t14="$night14_wall" 'BEGIN {
-        printf "  peak RSS = %.0f MB + %.1f bytes x stored stays (R^2 %.3f); wall = %.2f s + %.2f s per million stored stays (R^2 %.3f);\n", ib / 1e6, sb, r, it, st * 1e6, rt
-        printf "  night 14: %.1f bytes of peak RSS per stored stay (%.0f MB / %d stays), %.2f s\n", n14 / s14, n14 / 1e6, s14, t14
+        printf "  peak RSS = %.0f MB + %.1f bytes x stored stays (R^2 %.3f); wall = %.2f s + %.2f s per million stored stays (R^2 %.3f);\n", ib / 2^20, sb, r, it, st * 1e6, rt
+        printf "  night 14: %.1f bytes of peak RSS per stored stay (%.0f MB / %d stays), %.2f s\n", n14 / s14, n14 / 2^20, s14, t14
     }'
     echo "- EXTRAPOLATION (not measured): $extrapolate_rows scans a night, $extrapolate_nights nights stored:" \
         "about $extrap_stays stays ($stays_per_row stays per scan row, as measured here);" \
-        "one nightly ingest would peak near $extrap_gb GB (fixed part scaled by $extrapolate_rows / $mean_rows rows a night)" \
-        "and take about $extrap_s s on this machine"
+        "one nightly ingest would peak near $extrap_gb GB ($fixed_gb fixed, the process as ctrace --version;" \
+        "$dump_gb for the night's dump, the rest of the intercept times $extrapolate_rows / $mean_rows rows a night;" \
+        "$window_gb for the stored stays, the slope times the stays) and take about $extrap_s s on this machine" \
+        "($(awk -v g="$extrap_gb" 'BEGIN { print (g <= 24 ? "fits" : "does not fit") }') in 24 GB; GB = 2^30 bytes, MB = 2^20)"
     echo "- the city: ctrace gen ${gen[*]}: $persons persons, $(number 'places' "$(cat "$dir/gen.log")") places," \
         "$total_rows scan rows, $min_rows-$max_rows a night (mean $mean_rows); 18-character resident ids, 12-character place codes;" \
         "14 dumps split by local date (+08:00) of 'time'"
