@@ -251,24 +251,30 @@ city_rows=$(($(wc -l <"$dir/scans.csv") - 1))
 # ------------------------------------------------------------------ daily against trace
 # warm FILE|DIR...: reads them into the page cache
 warm() { find "$@" -type f -exec cat {} + >/dev/null; }
-warm "${dumps[@]}" "$store" "$dir/places.csv" "$dir/cases.csv"
+warm "$dir/scans.csv" "${dumps[@]}" "$store" "$dir/places.csv" "$dir/cases.csv"
 for ((k = 1; k <= repeat; ++k)); do
     # shellcheck disable=SC2086
     run_timed "ctrace daily" "$scratch/daily.log" "$ctrace" daily --store "$store" --cases "$dir/cases.csv" \
         --out-dir "$run/lists" --as-of "$as_of" --hops 2 $daily_threads
     if keep_best daily; then cp "$scratch/daily.log" "$run/daily.log"; fi
     # shellcheck disable=SC2086
-    run_timed "ctrace trace (CSV)" "$scratch/trace.log" "$ctrace" trace "${scans_args[@]}" --places "$dir/places.csv" \
+    run_timed "ctrace trace (CSV)" "$scratch/trace.log" "$ctrace" trace --scans "$dir/scans.csv" --places "$dir/places.csv" \
         --cases "$dir/cases.csv" --tz "$tz" --hops 2 --out "$run/risk-trace.csv" $trace_threads
     if keep_best trace; then cp "$scratch/trace.log" "$run/trace.log"; fi
+    # shellcheck disable=SC2086
+    run_timed "ctrace trace (14 dumps)" "$scratch/trace14.log" "$ctrace" trace "${scans_args[@]}" --places "$dir/places.csv" \
+        --cases "$dir/cases.csv" --tz "$tz" --hops 2 --out "$run/risk-trace-dumps.csv" $trace_threads
+    if keep_best trace14; then cp "$scratch/trace14.log" "$run/trace-dumps.log"; fi
 done
 listed=$(($(wc -l <"$run/risk-trace.csv") - 1))
 daily_check=$(same "$run/risk-trace.csv" "$run/lists/risk-$as_of.csv")
 [ "$daily_check" = SAME ] || echo "bench/nightly.sh: warning: daily's risk list differs from the CSV trace's" >&2
+dumps_check=$(same "$run/risk-trace.csv" "$run/risk-trace-dumps.csv")
+[ "$dumps_check" = SAME ] || echo "bench/nightly.sh: warning: the trace of the 14 dumps differs from that of scans.csv" >&2
 
 # ------------------------------------------------------------------ snapshot against DuckDB's database
 # shellcheck disable=SC2086
-run_timed "ctrace snapshot" "$run/snapshot.log" "$ctrace" snapshot "${scans_args[@]}" --places "$dir/places.csv" \
+run_timed "ctrace snapshot" "$run/snapshot.log" "$ctrace" snapshot --scans "$dir/scans.csv" --places "$dir/places.csv" \
     --tz "$tz" --out "$run/city.h5" $snapshot_threads
 snapshot_wall=$wall snapshot_rss=$rss
 duckdb_check=-
@@ -303,8 +309,12 @@ fi
         "$stored_stays" "$as_of" "${best_wall[daily]}" "$(mb "${best_rss[daily]}")" \
         "$(ratio "${best_wall[daily]}" "${best_wall[trace]}")" "$(ratio "${best_rss[daily]}" "${best_rss[trace]}")" \
         "$daily_check"
-    printf '| trace (CSV) | the 14 dumps, %s rows | %.2f | %s | | | | %s listed |\n' \
+    printf '| trace (CSV) | scans.csv of the 14 days, %s rows | %.2f | %s | | | | %s listed |\n' \
         "$total_rows" "${best_wall[trace]}" "$(mb "${best_rss[trace]}")" "$listed"
+    printf '| trace (14 dumps) | the 14 daily dumps, --scans 14 times | %.2f | %s | trace (CSV) | %s | %s | %s |\n' \
+        "${best_wall[trace14]}" "$(mb "${best_rss[trace14]}")" \
+        "$(ratio "${best_wall[trace14]}" "${best_wall[trace]}")" "$(ratio "${best_rss[trace14]}" "${best_rss[trace]}")" \
+        "$dumps_check"
     if [ $with_duckdb = 1 ]; then
         printf '| trace --snapshot | city.h5, %s MB | %.2f | %s | DuckDB --db | %s | %s | %s |\n' \
             "$(file_mb "$run/city.h5")" "${best_wall[snapshot]}" "$(mb "${best_rss[snapshot]}")" \
@@ -363,7 +373,7 @@ read -r extrap_stays stays_per_row extrap_gb extrap_s fixed_gb dump_gb window_gb
         "$total_rows scan rows, $min_rows-$max_rows a night (mean $mean_rows); 18-character resident ids, 12-character place codes;" \
         "14 dumps split by local date (+08:00) of 'time'"
     echo "- store after 14 nights: $store_mb MB on disk; daily, trace, snapshot and DuckDB all with --hops 2 --tz $tz and the city's $(($(wc -l <"$dir/cases.csv") - 1)) cases"
-    echo "- built once, not in the comparison: ctrace snapshot of the 14 dumps $(printf '%.2f' "$snapshot_wall") s, $(mb "$snapshot_rss") MB${save_wall:+; DuckDB --save-db of scans.csv $(printf '%.2f' "$save_wall") s, $(mb "$save_rss") MB}"
+    echo "- built once, not in the comparison: ctrace snapshot of scans.csv $(printf '%.2f' "$snapshot_wall") s, $(mb "$snapshot_rss") MB${save_wall:+; DuckDB --save-db of scans.csv $(printf '%.2f' "$save_wall") s, $(mb "$save_rss") MB}"
     echo "- phases: daily: $(grep '^ctrace daily:' "$run/daily.log" | tail -n 1 | sed -nE 's/.*; ([0-9.]+ s( \(.*\))?)$/\1/p');" \
         "trace (CSV): $(grep '^ctrace trace:' "$run/trace.log" | tail -n 1 | sed -nE 's/.*; ([0-9.]+ s( \(.*\))?)$/\1/p');" \
         "trace --snapshot: $(grep '^ctrace trace:' "$run/trace-snapshot.log" | tail -n 1 | sed -nE 's/.*; ([0-9.]+ s( \(.*\))?)$/\1/p')"
