@@ -8,6 +8,7 @@
 #                [--sizes "1000000 10000000"] [--vs-duckdb]
 #                [--no-duckdb-above 150000000] [--threads 2] [--repeat 2]
 #                [--sources] [--ctrace PATH]
+#   bench/run.sh --nightly [bench/nightly.sh's options]
 #
 # Cities are generated once into bench/out/<city> (git-ignored) and reused.
 set -euo pipefail
@@ -17,7 +18,12 @@ usage() {
 usage: bench/run.sh [--cities LIST] [--sizes LIST] [--vs-duckdb]
                     [--no-duckdb-above N] [--threads N] [--repeat N]
                     [--sources] [--ctrace PATH]
+       bench/run.sh --nightly [--night-rows N] [--repeat N] [...]
 
+  --nightly       the nightly benchmark instead (bench/nightly.sh, which takes
+                  the other options; bench/nightly.sh --help): 14 daily dumps
+                  ingested night by night, daily against trace, and trace
+                  --snapshot against DuckDB's persisted database
   --cities LIST   cities to run, by shape name (default, unless --sizes is
                   given: "shuffled-700k resident-1.5m city-10000000"):
                     shuffled-700k   700k persons, 4 days, rows in random order,
@@ -47,6 +53,14 @@ EOF
 }
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# --nightly hands every other option to bench/nightly.sh.
+for arg in "$@"; do
+    if [ "$arg" = --nightly ]; then
+        rest=()
+        for other in "$@"; do [ "$other" = --nightly ] || rest+=("$other"); done
+        exec "$repo_root/bench/nightly.sh" ${rest[@]+"${rest[@]}"}
+    fi
+done
 ctrace=${CTRACE:-$repo_root/build/apps/ctrace}
 default_cities="shuffled-700k resident-1.5m city-10000000"
 cities=''

@@ -14,6 +14,14 @@
 //       [--latency-seconds 0] [--until-seconds T] [--tz +00:00]
 //       [--bucket-seconds 3600]
 //
+// Persisted mode, DuckDB's counterpart of 'ctrace snapshot' and 'ctrace trace
+// --snapshot': the stays are built once and saved in a DuckDB database file,
+// then each trace opens that file and runs only the trace queries.
+//
+//   node trace.mjs --scans F [--places F] [--dwell-seconds S] --save-db DB   (build and save)
+//   node trace.mjs --db DB --cases F --out F [trace options]                 (trace only)
+//
+
 // Timings of each phase go to stderr. Bad input is reported, not diagnosed
 // row by row as ctrace does: this is a benchmark baseline, not a validator.
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -24,7 +32,12 @@ import path from 'node:path';
 const usage = `usage: node trace.mjs --scans F [--places F] --cases F --out F [--threads N]
   [--hops N] [--min-overlap-seconds S] [--dwell-seconds S] [--quarantine-seconds S]
   [--lookback-seconds S] [--latency-seconds S] [--until-seconds T] [--tz ±HH:MM]
-  [--bucket-seconds S]`;
+  [--bucket-seconds S]
+       node trace.mjs --scans F [--places F] [--dwell-seconds S] [--threads N] --save-db DB
+       node trace.mjs --db DB --cases F --out F [--threads N] [--hops N] [...]
+  --save-db DB   build the stays (and each place's longest stay) and save them in
+                 the DuckDB database file DB, replaced atomically; no trace
+  --db DB        trace on the stays saved by --save-db instead of reading scans`;
 
 function fail(message, status = 2) {
     process.stderr.write(`trace.mjs: ${message}\n`);
@@ -37,7 +50,7 @@ const options = {
     'min-overlap-seconds': '900', 'dwell-seconds': '3600',
     'quarantine-seconds': '1209600', 'lookback-seconds': '345600',
     'latency-seconds': '0', 'until-seconds': null, tz: '+00:00',
-    'bucket-seconds': '3600',
+    'bucket-seconds': '3600', 'save-db': null, db: null,
 };
 const argv = process.argv.slice(2);
 for (let k = 0; k < argv.length; ++k) {
@@ -50,8 +63,21 @@ for (let k = 0; k < argv.length; ++k) {
     if (value === undefined) fail(`option --${name} needs a value`);
     options[name] = value;
 }
-for (const required of ['scans', 'cases', 'out'])
+// Modes: 'csv' (scans to risk list), 'save' (scans to database), 'db'
+// (database to risk list).
+const mode = options['save-db'] !== null ? 'save' : options.db !== null ? 'db' : 'csv';
+if (options['save-db'] !== null && options.db !== null) fail(`give --save-db or --db, not both`);
+const requiredOptions = { csv: ['scans', 'cases', 'out'], save: ['scans'], db: ['cases', 'out'] }[mode];
+for (const required of requiredOptions)
     if (!options[required]) fail(`--${required} is required\n${usage}`);
+if (mode === 'save')
+    for (const other of ['cases', 'out'])
+        if (options[other] !== null) fail(`--${other} does not go with --save-db (it saves the stays only)`);
+if (mode === 'db')
+    for (const other of ['scans', 'places'])
+        if (options[other] !== null) fail(`--${other} does not go with --db (the stays come from the database)`);
+if (mode === 'db' && argv.some((arg) => arg.startsWith('--dwell-seconds')))
+    fail(`--dwell-seconds does not go with --db (the stays were merged with the database's)`);
 
 function integer(name, min = -(2 ** 53)) {
     const text = options[name];
@@ -114,7 +140,8 @@ if (threads !== null) await run(`SET threads = ${threads}`);
 await run(`SET preserve_insertion_order = false`);
 // Spill (if the default memory limit, 80% of RAM, is reached) beside the
 // output rather than into ./.tmp, DuckDB's default for in-memory databases.
-const spill = path.join(options.out === '-' ? os.tmpdir() : path.dirname(path.resolve(options.out)),
+const besides = mode === 'save' ? options['save-db'] : options.out;
+const spill = path.join(besides === '-' ? os.tmpdir() : path.dirname(path.resolve(besides)),
                         `.trace-duckdb-spill-${process.pid}`);
 await run(`SET temp_directory = ${sqlString(spill)}`);
 process.on('exit', () => fs.rmSync(spill, { recursive: true, force: true }));
@@ -175,8 +202,11 @@ function require_(file, columns, names) {
 const csvOptions = `header = true, delim = ',', quote = '"', escape = '"'`;
 
 // ---------------------------------------------------------------- 1. read
-// Places: only dwell is interpreted.
-if (options.places) {
+// Places: only dwell is interpreted. (With --db the stays are read from the
+// database instead: no places and no scans.)
+if (mode === 'db') {
+    // nothing: the stays were merged by --save-db
+} else if (options.places) {
     const columns = await columnsOf(options.places);
     require_(options.places, columns, ['place']);
     await run(`CREATE TABLE places AS
@@ -192,7 +222,8 @@ if (options.places) {
 }
 
 // Cases: [a, b) with a = from, or onset - lookback; b = to, or --until.
-{
+// (--save-db saves stays only: no cases.)
+if (mode !== 'save') {
     const file = options.cases;
     const columns = await columnsOf(file);
     require_(file, columns, ['person']);
@@ -219,7 +250,7 @@ if (options.places) {
 
 // Scans. Epoch-second times are read as BIGINT by the CSV reader (the fast
 // path an analyst would take); if that fails (ISO times), read text and parse.
-{
+if (mode !== 'db') {
     const file = options.scans;
     const columns = await columnsOf(file);
     require_(file, columns, ['person', 'place', 'time']);
@@ -246,7 +277,20 @@ if (options.places) {
     const bad = await rows(`SELECT count(*) FROM scans WHERE person IS NULL OR place IS NULL OR t IS NULL OR leave < t`);
     if (bad[0][0] > 0n) fail(`${file}: ${bad[0][0]} bad rows (missing field or leave before time)`);
 }
-phase('read CSV');
+phase(mode === 'db' ? 'read cases' : 'read CSV');
+
+// --db: the stays and place spans saved by --save-db, attached read-only; the
+// trace's own tables stay in memory.
+if (mode === 'db') {
+    if (!fs.existsSync(options.db)) fail(`${options.db}: no such file (make it with --save-db)`);
+    await run(`ATTACH ${sqlString(options.db)} AS saved (READ_ONLY)`);
+    const tables = new Set((await rows(`SELECT table_name FROM duckdb_tables() WHERE database_name = 'saved'`)).map((r) => r[0]));
+    for (const table of ['stays', 'place_span'])
+        if (!tables.has(table)) fail(`${options.db}: no table '${table}' (not made by --save-db)`);
+    await run(`CREATE VIEW stays AS SELECT person, place, s, e FROM saved.stays`);
+    await run(`CREATE VIEW place_span AS SELECT place, span FROM saved.place_span`);
+    phase('open database');
+}
 
 // ---------------------------------------------------------------- 2. stays
 // Visits [time, leave) or [time, time + dwell); visits of a person at a place
@@ -258,28 +302,30 @@ phase('read CSV');
 // with the next closing in a second, small window pass. Ties are broken by
 // the row number of the first pass: ordering the second pass by (start, end)
 // again would let exact duplicates swap and split a stay.
-await run(`CREATE TABLE stays AS
-    WITH visits AS (
-        SELECT person, place, t AS s, coalesce(leave, t + coalesce(places.dwell, ${dwell})) AS e
-        FROM scans LEFT JOIN places USING (place)),
-    running AS (
-        SELECT person, place, s,
-               max(e) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS pm,
-               max(e) OVER (w ROWS UNBOUNDED PRECEDING) AS cm,
-               lead(s) OVER w AS next_s,
-               row_number() OVER w AS rn
-        FROM visits WINDOW w AS (PARTITION BY person, place ORDER BY s, e)),
-    bounds AS (
-        SELECT person, place, s, cm, rn, coalesce(s > pm, true) AS opens, coalesce(next_s > cm, true) AS closes
-        FROM running WHERE coalesce(s > pm, true) OR coalesce(next_s > cm, true)),
-    paired AS (
-        SELECT person, place, s, opens, lead(cm) OVER (PARTITION BY person, place ORDER BY rn) AS e
-        FROM bounds WHERE opens <> closes)
-    SELECT person, place, s, cm AS e FROM bounds WHERE opens AND closes
-    UNION ALL
-    SELECT person, place, s, e FROM paired WHERE opens`);
-await run(`DROP TABLE scans`);
-phase('merge stays');
+if (mode !== 'db') {
+    await run(`CREATE TABLE stays AS
+        WITH visits AS (
+            SELECT person, place, t AS s, coalesce(leave, t + coalesce(places.dwell, ${dwell})) AS e
+            FROM scans LEFT JOIN places USING (place)),
+        running AS (
+            SELECT person, place, s,
+                   max(e) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS pm,
+                   max(e) OVER (w ROWS UNBOUNDED PRECEDING) AS cm,
+                   lead(s) OVER w AS next_s,
+                   row_number() OVER w AS rn
+            FROM visits WINDOW w AS (PARTITION BY person, place ORDER BY s, e)),
+        bounds AS (
+            SELECT person, place, s, cm, rn, coalesce(s > pm, true) AS opens, coalesce(next_s > cm, true) AS closes
+            FROM running WHERE coalesce(s > pm, true) OR coalesce(next_s > cm, true)),
+        paired AS (
+            SELECT person, place, s, opens, lead(cm) OVER (PARTITION BY person, place ORDER BY rn) AS e
+            FROM bounds WHERE opens <> closes)
+        SELECT person, place, s, cm AS e FROM bounds WHERE opens AND closes
+        UNION ALL
+        SELECT person, place, s, e FROM paired WHERE opens`);
+    await run(`DROP TABLE scans`);
+    phase('merge stays');
+}
 
 // ---------------------------------------------------------------- 3. trace
 // Contacts are an interval join at each place. DuckDB joins on equalities
@@ -288,8 +334,36 @@ phase('merge stays');
 // of width W holding its start; a source stay [s, e) looks in the buckets
 // that can hold the start of a stay overlapping it by m or more, which
 // starts in [s + m - span, e - m] where span is the place's longest stay.
-await run(`CREATE TABLE place_span AS SELECT place, max(e - s) AS span FROM stays GROUP BY place`);
-phase('place spans');
+if (mode !== 'db') {
+    await run(`CREATE TABLE place_span AS SELECT place, max(e - s) AS span FROM stays GROUP BY place`);
+    phase('place spans');
+}
+
+// --save-db: copy the stays and the place spans into a new database file,
+// written under a temporary name beside it and renamed over it when complete.
+if (mode === 'save') {
+    const target = path.resolve(options['save-db']);
+    const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
+    const removeTemporary = () => { for (const f of [temporary, `${temporary}.wal`]) fs.rmSync(f, { force: true }); };
+    removeTemporary();
+    process.on('exit', removeTemporary);
+    await run(`ATTACH ${sqlString(temporary)} AS saved`);
+    await run(`CREATE TABLE saved.stays AS SELECT person, place, s, e FROM stays`);
+    await run(`CREATE TABLE saved.place_span AS SELECT place, span FROM place_span`);
+    await run(`CREATE TABLE saved.saved_with AS SELECT ${sqlString(options.scans)} AS scans,
+        ${options.places ? sqlString(options.places) : 'NULL::VARCHAR'} AS places, ${dwell}::BIGINT AS dwell_seconds,
+        now() AS saved_at`);
+    await run(`CHECKPOINT saved`);
+    await run(`DETACH saved`);
+    if (fs.existsSync(`${temporary}.wal`)) fail(`${temporary}.wal: left after the checkpoint`, 1);
+    fs.renameSync(temporary, target);
+    phase('save database');
+    const [[stayCount, placeCount]] = await rows(`SELECT (SELECT count(*) FROM stays), (SELECT count(*) FROM place_span)`);
+    const total = phases.reduce((sum, [, seconds]) => sum + seconds, 0);
+    process.stderr.write(`trace.mjs: saved ${stayCount} stays at ${placeCount} places to ${options['save-db']} `
+        + `(${(fs.statSync(target).size / 1048576).toFixed(1)} MB), ${total.toFixed(2)} s in all\n`);
+    process.exit(0);
+}
 
 // E: one row per (person, layer h) with E_h(p) finite, for persons that are
 // not index cases. risk: one row per person reached, with the fields of §5
