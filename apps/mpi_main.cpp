@@ -228,7 +228,7 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
         out_path = required(vm, "out");
         const std::string cases_path = required(vm, "cases");
         quiet = vm["quiet"].as<bool>();
-        check_distinct_outputs(vm, {"out", "hdf5", "graphml", "rejects", "xlsx"});
+        check_distinct_outputs(vm, trace_output_options);
         tz = tz_option(vm);
         write_hdf5 = vm.count("hdf5") > 0;
         prepared.emplace(read_cases_for_trace(vm, tz, cases_path, write_hdf5));

@@ -92,9 +92,10 @@ void stage_workbook(const po::variables_map& vm, const std::string& path,
 void stage_xlsx_option(const po::variables_map& vm, std::optional<xlsx_workbook>& book,
                        const std::function<void(xlsx_workbook&)>& write);
 
-/// The output options of `ctrace trace` (and `ctrace-mpi trace`).
+/// The output options of `ctrace trace` (and `ctrace-mpi trace`): checked
+/// to be distinct files, and named in the summary line.
 inline constexpr std::initializer_list<const char*> trace_output_options = {
-    "out", "hdf5", "graphml", "xlsx", "rejects"};
+    "out", "hdf5", "graphml", "rejects", "xlsx"};
 
 /// "contact level LEVEL; wrote A, B": the end of a summary line, naming the
 /// contact level and every file the run wrote among the output options

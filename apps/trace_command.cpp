@@ -78,7 +78,7 @@ int run_trace(const std::vector<std::string>& args) {
     const std::string out_path = required(vm, "out");
     const bool quiet = vm["quiet"].as<bool>();
     const bool write_hdf5 = vm.count("hdf5") > 0;
-    check_distinct_outputs(vm, {"out", "hdf5", "graphml", "rejects", "xlsx"});
+    check_distinct_outputs(vm, trace_output_options);
 
     const utc_offset tz = tz_option(vm);
     prepared_cases prepared = read_cases_for_trace(vm, tz, cases_path, write_hdf5);
