@@ -77,19 +77,13 @@ done
 [ -x "$ctrace" ] || { echo "bench/nightly.sh: no ctrace at $ctrace: build it first (cmake --build build --target ctrace_cli) or pass --ctrace" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "bench/nightly.sh: /usr/bin/time is missing (apt-get install time)" >&2; exit 2; }
 
-duckdb_dir=$repo_root/bench/duckdb
+# shellcheck source=bench/common.sh
+source "$repo_root/bench/common.sh"
 if [ $with_duckdb = 1 ]; then
     command -v node >/dev/null || { echo "bench/nightly.sh: DuckDB needs node (v18 or later) and npm; or pass --no-duckdb" >&2; exit 2; }
-    if [ ! -d "$duckdb_dir/node_modules/@duckdb/node-api" ]; then
-        echo "bench/nightly.sh: installing the DuckDB client into bench/duckdb/node_modules" >&2
-        # As in bench/run.sh: npm ci, else npm install (a registry without
-        # some platform's optional binding makes npm ci fail).
-        (cd "$duckdb_dir" && { npm ci --no-audit --no-fund >&2 || npm install --no-audit --no-fund >&2; })
-    fi
+    install_duckdb_client bench/nightly.sh
 fi
 
-has_threads() { "$ctrace" help "$1" 2>&1 | grep -q -- '--threads'; }
-ctrace_threads() { if has_threads "$1"; then echo "--threads $threads"; fi; }
 ingest_threads=$(ctrace_threads ingest)
 daily_threads=$(ctrace_threads daily)
 trace_threads=$(ctrace_threads trace)

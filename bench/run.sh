@@ -122,20 +122,14 @@ done
 [ -x "$ctrace" ] || { echo "bench/run.sh: no ctrace at $ctrace: build it first (scripts/test or scripts/demo) or pass --ctrace" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "bench/run.sh: /usr/bin/time is missing (apt-get install time)" >&2; exit 2; }
 
-duckdb_dir=$repo_root/bench/duckdb
+# shellcheck source=bench/common.sh
+source "$repo_root/bench/common.sh"
 if [ $vs_duckdb = 1 ]; then
     command -v node >/dev/null || { echo "bench/run.sh: --vs-duckdb needs node (v18 or later) and npm" >&2; exit 2; }
-    if [ ! -d "$duckdb_dir/node_modules/@duckdb/node-api" ]; then
-        echo "bench/run.sh: installing the DuckDB client into bench/duckdb/node_modules" >&2
-        # npm ci wants every platform's optional binding in the lock file; a
-        # registry that lacks some makes it fail, and npm install does instead.
-        (cd "$duckdb_dir" && { npm ci --no-audit --no-fund >&2 || npm install --no-audit --no-fund >&2; })
-    fi
+    install_duckdb_client bench/run.sh
 fi
 
 # ctrace gets --threads only where it has the option.
-has_threads() { "$ctrace" help "$1" 2>&1 | grep -q -- '--threads'; }
-ctrace_threads() { if has_threads "$1"; then echo "--threads $threads"; fi; }
 trace_threads=$(ctrace_threads trace)
 sources_threads=$(ctrace_threads sources)
 snapshot_threads=$(ctrace_threads snapshot)
