@@ -27,6 +27,7 @@ command trace_command();
 command sources_command();
 command explain_command();
 command snapshot_command();
+command verify_command();
 command ingest_command();
 command daily_command();
 command places_command();

@@ -35,8 +35,10 @@ std::string traced_data_text(const loaded_data& loaded, std::size_t persons_with
                              std::size_t cases) {
     const snapshot& data = loaded.ingested.data;
     std::ostringstream out;
-    out << rows_text(loaded) << ", " << data.stays.size() << " stays, " << persons_with_stays
-        << " persons, " << data.places.size() << " places, " << cases << " cases";
+    const std::size_t stays = loaded.indexed ? loaded.indexed->stays : data.stays.size();
+    const std::size_t places = loaded.indexed ? loaded.indexed->places : data.places.size();
+    out << rows_text(loaded) << ", " << stays << " stays, " << persons_with_stays << " persons, "
+        << places << " places, " << cases << " cases";
     return out.str();
 }
 

@@ -15,6 +15,7 @@
 #include "progress.hpp"
 
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 namespace ctrace::cli {
@@ -86,15 +87,31 @@ int run_trace(const std::vector<std::string>& args) {
 
     progress_reporter progress("trace", quiet);
     const double cases_seconds = clock.seconds();
-    loaded_data loaded = load_data("trace", vm, progress, write_hdf5);
-    if (write_hdf5)
-        record.inputs.insert(record.inputs.end(), loaded.inputs.begin(), loaded.inputs.end());
+    // A snapshot with an index is read only where the trace reaches; --hdf5
+    // writes every stay, so it reads them all.
+    std::optional<trace_run> indexed;
+    if (from_snapshot && !write_hdf5) {
+        indexed = trace_indexed(data_source_from(vm, progress, false), prepared);
+        if (indexed) print_notes("trace", indexed->loaded.notes);
+    }
+    loaded_data loaded;
+    std::size_t persons_with_stays = 0;
+    double read_seconds = 0, graph_seconds = 0;
+    if (indexed) {
+        loaded = std::move(indexed->loaded);
+        record = std::move(indexed->record);
+        persons_with_stays = indexed->persons_with_stays;
+        read_seconds = graph_seconds = cases_seconds;
+    } else {
+        loaded = load_data("trace", vm, progress, write_hdf5);
+        if (write_hdf5)
+            record.inputs.insert(record.inputs.end(), loaded.inputs.begin(), loaded.inputs.end());
+        read_seconds = clock.seconds();
+        persons_with_stays = loaded.ingested.data.persons.size();
+        trace_cases(loaded.ingested.data, prepared, [&] { graph_seconds = clock.seconds(); });
+    }
     ingest_result& ingested = loaded.ingested;
-    const double read_seconds = clock.seconds();
     snapshot& data = ingested.data;
-    const std::size_t persons_with_stays = data.persons.size();
-    double graph_seconds = 0;
-    trace_cases(data, prepared, [&] { graph_seconds = clock.seconds(); });
     const trace_result& result = record.result;
     const double trace_seconds = clock.seconds();
 

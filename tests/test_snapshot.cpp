@@ -1146,10 +1146,23 @@ TEST_SUITE("snapshot") {
         CHECK(read_raw_column<std::int64_t>(file, "stays/end") == data.stays.end);
         CHECK(read_raw_column<std::uint32_t>(file, "stays/person") == data.stays.person);
         CHECK(read_raw_column<std::uint32_t>(file, "stays/place") == data.stays.place);
-        const hid_t dataset = H5Dopen2(file, "stays/start", H5P_DEFAULT);
+        // The stays are stored contiguous (read in place, indexed_snapshot.hpp);
+        // the incidence matrix is filtered by ctrace: one entry a person here.
+        const incidence_csr csr = person_place_incidence(data.stays, n);
+        CHECK(read_raw_column<std::int64_t>(file, "graph/person_place/data") == csr.data);
+        CHECK(read_raw_column<std::int64_t>(file, "graph/person_place/indptr") == csr.indptr);
+        {
+            const hid_t stays = H5Dopen2(file, "stays/start", H5P_DEFAULT);
+            const hid_t layout = H5Dget_create_plist(stays);
+            CHECK(H5Pget_layout(layout) == H5D_CONTIGUOUS);
+            H5Pclose(layout);
+            H5Dclose(stays);
+        }
+        const hid_t dataset = H5Dopen2(file, "graph/person_place/data", H5P_DEFAULT);
         const hid_t creation = H5Dget_create_plist(dataset);
         hsize_t chunk = 0;
-        CHECK(H5Pget_chunk(creation, 1, &chunk) == 1);
+        REQUIRE(H5Pget_chunk(creation, 1, &chunk) == 1);
+        REQUIRE(chunk > 0);
         CHECK(n % chunk != 0);
         CHECK(n / chunk >= 2);
         H5Pclose(creation);
@@ -1167,7 +1180,7 @@ TEST_SUITE("snapshot") {
         const fs::path path = t.path() / "s.h5";
         write_snapshot(path, ingested.data);
         edit_hdf5(path, [](hid_t file) {
-            const hid_t dataset = H5Dopen2(file, "stays/end", H5P_DEFAULT);
+            const hid_t dataset = H5Dopen2(file, "places/dwell_seconds", H5P_DEFAULT);
             REQUIRE(dataset >= 0);
             const hsize_t offset = 0;
             hsize_t size = 0;
@@ -1178,7 +1191,7 @@ TEST_SUITE("snapshot") {
                                    garbage.data()) >= 0);
             H5Dclose(dataset);
         });
-        check_refused(path, "stays/end");
+        check_refused(path, "places/dwell_seconds");
     }
 
     // =================================================================== atomic writes

@@ -12,7 +12,9 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ctrace::detail {
@@ -52,7 +54,8 @@ struct row_range {
     std::size_t first = 0;
     std::size_t last = 0;
 };
-inline row_range stays_starting_between(const stay_table& stays, place_index x,
+template <class Stays>
+inline row_range stays_starting_between(const Stays& stays, place_index x,
                                         time_point earliest_start, time_point latest_start) {
     const auto begin = stays.start.begin() + static_cast<std::ptrdiff_t>(stays.place_begin[x]);
     const auto end = stays.start.begin() + static_cast<std::ptrdiff_t>(stays.place_begin[x + 1]);
@@ -67,7 +70,8 @@ inline row_range stays_starting_between(const stay_table& stays, place_index x,
 /// `min_overlap` seconds: they start by `to - min_overlap`, and (as no stay
 /// there is longer than `place_longest[x]`) after `from + min_overlap` less
 /// the longest extended stay.
-inline row_range stays_that_can_overlap(const stay_table& stays, place_index x, time_point from,
+template <class Stays>
+inline row_range stays_that_can_overlap(const Stays& stays, place_index x, time_point from,
                                         time_point to, duration min_overlap, duration extension) {
     const duration longest = stays.place_longest[x];
     return stays_starting_between(
@@ -81,8 +85,8 @@ inline row_range stays_that_can_overlap(const stay_table& stays, place_index x, 
 /// place's minimum overlap. The source's own rows are included (callers skip
 /// its person), and so are index cases. Targets are not extended: the source
 /// lingers, not they.
-template <class Target>
-inline void for_each_exposed_stay(const stay_table& stays, std::size_t own, time_point from,
+template <class Stays, class Target>
+inline void for_each_exposed_stay(const Stays& stays, std::size_t own, time_point from,
                                   time_point to, const std::vector<duration>& place_min_overlap,
                                   duration min_overlap, duration linger, Target&& target) {
     // The source's presence [s', e') and its footprint [s', f'): the
@@ -134,9 +138,48 @@ inline risk_entry new_risk_entry(person_index person, std::uint32_t hop) {
 
 /// Completes the entries of a trace (docs/semantics.md §5): quarantine and
 /// monitoring ends by hop, the order of the risk list (hop, then first
-/// exposure, then person id byte-wise, ids from `persons`) and the count per
-/// hop. Sets `result.monitoring`.
+/// exposure, then person id byte-wise, ids from `persons[index]`) and the
+/// count per hop. Sets `result.monitoring`.
+template <class PersonIds>
 void finish_risk_entries(trace_result& result, const trace_parameters& parameters,
-                         const id_table& persons);
+                         const PersonIds& persons) {
+    const std::optional<hop_durations>& monitoring = parameters.monitoring;
+    result.monitoring = monitoring.has_value();
+    for (risk_entry& e : result.entries) {
+        if (e.hop == 0) continue;
+        e.quarantine_until = e.last_exposure + parameters.quarantine.at_hop(e.hop);
+        if (monitoring) e.monitor_until = e.quarantine_until + monitoring->at_hop(e.hop);
+    }
+    // Sorted through keys that hold each id once: an id may be read from a
+    // file (indexed_snapshot.hpp), and ties of first exposure are common.
+    struct sort_key {
+        std::uint32_t hop;
+        time_point first_exposure;
+        std::string_view id;
+        std::uint32_t entry;
+    };
+    std::vector<sort_key> keys;
+    keys.reserve(result.entries.size());
+    for (std::size_t k = 0; k < result.entries.size(); ++k) {
+        const risk_entry& e = result.entries[k];
+        keys.push_back({e.hop, e.first_exposure, persons[e.person], static_cast<std::uint32_t>(k)});
+    }
+    std::sort(keys.begin(), keys.end(), [](const sort_key& a, const sort_key& b) {
+        if (a.hop != b.hop) return a.hop < b.hop;
+        if (a.first_exposure != b.first_exposure) return a.first_exposure < b.first_exposure;
+        return a.id < b.id;
+    });
+    std::vector<risk_entry> sorted;
+    sorted.reserve(keys.size());
+    for (const sort_key& key : keys)
+        sorted.push_back(result.entries[key.entry]);
+    result.entries = std::move(sorted);
+    std::uint32_t max_hop = 0;
+    for (const risk_entry& e : result.entries)
+        max_hop = std::max(max_hop, e.hop);
+    result.persons_per_hop.assign(result.entries.empty() ? 0 : max_hop + 1, 0);
+    for (const risk_entry& e : result.entries)
+        ++result.persons_per_hop[e.hop];
+}
 
 } // namespace ctrace::detail

@@ -105,6 +105,10 @@ hid_t file_type<std::uint32_t>() {
     return H5T_STD_U32LE;
 }
 template <>
+hid_t file_type<std::uint64_t>() {
+    return H5T_STD_U64LE;
+}
+template <>
 hid_t file_type<std::int32_t>() {
     return H5T_STD_I32LE;
 }
@@ -126,6 +130,10 @@ hid_t native_type<std::uint8_t>() {
 template <>
 hid_t native_type<std::uint32_t>() {
     return H5T_NATIVE_UINT32;
+}
+template <>
+hid_t native_type<std::uint64_t>() {
+    return H5T_NATIVE_UINT64;
 }
 template <>
 hid_t native_type<std::int32_t>() {
@@ -228,6 +236,9 @@ location create_file(const std::string& path, const std::string& name_for_messag
     if (in_memory)
         check(H5Pset_fapl_core(access.get(), std::size_t{64} << 20, false), name_for_messages,
               "choosing the in-memory driver");
+    // Every object at a multiple of 8 bytes (after the user block, itself a
+    // power of two): the contiguous columns are then read in place as arrays.
+    check(H5Pset_alignment(access.get(), 1, 8), name_for_messages, "setting the alignment");
     handle file(check_id(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, creation.get(), access.get()),
                          name_for_messages, "creating the HDF5 file"),
                 H5Fclose);
@@ -310,17 +321,27 @@ bool location::exists(std::string_view path) const {
 }
 
 void location::write_raw(std::string_view name, hid_t type_in_file, hid_t memory_type,
-                         std::size_t count, const void* data) const {
+                         std::size_t count, const void* data, bool contiguous) const {
     const std::string n(name);
     const std::string what = "writing '" + n + "'";
     const hsize_t dims = count;
     handle space(check_id(H5Screate_simple(1, &dims, nullptr), file_, what), H5Sclose);
-    handle plist = dataset_creation(count, H5Tget_size(type_in_file), file_, what);
+    handle plist = contiguous ? handle(check_id(H5Pcreate(H5P_DATASET_CREATE), file_, what), H5Pclose)
+                              : dataset_creation(count, H5Tget_size(type_in_file), file_, what);
+    if (contiguous) {
+        // Allocated at creation, so that even a column written later has its
+        // place (and offset) now.
+        check(H5Pset_layout(plist.get(), H5D_CONTIGUOUS), file_, what);
+        check(H5Pset_alloc_time(plist.get(), H5D_ALLOC_TIME_EARLY), file_, what);
+    }
     handle dataset(check_id(H5Dcreate2(id(), n.c_str(), type_in_file, space.get(), H5P_DEFAULT,
                                        plist.get(), H5P_DEFAULT),
                             file_, what),
                    H5Dclose);
-    if (count > 0 && H5Tequal(type_in_file, memory_type) > 0) {
+    if (contiguous && count > 0) {
+        check(H5Dwrite(dataset.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), file_,
+              what);
+    } else if (count > 0 && H5Tequal(type_in_file, memory_type) > 0) {
         // Filtered here on every core, written as finished chunks.
         const std::size_t element_bytes = H5Tget_size(type_in_file);
         const auto chunk = static_cast<std::size_t>(chunk_length(count, element_bytes));
@@ -343,6 +364,30 @@ void location::write_raw(std::string_view name, hid_t type_in_file, hid_t memory
 template <typename T>
 void location::write_column(std::string_view name, std::span<const T> values) const {
     write_raw(name, file_type<T>(), native_type<T>(), values.size(), values.data());
+}
+
+template <typename T>
+void location::write_contiguous_column(std::string_view name, std::span<const T> values) const {
+    write_raw(name, file_type<T>(), native_type<T>(), values.size(), values.data(), true);
+}
+
+template void location::write_contiguous_column<std::uint8_t>(
+    std::string_view, std::span<const std::uint8_t>) const;
+template void location::write_contiguous_column<std::uint32_t>(
+    std::string_view, std::span<const std::uint32_t>) const;
+template void location::write_contiguous_column<std::uint64_t>(
+    std::string_view, std::span<const std::uint64_t>) const;
+template void location::write_contiguous_column<std::int64_t>(
+    std::string_view, std::span<const std::int64_t>) const;
+
+std::uint64_t location::dataset_offset(std::string_view name) const {
+    handle dataset = open_dataset(name);
+    const haddr_t offset = H5Dget_offset(dataset.get());
+    H5Eclear2(H5E_DEFAULT); // an empty dataset has no offset: not an error
+    if (offset == HADDR_UNDEF) return 0;
+    // Absolute: HDF5 adds the user block (also for an image built in memory,
+    // which `close_file` writes after a user block of that size).
+    return static_cast<std::uint64_t>(offset);
 }
 
 template void location::write_column<std::uint8_t>(std::string_view,
@@ -477,6 +522,7 @@ bool location::read_chunks_here(hid_t dataset, std::string_view name, void* out,
 template std::vector<std::uint8_t> location::read_column<std::uint8_t>(std::string_view) const;
 template std::vector<std::uint32_t> location::read_column<std::uint32_t>(std::string_view) const;
 template std::vector<std::int32_t> location::read_column<std::int32_t>(std::string_view) const;
+template std::vector<std::uint64_t> location::read_column<std::uint64_t>(std::string_view) const;
 template std::vector<std::int64_t> location::read_column<std::int64_t>(std::string_view) const;
 template std::vector<double> location::read_column<double>(std::string_view) const;
 

@@ -79,6 +79,14 @@ public:
     /// A 1-D column, chunked and compressed (shuffle + deflate).
     template <typename T>
     void write_column(std::string_view name, std::span<const T> values) const;
+    /// A 1-D column stored contiguously and unfiltered, in the byte order of
+    /// this machine's native type (little-endian), so that its bytes can be
+    /// read in place at `dataset_offset` (indexed reads, snapshot_index.hpp).
+    template <typename T>
+    void write_contiguous_column(std::string_view name, std::span<const T> values) const;
+    /// The byte offset, from the start of the file (user block included), of
+    /// a contiguous dataset's data; 0 when it has no data (empty).
+    std::uint64_t dataset_offset(std::string_view name) const;
     /// A 1-D column of variable-length UTF-8 strings; `at(i)` gives string i.
     template <typename Accessor>
     void write_strings(std::string_view name, std::size_t count, Accessor at) const;
@@ -107,7 +115,7 @@ public:
 
 private:
     void write_raw(std::string_view name, hid_t file_type, hid_t memory_type, std::size_t count,
-                   const void* data) const;
+                   const void* data, bool contiguous = false) const;
     handle open_dataset(std::string_view name) const;
     /// Reads a column whose chunks ctrace can unfilter itself (shuffle +
     /// deflate, stored type = memory type) on every core; false (nothing

@@ -3,6 +3,9 @@
 #include "ctrace/cases.hpp"
 #include "ctrace/defaults.hpp"
 #include "ctrace/error.hpp"
+#include "ctrace/indexed_snapshot.hpp"
+
+#include <algorithm>
 
 #include <string_view>
 
@@ -12,15 +15,31 @@ namespace {
 
 /// Makes the person ids of `data`, read from the snapshot `source`, match
 /// `key` (see `load_data`).
+/// The note for a snapshot of pseudonymised ids read without a key.
+data_note pseudonyms_note(const std::string& source, const std::string& stored) {
+    return {source + " holds pseudonymised person ids (key fingerprint " + stored +
+                "): case ids match only as pseudonyms; give the key file to use real case ids",
+            "pseudonyms"};
+}
+
+/// Refuses scan-reading options with a snapshot (its stays are made).
+void check_snapshot_source(const data_source& source) {
+    const ingest_options& scans = source.scans;
+    if (!scans.scans.empty() || scans.places || scans.read.skip_bad ||
+        scans.read.default_dwell != defaults::dwell || !scans.read.columns.empty() ||
+        scans.read.time_layout || scans.read.encoding != input_encoding::utf8 ||
+        scans.place_format.encoding != input_encoding::utf8 || !scans.place_format.columns.empty())
+        throw parameter_error("snapshot", source.snapshot->string() +
+                                              ": scan files, a places file and the options of "
+                                              "reading scans do not apply to a snapshot (its "
+                                              "stays are already made)");
+}
+
 void match_pseudonyms(const std::string& source, snapshot& data, const pseudonymizer* key,
                       std::vector<data_note>& notes) {
     const std::string& stored = data.parameters.pseudonym_key;
     if (key == nullptr) {
-        if (!stored.empty())
-            notes.push_back({source + " holds pseudonymised person ids (key fingerprint " + stored +
-                                 "): case ids match only as pseudonyms; give the key file to use "
-                                 "real case ids",
-                             "pseudonyms"});
+        if (!stored.empty()) notes.push_back(pseudonyms_note(source, stored));
         return;
     }
     if (stored.empty()) {
@@ -55,15 +74,7 @@ loaded_data load_data(const data_source& source) {
         return loaded;
     }
     const std::filesystem::path& path = *source.snapshot;
-    const ingest_options& scans = source.scans;
-    if (!scans.scans.empty() || scans.places || scans.read.skip_bad ||
-        scans.read.default_dwell != defaults::dwell || !scans.read.columns.empty() ||
-        scans.read.time_layout || scans.read.encoding != input_encoding::utf8 ||
-        scans.place_format.encoding != input_encoding::utf8 || !scans.place_format.columns.empty())
-        throw parameter_error("snapshot", path.string() +
-                                              ": scan files, a places file and the options of "
-                                              "reading scans do not apply to a snapshot (its "
-                                              "stays are already made)");
+    check_snapshot_source(source);
     snapshot& data = loaded.ingested.data;
     data = read_snapshot(path);
     match_pseudonyms(path.string(), data, source.scans.pseudonyms.get(), loaded.notes);
@@ -93,13 +104,116 @@ prepared_cases read_index_cases(const trace_request& request) {
     return prepared;
 }
 
-void point_cases_at(snapshot& data, prepared_cases& prepared) {
+namespace {
+
+/// The cases' ids as the data holds them (pseudonymised when a key is set).
+std::vector<std::string> case_ids_in_data(const prepared_cases& prepared) {
     std::vector<std::string> ids;
     ids.reserve(prepared.record.cases.size());
     for (const index_case& c : prepared.record.cases) {
         const std::string_view id = prepared.case_ids[c.person];
         ids.push_back(prepared.pseudonyms ? prepared.pseudonyms->pseudonym(id) : std::string(id));
     }
+    return ids;
+}
+
+/// Renumbers `result` and `cases` to compact tables of the persons and
+/// places they name, kept in their order in the data (`person_count` and
+/// `place_count` bound the indices).
+template <class PersonIds, class PlaceIds>
+void keep_named_ids(trace_result& result, std::vector<index_case>& cases,
+                    const PersonIds& person_id, std::size_t person_count,
+                    const PlaceIds& place_id, std::size_t place_count, id_table& persons,
+                    id_table& places) {
+    // Marked in bitmaps, then listed in index order: no sort of the
+    // hundreds of thousands of listed persons.
+    std::vector<std::uint64_t> person_marks((person_count + 63) / 64, 0);
+    std::vector<std::uint64_t> place_marks((place_count + 63) / 64, 0);
+    auto mark = [](std::vector<std::uint64_t>& marks, std::uint32_t i) {
+        marks[i / 64] |= std::uint64_t{1} << (i % 64);
+    };
+    for (const index_case& c : cases)
+        mark(person_marks, c.person);
+    for (const risk_entry& e : result.entries) {
+        mark(person_marks, e.person);
+        if (e.via_person != no_person) mark(person_marks, e.via_person);
+        if (e.via_place != no_place) mark(place_marks, e.via_place);
+    }
+    // new_index[i]: the compact index of marked index i.
+    auto listed = [](const std::vector<std::uint64_t>& marks, std::size_t count, auto add) {
+        std::vector<std::uint32_t> new_index(count, 0);
+        std::uint32_t next = 0;
+        for (std::size_t w = 0; w < marks.size(); ++w)
+            for (std::uint64_t bits = marks[w]; bits != 0; bits &= bits - 1) {
+                const std::size_t i = w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits));
+                new_index[i] = next++;
+                add(static_cast<std::uint32_t>(i));
+            }
+        return new_index;
+    };
+    const std::vector<std::uint32_t> new_person = listed(
+        person_marks, person_count, [&](std::uint32_t p) { persons.append_unchecked(person_id(p)); });
+    const std::vector<std::uint32_t> new_place = listed(
+        place_marks, place_count, [&](std::uint32_t x) { places.append_unchecked(place_id(x)); });
+    for (index_case& c : cases)
+        c.person = new_person[c.person];
+    for (person_index& p : result.cases_without_stays)
+        p = new_person[p];
+    for (risk_entry& e : result.entries) {
+        e.person = new_person[e.person];
+        if (e.via_person != no_person) e.via_person = new_person[e.via_person];
+        if (e.via_place != no_place) e.via_place = new_place[e.via_place];
+    }
+}
+
+} // namespace
+
+std::optional<trace_run> trace_indexed(const data_source& source,
+                                       const prepared_cases& prepared) {
+    if (!source.snapshot) return std::nullopt;
+    check_snapshot_source(source);
+    const std::filesystem::path& path = *source.snapshot;
+    const std::unique_ptr<indexed_snapshot> data = indexed_snapshot::open(path);
+    if (!data || data->level() != source.level) return std::nullopt;
+    const pseudonymizer* key = source.scans.pseudonyms.get();
+    if (key != nullptr && data->pseudonym_key() != key->fingerprint()) return std::nullopt;
+
+    trace_run run;
+    loaded_data& loaded = run.loaded;
+    loaded.from_snapshot = true;
+    if (key == nullptr && !data->pseudonym_key().empty())
+        loaded.notes.push_back(pseudonyms_note(path.string(), data->pseudonym_key()));
+    loaded.inputs.push_back(
+        describe_input("snapshot", path, data->rows_read(), source.scans.digests));
+    loaded.indexed = loaded_data::stored_sizes{data->stay_count(), data->person_count(),
+                                               data->place_count()};
+    snapshot& named = loaded.ingested.data;
+    named.rows_read = data->rows_read();
+    named.rows_rejected = data->rows_rejected();
+    named.parameters.tz = data->tz();
+    named.parameters.default_dwell = data->default_dwell();
+    named.parameters.level = data->level();
+    named.parameters.pseudonym_key = data->pseudonym_key();
+    run.persons_with_stays = data->person_count();
+
+    trace_record record = prepared.record;
+    indexed_person_ids persons(*data);
+    const std::vector<std::string> ids = case_ids_in_data(prepared);
+    for (std::size_t k = 0; k < ids.size(); ++k)
+        record.cases[k].person = persons.intern(ids[k]);
+    std::vector<duration> min_overlaps = data->place_min_overlaps();
+    if (!min_overlaps.empty()) record.parameters.place_min_overlap = std::move(min_overlaps);
+    record.result = trace(*data, persons, record.cases, record.parameters);
+    keep_named_ids(
+        record.result, record.cases, [&](person_index p) { return persons[p]; }, persons.size(),
+        [&](place_index x) { return data->place_id(x); }, data->place_count(), named.persons,
+        named.places);
+    run.record = std::move(record);
+    return run;
+}
+
+void point_cases_at(snapshot& data, prepared_cases& prepared) {
+    const std::vector<std::string> ids = case_ids_in_data(prepared);
     const std::vector<std::string_view> views(ids.begin(), ids.end());
     const std::vector<person_index> indices = data.persons.intern_few(views);
     for (std::size_t k = 0; k < indices.size(); ++k)

@@ -6,6 +6,7 @@
 #include "ctrace/version.hpp"
 #include "h5.hpp"
 #include "snapshot_checksum.hpp"
+#include "snapshot_index.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -15,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <map>
 
 namespace ctrace {
 
@@ -139,12 +141,103 @@ void write_places(const h5::location& file, const snapshot& data) {
         group.write_column<std::int64_t>("min_overlap_seconds", as_span(min_overlap));
 }
 
-void write_stays(const h5::location& file, const stay_table& stays) {
+/// The columns an indexed read maps in place, written contiguous with their
+/// checksum tables (snapshot_index.hpp), collected for the index block.
+class mapped_columns {
+public:
+    explicit mapped_columns(const h5::location& file) : file_(file) {
+        file.create_group("index").create_group("checksums");
+    }
+
+    template <typename T>
+    void write(const h5::location& group, const std::string& group_path, const std::string& name,
+               std::span<const T> values) {
+        group.write_contiguous_column<T>(name, values);
+        const std::string path = group_path + "/" + name;
+        std::string table = path;
+        std::replace(table.begin(), table.end(), '/', '.');
+        table = "index/checksums/" + table;
+        const std::vector<std::uint32_t> sums = detail::block_checksums(
+            {reinterpret_cast<const unsigned char*>(values.data()), values.size_bytes()});
+        file_.write_contiguous_column<std::uint32_t>(table, as_span(sums));
+        entries_.push_back({path, static_cast<std::uint32_t>(sizeof(T)), values.size(), 0, 0});
+        tables_.push_back(table);
+    }
+
+    /// The directory, with every column's place in the file (call before the
+    /// file is closed).
+    detail::index_directory directory(std::map<std::string, std::string> attributes) const {
+        detail::index_directory d;
+        d.columns = entries_;
+        for (std::size_t k = 0; k < entries_.size(); ++k) {
+            d.columns[k].offset = file_.dataset_offset(entries_[k].name);
+            d.columns[k].checksums_offset = file_.dataset_offset(tables_[k]);
+        }
+        d.attributes = std::move(attributes);
+        return d;
+    }
+
+private:
+    const h5::location& file_;
+    std::vector<detail::mapped_column_entry> entries_;
+    std::vector<std::string> tables_;
+};
+
+void write_stays(const h5::location& file, const stay_table& stays, mapped_columns& mapped) {
     const h5::location group = file.create_group("stays");
-    group.write_column<std::uint32_t>("person", as_span(stays.person));
-    group.write_column<std::uint32_t>("place", as_span(stays.place));
-    group.write_column<std::int64_t>("start", as_span(stays.start));
-    group.write_column<std::int64_t>("end", as_span(stays.end));
+    mapped.write<std::uint32_t>(group, "stays", "person", as_span(stays.person));
+    mapped.write<std::uint32_t>(group, "stays", "place", as_span(stays.place));
+    mapped.write<std::int64_t>(group, "stays", "start", as_span(stays.start));
+    mapped.write<std::int64_t>(group, "stays", "end", as_span(stays.end));
+}
+
+void write_mapped_ids(const h5::location& index, const std::string& prefix, const id_table& ids,
+                      mapped_columns& mapped) {
+    const std::span<const char> bytes = ids.bytes();
+    mapped.write<std::uint8_t>(
+        index, "index", prefix + "_id_bytes",
+        {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
+    mapped.write<std::uint64_t>(index, "index", prefix + "_id_offsets", ids.offsets());
+    const std::vector<id_table::index_type> order = ids.sorted_order();
+    mapped.write<std::uint32_t>(index, "index", prefix + "_id_order", as_span(order));
+}
+
+/// The columns of indexed reads (docs/hdf5-schema.md, "/index"): the stays
+/// by place and by person, the ids as bytes with offsets, sorted orders.
+void write_index(const h5::location& file, const snapshot& data, mapped_columns& mapped) {
+    const h5::location index = file.open_group("index");
+    const stay_table& stays = data.stays;
+    mapped.write<std::uint64_t>(index, "index", "place_begin", as_span(stays.place_begin));
+    mapped.write<std::int64_t>(index, "index", "place_longest", as_span(stays.place_longest));
+    const std::vector<std::uint32_t> by_person = stay_rows_by_person(stays, data.persons.size());
+    std::vector<std::uint64_t> person_begin(data.persons.size() + 1, 0);
+    for (const person_index p : stays.person)
+        ++person_begin[p + 1];
+    for (std::size_t p = 0; p < data.persons.size(); ++p)
+        person_begin[p + 1] += person_begin[p];
+    mapped.write<std::uint64_t>(index, "index", "person_begin", as_span(person_begin));
+    mapped.write<std::uint32_t>(index, "index", "person_stays", as_span(by_person));
+    write_mapped_ids(index, "person", data.persons, mapped);
+    write_mapped_ids(index, "place", data.places, mapped);
+    if (data.place_info.has_min_overlap) {
+        std::vector<std::int64_t> min_overlap(data.places.size(), -1);
+        std::copy(data.place_info.min_overlap.begin(), data.place_info.min_overlap.end(),
+                  min_overlap.begin());
+        mapped.write<std::int64_t>(index, "index", "place_min_overlap", as_span(min_overlap));
+    }
+}
+
+/// What an indexed read needs besides the columns.
+std::map<std::string, std::string> index_attributes(const snapshot& data) {
+    return {{"persons", std::to_string(data.persons.size())},
+            {"places", std::to_string(data.places.size())},
+            {"stays", std::to_string(data.stays.size())},
+            {"rows_read", std::to_string(data.rows_read)},
+            {"rows_rejected", std::to_string(data.rows_rejected)},
+            {"tz_offset_seconds", std::to_string(data.parameters.tz.seconds)},
+            {"dwell_default_seconds", std::to_string(data.parameters.default_dwell)},
+            {"contact_level", std::string(contact_level_name(data.parameters.level))},
+            {"person_pseudonym_key", data.parameters.pseudonym_key}};
 }
 
 void write_graph(const h5::location& file, const snapshot& data) {
@@ -230,7 +323,8 @@ void write_trace(const h5::location& file, const trace_record& trace) {
     write_inputs(group, trace.inputs);
 }
 
-void write_all(const h5::location& file, const snapshot& data, const trace_record* trace) {
+detail::index_directory write_all(const h5::location& file, const snapshot& data,
+                                  const trace_record* trace) {
     file.set_attribute("schema", std::string_view(snapshot_schema));
     file.set_attribute("schema_version", snapshot_schema_version);
     file.set_attribute("generator", "ctrace " + std::string(version()));
@@ -249,9 +343,12 @@ void write_all(const h5::location& file, const snapshot& data, const trace_recor
     write_inputs(file, data.inputs);
     write_ids(file.create_group("persons"), data.persons);
     write_places(file, data);
-    write_stays(file, data.stays);
+    mapped_columns mapped(file);
+    write_stays(file, data.stays, mapped);
     write_graph(file, data);
+    write_index(file, data, mapped);
     if (trace != nullptr) write_trace(file, *trace);
+    return mapped.directory(index_attributes(data));
 }
 
 h5::location open_snapshot(const std::filesystem::path& path) {
@@ -321,15 +418,23 @@ std::optional<trace_record> read_trace_group(const std::filesystem::path& path);
 
 void write_snapshot(atomic_path& out, const snapshot& data, const trace_record* trace) {
     const std::string name = out.target().string();
+    detail::index_directory index;
     try {
         errno = 0; // what a failing HDF5 call leaves is then its own
         h5::location file =
-            h5::create_file(out.temporary().string(), name, detail::checksum_block_bytes);
-        write_all(file, data, trace);
+            h5::create_file(out.temporary().string(), name, detail::indexed_userblock_bytes);
+        index = write_all(file, data, trace);
         h5::close_file(file);
     } catch (const h5::error& e) {
         throw output_error(name, write_failure_reason(e, name));
     }
+    // The index block first: the checksum block's digest covers it. Its
+    // file size lets a reader refuse a truncated or extended file at once.
+    std::error_code ec;
+    const std::uintmax_t bytes = std::filesystem::file_size(out.temporary(), ec);
+    if (ec) throw output_error(name, "cannot measure the snapshot (" + ec.message() + ")");
+    index.attributes["file_bytes"] = std::to_string(bytes);
+    detail::write_index_directory(out.temporary(), name, detail::format_index_directory(index));
     detail::write_checksum_block(out.temporary(), name);
 }
 

@@ -5,11 +5,12 @@ source "$(dirname "$0")/lib.sh"
 tiny=$fixtures/tiny
 data=$fixtures/../../data
 
-# expect_hdf5 FILE WHAT: FILE starts with the ctrace checksum block, and the
-# HDF5 signature follows it at byte 512.
+# expect_hdf5 FILE WHAT: FILE starts with the ctrace checksum block, the index
+# block follows at byte 512, and the HDF5 signature at byte 4096.
 expect_hdf5() {
     [ "$(head -c 24 "$1")" = "CTRACE-SNAPSHOT-CHECKSUM" ] || fail "$2: $1 has no checksum block"
-    [ "$(tail -c +513 "$1" | head -c 8 | od -An -tx1 | tr -d ' \n')" = "894844460d0a1a0a" ] ||
+    [ "$(tail -c +513 "$1" | head -c 21)" = "CTRACE-SNAPSHOT-INDEX" ] || fail "$2: $1 has no index block"
+    [ "$(tail -c +4097 "$1" | head -c 8 | od -An -tx1 | tr -d ' \n')" = "894844460d0a1a0a" ] ||
         fail "$2: $1 is not an HDF5 file"
 }
 

@@ -85,6 +85,12 @@ public:
     void truncate(std::size_t n);
     void reserve(std::size_t ids, std::size_t bytes);
 
+    /// The bytes of every id, in index order, and where each starts: id `i`
+    /// is `bytes()[offsets()[i] .. offsets()[i + 1])` (`offsets()` has
+    /// `size() + 1` entries). For writers that store the table as columns.
+    std::span<const char> bytes() const noexcept { return {bytes_.data(), offsets_.back()}; }
+    std::span<const std::uint64_t> offsets() const noexcept { return offsets_; }
+
     /// Indices sorted by id, byte-wise: `order[k]` is the k-th smallest id.
     std::vector<index_type> sorted_order() const;
 

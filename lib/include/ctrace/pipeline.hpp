@@ -66,6 +66,12 @@ struct loaded_data {
     /// What a user should be told (a snapshot of pseudonymised ids read
     /// without a key, say).
     std::vector<data_note> notes;
+    /// The sizes of the data as stored. Set by `trace_indexed`, whose
+    /// `ingested.data` holds only the ids its result names.
+    struct stored_sizes {
+        std::size_t stays = 0, persons = 0, places = 0;
+    };
+    std::optional<stored_sizes> indexed;
 };
 
 /// Loads the data. A snapshot's person ids are made to match
@@ -157,5 +163,19 @@ struct trace_run {
 
 /// The whole workflow: loads the data, reads the cases, traces.
 trace_run trace_from(const data_source& source, const trace_request& request);
+
+/// `load_data` then `trace_cases`, reading only what the trace touches
+/// (`indexed_snapshot.hpp`) when the data is a snapshot with an index block.
+/// Nothing when that does not apply: no
+/// snapshot, one written before indexed reads, a roll-up to sites or person
+/// ids to pseudonymise now (both need every stay or id), or a pseudonym key
+/// that is not the snapshot's (the whole read names the problem); the caller
+/// then loads the data whole. The result is the same, byte for byte. The
+/// run's `data()` holds only the ids the result names (its persons and
+/// places, renumbered in their stored order) and the snapshot's reading
+/// parameters; `loaded.indexed` has the stored sizes. Throws as
+/// `read_snapshot` and `trace` do, and `snapshot_error` for a damaged block.
+std::optional<trace_run> trace_indexed(const data_source& source,
+                                       const prepared_cases& prepared);
 
 } // namespace ctrace

@@ -1,0 +1,168 @@
+#pragma once
+/// \file
+/// A snapshot read in place: only the stays, ids and offsets a query touches
+/// are read (docs/hdf5-schema.md, "Index block" and "/index").
+///
+/// The file is mapped read-only; its index block says where each column is.
+/// Every 4096-byte block of a column is checked against its CRC-32 the first
+/// time a query reads it, and every value read is checked against the
+/// column's bounds, so a damaged or altered file is a `snapshot_error`
+/// naming it, never a wrong answer or a crash. `verify_snapshot` checks every
+/// byte. Not thread-safe: one query at a time per object (the checks keep
+/// state).
+///
+/// Snapshots ctrace wrote before indexed reads have no index block: `open`
+/// returns nothing, and the caller reads them whole (`read_snapshot`).
+
+#include "ctrace/id_table.hpp"
+#include "ctrace/snapshot.hpp"
+#include "ctrace/time.hpp"
+#include "ctrace/types.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ctrace {
+
+/// The stays of a snapshot as read-only columns in place, in the order and
+/// meaning of `stay_table` (sorted by place, start, person; the rows of place
+/// `x` are `[place_begin[x], place_begin[x + 1])`).
+struct stay_columns {
+    std::span<const person_index> person;
+    std::span<const place_index> place;
+    std::span<const time_point> start;
+    std::span<const time_point> end;
+    std::span<const std::uint64_t> place_begin;
+    std::span<const duration> place_longest;
+
+    std::size_t size() const noexcept { return person.size(); }
+};
+
+class indexed_snapshot {
+public:
+    /// Opens `path` for indexed reads. Nothing when the file has no index
+    /// block (a snapshot from an earlier ctrace, or not a snapshot: read it
+    /// with `read_snapshot`, which says which). Throws `snapshot_error` when
+    /// the index block is damaged or names columns outside the file.
+    static std::unique_ptr<indexed_snapshot> open(const std::filesystem::path& path);
+    ~indexed_snapshot();
+    indexed_snapshot(const indexed_snapshot&) = delete;
+    indexed_snapshot& operator=(const indexed_snapshot&) = delete;
+
+    const std::string& file() const noexcept { return file_; }
+    std::size_t person_count() const noexcept { return person_count_; }
+    std::size_t place_count() const noexcept { return place_count_; }
+    std::size_t stay_count() const noexcept { return stay_count_; }
+    std::uint64_t rows_read() const noexcept { return rows_read_; }
+    std::uint64_t rows_rejected() const noexcept { return rows_rejected_; }
+    utc_offset tz() const noexcept { return tz_; }
+    duration default_dwell() const noexcept { return default_dwell_; }
+    contact_level level() const noexcept { return level_; }
+    /// The pseudonym key's fingerprint; empty when ids are as read.
+    const std::string& pseudonym_key() const noexcept { return pseudonym_key_; }
+
+    /// The index of the person with this id, or `id_table::npos`: a binary
+    /// search over the ids in byte order (about 21 ids read for 2 million).
+    person_index find_person(std::string_view id) const;
+    std::string_view person_id(person_index p) const;
+    std::string_view place_id(place_index x) const;
+
+    /// The rows (in `stays()`) of person `p`'s stays, in (place, start) order.
+    std::span<const std::uint32_t> stays_of_person(person_index p) const;
+    /// The place of stay `row`.
+    place_index place_of(std::size_t row) const;
+    /// The stay columns; only the rows of places passed to `check_place`
+    /// (and the `place` of rows passed to `place_of`) may be read.
+    const stay_columns& stays() const noexcept { return stays_; }
+    /// Checks the rows of place `x`.
+    void check_place(place_index x) const;
+    /// The places file's minimum overlap by place (negative: none), or empty
+    /// when it gave none (docs/semantics.md §8.2).
+    std::vector<duration> place_min_overlaps() const;
+
+    /// Checks every block of every indexed column against its checksum and
+    /// the columns' consistency; returns the bytes checked. `progress(done,
+    /// total)` in bytes.
+    std::uint64_t check_all(const std::function<void(std::uint64_t, std::uint64_t)>& progress = {}) const;
+
+    struct column;
+
+private:
+    indexed_snapshot() = default;
+    [[noreturn]] void corrupt(const std::string& what) const;
+    /// Checks the blocks of `c` holding elements `[first, last)`.
+    void check(const column& c, std::uint64_t first, std::uint64_t last) const;
+    std::string_view id(const column& bytes, const column& offsets, std::size_t count,
+                        std::uint64_t i) const;
+
+    std::string file_;
+    void* map_ = nullptr;
+    std::size_t map_bytes_ = 0;
+    std::vector<std::unique_ptr<column>> columns_;
+    const column* person_ = nullptr;
+    const column* place_ = nullptr;
+    const column* start_ = nullptr;
+    const column* end_ = nullptr;
+    const column* place_begin_ = nullptr;
+    const column* place_longest_ = nullptr;
+    const column* person_begin_ = nullptr;
+    const column* person_stays_ = nullptr;
+    const column* person_id_bytes_ = nullptr;
+    const column* person_id_offsets_ = nullptr;
+    const column* person_id_order_ = nullptr;
+    const column* place_id_bytes_ = nullptr;
+    const column* place_id_offsets_ = nullptr;
+    const column* place_min_overlap_ = nullptr;
+    stay_columns stays_;
+    mutable std::vector<std::uint64_t> places_checked_; ///< a bit a place
+    std::size_t person_count_ = 0, place_count_ = 0, stay_count_ = 0;
+    std::uint64_t rows_read_ = 0, rows_rejected_ = 0;
+    utc_offset tz_{};
+    duration default_dwell_ = 0;
+    contact_level level_ = contact_level::code;
+    std::string pseudonym_key_;
+};
+
+/// The person ids of a trace on an indexed snapshot: the snapshot's, then
+/// the index cases that never scanned (appended in order, as
+/// `point_cases_at` does).
+class indexed_person_ids {
+public:
+    explicit indexed_person_ids(const indexed_snapshot& data) : data_(data) {}
+    /// The index of `id`, appending it after the snapshot's persons when absent.
+    person_index intern(std::string_view id);
+    std::string_view operator[](person_index p) const {
+        return p < data_.person_count() ? data_.person_id(p) : extra_[static_cast<id_table::index_type>(p - data_.person_count())];
+    }
+    std::size_t size() const noexcept { return data_.person_count() + extra_.size(); }
+
+private:
+    const indexed_snapshot& data_;
+    id_table extra_;
+};
+
+/// `trace` (trace.hpp) on an indexed snapshot: reads only the stays of the
+/// persons and places the trace reaches. Same result as `trace` on the
+/// snapshot read whole, byte for byte.
+trace_result trace(const indexed_snapshot& data, const indexed_person_ids& persons,
+                   std::span<const index_case> cases, const trace_parameters& parameters,
+                   const event_observer& observer = {});
+
+/// Checks a snapshot completely: its SHA-256 (the checksum block), then, when
+/// it has an index block, every block of every indexed column and their
+/// consistency, then every column as `read_snapshot` does. Throws
+/// `snapshot_error` naming the file and what is wrong.
+struct snapshot_check {
+    bool indexed = false;            ///< the file has an index block
+    std::uint64_t bytes = 0;         ///< file size
+    std::uint64_t checked_bytes = 0; ///< of indexed columns, block by block
+};
+snapshot_check verify_snapshot(const std::filesystem::path& path);
+
+} // namespace ctrace
