@@ -241,6 +241,24 @@ traced_csv trace_data(snapshot& data, const fs::path& cases, const trace_paramet
     return out;
 }
 
+/// The risk list of `trace_indexed` on the snapshot `path` (reading only
+/// what the trace touches), as `ctrace trace --snapshot` writes it.
+std::string trace_in_place(const fs::path& path, const fs::path& cases,
+                           const trace_parameters& parameters, utc_offset tz) {
+    trace_request request;
+    request.cases = cases;
+    request.parameters = parameters;
+    request.tz = tz;
+    const prepared_cases prepared = read_index_cases(request);
+    data_source source;
+    source.snapshot = path;
+    const std::optional<trace_run> run = trace_indexed(source, prepared);
+    REQUIRE(run.has_value());
+    std::ostringstream text;
+    write_risk_list(text, run->record.result, run->data().persons, run->data().places, tz);
+    return text.str();
+}
+
 std::string file_text(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     std::ostringstream text;
@@ -1097,6 +1115,7 @@ TEST_SUITE("snapshot") {
             const traced_csv a = trace_data(from_csv, cases, set.parameters, set.tz);
             const traced_csv b = trace_data(from_file, cases, set.parameters, set.tz);
             CHECK(b.risk_list == a.risk_list);
+            CHECK(trace_in_place(path, cases, set.parameters, set.tz) == a.risk_list);
             traced_persons += static_cast<int>(a.record.result.entries.size());
 
             // As `ctrace trace --hdf5` writes it: persons with the cases appended,
@@ -1109,6 +1128,7 @@ TEST_SUITE("snapshot") {
             REQUIRE(record.has_value());
             check_same_trace_record(a.record, *record);
             CHECK(trace_data(again, cases, set.parameters, set.tz).risk_list == a.risk_list);
+            CHECK(trace_in_place(traced_path, cases, set.parameters, set.tz) == a.risk_list);
         }
         CHECK(traced_persons > 100); // the data sets do have contacts
         CHECK(temporaries_in(t.path()).empty());
