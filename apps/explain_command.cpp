@@ -222,6 +222,11 @@ int run_explain(const std::vector<std::string>& args) {
                                prepared.record.parameters);
         names = place_names_of(data.place_info);
     } else if (stored) {
+        if (meetings && stored->stays.size() == 0 && !stored->persons.empty())
+            throw input_error(snapshot_path->string() +
+                              ": holds the trace and the ids it names, not the stays (a daily "
+                              "list): for meetings give the store with --store DIR, the list "
+                              "with --risk and the cases with --cases");
         if (meetings) {
             trace_parameters parameters = record->parameters;
             take_place_min_overlaps(*stored, parameters);

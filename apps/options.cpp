@@ -4,6 +4,7 @@
 #include "ctrace/defaults.hpp"
 #include "ctrace/error.hpp"
 #include "ctrace/profiles.hpp"
+#include "ctrace/store.hpp"
 #include "progress.hpp"
 #include "suggestions.hpp"
 
@@ -144,6 +145,15 @@ po::variables_map parse(const std::vector<std::string>& args,
     } catch (const po::unknown_option& e) {
         throw po::error(unknown_option_message(e.get_option_name(), options));
     }
+    // --store DIR on a command that reads a snapshot: the store's snapshot,
+    // read in place like any other (ingest and daily take --store themselves).
+    const bool reads_snapshots = options.find_nothrow("snapshot", false) != nullptr;
+    if (reads_snapshots && vm.count("store")) {
+        if (vm.count("snapshot")) throw input_error("give either --store or --snapshot, not both");
+        vm.insert({"snapshot",
+                   po::variable_value(
+                       store_snapshot_path(vm["store"].as<std::string>()).string(), false)});
+    }
     // Stored second, so the command line wins.
     if (vm.count("config")) {
         const std::string path = vm["config"].as<std::string>();
@@ -175,6 +185,12 @@ po::variables_map parse(const std::vector<std::string>& args,
                     }
                     skipped.push_back("'" + o.string_key + "' (an option of " +
                                       spoken_list(it->second) + ")");
+                    continue;
+                }
+                // A store named in a file shared with ingest and daily is
+                // theirs: reading it is asked for on the command line.
+                if (reads_snapshots && o.string_key == "store") {
+                    skipped.push_back("'store' (give --store on the command line to read it)");
                     continue;
                 }
                 // How the scans are read means nothing to a snapshot, whose
@@ -474,7 +490,9 @@ po::options_description snapshot_option_description() {
     po::options_description snapshot("Snapshot");
     snapshot.add_options()("snapshot", po::value<std::string>()->value_name("FILE.h5"),
                            "read the stays from this snapshot (from 'ctrace snapshot') "
-                           "instead of --scans");
+                           "instead of --scans")(
+        "store", po::value<std::string>()->value_name("DIR"),
+        "read the stays of this store (from 'ctrace ingest'): --snapshot DIR/snapshot.h5");
     return snapshot;
 }
 

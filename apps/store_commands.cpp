@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "ctrace/atomic_file.hpp"
 #include "ctrace/changes.hpp"
+#include "ctrace/indexed_snapshot.hpp"
 #include "ctrace/risk_list.hpp"
 #include "ctrace/snapshot.hpp"
 #include "ctrace/store.hpp"
@@ -237,7 +238,8 @@ void print_daily_help() {
            "[options]\n\n"
            "Traces the index cases on the store's stays and writes, for DATE:\n"
            "  OUT/risk-DATE.csv      the risk list (as 'ctrace trace' writes it)\n"
-           "  OUT/risk-DATE.h5       the store's snapshot with the trace under /trace\n"
+           "  OUT/risk-DATE.h5       the trace under /trace, with the ids it names (not the\n"
+           "      stays: its provenance names the store's snapshot and its content digest)\n"
            "  OUT/tree-DATE.graphml  the transmission tree (GraphML, docs/explain.md)\n"
            "  OUT/changes-DATE.csv   who changed since the latest earlier OUT/risk-*.csv:\n"
            "      person,change,old_hop,new_hop,old_code,new_code,quarantine_until,\n"
@@ -300,20 +302,45 @@ int run_daily(const std::vector<std::string>& args) {
         source.snapshot = snapshot_path;
         source.level = contact_level_option(vm);
         source.scans.pseudonyms = pseudonymizer_from(vm);
-        loaded_data loaded = ctrace::load_data(source);
-        print_notes("daily", loaded.notes);
-        snapshot& data = loaded.ingested.data;
-        const utc_offset tz = vm.count("tz") ? tz_option(vm) : data.parameters.tz;
+        source.scans.digests = false; // the store is named by its content digest below
+        // The zone of the cases and lists: --tz, else the store's (read from
+        // its index block, or from the snapshot when it has none).
+        utc_offset tz = vm.count("tz") ? tz_option(vm) : utc_offset{};
+        std::optional<trace_run> run;
+        prepared_cases prepared;
+        if (const auto indexed = indexed_snapshot::open(snapshot_path)) {
+            if (!vm.count("tz")) tz = indexed->tz();
+            prepared = read_cases_for_trace(vm, tz, cases_path, true);
+            run = trace_indexed(source, prepared);
+        }
+        if (!run) {
+            // Read whole: a store written before indexed reads, a roll-up to
+            // sites, or ids to pseudonymise now.
+            run.emplace();
+            run->loaded = ctrace::load_data(source);
+            if (!vm.count("tz")) tz = run->data().parameters.tz;
+            prepared = read_cases_for_trace(vm, tz, cases_path, true);
+            run->persons_with_stays = run->data().persons.size();
+            trace_cases(run->data(), prepared);
+            run->record = std::move(prepared.record);
+        }
+        print_notes("daily", run->loaded.notes);
+        // The list's provenance names the store state it came from by the
+        // digest its snapshot's checksum block records (not hashed again).
+        input_file store_input = run->loaded.inputs.at(0);
+        store_input.role = "store";
+        store_input.sha256 = snapshot_content_digest(snapshot_path);
+        run->record.inputs.push_back(store_input);
+        snapshot& data = run->data();
+        // risk-DATE.h5 holds the ids the trace names, not the stays: its
+        // data came from the store.
+        data.inputs = {store_input};
+        trace_record& record = run->record;
         std::string date = vm.count("as-of") ? vm["as-of"].as<std::string>() : "";
         if (date.empty()) date = format_time(now_seconds(), tz).substr(0, 10);
         const time_point as_of = day_start(date, tz);
         fields.add("as_of", std::string_view(date));
-
-        prepared_cases prepared = read_cases_for_trace(vm, tz, cases_path, true);
-        prepared.record.inputs.insert(prepared.record.inputs.end(), loaded.inputs.begin(),
-                                      loaded.inputs.end());
-        trace_cases(data, prepared);
-        const trace_result& result = prepared.record.result;
+        const trace_result& result = record.result;
 
         create_output_folders(out_dir);
         const auto previous = previous_risk_list(out_dir, date);
@@ -335,7 +362,7 @@ int run_daily(const std::vector<std::string>& args) {
         changes_out.write([&](std::ostream& s) { write_changes(s, changes, tz); });
         changes_out.close();
         atomic_path hdf5_out(out_dir / ("risk-" + date + ".h5"));
-        write_snapshot(hdf5_out, data, &prepared.record);
+        write_snapshot(hdf5_out, data, &record);
         std::optional<staged_output> tree_out;
         const std::string tree_path = (out_dir / ("tree-" + date + ".graphml")).string();
         stage_transmission_tree(tree_path, result, data.persons, data.places, tz, tree_out);
@@ -360,8 +387,8 @@ int run_daily(const std::vector<std::string>& args) {
         for (const status_change& c : changes)
             for (std::size_t k = 0; k < std::size(kinds); ++k)
                 if (c.change == kinds[k]) ++counts[k];
-        if (!prepared.record.parameters.profile.empty())
-            fields.add("profile", std::string_view(prepared.record.parameters.profile));
+        if (!record.parameters.profile.empty())
+            fields.add("profile", std::string_view(record.parameters.profile));
         fields.add("listed", static_cast<std::uint64_t>(result.entries.size()));
         std::string counted;
         for (std::size_t k = 0; k < std::size(kinds); ++k) {

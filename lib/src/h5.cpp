@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -216,6 +217,46 @@ void* string_arena::allocate(std::size_t bytes, void* self) {
     return at;
 }
 
+/// The buffer of HDF5's in-memory driver, allocated through callbacks so
+/// that ctrace can write the finished image from it: `H5Fget_file_image`
+/// would copy it, and a snapshot's image is hundreds of megabytes.
+struct image_buffer {
+    void* data = nullptr;
+};
+
+namespace {
+
+void* image_malloc(std::size_t size, H5FD_file_image_op_t, void* udata) {
+    auto* image = static_cast<image_buffer*>(udata);
+    image->data = std::malloc(size);
+    return image->data;
+}
+void* image_memcpy(void* dest, const void* src, std::size_t size, H5FD_file_image_op_t, void*) {
+    return std::memcpy(dest, src, size);
+}
+void* image_realloc(void* ptr, std::size_t size, H5FD_file_image_op_t, void* udata) {
+    auto* image = static_cast<image_buffer*>(udata);
+    void* grown = std::realloc(ptr, size);
+    if (grown != nullptr) image->data = grown;
+    return grown;
+}
+herr_t image_free(void* ptr, H5FD_file_image_op_t, void* udata) {
+    auto* image = static_cast<image_buffer*>(udata);
+    if (ptr == image->data) image->data = nullptr;
+    std::free(ptr);
+    return 0;
+}
+// The buffer record belongs to the `location`; copies of the access list
+// share it.
+void* image_udata_copy(void* udata) {
+    return udata;
+}
+herr_t image_udata_free(void*) {
+    return 0;
+}
+
+} // namespace
+
 location create_file(const std::string& path, const std::string& name_for_messages,
                      std::size_t userblock_bytes) {
     silence_automatic_error_printing();
@@ -233,9 +274,17 @@ location create_file(const std::string& path, const std::string& name_for_messag
         (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status));
     handle access(check_id(H5Pcreate(H5P_FILE_ACCESS), name_for_messages, "creating the file"),
                   H5Pclose);
-    if (in_memory)
+    std::shared_ptr<image_buffer> image;
+    if (in_memory) {
         check(H5Pset_fapl_core(access.get(), std::size_t{64} << 20, false), name_for_messages,
               "choosing the in-memory driver");
+        image = std::make_shared<image_buffer>();
+        H5FD_file_image_callbacks_t callbacks{image_malloc,     image_memcpy,     image_realloc,
+                                              image_free,       image_udata_copy, image_udata_free,
+                                              image.get()};
+        check(H5Pset_file_image_callbacks(access.get(), &callbacks), name_for_messages,
+              "choosing the in-memory driver");
+    }
     // Every object at a multiple of 8 bytes (after the user block, itself a
     // power of two): the contiguous columns are then read in place as arrays.
     check(H5Pset_alignment(access.get(), 1, 8), name_for_messages, "setting the alignment");
@@ -243,6 +292,7 @@ location create_file(const std::string& path, const std::string& name_for_messag
                          name_for_messages, "creating the HDF5 file"),
                 H5Fclose);
     location created{std::move(file), name_for_messages};
+    created.image_ = std::move(image);
     if (in_memory) {
         created.image_path_ = path;
         created.image_offset_ = userblock_bytes;
@@ -268,16 +318,27 @@ void close_file(location& file) {
         check(H5Fflush(file.id(), H5F_SCOPE_GLOBAL), file.file(), "flushing the file");
         const ssize_t size = H5Fget_file_image(file.id(), nullptr, 0);
         if (size < 0) fail(file.file(), "measuring the file image");
-        std::vector<char> image(static_cast<std::size_t>(size));
-        if (H5Fget_file_image(file.id(), image.data(), image.size()) != size)
-            fail(file.file(), "copying the file image");
-        file.raw().close(file.file(), "closing the HDF5 file");
+        // Written from the driver's own buffer while the file is open (its
+        // image is complete after the flush), else from a copy.
+        // The driver's buffer holds the user block's place too (addresses
+        // in it are absolute); HDF5 never writes there.
+        std::vector<char> copy;
+        const char* image = file.image_ && file.image_->data != nullptr
+                                ? static_cast<const char*>(file.image_->data) + file.image_offset_
+                                : nullptr;
+        if (image == nullptr && size > 0) {
+            copy.resize(static_cast<std::size_t>(size));
+            if (H5Fget_file_image(file.id(), copy.data(), copy.size()) != size)
+                fail(file.file(), "copying the file image");
+            image = copy.data();
+        }
         std::ofstream out(file.image_path_, std::ios::binary | std::ios::trunc);
         const std::string user_block(file.image_offset_, '\0');
         out.write(user_block.data(), static_cast<std::streamsize>(user_block.size()));
-        out.write(image.data(), size);
+        out.write(image, size);
         out.flush();
         if (!out) throw error(file.file() + ": cannot write the file", errno);
+        file.raw().close(file.file(), "closing the HDF5 file");
         return;
     }
     file.raw().close(file.file(), "closing the HDF5 file");

@@ -129,6 +129,10 @@ private:
     friend location create_file(const std::string&, const std::string&, std::size_t);
     friend void close_file(location&);
 
+    /// The in-memory driver's buffer, kept by its callbacks so that
+    /// `close_file` writes it out without a copy (declared before the file's
+    /// handle: it outlives the file).
+    std::shared_ptr<struct image_buffer> image_;
     handle handle_;
     std::string file_;
     /// Set for a file built in memory: where `close_file` writes its image.

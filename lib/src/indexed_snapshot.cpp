@@ -105,16 +105,8 @@ std::unique_ptr<indexed_snapshot> indexed_snapshot::open(const std::filesystem::
         c->checked.assign((c->blocks + 63) / 64, 0);
         s->columns_.push_back(std::move(c));
     }
-    auto find = [&](const char* column_name, std::uint32_t element_bytes,
-                    bool required = true) -> const column* {
-        for (const auto& c : s->columns_)
-            if (c->name == column_name) {
-                if (c->element_bytes != element_bytes)
-                    s->corrupt("column '" + std::string(column_name) + "' has the wrong type");
-                return c.get();
-            }
-        if (required) s->corrupt("its index block lacks '" + std::string(column_name) + "'");
-        return nullptr;
+    auto find = [&](const char* column_name, std::uint32_t element_bytes, bool required = true) {
+        return s->column_named(column_name, element_bytes, required);
     };
     s->person_ = find("stays/person", 4);
     s->place_ = find("stays/place", 4);
@@ -135,6 +127,9 @@ std::unique_ptr<indexed_snapshot> indexed_snapshot::open(const std::filesystem::
     s->place_count_ = attribute<std::uint64_t>(*directory, "places", name);
     s->stay_count_ = attribute<std::uint64_t>(*directory, "stays", name);
     s->rows_read_ = attribute<std::uint64_t>(*directory, "rows_read", name);
+    if (directory->attributes.count("place_info"))
+        s->place_info_count_ = attribute<std::uint64_t>(*directory, "place_info", name);
+    if (s->place_info_count_ > s->place_count_) s->corrupt("its place metadata outnumbers its places");
     s->rows_rejected_ = attribute<std::uint64_t>(*directory, "rows_rejected", name);
     const std::int64_t tz = attribute<std::int64_t>(*directory, "tz_offset_seconds", name);
     if (tz < -18 * 3600 || tz > 18 * 3600) s->corrupt("tz_offset_seconds out of range");
@@ -166,6 +161,19 @@ std::unique_ptr<indexed_snapshot> indexed_snapshot::open(const std::filesystem::
                  s->start_->as<time_point>(),        s->end_->as<time_point>(),
                  s->place_begin_->as<std::uint64_t>(), s->place_longest_->as<duration>()};
     return s;
+}
+
+const indexed_snapshot::column* indexed_snapshot::column_named(std::string_view name,
+                                                               std::uint32_t element_bytes,
+                                                               bool required) const {
+    for (const auto& c : columns_)
+        if (c->name == name) {
+            if (c->element_bytes != element_bytes)
+                corrupt("column '" + std::string(name) + "' has the wrong type");
+            return c.get();
+        }
+    if (required) corrupt("its index block lacks '" + std::string(name) + "'");
+    return nullptr;
 }
 
 void indexed_snapshot::check(const column& c, std::uint64_t first, std::uint64_t last) const {
@@ -261,6 +269,55 @@ void indexed_snapshot::check_place(place_index x) const {
         if (stays_.person[row] >= person_count_)
             corrupt("stay " + std::to_string(row) + " refers to a missing person");
     word |= bit;
+}
+
+place_table indexed_snapshot::place_info_of(std::span<const place_index> places) const {
+    place_table info;
+    if (place_info_count_ == 0) return info;
+    auto column = [&](const std::string& name, std::uint32_t bytes) {
+        return column_named(name, bytes, false);
+    };
+    const indexed_snapshot::column* dwell = column("index/place_info_dwell", 8);
+    const indexed_snapshot::column* min_overlap = column("index/place_info_min_overlap", 8);
+    if (dwell == nullptr || dwell->count != place_info_count_ ||
+        (min_overlap != nullptr && min_overlap->count != place_info_count_))
+        corrupt("its place metadata columns disagree");
+    info.has_dwell = true;
+    info.has_min_overlap = min_overlap != nullptr;
+    struct text_column {
+        const char* name;
+        bool* has;
+        std::vector<std::string>* values;
+        const indexed_snapshot::column* bytes = nullptr;
+        const indexed_snapshot::column* offsets = nullptr;
+    };
+    text_column text[] = {{"category", &info.has_category, &info.category},
+                          {"name", &info.has_name, &info.name},
+                          {"district", &info.has_district, &info.district},
+                          {"site", &info.has_site, &info.site},
+                          {"lat", &info.has_lat, &info.lat},
+                          {"lon", &info.has_lon, &info.lon}};
+    for (text_column& t : text) {
+        t.bytes = column(std::string("index/place_info_") + t.name + "_bytes", 1);
+        t.offsets = column(std::string("index/place_info_") + t.name + "_offsets", 8);
+        *t.has = t.bytes != nullptr && t.offsets != nullptr;
+        if (*t.has && t.offsets->count != place_info_count_ + 1)
+            corrupt("its place metadata columns disagree");
+    }
+    for (const place_index x : places) {
+        if (x >= place_info_count_) break; // listed first: the rest are not in the file
+        info.ids.append_unchecked(place_id(x));
+        check(*dwell, x, x + 1);
+        info.dwell.push_back(dwell->as<std::int64_t>()[x]);
+        if (min_overlap != nullptr) {
+            check(*min_overlap, x, x + 1);
+            info.min_overlap.push_back(min_overlap->as<std::int64_t>()[x]);
+        }
+        for (text_column& t : text)
+            t.values->push_back(*t.has ? std::string(id(*t.bytes, *t.offsets, place_info_count_, x))
+                                       : std::string());
+    }
+    return info;
 }
 
 std::vector<duration> indexed_snapshot::place_min_overlaps() const {

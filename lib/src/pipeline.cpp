@@ -124,7 +124,7 @@ template <class PersonIds, class PlaceIds>
 void keep_named_ids(trace_result& result, std::vector<index_case>& cases,
                     const PersonIds& person_id, std::size_t person_count,
                     const PlaceIds& place_id, std::size_t place_count, id_table& persons,
-                    id_table& places) {
+                    id_table& places, std::vector<place_index>& named_places) {
     // Marked in bitmaps, then listed in index order: no sort of the
     // hundreds of thousands of listed persons.
     std::vector<std::uint64_t> person_marks((person_count + 63) / 64, 0);
@@ -153,8 +153,11 @@ void keep_named_ids(trace_result& result, std::vector<index_case>& cases,
     };
     const std::vector<std::uint32_t> new_person = listed(
         person_marks, person_count, [&](std::uint32_t p) { persons.append_unchecked(person_id(p)); });
-    const std::vector<std::uint32_t> new_place = listed(
-        place_marks, place_count, [&](std::uint32_t x) { places.append_unchecked(place_id(x)); });
+    const std::vector<std::uint32_t> new_place =
+        listed(place_marks, place_count, [&](std::uint32_t x) {
+            places.append_unchecked(place_id(x));
+            named_places.push_back(x);
+        });
     for (index_case& c : cases)
         c.person = new_person[c.person];
     for (person_index& p : result.cases_without_stays)
@@ -197,6 +200,7 @@ std::optional<trace_run> trace_indexed(const data_source& source,
     run.persons_with_stays = data->person_count();
 
     trace_record record = prepared.record;
+    std::vector<place_index> named_places;
     indexed_person_ids persons(*data);
     const std::vector<std::string> ids = case_ids_in_data(prepared);
     for (std::size_t k = 0; k < ids.size(); ++k)
@@ -207,7 +211,8 @@ std::optional<trace_run> trace_indexed(const data_source& source,
     keep_named_ids(
         record.result, record.cases, [&](person_index p) { return persons[p]; }, persons.size(),
         [&](place_index x) { return data->place_id(x); }, data->place_count(), named.persons,
-        named.places);
+        named.places, named_places);
+    named.place_info = data->place_info_of(named_places);
     run.record = std::move(record);
     return run;
 }

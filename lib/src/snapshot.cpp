@@ -202,13 +202,57 @@ void write_mapped_ids(const h5::location& index, const std::string& prefix, cons
     mapped.write<std::uint32_t>(index, "index", prefix + "_id_order", as_span(order));
 }
 
+/// Text values as bytes with offsets (`NAME_bytes`, `NAME_offsets`).
+void write_mapped_strings(const h5::location& index, const std::string& name,
+                          const std::vector<std::string>& values, mapped_columns& mapped) {
+    std::vector<std::uint8_t> bytes;
+    std::vector<std::uint64_t> offsets{0};
+    for (const std::string& v : values) {
+        bytes.insert(bytes.end(), v.begin(), v.end());
+        offsets.push_back(bytes.size());
+    }
+    mapped.write<std::uint8_t>(index, "index", name + "_bytes", as_span(bytes));
+    mapped.write<std::uint64_t>(index, "index", name + "_offsets", as_span(offsets));
+}
+
+/// The places file's metadata, for the places it lists (the first places):
+/// what a trace read in place hands on with the places it names.
+void write_mapped_place_info(const h5::location& index, const place_table& info,
+                             mapped_columns& mapped) {
+    mapped.write<std::int64_t>(index, "index", "place_info_dwell", as_span(info.dwell));
+    if (info.has_min_overlap)
+        mapped.write<std::int64_t>(index, "index", "place_info_min_overlap",
+                                   as_span(info.min_overlap));
+    const std::pair<const char*, const std::vector<std::string>*> text[] = {
+        {"category", &info.category}, {"name", &info.name}, {"district", &info.district},
+        {"site", &info.site},         {"lat", &info.lat},   {"lon", &info.lon}};
+    const bool has[] = {info.has_category, info.has_name, info.has_district,
+                        info.has_site,     info.has_lat,  info.has_lon};
+    for (std::size_t k = 0; k < std::size(text); ++k)
+        if (has[k])
+            write_mapped_strings(index, std::string("place_info_") + text[k].first, *text[k].second,
+                                 mapped);
+}
+
 /// The columns of indexed reads (docs/hdf5-schema.md, "/index"): the stays
 /// by place and by person, the ids as bytes with offsets, sorted orders.
 void write_index(const h5::location& file, const snapshot& data, mapped_columns& mapped) {
     const h5::location index = file.open_group("index");
     const stay_table& stays = data.stays;
-    mapped.write<std::uint64_t>(index, "index", "place_begin", as_span(stays.place_begin));
-    mapped.write<std::int64_t>(index, "index", "place_longest", as_span(stays.place_longest));
+    // From the rows themselves: a table built without `index_stays_by_place`
+    // (the ids a daily list names, with no stays) is indexed all the same.
+    const std::size_t places = data.places.size();
+    std::vector<std::uint64_t> place_begin(places + 1, 0);
+    std::vector<std::int64_t> place_longest(places, 0);
+    for (std::size_t row = 0; row < stays.size(); ++row) {
+        ++place_begin[stays.place[row] + 1];
+        place_longest[stays.place[row]] =
+            std::max(place_longest[stays.place[row]], stays.end[row] - stays.start[row]);
+    }
+    for (std::size_t x = 0; x < places; ++x)
+        place_begin[x + 1] += place_begin[x];
+    mapped.write<std::uint64_t>(index, "index", "place_begin", as_span(place_begin));
+    mapped.write<std::int64_t>(index, "index", "place_longest", as_span(place_longest));
     const std::vector<std::uint32_t> by_person = stay_rows_by_person(stays, data.persons.size());
     std::vector<std::uint64_t> person_begin(data.persons.size() + 1, 0);
     for (const person_index p : stays.person)
@@ -219,6 +263,7 @@ void write_index(const h5::location& file, const snapshot& data, mapped_columns&
     mapped.write<std::uint32_t>(index, "index", "person_stays", as_span(by_person));
     write_mapped_ids(index, "person", data.persons, mapped);
     write_mapped_ids(index, "place", data.places, mapped);
+    if (data.place_info.size() > 0) write_mapped_place_info(index, data.place_info, mapped);
     if (data.place_info.has_min_overlap) {
         std::vector<std::int64_t> min_overlap(data.places.size(), -1);
         std::copy(data.place_info.min_overlap.begin(), data.place_info.min_overlap.end(),
@@ -232,6 +277,7 @@ std::map<std::string, std::string> index_attributes(const snapshot& data) {
     return {{"persons", std::to_string(data.persons.size())},
             {"places", std::to_string(data.places.size())},
             {"stays", std::to_string(data.stays.size())},
+            {"place_info", std::to_string(data.place_info.size())},
             {"rows_read", std::to_string(data.rows_read)},
             {"rows_rejected", std::to_string(data.rows_rejected)},
             {"tz_offset_seconds", std::to_string(data.parameters.tz.seconds)},
@@ -447,6 +493,10 @@ void write_snapshot(const std::filesystem::path& path, const snapshot& data,
     } catch (const io_error& e) {
         throw snapshot_error(e.what()); // a path named wrongly
     }
+}
+
+std::string snapshot_content_digest(const std::filesystem::path& path) {
+    return detail::recorded_checksum(path);
 }
 
 snapshot read_snapshot(const std::filesystem::path& path) {

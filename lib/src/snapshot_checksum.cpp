@@ -33,6 +33,15 @@ void write_checksum_block(const std::filesystem::path& file, const std::string& 
             name, output_error::with_system_reason("cannot write the checksum block", errno));
 }
 
+std::string recorded_checksum(const std::filesystem::path& file) {
+    std::string block(checksum_block_bytes, '\0');
+    const file_descriptor in(file, O_RDONLY);
+    if (!in.valid() || in.read_at(block, 0) != static_cast<ssize_t>(block.size()) ||
+        !block.starts_with(checksum_magic))
+        return {};
+    return block.substr(checksum_magic.size(), hex_digest_length);
+}
+
 checksum_state verify_checksum(const std::filesystem::path& file) {
     std::string block(checksum_block_bytes, '\0');
     // One descriptor for the block and the hash: a snapshot renamed into

@@ -20,6 +20,11 @@ inline constexpr std::size_t checksum_block_bytes = 512;
 /// or written.
 void write_checksum_block(const std::filesystem::path& file, const std::string& name);
 
+/// The SHA-256 `file`'s checksum block records (of every byte after its
+/// first 512), as 64 hex digits; empty when it has no checksum block.
+/// Not verified: a name for the file's content, read in microseconds.
+std::string recorded_checksum(const std::filesystem::path& file);
+
 enum class checksum_state { verified, mismatch, absent };
 
 /// Whether `file`'s block matches its content; `absent` for a file that

@@ -125,6 +125,23 @@ run_ctrace daily --store "$store" --cases "$tiny/cases.csv" --out-dir "$out" --a
 expect_status 0 "daily"
 expect_same_file "$tiny/risk.csv" "$out/risk-2022-04-22.csv" "daily risk list"
 [ -f "$out/risk-2022-04-22.h5" ] || fail "daily wrote no risk-DATE.h5"
+# risk-DATE.h5 holds the trace and the ids it names, not a copy of the stays,
+# and names the store's state by the digest of its snapshot's checksum block.
+if [ "$have_h5py" -eq 1 ]; then
+    /usr/bin/python3 - "$out/risk-2022-04-22.h5" "$store/snapshot.h5" <<'PY' ||
+import sys, h5py
+risk, store = h5py.File(sys.argv[1], "r"), sys.argv[2]
+assert risk["stays/person"].shape == (0,), "risk-DATE.h5 copies the stays"
+persons = [p.decode() for p in risk["persons/id"][:]]
+listed = risk["trace/person"][:]
+assert len(listed) == 12 and sorted(set(listed)) == list(range(len(persons))), "ids not those named"
+roles = list(risk["trace"].attrs["input_roles"])
+digests = list(risk["trace"].attrs["input_sha256"])
+recorded = open(store, "rb").read(100).split(b"sha256 ")[1][:64].decode()
+assert roles[-1] == "store" and digests[-1] == recorded, (roles, digests, recorded)
+PY
+        fail "risk-DATE.h5: trace and named ids only, store named by its digest"
+fi
 [ "$(head -n 1 "$out/changes-2022-04-22.csv")" = "person,change,old_hop,new_hop,old_code,new_code,quarantine_until,old_quarantine_until,old_monitor_until,monitor_until" ] ||
     fail "changes header"
 # Without an earlier list, everyone listed is new.

@@ -86,6 +86,11 @@ public:
     /// when it gave none (docs/semantics.md §8.2).
     std::vector<duration> place_min_overlaps() const;
 
+    /// The places file's metadata of `places` (ascending place indices), in
+    /// that order: for the places the file listed, which come first; the
+    /// rest have none. Empty when the snapshot had no places file.
+    place_table place_info_of(std::span<const place_index> places) const;
+
     /// Checks every block of every indexed column against its checksum and
     /// the columns' consistency; returns the bytes checked. `progress(done,
     /// total)` in bytes.
@@ -96,6 +101,10 @@ public:
 private:
     indexed_snapshot() = default;
     [[noreturn]] void corrupt(const std::string& what) const;
+    /// The column `name` of `element_bytes` elements; null when absent and
+    /// not `required`.
+    const column* column_named(std::string_view name, std::uint32_t element_bytes,
+                               bool required) const;
     /// Checks the blocks of `c` holding elements `[first, last)`.
     void check(const column& c, std::uint64_t first, std::uint64_t last) const;
     std::string_view id(const column& bytes, const column& offsets, std::size_t count,
@@ -119,6 +128,7 @@ private:
     const column* place_id_bytes_ = nullptr;
     const column* place_id_offsets_ = nullptr;
     const column* place_min_overlap_ = nullptr;
+    std::size_t place_info_count_ = 0;
     stay_columns stays_;
     mutable std::vector<std::uint64_t> places_checked_; ///< a bit a place
     std::size_t person_count_ = 0, place_count_ = 0, stay_count_ = 0;

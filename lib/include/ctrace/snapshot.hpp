@@ -111,6 +111,12 @@ void write_snapshot(const std::filesystem::path& path, const snapshot& data,
 void write_snapshot(class atomic_path& out, const snapshot& data,
                     const trace_record* trace = nullptr);
 
+/// The SHA-256 a snapshot's checksum block records: of every byte after its
+/// first 512 (`tail -c +513 FILE | sha256sum`), 64 hex digits; empty for a
+/// file without one. Read, not verified (`verify_snapshot` does): a name for
+/// the snapshot's content that costs one read of 512 bytes.
+std::string snapshot_content_digest(const std::filesystem::path& path);
+
 /// Reads and validates a snapshot's scan data.
 snapshot read_snapshot(const std::filesystem::path& path);
 
