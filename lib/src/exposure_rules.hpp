@@ -136,6 +136,18 @@ inline risk_entry new_risk_entry(person_index person, std::uint32_t hop) {
     return e;
 }
 
+/// A key ordering persons as their ids do (byte-wise), equal keys falling
+/// back to the ids: an id table has none (0 for all); a table that knows
+/// each id's rank gives it (`indexed_person_ids::sort_key`).
+inline std::uint64_t id_sort_key(const id_table&, person_index) noexcept {
+    return 0;
+}
+template <class PersonIds>
+    requires requires(const PersonIds& ids, person_index p) { ids.sort_key(p); }
+inline std::uint64_t id_sort_key(const PersonIds& ids, person_index p) {
+    return ids.sort_key(p);
+}
+
 /// Completes the entries of a trace (docs/semantics.md §5): quarantine and
 /// monitoring ends by hop, the order of the risk list (hop, then first
 /// exposure, then person id byte-wise, ids from `persons[index]`) and the
@@ -155,6 +167,7 @@ void finish_risk_entries(trace_result& result, const trace_parameters& parameter
     struct sort_key {
         std::uint32_t hop;
         time_point first_exposure;
+        std::uint64_t id_key; ///< orders ids where the table knows how; else 0
         std::string_view id;
         std::uint32_t entry;
     };
@@ -162,11 +175,13 @@ void finish_risk_entries(trace_result& result, const trace_parameters& parameter
     keys.reserve(result.entries.size());
     for (std::size_t k = 0; k < result.entries.size(); ++k) {
         const risk_entry& e = result.entries[k];
-        keys.push_back({e.hop, e.first_exposure, persons[e.person], static_cast<std::uint32_t>(k)});
+        keys.push_back({e.hop, e.first_exposure, id_sort_key(persons, e.person), persons[e.person],
+                        static_cast<std::uint32_t>(k)});
     }
     std::sort(keys.begin(), keys.end(), [](const sort_key& a, const sort_key& b) {
         if (a.hop != b.hop) return a.hop < b.hop;
         if (a.first_exposure != b.first_exposure) return a.first_exposure < b.first_exposure;
+        if (a.id_key != b.id_key) return a.id_key < b.id_key;
         return a.id < b.id;
     });
     std::vector<risk_entry> sorted;

@@ -119,6 +119,7 @@ std::unique_ptr<indexed_snapshot> indexed_snapshot::open(const std::filesystem::
     s->person_id_bytes_ = find("index/person_id_bytes", 1);
     s->person_id_offsets_ = find("index/person_id_offsets", 8);
     s->person_id_order_ = find("index/person_id_order", 4);
+    s->person_id_rank_ = find("index/person_id_rank", 4, false);
     s->place_id_bytes_ = find("index/place_id_bytes", 1);
     s->place_id_offsets_ = find("index/place_id_offsets", 8);
     s->place_min_overlap_ = find("index/place_min_overlap", 8, false);
@@ -150,6 +151,7 @@ std::unique_ptr<indexed_snapshot> indexed_snapshot::open(const std::filesystem::
         s->end_->count == n && s->place_begin_->count == l + 1 && s->place_longest_->count == l &&
         s->person_begin_->count == p + 1 && s->person_stays_->count == n &&
         s->person_id_offsets_->count == p + 1 && s->person_id_order_->count == p &&
+        (s->person_id_rank_ == nullptr || s->person_id_rank_->count == p) &&
         s->place_id_offsets_->count == l + 1 &&
         (s->place_min_overlap_ == nullptr || s->place_min_overlap_->count == l) &&
         n < std::numeric_limits<std::uint32_t>::max() &&
@@ -215,18 +217,31 @@ std::string_view indexed_snapshot::place_id(place_index x) const {
     return id(*place_id_bytes_, *place_id_offsets_, place_count_, x);
 }
 
-person_index indexed_snapshot::find_person(std::string_view wanted) const {
+std::uint32_t indexed_snapshot::person_rank(person_index p) const {
+    if (person_id_rank_ == nullptr || p >= person_count_) return id_table::npos;
+    check(*person_id_rank_, p, p + 1);
+    const std::uint32_t rank = person_id_rank_->as<std::uint32_t>()[p];
+    if (rank >= person_count_) corrupt("'index/person_id_rank' is out of range");
+    return rank;
+}
+
+std::size_t indexed_snapshot::persons_below(std::string_view wanted) const {
     const auto order = person_id_order_->as<std::uint32_t>();
     std::size_t lo = 0, hi = person_count_;
     while (lo < hi) {
         const std::size_t mid = lo + (hi - lo) / 2;
         check(*person_id_order_, mid, mid + 1);
-        const std::string_view at = person_id(order[mid]);
-        if (at < wanted)
+        if (person_id(order[mid]) < wanted)
             lo = mid + 1;
         else
             hi = mid;
     }
+    return lo;
+}
+
+person_index indexed_snapshot::find_person(std::string_view wanted) const {
+    const auto order = person_id_order_->as<std::uint32_t>();
+    const std::size_t lo = persons_below(wanted);
     if (lo == person_count_) return id_table::npos;
     check(*person_id_order_, lo, lo + 1);
     return person_id(order[lo]) == wanted ? order[lo] : id_table::npos;
@@ -395,7 +410,18 @@ std::uint64_t indexed_snapshot::check_all(
 person_index indexed_person_ids::intern(std::string_view id) {
     const person_index found = data_.find_person(id);
     if (found != id_table::npos) return found;
-    return static_cast<person_index>(data_.person_count() + extra_.intern(id));
+    const std::size_t before = extra_.size();
+    const auto k = extra_.intern(id);
+    // A case that never scanned sits between the stored ids around it: its
+    // key is even, theirs odd (2 rank + 1).
+    if (extra_.size() > before) extra_keys_.push_back(2 * std::uint64_t{data_.persons_below(id)});
+    return static_cast<person_index>(data_.person_count() + k);
+}
+
+std::uint64_t indexed_person_ids::sort_key(person_index p) const {
+    if (p >= data_.person_count()) return extra_keys_[p - data_.person_count()];
+    const std::uint32_t rank = data_.person_rank(p);
+    return rank == id_table::npos ? 0 : 2 * std::uint64_t{rank} + 1;
 }
 
 namespace {

@@ -200,6 +200,12 @@ void write_mapped_ids(const h5::location& index, const std::string& prefix, cons
     mapped.write<std::uint64_t>(index, "index", prefix + "_id_offsets", ids.offsets());
     const std::vector<id_table::index_type> order = ids.sorted_order();
     mapped.write<std::uint32_t>(index, "index", prefix + "_id_order", as_span(order));
+    // The inverse: ids compared by one integer (ties of first exposure
+    // are common, and the risk list is ordered by id among them).
+    std::vector<std::uint32_t> rank(order.size());
+    for (std::size_t k = 0; k < order.size(); ++k)
+        rank[order[k]] = static_cast<std::uint32_t>(k);
+    mapped.write<std::uint32_t>(index, "index", prefix + "_id_rank", as_span(rank));
 }
 
 /// Text values as bytes with offsets (`NAME_bytes`, `NAME_offsets`).

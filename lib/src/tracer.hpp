@@ -84,7 +84,12 @@ private:
 
     /// True when (q, x) breaks a first-exposure tie against the current via.
     bool better_via(const risk_entry& e, person_index q, place_index x) const {
-        if (q != e.via_person) return source_.person_id(q) < source_.person_id(e.via_person);
+        if (q != e.via_person) {
+            const std::uint64_t a = id_sort_key(source_.person_ids(), q);
+            const std::uint64_t b = id_sort_key(source_.person_ids(), e.via_person);
+            if (a != b) return a < b;
+            return source_.person_id(q) < source_.person_id(e.via_person);
+        }
         return source_.place_id(x) < source_.place_id(e.via_place);
     }
 

@@ -72,6 +72,12 @@ public:
     person_index find_person(std::string_view id) const;
     std::string_view person_id(person_index p) const;
     std::string_view place_id(place_index x) const;
+    /// The position of person `p`'s id among all persons' ids in byte order,
+    /// when the snapshot records it (else `npos`): one integer compare
+    /// orders two persons' ids.
+    std::uint32_t person_rank(person_index p) const;
+    /// The number of persons whose id is byte-wise below `id`.
+    std::size_t persons_below(std::string_view id) const;
 
     /// The rows (in `stays()`) of person `p`'s stays, in (place, start) order.
     std::span<const std::uint32_t> stays_of_person(person_index p) const;
@@ -125,6 +131,7 @@ private:
     const column* person_id_bytes_ = nullptr;
     const column* person_id_offsets_ = nullptr;
     const column* person_id_order_ = nullptr;
+    const column* person_id_rank_ = nullptr;
     const column* place_id_bytes_ = nullptr;
     const column* place_id_offsets_ = nullptr;
     const column* place_min_overlap_ = nullptr;
@@ -151,10 +158,14 @@ public:
         return p < data_.person_count() ? data_.person_id(p) : extra_[static_cast<id_table::index_type>(p - data_.person_count())];
     }
     std::size_t size() const noexcept { return data_.person_count() + extra_.size(); }
+    /// A key that orders persons as their ids do, byte-wise: equal keys
+    /// (only among cases that never scanned) fall back to the ids.
+    std::uint64_t sort_key(person_index p) const;
 
 private:
     const indexed_snapshot& data_;
     id_table extra_;
+    std::vector<std::uint64_t> extra_keys_;
 };
 
 /// `trace` (trace.hpp) on an indexed snapshot: reads only the stays of the
