@@ -30,6 +30,8 @@ po::options_description explain_options() {
          "or a snapshot with a trace (from 'ctrace trace --hdf5', or daily's risk-DATE.h5); "
          "with --risk, a snapshot (plain or traced) that holds the list's data: its place "
          "names and, for --meetings, its stays")
+        ("store", po::value<std::string>()->value_name("DIR"),
+         "with --risk, the store a daily list came from (--snapshot DIR/snapshot.h5)")
         ("person", po::value<std::vector<std::string>>()->value_name("ID"),
          "a listed person to explain (required; give it again for more persons)")
         ("format", po::value<std::string>()->default_value("text")->value_name("FORM"),

@@ -285,6 +285,10 @@ for ((k = 1; k <= repeat; ++k)); do
     run_timed "ctrace trace --snapshot" "$scratch/from.log" "$ctrace" trace --snapshot "$run/city.h5" \
         --cases "$dir/cases.csv" --tz "$tz" --hops 2 --out "$run/risk-snapshot.csv" $trace_threads
     if keep_best snapshot; then cp "$scratch/from.log" "$run/trace-snapshot.log"; fi
+    # shellcheck disable=SC2086
+    run_timed "ctrace trace --store" "$scratch/store.log" "$ctrace" trace --store "$store" \
+        --cases "$dir/cases.csv" --tz "$tz" --hops 2 --out "$run/risk-store.csv" $trace_threads
+    if keep_best store; then cp "$scratch/store.log" "$run/trace-store.log"; fi
     if [ $with_duckdb = 1 ]; then
         run_timed "DuckDB --db" "$scratch/duckdb.log" node "$duckdb_dir/trace.mjs" --db "$run/city.duckdb" \
             --cases "$dir/cases.csv" --tz "$tz" --hops 2 --threads "$threads" --out "$run/risk-duckdb.csv"
@@ -292,6 +296,8 @@ for ((k = 1; k <= repeat; ++k)); do
     fi
 done
 snapshot_check=$(same "$run/risk-trace.csv" "$run/risk-snapshot.csv")
+store_check=$(same "$run/risk-trace.csv" "$run/risk-store.csv")
+[ "$store_check" = SAME ] || echo "bench/nightly.sh: warning: trace --store's risk list differs from the CSV trace's" >&2
 [ "$snapshot_check" = SAME ] || echo "bench/nightly.sh: warning: trace --snapshot's risk list differs from the CSV trace's" >&2
 if [ $with_duckdb = 1 ]; then
     duckdb_check=$(same "$run/risk-trace.csv" "$run/risk-duckdb.csv")
@@ -314,11 +320,17 @@ fi
             "$(file_mb "$run/city.h5")" "${best_wall[snapshot]}" "$(mb "${best_rss[snapshot]}")" \
             "$(ratio "${best_wall[snapshot]}" "${best_wall[duckdb]}")" \
             "$(ratio "${best_rss[snapshot]}" "${best_rss[duckdb]}")" "$snapshot_check"
+        printf '| trace --store | the store of 14 nights | %.2f | %s | DuckDB --db | %s | %s | %s |\n' \
+            "${best_wall[store]}" "$(mb "${best_rss[store]}")" \
+            "$(ratio "${best_wall[store]}" "${best_wall[duckdb]}")" \
+            "$(ratio "${best_rss[store]}" "${best_rss[duckdb]}")" "$store_check"
         printf '| DuckDB --db (persisted) | city.duckdb, %s MB | %.2f | %s | | | | %s |\n' \
             "$(file_mb "$run/city.duckdb")" "${best_wall[duckdb]}" "$(mb "${best_rss[duckdb]}")" "$duckdb_check"
     else
         printf '| trace --snapshot | city.h5, %s MB | %.2f | %s | | | | %s |\n' \
             "$(file_mb "$run/city.h5")" "${best_wall[snapshot]}" "$(mb "${best_rss[snapshot]}")" "$snapshot_check"
+        printf '| trace --store | the store of 14 nights | %.2f | %s | | | | %s |\n' \
+            "${best_wall[store]}" "$(mb "${best_rss[store]}")" "$store_check"
     fi
 } >>"$table"
 

@@ -70,6 +70,19 @@ run_ctrace trace --snapshot "$store/snapshot.h5" --cases "$tiny/cases.csv" --tz 
     --out "$work/risk-store.csv"
 expect_status 0 "trace --snapshot on the store"
 expect_same_file "$tiny/risk.csv" "$work/risk-store.csv" "risk list from the day-by-day store"
+# --store DIR is the store's snapshot, read in place.
+run_ctrace trace --store "$store" --cases "$tiny/cases.csv" --tz +08:00 --hops 3 \
+    --out "$work/risk-store2.csv"
+expect_status 0 "trace --store"
+expect_same_file "$tiny/risk.csv" "$work/risk-store2.csv" "risk list of trace --store"
+run_ctrace trace --store "$store" --snapshot "$store/snapshot.h5" --cases "$tiny/cases.csv" \
+    --out "$work/never.csv"
+expect_status 2 "trace --store with --snapshot"
+expect_stderr_has "either --store or --snapshot" "--store and --snapshot refused together"
+run_ctrace trace --store "$work/no-such-store" --cases "$tiny/cases.csv" --out "$work/never.csv"
+expect_status 2 "trace --store of a missing store"
+expect_stderr_has "$work/no-such-store/snapshot.h5" "the missing store's snapshot named"
+[ ! -e "$work/never.csv" ] || fail "a refused trace --store wrote a list"
 
 # --- Re-ingest is a no-op --------------------------------------------------------
 store_digest "$store" >"$work/before.txt"
@@ -142,6 +155,17 @@ assert roles[-1] == "store" and digests[-1] == recorded, (roles, digests, record
 PY
         fail "risk-DATE.h5: trace and named ids only, store named by its digest"
 fi
+run_ctrace verify "$out/risk-2022-04-22.h5"
+expect_status 0 "verify daily's risk-DATE.h5"
+# Meetings need the stays: daily's file refuses and points to the store,
+# and the store gives them, with the place names.
+run_ctrace explain --snapshot "$out/risk-2022-04-22.h5" --person G --meetings
+expect_status 2 "explain --meetings on daily's risk-DATE.h5"
+expect_stderr_has "--store DIR" "explain --meetings on a daily list points to the store"
+run_ctrace explain --store "$store" --risk "$out/risk-2022-04-22.csv" --person G --meetings \
+    --cases "$tiny/cases.csv" --tz +08:00 --hops 3
+expect_status 0 "explain --store --meetings"
+grep -q "City Bank" "$work/stdout" || fail "explain --store: no place names: $(cat "$work/stdout")"
 [ "$(head -n 1 "$out/changes-2022-04-22.csv")" = "person,change,old_hop,new_hop,old_code,new_code,quarantine_until,old_quarantine_until,old_monitor_until,monitor_until" ] ||
     fail "changes header"
 # Without an earlier list, everyone listed is new.
