@@ -234,6 +234,30 @@ TEST_SUITE("id_table") {
         CHECK(id_table{}.sorted_order().empty());
     }
 
+    TEST_CASE("sorted_order agrees with a sort of the strings, past 16 shared bytes too") {
+        // Resident numbers share long prefixes; ids one byte apart, prefixes
+        // of each other and NUL bytes test the tie-breaking past the keys.
+        std::mt19937_64 rng(3);
+        id_table t;
+        std::vector<std::string> ids;
+        const std::string alphabet("09AXax\0\xFF\xE5", 9);
+        for (int i = 0; i < 5000; ++i) {
+            std::string id = i % 3 == 0 ? "1101011990031" : (i % 3 == 1 ? "11010119900312345" : "");
+            const std::size_t extra = rng() % 12;
+            for (std::size_t k = 0; k < extra; ++k)
+                id += alphabet[rng() % alphabet.size()];
+            if (t.find(id) != id_table::npos) continue;
+            t.intern(id);
+            ids.push_back(id);
+        }
+        std::vector<std::string> expected = ids;
+        std::sort(expected.begin(), expected.end());
+        std::vector<std::string> sorted;
+        for (const auto i : t.sorted_order())
+            sorted.emplace_back(t[i]);
+        CHECK(sorted == expected);
+    }
+
     TEST_CASE("hash_bytes is deterministic and sees every byte") {
         const std::vector<std::string> inputs = {"",
                                                  "a",

@@ -60,15 +60,17 @@ void indexed_snapshot::corrupt(const std::string& what) const {
 
 std::unique_ptr<indexed_snapshot> indexed_snapshot::open(const std::filesystem::path& path) {
     const std::string name = path.string();
+    // One descriptor for the directory and the mapping: a store's snapshot
+    // renamed into place meanwhile is not mistaken for a damaged one.
+    const detail::file_descriptor in(path, O_RDONLY);
     const std::optional<detail::index_directory> directory =
-        detail::read_index_directory(path, name);
+        detail::read_index_directory(in, name);
     if (!directory) return nullptr;
     std::unique_ptr<indexed_snapshot> s(new indexed_snapshot());
     s->file_ = name;
 
-    const detail::file_descriptor in(path, O_RDONLY);
     struct stat st {};
-    if (!in.valid() || fstat(in.get(), &st) != 0)
+    if (fstat(in.get(), &st) != 0)
         throw snapshot_error(name + ": cannot open (" + std::strerror(errno) + ")");
     s->map_bytes_ = static_cast<std::size_t>(st.st_size);
     if (attribute<std::uint64_t>(*directory, "file_bytes", name) != s->map_bytes_)

@@ -86,9 +86,8 @@ std::string format_index_directory(const index_directory& directory) {
     return text;
 }
 
-std::optional<index_directory> read_index_directory(const std::filesystem::path& file,
+std::optional<index_directory> read_index_directory(const file_descriptor& in,
                                                     const std::string& name) {
-    const file_descriptor in(file, O_RDONLY);
     if (!in.valid()) return std::nullopt; // the full reader names the problem
     std::string block(index_block_capacity, '\0');
     const ssize_t got = in.read_at(block, index_block_offset);

@@ -66,10 +66,12 @@ std::uint32_t block_checksum(std::span<const unsigned char> bytes) noexcept;
 /// bytes (throws `error` when the directory does not fit).
 std::string format_index_directory(const index_directory& directory);
 
-/// Reads the index block of `file` (`name` for messages). Nothing when the
-/// file has none (an older snapshot, or no index block written); throws
-/// `snapshot_error` when it has one that is damaged.
-std::optional<index_directory> read_index_directory(const std::filesystem::path& file,
+class file_descriptor;
+
+/// Reads the index block of the open file `in` (`name` for messages).
+/// Nothing when the file has none (an older snapshot, or no index block
+/// written); throws `snapshot_error` when it has one that is damaged.
+std::optional<index_directory> read_index_directory(const file_descriptor& in,
                                                     const std::string& name);
 
 /// Writes `text` at the index block's place in `file`; throws `output_error`
