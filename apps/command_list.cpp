@@ -6,8 +6,8 @@
 namespace ctrace::cli {
 
 std::vector<command> all_commands() {
-    return {gen_command(),     snapshot_command(), trace_command(), sources_command(),
-            explain_command(), ingest_command(),   daily_command(), places_command(),
+    return {gen_command(),     snapshot_command(), trace_command(),  sources_command(),
+            explain_command(), ingest_command(),   daily_command(),  places_command(),
             rank_command(),    clusters_command(), reveal_command(), verify_command()};
 }
 

@@ -151,8 +151,8 @@ po::variables_map parse(const std::vector<std::string>& args,
     if (reads_snapshots && vm.count("store")) {
         if (vm.count("snapshot")) throw input_error("give either --store or --snapshot, not both");
         vm.insert({"snapshot",
-                   po::variable_value(
-                       store_snapshot_path(vm["store"].as<std::string>()).string(), false)});
+                   po::variable_value(store_snapshot_path(vm["store"].as<std::string>()).string(),
+                                      false)});
     }
     // Stored second, so the command line wins.
     if (vm.count("config")) {

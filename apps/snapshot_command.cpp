@@ -100,7 +100,8 @@ void print_verify_help() {
 
 int run_verify(const std::vector<std::string>& args) {
     std::vector<std::string> named = args;
-    if (!named.empty() && !named.front().starts_with("-")) named.insert(named.begin(), "--snapshot");
+    if (!named.empty() && !named.front().starts_with("-"))
+        named.insert(named.begin(), "--snapshot");
     const po::variables_map vm = parse(named, verify_options());
     if (vm.count("help")) {
         print_verify_help();

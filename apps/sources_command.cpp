@@ -12,6 +12,7 @@
 
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 namespace ctrace::cli {
@@ -134,11 +135,28 @@ int run_sources(const std::vector<std::string>& args) {
 
     progress_reporter progress("sources", quiet);
     const double cases_seconds = clock.seconds();
-    loaded_data loaded = load_data("sources", vm, progress, false);
-    const double read_seconds = clock.seconds();
+    // A snapshot with an index is read where the cases' stays reach.
+    std::optional<sources_run> indexed;
+    if (vm.count("snapshot")) {
+        indexed =
+            find_case_sources_indexed(data_source_from(vm, progress, false), prepared, parameters);
+        if (indexed) print_notes("sources", indexed->loaded.notes);
+    }
+    loaded_data loaded;
+    sources_result result;
+    std::size_t persons_with_stays = 0;
+    double read_seconds = cases_seconds;
+    if (indexed) {
+        loaded = std::move(indexed->loaded);
+        result = std::move(indexed->result);
+        persons_with_stays = indexed->persons_with_stays;
+    } else {
+        loaded = load_data("sources", vm, progress, false);
+        read_seconds = clock.seconds();
+        persons_with_stays = loaded.ingested.data.persons.size();
+        result = find_case_sources(loaded.ingested.data, prepared, parameters);
+    }
     snapshot& data = loaded.ingested.data;
-    const std::size_t persons_with_stays = data.persons.size();
-    const sources_result result = find_case_sources(data, prepared, parameters);
     const double find_seconds = clock.seconds();
 
     // Stage every output, then commit them together: a failure writes none.

@@ -7,6 +7,7 @@
 #include "ctrace/pseudonym.hpp"
 #include "ctrace/risk_list.hpp"
 #include "ctrace/snapshot.hpp"
+#include "ctrace/sources.hpp"
 #include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
@@ -170,8 +171,8 @@ TEST_SUITE("indexed_snapshot") {
         CHECK(verify_snapshot(path).indexed);
         // The checksum block is left as it is: only the blocks' CRCs can tell.
         damage_byte(path, data_offset(path, "stays/start") + 3);
-        const std::string message = snapshot_refusal(
-            [&] { (void)trace_indexed(snapshot_source(path), tiny_cases()); });
+        const std::string message =
+            snapshot_refusal([&] { (void)trace_indexed(snapshot_source(path), tiny_cases()); });
         CAPTURE(message);
         CHECK(contains(message, path.string()));
         CHECK(contains(message, "'stays/start'"));
@@ -197,8 +198,12 @@ TEST_SUITE("indexed_snapshot") {
         const fs::path path = t.path() / "tiny.h5";
         write_snapshot(path, tiny_data());
         const auto size = fs::file_size(path);
-        SUBCASE("truncated") { fs::resize_file(path, size - 1); }
-        SUBCASE("extended") { fs::resize_file(path, size + 4096); }
+        SUBCASE("truncated") {
+            fs::resize_file(path, size - 1);
+        }
+        SUBCASE("extended") {
+            fs::resize_file(path, size + 4096);
+        }
         const std::string message = snapshot_refusal([&] { (void)indexed_snapshot::open(path); });
         CHECK(contains(message, path.string()));
         CHECK(contains(message, "truncated or extended"));
@@ -212,6 +217,51 @@ TEST_SUITE("indexed_snapshot") {
         const std::string message = snapshot_refusal([&] { (void)indexed_snapshot::open(path); });
         CHECK(contains(message, path.string()));
         CHECK(contains(message, "index block"));
+    }
+
+    TEST_CASE("indexed_snapshot: backward tracing reads in place the same three lists") {
+        // The sources example (tests/fixtures/sources), whole and in place,
+        // under several parameters, every list byte for byte.
+        temp_dir t;
+        ingest_options options;
+        options.scans = {fixture("sources/scans.csv")};
+        options.places = fixture("sources/places.csv");
+        options.read.tz = tiny_tz;
+        snapshot data = ingest(options).data;
+        const fs::path path = t.path() / "sources.h5";
+        write_snapshot(path, data);
+        trace_request request;
+        request.cases = fixture("sources/cases.csv");
+        request.tz = tiny_tz;
+        request.require_onset = true;
+        const prepared_cases prepared = read_index_cases(request);
+        for (const std::uint32_t min_cases : {1U, 2U})
+            for (const duration linger : {duration{0}, duration{1800}}) {
+                CAPTURE(min_cases);
+                CAPTURE(linger);
+                sources_parameters parameters;
+                parameters.min_cases = min_cases;
+                parameters.linger = linger;
+                snapshot whole_data = data;
+                prepared_cases whole_cases = prepared;
+                const sources_result whole =
+                    find_case_sources(whole_data, whole_cases, parameters);
+                const std::optional<sources_run> in_place =
+                    find_case_sources_indexed(snapshot_source(path), prepared, parameters);
+                REQUIRE(in_place.has_value());
+                auto lists = [](const sources_result& r, const snapshot& d) {
+                    std::ostringstream out;
+                    write_case_links(out, r, d.persons, d.places, tiny_tz);
+                    write_common_persons(out, r, d.persons, tiny_tz);
+                    write_common_places(out, r, d.persons, d.places, tiny_tz);
+                    return out.str();
+                };
+                CHECK(lists(in_place->result, in_place->data()) == lists(whole, whole_data));
+                CHECK(in_place->result.meetings == whole.meetings);
+                CHECK(in_place->result.link_events == whole.link_events);
+                CHECK(in_place->result.cases_without_stays.size() ==
+                      whole.cases_without_stays.size());
+            }
     }
 
     TEST_CASE("indexed_snapshot: pseudonyms, levels and keys that need the whole read") {
@@ -245,7 +295,8 @@ TEST_SUITE("indexed_snapshot") {
             REQUIRE(keyed.has_value());
             CHECK(keyed->record.result.entries.size() == 12);
             CHECK(keyed->loaded.notes.empty());
-            const std::optional<trace_run> bare = trace_indexed(snapshot_source(path), tiny_cases());
+            const std::optional<trace_run> bare =
+                trace_indexed(snapshot_source(path), tiny_cases());
             REQUIRE(bare.has_value());
             REQUIRE(bare->loaded.notes.size() == 1);
             CHECK(bare->loaded.notes[0].parameter == "pseudonyms");

@@ -143,7 +143,9 @@ inline std::uint64_t id_sort_key(const id_table&, person_index) noexcept {
     return 0;
 }
 template <class PersonIds>
-    requires requires(const PersonIds& ids, person_index p) { ids.sort_key(p); }
+requires requires(const PersonIds& ids, person_index p) {
+    ids.sort_key(p);
+}
 inline std::uint64_t id_sort_key(const PersonIds& ids, person_index p) {
     return ids.sort_key(p);
 }

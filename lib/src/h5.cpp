@@ -279,8 +279,8 @@ location create_file(const std::string& path, const std::string& name_for_messag
         check(H5Pset_fapl_core(access.get(), std::size_t{64} << 20, false), name_for_messages,
               "choosing the in-memory driver");
         image = std::make_shared<image_buffer>();
-        H5FD_file_image_callbacks_t callbacks{image_malloc,     image_memcpy,     image_realloc,
-                                              image_free,       image_udata_copy, image_udata_free,
+        H5FD_file_image_callbacks_t callbacks{image_malloc, image_memcpy,     image_realloc,
+                                              image_free,   image_udata_copy, image_udata_free,
                                               image.get()};
         check(H5Pset_file_image_callbacks(access.get(), &callbacks), name_for_messages,
               "choosing the in-memory driver");
@@ -387,8 +387,9 @@ void location::write_raw(std::string_view name, hid_t type_in_file, hid_t memory
     const std::string what = "writing '" + n + "'";
     const hsize_t dims = count;
     handle space(check_id(H5Screate_simple(1, &dims, nullptr), file_, what), H5Sclose);
-    handle plist = contiguous ? handle(check_id(H5Pcreate(H5P_DATASET_CREATE), file_, what), H5Pclose)
-                              : dataset_creation(count, H5Tget_size(type_in_file), file_, what);
+    handle plist = contiguous
+                       ? handle(check_id(H5Pcreate(H5P_DATASET_CREATE), file_, what), H5Pclose)
+                       : dataset_creation(count, H5Tget_size(type_in_file), file_, what);
     if (contiguous) {
         // Allocated at creation, so that even a column written later has its
         // place (and offset) now.
@@ -432,14 +433,16 @@ void location::write_contiguous_column(std::string_view name, std::span<const T>
     write_raw(name, file_type<T>(), native_type<T>(), values.size(), values.data(), true);
 }
 
-template void location::write_contiguous_column<std::uint8_t>(
-    std::string_view, std::span<const std::uint8_t>) const;
-template void location::write_contiguous_column<std::uint32_t>(
-    std::string_view, std::span<const std::uint32_t>) const;
-template void location::write_contiguous_column<std::uint64_t>(
-    std::string_view, std::span<const std::uint64_t>) const;
-template void location::write_contiguous_column<std::int64_t>(
-    std::string_view, std::span<const std::int64_t>) const;
+template void location::write_contiguous_column<std::uint8_t>(std::string_view,
+                                                              std::span<const std::uint8_t>) const;
+template void
+    location::write_contiguous_column<std::uint32_t>(std::string_view,
+                                                     std::span<const std::uint32_t>) const;
+template void
+    location::write_contiguous_column<std::uint64_t>(std::string_view,
+                                                     std::span<const std::uint64_t>) const;
+template void location::write_contiguous_column<std::int64_t>(std::string_view,
+                                                              std::span<const std::int64_t>) const;
 
 std::uint64_t location::dataset_offset(std::string_view name) const {
     handle dataset = open_dataset(name);

@@ -325,11 +325,10 @@ std::vector<id_table::index_type> id_table::sorted_order() const {
                keys[last].low == keys[first].low)
             ++last;
         if (last - first > 1)
-            std::sort(keys.begin() + static_cast<std::ptrdiff_t>(first),
-                      keys.begin() + static_cast<std::ptrdiff_t>(last),
-                      [this](const key& a, const key& b) {
-                          return (*this)[a.index] < (*this)[b.index];
-                      });
+            std::sort(
+                keys.begin() + static_cast<std::ptrdiff_t>(first),
+                keys.begin() + static_cast<std::ptrdiff_t>(last),
+                [this](const key& a, const key& b) { return (*this)[a.index] < (*this)[b.index]; });
         first = last;
     }
     std::vector<index_type> order(keys.size());

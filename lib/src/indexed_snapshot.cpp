@@ -63,8 +63,7 @@ std::unique_ptr<indexed_snapshot> indexed_snapshot::open(const std::filesystem::
     // One descriptor for the directory and the mapping: a store's snapshot
     // renamed into place meanwhile is not mistaken for a damaged one.
     const detail::file_descriptor in(path, O_RDONLY);
-    const std::optional<detail::index_directory> directory =
-        detail::read_index_directory(in, name);
+    const std::optional<detail::index_directory> directory = detail::read_index_directory(in, name);
     if (!directory) return nullptr;
     std::unique_ptr<indexed_snapshot> s(new indexed_snapshot());
     s->file_ = name;
@@ -75,8 +74,7 @@ std::unique_ptr<indexed_snapshot> indexed_snapshot::open(const std::filesystem::
     s->map_bytes_ = static_cast<std::size_t>(st.st_size);
     if (attribute<std::uint64_t>(*directory, "file_bytes", name) != s->map_bytes_)
         throw snapshot_error(name + ": corrupt snapshot: it is " + std::to_string(s->map_bytes_) +
-                             " bytes long, not the " +
-                             directory->attributes.at("file_bytes") +
+                             " bytes long, not the " + directory->attributes.at("file_bytes") +
                              " it was written with (truncated or extended after writing)");
     if (s->map_bytes_ > 0) {
         void* map = mmap(nullptr, s->map_bytes_, PROT_READ, MAP_SHARED, in.get(), 0);
@@ -92,9 +90,8 @@ std::unique_ptr<indexed_snapshot> indexed_snapshot::open(const std::filesystem::
         c->count = e.count;
         c->element_bytes = e.element_bytes;
         c->blocks = e.blocks();
-        const bool fits = e.element_bytes > 0 && e.element_bytes <= 8 &&
-                          e.count <= s->map_bytes_ && e.offset <= s->map_bytes_ &&
-                          e.bytes() <= s->map_bytes_ - e.offset &&
+        const bool fits = e.element_bytes > 0 && e.element_bytes <= 8 && e.count <= s->map_bytes_ &&
+                          e.offset <= s->map_bytes_ && e.bytes() <= s->map_bytes_ - e.offset &&
                           e.checksums_offset <= s->map_bytes_ &&
                           c->blocks * 4 <= s->map_bytes_ - e.checksums_offset;
         if (!fits) s->corrupt("its index block places '" + e.name + "' outside the file");
@@ -132,7 +129,8 @@ std::unique_ptr<indexed_snapshot> indexed_snapshot::open(const std::filesystem::
     s->rows_read_ = attribute<std::uint64_t>(*directory, "rows_read", name);
     if (directory->attributes.count("place_info"))
         s->place_info_count_ = attribute<std::uint64_t>(*directory, "place_info", name);
-    if (s->place_info_count_ > s->place_count_) s->corrupt("its place metadata outnumbers its places");
+    if (s->place_info_count_ > s->place_count_)
+        s->corrupt("its place metadata outnumbers its places");
     s->rows_rejected_ = attribute<std::uint64_t>(*directory, "rows_rejected", name);
     const std::int64_t tz = attribute<std::int64_t>(*directory, "tz_offset_seconds", name);
     if (tz < -18 * 3600 || tz > 18 * 3600) s->corrupt("tz_offset_seconds out of range");
@@ -161,8 +159,8 @@ std::unique_ptr<indexed_snapshot> indexed_snapshot::open(const std::filesystem::
         l < std::numeric_limits<std::uint32_t>::max();
     if (!consistent) s->corrupt("its index block's column lengths disagree");
     s->places_checked_.assign((l + 63) / 64, 0);
-    s->stays_ = {s->person_->as<person_index>(),     s->place_->as<place_index>(),
-                 s->start_->as<time_point>(),        s->end_->as<time_point>(),
+    s->stays_ = {s->person_->as<person_index>(),       s->place_->as<place_index>(),
+                 s->start_->as<time_point>(),          s->end_->as<time_point>(),
                  s->place_begin_->as<std::uint64_t>(), s->place_longest_->as<duration>()};
     return s;
 }
@@ -200,8 +198,8 @@ void indexed_snapshot::check(const column& c, std::uint64_t first, std::uint64_t
     }
 }
 
-std::string_view indexed_snapshot::id(const column& bytes, const column& offsets,
-                                      std::size_t count, std::uint64_t i) const {
+std::string_view indexed_snapshot::id(const column& bytes, const column& offsets, std::size_t count,
+                                      std::uint64_t i) const {
     if (i >= count) corrupt("an id index is out of range");
     check(offsets, i, i + 2);
     const auto o = offsets.as<std::uint64_t>();
@@ -380,10 +378,9 @@ std::uint64_t indexed_snapshot::check_all(
                 corrupt("stay " + std::to_string(row) + " refers to a missing person");
             if (stays_.end[row] < stays_.start[row])
                 corrupt("stay " + std::to_string(row) + " ends before it starts");
-            if (row > stays_.place_begin[x] &&
-                (stays_.start[row - 1] > stays_.start[row] ||
-                 (stays_.start[row - 1] == stays_.start[row] &&
-                  stays_.person[row - 1] >= stays_.person[row])))
+            if (row > stays_.place_begin[x] && (stays_.start[row - 1] > stays_.start[row] ||
+                                                (stays_.start[row - 1] == stays_.start[row] &&
+                                                 stays_.person[row - 1] >= stays_.person[row])))
                 corrupt("stays are not sorted by (place, start, person)");
             longest = std::max(longest, stays_.end[row] - stays_.start[row]);
         }
@@ -480,7 +477,8 @@ snapshot_check verify_snapshot(const std::filesystem::path& path) {
     // The index agrees with what HDF5 reads.
     const stay_columns& stays = indexed->stays();
     auto same = [](auto mapped, const auto& read) {
-        return mapped.size() == read.size() && std::equal(mapped.begin(), mapped.end(), read.begin());
+        return mapped.size() == read.size() &&
+               std::equal(mapped.begin(), mapped.end(), read.begin());
     };
     if (indexed->person_count() != data.persons.size() ||
         indexed->place_count() != data.places.size() || !same(stays.person, data.stays.person) ||

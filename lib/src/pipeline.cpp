@@ -6,7 +6,6 @@
 #include "ctrace/indexed_snapshot.hpp"
 
 #include <algorithm>
-
 #include <string_view>
 
 namespace ctrace {
@@ -117,12 +116,14 @@ std::vector<std::string> case_ids_in_data(const prepared_cases& prepared) {
     return ids;
 }
 
-/// Renumbers `result` and `cases` to compact tables of the persons and
-/// places they name, kept in their order in the data (`person_count` and
-/// `place_count` bound the indices).
-template <class PersonIds, class PlaceIds>
-void keep_named_ids(trace_result& result, std::vector<index_case>& cases,
-                    const PersonIds& person_id, std::size_t person_count,
+/// Renumbers a result to compact tables of the persons and places it names,
+/// kept in their order in the data (`person_count` and `place_count` bound
+/// the indices). `visit(person, place)` calls `person(index&)` for every
+/// person index the result holds and `place(index&)` for every place index;
+/// it is called twice, to mark and to renumber. `named_places` gets the
+/// places kept, by their index in the data.
+template <class Visit, class PersonIds, class PlaceIds>
+void keep_named_ids(Visit visit, const PersonIds& person_id, std::size_t person_count,
                     const PlaceIds& place_id, std::size_t place_count, id_table& persons,
                     id_table& places, std::vector<place_index>& named_places) {
     // Marked in bitmaps, then listed in index order: no sort of the
@@ -132,13 +133,8 @@ void keep_named_ids(trace_result& result, std::vector<index_case>& cases,
     auto mark = [](std::vector<std::uint64_t>& marks, std::uint32_t i) {
         marks[i / 64] |= std::uint64_t{1} << (i % 64);
     };
-    for (const index_case& c : cases)
-        mark(person_marks, c.person);
-    for (const risk_entry& e : result.entries) {
-        mark(person_marks, e.person);
-        if (e.via_person != no_person) mark(person_marks, e.via_person);
-        if (e.via_place != no_place) mark(place_marks, e.via_place);
-    }
+    visit([&](person_index& p) { mark(person_marks, p); },
+          [&](place_index& x) { mark(place_marks, x); });
     // new_index[i]: the compact index of marked index i.
     auto listed = [](const std::vector<std::uint64_t>& marks, std::size_t count, auto add) {
         std::vector<std::uint32_t> new_index(count, 0);
@@ -151,69 +147,143 @@ void keep_named_ids(trace_result& result, std::vector<index_case>& cases,
             }
         return new_index;
     };
-    const std::vector<std::uint32_t> new_person = listed(
-        person_marks, person_count, [&](std::uint32_t p) { persons.append_unchecked(person_id(p)); });
+    const std::vector<std::uint32_t> new_person =
+        listed(person_marks, person_count,
+               [&](std::uint32_t p) { persons.append_unchecked(person_id(p)); });
     const std::vector<std::uint32_t> new_place =
         listed(place_marks, place_count, [&](std::uint32_t x) {
             places.append_unchecked(place_id(x));
             named_places.push_back(x);
         });
-    for (index_case& c : cases)
-        c.person = new_person[c.person];
-    for (person_index& p : result.cases_without_stays)
-        p = new_person[p];
-    for (risk_entry& e : result.entries) {
-        e.person = new_person[e.person];
-        if (e.via_person != no_person) e.via_person = new_person[e.via_person];
-        if (e.via_place != no_place) e.via_place = new_place[e.via_place];
-    }
+    visit([&](person_index& p) { p = new_person[p]; }, [&](place_index& x) { x = new_place[x]; });
+}
+
+/// The indexed data a query runs on, its cases pointed at it, and the
+/// loaded data around it (notes, provenance, the snapshot's parameters and
+/// sizes); nothing when the indexed path does not apply (`trace_indexed`).
+struct indexed_query {
+    std::unique_ptr<indexed_snapshot> data;
+    std::unique_ptr<indexed_person_ids> persons;
+    std::vector<index_case> cases;
+    std::vector<duration> place_min_overlap; ///< empty when the data has none
+    loaded_data loaded;
+};
+
+std::optional<indexed_query> open_indexed(const data_source& source,
+                                          const prepared_cases& prepared) {
+    if (!source.snapshot) return std::nullopt;
+    check_snapshot_source(source);
+    const std::filesystem::path& path = *source.snapshot;
+    indexed_query q;
+    q.data = indexed_snapshot::open(path);
+    if (!q.data || q.data->level() != source.level) return std::nullopt;
+    const indexed_snapshot& data = *q.data;
+    const pseudonymizer* key = source.scans.pseudonyms.get();
+    if (key != nullptr && data.pseudonym_key() != key->fingerprint()) return std::nullopt;
+
+    loaded_data& loaded = q.loaded;
+    loaded.from_snapshot = true;
+    if (key == nullptr && !data.pseudonym_key().empty())
+        loaded.notes.push_back(pseudonyms_note(path.string(), data.pseudonym_key()));
+    loaded.inputs.push_back(
+        describe_input("snapshot", path, data.rows_read(), source.scans.digests));
+    loaded.indexed =
+        loaded_data::stored_sizes{data.stay_count(), data.person_count(), data.place_count()};
+    snapshot& named = loaded.ingested.data;
+    named.rows_read = data.rows_read();
+    named.rows_rejected = data.rows_rejected();
+    named.parameters.tz = data.tz();
+    named.parameters.default_dwell = data.default_dwell();
+    named.parameters.level = data.level();
+    named.parameters.pseudonym_key = data.pseudonym_key();
+
+    q.persons = std::make_unique<indexed_person_ids>(data);
+    q.cases = prepared.record.cases;
+    const std::vector<std::string> ids = case_ids_in_data(prepared);
+    for (std::size_t k = 0; k < ids.size(); ++k)
+        q.cases[k].person = q.persons->intern(ids[k]);
+    q.place_min_overlap = data.place_min_overlaps();
+    return q;
+}
+
+/// Keeps the ids `visit` names (see `keep_named_ids`) in `q.loaded`'s data,
+/// with the places file's metadata of those places.
+template <class Visit>
+void keep_named_ids(indexed_query& q, Visit visit) {
+    snapshot& named = q.loaded.ingested.data;
+    std::vector<place_index> named_places;
+    const indexed_snapshot& data = *q.data;
+    const indexed_person_ids& persons = *q.persons;
+    keep_named_ids(
+        visit, [&](person_index p) { return persons[p]; }, persons.size(),
+        [&](place_index x) { return data.place_id(x); }, data.place_count(), named.persons,
+        named.places, named_places);
+    named.place_info = data.place_info_of(named_places);
 }
 
 } // namespace
 
-std::optional<trace_run> trace_indexed(const data_source& source,
-                                       const prepared_cases& prepared) {
-    if (!source.snapshot) return std::nullopt;
-    check_snapshot_source(source);
-    const std::filesystem::path& path = *source.snapshot;
-    const std::unique_ptr<indexed_snapshot> data = indexed_snapshot::open(path);
-    if (!data || data->level() != source.level) return std::nullopt;
-    const pseudonymizer* key = source.scans.pseudonyms.get();
-    if (key != nullptr && data->pseudonym_key() != key->fingerprint()) return std::nullopt;
-
+std::optional<trace_run> trace_indexed(const data_source& source, const prepared_cases& prepared) {
+    std::optional<indexed_query> q = open_indexed(source, prepared);
+    if (!q) return std::nullopt;
     trace_run run;
-    loaded_data& loaded = run.loaded;
-    loaded.from_snapshot = true;
-    if (key == nullptr && !data->pseudonym_key().empty())
-        loaded.notes.push_back(pseudonyms_note(path.string(), data->pseudonym_key()));
-    loaded.inputs.push_back(
-        describe_input("snapshot", path, data->rows_read(), source.scans.digests));
-    loaded.indexed = loaded_data::stored_sizes{data->stay_count(), data->person_count(),
-                                               data->place_count()};
-    snapshot& named = loaded.ingested.data;
-    named.rows_read = data->rows_read();
-    named.rows_rejected = data->rows_rejected();
-    named.parameters.tz = data->tz();
-    named.parameters.default_dwell = data->default_dwell();
-    named.parameters.level = data->level();
-    named.parameters.pseudonym_key = data->pseudonym_key();
-    run.persons_with_stays = data->person_count();
-
+    run.persons_with_stays = q->data->person_count();
     trace_record record = prepared.record;
-    std::vector<place_index> named_places;
-    indexed_person_ids persons(*data);
-    const std::vector<std::string> ids = case_ids_in_data(prepared);
-    for (std::size_t k = 0; k < ids.size(); ++k)
-        record.cases[k].person = persons.intern(ids[k]);
-    std::vector<duration> min_overlaps = data->place_min_overlaps();
-    if (!min_overlaps.empty()) record.parameters.place_min_overlap = std::move(min_overlaps);
-    record.result = trace(*data, persons, record.cases, record.parameters);
-    keep_named_ids(
-        record.result, record.cases, [&](person_index p) { return persons[p]; }, persons.size(),
-        [&](place_index x) { return data->place_id(x); }, data->place_count(), named.persons,
-        named.places, named_places);
-    named.place_info = data->place_info_of(named_places);
+    record.cases = q->cases;
+    if (!q->place_min_overlap.empty()) record.parameters.place_min_overlap = q->place_min_overlap;
+    record.result = trace(*q->data, *q->persons, record.cases, record.parameters);
+    keep_named_ids(*q, [&](auto person, auto place) {
+        for (index_case& c : record.cases)
+            person(c.person);
+        for (person_index& p : record.result.cases_without_stays)
+            person(p);
+        for (risk_entry& e : record.result.entries) {
+            person(e.person);
+            if (e.via_person != no_person) person(e.via_person);
+            if (e.via_place != no_place) place(e.via_place);
+        }
+    });
+    run.loaded = std::move(q->loaded);
     run.record = std::move(record);
+    return run;
+}
+
+std::optional<sources_run> find_case_sources_indexed(const data_source& source,
+                                                     const prepared_cases& prepared,
+                                                     sources_parameters parameters) {
+    std::optional<indexed_query> q = open_indexed(source, prepared);
+    if (!q) return std::nullopt;
+    sources_run run;
+    run.persons_with_stays = q->data->person_count();
+    run.cases = q->cases;
+    if (!q->place_min_overlap.empty())
+        parameters.place_min_overlap = q->place_min_overlap;
+    else
+        parameters.place_min_overlap.clear();
+    run.result = find_sources(*q->data, *q->persons, run.cases, parameters);
+    keep_named_ids(*q, [&](auto person, auto place) {
+        for (index_case& c : run.cases)
+            person(c.person);
+        sources_result& r = run.result;
+        for (person_index& p : r.cases_without_stays)
+            person(p);
+        for (case_link& l : r.links) {
+            person(l.infector);
+            person(l.infectee);
+            place(l.place);
+        }
+        for (common_person& c : r.common_persons) {
+            person(c.person);
+            for (person_index& p : c.cases)
+                person(p);
+        }
+        for (common_place& c : r.common_places) {
+            place(c.place);
+            for (person_index& p : c.cases)
+                person(p);
+        }
+    });
+    run.loaded = std::move(q->loaded);
     return run;
 }
 

@@ -194,9 +194,8 @@ void write_stays(const h5::location& file, const stay_table& stays, mapped_colum
 void write_mapped_ids(const h5::location& index, const std::string& prefix, const id_table& ids,
                       mapped_columns& mapped) {
     const std::span<const char> bytes = ids.bytes();
-    mapped.write<std::uint8_t>(
-        index, "index", prefix + "_id_bytes",
-        {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
+    mapped.write<std::uint8_t>(index, "index", prefix + "_id_bytes",
+                               {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
     mapped.write<std::uint64_t>(index, "index", prefix + "_id_offsets", ids.offsets());
     const std::vector<id_table::index_type> order = ids.sorted_order();
     mapped.write<std::uint32_t>(index, "index", prefix + "_id_order", as_span(order));

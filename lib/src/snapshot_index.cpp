@@ -57,9 +57,9 @@ std::uint32_t block_checksum(std::span<const unsigned char> bytes) noexcept {
 std::vector<std::uint32_t> block_checksums(std::span<const unsigned char> bytes) {
     std::vector<std::uint32_t> out((bytes.size() + checked_block_bytes - 1) / checked_block_bytes);
     for (std::size_t k = 0; k < out.size(); ++k)
-        out[k] = block_checksum(bytes.subspan(k * checked_block_bytes,
-                                              std::min(checked_block_bytes,
-                                                       bytes.size() - k * checked_block_bytes)));
+        out[k] = block_checksum(
+            bytes.subspan(k * checked_block_bytes,
+                          std::min(checked_block_bytes, bytes.size() - k * checked_block_bytes)));
     return out;
 }
 
@@ -137,8 +137,8 @@ void write_index_directory(const std::filesystem::path& file, const std::string&
         throw output_error(name, output_error::with_system_reason(
                                      "cannot reopen to write the index block", out.open_errno()));
     if (!out.write_all_at(text, index_block_offset))
-        throw output_error(
-            name, output_error::with_system_reason("cannot write the index block", errno));
+        throw output_error(name,
+                           output_error::with_system_reason("cannot write the index block", errno));
 }
 
 } // namespace ctrace::detail

@@ -2,6 +2,7 @@
 
 #include "ctrace/csv.hpp"
 #include "ctrace/error.hpp"
+#include "ctrace/indexed_snapshot.hpp"
 #include "ctrace/xlsx.hpp"
 #include "exposure_rules.hpp"
 
@@ -51,12 +52,79 @@ void check_parameters(const sources_parameters& p) {
         throw parameter_error("min_cases", "at least one case is needed to list a source");
 }
 
+/// Stays in memory, for `source_finder`.
+class memory_stays {
+public:
+    memory_stays(const stay_table& stays, const id_table& persons, const id_table& places)
+        : stays_(stays), persons_(persons), places_(places) {}
+    std::size_t person_count() const noexcept { return persons_.size(); }
+    std::string_view person_id(person_index p) const noexcept { return persons_[p]; }
+    bool person_less(person_index a, person_index b) const { return persons_[a] < persons_[b]; }
+    bool place_less(place_index a, place_index b) const { return places_[a] < places_[b]; }
+    /// Calls `f(row)` for the rows of the persons `is_case` accepts, in row
+    /// order: one pass over the stays.
+    template <class IsCase, class F>
+    void for_each_case_row(std::span<const index_case>, IsCase is_case, F f) const {
+        for (std::size_t row = 0; row < stays_.size(); ++row)
+            if (is_case(stays_.person[row])) f(row);
+    }
+    place_index place_of(std::size_t row) const noexcept { return stays_.place[row]; }
+    const stay_table& stays_at(place_index) const noexcept { return stays_; }
+
+private:
+    const stay_table& stays_;
+    const id_table& persons_;
+    const id_table& places_;
+};
+
+/// A snapshot read in place, for `source_finder`: the cases' rows by the
+/// person index, each place's rows checked when first read.
+class mapped_stays {
+public:
+    mapped_stays(const indexed_snapshot& data, const indexed_person_ids& persons)
+        : data_(data), persons_(persons) {}
+    std::size_t person_count() const noexcept { return persons_.size(); }
+    std::string_view person_id(person_index p) const { return persons_[p]; }
+    bool person_less(person_index a, person_index b) const {
+        const std::uint64_t ka = persons_.sort_key(a), kb = persons_.sort_key(b);
+        if (ka != kb) return ka < kb;
+        return persons_[a] < persons_[b];
+    }
+    bool place_less(place_index a, place_index b) const {
+        return data_.place_id(a) < data_.place_id(b);
+    }
+    template <class IsCase, class F>
+    void for_each_case_row(std::span<const index_case> cases, IsCase, F f) const {
+        std::vector<std::uint32_t> rows;
+        for (const index_case& c : cases)
+            for (const std::uint32_t row : data_.stays_of_person(c.person))
+                rows.push_back(row);
+        std::sort(rows.begin(), rows.end());
+        rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+        for (const std::uint32_t row : rows) {
+            data_.check_place(data_.place_of(row));
+            f(std::size_t{row});
+        }
+    }
+    place_index place_of(std::size_t row) const { return data_.place_of(row); }
+    const stay_columns& stays_at(place_index x) const {
+        data_.check_place(x);
+        return data_.stays();
+    }
+
+private:
+    const indexed_snapshot& data_;
+    const indexed_person_ids& persons_;
+};
+
+template <class Source>
 class source_finder {
 public:
-    source_finder(const stay_table& stays, const id_table& persons, const id_table& places,
-                  std::span<const index_case> cases, const sources_parameters& parameters)
-        : stays_(stays), persons_(persons), places_(places), cases_(cases), parameters_(parameters),
-          linger_(std::max<duration>(parameters.linger, 0)), slot_of_(persons.size(), not_a_case) {}
+    source_finder(const Source& source, std::span<const index_case> cases,
+                  const sources_parameters& parameters)
+        : source_(source), cases_(cases), parameters_(parameters),
+          linger_(std::max<duration>(parameters.linger, 0)),
+          slot_of_(source.person_count(), not_a_case) {}
 
     sources_result run() {
         index_cases();
@@ -71,9 +139,9 @@ private:
     void index_cases() {
         for (std::uint32_t k = 0; k < cases_.size(); ++k) {
             const index_case& c = cases_[k];
-            if (c.person >= persons_.size())
+            if (c.person >= source_.person_count())
                 throw input_error("sources: case person index out of range");
-            const std::string id(persons_[c.person]);
+            const std::string id(source_.person_id(c.person));
             if (slot_of_[c.person] != not_a_case)
                 throw input_error("sources: person '" + id + "' is an index case twice");
             if (c.onset == time_infinity)
@@ -88,9 +156,12 @@ private:
     /// order, as the rows are) and, for links, their footprints.
     void collect_case_intervals() {
         std::vector<bool> has_stays(cases_.size(), false);
-        for (std::size_t row = 0; row < stays_.size(); ++row) {
+        const auto is_case = [this](person_index p) {
+            return p < slot_of_.size() && slot_of_[p] != not_a_case;
+        };
+        source_.for_each_case_row(cases_, is_case, [&](std::size_t row) {
+            const auto& stays_ = source_.stays_at(source_.place_of(row));
             const person_index p = stays_.person[row];
-            if (p >= slot_of_.size() || slot_of_[p] == not_a_case) continue;
             const std::uint32_t slot = slot_of_[p];
             const index_case& c = cases_[slot];
             has_stays[slot] = true;
@@ -108,7 +179,7 @@ private:
                 footprints_.push_back({x, presence_start, end, slot});
                 longest_footprint_ = std::max(longest_footprint_, end - presence_start);
             }
-        }
+        });
         for (std::uint32_t k = 0; k < cases_.size(); ++k)
             if (!has_stays[k]) result_.cases_without_stays.push_back(cases_[k].person);
         // Presences start at max(stay start, a_c), which differs by case.
@@ -122,9 +193,7 @@ private:
         return detail::min_overlap_at(parameters_.place_min_overlap, parameters_.min_overlap, x);
     }
 
-    bool id_less(person_index a, person_index b) const noexcept {
-        return persons_[a] < persons_[b];
-    }
+    bool id_less(person_index a, person_index b) const { return source_.person_less(a, b); }
 
     /// The persons of `slots` (case positions, any order, repeats allowed)
     /// ordered by id.
@@ -164,7 +233,7 @@ private:
                   [this](const common_place& a, const common_place& b) {
                       if (a.cases.size() != b.cases.size()) return a.cases.size() > b.cases.size();
                       if (a.case_seconds != b.case_seconds) return a.case_seconds > b.case_seconds;
-                      return places_[a.place] < places_[b.place];
+                      return source_.place_less(a.place, b.place);
                   });
     }
 
@@ -182,6 +251,7 @@ private:
     void find_common_persons() {
         std::vector<event> meetings;
         for_each_exposed_part_that_can_count([&](const case_interval& part, duration m) {
+            const auto& stays_ = source_.stays_at(part.place);
             const detail::row_range rows = detail::stays_that_can_overlap(
                 stays_, part.place, part.start, part.end, m, linger_);
             for (std::size_t row = rows.first; row != rows.last; ++row) {
@@ -268,7 +338,7 @@ private:
                  ++last) {
                 const event& e = links[last];
                 if (e.start < link.first_contact ||
-                    (e.start == link.first_contact && places_[e.place] < places_[link.place])) {
+                    (e.start == link.first_contact && source_.place_less(e.place, link.place))) {
                     link.first_contact = e.start;
                     link.place = e.place;
                 }
@@ -288,9 +358,7 @@ private:
                   });
     }
 
-    const stay_table& stays_;
-    const id_table& persons_;
-    const id_table& places_;
+    const Source& source_;
     std::span<const index_case> cases_;
     const sources_parameters& parameters_;
     const duration linger_;
@@ -383,7 +451,16 @@ sources_result find_sources(const stay_table& stays, const id_table& persons,
                             const id_table& places, std::span<const index_case> cases,
                             const sources_parameters& parameters) {
     check_parameters(parameters);
-    return source_finder(stays, persons, places, cases, parameters).run();
+    const memory_stays source(stays, persons, places);
+    return source_finder<memory_stays>(source, cases, parameters).run();
+}
+
+sources_result find_sources(const indexed_snapshot& data, const indexed_person_ids& persons,
+                            std::span<const index_case> cases,
+                            const sources_parameters& parameters) {
+    check_parameters(parameters);
+    const mapped_stays source(data, persons);
+    return source_finder<mapped_stays>(source, cases, parameters).run();
 }
 
 void write_case_links(std::ostream& out, const sources_result& result, const id_table& persons,

@@ -15,8 +15,8 @@ namespace {
 /// Stays in memory, with the person–place graph giving each person's stays.
 class memory_source {
 public:
-    memory_source(const stay_table& stays, const person_place_graph& graph,
-                  const id_table& persons, const id_table& places)
+    memory_source(const stay_table& stays, const person_place_graph& graph, const id_table& persons,
+                  const id_table& places)
         : stays_(stays), graph_(graph), persons_(persons), places_(places) {}
 
     std::size_t person_count() const noexcept { return persons_.size(); }

@@ -65,12 +65,24 @@ void append_value(std::string& out, std::string_view value) {
     } else {
         for (const char c : value) {
             switch (c) {
-            case '<': encoded += "&lt;"; break;
-            case '>': encoded += "&gt;"; break;
-            case '&': encoded += "&amp;"; break;
-            case '"': encoded += "&quot;"; break;
-            case '\'': encoded += "&apos;"; break;
-            default: encoded += c; break;
+            case '<':
+                encoded += "&lt;";
+                break;
+            case '>':
+                encoded += "&gt;";
+                break;
+            case '&':
+                encoded += "&amp;";
+                break;
+            case '"':
+                encoded += "&quot;";
+                break;
+            case '\'':
+                encoded += "&apos;";
+                break;
+            default:
+                encoded += c;
+                break;
             }
         }
     }

@@ -16,6 +16,7 @@
 
 #include "ctrace/id_table.hpp"
 #include "ctrace/snapshot.hpp"
+#include "ctrace/sources.hpp"
 #include "ctrace/time.hpp"
 #include "ctrace/types.hpp"
 
@@ -100,7 +101,8 @@ public:
     /// Checks every block of every indexed column against its checksum and
     /// the columns' consistency; returns the bytes checked. `progress(done,
     /// total)` in bytes.
-    std::uint64_t check_all(const std::function<void(std::uint64_t, std::uint64_t)>& progress = {}) const;
+    std::uint64_t
+    check_all(const std::function<void(std::uint64_t, std::uint64_t)>& progress = {}) const;
 
     struct column;
 
@@ -155,7 +157,9 @@ public:
     /// The index of `id`, appending it after the snapshot's persons when absent.
     person_index intern(std::string_view id);
     std::string_view operator[](person_index p) const {
-        return p < data_.person_count() ? data_.person_id(p) : extra_[static_cast<id_table::index_type>(p - data_.person_count())];
+        return p < data_.person_count()
+                   ? data_.person_id(p)
+                   : extra_[static_cast<id_table::index_type>(p - data_.person_count())];
     }
     std::size_t size() const noexcept { return data_.person_count() + extra_.size(); }
     /// A key that orders persons as their ids do, byte-wise: equal keys
@@ -174,6 +178,12 @@ private:
 trace_result trace(const indexed_snapshot& data, const indexed_person_ids& persons,
                    std::span<const index_case> cases, const trace_parameters& parameters,
                    const event_observer& observer = {});
+
+/// `find_sources` (sources.hpp) on an indexed snapshot: reads the cases'
+/// stays and the places they touch. Same result as on the snapshot read whole.
+sources_result find_sources(const indexed_snapshot& data, const indexed_person_ids& persons,
+                            std::span<const index_case> cases,
+                            const sources_parameters& parameters);
 
 /// Checks a snapshot completely: its SHA-256 (the checksum block), then, when
 /// it has an index block, every block of every indexed column and their

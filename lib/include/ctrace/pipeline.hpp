@@ -175,7 +175,28 @@ trace_run trace_from(const data_source& source, const trace_request& request);
 /// places, renumbered in their stored order) and the snapshot's reading
 /// parameters; `loaded.indexed` has the stored sizes. Throws as
 /// `read_snapshot` and `trace` do, and `snapshot_error` for a damaged block.
-std::optional<trace_run> trace_indexed(const data_source& source,
-                                       const prepared_cases& prepared);
+std::optional<trace_run> trace_indexed(const data_source& source, const prepared_cases& prepared);
+
+/// The outcome of `find_case_sources_indexed`.
+struct sources_run {
+    /// As in `trace_run`: `data()` holds only the ids the result names.
+    loaded_data loaded;
+    /// The cases (indices into `data().persons`) and what was found.
+    std::vector<index_case> cases;
+    sources_result result;
+    /// The persons that have stays in the snapshot.
+    std::size_t persons_with_stays = 0;
+
+    snapshot& data() noexcept { return loaded.ingested.data; }
+    const snapshot& data() const noexcept { return loaded.ingested.data; }
+};
+
+/// `find_case_sources` on a snapshot read in place, when `trace_indexed`
+/// would apply (nothing otherwise): the cases' stays by the person index,
+/// the places they touch by the place index. Same lists, byte for byte.
+/// `prepared` must have been read with `require_onset`.
+std::optional<sources_run> find_case_sources_indexed(const data_source& source,
+                                                     const prepared_cases& prepared,
+                                                     sources_parameters parameters);
 
 } // namespace ctrace
