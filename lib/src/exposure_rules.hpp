@@ -61,8 +61,14 @@ inline row_range stays_starting_between(const Stays& stays, place_index x,
     const auto end = stays.start.begin() + static_cast<std::ptrdiff_t>(stays.place_begin[x + 1]);
     const auto lo = std::lower_bound(begin, end, earliest_start);
     const auto hi = std::upper_bound(lo, end, latest_start);
-    return {static_cast<std::size_t>(lo - stays.start.begin()),
-            static_cast<std::size_t>(hi - stays.start.begin())};
+    const row_range rows{static_cast<std::size_t>(lo - stays.start.begin()),
+                         static_cast<std::size_t>(hi - stays.start.begin())};
+    // Stays read in place check what the search settled on (indexed_snapshot.hpp).
+    if constexpr (requires {
+                      stays.confirm_rows(x, rows.first, rows.last, earliest_start, latest_start);
+                  })
+        stays.confirm_rows(x, rows.first, rows.last, earliest_start, latest_start);
+    return rows;
 }
 
 /// The rows of place `x` whose stays, extended by at most `extension`

@@ -158,10 +158,13 @@ std::unique_ptr<indexed_snapshot> indexed_snapshot::open(const std::filesystem::
         p < std::numeric_limits<std::uint32_t>::max() &&
         l < std::numeric_limits<std::uint32_t>::max();
     if (!consistent) s->corrupt("its index block's column lengths disagree");
-    s->places_checked_.assign((l + 63) / 64, 0);
-    s->stays_ = {s->person_->as<person_index>(),       s->place_->as<place_index>(),
-                 s->start_->as<time_point>(),          s->end_->as<time_point>(),
-                 s->place_begin_->as<std::uint64_t>(), s->place_longest_->as<duration>()};
+    s->stays_ = {s->person_->as<person_index>(),
+                 s->place_->as<place_index>(),
+                 s->start_->as<time_point>(),
+                 s->end_->as<time_point>(),
+                 s->place_begin_->as<std::uint64_t>(),
+                 s->place_longest_->as<duration>(),
+                 s.get()};
     return s;
 }
 
@@ -267,23 +270,48 @@ place_index indexed_snapshot::place_of(std::size_t row) const {
     return x;
 }
 
+void indexed_snapshot::check_row(std::size_t row) const {
+    if (row >= stay_count_) corrupt("a stay index is out of range");
+    check(*person_, row, row + 1);
+    check(*place_, row, row + 1);
+    check(*start_, row, row + 1);
+    check(*end_, row, row + 1);
+    if (stays_.person[row] >= person_count_ || stays_.place[row] >= place_count_)
+        corrupt("stay " + std::to_string(row) + " refers to a missing person or place");
+}
+
 void indexed_snapshot::check_place(place_index x) const {
     if (x >= place_count_) corrupt("a place index is out of range");
-    // Each place's rows are checked once, values included.
-    std::uint64_t& word = places_checked_[x / 64];
-    const std::uint64_t bit = std::uint64_t{1} << (x % 64);
-    if ((word & bit) != 0) return;
     check(*place_begin_, x, x + 2);
     check(*place_longest_, x, x + 1);
     const std::uint64_t first = stays_.place_begin[x], last = stays_.place_begin[x + 1];
     if (first > last || last > stay_count_) corrupt("'index/place_begin' is not ordered");
-    check(*start_, first, last);
+}
+
+void indexed_snapshot::confirm_rows(place_index x, std::size_t first, std::size_t last,
+                                    time_point earliest, time_point latest) const {
+    const std::uint64_t begin = stays_.place_begin[x], end = stays_.place_begin[x + 1];
+    // The starts bounding the rows, and the rows themselves.
+    check(*start_, first > begin ? first - 1 : first, last < end ? last + 1 : last);
+    const auto start = stays_.start;
+    const bool bounded = (first == begin || start[first - 1] < earliest) &&
+                         (last == end || start[last] > latest) &&
+                         (first == last || (start[first] >= earliest && start[last - 1] <= latest));
+    if (!bounded) {
+        // Only a damaged start can mislead a search over sorted starts.
+        check(*start_, begin, end);
+        corrupt("the stays of a place are not sorted by start");
+    }
     check(*end_, first, last);
     check(*person_, first, last);
-    for (std::uint64_t row = first; row < last; ++row)
+    for (std::size_t row = first; row < last; ++row)
         if (stays_.person[row] >= person_count_)
             corrupt("stay " + std::to_string(row) + " refers to a missing person");
-    word |= bit;
+}
+
+void stay_columns::confirm_rows(place_index x, std::size_t first, std::size_t last,
+                                time_point earliest, time_point latest) const {
+    if (owner != nullptr) owner->confirm_rows(x, first, last, earliest, latest);
 }
 
 place_table indexed_snapshot::place_info_of(std::span<const place_index> places) const {
@@ -435,8 +463,10 @@ public:
     bool has_stays(person_index p) const { return !data_.stays_of_person(p).empty(); }
     template <class F>
     void for_each_stay_of(person_index p, F&& f) const {
-        for (const std::uint32_t row : data_.stays_of_person(p))
+        for (const std::uint32_t row : data_.stays_of_person(p)) {
+            data_.check_row(row);
             f(std::size_t{row});
+        }
     }
     place_index place_of(std::size_t row) const { return data_.place_of(row); }
     const stay_columns& stays_at(place_index x) const {

@@ -102,7 +102,7 @@ public:
         std::sort(rows.begin(), rows.end());
         rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
         for (const std::uint32_t row : rows) {
-            data_.check_place(data_.place_of(row));
+            data_.check_row(row);
             f(std::size_t{row});
         }
     }

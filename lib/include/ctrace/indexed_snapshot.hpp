@@ -41,8 +41,16 @@ struct stay_columns {
     std::span<const time_point> end;
     std::span<const std::uint64_t> place_begin;
     std::span<const duration> place_longest;
+    /// Checks the rows a search by start settles on (`confirm_rows`).
+    const class indexed_snapshot* owner = nullptr;
 
     std::size_t size() const noexcept { return person.size(); }
+    /// Called by a search by start within place `x` (exposure_rules.hpp)
+    /// with the rows `[first, last)` it found for starts in `[earliest,
+    /// latest]`: checks those rows and the rows bounding them, and that they
+    /// bound them, before any is used (see `indexed_snapshot::confirm_rows`).
+    void confirm_rows(place_index x, std::size_t first, std::size_t last, time_point earliest,
+                      time_point latest) const;
 };
 
 class indexed_snapshot {
@@ -84,11 +92,25 @@ public:
     std::span<const std::uint32_t> stays_of_person(person_index p) const;
     /// The place of stay `row`.
     place_index place_of(std::size_t row) const;
-    /// The stay columns; only the rows of places passed to `check_place`
-    /// (and the `place` of rows passed to `place_of`) may be read.
+    /// The stay columns. Readable: the rows passed to `check_row`, the
+    /// `place` of rows passed to `place_of`, the offsets and longest stay of
+    /// places passed to `check_place`, and the rows a search by start
+    /// confirms (`stay_columns::confirm_rows`). A search may read other
+    /// starts of a checked place before confirming: they are within the file,
+    /// and a wrong one shows in the rows it bounds.
     const stay_columns& stays() const noexcept { return stays_; }
-    /// Checks the rows of place `x`.
+    /// Checks every column of stay `row`.
+    void check_row(std::size_t row) const;
+    /// Checks place `x`'s offsets and longest stay (not its rows: a search
+    /// reads a few of them, `confirm_rows` checks those it uses).
     void check_place(place_index x) const;
+    /// Checks rows `[first, last)` of place `x` (each column, and their
+    /// persons), and that they are exactly the rows starting in `[earliest,
+    /// latest]`: the starts just outside are checked and must fall outside.
+    /// When they do not (a damaged start misled the search), every row of
+    /// the place is checked, which finds the damage.
+    void confirm_rows(place_index x, std::size_t first, std::size_t last, time_point earliest,
+                      time_point latest) const;
     /// The places file's minimum overlap by place (negative: none), or empty
     /// when it gave none (docs/semantics.md §8.2).
     std::vector<duration> place_min_overlaps() const;
@@ -139,7 +161,6 @@ private:
     const column* place_min_overlap_ = nullptr;
     std::size_t place_info_count_ = 0;
     stay_columns stays_;
-    mutable std::vector<std::uint64_t> places_checked_; ///< a bit a place
     std::size_t person_count_ = 0, place_count_ = 0, stay_count_ = 0;
     std::uint64_t rows_read_ = 0, rows_rejected_ = 0;
     utc_offset tz_{};
