@@ -10,6 +10,7 @@
 #include "ctrace/sources.hpp"
 #include "test_helpers.hpp"
 
+#include <algorithm>
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
@@ -193,6 +194,62 @@ TEST_SUITE("indexed_snapshot") {
         CHECK(contains(message, path.string()));
     }
 
+    TEST_CASE("indexed_snapshot: a damaged start gives the same list or a refusal, never another") {
+        // One busy place (3,000 stays: 6 blocks of starts) and a case there
+        // late in the period: a search by start reads a few starts of the
+        // place and checks the rows it settles on. Whatever start is
+        // damaged, the trace answers as before or refuses the file.
+        temp_dir t;
+        std::string scans = "person,place,time,leave\n";
+        for (int i = 0; i < 3000; ++i)
+            scans += "P" + std::to_string(i) + ",X," + std::to_string(1650000000 + i * 600) + "," +
+                     std::to_string(1650000000 + i * 600 + 3600) + "\n";
+        const fs::path scans_path = t.write("scans.csv", scans);
+        const fs::path cases_path = t.write("cases.csv", "person,from\nP2500,1651000000\n");
+        ingest_options options;
+        options.scans = {scans_path};
+        const fs::path path = t.path() / "busy.h5";
+        write_snapshot(path, ingest(options).data);
+        trace_request request;
+        request.cases = cases_path;
+        request.parameters.hops = 2;
+        const prepared_cases prepared = read_index_cases(request);
+        auto list = [&] {
+            const std::optional<trace_run> run = trace_indexed(snapshot_source(path), prepared);
+            REQUIRE(run.has_value());
+            std::ostringstream out;
+            write_risk_list(out, run->record.result, run->data().persons, run->data().places, {});
+            return out.str();
+        };
+        const std::string clean = list();
+        CHECK(std::count(clean.begin(), clean.end(), '\n') > 3);
+        const std::uint64_t starts = data_offset(path, "stays/start");
+        const std::string pristine = file_text(path);
+        int refused = 0, trials = 0;
+        for (std::uint64_t row = 0; row < 3000; row += 97, ++trials) {
+            CAPTURE(row);
+            {
+                std::ofstream restore(path, std::ios::binary | std::ios::trunc);
+                restore << pristine;
+            }
+            damage_byte(path, starts + row * 8 + 3); // a start moved by 2^24 s
+            std::string got, refusal;
+            try {
+                got = list();
+            } catch (const snapshot_error& e) {
+                refusal = e.what();
+            }
+            if (refusal.empty()) {
+                CHECK(got == clean);
+            } else {
+                CHECK(contains(refusal, "'stays/start'"));
+                ++refused;
+            }
+        }
+        CHECK(refused > 0);      // the rows the search settles on are checked
+        CHECK(refused < trials); // the rest of the place is not read
+    }
+
     TEST_CASE("indexed_snapshot: a truncated or extended file is refused at once") {
         temp_dir t;
         const fs::path path = t.path() / "tiny.h5";
@@ -244,8 +301,7 @@ TEST_SUITE("indexed_snapshot") {
                 parameters.linger = linger;
                 snapshot whole_data = data;
                 prepared_cases whole_cases = prepared;
-                const sources_result whole =
-                    find_case_sources(whole_data, whole_cases, parameters);
+                const sources_result whole = find_case_sources(whole_data, whole_cases, parameters);
                 const std::optional<sources_run> in_place =
                     find_case_sources_indexed(snapshot_source(path), prepared, parameters);
                 REQUIRE(in_place.has_value());
