@@ -52,7 +52,7 @@ TEST_SUITE("sites") {
 
     TEST_CASE("site level without sites is refused, the data left as it was") {
         // A places file without a 'site' column, and no places file at all.
-        for (const std::string places :
+        for (const std::string& places :
              {std::string("place,dwell\nX,1h\n"), std::string("place\n")}) {
             const std::string scans = "person,place,time\nA,X,0\nB,X,60\n";
             snapshot data = places == "place\n" ? code_level_from("place\n", scans)
