@@ -108,7 +108,9 @@ int run_verify(const std::vector<std::string>& args) {
         return exit_ok;
     }
     const stopwatch clock;
-    const std::string path = required(vm, "snapshot");
+    if (!vm.count("snapshot"))
+        throw input_error("give the snapshot to check: ctrace verify FILE.h5");
+    const std::string path = vm["snapshot"].as<std::string>();
     const snapshot_check check = verify_snapshot(path);
     if (!vm["quiet"].as<bool>()) {
         std::cerr << "ctrace verify: " << path << ": sound: " << check.bytes << " bytes, SHA-256 "

@@ -202,6 +202,9 @@ for args in "--hops 2" "--hops 3 --min-overlap 5m --linger 10m" "--hops 1 --prof
     expect_same_file "$work/city-csv.csv" "$work/city-h5.csv" "city traced from its snapshot ($args)"
     [ "$(wc -l <"$work/city-h5.csv")" -gt 100 ] || fail "the city's list is short ($args)"
 done
+run_ctrace verify
+expect_status 2 "verify without a file"
+expect_stderr_has "ctrace verify FILE.h5" "verify without a file says how"
 run_ctrace verify "$work/city.h5"
 expect_status 0 "verify a sound snapshot"
 expect_stderr_has "sound" "verify says sound"
