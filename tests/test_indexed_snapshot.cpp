@@ -95,6 +95,14 @@ std::string snapshot_refusal(F&& f) {
     return "";
 }
 
+/// `data` written to `path` and opened for indexed reads.
+std::unique_ptr<indexed_snapshot> written_and_opened(const fs::path& path, const snapshot& data) {
+    write_snapshot(path, data);
+    std::unique_ptr<indexed_snapshot> indexed = indexed_snapshot::open(path);
+    REQUIRE(indexed);
+    return indexed;
+}
+
 data_source snapshot_source(const fs::path& path) {
     data_source source;
     source.snapshot = path;
@@ -108,9 +116,7 @@ TEST_SUITE("indexed_snapshot") {
         temp_dir t;
         const fs::path path = t.path() / "tiny.h5";
         const snapshot data = tiny_data();
-        write_snapshot(path, data);
-        const std::unique_ptr<indexed_snapshot> indexed = indexed_snapshot::open(path);
-        REQUIRE(indexed);
+        const std::unique_ptr<indexed_snapshot> indexed = written_and_opened(path, data);
         CHECK(indexed->person_count() == data.persons.size());
         CHECK(indexed->place_count() == data.places.size());
         CHECK(indexed->stay_count() == data.stays.size());
@@ -136,9 +142,7 @@ TEST_SUITE("indexed_snapshot") {
         temp_dir t;
         const fs::path path = t.path() / "tiny.h5";
         const snapshot data = tiny_data();
-        write_snapshot(path, data);
-        const std::unique_ptr<indexed_snapshot> indexed = indexed_snapshot::open(path);
-        REQUIRE(indexed);
+        const std::unique_ptr<indexed_snapshot> indexed = written_and_opened(path, data);
         for (person_index p = 0; p < data.persons.size(); ++p) {
             CHECK(indexed->person_id(p) == data.persons[p]);
             CHECK(indexed->find_person(data.persons[p]) == p);

@@ -263,6 +263,13 @@ std::span<const std::uint32_t> indexed_snapshot::stays_of_person(person_index p)
     return rows;
 }
 
+std::span<const std::uint32_t> indexed_snapshot::checked_stays_of_person(person_index p) const {
+    const std::span<const std::uint32_t> rows = stays_of_person(p);
+    for (const std::uint32_t row : rows)
+        check_row(row);
+    return rows;
+}
+
 place_index indexed_snapshot::place_of(std::size_t row) const {
     check(*place_, row, row + 1);
     const place_index x = stays_.place[row];
@@ -463,16 +470,11 @@ public:
     bool has_stays(person_index p) const { return !data_.stays_of_person(p).empty(); }
     template <class F>
     void for_each_stay_of(person_index p, F&& f) const {
-        for (const std::uint32_t row : data_.stays_of_person(p)) {
-            data_.check_row(row);
+        for (const std::uint32_t row : data_.checked_stays_of_person(p))
             f(std::size_t{row});
-        }
     }
     place_index place_of(std::size_t row) const { return data_.place_of(row); }
-    const stay_columns& stays_at(place_index x) const {
-        data_.check_place(x);
-        return data_.stays();
-    }
+    const stay_columns& stays_at(place_index x) const { return data_.stays_at(x); }
     std::string_view person_id(person_index p) const { return persons_[p]; }
     std::string_view place_id(place_index x) const { return data_.place_id(x); }
     const indexed_person_ids& person_ids() const noexcept { return persons_; }

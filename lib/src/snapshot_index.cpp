@@ -121,8 +121,6 @@ std::optional<index_directory> read_index_directory(const file_descriptor& in,
             directory.columns.push_back(std::move(c));
         } else if (w[0] == "attribute" && w.size() == 3) {
             directory.attributes[std::string(w[1])] = std::string(w[2]);
-        } else if (w[0] == "attribute" && w.size() == 2) {
-            directory.attributes[std::string(w[1])] = std::string();
         } else {
             damaged(name, "has an unknown line");
         }

@@ -97,20 +97,15 @@ public:
     void for_each_case_row(std::span<const index_case> cases, IsCase, F f) const {
         std::vector<std::uint32_t> rows;
         for (const index_case& c : cases)
-            for (const std::uint32_t row : data_.stays_of_person(c.person))
+            for (const std::uint32_t row : data_.checked_stays_of_person(c.person))
                 rows.push_back(row);
         std::sort(rows.begin(), rows.end());
         rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
-        for (const std::uint32_t row : rows) {
-            data_.check_row(row);
+        for (const std::uint32_t row : rows)
             f(std::size_t{row});
-        }
     }
     place_index place_of(std::size_t row) const { return data_.place_of(row); }
-    const stay_columns& stays_at(place_index x) const {
-        data_.check_place(x);
-        return data_.stays();
-    }
+    const stay_columns& stays_at(place_index x) const { return data_.stays_at(x); }
 
 private:
     const indexed_snapshot& data_;

@@ -90,8 +90,16 @@ public:
 
     /// The rows (in `stays()`) of person `p`'s stays, in (place, start) order.
     std::span<const std::uint32_t> stays_of_person(person_index p) const;
+    /// `stays_of_person(p)`, each row checked (`check_row`): what a query
+    /// reads of a person's own stays.
+    std::span<const std::uint32_t> checked_stays_of_person(person_index p) const;
     /// The place of stay `row`.
     place_index place_of(std::size_t row) const;
+    /// The stay columns after `check_place(x)`: what a query searches at `x`.
+    const stay_columns& stays_at(place_index x) const {
+        check_place(x);
+        return stays_;
+    }
     /// The stay columns. Readable: the rows passed to `check_row`, the
     /// `place` of rows passed to `place_of`, the offsets and longest stay of
     /// places passed to `check_place`, and the rows a search by start
