@@ -192,7 +192,7 @@ TEST_SUITE("changes") {
         }
     }
 
-    TEST_CASE("no earlier list: everyone listed is new; quarantine ending on the day is not over") {
+    TEST_CASE("no earlier list: everyone listed is new — quarantine ending on the day is not over") {
         const std::vector<risk_status> new_list = {{"a", 1, day2, std::nullopt},
                                                    {"b", 1, day2 - 1, std::nullopt}};
         const auto changes = risk_changes({}, day2, new_list, day2);

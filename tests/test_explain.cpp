@@ -215,7 +215,7 @@ TEST_SUITE("explain") {
               "X0 (hop 0, red): index case\n");
     }
 
-    TEST_CASE("the zone is the first time's; a time in another zone is read at its offset") {
+    TEST_CASE("the zone is the first time's — a time in another zone is read at its offset") {
         const risk_listing listing =
             listing_from(header + "A,0,red,,,,0,,\n"
                                   "B,1,red,1970-01-01T09:00:00+09:00,1970-01-01T00:10:00Z,"

@@ -112,7 +112,7 @@ TEST_SUITE("place_rank") {
         CHECK(table.find("\n4,Q,") != std::string::npos);
     }
 
-    TEST_CASE("rank: window edges are half-open; an empty stay is an instant") {
+    TEST_CASE("rank: window edges are half-open — an empty stay is an instant") {
         // Each person visits two places, so a counted visit shows up as a link.
         const std::string scans = "person,place,time,leave\n"
                                   "A,X,2022-01-01T09:00Z,2022-01-01T10:00Z\n" // ends at from: out

@@ -42,7 +42,7 @@ TEST_SUITE("pseudonym") {
                         ctrace::input_error);
     }
 
-    TEST_CASE("pseudonym: same id and key, same pseudonym; another key, another") {
+    TEST_CASE("pseudonym: same id and key, same pseudonym — another key, another") {
         const pseudonymizer a(std::string(32, 'a'));
         const pseudonymizer b(std::string(32, 'b'));
         CHECK(a.pseudonym("P0000001") == a.pseudonym("P0000001"));

@@ -130,7 +130,7 @@ TEST_SUITE("sites") {
         CHECK(data.place_info.size() == 2); // S and Z come from the places file
     }
 
-    TEST_CASE("a site whose codes disagree on min_overlap takes the smallest; a code not in the "
+    TEST_CASE("a site whose codes disagree on min_overlap takes the smallest — a code not in the "
               "places file is its own site, after the places file's sites") {
         // Places E, W, S, R from the file, then Q9 from the scans.
         snapshot data = code_level_from("place,site,min_overlap\nE,S,10m\nW,S,3m\nS,,20m\nR,,\n",

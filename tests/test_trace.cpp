@@ -739,7 +739,7 @@ TEST_SUITE("trace") {
         CHECK(person_name(tr, tr.result.cases_without_stays[0]) == "Ghost");
     }
 
-    TEST_CASE("trace: a person's own stays never contact themselves; visits merge first") {
+    TEST_CASE("trace: a person's own stays never contact themselves — visits merge first") {
         // C (from 00:00) visits X 10:00-11:00 and 10:30-12:00 -> one stay [10:00,12:00).
         // A visits X 10:00-11:00, 10:30-11:30 and 11:30-11:45 (touching)
         //   -> one stay [10:00,11:45): exposure [10:00,11:45) = 6300 s, counted once.
