@@ -7,6 +7,7 @@
 #include "ctrace/graph.hpp"
 #include "ctrace/meetings.hpp"
 #include "ctrace/snapshot.hpp"
+#include "ctrace/stored_window.hpp"
 #include "data_loading.hpp"
 #include "exit_status.hpp"
 #include "options.hpp"
@@ -31,7 +32,7 @@ po::options_description explain_options() {
          "with --risk, a snapshot (plain or traced) that holds the list's data: its place "
          "names and, for --meetings, its stays")
         ("store", po::value<std::string>()->value_name("DIR"),
-         "with --risk, the store a daily list came from (--snapshot DIR/snapshot.h5)")
+         "with --risk, the store a daily list came from (its stays and place names)")
         ("person", po::value<std::vector<std::string>>()->value_name("ID"),
          "a listed person to explain (required; give it again for more persons)")
         ("format", po::value<std::string>()->default_value("text")->value_name("FORM"),
@@ -203,7 +204,9 @@ int run_explain(const std::vector<std::string>& args) {
         if (!record) record = read_required_trace(*snapshot_path); // throws, saying why
     }
     std::optional<snapshot> stored;
-    if (snapshot_path && !(retrace && from_risk)) stored = read_snapshot(*snapshot_path);
+    if (snapshot_path && !(retrace && from_risk))
+        stored = vm.count("store") ? read_store(vm["store"].as<std::string>())
+                                   : read_snapshot(*snapshot_path);
 
     const risk_listing listing = from_risk ? read_risk_listing(vm["risk"].as<std::string>())
                                            : traced_listing(*record, *stored, *snapshot_path);

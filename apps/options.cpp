@@ -492,7 +492,7 @@ po::options_description snapshot_option_description() {
                            "read the stays from this snapshot (from 'ctrace snapshot') "
                            "instead of --scans")(
         "store", po::value<std::string>()->value_name("DIR"),
-        "read the stays of this store (from 'ctrace ingest'): --snapshot DIR/snapshot.h5");
+        "read the stays of this store (from 'ctrace ingest')");
     return snapshot;
 }
 
@@ -612,6 +612,7 @@ data_source data_source_from(const po::variables_map& vm, progress_reporter& pro
     source.level = contact_level_option(vm);
     if (vm.count("snapshot")) {
         source.snapshot = vm["snapshot"].as<std::string>();
+        if (vm.count("store")) source.store = vm["store"].as<std::string>();
         source.scans.digests = digests;
         source.scans.pseudonyms = pseudonymizer_from(vm);
     } else {

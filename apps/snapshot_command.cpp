@@ -4,6 +4,8 @@
 #include "ctrace/indexed_snapshot.hpp"
 #include "ctrace/ingest.hpp"
 #include "ctrace/snapshot.hpp"
+#include "ctrace/store.hpp"
+#include "ctrace/stored_window.hpp"
 #include "exit_status.hpp"
 #include "options.hpp"
 #include "outputs.hpp"
@@ -21,8 +23,12 @@ po::options_description snapshot_options() {
     output.add_options()
         ("out", po::value<std::string>()->value_name("FILE.h5"), "snapshot to write (required)")
         ("quiet,q", po::bool_switch(), "no summary line on stderr");
+    po::options_description store("Store");
+    store.add_options()
+        ("store", po::value<std::string>()->value_name("DIR"),
+         "instead of scan dumps: the stays of this store (from 'ctrace ingest'), as one file");
     po::options_description all;
-    all.add(ingest_option_descriptions()).add(output);
+    all.add(ingest_option_descriptions()).add(store).add(output);
     all.add(output_format_option_descriptions()).add(common_option_descriptions());
     // clang-format on
     return all;
@@ -30,11 +36,13 @@ po::options_description snapshot_options() {
 
 void print_snapshot_help() {
     std::cout
-        << "Usage: ctrace snapshot --scans FILE [--places FILE] --out FILE.h5 [options]\n\n"
+        << "Usage: ctrace snapshot --scans FILE [--places FILE] --out FILE.h5 [options]\n"
+           "       ctrace snapshot --store DIR --out FILE.h5\n\n"
            "Reads a scan dump, merges the stays and writes an HDF5 snapshot: person and place\n"
            "ids, the stays, the person-place incidence matrix (CSR, AnnData encoding), place\n"
            "metadata and provenance (inputs with their SHA-256, every parameter). The layout\n"
            "is documented in docs/hdf5-schema.md; 'ctrace trace --snapshot' traces from it.\n"
+           "With --store, the stays in force of a store, as one self-contained file.\n"
         << snapshot_options()
         << "\nExit status: 0 ok, 2 bad input or usage (nothing written), 74 the snapshot could\n"
            "not be written (disk full, permission; nothing written), 1 internal error.\n";
@@ -50,7 +58,14 @@ int run_snapshot(const std::vector<std::string>& args) {
     const std::string out_path = required(vm, "out");
     const bool quiet = vm["quiet"].as<bool>();
     progress_reporter progress("snapshot", quiet);
-    ingest_result ingested = ingest(ingest_options_from(vm, progress, true));
+    ingest_result ingested;
+    if (vm.count("store")) {
+        if (vm.count("scans") || vm.count("places"))
+            throw input_error("give either --store or --scans (and --places), not both");
+        ingested.data = read_store(vm["store"].as<std::string>());
+    } else {
+        ingested = ingest(ingest_options_from(vm, progress, true));
+    }
     if (contact_level_option(vm) == contact_level::site) roll_up_to_sites(ingested.data);
     progress.done();
     std::optional<atomic_file> rejects_file;
@@ -78,7 +93,9 @@ po::options_description verify_options() {
     // clang-format off
     io.add_options()
         ("snapshot", po::value<std::string>()->value_name("FILE.h5"),
-         "snapshot to check (required; also the first argument)")
+         "snapshot to check (this or --store required; also the first argument)")
+        ("store", po::value<std::string>()->value_name("DIR"),
+         "a store to check (from 'ctrace ingest'): every file its index names")
         ("quiet,q", po::bool_switch(), "no summary line on stderr");
     // clang-format on
     po::options_description all;
@@ -87,12 +104,15 @@ po::options_description verify_options() {
 }
 
 void print_verify_help() {
-    std::cout << "Usage: ctrace verify FILE.h5 [options]\n\n"
+    std::cout << "Usage: ctrace verify FILE.h5 [options]\n"
+                 "       ctrace verify --store DIR [options]\n\n"
                  "Checks a snapshot completely: the SHA-256 of every byte, every column as a\n"
                  "whole read checks it (lengths, index ranges, order), and, for a snapshot with\n"
                  "an index block, every 4096-byte block of its indexed columns against its CRC-32\n"
                  "and the index against the datasets. A trace reads and checks only the blocks\n"
-                 "it touches; run this after copying a snapshot, or on a schedule.\n"
+                 "it touches; run this after copying a snapshot, or on a schedule. A store is\n"
+                 "checked file by file: its index, every partition and ids file as above, and\n"
+                 "the files of replaced rows against their SHA-256.\n"
               << verify_options()
               << "\nExit status: 0 the file is sound, 2 it is not (one line says what and where),\n"
                  "1 internal error.\n";
@@ -100,14 +120,39 @@ void print_verify_help() {
 
 int run_verify(const std::vector<std::string>& args) {
     std::vector<std::string> named = args;
-    if (!named.empty() && !named.front().starts_with("-"))
-        named.insert(named.begin(), "--snapshot");
+    if (!named.empty() && !named.front().starts_with("-")) {
+        std::error_code ec;
+        named.insert(named.begin(),
+                     std::filesystem::is_directory(named.front(), ec) ? "--store" : "--snapshot");
+    }
     const po::variables_map vm = parse(named, verify_options());
     if (vm.count("help")) {
         print_verify_help();
         return exit_ok;
     }
     const stopwatch clock;
+    if (vm.count("store")) {
+        const std::string folder = vm["store"].as<std::string>();
+        const std::unique_ptr<stored_window> window = stored_window::open(folder);
+        if (!window) {
+            // A version-1 store: its one snapshot.
+            const snapshot_check check = verify_snapshot(store_snapshot_path(folder));
+            if (!vm["quiet"].as<bool>())
+                std::cerr << "ctrace verify: " << folder
+                          << ": sound (a store of an earlier ctrace: " << check.bytes
+                          << " bytes)\n";
+            return exit_ok;
+        }
+        const std::uint64_t bytes = window->verify();
+        if (!vm["quiet"].as<bool>()) {
+            std::cerr << "ctrace verify: " << folder << ": sound: " << window->partition_count()
+                      << " partitions, " << window->state().stays << " stays in force, " << bytes
+                      << " bytes checked; " << std::fixed;
+            std::cerr.precision(2);
+            std::cerr << clock.seconds() << " s\n";
+        }
+        return exit_ok;
+    }
     if (!vm.count("snapshot"))
         throw input_error("give the snapshot to check: ctrace verify FILE.h5");
     const std::string path = vm["snapshot"].as<std::string>();

@@ -7,6 +7,7 @@
 #include "ctrace/risk_list.hpp"
 #include "ctrace/snapshot.hpp"
 #include "ctrace/store.hpp"
+#include "ctrace/store_state.hpp"
 #include "data_loading.hpp"
 #include "exit_status.hpp"
 #include "job_log.hpp"
@@ -107,16 +108,18 @@ po::options_description ingest_command_options() {
 void print_ingest_help() {
     std::cout
         << "Usage: ctrace ingest --store DIR --scans FILE [--places FILE] [options]\n\n"
-           "Adds a scan dump to a rolling store (created on first use): DIR/snapshot.h5 always\n"
-           "holds every stay of the dumps ingested so far, merged as if they had been read at\n"
-           "once, minus the stays past the retention. Re-ingesting a file already ingested\n"
-           "(same SHA-256) changes nothing. The new snapshot replaces the old one atomically:\n"
-           "a job killed at any moment leaves the store as it was. One job at a time: another\n"
-           "ingest or daily on the same store is refused at once. Files: DIR/snapshot.h5,\n"
-           "DIR/manifest.csv, DIR/rejects/SHA256.csv (with --skip-bad), DIR/.lock;\n"
-           "see docs/nightly.md. --tz and --dwell are fixed by the first ingest; later ones\n"
-           "use the store's and refuse different values. A --places file replaces the store's\n"
-           "place metadata.\n"
+           "Adds a scan dump to a rolling store (created on first use). The store holds every\n"
+           "stay of the dumps ingested so far, merged as if they had been read at once, minus\n"
+           "the stays past the retention. Each ingest appends one partition (DIR/part-N.h5)\n"
+           "and never rewrites the stored ones; DIR/store.json, replaced last, names the files\n"
+           "in force, so a job killed at any moment leaves the store as it was. Re-ingesting a\n"
+           "file already ingested (same SHA-256) changes nothing. One job at a time: another\n"
+           "ingest or daily on the same store is refused at once. A store of an earlier ctrace\n"
+           "(DIR/snapshot.h5) is migrated by its first ingest. Files: DIR/store.json,\n"
+           "DIR/ids-N.h5, DIR/part-N.h5, DIR/deleted-N-M.u32, DIR/manifest.csv,\n"
+           "DIR/rejects/SHA256.csv (with --skip-bad), DIR/.lock; see docs/nightly.md. --tz\n"
+           "and --dwell are fixed by the first ingest; later ones use the store's and refuse\n"
+           "different values. A --places file replaces the store's place metadata.\n"
         << ingest_command_options() << '\n'
         << exit_statuses_text;
 }
@@ -154,6 +157,9 @@ int run_ingest(const std::vector<std::string>& args) {
             options.scans = scans;
             const store_ingest_result r = ingest_into_store(lock, options);
             progress.done();
+            if (r.migrated)
+                std::cerr << "ctrace ingest: migrated " << folder
+                          << " from store version 1 (snapshot.h5) to version 2 (partitions)\n";
             if (!summary.empty()) summary += "; ";
             if (r.already_ingested) {
                 ++skipped;
@@ -296,20 +302,28 @@ int run_daily(const std::vector<std::string>& args) {
         const std::filesystem::path out_dir = required(vm, "out-dir");
         const store_lock lock(folder, false);
         const std::filesystem::path snapshot_path = store_snapshot_path(folder);
-        if (!std::filesystem::exists(snapshot_path))
-            throw input_error(folder + ": the store has no snapshot yet (run 'ctrace ingest')");
+        const bool appending = is_appending_store(folder);
+        if (!appending && !std::filesystem::exists(snapshot_path))
+            throw input_error(folder + ": the store has no data yet (run 'ctrace ingest')");
         data_source source;
         source.snapshot = snapshot_path;
+        source.store = folder;
         source.level = contact_level_option(vm);
         source.scans.pseudonyms = pseudonymizer_from(vm);
         source.scans.digests = false; // the store is named by its content digest below
         // The zone of the cases and lists: --tz, else the store's (read from
-        // its index block, or from the snapshot when it has none).
+        // its index, or from the snapshot when it has none).
         utc_offset tz = vm.count("tz") ? tz_option(vm) : utc_offset{};
         std::optional<trace_run> run;
         prepared_cases prepared;
-        if (const auto indexed = indexed_snapshot::open(snapshot_path)) {
-            if (!vm.count("tz")) tz = indexed->tz();
+        std::optional<utc_offset> stored_tz;
+        if (appending) {
+            stored_tz = read_store_state(folder).parameters.tz;
+        } else if (const auto indexed = indexed_snapshot::open(snapshot_path)) {
+            stored_tz = indexed->tz();
+        }
+        if (stored_tz) {
+            if (!vm.count("tz")) tz = *stored_tz;
             prepared = read_cases_for_trace(vm, tz, cases_path, true);
             run = trace_indexed(source, prepared);
         }
@@ -325,11 +339,14 @@ int run_daily(const std::vector<std::string>& args) {
             run->record = std::move(prepared.record);
         }
         print_notes("daily", run->loaded.notes);
-        // The list's provenance names the store state it came from by the
-        // digest its snapshot's checksum block records (not hashed again).
+        // The list's provenance names the store state it came from: by the
+        // digest of its index (version 2), or the digest its snapshot's
+        // checksum block records (version 1; not hashed again).
         input_file store_input = run->loaded.inputs.at(0);
-        store_input.role = "store";
-        store_input.sha256 = snapshot_content_digest(snapshot_path);
+        if (store_input.role != "store") {
+            store_input.role = "store";
+            store_input.sha256 = snapshot_content_digest(snapshot_path);
+        }
         run->record.inputs.push_back(store_input);
         snapshot& data = run->data();
         // risk-DATE.h5 holds the ids the trace names, not the stays: its

@@ -8,9 +8,11 @@
 #include "ctrace/graph.hpp"
 #include "ctrace/pipeline.hpp"
 #include "ctrace/scans.hpp"
+#include "ctrace/snapshot.hpp"
 #include "ctrace/stays.hpp"
 #include "ctrace/trace.hpp"
 
+#include <algorithm>
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +22,7 @@
 #include <streambuf>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 namespace ctrace::testing {
@@ -167,6 +170,19 @@ inline std::string many_rows(const std::string& header, const std::string& row_t
         text += row_tail;
     }
     return text;
+}
+
+/// A stay as (person id, place id, start, end): comparable across numberings.
+using stay_by_id = std::tuple<std::string, std::string, time_point, time_point>;
+
+/// The stays of `s` by id, sorted.
+inline std::vector<stay_by_id> stays_by_id(const snapshot& s) {
+    std::vector<stay_by_id> out;
+    for (std::size_t i = 0; i < s.stays.size(); ++i)
+        out.emplace_back(std::string(s.persons[s.stays.person[i]]),
+                         std::string(s.places[s.stays.place[i]]), s.stays.start[i], s.stays.end[i]);
+    std::sort(out.begin(), out.end());
+    return out;
 }
 
 inline std::filesystem::path fixture(const std::string& relative) {

@@ -84,33 +84,61 @@ inline row_range stays_that_can_overlap(const Stays& stays, place_index x, time_
         stays, x, from + min_overlap - longest - std::min(longest, extension), to - min_overlap);
 }
 
+/// A source's presence at place `x` while infectious: `[start, footprint)`
+/// is its stay clipped to the infectious interval and extended by lingering
+/// (docs/semantics.md §8.3), `min_overlap` the place's minimum overlap.
+struct presence {
+    place_index place = 0;
+    time_point start = 0;
+    time_point footprint = 0;
+    duration min_overlap = 1;
+};
+
+/// The presence of a source with stay `[stay_start, stay_end)` at `x`,
+/// infectious during `[from, to)`; nothing when it cannot make an event.
+inline std::optional<presence> source_presence(place_index x, time_point stay_start,
+                                               time_point stay_end, time_point from, time_point to,
+                                               const std::vector<duration>& place_min_overlap,
+                                               duration min_overlap, duration linger) {
+    const time_point presence_start = std::max(stay_start, from);
+    const time_point presence_end = std::min(stay_end, to);
+    if (presence_end <= presence_start) return std::nullopt;
+    const time_point footprint = footprint_end(presence_start, presence_end, linger);
+    const duration m = min_overlap_at(place_min_overlap, min_overlap, x);
+    if (footprint - presence_start < m) return std::nullopt;
+    return presence{x, presence_start, footprint, m};
+}
+
+/// Calls `target(row, start, end)` for every stay `row` of `stays` at the
+/// presence's place whose overlap `[start, end)` with the footprint lasts at
+/// least the place's minimum overlap. Targets are not extended: the source
+/// lingers, not they.
+template <class Stays, class Target>
+inline void for_each_stay_meeting(const Stays& stays, const presence& p, Target&& target) {
+    const row_range rows =
+        stays_that_can_overlap(stays, p.place, p.start, p.footprint, p.min_overlap, 0);
+    for (std::size_t row = rows.first; row != rows.last; ++row) {
+        const time_point start = std::max(p.start, stays.start[row]);
+        const time_point end = std::min(p.footprint, stays.end[row]);
+        if (end - start < p.min_overlap) continue;
+        target(row, start, end);
+    }
+}
+
 /// The contact events a source makes through its own stay `own` while it is
 /// infectious during `[from, to)` (docs/semantics.md §4, §8.2, §8.3): calls
 /// `target(row, start, end)` for every stay `row` of the same place whose
 /// overlap `[start, end)` with the source's footprint lasts at least the
 /// place's minimum overlap. The source's own rows are included (callers skip
-/// its person), and so are index cases. Targets are not extended: the source
-/// lingers, not they.
+/// its person), and so are index cases.
 template <class Stays, class Target>
 inline void for_each_exposed_stay(const Stays& stays, std::size_t own, time_point from,
                                   time_point to, const std::vector<duration>& place_min_overlap,
                                   duration min_overlap, duration linger, Target&& target) {
-    // The source's presence [s', e') and its footprint [s', f'): the
-    // presence, extended by lingering (f' = e' without it).
-    const time_point presence_start = std::max(stays.start[own], from);
-    const time_point presence_end = std::min(stays.end[own], to);
-    if (presence_end <= presence_start) return;
-    const time_point footprint = footprint_end(presence_start, presence_end, linger);
-    const place_index x = stays.place[own];
-    const duration m = min_overlap_at(place_min_overlap, min_overlap, x);
-    if (footprint - presence_start < m) return;
-    const row_range rows = stays_that_can_overlap(stays, x, presence_start, footprint, m, 0);
-    for (std::size_t row = rows.first; row != rows.last; ++row) {
-        const time_point start = std::max(presence_start, stays.start[row]);
-        const time_point end = std::min(footprint, stays.end[row]);
-        if (end - start < m) continue;
-        target(row, start, end);
-    }
+    const std::optional<presence> p =
+        source_presence(stays.place[own], stays.start[own], stays.end[own], from, to,
+                        place_min_overlap, min_overlap, linger);
+    if (p) for_each_stay_meeting(stays, *p, target);
 }
 
 /// Adds qualifying events of one layer to `entry` (at that layer's hop):

@@ -4,6 +4,7 @@
 #include "ctrace/defaults.hpp"
 #include "ctrace/error.hpp"
 #include "ctrace/indexed_snapshot.hpp"
+#include "ctrace/stored_window.hpp"
 
 #include <algorithm>
 #include <string_view>
@@ -51,6 +52,18 @@ void match_pseudonyms(const std::string& source, snapshot& data, const pseudonym
     }
 }
 
+/// A version-2 store as an input: its folder, named by the digest of its index.
+input_file describe_store(const stored_window& window) {
+    input_file input;
+    input.role = "store";
+    input.path = window.folder().string();
+    std::error_code ec;
+    input.bytes = std::filesystem::file_size(store_state_path(window.folder()), ec);
+    input.sha256 = window.state_digest();
+    input.rows = window.state().rows_read;
+    return input;
+}
+
 /// Brings `data` to the contact level asked for.
 void to_level(snapshot& data, contact_level level, const std::string& source) {
     if (level == data.parameters.level) return;
@@ -75,6 +88,14 @@ loaded_data load_data(const data_source& source) {
     const std::filesystem::path& path = *source.snapshot;
     check_snapshot_source(source);
     snapshot& data = loaded.ingested.data;
+    if (source.store && is_appending_store(*source.store)) {
+        const std::unique_ptr<stored_window> window = stored_window::open(*source.store);
+        data = window->read_whole();
+        match_pseudonyms(source.store->string(), data, source.scans.pseudonyms.get(), loaded.notes);
+        loaded.inputs.push_back(describe_store(*window));
+        to_level(data, source.level, source.store->string());
+        return loaded;
+    }
     data = read_snapshot(path);
     match_pseudonyms(path.string(), data, source.scans.pseudonyms.get(), loaded.notes);
     loaded.inputs.push_back(describe_input("snapshot", path, data.rows_read, source.scans.digests));
@@ -162,7 +183,10 @@ void keep_named_ids(Visit visit, const PersonIds& person_id, std::size_t person_
 /// loaded data around it (notes, provenance, the snapshot's parameters and
 /// sizes); nothing when the indexed path does not apply (`trace_indexed`).
 struct indexed_query {
-    std::unique_ptr<indexed_snapshot> data;
+    std::unique_ptr<indexed_snapshot> file;
+    std::unique_ptr<stored_window> store;
+    /// The ids, places and reading rules: the snapshot, or the store's ids file.
+    const indexed_snapshot* data = nullptr;
     std::unique_ptr<indexed_person_ids> persons;
     std::vector<index_case> cases;
     std::vector<duration> place_min_overlap; ///< empty when the data has none
@@ -175,7 +199,13 @@ std::optional<indexed_query> open_indexed(const data_source& source,
     check_snapshot_source(source);
     const std::filesystem::path& path = *source.snapshot;
     indexed_query q;
-    q.data = indexed_snapshot::open(path);
+    if (source.store && is_appending_store(*source.store)) {
+        q.store = stored_window::open(*source.store);
+        q.data = &q.store->ids();
+    } else {
+        q.file = indexed_snapshot::open(path);
+        q.data = q.file.get();
+    }
     if (!q.data || q.data->level() != source.level) return std::nullopt;
     const indexed_snapshot& data = *q.data;
     const pseudonymizer* key = source.scans.pseudonyms.get();
@@ -185,10 +215,16 @@ std::optional<indexed_query> open_indexed(const data_source& source,
     loaded.from_snapshot = true;
     if (key == nullptr && !data.pseudonym_key().empty())
         loaded.notes.push_back(pseudonyms_note(path.string(), data.pseudonym_key()));
-    loaded.inputs.push_back(
-        describe_input("snapshot", path, data.rows_read(), source.scans.digests));
-    loaded.indexed =
-        loaded_data::stored_sizes{data.stay_count(), data.person_count(), data.place_count()};
+    if (q.store) {
+        loaded.inputs.push_back(describe_store(*q.store));
+        loaded.indexed = loaded_data::stored_sizes{q.store->state().stays, data.person_count(),
+                                                   data.place_count()};
+    } else {
+        loaded.inputs.push_back(
+            describe_input("snapshot", path, data.rows_read(), source.scans.digests));
+        loaded.indexed =
+            loaded_data::stored_sizes{data.stay_count(), data.person_count(), data.place_count()};
+    }
     snapshot& named = loaded.ingested.data;
     named.rows_read = data.rows_read();
     named.rows_rejected = data.rows_rejected();
@@ -231,7 +267,8 @@ std::optional<trace_run> trace_indexed(const data_source& source, const prepared
     trace_record record = prepared.record;
     record.cases = q->cases;
     if (!q->place_min_overlap.empty()) record.parameters.place_min_overlap = q->place_min_overlap;
-    record.result = trace(*q->data, *q->persons, record.cases, record.parameters);
+    record.result = q->store ? trace(*q->store, *q->persons, record.cases, record.parameters)
+                             : trace(*q->data, *q->persons, record.cases, record.parameters);
     keep_named_ids(*q, [&](auto person, auto place) {
         for (index_case& c : record.cases)
             person(c.person);
@@ -252,7 +289,7 @@ std::optional<sources_run> find_case_sources_indexed(const data_source& source,
                                                      const prepared_cases& prepared,
                                                      sources_parameters parameters) {
     std::optional<indexed_query> q = open_indexed(source, prepared);
-    if (!q) return std::nullopt;
+    if (!q || q->store) return std::nullopt; // a store's sources: read whole
     sources_run run;
     run.persons_with_stays = q->data->person_count();
     run.cases = q->cases;

@@ -706,4 +706,17 @@ scan_log read_scans(const std::filesystem::path& path, const place_table& places
     return read_scans_from(reader, places, options, size);
 }
 
+place_table place_table_with_columns_of(const place_table& like) {
+    place_table table;
+    table.has_dwell = like.has_dwell;
+    table.has_category = like.has_category;
+    table.has_name = like.has_name;
+    table.has_district = like.has_district;
+    table.has_lat = like.has_lat;
+    table.has_lon = like.has_lon;
+    table.has_min_overlap = like.has_min_overlap;
+    table.has_site = like.has_site;
+    return table;
+}
+
 } // namespace ctrace

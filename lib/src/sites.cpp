@@ -53,14 +53,7 @@ void roll_up_to_sites(snapshot& data) {
         if (x + 1 == codes.size()) listed_sites = sites.size();
     }
 
-    place_table info;
-    info.has_dwell = codes.has_dwell;
-    info.has_category = codes.has_category;
-    info.has_name = codes.has_name;
-    info.has_district = codes.has_district;
-    info.has_lat = codes.has_lat;
-    info.has_lon = codes.has_lon;
-    info.has_min_overlap = codes.has_min_overlap;
+    place_table info = place_table_with_columns_of(codes);
     info.has_site = has_sites;
     for (std::size_t s = 0; s < listed_sites; ++s) {
         const std::string_view id = sites[static_cast<place_index>(s)];

@@ -4,14 +4,18 @@
 #include "ctrace/csv.hpp"
 #include "ctrace/digest.hpp"
 #include "ctrace/ingest.hpp"
+#include "ctrace/store_state.hpp"
+#include "ctrace/stored_window.hpp"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <sys/stat.h>
+#include <tuple>
 #include <unistd.h>
 
 namespace ctrace {
@@ -206,91 +210,260 @@ retention_counts drop_stays_ending_before(snapshot& data, time_point cutoff) {
 
 // ---------------------------------------------------------------------------
 
+namespace {
+
+/// A file staged for the store: written unnamed, linked at commit.
+struct staged_snapshot {
+    std::unique_ptr<atomic_path> out;
+    std::string name;
+    std::string digest;
+};
+
+staged_snapshot stage_snapshot(const std::filesystem::path& folder, const std::string& name,
+                               const snapshot& data) {
+    staged_snapshot staged;
+    staged.name = name;
+    staged.out = std::make_unique<atomic_path>(folder / name, temporary_name::hidden);
+    write_snapshot(*staged.out, data);
+    staged.digest = snapshot_content_digest(staged.out->temporary());
+    return staged;
+}
+
+/// The ids file's content: every id in store numbering, no stays.
+snapshot ids_snapshot(const id_table& persons, const id_table& places, const place_table& info,
+                      const store_state& state) {
+    snapshot ids;
+    ids.persons = persons;
+    ids.places = places;
+    ids.place_info = info;
+    index_stays_by_place(ids.stays, places.size());
+    ids.parameters = state.parameters;
+    ids.rows_read = state.rows_read;
+    ids.rows_rejected = state.rows_rejected;
+    ids.inputs = state.inputs;
+    return ids;
+}
+
+/// The smallest start, smallest end and largest end of `stays` (non-empty).
+void set_time_range(stored_partition& entry, const stay_table& stays) {
+    entry.first_start = *std::min_element(stays.start.begin(), stays.start.end());
+    entry.first_end = *std::min_element(stays.end.begin(), stays.end.end());
+    entry.last_end = *std::max_element(stays.end.begin(), stays.end.end());
+}
+
+/// Files of a store version 2 that its index may name.
+bool is_store_file(const std::string& name) {
+    auto has = [&](std::string_view prefix, std::string_view suffix) {
+        return name.size() > prefix.size() + suffix.size() && name.starts_with(prefix) &&
+               name.ends_with(suffix);
+    };
+    return has("part-", ".h5") || has("ids-", ".h5") || has("deleted-", ".u32");
+}
+
+/// Removes the store files `state` does not name: left by an ingest killed
+/// before its commit, or no longer in force after one.
+void remove_unnamed_files(const std::filesystem::path& folder, const store_state& state) {
+    std::vector<std::string> named{state.ids_file};
+    for (const stored_partition& p : state.partitions) {
+        named.push_back(p.file);
+        for (const deleted_rows& d : p.deleted)
+            named.push_back(d.file);
+    }
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (is_store_file(name) && std::find(named.begin(), named.end(), name) == named.end())
+            std::filesystem::remove(entry.path(), ec);
+    }
+}
+
+/// Commits `state` as the store's index: the commit point of an ingest.
+void commit_state(const std::filesystem::path& folder, const store_state& state) {
+    atomic_file out(store_state_path(folder), temporary_name::hidden);
+    stage_text(out, store_state_json(state));
+    out.commit();
+}
+
+/// Turns a version-1 store (`snapshot.h5`) into a version-2 one: its stays
+/// become the first partition and its ids the ids file, in the same
+/// numbering. The version-1 files go only once the index names the new ones.
+store_state migrate_store(const std::filesystem::path& folder) {
+    snapshot v1 = read_snapshot(store_snapshot_path(folder));
+    store_state state;
+    state.parameters = v1.parameters;
+    state.rows_read = v1.rows_read;
+    state.rows_rejected = v1.rows_rejected;
+    state.inputs = v1.inputs;
+    state.stays = v1.stays.size();
+    std::vector<staged_snapshot> staged;
+    if (v1.stays.size() > 0) {
+        snapshot part;
+        part.persons = v1.persons;
+        part.places = v1.places;
+        part.stays = std::move(v1.stays);
+        part.parameters = v1.parameters;
+        part.inputs = v1.inputs;
+        stored_partition& entry = state.partitions.emplace_back();
+        set_time_range(entry, part.stays);
+        entry.stays = part.stays.size();
+        state.latest_end = entry.last_end;
+        staged.push_back(
+            stage_snapshot(folder, "part-" + store_serial(state.next_serial++) + ".h5", part));
+        entry.file = staged.back().name;
+        entry.sha256 = staged.back().digest;
+    }
+    state.ids_file = "ids-" + store_serial(state.next_serial++) + ".h5";
+    staged.push_back(stage_snapshot(folder, state.ids_file,
+                                    ids_snapshot(v1.persons, v1.places, v1.place_info, state)));
+    state.ids_sha256 = staged.back().digest;
+    for (staged_snapshot& s : staged)
+        s.out->commit();
+    commit_state(folder, state);
+    std::error_code ec;
+    std::filesystem::remove(store_snapshot_path(folder), ec);
+    return state;
+}
+
+/// A stored stay that tonight's visits may merge with.
+struct merge_candidate {
+    person_index person;
+    place_index place;
+    time_point start;
+    time_point end;
+    std::uint32_t partition;
+    std::uint32_t row;
+    bool kept = false; ///< came out of the merge unchanged
+};
+
+std::string rows_as_bytes(const std::vector<std::uint32_t>& rows) {
+    std::string bytes;
+    bytes.reserve(4 * rows.size());
+    for (const std::uint32_t r : rows)
+        for (int shift = 0; shift < 32; shift += 8)
+            bytes.push_back(static_cast<char>((r >> shift) & 0xff));
+    return bytes;
+}
+
+} // namespace
+
 store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest_options& options) {
     const std::filesystem::path& folder = lock.folder();
-    const std::filesystem::path snapshot_path = store_snapshot_path(folder);
     store_ingest_result result;
 
     // The dump's digest first: a file already ingested costs one read, no parse.
     const std::string digest = sha256_file(options.scans);
-    snapshot store;
-    const bool existing = std::filesystem::exists(snapshot_path);
-    if (existing) store = read_snapshot(snapshot_path);
     std::error_code ec;
-    // Made with the store, so that an ingest with rejects adds only a file.
-    if (!existing) std::filesystem::create_directories(folder / "rejects", ec);
-    for (const input_file& f : store.inputs)
+    store_state state;
+    bool existing = true;
+    if (is_appending_store(folder)) {
+        state = read_store_state(folder);
+    } else if (std::filesystem::exists(store_snapshot_path(folder), ec)) {
+        state = migrate_store(folder);
+        result.migrated = true;
+    } else {
+        existing = false;
+        // Made with the store, so that an ingest with rejects adds only a file.
+        std::filesystem::create_directories(folder / "rejects", ec);
+    }
+    result.stays_before = state.stays;
+    for (const input_file& f : state.inputs)
         if (f.role == "scans" && f.sha256 == digest) {
             result.already_ingested = true;
             result.input = f;
-            result.stays_before = result.stays_after = store.stays.size();
-            result.persons = store.persons.size();
-            result.places = store.places.size();
+            result.stays_after = state.stays;
             return result;
         }
+    if (existing) remove_unnamed_files(folder, state);
 
     const std::string key = options.pseudonyms ? options.pseudonyms->fingerprint() : "";
-    if (existing && key != store.parameters.pseudonym_key) {
+    if (existing && key != state.parameters.pseudonym_key) {
         if (key.empty())
             throw parameter_error("pseudonyms", folder.string() +
                                                     ": the store holds pseudonymised ids: give "
                                                     "the key it was made with");
-        if (store.parameters.pseudonym_key.empty())
+        if (state.parameters.pseudonym_key.empty())
             throw input_error(folder.string() + ": the store holds ids as read; it cannot be "
                                                 "pseudonymised now (start a new store)");
         throw input_error(folder.string() +
                           ": the key differs from the one the store was "
                           "pseudonymised with (fingerprint " +
-                          store.parameters.pseudonym_key + ", given " + key + ")");
+                          state.parameters.pseudonym_key + ", given " + key + ")");
     }
     scan_read_options read = options.read;
     if (existing) {
-        if (options.tz_given && read.tz.seconds != store.parameters.tz.seconds)
+        if (options.tz_given && read.tz.seconds != state.parameters.tz.seconds)
             throw parameter_error("tz", "UTC offset " + format_utc_offset(read.tz) +
                                             " differs from the store's " +
-                                            format_utc_offset(store.parameters.tz) +
+                                            format_utc_offset(state.parameters.tz) +
                                             " (a store reads every dump the same way)");
-        if (options.dwell_given && read.default_dwell != store.parameters.default_dwell)
+        if (options.dwell_given && read.default_dwell != state.parameters.default_dwell)
             throw parameter_error("default_dwell",
                                   "default dwell " + std::to_string(read.default_dwell) +
                                       "s differs from the store's " +
-                                      std::to_string(store.parameters.default_dwell) +
+                                      std::to_string(state.parameters.default_dwell) +
                                       "s (a store reads every dump the same way)");
-        read.tz = store.parameters.tz;
-        read.default_dwell = store.parameters.default_dwell;
+        read.tz = state.parameters.tz;
+        read.default_dwell = state.parameters.default_dwell;
     }
     read.compute_sha256 = false;
+    store_state next = state;
+    next.parameters.tz = read.tz;
+    next.parameters.default_dwell = read.default_dwell;
+    next.parameters.skip_bad = state.parameters.skip_bad || read.skip_bad;
+    next.parameters.pseudonym_key = key;
 
-    // Place numbering: the places file's places first (a new file replaces
-    // the stored metadata), then the other stored places in their order.
-    snapshot data;
-    std::vector<input_file> new_inputs;
+    // The ids in store numbering: never renumbered, new ones appended.
+    snapshot ids;
+    if (existing) ids = read_snapshot(folder / state.ids_file);
     const std::string added = format_time(options.now, {});
+    std::vector<input_file> new_inputs;
     if (options.places) {
-        data.place_info = read_places(*options.places, options.place_format);
-        input_file places_input =
-            describe_input("places", *options.places, data.place_info.size(), true);
+        // The places file's places keep their numbers; new ones are numbered
+        // after every place so far. Its metadata covers the places up to the
+        // last it lists; places in that range it does not list get rows
+        // without metadata, named in the index (`unlisted_places`).
+        const place_table file = read_places(*options.places, options.place_format);
+        input_file places_input = describe_input("places", *options.places, file.size(), true);
         places_input.added = added;
-        // The same places file night after night is one manifest entry.
         const auto last_places =
-            std::find_if(store.inputs.rbegin(), store.inputs.rend(),
+            std::find_if(state.inputs.rbegin(), state.inputs.rend(),
                          [](const input_file& f) { return f.role == "places"; });
-        if (last_places == store.inputs.rend() || last_places->sha256 != places_input.sha256)
+        if (last_places == state.inputs.rend() || last_places->sha256 != places_input.sha256)
             new_inputs.push_back(std::move(places_input));
-    } else {
-        data.place_info = store.place_info;
+        std::vector<std::size_t> row_of; // file row of each place, or npos
+        std::size_t covered = 0;
+        for (std::size_t r = 0; r < file.size(); ++r) {
+            const place_index x = ids.places.intern(file.ids[static_cast<place_index>(r)]);
+            if (row_of.size() <= x) row_of.resize(x + 1, std::string::npos);
+            row_of[x] = r;
+            covered = std::max<std::size_t>(covered, x + 1);
+        }
+        place_table info = place_table_with_columns_of(file);
+        next.unlisted_places.clear();
+        for (std::size_t x = 0; x < covered; ++x) {
+            info.ids.append_unchecked(ids.places[static_cast<place_index>(x)]);
+            const std::size_t r = x < row_of.size() ? row_of[x] : std::string::npos;
+            if (r == std::string::npos) next.unlisted_places.push_back(static_cast<place_index>(x));
+            info.dwell.push_back(r == std::string::npos ? -1 : file.dwell[r]);
+            info.min_overlap.push_back(r == std::string::npos ? -1 : file.min_overlap[r]);
+            auto text = [&](const std::vector<std::string>& column) {
+                return r == std::string::npos || column.empty() ? std::string() : column[r];
+            };
+            info.site.push_back(text(file.site));
+            info.category.push_back(text(file.category));
+            info.name.push_back(text(file.name));
+            info.district.push_back(text(file.district));
+            info.lat.push_back(text(file.lat));
+            info.lon.push_back(text(file.lon));
+        }
+        ids.place_info = std::move(info);
     }
-    scan_log merged;
-    merged.places = data.place_info.ids;
-    std::vector<place_index> place_map(store.places.size());
-    for (std::size_t x = 0; x < store.places.size(); ++x)
-        place_map[x] = merged.places.intern(store.places[static_cast<place_index>(x)]);
-    merged.persons = std::move(store.persons);
-    result.stays_before = store.stays.size();
-    merged.visits = stays_as_visits(std::move(store.stays), place_map);
 
+    scan_log merged;
+    merged.persons = std::move(ids.persons);
+    merged.places = ids.places;
     scan_log dump =
-        read_scans(options.scans, place_table_with_ids(data.place_info, merged.places), read);
+        read_scans(options.scans, place_table_with_ids(ids.place_info, merged.places), read);
     result.rejects = std::move(dump.rejects);
     input_file& scans_input = new_inputs.emplace_back();
     scans_input.role = "scans";
@@ -306,36 +479,180 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
         strip_identifying_text(result.rejects);
     }
     append_scan_log(merged, dump);
+    next.rows_read += dump.rows_read;
+    next.rows_rejected += result.rejects.size();
+    next.inputs.insert(next.inputs.end(), new_inputs.begin(), new_inputs.end());
 
-    data.stays = build_stays(std::move(merged.visits), merged.persons.size(), merged.places.size());
-    data.persons = std::move(merged.persons);
-    data.places = std::move(merged.places);
-    data.parameters.tz = read.tz;
-    data.parameters.default_dwell = read.default_dwell;
-    data.parameters.skip_bad = store.parameters.skip_bad || read.skip_bad;
-    data.parameters.pseudonym_key = key;
-    data.rows_read = store.rows_read + dump.rows_read;
-    data.rows_rejected = store.rows_rejected + result.rejects.size();
-    data.inputs = std::move(store.inputs);
-    data.inputs.insert(data.inputs.end(), new_inputs.begin(), new_inputs.end());
-
-    if (data.stays.size() > 0) {
-        const time_point latest = *std::max_element(data.stays.end.begin(), data.stays.end.end());
-        const time_point cutoff = latest - options.retention;
-        const retention_counts dropped = drop_stays_ending_before(data, cutoff);
-        result.retention_cutoff = cutoff;
-        result.stays_expired = dropped.stays;
-        result.persons_dropped = dropped.persons;
-        result.places_dropped = dropped.places;
+    // The stored stays tonight's visits can merge with touch their time
+    // range; only partitions whose range touches it are read (docs/store-design.md).
+    std::vector<merge_candidate> candidates;
+    std::vector<std::unique_ptr<indexed_snapshot>> opened(state.partitions.size());
+    std::vector<std::vector<std::uint32_t>> deleted_before(state.partitions.size());
+    const time_point cutoff_before = state.cutoff.value_or(std::numeric_limits<time_point>::min());
+    auto open_partition = [&](std::size_t k) -> const indexed_snapshot& {
+        if (!opened[k]) {
+            const stored_partition& entry = state.partitions[k];
+            const std::filesystem::path path = folder / entry.file;
+            if (snapshot_content_digest(path) != entry.sha256)
+                throw snapshot_error(path.string() + ": not the file the store index names");
+            opened[k] = indexed_snapshot::open(path);
+            if (!opened[k] || opened[k]->stay_count() != entry.stays)
+                throw snapshot_error(path.string() + ": does not agree with the store index");
+            (void)opened[k]->check_all();
+            for (const deleted_rows& d : entry.deleted) {
+                const std::vector<std::uint32_t> rows =
+                    read_deleted_rows(folder / d.file, d.sha256);
+                deleted_before[k].insert(deleted_before[k].end(), rows.begin(), rows.end());
+            }
+            std::sort(deleted_before[k].begin(), deleted_before[k].end());
+        }
+        return *opened[k];
+    };
+    auto in_force_before = [&](std::size_t k, std::size_t row) {
+        return opened[k]->stays().end[row] >= cutoff_before &&
+               !std::binary_search(deleted_before[k].begin(), deleted_before[k].end(),
+                                   static_cast<std::uint32_t>(row));
+    };
+    if (!merged.visits.empty()) {
+        time_point lo = std::numeric_limits<time_point>::max();
+        time_point hi = std::numeric_limits<time_point>::min();
+        for (const visit& v : merged.visits) {
+            lo = std::min(lo, v.start);
+            hi = std::max(hi, v.end);
+        }
+        for (std::size_t k = 0; k < state.partitions.size(); ++k) {
+            const stored_partition& entry = state.partitions[k];
+            if (entry.first_start > hi || entry.last_end < lo) continue;
+            const stay_columns& s = open_partition(k).stays();
+            for (std::size_t row = 0; row < s.size(); ++row)
+                if (s.start[row] <= hi && s.end[row] >= lo && in_force_before(k, row))
+                    candidates.push_back({s.person[row], s.place[row], s.start[row], s.end[row],
+                                          static_cast<std::uint32_t>(k),
+                                          static_cast<std::uint32_t>(row)});
+        }
+        for (const merge_candidate& c : candidates)
+            merged.visits.push_back({c.person, c.place, c.start, c.end});
     }
-    result.stays_after = data.stays.size();
-    result.persons = data.persons.size();
-    result.places = data.places.size();
+    stay_table stays =
+        build_stays(std::move(merged.visits), merged.persons.size(), merged.places.size());
 
-    // Stage everything with unnamed temporaries, then rename in quick
-    // succession: the snapshot (the truth) first.
-    atomic_path snapshot_out(snapshot_path, temporary_name::hidden);
-    write_snapshot(snapshot_out, data);
+    // A candidate that comes out unchanged stays where it is; the rest are
+    // replaced by the merged stays, written to tonight's partition.
+    auto key_less = [](const merge_candidate& a, const merge_candidate& b) {
+        return std::tie(a.person, a.place, a.start, a.end) <
+               std::tie(b.person, b.place, b.start, b.end);
+    };
+    std::sort(candidates.begin(), candidates.end(), key_less);
+    stay_table fresh;
+    for (std::size_t i = 0; i < stays.size(); ++i) {
+        const merge_candidate probe{
+            stays.person[i], stays.place[i], stays.start[i], stays.end[i], 0, 0};
+        const auto at = std::lower_bound(candidates.begin(), candidates.end(), probe, key_less);
+        if (at != candidates.end() && !key_less(probe, *at)) {
+            at->kept = true;
+            continue;
+        }
+        fresh.person.push_back(stays.person[i]);
+        fresh.place.push_back(stays.place[i]);
+        fresh.start.push_back(stays.start[i]);
+        fresh.end.push_back(stays.end[i]);
+    }
+    stays = {};
+    index_stays_by_place(fresh, merged.places.size());
+    std::vector<std::vector<std::uint32_t>> deleted_now(state.partitions.size());
+    for (const merge_candidate& c : candidates)
+        if (!c.kept) deleted_now[c.partition].push_back(c.row);
+    std::uint64_t replaced = 0;
+    for (auto& rows : deleted_now) {
+        std::sort(rows.begin(), rows.end());
+        replaced += rows.size();
+    }
+
+    // Tonight's files.
+    std::vector<staged_snapshot> staged;
+    std::vector<std::unique_ptr<atomic_file>> staged_rows;
+    const std::uint64_t serial = next.next_serial++;
+    if (fresh.size() > 0) {
+        snapshot part;
+        part.persons = std::move(merged.persons);
+        part.places = merged.places;
+        part.stays = std::move(fresh);
+        part.parameters = next.parameters;
+        part.inputs = new_inputs; // the dump whose ingest wrote it
+        part.rows_read = dump.rows_read;
+        part.rows_rejected = result.rejects.size();
+        stored_partition& entry = next.partitions.emplace_back();
+        set_time_range(entry, part.stays);
+        entry.stays = part.stays.size();
+        next.latest_end = std::max(next.latest_end.value_or(entry.last_end), entry.last_end);
+        staged.push_back(stage_snapshot(folder, "part-" + store_serial(serial) + ".h5", part));
+        entry.file = staged.back().name;
+        entry.sha256 = staged.back().digest;
+        merged.persons = std::move(part.persons);
+        fresh = std::move(part.stays);
+    }
+    for (std::size_t k = 0; k < state.partitions.size(); ++k) {
+        if (deleted_now[k].empty()) continue;
+        const std::string bytes = rows_as_bytes(deleted_now[k]);
+        sha256 rows_digest;
+        rows_digest.update(bytes);
+        deleted_rows d;
+        d.file = "deleted-" +
+                 state.partitions[k].file.substr(5, state.partitions[k].file.size() - 8) + "-" +
+                 store_serial(serial) + ".u32";
+        d.rows = deleted_now[k].size();
+        d.sha256 = rows_digest.hex_digest();
+        staged_rows.push_back(
+            std::make_unique<atomic_file>(folder / d.file, temporary_name::hidden));
+        stage_text(*staged_rows.back(), bytes);
+        next.partitions[k].deleted.push_back(std::move(d));
+        for (const std::uint32_t row : deleted_now[k])
+            deleted_before[k].insert(
+                std::upper_bound(deleted_before[k].begin(), deleted_before[k].end(), row), row);
+    }
+
+    // Retention, as version 1 meant it: stays ending before the cutoff are
+    // invisible from now on; a partition all of whose stays are is dropped.
+    std::uint64_t expired = 0;
+    const std::size_t fresh_k = next.partitions.size() - (fresh.size() > 0 ? 1 : 0);
+    if (next.latest_end) {
+        const time_point cutoff = std::max(cutoff_before, *next.latest_end - options.retention);
+        result.retention_cutoff = cutoff;
+        next.cutoff = cutoff;
+        for (std::size_t k = 0; k < next.partitions.size(); ++k) {
+            const stored_partition& entry = next.partitions[k];
+            if (entry.first_end >= cutoff || entry.last_end < cutoff_before) continue;
+            const bool is_fresh = k == fresh_k;
+            const stay_columns* s = nullptr;
+            if (!is_fresh) s = &open_partition(k).stays();
+            const std::size_t n = is_fresh ? fresh.size() : s->size();
+            for (std::size_t row = 0; row < n; ++row) {
+                const time_point end = is_fresh ? fresh.end[row] : s->end[row];
+                if (end < cutoff_before || end >= cutoff) continue;
+                if (!is_fresh &&
+                    std::binary_search(deleted_before[k].begin(), deleted_before[k].end(),
+                                       static_cast<std::uint32_t>(row)))
+                    continue;
+                ++expired;
+            }
+        }
+        std::erase_if(next.partitions,
+                      [&](const stored_partition& p) { return p.last_end < cutoff; });
+    }
+    // Stays of a late dump that were past the retention already never count.
+    std::uint64_t never_in_force = 0;
+    for (const time_point end : fresh.end)
+        if (end < cutoff_before) ++never_in_force;
+    result.stays_expired = expired + never_in_force;
+    next.stays = state.stays - replaced + fresh.size() - never_in_force - expired;
+    result.stays_after = next.stays;
+    result.persons = merged.persons.size();
+    result.places = merged.places.size();
+
+    next.ids_file = "ids-" + store_serial(serial) + ".h5";
+    staged.push_back(stage_snapshot(
+        folder, next.ids_file, ids_snapshot(merged.persons, merged.places, ids.place_info, next)));
+    next.ids_sha256 = staged.back().digest;
     std::optional<atomic_file> rejects_out;
     if (!result.rejects.empty()) {
         const std::filesystem::path rejects_path = store_rejects_path(folder, digest);
@@ -344,10 +661,18 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
         stage_text(*rejects_out, rejects_csv(result.rejects, false));
     }
     atomic_file manifest_out(store_manifest_path(folder), temporary_name::hidden);
-    stage_text(manifest_out, manifest_csv(data.inputs));
-    snapshot_out.commit();
+    stage_text(manifest_out, manifest_csv(next.inputs));
+
+    // New files under new names first; the index last: until it is renamed,
+    // the store is what it was.
+    for (staged_snapshot& s : staged)
+        s.out->commit();
+    for (auto& f : staged_rows)
+        f->commit();
     if (rejects_out) rejects_out->commit();
+    commit_state(folder, next);
     manifest_out.commit();
+    remove_unnamed_files(folder, next);
     return result;
 }
 

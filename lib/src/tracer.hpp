@@ -14,6 +14,12 @@
 //   readable;
 // - `person_id(p)`, `place_id(x)`: ids, for byte-wise tie-breaking;
 // - `person_ids()`: an object whose `operator[]` gives the id of a person.
+//
+// A source whose stays are not one table (a store's partitions) gives
+// `for_each_contact(q, from, to, rules, f)` instead of the row access: it
+// calls `f(p, x, start, end)` for each contact event source `q` makes while
+// infectious in `[from, to)` (`for_each_contact_in_one_table` is what the
+// tracer does for the others).
 
 #include "ctrace/error.hpp"
 #include "ctrace/trace.hpp"
@@ -25,6 +31,29 @@
 #include <vector>
 
 namespace ctrace::detail {
+
+/// The rules an event must meet beyond the interval (docs/semantics.md §8.2, §8.3).
+struct contact_rules {
+    const std::vector<duration>& place_min_overlap;
+    duration min_overlap; ///< at least 1 s
+    duration linger;      ///< at least 0
+};
+
+/// The contact events of source `q` infectious in `[from, to)` on a source
+/// whose stays are one table: `f(p, x, start, end)` for each, the source's
+/// own rows and index cases included (callers skip them).
+template <class Source, class F>
+void for_each_contact_in_one_table(const Source& source, person_index q, time_point from,
+                                   time_point to, const contact_rules& rules, F&& f) {
+    source.for_each_stay_of(q, [&](std::size_t own) {
+        const auto& stays = source.stays_at(source.place_of(own));
+        const place_index x = stays.place[own];
+        for_each_exposed_stay(stays, own, from, to, rules.place_min_overlap, rules.min_overlap,
+                              rules.linger, [&](std::size_t row, time_point start, time_point end) {
+                                  f(stays.person[row], x, start, end);
+                              });
+    });
+}
 
 template <class Source>
 class tracer {
@@ -95,17 +124,15 @@ private:
 
     /// Finds the events that qualify at `layer` with `s` as source.
     void spread(const source& s, std::uint32_t layer, std::vector<person_index>& changed) {
-        source_.for_each_stay_of(s.person, [&](std::size_t own) {
-            const auto& stays = source_.stays_at(source_.place_of(own));
-            const place_index x = stays.place[own];
-            for_each_exposed_stay(stays, own, s.from, s.to, parameters_.place_min_overlap,
-                                  min_overlap_, linger_,
-                                  [&](std::size_t row, time_point start, time_point end) {
-                                      const person_index p = stays.person[row];
-                                      if (p == s.person || hop_[p] == 0) return;
-                                      record_event(p, s.person, x, start, end, layer, changed);
-                                  });
-        });
+        const contact_rules rules{parameters_.place_min_overlap, min_overlap_, linger_};
+        auto target = [&](person_index p, place_index x, time_point start, time_point end) {
+            if (p == s.person || hop_[p] == 0) return;
+            record_event(p, s.person, x, start, end, layer, changed);
+        };
+        if constexpr (requires { source_.for_each_contact(s.person, s.from, s.to, rules, target); })
+            source_.for_each_contact(s.person, s.from, s.to, rules, target);
+        else
+            for_each_contact_in_one_table(source_, s.person, s.from, s.to, rules, target);
     }
 
     void record_event(person_index p, person_index q, place_index x, time_point start,

@@ -139,9 +139,9 @@ expect_status 0 "daily on a pseudonymised store"
 sort "$work/lists/risk-2022-04-04.csv" >"$work/c"
 sort "$work/risk-p.csv" >"$work/d"
 expect_same_file "$work/c" "$work/d" "daily list equals the pseudonymised trace"
-run_ctrace places --snapshot "$work/store/snapshot.h5" --cases "$city/cases.csv" \
+run_ctrace places --store "$work/store" --cases "$city/cases.csv" \
     --pseudonymize "$work/key" --out "$work/places.csv"
-run_ctrace clusters --snapshot "$work/store/snapshot.h5" --cases "$city/cases.csv" \
+run_ctrace clusters --store "$work/store" --cases "$city/cases.csv" \
     --pseudonymize "$work/key" --out "$work/clusters.csv" --summary "$work/summary.csv"
 expect_status 0 "clusters on a pseudonymised store"
 no_raw_ids $(find "$work/store" "$work/lists" -type f) "$work/clusters.csv" "$work/summary.csv"

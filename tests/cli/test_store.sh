@@ -10,6 +10,23 @@ store_digest() {
     (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
 }
 
+# named_digest DIR: the SHA-256 of the store's index and of every file it
+# names. After a kill -9 these must be unchanged; the folder may also hold a
+# file no index names, which the next ingest removes.
+named_digest() {
+    "$py" - "$1" <<'EOF'
+import hashlib, json, os, sys
+folder = sys.argv[1]
+state = json.load(open(os.path.join(folder, "store.json")))
+names = ["store.json", state["ids"]["file"]]
+for p in state["partitions"]:
+    names.append(p["file"])
+    names.extend(d["file"] for d in p["deleted"])
+for name in sorted(names):
+    print(hashlib.sha256(open(os.path.join(folder, name), "rb").read()).hexdigest(), name)
+EOF
+}
+
 # stays_by_id H5: the stays of a snapshot as sorted "person place start end"
 # lines, by id (so index order does not matter), via ctrace's own reader:
 # `trace --snapshot` cannot show stays, so read them with h5py when present,
@@ -45,7 +62,8 @@ store=$work/store
 run_ctrace ingest --store "$store" --scans "$work/day19.csv" --places "$tiny/places.csv" --tz +08:00
 expect_status 0 "first ingest creates the store"
 expect_stderr_has "added $work/day19.csv" "ingest summary"
-[ -f "$store/snapshot.h5" ] || fail "no snapshot.h5 in the store"
+[ -f "$store/store.json" ] || fail "no store.json in the store"
+ls "$store"/part-*.h5 >/dev/null 2>&1 || fail "no partition in the store"
 [ -f "$store/manifest.csv" ] || fail "no manifest.csv in the store"
 # The same places file again (as a nightly job passes it) is no new manifest entry.
 run_ctrace ingest --store "$store" --scans "$work/day20.csv" --places "$tiny/places.csv" \
@@ -56,21 +74,27 @@ expect_status 0 "ingest of day 21"
 [ "$(grep -c . "$store/manifest.csv")" -eq 5 ] || fail "manifest: expected header + places + 3 dumps"
 no_temporaries "$store"
 
+[ "$(ls "$store"/part-*.h5 | wc -l)" -eq 3 ] || fail "expected one partition per ingest"
+run_ctrace verify "$store"
+expect_status 0 "verify the store"
+expect_stderr_has "3 partitions" "verify names the partitions"
 run_ctrace snapshot --scans "$work/day19.csv" --scans "$work/day20.csv" --scans "$work/day21.csv" \
     --places "$tiny/places.csv" --tz +08:00 --out "$work/all.h5"
 expect_status 0 "snapshot of the three days at once"
+run_ctrace snapshot --store "$store" --out "$work/store-all.h5"
+expect_status 0 "snapshot --store: the store as one file"
 if [ "$have_h5py" -eq 1 ]; then
-    stays_by_id "$store/snapshot.h5" >"$work/stays-store.txt"
+    stays_by_id "$work/store-all.h5" >"$work/stays-store.txt"
     stays_by_id "$work/all.h5" >"$work/stays-all.txt"
     [ -s "$work/stays-all.txt" ] || fail "no stays read from the all-at-once snapshot"
     expect_same_file "$work/stays-all.txt" "$work/stays-store.txt" "day-by-day stays equal all-at-once"
 fi
 # ... and both trace to the spec's risk list.
-run_ctrace trace --snapshot "$store/snapshot.h5" --cases "$tiny/cases.csv" --tz +08:00 --hops 3 \
+run_ctrace trace --snapshot "$work/store-all.h5" --cases "$tiny/cases.csv" --tz +08:00 --hops 3 \
     --out "$work/risk-store.csv"
-expect_status 0 "trace --snapshot on the store"
+expect_status 0 "trace --snapshot on the store's snapshot"
 expect_same_file "$tiny/risk.csv" "$work/risk-store.csv" "risk list from the day-by-day store"
-# --store DIR is the store's snapshot, read in place.
+# --store DIR reads the store's partitions in place.
 run_ctrace trace --store "$store" --cases "$tiny/cases.csv" --tz +08:00 --hops 3 \
     --out "$work/risk-store2.csv"
 expect_status 0 "trace --store"
@@ -139,10 +163,10 @@ expect_status 0 "daily"
 expect_same_file "$tiny/risk.csv" "$out/risk-2022-04-22.csv" "daily risk list"
 [ -f "$out/risk-2022-04-22.h5" ] || fail "daily wrote no risk-DATE.h5"
 # risk-DATE.h5 holds the trace and the ids it names, not a copy of the stays,
-# and names the store's state by the digest of its snapshot's checksum block.
+# and names the store's state by the digest of its index, store.json.
 if [ "$have_h5py" -eq 1 ]; then
-    /usr/bin/python3 - "$out/risk-2022-04-22.h5" "$store/snapshot.h5" <<'PY' ||
-import sys, h5py
+    /usr/bin/python3 - "$out/risk-2022-04-22.h5" "$store/store.json" <<'PY' ||
+import hashlib, sys, h5py
 risk, store = h5py.File(sys.argv[1], "r"), sys.argv[2]
 assert risk["stays/person"].shape == (0,), "risk-DATE.h5 copies the stays"
 persons = [p.decode() for p in risk["persons/id"][:]]
@@ -150,7 +174,7 @@ listed = risk["trace/person"][:]
 assert len(listed) == 12 and sorted(set(listed)) == list(range(len(persons))), "ids not those named"
 roles = list(risk["trace"].attrs["input_roles"])
 digests = list(risk["trace"].attrs["input_sha256"])
-recorded = open(store, "rb").read(100).split(b"sha256 ")[1][:64].decode()
+recorded = hashlib.sha256(open(store, "rb").read()).hexdigest()
 assert roles[-1] == "store" and digests[-1] == recorded, (roles, digests, recorded)
 PY
         fail "risk-DATE.h5: trace and named ids only, store named by its digest"
@@ -207,27 +231,50 @@ expect_status 0 "daily after every quarantine ended"
     fail "after the quarantines all but the index case should be released: $(cat "$out/changes-2022-06-01.csv")"
 no_temporaries "$out"
 
-# --- kill -9 during a large ingest leaves the store byte-identical and usable ---------
+# --- kill -9 during an ingest that appends, and one that drops partitions -------------
+# The index and every file it names stay byte for byte as they were; a file
+# no index names may remain until the next ingest removes it.
 "$ctrace" gen --scans 3000000 --seed 5 --out "$work/city" 2>/dev/null || fail "gen for the kill test"
-store_digest "$store" >"$work/before.txt"
-for delay in 0.3 0.8 1.4; do
-    "$ctrace" ingest --store "$store" --scans "$work/city/scans.csv" --quiet 2>/dev/null &
-    job=$!
-    sleep "$delay"
-    kill -9 "$job" 2>/dev/null || true
-    wait "$job" 2>/dev/null || true
-    store_digest "$store" >"$work/after.txt"
-    if ! cmp -s "$work/before.txt" "$work/after.txt"; then
-        # Only a run that finished before the kill may have changed the store.
-        grep -q "city/scans.csv" "$store/manifest.csv" ||
-            fail "kill -9 after ${delay}s left the store changed: $(diff "$work/before.txt" "$work/after.txt")"
-        break
-    fi
-done
-run_ctrace ingest --store "$store" --scans "$work/city/scans.csv"
-expect_status 0 "ingest after the kills"
-grep -q "city/scans.csv" "$store/manifest.csv" || fail "the dump is not in the manifest after the ingest"
-no_temporaries "$store"
+kill_during() { # kill_during WHAT STORE INGEST-ARGS...
+    what=$1 target=$2
+    shift 2
+    named_digest "$target" >"$work/before.txt"
+    for delay in 0.3 0.8 1.4 2.0; do
+        "$ctrace" ingest --store "$target" "$@" --quiet 2>/dev/null &
+        job=$!
+        sleep "$delay"
+        kill -9 "$job" 2>/dev/null || true
+        wait "$job" 2>/dev/null || true
+        named_digest "$target" >"$work/after.txt"
+        if ! cmp -s "$work/before.txt" "$work/after.txt"; then
+            # Only a run that finished before the kill may have changed the store.
+            grep -q "city/scans.csv" "$target/manifest.csv" ||
+                fail "kill -9 after ${delay}s $what left the store changed: $(diff "$work/before.txt" "$work/after.txt")"
+            break
+        fi
+    done
+    run_ctrace ingest --store "$target" "$@"
+    expect_status 0 "ingest after the kills $what"
+    grep -q "city/scans.csv" "$target/manifest.csv" || fail "the dump is not in the manifest after the ingest"
+    no_temporaries "$target"
+    # Nothing but the files the index names is left.
+    leftover=$(find "$target" -maxdepth 1 \( -name 'part-*' -o -name 'ids-*' -o -name 'deleted-*' \) \
+        -printf '%f\n' | sort)
+    named=$(named_digest "$target" | awk '$2 != "store.json" {print $2}' | sort)
+    [ "$leftover" = "$named" ] || fail "files no index names after an ingest $what: $leftover vs $named"
+}
+cp -r "$store" "$work/store-drop"
+kill_during "appending" "$store" --scans "$work/city/scans.csv"
+# The city is years after the tiny days: a one-day retention drops every
+# partition of the tiny example in that ingest.
+kill_during "dropping partitions" "$work/store-drop" --scans "$work/city/scans.csv" --retention 1d
+"$py" - "$work/store-drop/store.json" <<'EOF' || fail "the ingest with --retention 1d dropped no partition"
+import json, sys
+state = json.load(open(sys.argv[1]))
+assert len(state["partitions"]) == 1, state["partitions"]
+EOF
+run_ctrace verify "$work/store-drop"
+expect_status 0 "verify after the drop"
 
 run_ctrace daily --store "$work/no-such-store" --cases "$tiny/cases.csv" --out-dir "$out"
 expect_status 2 "daily on a missing store"

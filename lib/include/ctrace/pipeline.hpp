@@ -43,6 +43,10 @@ struct data_source {
     ingest_options scans;
     /// Read the stays from this snapshot instead of the scan dumps.
     std::optional<std::filesystem::path> snapshot;
+    /// The store folder `snapshot` belongs to (`--store DIR`): a version-2
+    /// store (`stored_window.hpp`) is read from its partitions; a version-1
+    /// store is its `snapshot`, `DIR/snapshot.h5`.
+    std::optional<std::filesystem::path> store;
     /// Contacts at the codes scanned, or at their sites (docs/semantics.md
     /// §8.1): the data is rolled up after it is read. A snapshot already at
     /// site level cannot go back to codes (`parameter_error`).

@@ -61,6 +61,9 @@ place_table read_places(std::istream& in, const std::string& source_name,
                         const place_read_options& options = {});
 place_table read_places(const std::filesystem::path& path, const place_read_options& options = {});
 
+/// A table without places that has the optional columns `like` has.
+place_table place_table_with_columns_of(const place_table& like);
+
 /// The columns a places file may have, as ctrace names them.
 inline constexpr std::string_view places_file_columns[] = {
     "place", "dwell", "category", "name", "district", "lat", "lon", "min_overlap", "site"};

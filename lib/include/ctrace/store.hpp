@@ -99,6 +99,8 @@ struct store_ingest_options {
 struct store_ingest_result {
     /// The dump's SHA-256 was already in the manifest: nothing was changed.
     bool already_ingested = false;
+    /// The folder held a version-1 store (`snapshot.h5`), migrated first.
+    bool migrated = false;
     /// The manifest entry of the dump (the earlier one when already ingested).
     input_file input;
     std::vector<bad_row> rejects;
