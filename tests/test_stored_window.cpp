@@ -7,6 +7,7 @@
 #include "ctrace/ingest.hpp"
 #include "ctrace/pipeline.hpp"
 #include "ctrace/risk_list.hpp"
+#include "ctrace/sources.hpp"
 #include "ctrace/store.hpp"
 #include "ctrace/store_state.hpp"
 #include "ctrace/stored_window.hpp"
@@ -93,6 +94,48 @@ std::pair<std::string, std::string> both_lists(const fs::path& store,
     return {risk_csv(*in_place), risk_csv(trace_from(csv, request))};
 }
 
+sources_parameters sources_options() {
+    sources_parameters parameters;
+    parameters.min_cases = 1;
+    parameters.linger = 600;
+    return parameters;
+}
+
+prepared_cases cases_with_onset(const fs::path& cases) {
+    trace_request request;
+    request.cases = cases;
+    request.tz = utc_offset{};
+    request.require_onset = true;
+    return read_index_cases(request);
+}
+
+std::string sources_text(const sources_result& r, const snapshot& d) {
+    std::ostringstream out;
+    write_case_links(out, r, d.persons, d.places, {});
+    write_common_persons(out, r, d.persons, {});
+    write_common_places(out, r, d.persons, d.places, {});
+    out << r.meetings << ' ' << r.link_events << ' ' << r.cases_without_stays.size() << '\n';
+    return out.str();
+}
+
+/// Backward tracing on the store, read in place.
+std::string sources_lists_in_place(const fs::path& store, const fs::path& cases) {
+    data_source stored;
+    stored.store = store;
+    stored.snapshot = store_snapshot_path(store);
+    const std::optional<sources_run> run =
+        find_case_sources_indexed(stored, cases_with_onset(cases), sources_options());
+    REQUIRE(run.has_value());
+    return sources_text(run->result, run->data());
+}
+
+/// Backward tracing on `data` in memory.
+std::string sources_lists_whole(snapshot data, const fs::path& cases) {
+    prepared_cases prepared = cases_with_onset(cases);
+    const sources_result r = find_case_sources(data, prepared, sources_options());
+    return sources_text(r, data);
+}
+
 std::vector<fs::path> write_days(temp_dir& t, const std::vector<std::string>& days) {
     std::vector<fs::path> paths;
     for (std::size_t d = 0; d < days.size(); ++d)
@@ -112,7 +155,7 @@ void ingest_all(const fs::path& folder, const std::vector<fs::path>& paths,
 TEST_SUITE("stored_window") {
     TEST_CASE("stored_window: a store fed in random day order traces like the CSV") {
         std::mt19937_64 rng(29);
-        std::size_t replaced = 0, listed = 0;
+        std::size_t replaced = 0, listed = 0, sources_lines = 0;
         for (int round = 0; round < 25; ++round) {
             CAPTURE(round);
             temp_dir t;
@@ -144,12 +187,18 @@ TEST_SUITE("stored_window") {
             const fs::path cases_path = t.write("cases.csv", cases.str());
             const auto [in_place, from_csv] = both_lists(folder, paths, cases_path, 3);
             CHECK(in_place == from_csv);
+            const std::string sources = sources_lists_in_place(folder, cases_path);
+            CHECK(sources == sources_lists_whole(at_once, cases_path));
+            sources_lines +=
+                static_cast<std::size_t>(std::count(sources.begin(), sources.end(), '\n'));
             listed += static_cast<std::size_t>(std::count(in_place.begin(), in_place.end(), '\n'));
         }
         // The rounds exercised merges across partitions and listed contacts.
         CHECK(replaced > 10);
         CHECK(listed > 200);
-        MESSAGE("rows replaced " << replaced << ", risk list lines " << listed);
+        CHECK(sources_lines > 25 * 4 + 100); // beyond the three headers and the counts
+        MESSAGE("rows replaced " << replaced << ", risk list lines " << listed
+                                 << ", backward tracing lines " << sources_lines);
     }
 
     TEST_CASE("stored_window: a stay crossing midnight is merged once, its old row replaced") {

@@ -289,7 +289,7 @@ std::optional<sources_run> find_case_sources_indexed(const data_source& source,
                                                      const prepared_cases& prepared,
                                                      sources_parameters parameters) {
     std::optional<indexed_query> q = open_indexed(source, prepared);
-    if (!q || q->store) return std::nullopt; // a store's sources: read whole
+    if (!q) return std::nullopt;
     sources_run run;
     run.persons_with_stays = q->data->person_count();
     run.cases = q->cases;
@@ -297,7 +297,8 @@ std::optional<sources_run> find_case_sources_indexed(const data_source& source,
         parameters.place_min_overlap = q->place_min_overlap;
     else
         parameters.place_min_overlap.clear();
-    run.result = find_sources(*q->data, *q->persons, run.cases, parameters);
+    run.result = q->store ? find_sources(*q->store, *q->persons, run.cases, parameters)
+                          : find_sources(*q->data, *q->persons, run.cases, parameters);
     keep_named_ids(*q, [&](auto person, auto place) {
         for (index_case& c : run.cases)
             person(c.person);

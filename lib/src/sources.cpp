@@ -3,6 +3,7 @@
 #include "ctrace/csv.hpp"
 #include "ctrace/error.hpp"
 #include "ctrace/indexed_snapshot.hpp"
+#include "ctrace/stored_window.hpp"
 #include "ctrace/xlsx.hpp"
 #include "exposure_rules.hpp"
 
@@ -109,6 +110,37 @@ public:
 
 private:
     const indexed_snapshot& data_;
+    const indexed_person_ids& persons_;
+};
+
+/// Stays of a store gathered into memory, for `source_finder`: every stay in
+/// force at the places the cases stayed at (which holds the cases' own), in
+/// store numbering, ids read in place from the store's ids file.
+class gathered_stays {
+public:
+    gathered_stays(stay_table stays, const indexed_snapshot& ids, const indexed_person_ids& persons)
+        : stays_(std::move(stays)), ids_(ids), persons_(persons) {}
+    std::size_t person_count() const noexcept { return persons_.size(); }
+    std::string_view person_id(person_index p) const { return persons_[p]; }
+    bool person_less(person_index a, person_index b) const {
+        const std::uint64_t ka = persons_.sort_key(a), kb = persons_.sort_key(b);
+        if (ka != kb) return ka < kb;
+        return persons_[a] < persons_[b];
+    }
+    bool place_less(place_index a, place_index b) const {
+        return ids_.place_id(a) < ids_.place_id(b);
+    }
+    template <class IsCase, class F>
+    void for_each_case_row(std::span<const index_case>, IsCase is_case, F f) const {
+        for (std::size_t row = 0; row < stays_.size(); ++row)
+            if (is_case(stays_.person[row])) f(row);
+    }
+    place_index place_of(std::size_t row) const noexcept { return stays_.place[row]; }
+    const stay_table& stays_at(place_index) const noexcept { return stays_; }
+
+private:
+    stay_table stays_;
+    const indexed_snapshot& ids_;
     const indexed_person_ids& persons_;
 };
 
@@ -456,6 +488,42 @@ sources_result find_sources(const indexed_snapshot& data, const indexed_person_i
     check_parameters(parameters);
     const mapped_stays source(data, persons);
     return source_finder<mapped_stays>(source, cases, parameters).run();
+}
+
+sources_result find_sources(const stored_window& data, const indexed_person_ids& persons,
+                            std::span<const index_case> cases,
+                            const sources_parameters& parameters) {
+    check_parameters(parameters);
+    // Backward tracing reads the cases' stays and the stays at their places
+    // only: gather those, from every partition, in force.
+    std::vector<place_index> places;
+    for (const index_case& c : cases)
+        for (std::size_t k = 0; k < data.partition_count(); ++k) {
+            const indexed_snapshot& part = data.partition(k);
+            if (c.person >= part.person_count()) continue;
+            for (const std::uint32_t row : part.checked_stays_of_person(c.person))
+                if (data.in_force(k, row)) places.push_back(part.place_of(row));
+        }
+    std::sort(places.begin(), places.end());
+    places.erase(std::unique(places.begin(), places.end()), places.end());
+    std::vector<visit> visits;
+    for (std::size_t k = 0; k < data.partition_count(); ++k) {
+        const indexed_snapshot& part = data.partition(k);
+        for (const place_index x : places) {
+            if (x >= part.place_count()) continue;
+            const stay_columns& stays = part.stays_at(x);
+            for (std::uint64_t row = stays.place_begin[x]; row < stays.place_begin[x + 1]; ++row) {
+                part.check_row(row);
+                if (data.in_force(k, row))
+                    visits.push_back({stays.person[row], x, stays.start[row], stays.end[row]});
+            }
+        }
+    }
+    // Stays in force never touch, so merging them only sorts them.
+    const gathered_stays source(
+        build_stays(std::move(visits), persons.size(), data.ids().place_count()), data.ids(),
+        persons);
+    return source_finder<gathered_stays>(source, cases, parameters).run();
 }
 
 void write_case_links(std::ostream& out, const sources_result& result, const id_table& persons,

@@ -99,6 +99,21 @@ run_ctrace trace --store "$store" --cases "$tiny/cases.csv" --tz +08:00 --hops 3
     --out "$work/risk-store2.csv"
 expect_status 0 "trace --store"
 expect_same_file "$tiny/risk.csv" "$work/risk-store2.csv" "risk list of trace --store"
+# Backward tracing on the store reads the cases' places in place: the same
+# three lists as from the three dumps.
+run_ctrace sources --store "$store" --cases "$tiny/cases.csv" --tz +08:00 --min-cases 1 \
+    --links "$work/links-store.csv" --common-persons "$work/persons-store.csv" \
+    --common-places "$work/places-store.csv"
+expect_status 0 "sources --store"
+run_ctrace sources --scans "$work/day19.csv" --scans "$work/day20.csv" --scans "$work/day21.csv" \
+    --places "$tiny/places.csv" --tz +08:00 --cases "$tiny/cases.csv" --min-cases 1 \
+    --links "$work/links-csv.csv" --common-persons "$work/persons-csv.csv" \
+    --common-places "$work/places-csv.csv"
+expect_status 0 "sources on the dumps"
+for list in links persons places; do
+    expect_same_file "$work/$list-csv.csv" "$work/$list-store.csv" "sources --store: $list"
+done
+[ "$(wc -l <"$work/places-store.csv")" -gt 1 ] || fail "sources --store: no common place listed"
 run_ctrace trace --store "$store" --snapshot "$store/snapshot.h5" --cases "$tiny/cases.csv" \
     --out "$work/never.csv"
 expect_status 2 "trace --store with --snapshot"

@@ -86,6 +86,13 @@ trace_result trace(const stored_window& data, const indexed_person_ids& persons,
                    std::span<const index_case> cases, const trace_parameters& parameters,
                    const event_observer& observer = {});
 
+/// `find_sources` (sources.hpp) on a store read in place: the cases' stays
+/// and the stays in force at the places they stayed at, from every partition.
+/// Same result as on `data.read_whole()`.
+sources_result find_sources(const stored_window& data, const indexed_person_ids& persons,
+                            std::span<const index_case> cases,
+                            const sources_parameters& parameters);
+
 /// Reads the stays of the store in `folder`, whichever version it is: a
 /// version-2 store whole (`stored_window::read_whole`), a version-1 store's
 /// `snapshot.h5` with `read_snapshot`. Throws `input_error` when the folder
