@@ -78,48 +78,12 @@ private:
     const id_table& places_;
 };
 
-/// A snapshot read in place, for `source_finder`: the cases' rows by the
-/// person index, each place's rows checked when first read.
-class mapped_stays {
+/// Ids read in place (a snapshot's, or a store's ids file), for the sources
+/// below: persons ordered by their sort keys, places by their ids.
+class indexed_id_order {
 public:
-    mapped_stays(const indexed_snapshot& data, const indexed_person_ids& persons)
-        : data_(data), persons_(persons) {}
-    std::size_t person_count() const noexcept { return persons_.size(); }
-    std::string_view person_id(person_index p) const { return persons_[p]; }
-    bool person_less(person_index a, person_index b) const {
-        const std::uint64_t ka = persons_.sort_key(a), kb = persons_.sort_key(b);
-        if (ka != kb) return ka < kb;
-        return persons_[a] < persons_[b];
-    }
-    bool place_less(place_index a, place_index b) const {
-        return data_.place_id(a) < data_.place_id(b);
-    }
-    template <class IsCase, class F>
-    void for_each_case_row(std::span<const index_case> cases, IsCase, F f) const {
-        std::vector<std::uint32_t> rows;
-        for (const index_case& c : cases)
-            for (const std::uint32_t row : data_.checked_stays_of_person(c.person))
-                rows.push_back(row);
-        std::sort(rows.begin(), rows.end());
-        rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
-        for (const std::uint32_t row : rows)
-            f(std::size_t{row});
-    }
-    place_index place_of(std::size_t row) const { return data_.place_of(row); }
-    const stay_columns& stays_at(place_index x) const { return data_.stays_at(x); }
-
-private:
-    const indexed_snapshot& data_;
-    const indexed_person_ids& persons_;
-};
-
-/// Stays of a store gathered into memory, for `source_finder`: every stay in
-/// force at the places the cases stayed at (which holds the cases' own), in
-/// store numbering, ids read in place from the store's ids file.
-class gathered_stays {
-public:
-    gathered_stays(stay_table stays, const indexed_snapshot& ids, const indexed_person_ids& persons)
-        : stays_(std::move(stays)), ids_(ids), persons_(persons) {}
+    indexed_id_order(const indexed_snapshot& ids, const indexed_person_ids& persons)
+        : ids_(ids), persons_(persons) {}
     std::size_t person_count() const noexcept { return persons_.size(); }
     std::string_view person_id(person_index p) const { return persons_[p]; }
     bool person_less(person_index a, person_index b) const {
@@ -130,6 +94,39 @@ public:
     bool place_less(place_index a, place_index b) const {
         return ids_.place_id(a) < ids_.place_id(b);
     }
+
+protected:
+    const indexed_snapshot& ids_;
+    const indexed_person_ids& persons_;
+};
+
+/// A snapshot read in place, for `source_finder`: the cases' rows by the
+/// person index, each place's rows checked when first read.
+class mapped_stays : public indexed_id_order {
+public:
+    using indexed_id_order::indexed_id_order;
+    template <class IsCase, class F>
+    void for_each_case_row(std::span<const index_case> cases, IsCase, F f) const {
+        std::vector<std::uint32_t> rows;
+        for (const index_case& c : cases)
+            for (const std::uint32_t row : ids_.checked_stays_of_person(c.person))
+                rows.push_back(row);
+        std::sort(rows.begin(), rows.end());
+        rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+        for (const std::uint32_t row : rows)
+            f(std::size_t{row});
+    }
+    place_index place_of(std::size_t row) const { return ids_.place_of(row); }
+    const stay_columns& stays_at(place_index x) const { return ids_.stays_at(x); }
+};
+
+/// Stays of a store gathered into memory, for `source_finder`: every stay in
+/// force at the places the cases stayed at (which holds the cases' own), in
+/// store numbering, ids read in place from the store's ids file.
+class gathered_stays : public indexed_id_order {
+public:
+    gathered_stays(stay_table stays, const indexed_snapshot& ids, const indexed_person_ids& persons)
+        : indexed_id_order(ids, persons), stays_(std::move(stays)) {}
     template <class IsCase, class F>
     void for_each_case_row(std::span<const index_case>, IsCase is_case, F f) const {
         for (std::size_t row = 0; row < stays_.size(); ++row)
@@ -140,8 +137,6 @@ public:
 
 private:
     stay_table stays_;
-    const indexed_snapshot& ids_;
-    const indexed_person_ids& persons_;
 };
 
 template <class Source>
