@@ -16,6 +16,7 @@
 #include "progress.hpp"
 
 #include <chrono>
+#include <future>
 #include <iostream>
 #include <iterator>
 #include <regex>
@@ -360,6 +361,23 @@ int run_daily(const std::vector<std::string>& args) {
         const trace_result& result = record.result;
 
         create_output_folders(out_dir);
+        // The HDF5 file and the tree are staged on a second thread while
+        // this one compares with the previous list and writes the lists:
+        // they only read the result.
+        atomic_path hdf5_out(out_dir / ("risk-" + date + ".h5"));
+        std::optional<staged_output> tree_out;
+        const std::string tree_path = (out_dir / ("tree-" + date + ".graphml")).string();
+        std::future<void> staged_in_parallel = std::async(std::launch::async, [&] {
+            write_snapshot(hdf5_out, data, &record);
+            stage_transmission_tree(tree_path, result, data.persons, data.places, tz, tree_out);
+        });
+        // Whatever this thread throws, the other finishes before its outputs go.
+        struct joined {
+            std::future<void>& work;
+            ~joined() {
+                if (work.valid()) work.wait();
+            }
+        } join_on_exit{staged_in_parallel};
         const auto previous = previous_risk_list(out_dir, date);
         std::vector<risk_status> old_list;
         time_point old_as_of = as_of;
@@ -378,11 +396,6 @@ int run_daily(const std::vector<std::string>& args) {
                                   bom_option(vm));
         changes_out.write([&](std::ostream& s) { write_changes(s, changes, tz); });
         changes_out.close();
-        atomic_path hdf5_out(out_dir / ("risk-" + date + ".h5"));
-        write_snapshot(hdf5_out, data, &record);
-        std::optional<staged_output> tree_out;
-        const std::string tree_path = (out_dir / ("tree-" + date + ".graphml")).string();
-        stage_transmission_tree(tree_path, result, data.persons, data.places, tz, tree_out);
         std::optional<xlsx_workbook> workbook;
         const std::string workbook_path = (out_dir / ("risk-" + date + ".xlsx")).string();
         if (vm["xlsx"].as<bool>())
@@ -390,6 +403,7 @@ int run_daily(const std::vector<std::string>& args) {
                 write_risk_list(book, result, data.persons, data.places, tz);
                 write_changes(book, changes, tz);
             });
+        staged_in_parallel.get();
         hdf5_out.commit();
         tree_out->commit();
         if (workbook) workbook->commit();
