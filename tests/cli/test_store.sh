@@ -262,8 +262,9 @@ kill_during() { # kill_during WHAT STORE INGEST-ARGS...
         wait "$job" 2>/dev/null || true
         named_digest "$target" >"$work/after.txt"
         if ! cmp -s "$work/before.txt" "$work/after.txt"; then
-            # Only a run that finished before the kill may have changed the store.
-            grep -q "city/scans.csv" "$target/manifest.csv" ||
+            # Only a run that committed before the kill may have changed the
+            # store: its index then names the dump (manifest.csv follows it).
+            grep -q "city/scans.csv" "$target/store.json" ||
                 fail "kill -9 after ${delay}s $what left the store changed: $(diff "$work/before.txt" "$work/after.txt")"
             break
         fi
