@@ -287,6 +287,11 @@ void indexed_snapshot::check_row(std::size_t row) const {
         corrupt("stay " + std::to_string(row) + " refers to a missing person or place");
 }
 
+void indexed_snapshot::check_stay_times() const {
+    check(*start_, 0, stay_count_);
+    check(*end_, 0, stay_count_);
+}
+
 void indexed_snapshot::check_place(place_index x) const {
     if (x >= place_count_) corrupt("a place index is out of range");
     check(*place_begin_, x, x + 2);

@@ -496,9 +496,13 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
             if (snapshot_content_digest(path) != entry.sha256)
                 throw snapshot_error(path.string() + ": not the file the store index names");
             opened[k] = indexed_snapshot::open(path);
-            if (!opened[k] || opened[k]->stay_count() != entry.stays)
+            if (!opened[k] || opened[k]->stay_count() != entry.stays ||
+                opened[k]->person_count() > merged.persons.size() ||
+                opened[k]->place_count() > merged.places.size())
                 throw snapshot_error(path.string() + ": does not agree with the store index");
-            (void)opened[k]->check_all();
+            // The scan below reads every start and end; the other columns
+            // only of the rows it keeps (`check_row`).
+            opened[k]->check_stay_times();
             for (const deleted_rows& d : entry.deleted) {
                 const std::vector<std::uint32_t> rows =
                     read_deleted_rows(folder / d.file, d.sha256);
@@ -525,10 +529,12 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
             if (entry.first_start > hi || entry.last_end < lo) continue;
             const stay_columns& s = open_partition(k).stays();
             for (std::size_t row = 0; row < s.size(); ++row)
-                if (s.start[row] <= hi && s.end[row] >= lo && in_force_before(k, row))
+                if (s.start[row] <= hi && s.end[row] >= lo && in_force_before(k, row)) {
+                    opened[k]->check_row(row);
                     candidates.push_back({s.person[row], s.place[row], s.start[row], s.end[row],
                                           static_cast<std::uint32_t>(k),
                                           static_cast<std::uint32_t>(row)});
+                }
         }
         for (const merge_candidate& c : candidates)
             merged.visits.push_back({c.person, c.place, c.start, c.end});

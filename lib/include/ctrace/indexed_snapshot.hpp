@@ -109,6 +109,9 @@ public:
     const stay_columns& stays() const noexcept { return stays_; }
     /// Checks every column of stay `row`.
     void check_row(std::size_t row) const;
+    /// Checks every block of the `start` and `end` columns: what a scan of
+    /// every stay's interval reads (an ingest looking for stays to merge).
+    void check_stay_times() const;
     /// Checks place `x`'s offsets and longest stay (not its rows: a search
     /// reads a few of them, `confirm_rows` checks those it uses).
     void check_place(place_index x) const;
