@@ -115,9 +115,13 @@ std::unique_ptr<indexed_snapshot> indexed_snapshot::open(const std::filesystem::
     s->place_longest_ = find("index/place_longest", 8);
     s->person_begin_ = find("index/person_begin", 8);
     s->person_stays_ = find("index/person_stays", 4);
-    s->person_id_bytes_ = find("index/person_id_bytes", 1);
-    s->person_id_offsets_ = find("index/person_id_offsets", 8);
-    s->person_id_order_ = find("index/person_id_order", 4);
+    // A store's partition keeps its persons' ids in the store's ids file.
+    const auto person_ids = directory->attributes.find("person_ids");
+    const bool has_person_ids =
+        person_ids == directory->attributes.end() || person_ids->second != "none";
+    s->person_id_bytes_ = find("index/person_id_bytes", 1, has_person_ids);
+    s->person_id_offsets_ = find("index/person_id_offsets", 8, has_person_ids);
+    s->person_id_order_ = find("index/person_id_order", 4, has_person_ids);
     s->person_id_rank_ = find("index/person_id_rank", 4, false);
     s->place_id_bytes_ = find("index/place_id_bytes", 1);
     s->place_id_offsets_ = find("index/place_id_offsets", 8);
@@ -150,7 +154,10 @@ std::unique_ptr<indexed_snapshot> indexed_snapshot::open(const std::filesystem::
         s->person_->count == n && s->place_->count == n && s->start_->count == n &&
         s->end_->count == n && s->place_begin_->count == l + 1 && s->place_longest_->count == l &&
         s->person_begin_->count == p + 1 && s->person_stays_->count == n &&
-        s->person_id_offsets_->count == p + 1 && s->person_id_order_->count == p &&
+        (!has_person_ids ||
+         (s->person_id_offsets_ != nullptr && s->person_id_order_ != nullptr &&
+          s->person_id_bytes_ != nullptr && s->person_id_offsets_->count == p + 1 &&
+          s->person_id_order_->count == p)) &&
         (s->person_id_rank_ == nullptr || s->person_id_rank_->count == p) &&
         s->place_id_offsets_->count == l + 1 &&
         (s->place_min_overlap_ == nullptr || s->place_min_overlap_->count == l) &&
@@ -212,7 +219,13 @@ std::string_view indexed_snapshot::id(const column& bytes, const column& offsets
             static_cast<std::size_t>(o[i + 1] - o[i])};
 }
 
+void indexed_snapshot::require_person_ids() const {
+    if (person_id_bytes_ == nullptr)
+        throw snapshot_error(file_ + ": holds no person ids (a store's partition: read the store)");
+}
+
 std::string_view indexed_snapshot::person_id(person_index p) const {
+    require_person_ids();
     return id(*person_id_bytes_, *person_id_offsets_, person_count_, p);
 }
 
@@ -229,6 +242,7 @@ std::uint32_t indexed_snapshot::person_rank(person_index p) const {
 }
 
 std::size_t indexed_snapshot::persons_below(std::string_view wanted) const {
+    require_person_ids();
     const auto order = person_id_order_->as<std::uint32_t>();
     std::size_t lo = 0, hi = person_count_;
     while (lo < hi) {
@@ -243,6 +257,7 @@ std::size_t indexed_snapshot::persons_below(std::string_view wanted) const {
 }
 
 person_index indexed_snapshot::find_person(std::string_view wanted) const {
+    require_person_ids();
     const auto order = person_id_order_->as<std::uint32_t>();
     const std::size_t lo = persons_below(wanted);
     if (lo == person_count_) return id_table::npos;
@@ -408,7 +423,7 @@ std::uint64_t indexed_snapshot::check_all(
     };
     ordered(*place_begin_, stay_count_);
     ordered(*person_begin_, stay_count_);
-    ordered(*person_id_offsets_, person_id_bytes_->count);
+    if (person_id_bytes_ != nullptr) ordered(*person_id_offsets_, person_id_bytes_->count);
     ordered(*place_id_offsets_, place_id_bytes_->count);
     for (std::size_t x = 0; x < place_count_; ++x) {
         duration longest = 0;
@@ -437,6 +452,7 @@ std::uint64_t indexed_snapshot::check_all(
                 corrupt("'index/person_stays' disagrees with the stays");
             seen[row] = true;
         }
+    if (person_id_order_ == nullptr) return total; // a partition: ids in the ids file
     const auto order = person_id_order_->as<std::uint32_t>();
     for (std::size_t k = 0; k < order.size(); ++k) {
         if (order[k] >= person_count_) corrupt("'index/person_id_order' is out of range");

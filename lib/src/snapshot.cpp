@@ -241,7 +241,8 @@ void write_mapped_place_info(const h5::location& index, const place_table& info,
 
 /// The columns of indexed reads (docs/hdf5-schema.md, "/index"): the stays
 /// by place and by person, the ids as bytes with offsets, sorted orders.
-void write_index(const h5::location& file, const snapshot& data, mapped_columns& mapped) {
+void write_index(const h5::location& file, const snapshot& data, mapped_columns& mapped,
+                 const snapshot_layout& layout) {
     const h5::location index = file.open_group("index");
     const stay_table& stays = data.stays;
     // From the rows themselves: a table built without `index_stays_by_place`
@@ -266,7 +267,7 @@ void write_index(const h5::location& file, const snapshot& data, mapped_columns&
         person_begin[p + 1] += person_begin[p];
     mapped.write<std::uint64_t>(index, "index", "person_begin", as_span(person_begin));
     mapped.write<std::uint32_t>(index, "index", "person_stays", as_span(by_person));
-    write_mapped_ids(index, "person", data.persons, mapped);
+    if (layout.person_ids) write_mapped_ids(index, "person", data.persons, mapped);
     write_mapped_ids(index, "place", data.places, mapped);
     if (data.place_info.size() > 0) write_mapped_place_info(index, data.place_info, mapped);
     if (data.place_info.has_min_overlap) {
@@ -278,17 +279,21 @@ void write_index(const h5::location& file, const snapshot& data, mapped_columns&
 }
 
 /// What an indexed read needs besides the columns.
-std::map<std::string, std::string> index_attributes(const snapshot& data) {
-    return {{"persons", std::to_string(data.persons.size())},
-            {"places", std::to_string(data.places.size())},
-            {"stays", std::to_string(data.stays.size())},
-            {"place_info", std::to_string(data.place_info.size())},
-            {"rows_read", std::to_string(data.rows_read)},
-            {"rows_rejected", std::to_string(data.rows_rejected)},
-            {"tz_offset_seconds", std::to_string(data.parameters.tz.seconds)},
-            {"dwell_default_seconds", std::to_string(data.parameters.default_dwell)},
-            {"contact_level", std::string(contact_level_name(data.parameters.level))},
-            {"person_pseudonym_key", data.parameters.pseudonym_key}};
+std::map<std::string, std::string> index_attributes(const snapshot& data,
+                                                    const snapshot_layout& layout) {
+    std::map<std::string, std::string> attributes{
+        {"persons", std::to_string(data.persons.size())},
+        {"places", std::to_string(data.places.size())},
+        {"stays", std::to_string(data.stays.size())},
+        {"place_info", std::to_string(data.place_info.size())},
+        {"rows_read", std::to_string(data.rows_read)},
+        {"rows_rejected", std::to_string(data.rows_rejected)},
+        {"tz_offset_seconds", std::to_string(data.parameters.tz.seconds)},
+        {"dwell_default_seconds", std::to_string(data.parameters.default_dwell)},
+        {"contact_level", std::string(contact_level_name(data.parameters.level))},
+        {"person_pseudonym_key", data.parameters.pseudonym_key}};
+    if (!layout.person_ids) attributes["person_ids"] = "none";
+    return attributes;
 }
 
 void write_graph(const h5::location& file, const snapshot& data) {
@@ -375,7 +380,7 @@ void write_trace(const h5::location& file, const trace_record& trace) {
 }
 
 detail::index_directory write_all(const h5::location& file, const snapshot& data,
-                                  const trace_record* trace) {
+                                  const trace_record* trace, const snapshot_layout& layout) {
     file.set_attribute("schema", std::string_view(snapshot_schema));
     file.set_attribute("schema_version", snapshot_schema_version);
     file.set_attribute("generator", "ctrace " + std::string(version()));
@@ -392,14 +397,18 @@ detail::index_directory write_all(const h5::location& file, const snapshot& data
     file.set_attribute("rows_read", static_cast<std::int64_t>(data.rows_read));
     file.set_attribute("rows_rejected", static_cast<std::int64_t>(data.rows_rejected));
     write_inputs(file, data.inputs);
-    write_ids(file.create_group("persons"), data.persons);
+    if (layout.person_ids)
+        write_ids(file.create_group("persons"), data.persons);
+    else
+        file.create_group("persons").set_attribute("count",
+                                                   static_cast<std::int64_t>(data.persons.size()));
     write_places(file, data);
     mapped_columns mapped(file);
     write_stays(file, data.stays, mapped);
-    write_graph(file, data);
-    write_index(file, data, mapped);
+    if (layout.person_ids) write_graph(file, data);
+    write_index(file, data, mapped, layout);
     if (trace != nullptr) write_trace(file, *trace);
-    return mapped.directory(index_attributes(data));
+    return mapped.directory(index_attributes(data, layout));
 }
 
 h5::location open_snapshot(const std::filesystem::path& path) {
@@ -467,14 +476,15 @@ std::optional<trace_record> read_trace_group(const std::filesystem::path& path);
 
 } // namespace
 
-void write_snapshot(atomic_path& out, const snapshot& data, const trace_record* trace) {
+void write_snapshot(atomic_path& out, const snapshot& data, const trace_record* trace,
+                    const snapshot_layout& layout) {
     const std::string name = out.target().string();
     detail::index_directory index;
     try {
         errno = 0; // what a failing HDF5 call leaves is then its own
         h5::location file =
             h5::create_file(out.temporary().string(), name, detail::indexed_userblock_bytes);
-        index = write_all(file, data, trace);
+        index = write_all(file, data, trace, layout);
         h5::close_file(file);
     } catch (const h5::error& e) {
         throw output_error(name, write_failure_reason(e, name));
@@ -539,6 +549,12 @@ snapshot read_snapshot_data(const std::filesystem::path& path) {
     data.rows_rejected = static_cast<std::uint64_t>(file.int_attribute("rows_rejected"));
     data.inputs = read_inputs(file);
 
+    if (!file.exists("persons/id") && file.exists("persons") &&
+        file.open_group("persons").has_attribute("count"))
+        throw snapshot_error(path.string() +
+                             ": a store's partition, whose person ids are in the store's ids "
+                             "file: read the store (--store DIR), check it with 'ctrace verify "
+                             "DIR'");
     data.persons = read_ids(file, "persons/id");
     data.places = read_ids(file, "places/id");
     const std::size_t persons = data.persons.size();

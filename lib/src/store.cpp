@@ -220,14 +220,17 @@ struct staged_snapshot {
 };
 
 staged_snapshot stage_snapshot(const std::filesystem::path& folder, const std::string& name,
-                               const snapshot& data) {
+                               const snapshot& data, const snapshot_layout& layout = {}) {
     staged_snapshot staged;
     staged.name = name;
     staged.out = std::make_unique<atomic_path>(folder / name, temporary_name::hidden);
-    write_snapshot(*staged.out, data);
+    write_snapshot(*staged.out, data, nullptr, layout);
     staged.digest = snapshot_content_digest(staged.out->temporary());
     return staged;
 }
+
+/// A partition's persons are the store's: their ids are in the ids file.
+constexpr snapshot_layout partition_layout{.person_ids = false};
 
 /// The ids file's content: every id in store numbering, no stays.
 snapshot ids_snapshot(const id_table& persons, const id_table& places, const place_table& info,
@@ -307,8 +310,8 @@ store_state migrate_store(const std::filesystem::path& folder) {
         set_time_range(entry, part.stays);
         entry.stays = part.stays.size();
         state.latest_end = entry.last_end;
-        staged.push_back(
-            stage_snapshot(folder, "part-" + store_serial(state.next_serial++) + ".h5", part));
+        staged.push_back(stage_snapshot(folder, "part-" + store_serial(state.next_serial++) + ".h5",
+                                        part, partition_layout));
         entry.file = staged.back().name;
         entry.sha256 = staged.back().digest;
     }
@@ -591,7 +594,8 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
         set_time_range(entry, part.stays);
         entry.stays = part.stays.size();
         next.latest_end = std::max(next.latest_end.value_or(entry.last_end), entry.last_end);
-        staged.push_back(stage_snapshot(folder, "part-" + store_serial(serial) + ".h5", part));
+        staged.push_back(
+            stage_snapshot(folder, "part-" + store_serial(serial) + ".h5", part, partition_layout));
         entry.file = staged.back().name;
         entry.sha256 = staged.back().digest;
         merged.persons = std::move(part.persons);

@@ -78,6 +78,10 @@ no_temporaries "$store"
 run_ctrace verify "$store"
 expect_status 0 "verify the store"
 expect_stderr_has "3 partitions" "verify names the partitions"
+# A partition holds no person ids of its own: read through the store only.
+run_ctrace verify "$(ls "$store"/part-*.h5 | head -n 1)"
+expect_status 2 "verify of a partition alone"
+expect_stderr_has "store's partition" "a partition alone is named as such"
 run_ctrace snapshot --scans "$work/day19.csv" --scans "$work/day20.csv" --scans "$work/day21.csv" \
     --places "$tiny/places.csv" --tz +08:00 --out "$work/all.h5"
 expect_status 0 "snapshot of the three days at once"
@@ -158,7 +162,8 @@ open(sys.argv[2], "w").close()
 time.sleep(60)
 EOF
 holder=$!
-for _ in $(seq 100); do [ -f "$work/locked" ] && break; sleep 0.1; done
+for _ in $(seq 600); do [ -f "$work/locked" ] && break; sleep 0.1; done
+[ -f "$work/locked" ] || fail "the lock holder did not start within 60 s"
 run_ctrace ingest --store "$store" --scans "$tiny/scans.csv" --log "$work/busy.jsonl"
 expect_status 75 "ingest on a locked store"
 expect_stderr_has "in use by process $holder" "busy message names the holder"

@@ -142,6 +142,8 @@ public:
 private:
     indexed_snapshot() = default;
     [[noreturn]] void corrupt(const std::string& what) const;
+    /// Throws `snapshot_error` for a file without person ids (a partition).
+    void require_person_ids() const;
     /// The column `name` of `element_bytes` elements; null when absent and
     /// not `required`.
     const column* column_named(std::string_view name, std::uint32_t element_bytes,

@@ -106,10 +106,20 @@ struct trace_record {
 void write_snapshot(const std::filesystem::path& path, const snapshot& data,
                     const trace_record* trace = nullptr);
 
+/// What of a snapshot is written.
+struct snapshot_layout {
+    /// False for a store's partition (store_state.hpp), whose ids live in the
+    /// store's ids file: no `/persons/id`, no person id columns in `/index`
+    /// and no `/graph`; `/persons` holds the count of persons as its
+    /// attribute `count`, and the index block says `person_ids none`. Such a
+    /// file is read in place only (`indexed_snapshot`), not by `read_snapshot`.
+    bool person_ids = true;
+};
+
 /// Writes into `out.temporary()` without committing, so a caller can stage
 /// several outputs and commit them together.
 void write_snapshot(class atomic_path& out, const snapshot& data,
-                    const trace_record* trace = nullptr);
+                    const trace_record* trace = nullptr, const snapshot_layout& layout = {});
 
 /// The SHA-256 a snapshot's checksum block records: of every byte after its
 /// first 512 (`tail -c +513 FILE | sha256sum`), 64 hex digits; empty for a
