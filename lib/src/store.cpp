@@ -35,17 +35,6 @@ place_table place_table_with_ids(const place_table& info, const id_table& ids) {
     return table;
 }
 
-/// The stored stays as visits, their places renumbered through `place_map`.
-std::vector<visit> stays_as_visits(stay_table&& stays, const std::vector<place_index>& place_map) {
-    std::vector<visit> visits;
-    visits.reserve(stays.size());
-    for (std::size_t i = 0; i < stays.size(); ++i)
-        visits.push_back(
-            {stays.person[i], place_map[stays.place[i]], stays.start[i], stays.end[i]});
-    stays = {};
-    return visits;
-}
-
 std::string manifest_csv(const std::vector<input_file>& inputs) {
     std::string out = "added,role,file,bytes,sha256,rows,rows_rejected\n";
     for (const input_file& f : inputs) {
