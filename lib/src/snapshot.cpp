@@ -553,8 +553,7 @@ snapshot read_snapshot_data(const std::filesystem::path& path) {
         file.open_group("persons").has_attribute("count"))
         throw snapshot_error(path.string() +
                              ": a store's partition, whose person ids are in the store's ids "
-                             "file: read the store (--store DIR), check it with 'ctrace verify "
-                             "DIR'");
+                             "file: read the store it belongs to instead");
     data.persons = read_ids(file, "persons/id");
     data.places = read_ids(file, "places/id");
     const std::size_t persons = data.persons.size();
