@@ -114,6 +114,27 @@ std::vector<std::string> listed(const traced& tr) {
 
 TEST_SUITE("trace") {
 
+    TEST_CASE("trace: qualifying events are counted, and an equal exposure does not spread again") {
+        // C, A and B together at X during [10:00, 11:00); m = 15m; H = 3.
+        // Layer 1: C meets A and B (2 events), both first exposed at 10:00.
+        // Layer 2: A meets B and B meets A at 10:00 (2 events), which is not
+        // earlier than their exposure, so neither is a source again (§4: a
+        // person spreads again only when its exposure moves earlier).
+        // Layer 3: no source. 4 events; one more layer of 2 if an equal
+        // start counted as a change.
+        const std::string scans = "person,place,time,leave\n"
+                                  "C,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "A,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n"
+                                  "B,X,2022-01-01T10:00:00Z,2022-01-01T11:00:00Z\n";
+        const std::string cases = "person,from,to\n"
+                                  "C,2022-01-01T09:00:00Z,2022-01-01T12:00:00Z\n";
+        const traced tr = run_trace(scans, cases, params(15 * minute, 3));
+        CHECK(tr.result.qualifying_events == 4);
+        check_contact(tr, {"A", 1, t("10:00"), t("11:00"), 3600, "C", "X"});
+        check_contact(tr, {"B", 1, t("10:00"), t("11:00"), 3600, "C", "X"});
+        CHECK(tr.result.entries.size() == 3);
+    }
+
     TEST_CASE("trace: exposure is clipped at the case window start and end") {
         // C is infectious during [10:00, 12:00) (from/to); m = 15m = 900 s.
         const std::string scans = "person,place,time,leave\n"
