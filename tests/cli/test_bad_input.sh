@@ -32,6 +32,20 @@ expect_stderr_has "$work/scans.csv:10: place is empty" "empty place named"
 grep -q ":6:" "$work/stderr" && fail "the quoted multi-line record is not a bad row"
 no_temporaries "$work"
 
+# --rejects without --skip-bad (semantics.md §6): accepted. A strict run that
+# fails writes nothing, the rejects file neither; one that succeeds has no
+# rejected rows, so the file holds its header only.
+run_ctrace trace --scans "$work/scans.csv" --cases "$work/cases.csv" --out "$work/risk.csv" \
+    --rejects "$work/strict-rejects.csv"
+expect_status 2 "--rejects without --skip-bad, bad rows"
+[ ! -e "$work/strict-rejects.csv" ] || fail "a failed strict run wrote its rejects file"
+head -n 2 "$work/scans.csv" >"$work/good-scans.csv"
+run_ctrace trace --scans "$work/good-scans.csv" --cases "$work/cases.csv" --out "$work/good-risk.csv" \
+    --rejects "$work/strict-rejects.csv"
+expect_status 0 "--rejects without --skip-bad, no bad row"
+[ "$(cat "$work/strict-rejects.csv")" = "line,reason,raw" ] ||
+    fail "--rejects of a strict run: $(cat "$work/strict-rejects.csv")"
+
 run_ctrace trace --scans "$work/scans.csv" --cases "$work/cases.csv" --out "$work/risk.csv" \
     --skip-bad --rejects "$work/rejects.csv"
 expect_status 0 "--skip-bad"
