@@ -421,6 +421,38 @@ TEST_SUITE("sources") {
         }
     }
 
+    TEST_CASE("regression: a common person's contact_seconds beyond 64 bits is refused") {
+        // A met 260 cases, each for 2^55 s, in their exposure windows: A's
+        // contact_seconds would be 260 * 2^55 > 2^63.
+        constexpr time_point half = time_point{1} << 54;
+        id_table persons, places;
+        places.intern("X");
+        std::vector<visit> visits;
+        std::vector<index_case> cases;
+        visits.push_back({persons.intern("A"), 0, -half, half});
+        for (int k = 0; k < 260; ++k) {
+            const person_index p = persons.intern(ctrace::testing::cat("c", std::to_string(k)));
+            visits.push_back({p, 0, -half, half});
+            index_case c;
+            c.person = p;
+            c.from = -half;
+            c.onset = half;
+            cases.push_back(c);
+        }
+        const stay_table stays = build_stays(visits, persons.size(), places.size());
+        sources_parameters parameters;
+        parameters.incubation_min = 0;
+        parameters.incubation_max = 2 * half;
+        parameters.find_links = false;
+        parameters.find_common_places = false;
+        try {
+            (void)find_sources(stays, persons, places, cases, parameters);
+            FAIL("accepted");
+        } catch (const input_error& e) {
+            CHECK(contains(e.what(), "contact_seconds"));
+        }
+    }
+
     TEST_CASE("a cases file without onsets is refused when backward tracing reads it") {
         temp_dir dir;
         trace_request request;

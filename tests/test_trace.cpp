@@ -135,6 +135,46 @@ TEST_SUITE("trace") {
         CHECK(tr.result.entries.size() == 3);
     }
 
+    TEST_CASE("regression: a contact's exposure_seconds beyond 64 bits is refused, not wrapped") {
+        // 260 cases, each with a stay of 2^55 s at X, and A there all along:
+        // A's exposure_seconds would be 260 * 2^55 > 2^63. 200 cases fit.
+        constexpr time_point half = time_point{1} << 54;
+        for (const int count : {260, 200}) {
+            CAPTURE(count);
+            ctrace::id_table persons, places;
+            places.intern("X");
+            std::vector<ctrace::visit> visits;
+            std::vector<ctrace::index_case> cases;
+            const ctrace::person_index a = persons.intern("A");
+            visits.push_back({a, 0, -half, half});
+            for (int k = 0; k < count; ++k) {
+                const ctrace::person_index p = persons.intern("c" + std::to_string(k));
+                visits.push_back({p, 0, -half, half});
+                ctrace::index_case c;
+                c.person = p;
+                c.from = -half;
+                c.to = half;
+                cases.push_back(c);
+            }
+            const ctrace::stay_table stays =
+                ctrace::build_stays(visits, persons.size(), places.size());
+            const ctrace::person_place_graph graph =
+                ctrace::build_person_place_graph(stays, persons.size());
+            if (count == 260) {
+                CHECK_THROWS_WITH_AS(
+                    (void)ctrace::trace(stays, graph, persons, places, cases, params(1, 1)),
+                    doctest::Contains("exposure_seconds"), ctrace::input_error);
+            } else {
+                const ctrace::trace_result r =
+                    ctrace::trace(stays, graph, persons, places, cases, params(1, 1));
+                const auto e = std::find_if(r.entries.begin(), r.entries.end(),
+                                            [&](const risk_entry& x) { return x.person == a; });
+                REQUIRE(e != r.entries.end());
+                CHECK(e->exposure_seconds == 200 * (2 * half));
+            }
+        }
+    }
+
     TEST_CASE("trace: exposure is clipped at the case window start and end") {
         // C is infectious during [10:00, 12:00) (from/to); m = 15m = 900 s.
         const std::string scans = "person,place,time,leave\n"
