@@ -53,15 +53,11 @@ void check_parameters(const sources_parameters& p) {
         throw parameter_error("min_cases", "at least one case is needed to list a source");
 }
 
-/// Stays in memory, for `source_finder`.
-class memory_stays {
+/// Stays that are one table in memory, for `source_finder`: the row access
+/// of the sources below whose stays are in memory.
+class one_table_rows {
 public:
-    memory_stays(const stay_table& stays, const id_table& persons, const id_table& places)
-        : stays_(stays), persons_(persons), places_(places) {}
-    std::size_t person_count() const noexcept { return persons_.size(); }
-    std::string_view person_id(person_index p) const noexcept { return persons_[p]; }
-    bool person_less(person_index a, person_index b) const { return persons_[a] < persons_[b]; }
-    bool place_less(place_index a, place_index b) const { return places_[a] < places_[b]; }
+    explicit one_table_rows(const stay_table& stays) : stays_(stays) {}
     /// Calls `f(row)` for the rows of the persons `is_case` accepts, in row
     /// order: one pass over the stays.
     template <class IsCase, class F>
@@ -74,6 +70,19 @@ public:
 
 private:
     const stay_table& stays_;
+};
+
+/// Stays in memory with their id tables, for `source_finder`.
+class memory_stays : public one_table_rows {
+public:
+    memory_stays(const stay_table& stays, const id_table& persons, const id_table& places)
+        : one_table_rows(stays), persons_(persons), places_(places) {}
+    std::size_t person_count() const noexcept { return persons_.size(); }
+    std::string_view person_id(person_index p) const noexcept { return persons_[p]; }
+    bool person_less(person_index a, person_index b) const { return persons_[a] < persons_[b]; }
+    bool place_less(place_index a, place_index b) const { return places_[a] < places_[b]; }
+
+private:
     const id_table& persons_;
     const id_table& places_;
 };
@@ -123,20 +132,11 @@ public:
 /// Stays of a store gathered into memory, for `source_finder`: every stay in
 /// force at the places the cases stayed at (which holds the cases' own), in
 /// store numbering, ids read in place from the store's ids file.
-class gathered_stays : public indexed_id_order {
+class gathered_stays : public indexed_id_order, public one_table_rows {
 public:
-    gathered_stays(stay_table stays, const indexed_snapshot& ids, const indexed_person_ids& persons)
-        : indexed_id_order(ids, persons), stays_(std::move(stays)) {}
-    template <class IsCase, class F>
-    void for_each_case_row(std::span<const index_case>, IsCase is_case, F f) const {
-        for (std::size_t row = 0; row < stays_.size(); ++row)
-            if (is_case(stays_.person[row])) f(row);
-    }
-    place_index place_of(std::size_t row) const noexcept { return stays_.place[row]; }
-    const stay_table& stays_at(place_index) const noexcept { return stays_; }
-
-private:
-    stay_table stays_;
+    gathered_stays(const stay_table& stays, const indexed_snapshot& ids,
+                   const indexed_person_ids& persons)
+        : indexed_id_order(ids, persons), one_table_rows(stays) {}
 };
 
 template <class Source>
@@ -515,9 +515,9 @@ sources_result find_sources(const stored_window& data, const indexed_person_ids&
         }
     }
     // Stays in force never touch, so merging them only sorts them.
-    const gathered_stays source(
-        build_stays(std::move(visits), persons.size(), data.ids().place_count()), data.ids(),
-        persons);
+    const stay_table gathered =
+        build_stays(std::move(visits), persons.size(), data.ids().place_count());
+    const gathered_stays source(gathered, data.ids(), persons);
     return source_finder<gathered_stays>(source, cases, parameters).run();
 }
 

@@ -478,37 +478,10 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
     // The stored stays tonight's visits can merge with touch their time
     // range; only partitions whose range touches it are read (docs/store-design.md).
     std::vector<merge_candidate> candidates;
-    std::vector<std::unique_ptr<indexed_snapshot>> opened(state.partitions.size());
-    std::vector<std::vector<std::uint32_t>> deleted_before(state.partitions.size());
+    // The stored window as queries read it: each partition in place, rows
+    // replaced by later ingests or past the retention not in force.
+    const std::unique_ptr<stored_window> window = existing ? stored_window::open(folder) : nullptr;
     const time_point cutoff_before = state.cutoff.value_or(std::numeric_limits<time_point>::min());
-    auto open_partition = [&](std::size_t k) -> const indexed_snapshot& {
-        if (!opened[k]) {
-            const stored_partition& entry = state.partitions[k];
-            const std::filesystem::path path = folder / entry.file;
-            if (snapshot_content_digest(path) != entry.sha256)
-                throw snapshot_error(path.string() + ": not the file the store index names");
-            opened[k] = indexed_snapshot::open(path);
-            if (!opened[k] || opened[k]->stay_count() != entry.stays ||
-                opened[k]->person_count() > merged.persons.size() ||
-                opened[k]->place_count() > merged.places.size())
-                throw snapshot_error(path.string() + ": does not agree with the store index");
-            // The scan below reads every start and end; the other columns
-            // only of the rows it keeps (`check_row`).
-            opened[k]->check_stay_times();
-            for (const deleted_rows& d : entry.deleted) {
-                const std::vector<std::uint32_t> rows =
-                    read_deleted_rows(folder / d.file, d.sha256);
-                deleted_before[k].insert(deleted_before[k].end(), rows.begin(), rows.end());
-            }
-            std::sort(deleted_before[k].begin(), deleted_before[k].end());
-        }
-        return *opened[k];
-    };
-    auto in_force_before = [&](std::size_t k, std::size_t row) {
-        return opened[k]->stays().end[row] >= cutoff_before &&
-               !std::binary_search(deleted_before[k].begin(), deleted_before[k].end(),
-                                   static_cast<std::uint32_t>(row));
-    };
     if (!merged.visits.empty()) {
         time_point lo = std::numeric_limits<time_point>::max();
         time_point hi = std::numeric_limits<time_point>::min();
@@ -519,10 +492,14 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
         for (std::size_t k = 0; k < state.partitions.size(); ++k) {
             const stored_partition& entry = state.partitions[k];
             if (entry.first_start > hi || entry.last_end < lo) continue;
-            const stay_columns& s = open_partition(k).stays();
+            // The scan reads every start and end; the other columns only of
+            // the rows it keeps (`check_row`).
+            const indexed_snapshot& part = window->partition(k);
+            part.check_stay_times();
+            const stay_columns& s = part.stays();
             for (std::size_t row = 0; row < s.size(); ++row)
-                if (s.start[row] <= hi && s.end[row] >= lo && in_force_before(k, row)) {
-                    opened[k]->check_row(row);
+                if (s.start[row] <= hi && s.end[row] >= lo && window->in_force(k, row)) {
+                    part.check_row(row);
                     candidates.push_back({s.person[row], s.place[row], s.start[row], s.end[row],
                                           static_cast<std::uint32_t>(k),
                                           static_cast<std::uint32_t>(row)});
@@ -605,9 +582,6 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
             std::make_unique<atomic_file>(folder / d.file, temporary_name::hidden));
         stage_text(*staged_rows.back(), bytes);
         next.partitions[k].deleted.push_back(std::move(d));
-        for (const std::uint32_t row : deleted_now[k])
-            deleted_before[k].insert(
-                std::upper_bound(deleted_before[k].begin(), deleted_before[k].end(), row), row);
     }
 
     // Retention, as version 1 meant it: stays ending before the cutoff are
@@ -623,14 +597,17 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
             if (entry.first_end >= cutoff || entry.last_end < cutoff_before) continue;
             const bool is_fresh = k == fresh_k;
             const stay_columns* s = nullptr;
-            if (!is_fresh) s = &open_partition(k).stays();
+            if (!is_fresh) {
+                window->partition(k).check_stay_times();
+                s = &window->partition(k).stays();
+            }
             const std::size_t n = is_fresh ? fresh.size() : s->size();
             for (std::size_t row = 0; row < n; ++row) {
                 const time_point end = is_fresh ? fresh.end[row] : s->end[row];
                 if (end < cutoff_before || end >= cutoff) continue;
-                if (!is_fresh &&
-                    std::binary_search(deleted_before[k].begin(), deleted_before[k].end(),
-                                       static_cast<std::uint32_t>(row)))
+                if (!is_fresh && (!window->in_force(k, row) ||
+                                  std::binary_search(deleted_now[k].begin(), deleted_now[k].end(),
+                                                     static_cast<std::uint32_t>(row))))
                     continue;
                 ++expired;
             }

@@ -105,8 +105,11 @@ struct store_ingest_result {
     input_file input;
     std::vector<bad_row> rejects;
     std::size_t stays_before = 0, stays_after = 0;
-    /// Stays dropped by the retention, and ids dropped with them.
-    std::size_t stays_expired = 0, persons_dropped = 0, places_dropped = 0;
+    /// Stays past the retention after this ingest that were in force before
+    /// it (or that it wrote already past it). Ids are never dropped: their
+    /// numbering is fixed for the store's life.
+    std::size_t stays_expired = 0;
+    /// Persons and places the store has numbered.
     std::size_t persons = 0, places = 0;
     /// Stays ending before this were dropped (none when no stays).
     std::optional<time_point> retention_cutoff;
