@@ -22,7 +22,7 @@ prepared_cases read_cases_for_trace(const po::variables_map& vm, utc_offset tz,
 }
 
 std::string rows_text(const loaded_data& loaded) {
-    const snapshot& data = loaded.ingested.data;
+    const dataset& data = loaded.ingested.data;
     std::ostringstream out;
     if (loaded.from_snapshot)
         out << "snapshot of " << data.rows_read << " rows";
@@ -33,7 +33,7 @@ std::string rows_text(const loaded_data& loaded) {
 
 std::string traced_data_text(const loaded_data& loaded, std::size_t persons_with_stays,
                              std::size_t cases) {
-    const snapshot& data = loaded.ingested.data;
+    const dataset& data = loaded.ingested.data;
     std::ostringstream out;
     const std::size_t stays = loaded.indexed ? loaded.indexed->stays : data.stays.size();
     const std::size_t places = loaded.indexed ? loaded.indexed->places : data.places.size();

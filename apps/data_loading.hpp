@@ -1,9 +1,9 @@
 #pragma once
-// Glue between the options and the library's workflows (ctrace/pipeline.hpp):
+// Glue between the options and the library's workflows (ctrace/workflow/pipeline.hpp):
 // load the data and read the cases as a command asks, and say on stderr what
 // the library notes.
 
-#include "ctrace/pipeline.hpp"
+#include "ctrace/workflow/pipeline.hpp"
 #include "options.hpp"
 
 #include <span>

@@ -1,8 +1,8 @@
 #include "exit_status.hpp"
 
-#include "ctrace/error.hpp"
-#include "ctrace/reading_hints.hpp"
-#include "ctrace/store.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/io/reading_hints.hpp"
+#include "ctrace/storage/store.hpp"
 
 #include <boost/program_options/errors.hpp>
 #include <iostream>

@@ -3,11 +3,11 @@
 // --meetings every meeting that put the person at its hop.
 
 #include "commands.hpp"
-#include "ctrace/explain.hpp"
-#include "ctrace/graph.hpp"
-#include "ctrace/meetings.hpp"
-#include "ctrace/snapshot.hpp"
-#include "ctrace/stored_window.hpp"
+#include "ctrace/model/graph.hpp"
+#include "ctrace/storage/snapshot.hpp"
+#include "ctrace/storage/stored_window.hpp"
+#include "ctrace/tracing/explain.hpp"
+#include "ctrace/tracing/meetings.hpp"
 #include "data_loading.hpp"
 #include "exit_status.hpp"
 #include "options.hpp"
@@ -160,7 +160,7 @@ void check_explain_options(const po::variables_map& vm, bool meetings) {
 }
 
 /// The meetings of the persons asked, traced on `data`.
-void add_meetings_traced_on(std::vector<explanation>& chains, const snapshot& data,
+void add_meetings_traced_on(std::vector<explanation>& chains, const dataset& data,
                             const person_place_graph& graph, std::span<const index_case> cases,
                             const trace_parameters& parameters) {
     std::vector<std::string_view> asked;
@@ -203,7 +203,7 @@ int run_explain(const std::vector<std::string>& args) {
                               "list");
         if (!record) record = read_required_trace(*snapshot_path); // throws, saying why
     }
-    std::optional<snapshot> stored;
+    std::optional<dataset> stored;
     if (snapshot_path && !(retrace && from_risk))
         stored = vm.count("store") ? read_store(vm["store"].as<std::string>())
                                    : read_snapshot(*snapshot_path);
@@ -221,7 +221,7 @@ int run_explain(const std::vector<std::string>& args) {
             read_cases_for_trace(vm, tz_option(vm), vm["cases"].as<std::string>(), false);
         progress_reporter progress("explain", false);
         loaded_data loaded = load_data("explain", vm, progress, false);
-        snapshot& data = loaded.ingested.data;
+        dataset& data = loaded.ingested.data;
         const person_place_graph graph = attach_cases(data, prepared);
         add_meetings_traced_on(chains, data, graph, prepared.record.cases,
                                prepared.record.parameters);

@@ -1,9 +1,9 @@
 // `ctrace gen`: a synthetic city's scans, places and cases, for demos and benchmarks.
 
 #include "commands.hpp"
-#include "ctrace/atomic_file.hpp"
-#include "ctrace/error.hpp"
-#include "ctrace/generate.hpp"
+#include "ctrace/core/atomic_file.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/gen/generate.hpp"
 #include "exit_status.hpp"
 #include "options.hpp"
 #include "progress.hpp"

@@ -1,6 +1,6 @@
 #include "job_log.hpp"
 
-#include "ctrace/error.hpp"
+#include "ctrace/core/error.hpp"
 
 #include <cerrno>
 #include <cmath>

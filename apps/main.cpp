@@ -1,10 +1,10 @@
 // The `ctrace` executable: dispatches git-style subcommands to the library.
 
 #include "commands.hpp"
-#include "ctrace/atomic_file.hpp"
-#include "ctrace/profiles.hpp"
-#include "ctrace/time.hpp"
-#include "ctrace/version.hpp"
+#include "ctrace/core/atomic_file.hpp"
+#include "ctrace/core/time.hpp"
+#include "ctrace/core/version.hpp"
+#include "ctrace/tracing/profiles.hpp"
 #include "exit_status.hpp"
 #include "suggestions.hpp"
 

@@ -1,17 +1,17 @@
 // The `ctrace-mpi` executable: `ctrace trace` across the ranks of an MPI job
 // (docs/distributed.md), started with `mpirun -np N ctrace-mpi trace …`. It
 // writes the bytes `ctrace trace` writes. The work is the library's
-// (ctrace/distributed.hpp); this file parses options, agrees on failures
+// (ctrace/distributed/distributed.hpp); this file parses options, agrees on failures
 // across ranks and writes the outputs on rank 0.
 
 #include "commands.hpp"
-#include "ctrace/atomic_file.hpp"
-#include "ctrace/distributed.hpp"
-#include "ctrace/ingest.hpp"
-#include "ctrace/risk_list.hpp"
-#include "ctrace/snapshot.hpp"
-#include "ctrace/threads.hpp"
-#include "ctrace/version.hpp"
+#include "ctrace/core/atomic_file.hpp"
+#include "ctrace/core/threads.hpp"
+#include "ctrace/core/version.hpp"
+#include "ctrace/distributed/distributed.hpp"
+#include "ctrace/model/ingest.hpp"
+#include "ctrace/report/risk_list.hpp"
+#include "ctrace/storage/snapshot.hpp"
 #include "data_loading.hpp"
 #include "exit_status.hpp"
 #include "options.hpp"
@@ -158,7 +158,7 @@ std::string traffic_text(const std::vector<std::uint64_t>& sent_max,
 
 /// The parameters and inputs of `data`, gathered from the scans, as
 /// `ingest` records them (the files' SHA-256 read again here, on rank 0).
-void describe_scans(snapshot& data, const ingest_options& ingest, const place_table& places,
+void describe_scans(dataset& data, const ingest_options& ingest, const place_table& places,
                     const distributed::rank_scans& scans) {
     data.parameters.default_dwell = ingest.read.default_dwell;
     data.parameters.tz = ingest.read.tz;
@@ -179,7 +179,7 @@ void describe_scans(snapshot& data, const ingest_options& ingest, const place_ta
 /// The trace as a snapshot records it: the cases pointed at `data`'s
 /// persons (those that never scanned appended), the entries' indices made
 /// `data`'s.
-trace_record snapshot_record(snapshot& data, prepared_cases prepared,
+trace_record snapshot_record(dataset& data, prepared_cases prepared,
                              const distributed::traced& traced) {
     point_cases_at(data, prepared);
     trace_record record = std::move(prepared.record);
@@ -262,7 +262,7 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
             progress_reporter quiet_progress("trace", true);
             loaded_snapshot.emplace(load_data("trace", vm, quiet_progress, write_hdf5));
         });
-        const snapshot& data = loaded_snapshot->ingested.data;
+        const dataset& data = loaded_snapshot->ingested.data;
         scans = distributed::share_snapshot(comm, data);
         // Its places are already at the level asked: their own minimums.
         parameters.place_min_overlap =
@@ -292,10 +292,10 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
     const std::vector<std::uint64_t>& sent_max = traffic;
 
     // With --hdf5 from scans, rank 0 gathers the whole data (collective).
-    std::optional<snapshot> gathered;
+    std::optional<dataset> gathered;
     if (write_hdf5 && !vm.count("snapshot"))
         on_every_rank(comm, "trace", [&] {
-            snapshot data = distributed::gather_snapshot(comm, scans, stays, places, level);
+            dataset data = distributed::gather_snapshot(comm, scans, stays, places, level);
             if (root) gathered.emplace(std::move(data));
         });
 
@@ -306,7 +306,7 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
         write_trace_outputs(
             vm, out_path, traced.result, traced.persons, traced.places, tz, &scans.rejects,
             [&](atomic_path& file) {
-                snapshot& data = gathered ? *gathered : loaded_snapshot->ingested.data;
+                dataset& data = gathered ? *gathered : loaded_snapshot->ingested.data;
                 if (gathered) describe_scans(data, ingest, places, scans);
                 trace_record record = snapshot_record(data, *prepared, traced);
                 if (loaded_snapshot)

@@ -1,10 +1,10 @@
 #include "options.hpp"
 
 #include "commands.hpp"
-#include "ctrace/defaults.hpp"
-#include "ctrace/error.hpp"
-#include "ctrace/profiles.hpp"
-#include "ctrace/store.hpp"
+#include "ctrace/core/defaults.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/storage/store.hpp"
+#include "ctrace/tracing/profiles.hpp"
 #include "progress.hpp"
 #include "suggestions.hpp"
 

@@ -2,15 +2,15 @@
 // Command-line options shared by the subcommands, and their translation into
 // the library's parameter structs.
 
-#include "ctrace/csv.hpp"
-#include "ctrace/explain.hpp"
-#include "ctrace/ingest.hpp"
-#include "ctrace/pipeline.hpp"
-#include "ctrace/pseudonym.hpp"
-#include "ctrace/sites.hpp"
-#include "ctrace/time.hpp"
-#include "ctrace/trace.hpp"
-#include "ctrace/xlsx.hpp"
+#include "ctrace/core/time.hpp"
+#include "ctrace/io/csv.hpp"
+#include "ctrace/io/xlsx.hpp"
+#include "ctrace/model/ingest.hpp"
+#include "ctrace/model/pseudonym.hpp"
+#include "ctrace/model/sites.hpp"
+#include "ctrace/tracing/explain.hpp"
+#include "ctrace/tracing/trace.hpp"
+#include "ctrace/workflow/pipeline.hpp"
 
 #include <boost/program_options.hpp>
 #include <memory>

@@ -2,9 +2,9 @@
 // scan logs or a snapshot.
 
 #include "commands.hpp"
-#include "ctrace/clusters.hpp"
-#include "ctrace/place_rank.hpp"
-#include "ctrace/risk_places.hpp"
+#include "ctrace/analytics/clusters.hpp"
+#include "ctrace/analytics/place_rank.hpp"
+#include "ctrace/analytics/risk_places.hpp"
 #include "data_loading.hpp"
 #include "exit_status.hpp"
 #include "options.hpp"
@@ -35,7 +35,7 @@ po::options_description command_options(po::options_description own, bool tracin
 }
 
 std::string data_text(const loaded_data& loaded) {
-    const snapshot& data = loaded.ingested.data;
+    const dataset& data = loaded.ingested.data;
     std::ostringstream out;
     out << rows_text(loaded) << ", " << data.stays.size() << " stays, " << data.places.size()
         << " places";
@@ -103,7 +103,7 @@ int run_places(const std::vector<std::string>& args) {
     check_distinct_outputs(vm, {"out", "xlsx"});
     check_distinct_outputs(vm, {"rejects", "xlsx"});
     case_inputs inputs = read_case_inputs(vm, "places");
-    const snapshot& data = inputs.loaded.ingested.data;
+    const dataset& data = inputs.loaded.ingested.data;
     const trace_record& record = inputs.cases.record;
     const std::vector<risk_place> rows = find_risk_places(
         data.stays, inputs.graph, data.persons, data.places, record.cases, record.parameters);
@@ -194,7 +194,7 @@ int run_rank(const std::vector<std::string>& args) {
 
     progress_reporter progress("rank", vm["quiet"].as<bool>());
     const loaded_data loaded = load_data("rank", vm, progress, false);
-    const snapshot& data = loaded.ingested.data;
+    const dataset& data = loaded.ingested.data;
     const place_rank_result ranking =
         rank_places(data.stays, data.persons.size(), data.places.size(), parameters);
     const std::vector<place_index> order =
@@ -255,7 +255,7 @@ int run_clusters(const std::vector<std::string>& args) {
     const stopwatch clock;
     const std::string out_path = required(vm, "out");
     case_inputs inputs = read_case_inputs(vm, "clusters");
-    const snapshot& data = inputs.loaded.ingested.data;
+    const dataset& data = inputs.loaded.ingested.data;
     const trace_record& record = inputs.cases.record;
     const cluster_result result = find_clusters(data.stays, inputs.graph, data.persons, data.places,
                                                 record.cases, record.parameters);

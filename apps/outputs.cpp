@@ -1,9 +1,9 @@
 #include "outputs.hpp"
 
-#include "ctrace/csv.hpp"
-#include "ctrace/explain.hpp"
-#include "ctrace/risk_list.hpp"
-#include "ctrace/transmission_tree.hpp"
+#include "ctrace/io/csv.hpp"
+#include "ctrace/report/risk_list.hpp"
+#include "ctrace/report/transmission_tree.hpp"
+#include "ctrace/tracing/explain.hpp"
 #include "exit_status.hpp"
 
 #include <cctype>

@@ -2,12 +2,12 @@
 // Outputs of a command: staged, written, then committed together, so that a
 // failed run writes none of them.
 
-#include "ctrace/atomic_file.hpp"
-#include "ctrace/error.hpp"
-#include "ctrace/id_table.hpp"
-#include "ctrace/time.hpp"
-#include "ctrace/trace.hpp"
-#include "ctrace/xlsx.hpp"
+#include "ctrace/core/atomic_file.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/core/id_table.hpp"
+#include "ctrace/core/time.hpp"
+#include "ctrace/io/xlsx.hpp"
+#include "ctrace/tracing/trace.hpp"
 #include "options.hpp"
 
 #include <functional>

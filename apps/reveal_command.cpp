@@ -1,8 +1,8 @@
 // `ctrace reveal`: maps pseudonyms back to person ids, for the ids given.
 
 #include "commands.hpp"
-#include "ctrace/csv.hpp"
-#include "ctrace/pseudonym.hpp"
+#include "ctrace/io/csv.hpp"
+#include "ctrace/model/pseudonym.hpp"
 #include "exit_status.hpp"
 #include "options.hpp"
 #include "outputs.hpp"

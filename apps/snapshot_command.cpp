@@ -1,11 +1,11 @@
 // `ctrace snapshot`: ingest a scan dump into an HDF5 snapshot.
 
 #include "commands.hpp"
-#include "ctrace/indexed_snapshot.hpp"
-#include "ctrace/ingest.hpp"
-#include "ctrace/snapshot.hpp"
-#include "ctrace/store.hpp"
-#include "ctrace/stored_window.hpp"
+#include "ctrace/model/ingest.hpp"
+#include "ctrace/storage/indexed_snapshot.hpp"
+#include "ctrace/storage/snapshot.hpp"
+#include "ctrace/storage/store.hpp"
+#include "ctrace/storage/stored_window.hpp"
 #include "exit_status.hpp"
 #include "options.hpp"
 #include "outputs.hpp"
@@ -76,7 +76,7 @@ int run_snapshot(const std::vector<std::string>& args) {
     out.commit();
     report_rejects("snapshot", vm, ingested.rejects);
     if (!quiet) {
-        const snapshot& data = ingested.data;
+        const dataset& data = ingested.data;
         std::cerr << "ctrace snapshot: " << data.rows_read << " rows read (" << data.rows_rejected
                   << " rejected), " << data.stays.size() << " stays, " << data.persons.size()
                   << " persons, " << data.places.size() << " places; "

@@ -2,8 +2,8 @@
 // persons and places that could have infected them.
 
 #include "commands.hpp"
-#include "ctrace/pipeline.hpp"
-#include "ctrace/sources.hpp"
+#include "ctrace/tracing/sources.hpp"
+#include "ctrace/workflow/pipeline.hpp"
 #include "data_loading.hpp"
 #include "exit_status.hpp"
 #include "options.hpp"
@@ -80,30 +80,30 @@ void print_sources_help() {
 /// as a sheet of the --xlsx workbook.
 struct source_list {
     const char* option;
-    void (*write)(std::ostream&, const sources_result&, const snapshot&, utc_offset);
-    void (*write_sheet)(xlsx_workbook&, const sources_result&, const snapshot&, utc_offset);
+    void (*write)(std::ostream&, const sources_result&, const dataset&, utc_offset);
+    void (*write_sheet)(xlsx_workbook&, const sources_result&, const dataset&, utc_offset);
 };
 
 constexpr source_list source_lists[] = {
     {"links",
-     [](std::ostream& s, const sources_result& r, const snapshot& d, utc_offset tz) {
+     [](std::ostream& s, const sources_result& r, const dataset& d, utc_offset tz) {
          write_case_links(s, r, d.persons, d.places, tz);
      },
-     [](xlsx_workbook& b, const sources_result& r, const snapshot& d, utc_offset tz) {
+     [](xlsx_workbook& b, const sources_result& r, const dataset& d, utc_offset tz) {
          write_case_links(b, r, d.persons, d.places, tz);
      }},
     {"common-persons",
-     [](std::ostream& s, const sources_result& r, const snapshot& d, utc_offset tz) {
+     [](std::ostream& s, const sources_result& r, const dataset& d, utc_offset tz) {
          write_common_persons(s, r, d.persons, tz);
      },
-     [](xlsx_workbook& b, const sources_result& r, const snapshot& d, utc_offset tz) {
+     [](xlsx_workbook& b, const sources_result& r, const dataset& d, utc_offset tz) {
          write_common_persons(b, r, d.persons, tz);
      }},
     {"common-places",
-     [](std::ostream& s, const sources_result& r, const snapshot& d, utc_offset tz) {
+     [](std::ostream& s, const sources_result& r, const dataset& d, utc_offset tz) {
          write_common_places(s, r, d.persons, d.places, tz);
      },
-     [](xlsx_workbook& b, const sources_result& r, const snapshot& d, utc_offset tz) {
+     [](xlsx_workbook& b, const sources_result& r, const dataset& d, utc_offset tz) {
          write_common_places(b, r, d.persons, d.places, tz);
      }},
 };
@@ -156,7 +156,7 @@ int run_sources(const std::vector<std::string>& args) {
         persons_with_stays = loaded.ingested.data.persons.size();
         result = find_case_sources(loaded.ingested.data, prepared, parameters);
     }
-    snapshot& data = loaded.ingested.data;
+    dataset& data = loaded.ingested.data;
     const double find_seconds = clock.seconds();
 
     // Stage every output, then commit them together: a failure writes none.

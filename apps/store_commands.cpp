@@ -1,13 +1,13 @@
 // `ctrace ingest` and `ctrace daily`: the nightly batch jobs on a store.
 
 #include "commands.hpp"
-#include "ctrace/atomic_file.hpp"
-#include "ctrace/changes.hpp"
-#include "ctrace/indexed_snapshot.hpp"
-#include "ctrace/risk_list.hpp"
-#include "ctrace/snapshot.hpp"
-#include "ctrace/store.hpp"
-#include "ctrace/store_state.hpp"
+#include "ctrace/core/atomic_file.hpp"
+#include "ctrace/report/changes.hpp"
+#include "ctrace/report/risk_list.hpp"
+#include "ctrace/storage/indexed_snapshot.hpp"
+#include "ctrace/storage/snapshot.hpp"
+#include "ctrace/storage/store.hpp"
+#include "ctrace/storage/store_state.hpp"
 #include "data_loading.hpp"
 #include "exit_status.hpp"
 #include "job_log.hpp"
@@ -349,7 +349,7 @@ int run_daily(const std::vector<std::string>& args) {
             store_input.sha256 = snapshot_content_digest(snapshot_path);
         }
         run->record.inputs.push_back(store_input);
-        snapshot& data = run->data();
+        dataset& data = run->data();
         // risk-DATE.h5 holds the ids the trace names, not the stays: its
         // data came from the store.
         data.inputs = {store_input};

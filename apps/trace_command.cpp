@@ -1,13 +1,13 @@
 // `ctrace trace`: scan logs (or a snapshot) in, risk list out.
 
 #include "commands.hpp"
-#include "ctrace/atomic_file.hpp"
-#include "ctrace/cases.hpp"
-#include "ctrace/graph.hpp"
-#include "ctrace/ingest.hpp"
-#include "ctrace/risk_list.hpp"
-#include "ctrace/snapshot.hpp"
-#include "ctrace/trace.hpp"
+#include "ctrace/core/atomic_file.hpp"
+#include "ctrace/io/cases.hpp"
+#include "ctrace/model/graph.hpp"
+#include "ctrace/model/ingest.hpp"
+#include "ctrace/report/risk_list.hpp"
+#include "ctrace/storage/snapshot.hpp"
+#include "ctrace/tracing/trace.hpp"
 #include "data_loading.hpp"
 #include "exit_status.hpp"
 #include "options.hpp"
@@ -111,7 +111,7 @@ int run_trace(const std::vector<std::string>& args) {
         trace_cases(loaded.ingested.data, prepared, [&] { graph_seconds = clock.seconds(); });
     }
     ingest_result& ingested = loaded.ingested;
-    snapshot& data = ingested.data;
+    dataset& data = ingested.data;
     const trace_result& result = record.result;
     const double trace_seconds = clock.seconds();
 

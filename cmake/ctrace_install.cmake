@@ -13,7 +13,9 @@ install(TARGETS ${ctrace_install_targets} EXPORT ctraceTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/lib/include/ctrace DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# The generator (ctrace::gen) is not installed, nor its header.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/lib/include/ctrace DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+        PATTERN gen EXCLUDE)
 set(ctrace_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/ctrace)
 install(EXPORT ctraceTargets NAMESPACE ctrace:: DESTINATION ${ctrace_cmake_dir})
 set(CTRACE_WITH_MPI ${MPI_CXX_FOUND})

@@ -1,7 +1,7 @@
-// Tests of the cases reader (ctrace/cases.hpp; docs/semantics.md §1, §4).
+// Tests of the cases reader (ctrace/io/cases.hpp; docs/semantics.md §1, §4).
 
-#include "ctrace/cases.hpp"
-#include "ctrace/error.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/io/cases.hpp"
 #include "test_helpers.hpp"
 
 #include <algorithm>

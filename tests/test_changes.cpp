@@ -1,9 +1,9 @@
-// Tests of daily changes between risk lists (ctrace/changes.hpp): new,
+// Tests of daily changes between risk lists (ctrace/report/changes.hpp): new,
 // escalated, deescalated, extended, shortened and released persons (with and
 // without monitoring), and risk lists read back as statuses.
 
-#include "ctrace/changes.hpp"
-#include "ctrace/error.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/report/changes.hpp"
 #include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
@@ -192,7 +192,8 @@ TEST_SUITE("changes") {
         }
     }
 
-    TEST_CASE("no earlier list: everyone listed is new — quarantine ending on the day is not over") {
+    TEST_CASE(
+        "no earlier list: everyone listed is new — quarantine ending on the day is not over") {
         const std::vector<risk_status> new_list = {{"a", 1, day2, std::nullopt},
                                                    {"b", 1, day2 - 1, std::nullopt}};
         const auto changes = risk_changes({}, day2, new_list, day2);

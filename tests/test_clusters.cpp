@@ -1,9 +1,9 @@
-// Transmission clusters (ctrace/clusters.hpp) with hand-computed expectations.
+// Transmission clusters (ctrace/analytics/clusters.hpp) with hand-computed expectations.
 //
 // Times are 2022-01-01 UTC unless a comment says otherwise; "10:00-11:00" is
 // the half-open [10:00, 11:00). Default dwell 60m, minimum overlap 15m.
 
-#include "ctrace/clusters.hpp"
+#include "ctrace/analytics/clusters.hpp"
 #include "test_helpers.hpp"
 
 #include <doctest/doctest.h>

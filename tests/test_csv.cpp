@@ -1,8 +1,8 @@
-// Tests of the CSV reader and writer helpers (ctrace/csv.hpp; docs/semantics.md
+// Tests of the CSV reader and writer helpers (ctrace/io/csv.hpp; docs/semantics.md
 // §1, §6).
 
-#include "ctrace/csv.hpp"
-#include "ctrace/error.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/io/csv.hpp"
 #include "test_helpers.hpp"
 
 #include <algorithm>

@@ -1,10 +1,10 @@
-// Tests of the decoding input layer (ctrace/decoded_input.hpp): gzip and
+// Tests of the decoding input layer (ctrace/io/decoded_input.hpp): gzip and
 // zstd files made here with the gzip and zstd commands, GB18030 text made
 // here with glibc's iconv from known UTF-8.
 
-#include "ctrace/csv.hpp"
-#include "ctrace/decoded_input.hpp"
-#include "ctrace/error.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/io/csv.hpp"
+#include "ctrace/io/decoded_input.hpp"
 #include "test_helpers.hpp"
 
 #include <array>

@@ -1,14 +1,14 @@
-// Tests of explaining a listing (ctrace/explain.hpp): risk lists read back as
+// Tests of explaining a listing (ctrace/tracing/explain.hpp): risk lists read back as
 // listings, listings made from a trace, chains back to the index case, their
 // failures, and the text and CSV forms. Expectations are worked out by hand
 // from tests/fixtures/tiny (risk.csv is its list, --tz +08:00 --hops 3).
 
-#include "ctrace/error.hpp"
-#include "ctrace/explain.hpp"
-#include "ctrace/pipeline.hpp"
-#include "ctrace/risk_list.hpp"
-#include "ctrace/snapshot.hpp"
-#include "ctrace/transmission_tree.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/report/risk_list.hpp"
+#include "ctrace/report/transmission_tree.hpp"
+#include "ctrace/storage/snapshot.hpp"
+#include "ctrace/tracing/explain.hpp"
+#include "ctrace/workflow/pipeline.hpp"
 #include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
@@ -306,10 +306,10 @@ TEST_SUITE("explain") {
             "list.csv: the chain breaks at 'B' (in the chain of 'C'), hop 1: its via_person "
             "'Q' is not listed");
         // The source is at the same hop or higher.
-        CHECK(message({listed_row("A", 0), listed_row("B", 2, "A"), listed_row("C", 2, "B")},
-                      "C") ==
-              "list.csv: the chain breaks at 'C', hop 2: its via_person 'B' is at hop 2, not "
-              "below 2");
+        CHECK(
+            message({listed_row("A", 0), listed_row("B", 2, "A"), listed_row("C", 2, "B")}, "C") ==
+            "list.csv: the chain breaks at 'C', hop 2: its via_person 'B' is at hop 2, not "
+            "below 2");
         // A cycle: B and C expose each other; a self-loop.
         CHECK(message({listed_row("B", 1, "C"), listed_row("C", 2, "B")}, "C") ==
               "list.csv: the chain breaks at 'B' (in the chain of 'C'), hop 1: its via_person "
@@ -425,11 +425,11 @@ TEST_SUITE("explain") {
         // down to 20h, its hop stays 1. At layer 3 q, infectious from 20h,
         // exposes p at E (30h-31h): p is at hop 3 with q, at hop 1, as source.
         const auto at = [](int hour) { return std::to_string(hour * 3600); };
-        const std::string scans = cat("person,place,time,leave\n", "C,A,", at(10), ",", at(11),
-                                      "\nr,A,", at(10), ",", at(11), "\nr,B,", at(20), ",",
-                                      at(21), "\nq,B,", at(20), ",", at(21), "\nC,D,", at(100),
-                                      ",", at(101), "\nq,D,", at(100), ",", at(101), "\nq,E,",
-                                      at(30), ",", at(31), "\np,E,", at(30), ",", at(31), "\n");
+        const std::string scans =
+            cat("person,place,time,leave\n", "C,A,", at(10), ",", at(11), "\nr,A,", at(10), ",",
+                at(11), "\nr,B,", at(20), ",", at(21), "\nq,B,", at(20), ",", at(21), "\nC,D,",
+                at(100), ",", at(101), "\nq,D,", at(100), ",", at(101), "\nq,E,", at(30), ",",
+                at(31), "\np,E,", at(30), ",", at(31), "\n");
         trace_parameters parameters;
         parameters.hops = 3;
         const auto run = ctrace::testing::run_trace(scans, "person,from\nC,0\n", parameters);

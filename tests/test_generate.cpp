@@ -2,9 +2,9 @@
 // output pinned; shuffled dumps hold the rows of the time-ordered ones;
 // resident, hex and DL place ids are well formed and distinct.
 
-#include "ctrace/digest.hpp"
-#include "ctrace/error.hpp"
-#include "ctrace/generate.hpp"
+#include "ctrace/core/digest.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/gen/generate.hpp"
 #include "test_helpers.hpp"
 
 #include <algorithm>

@@ -1,9 +1,9 @@
-// Tests of the bipartite person-place graph (ctrace/graph.hpp): a person's
+// Tests of the bipartite person-place graph (ctrace/model/graph.hpp): a person's
 // out-edges are exactly its stays, in (place, start) order.
 
-#include "ctrace/error.hpp"
-#include "ctrace/graph.hpp"
-#include "ctrace/stays.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/model/graph.hpp"
+#include "ctrace/model/stays.hpp"
 
 #include <algorithm>
 #include <doctest/doctest.h>

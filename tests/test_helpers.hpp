@@ -1,16 +1,16 @@
 #pragma once
 // Helpers shared by the C++ tests.
 
-#include "ctrace/cases.hpp"
-#include "ctrace/defaults.hpp"
-#include "ctrace/error.hpp"
-#include "ctrace/explain.hpp"
-#include "ctrace/graph.hpp"
-#include "ctrace/pipeline.hpp"
-#include "ctrace/scans.hpp"
-#include "ctrace/snapshot.hpp"
-#include "ctrace/stays.hpp"
-#include "ctrace/trace.hpp"
+#include "ctrace/core/defaults.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/io/cases.hpp"
+#include "ctrace/io/scans.hpp"
+#include "ctrace/model/graph.hpp"
+#include "ctrace/model/stays.hpp"
+#include "ctrace/storage/snapshot.hpp"
+#include "ctrace/tracing/explain.hpp"
+#include "ctrace/tracing/trace.hpp"
+#include "ctrace/workflow/pipeline.hpp"
 
 #include <algorithm>
 #include <doctest/doctest.h>
@@ -176,7 +176,7 @@ inline std::string many_rows(const std::string& header, const std::string& row_t
 using stay_by_id = std::tuple<std::string, std::string, time_point, time_point>;
 
 /// The stays of `s` by id, sorted.
-inline std::vector<stay_by_id> stays_by_id(const snapshot& s) {
+inline std::vector<stay_by_id> stays_by_id(const dataset& s) {
     std::vector<stay_by_id> out;
     for (std::size_t i = 0; i < s.stays.size(); ++i)
         out.emplace_back(std::string(s.persons[s.stays.person[i]]),

@@ -1,7 +1,7 @@
-// Tests of id interning (ctrace/id_table.hpp; docs/semantics.md §1: ids are
+// Tests of id interning (ctrace/core/id_table.hpp; docs/semantics.md §1: ids are
 // opaque, compared byte-wise).
 
-#include "ctrace/id_table.hpp"
+#include "ctrace/core/id_table.hpp"
 #include "test_helpers.hpp"
 
 #include <algorithm>

@@ -1,13 +1,13 @@
-// Tests of ctrace/indexed_snapshot.hpp: a snapshot read in place, only where
+// Tests of ctrace/storage/indexed_snapshot.hpp: a snapshot read in place, only where
 // a trace reaches, checked block by block; earlier files read whole.
 
-#include "ctrace/indexed_snapshot.hpp"
-#include "ctrace/ingest.hpp"
-#include "ctrace/pipeline.hpp"
-#include "ctrace/pseudonym.hpp"
-#include "ctrace/risk_list.hpp"
-#include "ctrace/snapshot.hpp"
-#include "ctrace/sources.hpp"
+#include "ctrace/model/ingest.hpp"
+#include "ctrace/model/pseudonym.hpp"
+#include "ctrace/report/risk_list.hpp"
+#include "ctrace/storage/indexed_snapshot.hpp"
+#include "ctrace/storage/snapshot.hpp"
+#include "ctrace/tracing/sources.hpp"
+#include "ctrace/workflow/pipeline.hpp"
 #include "test_helpers.hpp"
 
 #include <algorithm>
@@ -30,7 +30,7 @@ namespace {
 
 constexpr utc_offset tiny_tz{8 * 3600};
 
-snapshot tiny_data() {
+dataset tiny_data() {
     ingest_options options;
     options.scans = {fixture("tiny/scans.csv")};
     options.places = fixture("tiny/places.csv");
@@ -96,7 +96,7 @@ std::string snapshot_refusal(F&& f) {
 }
 
 /// `data` written to `path` and opened for indexed reads.
-std::unique_ptr<indexed_snapshot> written_and_opened(const fs::path& path, const snapshot& data) {
+std::unique_ptr<indexed_snapshot> written_and_opened(const fs::path& path, const dataset& data) {
     write_snapshot(path, data);
     std::unique_ptr<indexed_snapshot> indexed = indexed_snapshot::open(path);
     REQUIRE(indexed);
@@ -115,7 +115,7 @@ TEST_SUITE("indexed_snapshot") {
     TEST_CASE("indexed_snapshot: the tiny example traces to its risk list, reading in place") {
         temp_dir t;
         const fs::path path = t.path() / "tiny.h5";
-        const snapshot data = tiny_data();
+        const dataset data = tiny_data();
         const std::unique_ptr<indexed_snapshot> indexed = written_and_opened(path, data);
         CHECK(indexed->person_count() == data.persons.size());
         CHECK(indexed->place_count() == data.places.size());
@@ -141,7 +141,7 @@ TEST_SUITE("indexed_snapshot") {
     TEST_CASE("indexed_snapshot: ids are found by binary search in byte order") {
         temp_dir t;
         const fs::path path = t.path() / "tiny.h5";
-        const snapshot data = tiny_data();
+        const dataset data = tiny_data();
         const std::unique_ptr<indexed_snapshot> indexed = written_and_opened(path, data);
         for (person_index p = 0; p < data.persons.size(); ++p) {
             CHECK(indexed->person_id(p) == data.persons[p]);
@@ -288,7 +288,7 @@ TEST_SUITE("indexed_snapshot") {
         options.scans = {fixture("sources/scans.csv")};
         options.places = fixture("sources/places.csv");
         options.read.tz = tiny_tz;
-        snapshot data = ingest(options).data;
+        dataset data = ingest(options).data;
         const fs::path path = t.path() / "sources.h5";
         write_snapshot(path, data);
         trace_request request;
@@ -303,13 +303,13 @@ TEST_SUITE("indexed_snapshot") {
                 sources_parameters parameters;
                 parameters.min_cases = min_cases;
                 parameters.linger = linger;
-                snapshot whole_data = data;
+                dataset whole_data = data;
                 prepared_cases whole_cases = prepared;
                 const sources_result whole = find_case_sources(whole_data, whole_cases, parameters);
                 const std::optional<sources_run> in_place =
                     find_case_sources_indexed(snapshot_source(path), prepared, parameters);
                 REQUIRE(in_place.has_value());
-                auto lists = [](const sources_result& r, const snapshot& d) {
+                auto lists = [](const sources_result& r, const dataset& d) {
                     std::ostringstream out;
                     write_case_links(out, r, d.persons, d.places, tiny_tz);
                     write_common_persons(out, r, d.persons, tiny_tz);
@@ -326,7 +326,7 @@ TEST_SUITE("indexed_snapshot") {
 
     TEST_CASE("indexed_snapshot: pseudonyms, levels and keys that need the whole read") {
         temp_dir t;
-        snapshot data = tiny_data();
+        dataset data = tiny_data();
         const auto key = std::make_shared<pseudonymizer>(std::string(32, 'k'));
         SUBCASE("ids as read, a key given: pseudonymised now, which needs every id") {
             const fs::path path = t.path() / "plain.h5";

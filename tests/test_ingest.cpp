@@ -1,10 +1,10 @@
-// Tests of ingesting input files into snapshot data (ctrace/ingest.hpp): a
+// Tests of ingesting input files into snapshot data (ctrace/model/ingest.hpp): a
 // pseudonymised ingest.
 
-#include "ctrace/csv.hpp"
-#include "ctrace/ingest.hpp"
-#include "ctrace/pseudonym.hpp"
-#include "ctrace/snapshot.hpp"
+#include "ctrace/io/csv.hpp"
+#include "ctrace/model/ingest.hpp"
+#include "ctrace/model/pseudonym.hpp"
+#include "ctrace/storage/snapshot.hpp"
 #include "test_helpers.hpp"
 
 #include <doctest/doctest.h>

@@ -1,14 +1,14 @@
-// Tests of the meetings behind risk list rows (ctrace/meetings.hpp) and their
+// Tests of the meetings behind risk list rows (ctrace/tracing/meetings.hpp) and their
 // place in explanations (add_meetings, names, text and CSV in
-// ctrace/explain.hpp): worked by hand on tests/fixtures/tiny (--tz +08:00
+// ctrace/tracing/explain.hpp): worked by hand on tests/fixtures/tiny (--tz +08:00
 // --hops 3) and on small data with lingering and per-place minimum overlaps,
 // and checked against every row of generated cities.
 
-#include "ctrace/error.hpp"
-#include "ctrace/explain.hpp"
-#include "ctrace/generate.hpp"
-#include "ctrace/meetings.hpp"
-#include "ctrace/pipeline.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/gen/generate.hpp"
+#include "ctrace/tracing/explain.hpp"
+#include "ctrace/tracing/meetings.hpp"
+#include "ctrace/workflow/pipeline.hpp"
 #include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
@@ -25,7 +25,7 @@ namespace {
 constexpr utc_offset plus8{8 * 3600};
 
 std::vector<person_meetings> meetings_of(trace_run& run, std::vector<std::string_view> asked) {
-    snapshot& data = run.data();
+    dataset& data = run.data();
     const person_place_graph graph = build_person_place_graph(data.stays, data.persons.size());
     return find_meetings(data.stays, graph, data.persons, data.places, run.record.cases,
                          run.record.parameters, asked);

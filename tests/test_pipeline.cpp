@@ -1,11 +1,11 @@
-// Tests of the workflows front ends share (ctrace/pipeline.hpp) and of the
+// Tests of the workflows front ends share (ctrace/workflow/pipeline.hpp) and of the
 // error families they report (input_error, output_error, parameter_error).
 
-#include "ctrace/atomic_file.hpp"
-#include "ctrace/defaults.hpp"
-#include "ctrace/error.hpp"
-#include "ctrace/pipeline.hpp"
-#include "ctrace/risk_list.hpp"
+#include "ctrace/core/atomic_file.hpp"
+#include "ctrace/core/defaults.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/report/risk_list.hpp"
+#include "ctrace/workflow/pipeline.hpp"
 #include "test_helpers.hpp"
 
 #include <doctest/doctest.h>

@@ -1,12 +1,12 @@
-// The PageRank place ranking (ctrace/place_rank.hpp) with hand-computed
+// The PageRank place ranking (ctrace/analytics/place_rank.hpp) with hand-computed
 // expectations.
 //
 // Times are 2022-01-01 UTC unless a comment says otherwise; "10:00-11:00" is
 // the half-open [10:00, 11:00). Default dwell 60m, minimum overlap 15m.
 
-#include "ctrace/error.hpp"
-#include "ctrace/place_rank.hpp"
-#include "ctrace/time.hpp"
+#include "ctrace/analytics/place_rank.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/core/time.hpp"
 #include "test_helpers.hpp"
 
 #include <doctest/doctest.h>

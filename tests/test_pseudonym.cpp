@@ -1,10 +1,10 @@
-// Keyed pseudonyms (ctrace/pseudonym.hpp): HMAC-SHA-256 against RFC 4231, key
+// Keyed pseudonyms (ctrace/model/pseudonym.hpp): HMAC-SHA-256 against RFC 4231, key
 // rules, applying to an id table, reveal. Pseudonymised ingests and stores are
 // tested in test_ingest.cpp and test_store.cpp.
 
-#include "ctrace/csv.hpp"
-#include "ctrace/error.hpp"
-#include "ctrace/pseudonym.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/io/csv.hpp"
+#include "ctrace/model/pseudonym.hpp"
 #include "test_helpers.hpp"
 
 #include <doctest/doctest.h>

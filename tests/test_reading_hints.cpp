@@ -1,7 +1,7 @@
 // Hints from a file's bad rows: an encoding, or a time layout, when one
 // reading option rather than the data is wrong.
 
-#include "ctrace/reading_hints.hpp"
+#include "ctrace/io/reading_hints.hpp"
 
 #include <doctest/doctest.h>
 #include <string>

@@ -1,8 +1,8 @@
-// Tests of the risk list writer (ctrace/risk_list.hpp; docs/semantics.md §5) and
+// Tests of the risk list writer (ctrace/report/risk_list.hpp; docs/semantics.md §5) and
 // the tiny worked example, end to end (docs/semantics.md §7).
 
-#include "ctrace/error.hpp"
-#include "ctrace/risk_list.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/report/risk_list.hpp"
 #include "test_helpers.hpp"
 
 #include <doctest/doctest.h>

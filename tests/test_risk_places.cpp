@@ -1,10 +1,10 @@
-// Risk places (ctrace/risk_places.hpp) with hand-computed expectations: where
+// Risk places (ctrace/analytics/risk_places.hpp) with hand-computed expectations: where
 // the index cases were while infectious, and whom they exposed there.
 //
 // Times are 2022-01-01 UTC unless a comment says otherwise; "10:00-11:00" is
 // the half-open [10:00, 11:00). Default dwell 60m, minimum overlap 15m.
 
-#include "ctrace/risk_places.hpp"
+#include "ctrace/analytics/risk_places.hpp"
 #include "test_helpers.hpp"
 
 #include <doctest/doctest.h>

@@ -1,10 +1,10 @@
-// Tests of the places and scans readers (ctrace/scans.hpp; docs/semantics.md
+// Tests of the places and scans readers (ctrace/io/scans.hpp; docs/semantics.md
 // §1, §2.1, §6), and of reading a scans file in pieces on several threads:
 // exactly what one thread gives (visits, ids and their order, rows read,
 // rejects with lines).
 
-#include "ctrace/error.hpp"
-#include "ctrace/scans.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/io/scans.hpp"
 #include "test_helpers.hpp"
 
 #include <algorithm>

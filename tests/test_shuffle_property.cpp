@@ -5,13 +5,13 @@
 // and traced: the risk list text is byte-identical to the unshuffled dump's,
 // and the stays, compared by ids, are the same multiset.
 
-#include "ctrace/cases.hpp"
-#include "ctrace/graph.hpp"
-#include "ctrace/risk_list.hpp"
-#include "ctrace/scans.hpp"
-#include "ctrace/stays.hpp"
-#include "ctrace/time.hpp"
-#include "ctrace/trace.hpp"
+#include "ctrace/core/time.hpp"
+#include "ctrace/io/cases.hpp"
+#include "ctrace/io/scans.hpp"
+#include "ctrace/model/graph.hpp"
+#include "ctrace/model/stays.hpp"
+#include "ctrace/report/risk_list.hpp"
+#include "ctrace/tracing/trace.hpp"
 #include "test_helpers.hpp"
 
 #include <algorithm>

@@ -1,9 +1,9 @@
-// Tests of ctrace/sites.hpp: rolling code-level data up to sites
+// Tests of ctrace/model/sites.hpp: rolling code-level data up to sites
 // (docs/semantics.md §8.1, §8.2).
 
-#include "ctrace/error.hpp"
-#include "ctrace/ingest.hpp"
-#include "ctrace/sites.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/model/ingest.hpp"
+#include "ctrace/model/sites.hpp"
 #include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
@@ -14,7 +14,7 @@ using ctrace::testing::fixture;
 
 namespace {
 
-snapshot doors_at_code_level() {
+dataset doors_at_code_level() {
     ingest_options options;
     options.scans = {fixture("doors/scans.csv")};
     options.places = fixture("doors/places.csv");
@@ -23,9 +23,9 @@ snapshot doors_at_code_level() {
 }
 
 /// Code-level data read from a places and a scans file's text.
-snapshot code_level_from(const std::string& places_csv, const std::string& scans_csv) {
+dataset code_level_from(const std::string& places_csv, const std::string& scans_csv) {
     std::istringstream places(places_csv), scans(scans_csv);
-    snapshot data;
+    dataset data;
     data.place_info = read_places(places, "places.csv");
     scan_log log = read_scans(scans, "scans.csv", data.place_info, {});
     data.stays = build_stays(std::move(log.visits), log.persons.size(), log.places.size());
@@ -55,8 +55,8 @@ TEST_SUITE("sites") {
         for (const std::string& places :
              {std::string("place,dwell\nX,1h\n"), std::string("place\n")}) {
             const std::string scans = "person,place,time\nA,X,0\nB,X,60\n";
-            snapshot data = places == "place\n" ? code_level_from("place\n", scans)
-                                                : code_level_from(places, scans);
+            dataset data = places == "place\n" ? code_level_from("place\n", scans)
+                                               : code_level_from(places, scans);
             if (places == "place\n") data.place_info = {};
             const std::size_t stays = data.stays.size();
             try {
@@ -73,14 +73,14 @@ TEST_SUITE("sites") {
             CHECK_THROWS_AS(require_sites(data.place_info), parameter_error);
         }
         // A 'site' column, even an empty one, gives every code its site.
-        snapshot data = code_level_from("place,site\nX,\n", "person,place,time\nA,X,0\n");
+        dataset data = code_level_from("place,site\nX,\n", "person,place,time\nA,X,0\n");
         CHECK_NOTHROW(roll_up_to_sites(data));
         CHECK(data.parameters.level == contact_level::site);
     }
 
     TEST_CASE("the doors: codes become their sites, stays merge per (person, site), metadata and "
               "minimum overlaps are the sites'") {
-        snapshot data = doors_at_code_level();
+        dataset data = doors_at_code_level();
         REQUIRE(data.places.size() == 5); // M01-E, M01-W, M01, R02, B03
         const std::size_t code_stays = data.stays.size();
         roll_up_to_sites(data);
@@ -113,12 +113,12 @@ TEST_SUITE("sites") {
         // P enters through door E [10:00, 10:30) and is seen at door W
         // [10:30, 11:00) (touching) and [10:45, 11:10) (overlapping): one stay
         // [10:00, 11:10) at site S. Q at a code without a site keeps its own.
-        snapshot data = code_level_from("place,site\nE,S\nW,S\nZ,\n",
-                                        "person,place,time,leave\n"
-                                        "P,E,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n"
-                                        "P,W,2022-01-01T10:30:00Z,2022-01-01T11:00:00Z\n"
-                                        "P,W,2022-01-01T10:45:00Z,2022-01-01T11:10:00Z\n"
-                                        "Q,Z,2022-01-01T10:00:00Z,2022-01-01T10:05:00Z\n");
+        dataset data = code_level_from("place,site\nE,S\nW,S\nZ,\n",
+                                       "person,place,time,leave\n"
+                                       "P,E,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n"
+                                       "P,W,2022-01-01T10:30:00Z,2022-01-01T11:00:00Z\n"
+                                       "P,W,2022-01-01T10:45:00Z,2022-01-01T11:10:00Z\n"
+                                       "Q,Z,2022-01-01T10:00:00Z,2022-01-01T10:05:00Z\n");
         CHECK(data.stays.size() == 3); // E, W (merged), Z
         roll_up_to_sites(data);
         REQUIRE(data.places.size() == 2);
@@ -133,11 +133,11 @@ TEST_SUITE("sites") {
     TEST_CASE("a site whose codes disagree on min_overlap takes the smallest — a code not in the "
               "places file is its own site, after the places file's sites") {
         // Places E, W, S, R from the file, then Q9 from the scans.
-        snapshot data = code_level_from("place,site,min_overlap\nE,S,10m\nW,S,3m\nS,,20m\nR,,\n",
-                                        "person,place,time,leave\n"
-                                        "P,Q9,2022-01-01T09:00:00Z,2022-01-01T09:30:00Z\n"
-                                        "P,E,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n"
-                                        "Q,W,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n");
+        dataset data = code_level_from("place,site,min_overlap\nE,S,10m\nW,S,3m\nS,,20m\nR,,\n",
+                                       "person,place,time,leave\n"
+                                       "P,Q9,2022-01-01T09:00:00Z,2022-01-01T09:30:00Z\n"
+                                       "P,E,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n"
+                                       "Q,W,2022-01-01T10:00:00Z,2022-01-01T10:30:00Z\n");
         roll_up_to_sites(data);
         REQUIRE(data.places.size() == 3);
         CHECK(data.places[0] == "S");

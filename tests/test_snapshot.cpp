@@ -1,4 +1,4 @@
-// HDF5 snapshots (ctrace/snapshot.hpp, docs/hdf5-schema.md): round trips of
+// HDF5 snapshots (ctrace/storage/snapshot.hpp, docs/hdf5-schema.md): round trips of
 // the scan data and of trace records, the person–place incidence matrix,
 // tracing from a snapshot versus from CSV, atomic writes, and the refusal of
 // files that are not valid snapshots (missing, not HDF5, truncated, corrupted,
@@ -8,11 +8,11 @@
 // HDF5 C API. Reads of damaged files run in a child process, so that a crash
 // inside HDF5 is reported as a failure instead of ending the test run.
 
-#include "ctrace/digest.hpp"
-#include "ctrace/ingest.hpp"
-#include "ctrace/pipeline.hpp"
-#include "ctrace/risk_list.hpp"
-#include "ctrace/snapshot.hpp"
+#include "ctrace/core/digest.hpp"
+#include "ctrace/model/ingest.hpp"
+#include "ctrace/report/risk_list.hpp"
+#include "ctrace/storage/snapshot.hpp"
+#include "ctrace/workflow/pipeline.hpp"
 #include "test_helpers.hpp"
 
 #include <algorithm>
@@ -86,7 +86,7 @@ void compare_column(std::ostringstream& out, const char* name, const std::vector
 
 /// The differences between the scan data of two snapshots ("" when equal),
 /// `generator` and `created` aside (they are set by the writer).
-std::string snapshot_differences(const snapshot& expected, const snapshot& actual) {
+std::string snapshot_differences(const dataset& expected, const dataset& actual) {
     std::ostringstream out;
     compare_column(out, "persons", ids_of(expected.persons), ids_of(actual.persons));
     compare_column(out, "places", ids_of(expected.places), ids_of(actual.places));
@@ -140,7 +140,7 @@ std::string snapshot_differences(const snapshot& expected, const snapshot& actua
     return out.str();
 }
 
-void check_same_snapshot(const snapshot& expected, const snapshot& actual) {
+void check_same_snapshot(const dataset& expected, const dataset& actual) {
     const std::string differences = snapshot_differences(expected, actual);
     CHECK_MESSAGE(differences.empty(), differences);
 }
@@ -224,7 +224,7 @@ struct traced_csv {
 /// cases file's persons are interned into `data.persons` (appending cases that
 /// never scanned), the risk list is written as CSV and the record is what
 /// `--hdf5` would store.
-traced_csv trace_data(snapshot& data, const fs::path& cases, const trace_parameters& parameters,
+traced_csv trace_data(dataset& data, const fs::path& cases, const trace_parameters& parameters,
                       utc_offset tz, duration lookback = defaults::lookback) {
     trace_request request;
     request.cases = cases;
@@ -598,7 +598,7 @@ const char* describe(read_outcome o) {
     return "?";
 }
 
-read_outcome read_in_child(const fs::path& path, const snapshot& expected) {
+read_outcome read_in_child(const fs::path& path, const dataset& expected) {
     int pipe_ends[2];
     REQUIRE(::pipe(pipe_ends) == 0);
     std::fflush(nullptr);
@@ -610,7 +610,7 @@ read_outcome read_in_child(const fs::path& path, const snapshot& expected) {
         int code = 0;
         std::string detail;
         try {
-            const snapshot data = read_snapshot(path);
+            const dataset data = read_snapshot(path);
             (void)read_trace_record(path);
             detail = snapshot_differences(expected, data);
             code = detail.empty() ? read_outcome::identical : read_outcome::different;
@@ -684,12 +684,12 @@ TEST_SUITE("snapshot") {
     TEST_CASE("snapshot: the tiny example round-trips with its provenance") {
         temp_dir t;
         const ingest_result ingested = ingest_tiny();
-        const snapshot& data = ingested.data;
+        const dataset& data = ingested.data;
         REQUIRE(data.stays.size() > 0);
         const fs::path path = t.path() / "tiny.h5";
         write_snapshot(path, data);
 
-        const snapshot back = read_snapshot(path);
+        const dataset back = read_snapshot(path);
         check_same_snapshot(data, back);
         CHECK(ids_of(back.persons) == ids_of(data.persons));
         CHECK(back.place_info.size() == 4);
@@ -730,7 +730,7 @@ TEST_SUITE("snapshot") {
     TEST_CASE("snapshot: the file follows the documented layout") {
         temp_dir t;
         const ingest_result ingested = ingest_tiny();
-        const snapshot& data = ingested.data;
+        const dataset& data = ingested.data;
         const fs::path path = t.path() / "tiny.h5";
         write_snapshot(path, data);
 
@@ -763,7 +763,7 @@ TEST_SUITE("snapshot") {
     TEST_CASE("snapshot: a trace record round-trips") {
         temp_dir t;
         ingest_result ingested = ingest_tiny();
-        snapshot& data = ingested.data;
+        dataset& data = ingested.data;
         const std::size_t persons_with_scans = data.persons.size();
         trace_parameters parameters;
         parameters.hops = 3;
@@ -958,7 +958,7 @@ TEST_SUITE("snapshot") {
         const ingest_result ingested = ingest_files(scans, places, {});
         const fs::path path = t.path() / "s.h5";
         write_snapshot(path, ingested.data);
-        const snapshot back = read_snapshot(path);
+        const dataset back = read_snapshot(path);
         REQUIRE(back.place_info.size() == 3);
         for (std::size_t x = 0; x < 3; ++x) {
             CAPTURE(x);
@@ -975,7 +975,7 @@ TEST_SUITE("snapshot") {
         const ingest_result ingested = ingest_files(scans, std::nullopt, {});
         const fs::path path = t.path() / "empty.h5";
         write_snapshot(path, ingested.data);
-        const snapshot back = read_snapshot(path);
+        const dataset back = read_snapshot(path);
         check_same_snapshot(ingested.data, back);
         CHECK(back.persons.empty());
         CHECK(back.stays.size() == 0);
@@ -1057,7 +1057,7 @@ TEST_SUITE("snapshot") {
             ingest_result from_csv = ingest_tiny();
             const fs::path path = t.path() / "tiny.h5";
             write_snapshot(path, from_csv.data);
-            snapshot from_file = read_snapshot(path);
+            dataset from_file = read_snapshot(path);
             const traced_csv a =
                 trace_data(from_csv.data, fixture("tiny/cases.csv"), parameters, tiny_tz);
             const traced_csv b =
@@ -1071,7 +1071,7 @@ TEST_SUITE("snapshot") {
                 ingest_files(repo_data("scans.csv"), repo_data("places.csv"), utc_offset{8 * 3600});
             const fs::path path = t.path() / "data.h5";
             write_snapshot(path, from_csv.data);
-            snapshot from_file = read_snapshot(path);
+            dataset from_file = read_snapshot(path);
             check_same_snapshot(from_csv.data, from_file);
             // Coordinates are float64 in the file: equal as numbers, written shortest.
             REQUIRE(from_file.place_info.lat.size() == from_csv.data.place_info.lat.size());
@@ -1107,11 +1107,11 @@ TEST_SUITE("snapshot") {
             // As `ctrace snapshot` writes it: no trace.
             const fs::path path = t.path() / "s.h5";
             write_snapshot(path, ingested.data);
-            snapshot from_file = read_snapshot(path);
+            dataset from_file = read_snapshot(path);
             check_same_snapshot(ingested.data, from_file);
             CHECK_FALSE(read_trace_record(path).has_value());
 
-            snapshot from_csv = ingested.data;
+            dataset from_csv = ingested.data;
             const traced_csv a = trace_data(from_csv, cases, set.parameters, set.tz);
             const traced_csv b = trace_data(from_file, cases, set.parameters, set.tz);
             CHECK(b.risk_list == a.risk_list);
@@ -1122,7 +1122,7 @@ TEST_SUITE("snapshot") {
             // and the trace; tracing that snapshot again gives the same list.
             const fs::path traced_path = t.path() / "t.h5";
             write_snapshot(traced_path, from_csv, &a.record);
-            snapshot again = read_snapshot(traced_path);
+            dataset again = read_snapshot(traced_path);
             check_same_snapshot(from_csv, again);
             const std::optional<trace_record> record = read_trace_record(traced_path);
             REQUIRE(record.has_value());
@@ -1141,7 +1141,7 @@ TEST_SUITE("snapshot") {
         // one (chunks hold 2^17 stay starts: 300,001 stays make 3 chunks).
         temp_dir t;
         quiet_hdf5();
-        snapshot data;
+        dataset data;
         const std::size_t n = 300001;
         std::mt19937_64 rng(11);
         std::vector<visit> visits;
@@ -1284,14 +1284,14 @@ TEST_SUITE("snapshot") {
         temp_dir t;
         // Input paths cut to their file names, so that the file's layout (and
         // what each offset below hits) does not depend on where the repository is.
-        snapshot tiny = ingest_tiny().data;
-        snapshot sample =
+        dataset tiny = ingest_tiny().data;
+        dataset sample =
             ingest_files(repo_data("scans.csv"), repo_data("places.csv"), utc_offset{8 * 3600})
                 .data;
-        for (snapshot* data : {&tiny, &sample})
+        for (dataset* data : {&tiny, &sample})
             for (input_file& input : data->inputs)
                 input.path = fs::path(input.path).filename().string();
-        for (const snapshot* data : {&tiny, &sample}) {
+        for (const dataset* data : {&tiny, &sample}) {
             const fs::path good = t.path() / "good.h5";
             write_snapshot(good, *data);
             const std::string bytes = file_text(good);
@@ -1331,7 +1331,7 @@ TEST_SUITE("snapshot") {
     TEST_CASE("snapshot: another schema, an unknown version and inconsistent columns are refused") {
         temp_dir t;
         ingest_result ingested = ingest_tiny();
-        const snapshot& data = ingested.data;
+        const dataset& data = ingested.data;
         const fs::path good = t.path() / "good.h5";
         write_snapshot(good, data);
         REQUIRE(data.stays.size() >= 3);

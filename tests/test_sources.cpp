@@ -1,9 +1,9 @@
-// Tests of backward tracing (ctrace/sources.hpp; docs/semantics.md §9), with
+// Tests of backward tracing (ctrace/tracing/sources.hpp; docs/semantics.md §9), with
 // expectations worked out by hand from the definitions.
 
-#include "ctrace/error.hpp"
-#include "ctrace/pipeline.hpp"
-#include "ctrace/sources.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/tracing/sources.hpp"
+#include "ctrace/workflow/pipeline.hpp"
 #include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
@@ -39,7 +39,7 @@ lists sources_of(const std::string& scans_csv, const std::string& cases_csv,
     request.cases = dir.write("cases.csv", cases_csv);
     request.require_onset = true;
     prepared_cases prepared = read_index_cases(request);
-    snapshot& data = loaded.ingested.data;
+    dataset& data = loaded.ingested.data;
     lists out;
     out.result = find_case_sources(data, prepared, parameters);
     std::ostringstream links, persons, places;
@@ -76,7 +76,7 @@ TEST_SUITE("sources") {
         request.tz = parse_utc_offset("+08:00");
         request.require_onset = true;
         prepared_cases prepared = read_index_cases(request);
-        snapshot& data = loaded.ingested.data;
+        dataset& data = loaded.ingested.data;
         const sources_result result = find_case_sources(data, prepared, {});
         std::ostringstream links, persons, places;
         write_case_links(links, result, data.persons, data.places, *request.tz);

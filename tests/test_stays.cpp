@@ -1,9 +1,9 @@
-// Tests of stay merging (ctrace/stays.hpp; docs/semantics.md §2.2). The test on
+// Tests of stay merging (ctrace/model/stays.hpp; docs/semantics.md §2.2). The test on
 // large inputs also checks the person-place graph built from its stays.
 
-#include "ctrace/error.hpp"
-#include "ctrace/graph.hpp"
-#include "ctrace/stays.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/model/graph.hpp"
+#include "ctrace/model/stays.hpp"
 
 #include <algorithm>
 #include <doctest/doctest.h>

@@ -1,11 +1,11 @@
-// Tests of the rolling store (ctrace/store.hpp): day-by-day ingests, re-ingests,
+// Tests of the rolling store (ctrace/storage/store.hpp): day-by-day ingests, re-ingests,
 // retention, the lock, and the pseudonym key a store keeps.
 
-#include "ctrace/digest.hpp"
-#include "ctrace/ingest.hpp"
-#include "ctrace/store.hpp"
-#include "ctrace/store_state.hpp"
-#include "ctrace/stored_window.hpp"
+#include "ctrace/core/digest.hpp"
+#include "ctrace/model/ingest.hpp"
+#include "ctrace/storage/store.hpp"
+#include "ctrace/storage/store_state.hpp"
+#include "ctrace/storage/stored_window.hpp"
 #include "test_helpers.hpp"
 
 #include <algorithm>
@@ -96,8 +96,8 @@ TEST_SUITE("store") {
             ingest_options all;
             all.scans = paths;
             all.read.default_dwell = 1800;
-            const snapshot at_once = ingest(all).data;
-            const snapshot stored = read_store(folder);
+            const dataset at_once = ingest(all).data;
+            const dataset stored = read_store(folder);
             CHECK(stays_by_id(stored) == stays_by_id(at_once));
             CHECK(ids(stored.persons) == ids(at_once.persons));
             CHECK(ids(stored.places) == ids(at_once.places));
@@ -141,7 +141,7 @@ TEST_SUITE("store") {
         CHECK(r.stays_after == 2);
         REQUIRE(r.retention_cutoff);
         CHECK(*r.retention_cutoff == 6500);
-        const snapshot s = read_store(folder);
+        const dataset s = read_store(folder);
         CHECK(ids(s.persons) == std::vector<std::string>{"P2", "P3"});
         CHECK(ids(s.places) == std::vector<std::string>{"X1"});
         CHECK(stays_by_id(s) ==
@@ -149,7 +149,7 @@ TEST_SUITE("store") {
     }
 
     TEST_CASE("a stay ending exactly at the cutoff is kept") {
-        snapshot data;
+        dataset data;
         data.persons.intern("A");
         data.persons.intern("B");
         data.places.intern("X");
@@ -213,7 +213,7 @@ TEST_SUITE("store") {
                              doctest::Contains("holds pseudonymised ids"), ctrace::input_error);
         options.pseudonyms = key;
         ctrace::ingest_into_store(lock, options);
-        const ctrace::snapshot data = ctrace::read_store(store);
+        const ctrace::dataset data = ctrace::read_store(store);
         REQUIRE(data.persons.size() == 1); // ALICE of both days is one person
         CHECK(data.persons[0] == key->pseudonym("ALICE"));
         CHECK(data.stays.size() == 2);

@@ -1,16 +1,16 @@
-// Tests of the appending store read in place (ctrace/stored_window.hpp) and
-// of the partitions an ingest appends (ctrace/store.hpp, store_state.hpp):
+// Tests of the appending store read in place (ctrace/storage/stored_window.hpp) and
+// of the partitions an ingest appends (ctrace/storage/store.hpp, store_state.hpp):
 // day by day in any order equals all at once, at partition boundaries too;
 // retention drops partitions; a version-1 store is migrated; damage is found.
 
-#include "ctrace/digest.hpp"
-#include "ctrace/ingest.hpp"
-#include "ctrace/pipeline.hpp"
-#include "ctrace/risk_list.hpp"
-#include "ctrace/sources.hpp"
-#include "ctrace/store.hpp"
-#include "ctrace/store_state.hpp"
-#include "ctrace/stored_window.hpp"
+#include "ctrace/core/digest.hpp"
+#include "ctrace/model/ingest.hpp"
+#include "ctrace/report/risk_list.hpp"
+#include "ctrace/storage/store.hpp"
+#include "ctrace/storage/store_state.hpp"
+#include "ctrace/storage/stored_window.hpp"
+#include "ctrace/tracing/sources.hpp"
+#include "ctrace/workflow/pipeline.hpp"
 #include "test_helpers.hpp"
 
 #include <algorithm>
@@ -62,7 +62,7 @@ store_ingest_options options_for(const fs::path& scans, duration retention = 100
     return o;
 }
 
-snapshot all_at_once(const std::vector<fs::path>& paths) {
+dataset all_at_once(const std::vector<fs::path>& paths) {
     ingest_options all;
     all.scans = paths;
     all.read.default_dwell = 1800;
@@ -109,7 +109,7 @@ prepared_cases cases_with_onset(const fs::path& cases) {
     return read_index_cases(request);
 }
 
-std::string sources_text(const sources_result& r, const snapshot& d) {
+std::string sources_text(const sources_result& r, const dataset& d) {
     std::ostringstream out;
     write_case_links(out, r, d.persons, d.places, {});
     write_common_persons(out, r, d.persons, {});
@@ -130,7 +130,7 @@ std::string sources_lists_in_place(const fs::path& store, const fs::path& cases)
 }
 
 /// Backward tracing on `data` in memory.
-std::string sources_lists_whole(snapshot data, const fs::path& cases) {
+std::string sources_lists_whole(dataset data, const fs::path& cases) {
     prepared_cases prepared = cases_with_onset(cases);
     const sources_result r = find_case_sources(data, prepared, sources_options());
     return sources_text(r, data);
@@ -166,8 +166,8 @@ TEST_SUITE("stored_window") {
             const fs::path folder = t.path() / "store";
             ingest_all(folder, order);
 
-            const snapshot stored = read_store(folder);
-            const snapshot at_once = all_at_once(paths);
+            const dataset stored = read_store(folder);
+            const dataset at_once = all_at_once(paths);
             REQUIRE(stays_by_id(stored) == stays_by_id(at_once));
             CHECK(stored.persons.size() == at_once.persons.size());
             CHECK(stored.rows_read == at_once.rows_read);
@@ -216,7 +216,7 @@ TEST_SUITE("stored_window") {
         CHECK(state.partitions[0].deleted[0].rows == 1);
         CHECK(fs::exists(folder / state.partitions[0].deleted[0].file));
         CHECK(state.stays == 2);
-        const snapshot s = read_store(folder);
+        const dataset s = read_store(folder);
         CHECK(stays_by_id(s) == std::vector<stay_by_id>{{"A", "X", day0 + 84600, day0 + 88200},
                                                         {"B", "X", day0 + 87000, day0 + 88800}});
         // The first partition has no row in force: retention may drop it
@@ -274,7 +274,7 @@ TEST_SUITE("stored_window") {
         for (const stored_partition& p : state.partitions)
             CHECK(p.last_end >= *state.cutoff);
         CHECK(state.partitions.size() == 2); // days 3 and 4
-        snapshot expected = all_at_once(paths);
+        dataset expected = all_at_once(paths);
         drop_stays_ending_before(expected, *state.cutoff);
         CHECK(stays_by_id(read_store(folder)) == stays_by_id(expected));
         CHECK(state.stays == expected.stays.size());
@@ -296,7 +296,7 @@ TEST_SUITE("stored_window") {
         fs::create_directories(folder);
         for (const auto& e : fs::directory_iterator(fixture("earlier-versions/store")))
             fs::copy_file(e.path(), folder / e.path().filename());
-        const snapshot before = read_store(folder); // read as version 1
+        const dataset before = read_store(folder); // read as version 1
         REQUIRE(before.stays.size() > 0);
         const fs::path night =
             t.write("night.csv", "person,place,time\nNEW,NEWX,2022-04-22T09:00Z\n");
@@ -310,7 +310,7 @@ TEST_SUITE("stored_window") {
         CHECK(r.migrated);
         CHECK_FALSE(fs::exists(folder / "snapshot.h5"));
         CHECK(is_appending_store(folder));
-        const snapshot after = read_store(folder);
+        const dataset after = read_store(folder);
         CHECK(after.stays.size() == before.stays.size() + 1);
         CHECK(after.inputs.size() == before.inputs.size() + 1);
         CHECK(after.place_info.size() == before.place_info.size());

@@ -1,9 +1,9 @@
 // Tests of time, duration and UTC offset parsing and formatting
-// (ctrace/time.hpp; docs/semantics.md §1, §5).
+// (ctrace/core/time.hpp; docs/semantics.md §1, §5).
 
-#include "ctrace/error.hpp"
-#include "ctrace/time.hpp"
-#include "ctrace/types.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/core/time.hpp"
+#include "ctrace/core/types.hpp"
 
 #include <cstdint>
 #include <doctest/doctest.h>

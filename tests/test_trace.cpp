@@ -1,4 +1,4 @@
-// Hand-computed tracing scenarios (ctrace/trace.hpp; docs/semantics.md §2.2, §3,
+// Hand-computed tracing scenarios (ctrace/tracing/trace.hpp; docs/semantics.md §2.2, §3,
 // §4, §5).
 //
 // Every scenario is CSV text with ISO times in UTC. Unless a comment says
@@ -6,8 +6,8 @@
 // an interval written "10:00-11:00" is the half-open [10:00, 11:00).
 // m = minimum overlap, H = hops, λ = latency, U = until, Q = quarantine.
 
-#include "ctrace/error.hpp"
-#include "ctrace/time.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/core/time.hpp"
 #include "test_helpers.hpp"
 
 #include <algorithm>

@@ -1,11 +1,11 @@
-// Tests of the transmission tree as GraphML (ctrace/transmission_tree.hpp):
+// Tests of the transmission tree as GraphML (ctrace/report/transmission_tree.hpp):
 // the document is read back with a small reader of its own (keys, nodes,
 // edges and their data) and checked against the tiny example's risk list by
 // hand.
 
-#include "ctrace/error.hpp"
-#include "ctrace/explain.hpp"
-#include "ctrace/transmission_tree.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/report/transmission_tree.hpp"
+#include "ctrace/tracing/explain.hpp"
 #include "test_helpers.hpp"
 
 #include <doctest/doctest.h>
@@ -195,8 +195,13 @@ TEST_SUITE("transmission_tree") {
         // Boost writes control characters raw: a CR would be read back as LF,
         // and \x01 or U+FFFE make the document not well-formed.
         risk_listing listing;
-        listing.rows = {listed_row("a\x01" "b", 0),
-                        listed_row("line\rend\ttab", 1, "a\x01" "b", "P\xEF\xBF\xBE")};
+        listing.rows = {listed_row("a\x01"
+                                   "b",
+                                   0),
+                        listed_row("line\rend\ttab", 1,
+                                   "a\x01"
+                                   "b",
+                                   "P\xEF\xBF\xBE")};
         const std::string text = tree_text(listing);
         CHECK(contains(text, ">a\\x01b</data>"));
         CHECK(contains(text, ">line&#13;end\ttab</data>"));

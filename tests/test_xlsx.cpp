@@ -1,5 +1,5 @@
-#include "ctrace/error.hpp"
-#include "ctrace/xlsx.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/io/xlsx.hpp"
 #include "test_helpers.hpp"
 
 #include <cstdint>

@@ -1,11 +1,11 @@
 // Per-rank peak memory and wall time of the distributed reader and stays
-// (ctrace/distributed.hpp), for docs/distributed.md:
+// (ctrace/distributed/distributed.hpp), for docs/distributed.md:
 //   mpirun -np N ctrace_distributed_read_bench [--places FILE] SCANS...
 // Rank 0 prints, for every rank, its peak resident memory (getrusage), the
 // visits it read, the ids it owns and the stays it holds, and the times of
 // the read and of building the stays.
 
-#include "ctrace/distributed.hpp"
+#include "ctrace/distributed/distributed.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -58,8 +58,8 @@ int main(int argc, char** argv) {
                     static_cast<unsigned long long>(person_count));
         for (std::size_t r = 0; r < static_cast<std::size_t>(size); ++r)
             std::printf(
-                "  rank %zu: peak %llu MB, %llu visits read, %llu person ids owned, %llu stays\n", r,
-                static_cast<unsigned long long>(all[4 * r] / 1024),
+                "  rank %zu: peak %llu MB, %llu visits read, %llu person ids owned, %llu stays\n",
+                r, static_cast<unsigned long long>(all[4 * r] / 1024),
                 static_cast<unsigned long long>(all[4 * r + 1]),
                 static_cast<unsigned long long>(all[4 * r + 2]),
                 static_cast<unsigned long long>(all[4 * r + 3]));

@@ -7,7 +7,7 @@
 // Each case takes the fastest of a few passes: the machine is shared, and the
 // fastest pass is the one least disturbed by others.
 
-#include "ctrace/time.hpp"
+#include "ctrace/core/time.hpp"
 
 #include <chrono>
 #include <cstdint>

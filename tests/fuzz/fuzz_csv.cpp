@@ -13,11 +13,11 @@
 // `explain`, whose every listed person is explained and whose tree is
 // written (a chain that loops or breaks must be refused, not followed).
 
-#include "ctrace/cases.hpp"
-#include "ctrace/error.hpp"
-#include "ctrace/explain.hpp"
-#include "ctrace/scans.hpp"
-#include "ctrace/transmission_tree.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/io/cases.hpp"
+#include "ctrace/io/scans.hpp"
+#include "ctrace/report/transmission_tree.hpp"
+#include "ctrace/tracing/explain.hpp"
 
 #include <cstdint>
 #include <cstdlib>

@@ -1,8 +1,8 @@
 // Fuzz target: any bytes as a snapshot file. read_snapshot must either return
 // or throw a ctrace::error naming the file; never crash, hang or leak.
 
-#include "ctrace/error.hpp"
-#include "ctrace/snapshot.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/storage/snapshot.hpp"
 
 #include <cstdint>
 #include <cstdlib>

@@ -4,8 +4,8 @@
 // parameter_error for a pattern); an accepted time must be within the
 // documented range and survive formatting and parsing back.
 
-#include "ctrace/error.hpp"
-#include "ctrace/time.hpp"
+#include "ctrace/core/error.hpp"
+#include "ctrace/core/time.hpp"
 
 #include <cstdint>
 #include <cstdlib>

@@ -12,7 +12,10 @@ trap 'rm -rf "$work"' EXIT
 fail() { echo "install test: $*" >&2; exit 1; }
 
 cmake --install "$build" --prefix "$work/prefix" >"$work/install.log" || { cat "$work/install.log" >&2; fail "cmake --install failed"; }
-[ -f "$work/prefix/include/ctrace/snapshot.hpp" ] || fail "no public header installed"
+[ -f "$work/prefix/include/ctrace/storage/snapshot.hpp" ] || fail "no public header installed"
+[ -f "$work/prefix/include/ctrace/ctrace.hpp" ] || fail "no umbrella header installed"
+# The generator is a target of its own, not part of the installed library.
+[ ! -e "$work/prefix/include/ctrace/gen" ] || fail "the generator's header installed"
 [ -f "$work/prefix/lib/cmake/ctrace/ctraceConfig.cmake" ] || fail "no package configuration installed"
 # Only the public headers: the library's private ones stay in the source tree.
 [ -z "$(find "$work/prefix/include" -name 'tracer.hpp' -o -name 'h5.hpp')" ] || fail "private headers installed"

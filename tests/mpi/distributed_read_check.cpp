@@ -1,4 +1,4 @@
-// Checks the distributed reader and stays (ctrace/distributed.hpp) against one process
+// Checks the distributed reader and stays (ctrace/distributed/distributed.hpp) against one process
 // reading the same files: run under mpirun with any number of ranks,
 //   distributed_read_check [--skip-bad] [--places FILE] SCANS...
 // It reads SCANS both ways and compares the visits (as id strings), the
@@ -8,8 +8,8 @@
 // --skip-bad: the same rejects on rank 0). Exit status 0 when every rank
 // agrees, 1 otherwise; rank 0 says what differed.
 
-#include "ctrace/distributed.hpp"
-#include "ctrace/scans.hpp"
+#include "ctrace/distributed/distributed.hpp"
+#include "ctrace/io/scans.hpp"
 
 #include <algorithm>
 #include <iostream>

@@ -1,0 +1,55 @@
+#pragma once
+/// \file
+/// From input files to the dataset (dataset.hpp): reads the places file (when given) and
+/// the scans file, merges the stays and records provenance (file names,
+/// sizes, SHA-256 digests, row counts, parameters).
+
+#include "ctrace/model/dataset.hpp"
+#include "ctrace/model/pseudonym.hpp"
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace ctrace {
+
+struct ingest_options {
+    /// One or more scans files (a dump per day, say), read in this order: ids
+    /// are numbered by first appearance across them, and visits of one person
+    /// at one place merge across files as within one.
+    std::vector<std::filesystem::path> scans;
+    std::optional<std::filesystem::path> places;
+    /// How the places file is written (column names, encoding).
+    place_read_options place_format;
+    /// tz, default dwell, skip_bad and progress of the scans reader.
+    scan_read_options read;
+    /// Compute the inputs' SHA-256 digests (costs one pass over the bytes,
+    /// overlapped with parsing for the scans).
+    bool digests = true;
+    /// When set, person ids are replaced by their pseudonyms before anything
+    /// else sees them (the snapshot records the key's fingerprint).
+    std::shared_ptr<const pseudonymizer> pseudonyms;
+};
+
+struct ingest_result {
+    dataset data;
+    /// Rows left out under `skip_bad`, in file order; `bad_row::file` names
+    /// the scans file.
+    std::vector<bad_row> rejects;
+};
+
+/// Throws `bad_rows_error` (strict bad rows, or any bad places row) and
+/// `input_error` as the readers do.
+ingest_result ingest(const ingest_options& options);
+
+/// Removes from rejected rows what could identify a person, for pseudonymised
+/// outputs: the raw row, and any field text quoted in the reason. The line
+/// number and the kind of problem stay.
+void strip_identifying_text(std::vector<bad_row>& rows);
+
+/// Provenance of a small input file (read once more to hash it).
+input_file describe_input(const std::string& role, const std::filesystem::path& path,
+                          std::uint64_t rows, bool digest);
+
+} // namespace ctrace

@@ -1,0 +1,86 @@
+#include "ctrace/model/ingest.hpp"
+
+#include "core/consumed_memory.hpp"
+#include "ctrace/core/digest.hpp"
+
+namespace ctrace {
+
+input_file describe_input(const std::string& role, const std::filesystem::path& path,
+                          std::uint64_t rows, bool digest) {
+    input_file f;
+    f.role = role;
+    f.path = path.string();
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    f.bytes = ec ? 0 : size;
+    if (digest) f.sha256 = sha256_file(path);
+    f.rows = rows;
+    return f;
+}
+
+ingest_result ingest(const ingest_options& options) {
+    ingest_result out;
+    dataset& data = out.data;
+    if (options.places) {
+        data.place_info = read_places(*options.places, options.place_format);
+        data.inputs.push_back(
+            describe_input("places", *options.places, data.place_info.size(), options.digests));
+    }
+    if (options.scans.empty()) throw input_error("no scans file given");
+    scan_read_options read = options.read;
+    read.compute_sha256 = options.digests;
+    // Progress counts the bytes of all the files.
+    std::uint64_t bytes_before = 0;
+    if (options.read.progress)
+        read.progress = [&](std::uint64_t bytes) { options.read.progress(bytes_before + bytes); };
+    scan_log log;
+    for (std::size_t k = 0; k < options.scans.size(); ++k) {
+        const std::filesystem::path& path = options.scans[k];
+        if (k > 0) bytes_before += data.inputs.back().bytes;
+        scan_log part = read_scans(path, data.place_info, read);
+        data.inputs.push_back({"scans",
+                               path.string(),
+                               part.bytes_read,
+                               part.sha256,
+                               part.rows_read,
+                               part.rejects.size(),
+                               {}});
+        for (bad_row& row : part.rejects) {
+            row.file = path.string();
+            out.rejects.push_back(std::move(row));
+        }
+        if (k == 0)
+            log = std::move(part);
+        else
+            append_scan_log(log, part);
+    }
+    data.parameters.default_dwell = read.default_dwell;
+    data.parameters.tz = read.tz;
+    data.parameters.skip_bad = read.skip_bad;
+    if (options.pseudonyms) {
+        options.pseudonyms->apply(log.persons);
+        data.parameters.pseudonym_key = options.pseudonyms->fingerprint();
+        strip_identifying_text(out.rejects);
+    }
+    data.rows_read = log.rows_read;
+    data.rows_rejected = out.rejects.size();
+    // The persons' hash index is as large as the stays of a few days; it is
+    // not needed once the scans are read (index cases are attached with
+    // `intern_few`), so it goes before the stays are built.
+    log.persons.release_index();
+    data.stays = build_stays(std::move(log.visits), log.persons.size(), log.places.size());
+    data.persons = std::move(log.persons);
+    detail::return_free_memory();
+    data.places = std::move(log.places);
+    return out;
+}
+
+void strip_identifying_text(std::vector<bad_row>& rows) {
+    for (bad_row& row : rows) {
+        row.raw.clear();
+        const std::size_t quoted = row.reason.find(" ('");
+        if (quoted != std::string::npos) row.reason.resize(quoted);
+    }
+}
+
+} // namespace ctrace

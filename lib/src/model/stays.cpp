@@ -1,0 +1,196 @@
+#include "ctrace/model/stays.hpp"
+
+#include "core/consumed_memory.hpp"
+#include "core/radix_sort.hpp"
+#include "ctrace/core/error.hpp"
+#include "model/stay_order.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <new>
+#include <span>
+
+namespace ctrace {
+
+namespace {
+
+/// A visit reduced to a sort key and its end.
+struct keyed_visit {
+    std::uint64_t key;
+    time_point end;
+};
+
+/// Merges visits fed in (place, start, person) order into stays: a visit
+/// extends its person's open stay at the place when it starts by that stay's
+/// end (docs/semantics.md §2.2), else opens a new stay. Stays are thus
+/// created in (place, start, person) order.
+class stay_merger {
+public:
+    stay_merger(std::size_t visit_count, std::size_t person_count, std::size_t place_count)
+        : place_count_(place_count), open_stay_(person_count, 0), open_at_(person_count, no_place) {
+        // Reserved pages that are never written are never resident.
+        stays_.person.reserve(visit_count);
+        stays_.place.reserve(visit_count);
+        stays_.start.reserve(visit_count);
+        stays_.end.reserve(visit_count);
+    }
+
+    void add(person_index person, place_index place, time_point start, time_point end) {
+        if (open_at_[person] == place && start <= stays_.end[open_stay_[person]]) {
+            time_point& open_end = stays_.end[open_stay_[person]];
+            open_end = std::max(open_end, end);
+            return;
+        }
+        open_stay_[person] = static_cast<std::uint32_t>(stays_.person.size());
+        open_at_[person] = place;
+        stays_.person.push_back(person);
+        stays_.place.push_back(place);
+        stays_.start.push_back(start);
+        stays_.end.push_back(end);
+    }
+
+    stay_table finish() && {
+        index_stays_by_place(stays_, place_count_);
+        return std::move(stays_);
+    }
+
+private:
+    std::size_t place_count_;
+    stay_table stays_;
+    std::vector<std::uint32_t> open_stay_;
+    std::vector<place_index> open_at_; // place of open_stay_
+};
+
+} // namespace
+
+stay_table build_stays(std::vector<visit> visits, std::size_t person_count,
+                       std::size_t place_count) {
+    for (const visit& v : visits)
+        if (v.person >= person_count || v.place >= place_count)
+            throw error("build_stays: visit index out of range");
+    stay_merger merger(visits.size(), person_count, place_count);
+    if (visits.empty()) return std::move(merger).finish();
+
+    time_point first = visits[0].start, last = visits[0].start;
+    for (const visit& v : visits) {
+        first = std::min(first, v.start);
+        last = std::max(last, v.start);
+    }
+    const unsigned person_bits = detail::bits_for(person_count);
+    const unsigned time_bits = detail::bits_for(static_cast<std::uint64_t>(last - first) + 1);
+    const unsigned place_bits = detail::bits_for(place_count);
+    if (person_bits + time_bits + place_bits > 64) {
+        // Times too far apart to pack beside the indices: a comparison sort.
+        std::sort(visits.begin(), visits.end(), [](const visit& a, const visit& b) {
+            if (a.place != b.place) return a.place < b.place;
+            if (a.start != b.start) return a.start < b.start;
+            return a.person < b.person;
+        });
+        for (const visit& v : visits)
+            merger.add(v.person, v.place, v.start, v.end);
+        return std::move(merger).finish();
+    }
+
+    // One radix sort of packed (place, start - first, person) keys, in the
+    // visits' own memory: fresh pages are expensive (on a virtual machine
+    // far more than a pass over them), so the keys are written over the
+    // visits they come from (a key and end take 16 of a visit's 24 bytes,
+    // and key i is written only after visit i is read, below every visit not
+    // yet read), and the sort's second buffer is the visits' memory after
+    // the keys when the vector has room there (it has the reserve of the
+    // read), else a vector of its own.
+    const std::size_t n = visits.size();
+    const std::size_t keyed_bytes = n * sizeof(keyed_visit);
+    const std::size_t in_place = (2 * keyed_bytes + sizeof(visit) - 1) / sizeof(visit);
+    const bool scratch_in_place = visits.capacity() >= in_place;
+    if (scratch_in_place) visits.resize(in_place); // within capacity: no copy
+    auto* const base = reinterpret_cast<unsigned char*>(visits.data());
+    for (std::size_t i = 0; i < n; ++i) {
+        // memcpy both ways: the bytes are read as a visit and written as a
+        // key, and memcpy is what may alias them.
+        visit v;
+        std::memcpy(&v, base + i * sizeof(visit), sizeof(visit));
+        const keyed_visit k{(std::uint64_t{v.place} << (time_bits + person_bits)) |
+                                (static_cast<std::uint64_t>(v.start - first) << person_bits) |
+                                v.person,
+                            v.end};
+        std::memcpy(base + i * sizeof(keyed_visit), &k, sizeof k);
+    }
+    const std::span<keyed_visit> keys(std::launder(reinterpret_cast<keyed_visit*>(base)), n);
+    std::vector<keyed_visit> own_scratch;
+    std::span<keyed_visit> scratch;
+    if (scratch_in_place) {
+        scratch = {std::launder(reinterpret_cast<keyed_visit*>(base + keyed_bytes)), n};
+    } else {
+        own_scratch.resize(n);
+        scratch = own_scratch;
+    }
+    // Sorted by (place, start) only, which is a third fewer radix passes;
+    // visits of one place with the same start are then put in person order
+    // (such runs are short: one second at one place).
+    const std::span<keyed_visit> keyed =
+        detail::radix_sort_spans(keys, scratch, person_bits, time_bits + place_bits,
+                                 [](const keyed_visit& k) { return k.key; });
+    for (std::size_t i = 1; i < n;) {
+        if (keyed[i].key >> person_bits != keyed[i - 1].key >> person_bits) {
+            ++i;
+            continue;
+        }
+        std::size_t end = i + 1;
+        while (end < n && keyed[end].key >> person_bits == keyed[i - 1].key >> person_bits)
+            ++end;
+        std::stable_sort(keyed.begin() + static_cast<std::ptrdiff_t>(i - 1),
+                         keyed.begin() + static_cast<std::ptrdiff_t>(end),
+                         [](const keyed_visit& a, const keyed_visit& b) { return a.key < b.key; });
+        i = end + 1;
+    }
+    // The buffer the sort did not end in is not needed any more.
+    const std::span<keyed_visit> spare = keyed.data() == keys.data() ? scratch : keys;
+    if (spare.data() == own_scratch.data())
+        own_scratch = {};
+    else
+        detail::release_pages(spare.data(), spare.data() + spare.size());
+    const std::uint64_t person_mask = (std::uint64_t{1} << person_bits) - 1;
+    const std::uint64_t time_mask = (std::uint64_t{1} << time_bits) - 1;
+    detail::consumed_prefix<keyed_visit> consumed(keyed.data(), keyed.size());
+    for (std::size_t i = 0; i < keyed.size(); ++i) {
+        const std::uint64_t key = keyed[i].key;
+        merger.add(static_cast<person_index>(key & person_mask),
+                   static_cast<place_index>(key >> (time_bits + person_bits)),
+                   first + static_cast<time_point>((key >> person_bits) & time_mask), keyed[i].end);
+        consumed.advance(i + 1);
+    }
+    return std::move(merger).finish();
+}
+
+void index_stays_by_place(stay_table& stays, std::size_t place_count) {
+    stays.place_begin.assign(place_count + 1, 0);
+    stays.place_longest.assign(place_count, 0);
+    for (std::size_t i = 0; i < stays.size(); ++i) {
+        const place_index x = stays.place[i];
+        ++stays.place_begin[x + 1];
+        stays.place_longest[x] = std::max(stays.place_longest[x], stays.end[i] - stays.start[i]);
+    }
+    for (std::size_t x = 0; x < place_count; ++x)
+        stays.place_begin[x + 1] += stays.place_begin[x];
+}
+
+std::vector<std::uint32_t> stay_rows_by_person(const stay_table& stays, std::size_t person_count) {
+    std::vector<std::uint32_t> rows(stays.size());
+    detail::scatter_stays_by_person(stays, person_count,
+                                    [&](std::uint32_t k, std::uint32_t row) { rows[k] = row; });
+    return rows;
+}
+
+time_span stay_time_span(const stay_table& stays) noexcept {
+    if (stays.size() == 0) return {};
+    time_span span{time_infinity, -time_infinity};
+    for (std::size_t i = 0; i < stays.size(); ++i) {
+        span.min = std::min(span.min, stays.start[i]);
+        span.max = std::max(span.max, stays.end[i]);
+    }
+    return span;
+}
+
+} // namespace ctrace

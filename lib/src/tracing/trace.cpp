@@ -1,0 +1,55 @@
+#include "ctrace/tracing/trace.hpp"
+
+#include "ctrace/core/error.hpp"
+#include "ctrace/core/time.hpp"
+#include "tracing/exposure_rules.hpp"
+#include "tracing/tracer.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace ctrace {
+
+namespace {
+
+/// Stays in memory, with the person–place graph giving each person's stays.
+class memory_source {
+public:
+    memory_source(const stay_table& stays, const person_place_graph& graph, const id_table& persons,
+                  const id_table& places)
+        : stays_(stays), graph_(graph), persons_(persons), places_(places) {}
+
+    std::size_t person_count() const noexcept { return persons_.size(); }
+    bool has_stays(person_index p) const { return ctrace::has_stays(graph_, p); }
+    template <class F>
+    void for_each_stay_of(person_index p, F&& f) const {
+        if (p >= graph_.person_count) return;
+        const auto [first, last] = boost::out_edges(graph_.person_vertex(p), graph_.csr);
+        for (auto it = first; it != last; ++it)
+            f(std::size_t{graph_.csr[*it].stay});
+    }
+    place_index place_of(std::size_t row) const noexcept { return stays_.place[row]; }
+    const stay_table& stays_at(place_index) const noexcept { return stays_; }
+    std::string_view person_id(person_index p) const noexcept { return persons_[p]; }
+    std::string_view place_id(place_index x) const noexcept { return places_[x]; }
+    const id_table& person_ids() const noexcept { return persons_; }
+
+private:
+    const stay_table& stays_;
+    const person_place_graph& graph_;
+    const id_table& persons_;
+    const id_table& places_;
+};
+
+} // namespace
+
+trace_result trace(const stay_table& stays, const person_place_graph& graph,
+                   const id_table& persons, const id_table& places,
+                   std::span<const index_case> cases, const trace_parameters& parameters,
+                   const event_observer& observer) {
+    detail::check_trace_parameters(parameters);
+    memory_source source(stays, graph, persons, places);
+    return detail::tracer<memory_source>(source, parameters, observer).run(cases);
+}
+
+} // namespace ctrace
