@@ -5,6 +5,7 @@
 #include "ctrace/distributed/distributed.hpp"
 #include "distributed/mpi_helpers.hpp"
 #include "tracing/exposure_rules.hpp"
+#include "tracing/layer_state.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -26,17 +27,10 @@ using detail::packed_ids;
 using detail::rank_of;
 using detail::size_of;
 
-constexpr std::uint32_t no_hop = ~std::uint32_t{0};
-constexpr std::uint64_t not_found = std::numeric_limits<std::uint64_t>::max();
+using ctrace::detail::layer_source;
+using ctrace::detail::layer_state;
 
-/// A source of the next layer: a person and its infectious interval
-/// `[from, to)`. Sent as raw bytes (all ranks run the same build).
-struct source {
-    person_index person = 0;
-    std::uint32_t unused = 0;
-    time_point from = 0;
-    time_point to = 0;
-};
+constexpr std::uint64_t not_found = std::numeric_limits<std::uint64_t>::max();
 
 /// The qualifying events of one layer for one target, combined: the
 /// earliest start with its source and place (ties: the smallest source,
@@ -177,10 +171,7 @@ std::vector<std::string> names_of(MPI_Comm comm, const std::vector<std::uint64_t
 traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
              const id_table& case_ids, std::span<const index_case> cases,
              const trace_parameters& parameters) {
-    if (parameters.quarantine.by_hop().empty())
-        throw parameter_error("quarantine", "the list of quarantines by hop is empty");
-    if (parameters.monitoring && parameters.monitoring->by_hop().empty())
-        throw parameter_error("monitoring", "the list of monitoring periods by hop is empty");
+    ctrace::detail::check_trace_parameters(parameters);
     // Every rank has the same cases, so every rank refuses a repeat alike.
     // Each stretch of this rank's own work is a `local_step`: a failure in
     // one is agreed on before the next collective.
@@ -188,16 +179,8 @@ traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
     std::vector<std::uint64_t> case_index;
     std::vector<unsigned char> case_has_stays;
     local_step(comm, [&] {
-        std::vector<person_index> given;
-        for (const index_case& c : cases) {
-            if (c.person >= case_ids.size())
-                throw input_error("trace: case person index out of range");
-            given.push_back(c.person);
-        }
-        std::sort(given.begin(), given.end());
-        if (const auto twice = std::adjacent_find(given.begin(), given.end()); twice != given.end())
-            throw input_error("trace: person '" + std::string(case_ids[*twice]) +
-                              "' is an index case twice");
+        ctrace::detail::check_index_cases(cases, case_ids.size(),
+                                          [&case_ids](person_index p) { return case_ids[p]; });
         result.emplace();
         case_index.assign(cases.size(), not_found);
         case_has_stays.assign(cases.size(), 0);
@@ -233,10 +216,8 @@ traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
     // The state of the persons this rank owns, as ctrace::trace keeps it.
     const std::size_t owned = ids.persons.size();
     std::vector<person_index> case_persons;
-    std::vector<time_point> exposure_of;
-    std::vector<std::uint32_t> hop, entry_of, changed_at;
-    std::vector<risk_entry> entries;
-    std::vector<source> frontier;
+    std::optional<layer_state> state;
+    std::vector<layer_source> frontier;
     const stay_table& table = stays.stays;
     std::vector<std::uint32_t> rows;
     // Whether each case has a stay at this rank's places (a case can be a
@@ -245,24 +226,17 @@ traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
         for (const std::uint64_t p : case_index)
             if (p != not_found) case_persons.push_back(static_cast<person_index>(p));
         std::sort(case_persons.begin(), case_persons.end());
-        exposure_of.assign(owned, time_infinity);
-        hop.assign(owned, no_hop);
-        entry_of.assign(owned, 0);
-        changed_at.assign(owned, 0);
+        state.emplace(static_cast<person_index>(first), owned);
         for (std::size_t k = 0; k < cases.size(); ++k) {
             const std::uint64_t p = case_index[k];
             if (p == not_found ||
                 owner(static_cast<person_index>(p)) != static_cast<std::size_t>(rank))
                 continue;
-            const auto local = static_cast<std::size_t>(p - first);
-            exposure_of[local] = cases[k].from;
-            hop[local] = 0;
-            entry_of[local] = static_cast<std::uint32_t>(entries.size());
-            entries.push_back(ctrace::detail::new_risk_entry(static_cast<person_index>(p), 0));
+            state->start_case(static_cast<person_index>(p), cases[k].from);
             frontier.push_back({static_cast<person_index>(p), 0, cases[k].from, cases[k].to});
         }
         std::sort(frontier.begin(), frontier.end(),
-                  [](const source& a, const source& b) { return a.person < b.person; });
+                  [](const layer_source& a, const layer_source& b) { return a.person < b.person; });
         rows = rows_by_person(table, ids.person_count);
         for (std::size_t k = 0; k < cases.size(); ++k) {
             const std::uint64_t p = case_index[k];
@@ -286,7 +260,7 @@ traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
         const std::uint64_t sent_before = detail::bytes_sent();
         // Each rank's frontier is ascending and the ranks own ascending
         // ranges, so the sources are ascending by person.
-        const std::vector<source> sources = all_gather_records(comm, frontier);
+        const std::vector<layer_source> sources = all_gather_records(comm, frontier);
         if (sources.empty()) break;
         std::vector<exposure> found;
         std::vector<int> counts;
@@ -294,7 +268,7 @@ traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
             counts.assign(static_cast<std::size_t>(size), 0);
             exposures_by_target by_target;
             std::size_t at = 0;
-            for (const source& s : sources) {
+            for (const layer_source& s : sources) {
                 while (at < rows.size() && table.person[rows[at]] < s.person)
                     ++at;
                 for (std::size_t k = at; k < rows.size() && table.person[rows[k]] == s.person;
@@ -321,39 +295,17 @@ traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
 
         local_step(comm, [&] {
             sent_per_layer.push_back(detail::bytes_sent() - sent_before);
-            std::vector<person_index> changed;
             for (const exposure& e : mine) {
                 events += e.events;
-                const auto local = static_cast<std::size_t>(e.target - first);
-                if (e.first < exposure_of[local]) {
-                    exposure_of[local] = e.first;
-                    if (changed_at[local] != layer) {
-                        changed_at[local] = layer;
-                        changed.push_back(e.target);
-                    }
-                }
-                if (hop[local] == no_hop) {
-                    hop[local] = layer;
-                    entry_of[local] = static_cast<std::uint32_t>(entries.size());
-                    entries.push_back(ctrace::detail::new_risk_entry(e.target, layer));
-                }
-                if (hop[local] != layer) continue;
-                if (e.seconds_overflowed != 0)
-                    ctrace::detail::throw_sum_overflow("exposure_seconds");
-                risk_entry& entry = entries[entry_of[local]];
-                ctrace::detail::add_exposure(entry, e.first, e.via_person, e.via_place, e.last,
-                                             e.seconds, [&entry](person_index q, place_index x) {
-                                                 return q != entry.via_person ? q < entry.via_person
-                                                                              : x < entry.via_place;
-                                             });
+                // Global indices are in byte order: the smaller wins a tie.
+                state->expose(
+                    e.target, layer, e.first, e.last, e.seconds, e.via_person, e.via_place,
+                    [](const risk_entry& entry, person_index q, place_index x) {
+                        return q != entry.via_person ? q < entry.via_person : x < entry.via_place;
+                    },
+                    e.seconds_overflowed != 0);
             }
-            std::sort(changed.begin(), changed.end());
-            frontier.clear();
-            for (const person_index p : changed) {
-                const time_point from =
-                    exposure_of[static_cast<std::size_t>(p - first)] + parameters.latency;
-                if (from < parameters.until) frontier.push_back({p, 0, from, parameters.until});
-            }
+            frontier = state->next_sources(parameters);
         });
     }
 
@@ -364,10 +316,10 @@ traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
     MPI_Allreduce(&events, &out.result.qualifying_events, 1, MPI_UINT64_T, MPI_SUM, comm);
     packed_ids names;
     local_step(comm, [&] {
-        for (const risk_entry& e : entries)
+        for (const risk_entry& e : state->entries())
             names.add(ids.persons[static_cast<std::size_t>(e.person - first)]);
     });
-    std::vector<risk_entry> all = gather_records(comm, entries);
+    std::vector<risk_entry> all = gather_records(comm, state->entries());
     const packed_ids all_names = gather_ids(comm, names);
     std::vector<std::uint64_t> via_places;
     local_step(comm, [&] {

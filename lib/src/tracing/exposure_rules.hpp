@@ -2,12 +2,12 @@
 // The per-event rules the forward trace and backward tracing share (internal
 // to ctrace): the minimum overlap of a place, the footprint of a presence
 // under lingering, and the stays of a place that can overlap an interval.
+// Rules on stays only: the state of a trace is `layer_state.hpp`'s.
 
 #include "ctrace/core/error.hpp"
 #include "ctrace/core/id_table.hpp"
 #include "ctrace/core/types.hpp"
 #include "ctrace/model/stays.hpp"
-#include "ctrace/tracing/trace.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -139,98 +139,6 @@ inline void for_each_exposed_stay(const Stays& stays, std::size_t own, time_poin
         source_presence(stays.place[own], stays.start[own], stays.end[own], from, to,
                         place_min_overlap, min_overlap, linger);
     if (p) for_each_stay_meeting(stays, *p, target);
-}
-
-/// Adds qualifying events of one layer to `entry` (at that layer's hop):
-/// the earliest start `start` (by `via_person` at `via_place`, taken on a tie
-/// when `better_via` says so), the latest end `end` and `seconds` more
-/// exposure. Events may come one by one or already combined: every rule is a
-/// minimum, maximum or sum, so the order does not matter.
-template <class BetterVia>
-inline void add_exposure(risk_entry& entry, time_point start, person_index via_person,
-                         place_index via_place, time_point end, duration seconds,
-                         BetterVia&& better_via) {
-    if (start < entry.first_exposure ||
-        (start == entry.first_exposure &&
-         (entry.via_person == no_person || better_via(via_person, via_place)))) {
-        entry.first_exposure = start;
-        entry.via_person = via_person;
-        entry.via_place = via_place;
-    }
-    entry.last_exposure = std::max(entry.last_exposure, end);
-    entry.exposure_seconds = add_seconds(entry.exposure_seconds, seconds, "exposure_seconds");
-}
-
-/// A new risk entry for `person` at `hop` (the exposure fields empty).
-inline risk_entry new_risk_entry(person_index person, std::uint32_t hop) {
-    risk_entry e;
-    e.person = person;
-    e.hop = hop;
-    if (hop > 0) e.last_exposure = -time_infinity;
-    return e;
-}
-
-/// A key ordering persons as their ids do (byte-wise), equal keys falling
-/// back to the ids: an id table has none (0 for all); a table that knows
-/// each id's rank gives it (`indexed_person_ids::sort_key`).
-inline std::uint64_t id_sort_key(const id_table&, person_index) noexcept {
-    return 0;
-}
-template <class PersonIds>
-requires requires(const PersonIds& ids, person_index p) {
-    ids.sort_key(p);
-}
-inline std::uint64_t id_sort_key(const PersonIds& ids, person_index p) {
-    return ids.sort_key(p);
-}
-
-/// Completes the entries of a trace (docs/semantics.md §5): quarantine and
-/// monitoring ends by hop, the order of the risk list (hop, then first
-/// exposure, then person id byte-wise, ids from `persons[index]`) and the
-/// count per hop. Sets `result.monitoring`.
-template <class PersonIds>
-void finish_risk_entries(trace_result& result, const trace_parameters& parameters,
-                         const PersonIds& persons) {
-    const std::optional<hop_durations>& monitoring = parameters.monitoring;
-    result.monitoring = monitoring.has_value();
-    for (risk_entry& e : result.entries) {
-        if (e.hop == 0) continue;
-        e.quarantine_until = e.last_exposure + parameters.quarantine.at_hop(e.hop);
-        if (monitoring) e.monitor_until = e.quarantine_until + monitoring->at_hop(e.hop);
-    }
-    // Sorted through keys that hold each id once: an id may be read from a
-    // file (indexed_snapshot.hpp), and ties of first exposure are common.
-    struct sort_key {
-        std::uint32_t hop;
-        time_point first_exposure;
-        std::uint64_t id_key; ///< orders ids where the table knows how; else 0
-        std::string_view id;
-        std::uint32_t entry;
-    };
-    std::vector<sort_key> keys;
-    keys.reserve(result.entries.size());
-    for (std::size_t k = 0; k < result.entries.size(); ++k) {
-        const risk_entry& e = result.entries[k];
-        keys.push_back({e.hop, e.first_exposure, id_sort_key(persons, e.person), persons[e.person],
-                        static_cast<std::uint32_t>(k)});
-    }
-    std::sort(keys.begin(), keys.end(), [](const sort_key& a, const sort_key& b) {
-        if (a.hop != b.hop) return a.hop < b.hop;
-        if (a.first_exposure != b.first_exposure) return a.first_exposure < b.first_exposure;
-        if (a.id_key != b.id_key) return a.id_key < b.id_key;
-        return a.id < b.id;
-    });
-    std::vector<risk_entry> sorted;
-    sorted.reserve(keys.size());
-    for (const sort_key& key : keys)
-        sorted.push_back(result.entries[key.entry]);
-    result.entries = std::move(sorted);
-    std::uint32_t max_hop = 0;
-    for (const risk_entry& e : result.entries)
-        max_hop = std::max(max_hop, e.hop);
-    result.persons_per_hop.assign(result.entries.empty() ? 0 : max_hop + 1, 0);
-    for (const risk_entry& e : result.entries)
-        ++result.persons_per_hop[e.hop];
 }
 
 } // namespace ctrace::detail

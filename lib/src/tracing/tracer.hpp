@@ -2,7 +2,8 @@
 // The layered tracer (docs/semantics.md §4, internal to ctrace), written once
 // for every place stays can come from: a `stay_source` gives a person's own
 // stays and, per place, the stays a source can meet. `trace.cpp` runs it on
-// stays in memory, `indexed_snapshot.cpp` on a snapshot read in place.
+// stays in memory, `trace_in_place.cpp` on a snapshot or a store read in
+// place. The state it keeps is `layer_state.hpp`'s.
 //
 // A stay source `S` has:
 // - `person_count()`: persons the arrays are sized for (cases included);
@@ -24,6 +25,7 @@
 #include "ctrace/core/error.hpp"
 #include "ctrace/tracing/trace.hpp"
 #include "tracing/exposure_rules.hpp"
+#include "tracing/layer_state.hpp"
 
 #include <algorithm>
 #include <span>
@@ -55,63 +57,41 @@ void for_each_contact_in_one_table(const Source& source, person_index q, time_po
     });
 }
 
+/// The layered trace over a source of stays: finds each layer's events and
+/// hands them to the `layer_state`, one by one.
 template <class Source>
 class tracer {
 public:
     tracer(Source& source, const trace_parameters& parameters, const event_observer& observer)
-        : source_(source), observer_(observer),
-          min_overlap_(std::max<duration>(parameters.min_overlap, 1)),
-          linger_(std::max<duration>(parameters.linger, 0)), parameters_(parameters),
-          exposure_(source.person_count(), time_infinity), hop_(source.person_count(), no_hop),
-          entry_of_(source.person_count(), no_entry), changed_at_(source.person_count(), 0) {}
+        : source_(source),
+          observer_(observer), rules_{parameters.place_min_overlap,
+                                      std::max<duration>(parameters.min_overlap, 1),
+                                      std::max<duration>(parameters.linger, 0)},
+          parameters_(parameters), state_(0, source.person_count()) {}
 
     trace_result run(std::span<const index_case> cases) {
-        std::vector<source> frontier;
+        check_index_cases(cases, source_.person_count(),
+                          [&](person_index p) { return source_.person_id(p); });
+        std::vector<layer_source> frontier;
         frontier.reserve(cases.size());
         for (const index_case& c : cases) {
-            if (c.person >= source_.person_count())
-                throw input_error("trace: case person index out of range");
-            if (hop_[c.person] != no_hop)
-                throw input_error("trace: person '" + std::string(source_.person_id(c.person)) +
-                                  "' is an index case twice");
-            exposure_[c.person] = c.from;
-            hop_[c.person] = 0;
-            add_entry(c.person, 0);
-            frontier.push_back({c.person, c.from, c.to});
+            state_.start_case(c.person, c.from);
+            frontier.push_back({c.person, 0, c.from, c.to});
             if (!source_.has_stays(c.person)) result_.cases_without_stays.push_back(c.person);
         }
-
-        std::vector<person_index> changed;
         for (std::uint32_t layer = 1; layer <= parameters_.hops && !frontier.empty(); ++layer) {
-            changed.clear();
-            for (const source& s : frontier)
-                spread(s, layer, changed);
-            frontier.clear();
-            for (const person_index p : changed) {
-                const time_point from = exposure_[p] + parameters_.latency;
-                if (from < parameters_.until) frontier.push_back({p, from, parameters_.until});
-            }
+            for (const layer_source& s : frontier)
+                spread(s, layer);
+            frontier = state_.next_sources(parameters_);
         }
+        result_.entries = std::move(state_.entries());
         finish_risk_entries(result_, parameters_, source_.person_ids());
         return std::move(result_);
     }
 
 private:
-    /// A source at one layer: a person and its infectious interval `[from, to)`.
-    struct source {
-        person_index person;
-        time_point from;
-        time_point to;
-    };
-    static constexpr std::uint32_t no_hop = ~std::uint32_t{0};
-    static constexpr std::uint32_t no_entry = ~std::uint32_t{0};
-
-    void add_entry(person_index p, std::uint32_t hop) {
-        entry_of_[p] = static_cast<std::uint32_t>(result_.entries.size());
-        result_.entries.push_back(new_risk_entry(p, hop));
-    }
-
-    /// True when (q, x) breaks a first-exposure tie against the current via.
+    /// True when (q, x) breaks a first-exposure tie against the current via:
+    /// the byte-wise smaller source id, then place id.
     bool better_via(const risk_entry& e, person_index q, place_index x) const {
         if (q != e.via_person) {
             const std::uint64_t a = id_sort_key(source_.person_ids(), q);
@@ -123,58 +103,30 @@ private:
     }
 
     /// Finds the events that qualify at `layer` with `s` as source.
-    void spread(const source& s, std::uint32_t layer, std::vector<person_index>& changed) {
-        const contact_rules rules{parameters_.place_min_overlap, min_overlap_, linger_};
+    void spread(const layer_source& s, std::uint32_t layer) {
         auto target = [&](person_index p, place_index x, time_point start, time_point end) {
-            if (p == s.person || hop_[p] == 0) return;
-            record_event(p, s.person, x, start, end, layer, changed);
+            if (p == s.person || state_.is_case(p)) return;
+            ++result_.qualifying_events;
+            if (observer_) observer_({p, s.person, x, start, end, layer});
+            state_.expose(p, layer, start, end, end - start, s.person, x,
+                          [this](const risk_entry& e, person_index q, place_index via_place) {
+                              return better_via(e, q, via_place);
+                          });
         };
-        if constexpr (requires { source_.for_each_contact(s.person, s.from, s.to, rules, target); })
-            source_.for_each_contact(s.person, s.from, s.to, rules, target);
+        if constexpr (requires {
+                          source_.for_each_contact(s.person, s.from, s.to, rules_, target);
+                      })
+            source_.for_each_contact(s.person, s.from, s.to, rules_, target);
         else
-            for_each_contact_in_one_table(source_, s.person, s.from, s.to, rules, target);
-    }
-
-    void record_event(person_index p, person_index q, place_index x, time_point start,
-                      time_point end, std::uint32_t layer, std::vector<person_index>& changed) {
-        ++result_.qualifying_events;
-        if (observer_) observer_({p, q, x, start, end, layer});
-        if (start < exposure_[p]) {
-            exposure_[p] = start;
-            if (changed_at_[p] != layer) {
-                changed_at_[p] = layer;
-                changed.push_back(p);
-            }
-        }
-        if (hop_[p] == no_hop) {
-            hop_[p] = layer;
-            add_entry(p, layer);
-        }
-        if (hop_[p] != layer) return;
-        add_exposure(result_.entries[entry_of_[p]], start, q, x, end, end - start,
-                     [&](person_index via_person, place_index via_place) {
-                         return better_via(result_.entries[entry_of_[p]], via_person, via_place);
-                     });
+            for_each_contact_in_one_table(source_, s.person, s.from, s.to, rules_, target);
     }
 
     Source& source_;
     const event_observer& observer_;
-    const duration min_overlap_;
-    const duration linger_;
+    const contact_rules rules_;
     const trace_parameters& parameters_;
-    std::vector<time_point> exposure_; // E at the current layer
-    std::vector<std::uint32_t> hop_;
-    std::vector<std::uint32_t> entry_of_;
-    std::vector<std::uint32_t> changed_at_; // last layer at which E went down
+    layer_state state_;
     trace_result result_;
 };
-
-/// Checks the parameters every trace needs (`parameter_error`).
-inline void check_trace_parameters(const trace_parameters& parameters) {
-    if (parameters.quarantine.by_hop().empty())
-        throw parameter_error("quarantine", "the list of quarantines by hop is empty");
-    if (parameters.monitoring && parameters.monitoring->by_hop().empty())
-        throw parameter_error("monitoring", "the list of monitoring periods by hop is empty");
-}
 
 } // namespace ctrace::detail
