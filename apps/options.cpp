@@ -558,6 +558,14 @@ void check_data_options(const po::variables_map& vm) {
                               " does not apply with --snapshot (its stays are already made)");
 }
 
+unsigned threads_option(const po::variables_map& vm) {
+    const std::int64_t threads = vm["threads"].as<std::int64_t>();
+    if (threads < 0 || threads > 1024)
+        throw input_error("--threads: must be between 0 (one per core) and 1024, not " +
+                          std::to_string(threads));
+    return static_cast<unsigned>(threads);
+}
+
 ingest_options ingest_options_from(const po::variables_map& vm, progress_reporter& progress,
                                    bool digests) {
     ingest_options options;
@@ -576,11 +584,7 @@ ingest_options ingest_options_from(const po::variables_map& vm, progress_reporte
     options.read.tz = tz_option(vm);
     options.read.default_dwell = duration_option(vm, "dwell");
     options.read.skip_bad = vm["skip-bad"].as<bool>();
-    const std::int64_t threads = vm["threads"].as<std::int64_t>();
-    if (threads < 0 || threads > 1024)
-        throw input_error("--threads: must be between 0 (one per core) and 1024, not " +
-                          std::to_string(threads));
-    options.read.threads = static_cast<unsigned>(threads);
+    options.read.threads = threads_option(vm);
     options.read.progress = [&progress, total](std::uint64_t done) {
         progress.bytes("reading scans", done, total);
     };

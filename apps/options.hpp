@@ -111,6 +111,9 @@ void check_data_options(const po::variables_map& vm);
 ingest_options ingest_options_from(const po::variables_map& vm, progress_reporter& progress,
                                    bool digests);
 /// Where the stays come from: --snapshot, or --scans with the reading options.
+/// --threads, checked: 0 (one per core) to 1024.
+unsigned threads_option(const po::variables_map& vm);
+
 data_source data_source_from(const po::variables_map& vm, progress_reporter& progress,
                              bool digests);
 /// The parameters of the backward-tracing options of `vm` (the profile's

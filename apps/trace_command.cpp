@@ -13,6 +13,7 @@
 #include "options.hpp"
 #include "outputs.hpp"
 #include "progress.hpp"
+#include "summary.hpp"
 
 #include <iostream>
 #include <optional>
@@ -123,24 +124,18 @@ int run_trace(const std::vector<std::string>& args) {
     warn_cases_without_stays("trace", data.persons, result.cases_without_stays,
                              "; listed without contacts");
     if (!quiet) {
-        std::ostringstream line;
-        for (std::size_t h = 0; h < result.persons_per_hop.size(); ++h)
-            line << (h ? ", " : "") << "hop " << h << ": " << result.persons_per_hop[h];
-        std::ostringstream summary;
-        summary << "ctrace trace: "
-                << traced_data_text(loaded, persons_with_stays, record.cases.size()) << "; "
-                << result.qualifying_events << " contact events; " << result.entries.size()
-                << " listed (" << line.str() << "); ";
-        if (!record.parameters.profile.empty())
-            summary << "profile " << record.parameters.profile << "; ";
-        summary << written_text(vm, trace_output_options, data.parameters.level) << "; ";
-        summary << std::fixed;
-        summary.precision(2);
         const double total = clock.seconds();
-        summary << total << " s (read " << read_seconds - cases_seconds << ", graph "
-                << graph_seconds - read_seconds << ", trace " << trace_seconds - graph_seconds
-                << ", write " << total - trace_seconds << ")\n";
-        std::cerr << summary.str();
+        std::cerr << summary_line(
+            {"ctrace trace",
+             traced_data_text(loaded, persons_with_stays, record.cases.size()),
+             record.parameters.profile,
+             written_text(vm, trace_output_options, data.parameters.level),
+             total,
+             {{"read", read_seconds - cases_seconds},
+              {"graph", graph_seconds - read_seconds},
+              {"trace", trace_seconds - graph_seconds},
+              {"write", total - trace_seconds}}},
+            result);
     }
     return exit_ok;
 }

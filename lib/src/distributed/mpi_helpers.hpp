@@ -4,10 +4,12 @@
 // agreement on failures.
 
 #include "ctrace/core/error.hpp"
+#include "ctrace/distributed/agreement.hpp"
 
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <exception>
 #include <mpi.h>
 #include <new>
 #include <numeric>
@@ -17,17 +19,8 @@
 
 namespace ctrace::distributed::detail {
 
-inline int rank_of(MPI_Comm comm) {
-    int rank = 0;
-    MPI_Comm_rank(comm, &rank);
-    return rank;
-}
-
-inline int size_of(MPI_Comm comm) {
-    int size = 1;
-    MPI_Comm_size(comm, &size);
-    return size;
-}
+using distributed::rank_of;
+using distributed::size_of;
 
 /// MPI counts are ints: a message of 2 GiB or more to one rank is refused
 /// rather than truncated.
@@ -70,61 +63,35 @@ inline std::vector<int> displacements(const std::vector<int>& counts) {
     return at;
 }
 
-/// A failure of one rank's local work, to be agreed on by all ranks: its
-/// kind (so that every rank throws the same type) and message.
-struct local_failure {
-    enum kind_type : int { none = 0, input = 1, out_of_memory = 2, internal = 3 };
-    int kind = none;
-    std::string message;
-
-    explicit operator bool() const noexcept { return kind != none; }
-};
-
-/// The `local_failure` of the exception being handled.
-inline local_failure current_failure() {
+/// The library's description of a failure, for `on_every_rank`: the kind
+/// of exception (so that every rank throws the same type) and its message.
+enum failure_kind : int { input_failure = 1, out_of_memory_failure = 2, internal_failure = 3 };
+inline agreed_failure library_failure(std::exception_ptr failure) {
     try {
-        throw;
+        std::rethrow_exception(failure);
     } catch (const input_error& e) {
-        return {local_failure::input, e.what()};
+        return {input_failure, e.what()};
     } catch (const std::bad_alloc&) {
-        return {local_failure::out_of_memory, "out of memory"};
+        return {out_of_memory_failure, "out of memory"};
     } catch (const std::exception& e) {
-        return {local_failure::internal, e.what()};
+        return {internal_failure, e.what()};
     }
-}
-
-/// Checks, collectively, whether any rank failed; if so every rank throws
-/// what the lowest such rank's failure was: an `input_error`, a
-/// `std::bad_alloc` or an `error` with its message. So a failure of one
-/// rank's own work never leaves the others waiting in a collective.
-inline void agree_on_failure(MPI_Comm comm, const local_failure& failure) {
-    const int mine = failure ? rank_of(comm) : INT_MAX;
-    int first = INT_MAX;
-    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
-    if (first == INT_MAX) return;
-    int kind = failure.kind;
-    std::uint64_t length = failure.message.size();
-    MPI_Bcast(&kind, 1, MPI_INT, first, comm);
-    MPI_Bcast(&length, 1, MPI_UINT64_T, first, comm);
-    std::string text = failure.message;
-    text.resize(static_cast<std::size_t>(length));
-    MPI_Bcast(text.data(), count_of(text.size()), MPI_CHAR, first, comm);
-    if (kind == local_failure::input) throw input_error(text);
-    if (kind == local_failure::out_of_memory) throw std::bad_alloc();
-    throw error(text);
 }
 
 /// Runs `step` (this rank's own work, no collective calls) and agrees on
-/// its failure with every rank (`agree_on_failure`).
+/// its failure with every rank (agreement.hpp): when any rank failed, every
+/// rank throws what the lowest such rank's failure was, an `input_error`, a
+/// `std::bad_alloc` or an `error` with its message. So a failure of one
+/// rank's own work never leaves the others waiting in a collective.
 template <class Step>
 void local_step(MPI_Comm comm, Step&& step) {
-    local_failure failure;
     try {
-        step();
-    } catch (...) {
-        failure = current_failure();
+        on_every_rank(comm, std::forward<Step>(step), library_failure);
+    } catch (const agreed_failure& agreed) {
+        if (agreed.code() == input_failure) throw input_error(agreed.text());
+        if (agreed.code() == out_of_memory_failure) throw std::bad_alloc();
+        throw error(agreed.text());
     }
-    agree_on_failure(comm, failure);
 }
 
 /// Ids as lengths and concatenated bytes, for sending.

@@ -18,6 +18,15 @@ input_file describe_input(const std::string& role, const std::filesystem::path& 
     return f;
 }
 
+ingest_parameters ingest_parameters_of(const ingest_options& options) {
+    ingest_parameters parameters;
+    parameters.default_dwell = options.read.default_dwell;
+    parameters.tz = options.read.tz;
+    parameters.skip_bad = options.read.skip_bad;
+    if (options.pseudonyms) parameters.pseudonym_key = options.pseudonyms->fingerprint();
+    return parameters;
+}
+
 ingest_result ingest(const ingest_options& options) {
     ingest_result out;
     dataset& data = out.data;
@@ -54,12 +63,9 @@ ingest_result ingest(const ingest_options& options) {
         else
             append_scan_log(log, part);
     }
-    data.parameters.default_dwell = read.default_dwell;
-    data.parameters.tz = read.tz;
-    data.parameters.skip_bad = read.skip_bad;
+    data.parameters = ingest_parameters_of(options);
     if (options.pseudonyms) {
         options.pseudonyms->apply(log.persons);
-        data.parameters.pseudonym_key = options.pseudonyms->fingerprint();
         strip_identifying_text(out.rejects);
     }
     data.rows_read = log.rows_read;

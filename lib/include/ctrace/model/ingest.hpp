@@ -43,6 +43,10 @@ struct ingest_result {
 /// `input_error` as the readers do.
 ingest_result ingest(const ingest_options& options);
 
+/// The parameters that reading with `options` gives a dataset's stays
+/// (dwell, zone, skip_bad, the pseudonym key's fingerprint), at code level.
+ingest_parameters ingest_parameters_of(const ingest_options& options);
+
 /// Removes from rejected rows what could identify a person, for pseudonymised
 /// outputs: the raw row, and any field text quoted in the reason. The line
 /// number and the kind of problem stay.
