@@ -98,6 +98,34 @@ run_ctrace_unprivileged() {
     set -e
 }
 
+# wait_for_pause FILE PID: waits until FILE exists, which says that process
+# PID, run with CTRACE_TEST_PAUSE_BEFORE_COMMIT=FILE, is paused just before a
+# commit (the test hook of lib/src/core/atomic_file.cpp; FILE holds the
+# target's path). Returns 1 when PID ends first, or after ten minutes. The
+# loop polls for an event; nothing depends on how long anything takes.
+wait_for_pause() {
+    local file=$1 pid=$2 i
+    for i in $(seq 1 12000); do
+        [ -e "$file" ] && return 0
+        if ! kill -0 "$pid" 2>/dev/null; then
+            [ -e "$file" ] && return 0
+            return 1
+        fi
+        sleep 0.05
+    done
+    return 1
+}
+
+# holds_open PID FILE: whether process PID has FILE open.
+holds_open() {
+    local pid=$1 file fd
+    file=$(readlink -f "$2")
+    for fd in /proc/"$pid"/fd/*; do
+        [ "$(readlink "$fd" 2>/dev/null)" = "$file" ] && return 0
+    done
+    return 1
+}
+
 finish() {
     if [ "$failures" -gt 0 ]; then
         echo "$failures expectation(s) failed" >&2
