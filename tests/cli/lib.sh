@@ -104,8 +104,8 @@ run_ctrace_unprivileged() {
 # target's path). Returns 1 when PID ends first, or after ten minutes. The
 # loop polls for an event; nothing depends on how long anything takes.
 wait_for_pause() {
-    local file=$1 pid=$2 i
-    for i in $(seq 1 12000); do
+    local file=$1 pid=$2
+    for _ in $(seq 1 12000); do
         [ -e "$file" ] && return 0
         if ! kill -0 "$pid" 2>/dev/null; then
             [ -e "$file" ] && return 0
