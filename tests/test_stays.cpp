@@ -247,6 +247,106 @@ TEST_SUITE("stays") {
         }
     }
 
+    // build_stays sorts visits by (place, start, person) with one radix sort of
+    // keys packing the three (lib/src/model/stays.cpp); when the starts are too
+    // far apart to pack beside the indices — bits for the persons + bits for
+    // (last start - first start + 1) + bits for the places > 64 — it falls back
+    // to a comparison sort. The visits here come in clusters of nearby starts
+    // placed far apart, so the whole set takes the fallback while each cluster
+    // alone takes the radix path; a stay never spans two clusters, so the
+    // fallback's stays are the clusters' stays, place by place in cluster
+    // order. Both are compared with the brute-force merge too.
+    TEST_CASE("the comparison-sort fallback of build_stays (starts too far apart to pack) agrees "
+              "with the radix path and a brute-force merge") {
+        // The width build_stays gives a count or span n: the least b >= 1 with
+        // 2^b >= n.
+        auto bits = [](std::uint64_t n) {
+            unsigned b = 1;
+            while (b < 64 && (std::uint64_t{1} << b) < n)
+                ++b;
+            return b;
+        };
+        auto packs = [&](const std::vector<visit>& visits, std::size_t persons,
+                         std::size_t places) {
+            time_point first = visits.front().start, last = visits.front().start;
+            for (const visit& v : visits) {
+                first = std::min(first, v.start);
+                last = std::max(last, v.start);
+            }
+            const auto span = static_cast<std::uint64_t>(last) - static_cast<std::uint64_t>(first);
+            return bits(persons) + bits(span + 1) + bits(places) <= 64;
+        };
+        std::mt19937_64 rng(7);
+        constexpr time_point far = time_point{1} << 62; // any counts: 63 bits of span
+        // The extremes a reader makes: -2^55 and 9999-12-31T23:59:59Z.
+        constexpr time_point earliest_read = -(time_point{1} << 55);
+        constexpr time_point latest_read = 253402300799;
+        int fallbacks = 0, merged_visits = 0;
+        for (int round = 0; round < 300; ++round) {
+            CAPTURE(round);
+            const bool extreme = round % 2 == 0;
+            // Between the extremes a reader makes the span has 56 bits: 129+
+            // persons (8 bits) and 3+ places (2 bits) leave no room.
+            const std::size_t persons = extreme ? 1 + rng() % 8 : 129 + rng() % 100;
+            const std::size_t places = extreme ? 1 + rng() % 4 : 3 + rng() % 4;
+            const std::vector<time_point> bases =
+                extreme
+                    ? std::vector<time_point>{-far, 0, far - 1000}
+                    : std::vector<time_point>{earliest_read,
+                                              1648000000 + static_cast<time_point>(rng() % 1000),
+                                              latest_read - 1000};
+            std::vector<std::vector<visit>> clusters(bases.size());
+            std::vector<visit> all;
+            for (std::size_t c = 0; c < bases.size(); ++c) {
+                const std::size_t n = 1 + rng() % 50;
+                for (std::size_t i = 0; i < n; ++i) {
+                    const time_point start = bases[c] + static_cast<time_point>(rng() % 200);
+                    const auto length = static_cast<duration>(rng() % 4 == 0 ? 0 : rng() % 40);
+                    clusters[c].push_back({static_cast<person_index>(rng() % persons),
+                                           static_cast<place_index>(rng() % places), start,
+                                           start + length});
+                }
+                for (std::size_t i = 0; i < n / 5; ++i) // exact duplicates
+                    clusters[c].push_back(clusters[c][rng() % n]);
+                all.insert(all.end(), clusters[c].begin(), clusters[c].end());
+            }
+            std::shuffle(all.begin(), all.end(), rng);
+            REQUIRE_FALSE(packs(all, persons, places)); // the fallback
+            ++fallbacks;
+            const stay_table fallback = build_stays(all, persons, places);
+
+            // Brute force.
+            const std::vector<stay_t> expected = reference_stays(all);
+            CHECK(rows(fallback) == expected);
+            merged_visits += static_cast<int>(all.size() - expected.size());
+
+            // The radix path, cluster by cluster, put together place by place.
+            std::vector<stay_t> joined;
+            std::vector<std::uint64_t> place_begin(places + 1, 0);
+            std::vector<duration> place_longest(places, 0);
+            std::vector<stay_table> radix;
+            for (std::vector<visit>& cluster : clusters) {
+                std::shuffle(cluster.begin(), cluster.end(), rng);
+                REQUIRE(packs(cluster, persons, places));
+                radix.push_back(build_stays(cluster, persons, places));
+            }
+            for (std::size_t x = 0; x < places; ++x) {
+                for (const stay_table& t : radix) {
+                    REQUIRE(t.place_begin.size() == places + 1);
+                    for (std::uint64_t i = t.place_begin[x]; i < t.place_begin[x + 1]; ++i)
+                        joined.push_back({t.person[i], t.place[i], t.start[i], t.end[i]});
+                    place_longest[x] = std::max(place_longest[x], t.place_longest[x]);
+                }
+                place_begin[x + 1] = joined.size();
+            }
+            CHECK(rows(fallback) == joined);
+            CHECK(fallback.place_begin == place_begin);
+            CHECK(fallback.place_longest == place_longest);
+        }
+        CHECK(fallbacks == 300);
+        CHECK(merged_visits > 1000); // visits did merge, not only sit side by side
+    }
+
     // Regression guard for the memory hand-back: passes over arrays larger than
     // the release step (8 MiB) return the pages behind them to the kernel. Any
     // later read of a released item would see zeros and change the result.

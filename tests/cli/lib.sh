@@ -49,6 +49,83 @@ no_temporaries() {
     [ -z "$left" ] || fail "temporary files left behind: $left"
 }
 
+# A user the file permissions apply to. Root may write anywhere, and CI runs
+# as root, so a permission error needs another user there: `unprivileged_user`
+# sets the array `as_unprivileged` to the command prefix that runs a program as
+# user nobody (setpriv, else runuser), or to nothing when not root, and opens
+# $work to that user (read and search; the files in it are created 0644). It
+# returns 1, after saying so loudly on stderr, only when root has neither
+# tool: the caller then skips its permission checks.
+as_unprivileged=()
+unprivileged_user() {
+    as_unprivileged=()
+    if [ "$(id -u)" -ne 0 ]; then return 0; fi
+    if command -v setpriv >/dev/null 2>&1; then
+        as_unprivileged=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
+    elif command -v runuser >/dev/null 2>&1; then
+        as_unprivileged=(runuser -u nobody --)
+    else
+        printf '%s\n' "************************************************************************" \
+            "SKIPPED: running as root without setpriv or runuser: no permission error" \
+            "can be made, the permission check (exit 74) is NOT run" \
+            "************************************************************************" >&2
+        return 1
+    fi
+    chmod a+rx "$work"
+}
+
+# folder_for_unprivileged DIR WRITABLE: creates DIR, which the user of
+# `as_unprivileged` can write in when WRITABLE is yes and cannot otherwise;
+# checks that it is so (a test of a permission error must not pass because
+# the error never happened).
+folder_for_unprivileged() {
+    local dir=$1 writable=$2
+    mkdir -p "$dir"
+    if [ "$writable" = yes ]; then chmod 0777 "$dir"; else chmod 0555 "$dir"; fi
+    if "${as_unprivileged[@]}" touch "$dir/.probe" 2>/dev/null; then
+        rm -f "$dir/.probe"
+        [ "$writable" = yes ] || fail "set-up: $dir is writable by $(id -un) through '${as_unprivileged[*]}'"
+    else
+        [ "$writable" != yes ] || fail "set-up: $dir is not writable through '${as_unprivileged[*]}'"
+    fi
+}
+
+# run_ctrace_unprivileged ARGS...: run_ctrace as the user of `as_unprivileged`.
+run_ctrace_unprivileged() {
+    set +e
+    "${as_unprivileged[@]}" "$ctrace" "$@" >"$work/stdout" 2>"$work/stderr"
+    status=$?
+    set -e
+}
+
+# wait_for_pause FILE PID: waits until FILE exists, which says that process
+# PID, run with CTRACE_TEST_PAUSE_BEFORE_COMMIT=FILE, is paused just before a
+# commit (the test hook of lib/src/core/atomic_file.cpp; FILE holds the
+# target's path). Returns 1 when PID ends first, or after ten minutes. The
+# loop polls for an event; nothing depends on how long anything takes.
+wait_for_pause() {
+    local file=$1 pid=$2
+    for _ in $(seq 1 12000); do
+        [ -e "$file" ] && return 0
+        if ! kill -0 "$pid" 2>/dev/null; then
+            [ -e "$file" ] && return 0
+            return 1
+        fi
+        sleep 0.05
+    done
+    return 1
+}
+
+# holds_open PID FILE: whether process PID has FILE open.
+holds_open() {
+    local pid=$1 file fd
+    file=$(readlink -f "$2")
+    for fd in /proc/"$pid"/fd/*; do
+        [ "$(readlink "$fd" 2>/dev/null)" = "$file" ] && return 0
+    done
+    return 1
+}
+
 finish() {
     if [ "$failures" -gt 0 ]; then
         echo "$failures expectation(s) failed" >&2

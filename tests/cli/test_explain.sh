@@ -176,16 +176,27 @@ if [ -w /dev/full ]; then
     [ ! -e "$work/r74.csv" ] && [ ! -e "$work/r74.h5" ] ||
         fail "an unwritable --graphml left the other outputs"
 fi
-mkdir "$work/locked"
-chmod a-w "$work/locked"
-if ! touch "$work/locked/probe" 2>/dev/null; then
-    run_ctrace trace "${inputs[@]}" --out "$work/r-locked.csv" --graphml "$work/locked/tree.graphml" -q
+# A folder without write permission: as root (as CI runs) the trace runs as
+# user nobody, whom the permissions bind, with the risk list in a folder
+# nobody may write in, so the one refusal is the tree's.
+if unprivileged_user; then
+    folder_for_unprivileged "$work/locked" no
+    folder_for_unprivileged "$work/open" yes
+    run_ctrace_unprivileged trace "${inputs[@]}" --out "$work/open/r-locked.csv" \
+        --graphml "$work/locked/tree.graphml" -q
     expect_status 74 "--graphml in a folder without write permission"
-    [ ! -e "$work/r-locked.csv" ] || fail "an unwritable --graphml wrote the risk list"
-else
-    echo "running as a user who can write anywhere: the permission check is skipped"
+    one_line_naming "--graphml in a folder without write permission" "$work/locked/tree.graphml" \
+        "Permission denied"
+    [ ! -e "$work/open/r-locked.csv" ] || fail "an unwritable --graphml wrote the risk list"
+    [ -z "$(ls -A "$work/locked")" ] || fail "an unwritable --graphml left files: $(ls -A "$work/locked")"
+    no_temporaries "$work/open"
+    # The same run where it may write: the set-up, not ctrace, made the refusal.
+    run_ctrace_unprivileged trace "${inputs[@]}" --out "$work/open/r-locked.csv" \
+        --graphml "$work/open/tree.graphml" -q
+    expect_status 0 "the same trace with the tree in a writable folder"
+    expect_same_file "$work/open/r-locked.csv" "$tiny/risk.csv" "the risk list written unprivileged"
+    chmod u+w "$work/locked"
 fi
-chmod u+w "$work/locked"
 run_ctrace trace "${inputs[@]}" --out "$work/r2.csv" --graphml "$work/no-such-folder/tree.graphml" -q
 expect_status 2 "--graphml into a missing folder"
 [ ! -e "$work/r2.csv" ] || fail "a --graphml into a missing folder wrote the risk list"

@@ -50,6 +50,61 @@ else
     echo "no writable /dev/full here: the full-disk checks are skipped"
 fi
 
+# A folder without write permission. Root may write anywhere (CI runs as
+# root), so there ctrace runs as user nobody (lib.sh: unprivileged_user);
+# outputs that may be written go to a folder nobody can write in.
+if unprivileged_user; then
+    locked=$work/locked
+    open=$work/open
+    folder_for_unprivileged "$locked" no
+    folder_for_unprivileged "$open" yes
+
+    run_ctrace_unprivileged trace "${data[@]}" --cases "$tiny/cases.csv" --hops 3 \
+        --out "$locked/risk.csv" --hdf5 "$open/trace.h5" -q
+    expect_status 74 "trace --out in a folder without write permission"
+    one_line_naming "trace --out in a folder without write permission" "$locked/risk.csv" \
+        "Permission denied"
+    [ ! -e "$open/trace.h5" ] || fail "trace --out in a locked folder wrote --hdf5"
+
+    run_ctrace_unprivileged trace "${data[@]}" --cases "$tiny/cases.csv" --hops 3 \
+        --out "$open/risk.csv" --skip-bad --rejects "$locked/rejects.csv" -q
+    expect_status 74 "trace --rejects in a folder without write permission"
+    one_line_naming "trace --rejects in a folder without write permission" "$locked/rejects.csv" \
+        "Permission denied"
+    [ ! -e "$open/risk.csv" ] || fail "trace --rejects in a locked folder wrote the risk list"
+
+    run_ctrace_unprivileged snapshot "${data[@]}" --out "$locked/tiny.h5" -q
+    expect_status 74 "snapshot --out in a folder without write permission"
+    one_line_naming "snapshot --out in a folder without write permission" "$locked/tiny.h5" \
+        "Permission denied"
+
+    run_ctrace_unprivileged places "${data[@]}" --cases "$tiny/cases.csv" \
+        --out "$locked/places.csv" -q
+    expect_status 74 "places --out in a folder without write permission"
+    one_line_naming "places --out in a folder without write permission" "$locked/places.csv" \
+        "Permission denied"
+
+    # A store to be created in it, and a store whose files nobody may write.
+    run_ctrace_unprivileged ingest --store "$locked/store" "${data[@]}" -q
+    expect_status 74 "ingest --store in a folder without write permission"
+    one_line_naming "ingest --store in a folder without write permission" "$locked/store" \
+        "Permission denied"
+    run_ctrace ingest --store "$work/root-store" "${data[@]}" -q # as the test's own user
+    expect_status 0 "ingest of a store for the permission check"
+    chmod -R a-w "$work/root-store"
+    (cd "$work/root-store" && find . -type f -print0 | sort -z | xargs -0 sha256sum) >"$work/store-before.txt"
+    run_ctrace_unprivileged ingest --store "$work/root-store" --scans "$tiny/scans.csv" -q
+    expect_status 74 "ingest into a store without write permission"
+    one_line_naming "ingest into a store without write permission" "$work/root-store" \
+        "Permission denied"
+    (cd "$work/root-store" && find . -type f -print0 | sort -z | xargs -0 sha256sum) >"$work/store-after.txt"
+    expect_same_file "$work/store-after.txt" "$work/store-before.txt" "a refused ingest changed the store"
+    [ -z "$(ls -A "$locked")" ] || fail "refused outputs left files: $(ls -A "$locked")"
+    no_temporaries "$open"
+    chmod u+w "$locked"
+    chmod -R u+w "$work/root-store"
+fi
+
 run_ctrace trace "${data[@]}" --cases "$tiny/cases.csv" --out "$work/no-such-folder/risk.csv" -q
 expect_status 2 "trace into a missing folder"
 one_line_naming "trace into a missing folder" "$work/no-such-folder/risk.csv" \

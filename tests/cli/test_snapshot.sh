@@ -232,23 +232,31 @@ one_line_naming "verify of a damaged snapshot" "$work/damaged.h5"
 big=$work/big
 "$ctrace" gen --scans 6000000 --out "$big" --quiet || fail "ctrace gen"
 
-# interrupt WHEN: starts a snapshot of the big city and sends SIGINT, either
-# shortly after it starts ("early") or once its temporary output exists ("writing").
+# interrupt WHEN: starts a snapshot of the big city and sends SIGINT while it
+# reads the scans ("early": once it holds the scans file open) or once its
+# output is written and about to be committed ("writing"). The snapshot runs
+# under CTRACE_TEST_PAUSE_BEFORE_COMMIT (lib/src/core/atomic_file.cpp): before
+# its commit it creates the pause file and waits for it to go, which never
+# happens here, so it cannot finish before the signal and "writing" is a state
+# it is known to be in, not a moment hoped for.
 interrupt() {
-    local when=$1 pid
-    "$ctrace" snapshot --scans "$big/scans.csv" --places "$big/places.csv" \
-        --out "$big/city.h5" --quiet 2>"$work/interrupt.err" &
+    local when=$1 pid pause=$work/pause-$1
+    CTRACE_TEST_PAUSE_BEFORE_COMMIT=$pause "$ctrace" snapshot --scans "$big/scans.csv" \
+        --places "$big/places.csv" --out "$big/city.h5" --quiet 2>"$work/interrupt.err" &
     pid=$!
     if [ "$when" = early ]; then
-        sleep 0.3
-    else
-        for _ in $(seq 1 1200); do
-            [ -z "$(find "$big" -maxdepth 1 -name '.city.h5.tmp-*')" ] || break
+        for _ in $(seq 1 12000); do
+            holds_open "$pid" "$big/scans.csv" && break
             kill -0 "$pid" 2>/dev/null || break
-            sleep 0.05
+            sleep 0.01
         done
+        holds_open "$pid" "$big/scans.csv" || fail "interrupt early: the snapshot never read the scans"
+    else
+        wait_for_pause "$pause" "$pid" || fail "interrupt writing: the snapshot never paused before its commit"
+        [ "$(cat "$pause" 2>/dev/null)" = "$big/city.h5" ] ||
+            fail "interrupt writing: paused before committing '$(cat "$pause" 2>/dev/null)', not $big/city.h5"
         [ -n "$(find "$big" -maxdepth 1 -name '.city.h5.tmp-*')" ] ||
-            fail "interrupt $when: the snapshot's temporary file never appeared"
+            fail "interrupt writing: no temporary output while paused before the commit"
     fi
     kill -INT "$pid" 2>/dev/null || fail "interrupt $when: the snapshot ended before SIGINT"
     set +e
@@ -258,6 +266,7 @@ interrupt() {
     [ "$status" -eq 130 ] || fail "interrupt $when: exit status $status, expected 130 (SIGINT)"
     [ ! -e "$big/city.h5" ] || fail "interrupt $when: a snapshot was written"
     no_temporaries "$big"
+    rm -f "$pause"
 }
 interrupt early
 interrupt writing

@@ -253,27 +253,73 @@ no_temporaries "$out"
 
 # --- kill -9 during an ingest that appends, and one that drops partitions -------------
 # The index and every file it names stay byte for byte as they were; a file
-# no index names may remain until the next ingest removes it.
+# no index names may remain until the next ingest removes it. The ingest runs
+# under CTRACE_TEST_PAUSE_BEFORE_COMMIT (lib/src/core/atomic_file.cpp): before
+# each commit it creates the pause file, naming the file it commits, and waits
+# for it to go. The test removes it to let the ingest go on, commit by commit,
+# and kills it at a chosen one: the first (nothing of the ingest in place yet)
+# and store.json, the index (every new file in place, the index not yet); and,
+# on a copy of the store, at the commit after the index, when the ingest has
+# happened and every file the index names must be there and sound.
 "$ctrace" gen --scans 3000000 --seed 5 --out "$work/city" 2>/dev/null || fail "gen for the kill test"
 kill_during() { # kill_during WHAT STORE INGEST-ARGS...
-    what=$1 target=$2
+    local what=$1 target=$2 into kill_at job committing commits index_committed pause=$work/pause
     shift 2
     named_digest "$target" >"$work/before.txt"
-    for delay in 0.3 0.8 1.4 2.0; do
-        "$ctrace" ingest --store "$target" "$@" --quiet 2>/dev/null &
+    # After the index: on a copy, as that kill changes the store.
+    rm -rf "$work/after-index"
+    cp -r "$target" "$work/after-index"
+    for kill_at in first-commit store.json after-index; do
+        into=$target
+        [ "$kill_at" = after-index ] && into=$work/after-index
+        rm -f "$pause"
+        CTRACE_TEST_PAUSE_BEFORE_COMMIT=$pause "$ctrace" ingest --store "$into" "$@" --quiet \
+            2>/dev/null &
         job=$!
-        sleep "$delay"
-        kill -9 "$job" 2>/dev/null || true
+        committing=
+        commits=0
+        index_committed=no
+        while wait_for_pause "$pause" "$job"; do
+            committing=$(cat "$pause")
+            commits=$((commits + 1))
+            [ "$kill_at" = first-commit ] && break
+            [ "$kill_at" = store.json ] && [ "$committing" = "$into/store.json" ] && break
+            [ "$index_committed" = yes ] && break
+            [ "$committing" = "$into/store.json" ] && index_committed=yes
+            rm -f "$pause"
+        done
+        kill -9 "$job" 2>/dev/null || fail "kill -9 at $kill_at $what: the ingest ended before the kill"
         wait "$job" 2>/dev/null || true
+        rm -f "$pause"
+        case $kill_at in
+        first-commit)
+            [ "$commits" -eq 1 ] && [ -n "$committing" ] ||
+                fail "kill -9 $what: the ingest never paused before its first commit" ;;
+        store.json)
+            [ "$committing" = "$into/store.json" ] ||
+                fail "kill -9 $what: the ingest never paused before committing store.json (last: '$committing')"
+            # Its new files were committed before the index: the kill came
+            # after them (a partition, the ids file), not before.
+            [ "$commits" -ge 3 ] || fail "kill -9 $what: only $commits commits before store.json" ;;
+        after-index)
+            [ "$index_committed" = yes ] ||
+                fail "kill -9 $what: the ingest committed store.json last, or never"
+            # Committed: the index names the dump and every file it names is sound.
+            grep -q "city/scans.csv" "$into/store.json" ||
+                fail "kill -9 after the index $what: the index does not name the dump"
+            run_ctrace verify "$into"
+            expect_status 0 "verify after a kill -9 after the index $what"
+            rm -rf "$into"
+            continue ;;
+        esac
         named_digest "$target" >"$work/after.txt"
-        if ! cmp -s "$work/before.txt" "$work/after.txt"; then
-            # Only a run that committed before the kill may have changed the
-            # store: its index then names the dump (manifest.csv follows it).
-            grep -q "city/scans.csv" "$target/store.json" ||
-                fail "kill -9 after ${delay}s $what left the store changed: $(diff "$work/before.txt" "$work/after.txt")"
-            break
-        fi
+        cmp -s "$work/before.txt" "$work/after.txt" ||
+            fail "kill -9 before committing $committing $what left the store changed: $(diff "$work/before.txt" "$work/after.txt")"
     done
+    # At store.json the new files were in the folder, named by no index.
+    unnamed=$(find "$target" -maxdepth 1 \( -name 'part-*' -o -name 'ids-*' -o -name 'deleted-*' \) \
+        -printf '%f\n' | sort | comm -23 - <(named_digest "$target" | awk '{print $2}' | sort))
+    [ -n "$unnamed" ] || fail "kill -9 before store.json $what: no new file was in the folder"
     run_ctrace ingest --store "$target" "$@"
     expect_status 0 "ingest after the kills $what"
     grep -q "city/scans.csv" "$target/manifest.csv" || fail "the dump is not in the manifest after the ingest"

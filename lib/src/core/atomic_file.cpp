@@ -1,3 +1,17 @@
+// Atomic replacement of output files (ctrace/core/atomic_file.hpp).
+//
+// Test hook: CTRACE_TEST_PAUSE_BEFORE_COMMIT=FILE. When this environment
+// variable names a file, every commit of a staged output (`atomic_path::commit`,
+// so `atomic_file::commit` and the store's commits of its files and of
+// store.json, its index) first creates FILE holding the target's path and a
+// newline (written beside it and renamed, so it appears whole), then waits,
+// polling every 10 ms, until FILE is removed; only then does it commit. A test
+// waits for FILE instead of sleeping: the process is then known to be just
+// before that commit, with its temporary output complete, and the test kills
+// or interrupts it there, or removes FILE to let it go on to the next commit.
+// When FILE cannot be created the commit goes on without a pause. Unset or
+// empty: no effect. Outputs written in place (a device, a FIFO) have no
+// commit and never pause.
 #include "ctrace/core/atomic_file.hpp"
 
 #include "core/file_descriptor.hpp"
@@ -6,11 +20,13 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 namespace ctrace {
@@ -90,6 +106,22 @@ std::filesystem::path create_visible_temporary(const std::filesystem::path& targ
     return pattern;
 }
 
+/// The test hook of this file's header: pauses before committing `target`
+/// while the file CTRACE_TEST_PAUSE_BEFORE_COMMIT names exists.
+void pause_before_commit_if_asked(const std::filesystem::path& target) {
+    const char* const pause_file = std::getenv("CTRACE_TEST_PAUSE_BEFORE_COMMIT");
+    if (pause_file == nullptr || *pause_file == '\0') return;
+    const std::string writing = std::string(pause_file) + ".writing";
+    {
+        std::ofstream out(writing, std::ios::binary | std::ios::trunc);
+        out << target.string() << '\n';
+        if (!out.flush()) return;
+    }
+    if (::rename(writing.c_str(), pause_file) != 0) return;
+    while (::access(pause_file, F_OK) == 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
 } // namespace
 
 void remove_temporaries_on_signal() {
@@ -144,6 +176,7 @@ void atomic_path::commit() {
         committed_ = true;
         return;
     }
+    pause_before_commit_if_asked(target_);
     if (hidden_fd_ < 0) {
         sync_and_rename(temporary_, target_);
         committed_ = true;

@@ -270,6 +270,8 @@ void remove_unnamed_files(const std::filesystem::path& folder, const store_state
 }
 
 /// Commits `state` as the store's index: the commit point of an ingest.
+/// (CTRACE_TEST_PAUSE_BEFORE_COMMIT, lib/src/core/atomic_file.cpp, pauses
+/// tests here, as before every commit.)
 void commit_state(const std::filesystem::path& folder, const store_state& state) {
     atomic_file out(store_state_path(folder), temporary_name::hidden);
     stage_text(out, store_state_json(state));
