@@ -309,6 +309,19 @@ kill_during() { # kill_during WHAT STORE INGEST-ARGS...
                 fail "kill -9 after the index $what: the index does not name the dump"
             run_ctrace verify "$into"
             expect_status 0 "verify after a kill -9 after the index $what"
+            # The manifest (committed after the index) was not written; the
+            # next ingest, of the same dump, finds it ingested and repairs
+            # what the kill left: the manifest, the files no index names.
+            run_ctrace ingest --store "$into" "$@"
+            expect_status 0 "the same ingest after a kill -9 after the index $what"
+            grep -q "already" "$work/stderr" || fail "the ingest after the index $what did not find the dump ingested"
+            grep -q "city/scans.csv" "$into/manifest.csv" ||
+                fail "kill -9 after the index $what: the next ingest left the dump out of the manifest"
+            leftover=$(find "$into" -maxdepth 1 \( -name 'part-*' -o -name 'ids-*' -o -name 'deleted-*' \) \
+                -printf '%f\n' | sort)
+            named=$(named_digest "$into" | awk '$2 != "store.json" {print $2}' | sort)
+            [ "$leftover" = "$named" ] ||
+                fail "kill -9 after the index $what: files no index names after the next ingest: $leftover vs $named"
             rm -rf "$into"
             continue ;;
         esac

@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -340,6 +342,22 @@ std::string rows_as_bytes(const std::vector<std::uint32_t>& rows) {
 
 } // namespace
 
+namespace {
+
+/// Rewrites the manifest when it is not the index's (an ingest killed after
+/// committing the index, before the manifest).
+void repair_manifest(const std::filesystem::path& folder, const store_state& state) {
+    const std::string wanted = manifest_csv(state.inputs);
+    std::ifstream in(store_manifest_path(folder), std::ios::binary);
+    const std::string have{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    if (in && have == wanted) return;
+    atomic_file out(store_manifest_path(folder), temporary_name::hidden);
+    stage_text(out, wanted);
+    out.commit();
+}
+
+} // namespace
+
 store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest_options& options) {
     const std::filesystem::path& folder = lock.folder();
     store_ingest_result result;
@@ -360,6 +378,12 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
         std::filesystem::create_directories(folder / "rejects", ec);
     }
     result.stays_before = state.stays;
+    // What a run killed after the commit point left undone: files no index
+    // names, and the manifest, which follows the index.
+    if (existing) {
+        remove_unnamed_files(folder, state);
+        repair_manifest(folder, state);
+    }
     for (const input_file& f : state.inputs)
         if (f.role == "scans" && f.sha256 == digest) {
             result.already_ingested = true;
@@ -367,7 +391,6 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
             result.stays_after = state.stays;
             return result;
         }
-    if (existing) remove_unnamed_files(folder, state);
 
     const std::string key = options.pseudonyms ? options.pseudonyms->fingerprint() : "";
     if (existing && key != state.parameters.pseudonym_key) {
