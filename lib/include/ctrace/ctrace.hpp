@@ -28,6 +28,7 @@
 #include "ctrace/model/ingest.hpp"
 #include "ctrace/model/pseudonym.hpp"
 #include "ctrace/model/sites.hpp"
+#include "ctrace/model/stay_source.hpp"
 #include "ctrace/model/stays.hpp"
 #include "ctrace/model/trace_result.hpp"
 #include "ctrace/report/changes.hpp"

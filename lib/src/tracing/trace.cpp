@@ -41,6 +41,8 @@ private:
     const id_table& places_;
 };
 
+static_assert(stay_source<memory_source>);
+
 } // namespace
 
 trace_result trace(const stay_table& stays, const person_place_graph& graph,

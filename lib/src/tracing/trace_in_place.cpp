@@ -8,6 +8,8 @@
 
 namespace ctrace {
 
+using detail::partitioned_stay_source;
+
 namespace {
 
 /// The stays of an indexed snapshot, read as the trace reaches them.
@@ -33,6 +35,8 @@ private:
     const indexed_snapshot& data_;
     const indexed_person_ids& persons_;
 };
+
+static_assert(stay_source<mapped_source>);
 
 } // namespace
 
@@ -109,6 +113,8 @@ private:
     const stored_window& data_;
     const indexed_person_ids& persons_;
 };
+
+static_assert(partitioned_stay_source<stored_source>);
 
 } // namespace
 

@@ -5,7 +5,7 @@
 // stays in memory, `trace_in_place.cpp` on a snapshot or a store read in
 // place. The state it keeps is `layer_state.hpp`'s.
 //
-// A stay source `S` has:
+// A stay source is `model/stay_source.hpp`'s `stay_source`:
 // - `person_count()`: persons the arrays are sized for (cases included);
 // - `has_stays(p)`: whether person `p` has a stay;
 // - `for_each_stay_of(p, f)`: calls `f(row)` for each stay row of `p`, in
@@ -23,6 +23,7 @@
 // tracer does for the others).
 
 #include "ctrace/core/error.hpp"
+#include "ctrace/model/stay_source.hpp"
 #include "ctrace/tracing/trace.hpp"
 #include "tracing/exposure_rules.hpp"
 #include "tracing/layer_state.hpp"
@@ -59,7 +60,18 @@ void for_each_contact_in_one_table(const Source& source, person_index q, time_po
 
 /// The layered trace over a source of stays: finds each layer's events and
 /// hands them to the `layer_state`, one by one.
+/// A source whose stays are not one table: it answers "the contact events
+/// of this source while infectious" itself (a store's partitions).
+template <class S>
+concept partitioned_stay_source = stay_ids<S> &&
+    requires(const S& s, person_index q, const contact_rules& rules) {
+    { s.has_stays(q) } -> std::convertible_to<bool>;
+    s.for_each_contact(q, time_point{}, time_point{}, rules,
+                       [](person_index, place_index, time_point, time_point) {});
+};
+
 template <class Source>
+requires stay_source<Source> || partitioned_stay_source<Source>
 class tracer {
 public:
     tracer(Source& source, const trace_parameters& parameters, const event_observer& observer)
@@ -113,9 +125,7 @@ private:
                               return better_via(e, q, via_place);
                           });
         };
-        if constexpr (requires {
-                          source_.for_each_contact(s.person, s.from, s.to, rules_, target);
-                      })
+        if constexpr (partitioned_stay_source<Source>)
             source_.for_each_contact(s.person, s.from, s.to, rules_, target);
         else
             for_each_contact_in_one_table(source_, s.person, s.from, s.to, rules_, target);
