@@ -506,9 +506,25 @@ const protocol_profile* profile_option(const po::variables_map& vm) {
 }
 
 /// Whether option `name` was given (on the command line or in --config),
-/// not left at its default: a given option wins over the profile.
+/// not left at its default.
 bool given(const po::variables_map& vm, const char* name) {
     return vm.count(name) && !vm[name].defaulted();
+}
+
+/// The parameters a profile sets whose options were given: they win over it.
+given_parameters given_profile_parameters(const po::variables_map& vm) {
+    static constexpr std::pair<const char*, profile_parameter> set_by_profiles[] = {
+        {"lookback", profile_parameter::lookback},
+        {"quarantine", profile_parameter::quarantine},
+        {"monitoring", profile_parameter::monitoring},
+        {"min-overlap", profile_parameter::min_overlap},
+        {"linger", profile_parameter::linger},
+        {"hops", profile_parameter::hops},
+    };
+    given_parameters parameters;
+    for (const auto& [option, parameter] : set_by_profiles)
+        if (given(vm, option)) parameters.insert(parameter);
+    return parameters;
 }
 
 } // namespace
@@ -518,11 +534,6 @@ trace_parameters trace_parameters_from(const po::variables_map& vm, utc_offset t
     const protocol_profile* profile = profile_option(vm);
     parameters.min_overlap = duration_option(vm, "min-overlap");
     parameters.linger = duration_option(vm, "linger");
-    if (profile != nullptr) {
-        parameters.profile = std::string(profile->name);
-        if (!given(vm, "min-overlap")) parameters.min_overlap = profile->min_overlap;
-        if (!given(vm, "linger")) parameters.linger = profile->linger;
-    }
     const std::int64_t hops = vm["hops"].as<std::int64_t>();
     if (hops < 0 || hops > 1'000'000)
         throw input_error("--hops: must be between 0 and 1000000, not " + std::to_string(hops));
@@ -531,11 +542,7 @@ trace_parameters trace_parameters_from(const po::variables_map& vm, utc_offset t
     if (vm.count("until")) parameters.until = time_option(vm, "until", tz);
     parameters.quarantine = hop_durations_option(vm, "quarantine");
     if (vm.count("monitoring")) parameters.monitoring = hop_durations_option(vm, "monitoring");
-    if (profile != nullptr) {
-        if (!given(vm, "hops")) parameters.hops = profile->hops;
-        if (!given(vm, "quarantine")) parameters.quarantine = profile->quarantine;
-        if (!given(vm, "monitoring")) parameters.monitoring = profile->monitoring;
-    }
+    if (profile != nullptr) apply_profile(*profile, given_profile_parameters(vm), parameters);
     return parameters;
 }
 
@@ -632,10 +639,8 @@ sources_parameters sources_parameters_from(const po::variables_map& vm) {
     parameters.min_cases = static_cast<std::uint32_t>(min_cases);
     parameters.min_overlap = duration_option(vm, "min-overlap");
     parameters.linger = duration_option(vm, "linger");
-    if (const protocol_profile* profile = profile_option(vm)) {
-        if (!given(vm, "min-overlap")) parameters.min_overlap = profile->min_overlap;
-        if (!given(vm, "linger")) parameters.linger = profile->linger;
-    }
+    if (const protocol_profile* profile = profile_option(vm))
+        apply_profile(*profile, given_profile_parameters(vm), parameters);
     return parameters;
 }
 
@@ -645,11 +650,12 @@ trace_request case_request_from(const po::variables_map& vm, utc_offset tz,
     request.cases = cases_path;
     request.tz = tz;
     if (vm.count("until")) request.parameters.until = time_option(vm, "until", tz);
-    if (const protocol_profile* profile = profile_option(vm))
-        request.parameters.profile = std::string(profile->name);
+    const protocol_profile* profile = profile_option(vm);
+    if (profile != nullptr) request.parameters.profile = std::string(profile->name);
     request.lookback = duration_option(vm, "lookback");
-    if (const protocol_profile* profile = profile_option(vm); profile && !given(vm, "lookback"))
-        request.lookback = profile->lookback;
+    if (profile != nullptr)
+        request.lookback =
+            profile_lookback(*profile, given_profile_parameters(vm), request.lookback);
     request.pseudonyms = pseudonymizer_from(vm);
     request.digest = digest;
     request.columns = column_names_option(vm, "case-columns", cases_file_columns);
