@@ -213,7 +213,7 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
     MPI_Comm_size(comm, &size);
     const stopwatch clock;
     po::variables_map vm;
-    std::string out_path;
+    output_options outputs;
     bool quiet = false;
     utc_offset tz{};
     std::optional<prepared_cases> prepared;
@@ -223,23 +223,24 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
     bool write_hdf5 = false;
     on_every_rank(comm, "trace", [&] {
         vm = parse(args, trace_options());
-        if (vm.count("help")) return;
+        if (has(vm, opt::help)) return;
         check_data_options(vm);
-        out_path = required(vm, "out");
-        const std::string cases_path = required(vm, "cases");
-        quiet = vm["quiet"].as<bool>();
-        check_distinct_outputs(vm, trace_output_options);
+        required(vm, opt::out);
+        const std::string cases_path = required(vm, opt::cases);
+        quiet = flag_option(vm, opt::quiet);
+        outputs = output_options_from(vm);
+        check_distinct_outputs(outputs, trace_output_options);
         tz = tz_option(vm);
-        write_hdf5 = vm.count("hdf5") > 0;
+        write_hdf5 = outputs.file(opt::hdf5) != nullptr;
         prepared.emplace(read_cases_for_trace(vm, tz, cases_path, write_hdf5));
         // A rank is the unit of parallelism: one thread each unless
         // --threads asks for more (0: one per core).
-        const std::int64_t threads = vm["threads"].as<std::int64_t>();
+        const std::int64_t threads = integer_option(vm, opt::threads);
         if (threads < 0 || threads > 1024)
             throw input_error("--threads: must be between 0 (one per core) and 1024, not " +
                               std::to_string(threads));
-        set_thread_limit(vm["threads"].defaulted() ? 1 : static_cast<unsigned>(threads));
-        if (vm.count("snapshot")) return;
+        set_thread_limit(given(vm, opt::threads) ? static_cast<unsigned>(threads) : 1);
+        if (has(vm, opt::snapshot)) return;
         progress_reporter unused("trace", true);
         ingest = ingest_options_from(vm, unused, false);
         ingest.read.progress = {};
@@ -247,7 +248,7 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
         level = contact_level_option(vm);
         if (ingest.places) places = read_places(*ingest.places, ingest.place_format);
     });
-    if (vm.count("help")) {
+    if (has(vm, opt::help)) {
         if (root) print_help();
         return exit_ok;
     }
@@ -304,7 +305,7 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
     on_every_rank(comm, "trace", [&] {
         if (!root) return;
         write_trace_outputs(
-            vm, out_path, traced.result, traced.persons, traced.places, tz, &scans.rejects,
+            outputs, traced.result, traced.persons, traced.places, tz, &scans.rejects,
             [&](atomic_path& file) {
                 dataset& data = gathered ? *gathered : loaded_snapshot->ingested.data;
                 if (gathered) describe_scans(data, ingest, places, scans);
@@ -319,7 +320,7 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
     if (!root) return exit_ok;
 
     const trace_result& result = traced.result;
-    report_rejects("trace", vm, scans.rejects);
+    report_rejects("trace", outputs, scans.rejects);
     warn_cases_without_stays("trace", traced.persons, result.cases_without_stays,
                              "; listed without contacts");
     if (!quiet) {
@@ -334,7 +335,7 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
                 << result.qualifying_events << " contact events; " << result.entries.size()
                 << " listed (" << hops.str() << "); ";
         if (!parameters.profile.empty()) summary << "profile " << parameters.profile << "; ";
-        summary << written_text(vm, trace_output_options, level) << "; ";
+        summary << written_text(outputs, trace_output_options, level) << "; ";
         summary << std::fixed;
         summary.precision(2);
         const double total = clock.seconds();
