@@ -6,6 +6,7 @@
 #include "ctrace/core/error.hpp"
 #include "ctrace/gen/generate.hpp"
 #include "ctrace/storage/store.hpp"
+#include "ctrace/tracing/profiles.hpp"
 #include "progress.hpp"
 #include "suggestions.hpp"
 

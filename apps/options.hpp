@@ -11,7 +11,6 @@
 #include "ctrace/model/pseudonym.hpp"
 #include "ctrace/model/sites.hpp"
 #include "ctrace/tracing/explain.hpp"
-#include "ctrace/tracing/profiles.hpp"
 #include "ctrace/tracing/trace.hpp"
 #include "ctrace/workflow/pipeline.hpp"
 
@@ -104,10 +103,10 @@ enum class opt : std::uint8_t {
     xlsx,
 };
 
-/// The long name of `option` ("min-overlap"), as given on the command line
-/// (after "--") and in --config.
+/// The long name of `option` (min-overlap for `opt::min_overlap`), as
+/// given on the command line (after the dashes) and in --config.
 const char* name_of(opt option) noexcept;
-/// "--min-overlap".
+/// The name of `option` with its dashes, as messages name it: --min-overlap.
 std::string flag(opt option);
 
 /// A command (`ctrace NAME`; `ctrace-mpi trace` is `trace`), or a set of
