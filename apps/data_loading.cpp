@@ -45,7 +45,7 @@ std::string traced_data_text(const loaded_data& loaded, std::size_t persons_with
 void print_notes(const char* command_name, const std::vector<data_note>& notes) {
     for (const data_note& note : notes) {
         std::cerr << program_name() << " " << command_name << ": note: " << note.text;
-        if (const std::string_view flag = flag_of(note.parameter); !flag.empty())
+        if (const std::string flag = flag_of(note.parameter); !flag.empty())
             std::cerr << " (" << flag << ")";
         std::cerr << '\n';
     }

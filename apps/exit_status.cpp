@@ -3,6 +3,7 @@
 #include "ctrace/core/error.hpp"
 #include "ctrace/io/reading_hints.hpp"
 #include "ctrace/storage/store.hpp"
+#include "options.hpp"
 
 #include <boost/program_options/errors.hpp>
 #include <iostream>
@@ -24,22 +25,22 @@ void set_program_name(const char* name) noexcept {
     current_program_name = name;
 }
 
-std::string_view flag_of(std::string_view parameter) {
-    static constexpr std::pair<std::string_view, std::string_view> flags[] = {
-        {"tz", "--tz"},
-        {"default_dwell", "--dwell"},
-        {"pseudonyms", "--pseudonymize"},
-        {"snapshot", "--snapshot"},
-        {"contact_level", "--contact-level"},
-        {"quarantine", "--quarantine"},
-        {"monitoring", "--monitoring"},
-        {"incubation_min", "--incubation-min"},
-        {"incubation_max", "--incubation-max"},
-        {"min_cases", "--min-cases"},
-        {"linger", "--linger"},
+std::string flag_of(std::string_view parameter) {
+    static constexpr std::pair<std::string_view, opt> flags[] = {
+        {"tz", opt::tz},
+        {"default_dwell", opt::dwell},
+        {"pseudonyms", opt::pseudonymize},
+        {"snapshot", opt::snapshot},
+        {"contact_level", opt::contact_level},
+        {"quarantine", opt::quarantine},
+        {"monitoring", opt::monitoring},
+        {"incubation_min", opt::incubation_min},
+        {"incubation_max", opt::incubation_max},
+        {"min_cases", opt::min_cases},
+        {"linger", opt::linger},
     };
-    for (const auto& [name, flag] : flags)
-        if (name == parameter) return flag;
+    for (const auto& [name, option] : flags)
+        if (name == parameter) return flag(option);
     return {};
 }
 
@@ -80,8 +81,8 @@ std::string message_for(const std::exception& e) {
     if (const auto* wrong = dynamic_cast<const encoding_error*>(&e))
         return std::string(e.what()) + "; " + encoding_advice(wrong->suggested_encoding());
     if (const auto* p = dynamic_cast<const parameter_error*>(&e)) {
-        const std::string_view flag = flag_of(p->parameter());
-        if (!flag.empty()) return std::string(flag) + ": " + e.what();
+        const std::string flag = flag_of(p->parameter());
+        if (!flag.empty()) return flag + ": " + e.what();
     }
     return e.what();
 }

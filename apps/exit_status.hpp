@@ -29,7 +29,7 @@ int guarded(const char* command_name, const std::function<int()>& body);
 int exit_status_for(const std::exception& e) noexcept;
 /// The command-line flag that sets a library parameter ("--tz" for "tz"),
 /// or empty when no flag does.
-std::string_view flag_of(std::string_view parameter);
+std::string flag_of(std::string_view parameter);
 /// `e.what()`, with the command-line flag in front when `e` is a
 /// `parameter_error` (the library names parameters, not flags).
 std::string message_for(const std::exception& e);

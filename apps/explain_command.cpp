@@ -22,42 +22,17 @@ namespace ctrace::cli {
 namespace {
 
 po::options_description explain_options() {
-    po::options_description own("Explain");
-    // clang-format off
-    own.add_options()
-        ("risk", po::value<std::string>()->value_name("FILE"),
-         "a risk list CSV as 'ctrace trace' or 'ctrace daily' writes it")
-        ("snapshot", po::value<std::string>()->value_name("FILE.h5"),
-         "or a snapshot with a trace (from 'ctrace trace --hdf5', or daily's risk-DATE.h5); "
-         "with --risk, a snapshot (plain or traced) that holds the list's data: its place "
-         "names and, for --meetings, its stays")
-        ("store", po::value<std::string>()->value_name("DIR"),
-         "with --risk, the store a daily list came from (its stays and place names)")
-        ("person", po::value<std::vector<std::string>>()->value_name("ID"),
-         "a listed person to explain (required; give it again for more persons)")
-        ("format", po::value<std::string>()->default_value("text")->value_name("FORM"),
-         "text (one line per step, persons separated by a blank line) or csv (one row per "
-         "step: asked, step, person, hop, code, first_exposure, last_exposure, "
-         "exposure_seconds, via_person, via_place [, via_place_name])")
-        ("out", po::value<std::string>()->default_value("-")->value_name("FILE"),
-         "file to write, '-' for stdout")
-        ("xlsx", po::value<std::string>()->value_name("FILE.xlsx"),
-         "also write the steps as an Excel workbook: the rows of --format csv, and with "
-         "--meetings a sheet of the meetings (see docs/excel.md)");
-    po::options_description meetings("Meetings (the stays come from --snapshot, or --scans with "
-                                     "the reading options below)");
-    meetings.add_options()
-        ("meetings", po::bool_switch(),
-         "also show every meeting that put the person at its hop: source, place, start, end, "
-         "minutes (CSV: the meetings table instead of the chains)")
-        ("cases", po::value<std::string>()->value_name("FILE"),
-         "the index cases the list was traced from, with the tracing options of that trace "
-         "(not needed with a traced snapshot: its trace records them)");
-    // clang-format on
-    own.add(meetings).add(ingest_option_descriptions()).add(tracing_option_descriptions());
-    own.add(output_format_option_descriptions()).add(lang_option_description());
-    own.add(common_option_descriptions());
-    return own;
+    return options_for(cmd::explain,
+                       {{"Explain", {section::own}},
+                        {"Meetings (the stays come from --snapshot, or --scans with the reading "
+                         "options below)",
+                         {section::meetings}},
+                        scan_reading_group(),
+                        section::tracing,
+                        section::output_format,
+                        section::excel,
+                        section::general},
+                       true);
 }
 
 void print_explain_help() {
@@ -109,52 +84,51 @@ void print_explain_help() {
 
 /// An option of tracing again given on the command line (or in --config):
 /// the tracing options, and those that shape the stays of a snapshot.
-std::optional<std::string> given_tracing_option(const po::variables_map& vm) {
-    std::vector<std::string> names = {"tz", "contact-level", "pseudonymize"};
-    const po::options_description tracing = tracing_option_descriptions();
-    for (const auto& option : tracing.options())
-        names.push_back(option->long_name());
-    for (const std::string& name : names)
-        if (vm.count(name) && !vm[name].defaulted()) return name;
+std::optional<opt> given_tracing_option(const po::variables_map& vm) {
+    std::vector<opt> options = {opt::tz, opt::contact_level, opt::pseudonymize};
+    for (const opt option : options_in(cmd::explain, section::tracing))
+        options.push_back(option);
+    for (const opt option : options)
+        if (given(vm, option)) return option;
     return std::nullopt;
 }
 
 /// Refuses combinations of options that cannot mean anything, before any
 /// file is read.
 void check_explain_options(const po::variables_map& vm, bool meetings) {
-    const bool from_risk = vm.count("risk") > 0;
-    const bool has_snapshot = vm.count("snapshot") > 0;
+    const bool from_risk = has(vm, opt::risk);
+    const bool has_snapshot = has(vm, opt::snapshot);
     if (!from_risk && !has_snapshot)
         throw input_error("give the list to explain: --risk FILE or --snapshot FILE.h5");
-    if (!vm.count("person")) throw input_error("--person is required (a listed person's id)");
-    if (vm.count("rejects")) throw input_error("--rejects does not apply to explain");
-    if (has_snapshot && vm.count("places"))
+    if (!has(vm, opt::person)) throw input_error("--person is required (a listed person's id)");
+    if (has(vm, opt::rejects)) throw input_error("--rejects does not apply to explain");
+    if (has_snapshot && has(vm, opt::places))
         throw input_error(
             "--places does not apply with --snapshot (the snapshot holds its places)");
     if (!meetings) {
-        std::optional<std::string> option = given_tracing_option(vm);
-        for (const char* name : {"scans", "cases"})
-            if (vm.count(name)) option = name;
+        std::optional<opt> option = given_tracing_option(vm);
+        for (const opt data : {opt::scans, opt::cases})
+            if (has(vm, data)) option = data;
         if (option)
-            throw input_error("--" + *option +
+            throw input_error(flag(*option) +
                               " applies with --meetings (to find the meetings in the data)");
         return;
     }
-    if (!has_snapshot && !vm.count("scans"))
+    if (!has_snapshot && !has(vm, opt::scans))
         throw input_error("--meetings needs the stays: give --snapshot FILE.h5 (the snapshot "
                           "the list was traced on) or --scans FILE [--places FILE] with the "
                           "reading options of that trace");
-    if (has_snapshot && vm.count("scans"))
+    if (has_snapshot && has(vm, opt::scans))
         throw input_error("give either --scans or --snapshot, not both");
-    if (vm.count("cases")) {
+    if (has(vm, opt::cases)) {
         check_data_options(vm);
         return;
     }
     if (!has_snapshot)
         throw input_error("--meetings with --scans needs the index cases: give --cases FILE "
                           "and the tracing options of the trace that made the list");
-    if (const std::optional<std::string> option = given_tracing_option(vm))
-        throw input_error("--" + *option +
+    if (const std::optional<opt> option = given_tracing_option(vm))
+        throw input_error(flag(*option) +
                           ": the snapshot's trace records its own options; give --cases FILE "
                           "to trace with other ones");
 }
@@ -174,25 +148,26 @@ void add_meetings_traced_on(std::vector<explanation>& chains, const dataset& dat
 
 int run_explain(const std::vector<std::string>& args) {
     const po::variables_map vm = parse(args, explain_options());
-    if (vm.count("help")) {
+    if (has(vm, opt::help)) {
         print_explain_help();
         return exit_ok;
     }
-    const bool meetings = vm["meetings"].as<bool>();
+    const bool meetings = flag_option(vm, opt::meetings);
     check_explain_options(vm, meetings);
-    const bool from_risk = vm.count("risk") > 0;
-    const bool retrace = meetings && vm.count("cases") > 0;
-    const auto persons = vm["person"].as<std::vector<std::string>>();
+    const bool from_risk = has(vm, opt::risk);
+    const bool retrace = meetings && has(vm, opt::cases);
+    const auto persons = texts_option(vm, opt::person);
     explanation_writing how;
     how.format = explanation_format_option(vm);
-    check_distinct_outputs(vm, {"out", "xlsx"});
+    const output_options outputs = output_options_from(vm);
+    check_distinct_outputs(outputs, {opt::out, opt::xlsx});
     how.meetings = meetings;
 
     // The snapshot as it was written: the list's ids, its place names, and
     // (without --cases) the trace whose meetings are wanted. Tracing again
     // on it reads it as `ctrace trace` does, place names included.
     std::optional<std::filesystem::path> snapshot_path;
-    if (vm.count("snapshot")) snapshot_path = vm["snapshot"].as<std::string>();
+    if (has(vm, opt::snapshot)) snapshot_path = text_option(vm, opt::snapshot);
     std::optional<trace_record> record;
     if (snapshot_path && (!from_risk || (meetings && !retrace))) {
         record = read_trace_record(*snapshot_path); // before the stays: fails fast
@@ -205,10 +180,10 @@ int run_explain(const std::vector<std::string>& args) {
     }
     std::optional<dataset> stored;
     if (snapshot_path && !(retrace && from_risk))
-        stored = vm.count("store") ? read_store(vm["store"].as<std::string>())
-                                   : read_snapshot(*snapshot_path);
+        stored = has(vm, opt::store) ? read_store(text_option(vm, opt::store))
+                                     : read_snapshot(*snapshot_path);
 
-    const risk_listing listing = from_risk ? read_risk_listing(vm["risk"].as<std::string>())
+    const risk_listing listing = from_risk ? read_risk_listing(text_option(vm, opt::risk))
                                            : traced_listing(*record, *stored, *snapshot_path);
     std::vector<explanation> chains = explain(listing, persons);
     how.tz = listing.tz;
@@ -218,7 +193,7 @@ int run_explain(const std::vector<std::string>& args) {
     if (retrace) {
         // As `ctrace trace` would: the cases first (fails in milliseconds).
         prepared_cases prepared =
-            read_cases_for_trace(vm, tz_option(vm), vm["cases"].as<std::string>(), false);
+            read_cases_for_trace(vm, tz_option(vm), text_option(vm, opt::cases), false);
         progress_reporter progress("explain", false);
         loaded_data loaded = load_data("explain", vm, progress, false);
         dataset& data = loaded.ingested.data;
@@ -240,20 +215,20 @@ int run_explain(const std::vector<std::string>& args) {
             add_meetings_traced_on(chains, *stored, graph, record->cases, parameters);
         }
         names = place_names_of(stored->place_info);
-    } else if (vm.count("places")) {
+    } else if (has(vm, opt::places)) {
         place_read_options places;
-        places.columns = column_names_option(vm, "place-columns", places_file_columns);
-        places.encoding = encoding_option(vm, "places-encoding");
-        names = place_names_of(read_places(vm["places"].as<std::string>(), places));
+        places.columns = column_names_option(vm, opt::place_columns, places_file_columns);
+        places.encoding = encoding_option(vm, opt::places_encoding);
+        names = place_names_of(read_places(text_option(vm, opt::places), places));
     }
     if (names) how.names = &*names;
 
-    staged_output out(vm["out"].as<std::string>(),
-                      how.format == explanation_format::csv && bom_option(vm));
+    staged_output out(outputs.files.at(opt::out),
+                      how.format == explanation_format::csv && outputs.bom);
     out.write([&](std::ostream& s) { write_explanations(s, chains, how); });
     out.close();
     std::optional<xlsx_workbook> workbook;
-    stage_xlsx_option(vm, workbook,
+    stage_xlsx_option(outputs, workbook,
                       [&](xlsx_workbook& book) { write_explanations(book, chains, how); });
     if (workbook) workbook->commit();
     out.commit();

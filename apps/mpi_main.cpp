@@ -94,7 +94,7 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
     const stopwatch clock;
     const auto describe = [](std::exception_ptr failure) { return failure_of("trace", failure); };
     po::variables_map vm;
-    std::string out_path;
+    output_options outputs;
     bool quiet = false;
     utc_offset tz{};
     std::optional<prepared_cases> prepared;
@@ -105,19 +105,20 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
         comm,
         [&] {
             vm = parse(args, trace_options());
-            if (vm.count("help")) return;
+            if (has(vm, opt::help)) return;
             check_data_options(vm);
-            out_path = required(vm, "out");
-            const std::string cases_path = required(vm, "cases");
-            quiet = vm["quiet"].as<bool>();
-            check_distinct_outputs(vm, trace_output_options);
+            required(vm, opt::out);
+            const std::string cases_path = required(vm, opt::cases);
+            quiet = flag_option(vm, opt::quiet);
+            outputs = output_options_from(vm);
+            check_distinct_outputs(outputs, trace_output_options);
             tz = tz_option(vm);
-            options.keep_data = vm.count("hdf5") > 0;
+            options.keep_data = outputs.file(opt::hdf5) != nullptr;
             prepared.emplace(read_cases_for_trace(vm, tz, cases_path, options.keep_data));
             // A rank is the unit of parallelism: one thread each unless
             // --threads asks for more (0: one per core).
             const unsigned threads = threads_option(vm);
-            set_thread_limit(vm["threads"].defaulted() ? 1 : threads);
+            set_thread_limit(given(vm, opt::threads) ? threads : 1);
             progress_reporter no_progress("trace", true);
             source = data_source_from(vm, no_progress, options.keep_data);
             // Each rank reads slices: no progress, no digests of its own
@@ -127,7 +128,7 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
             if (!source.snapshot) source.scans.digests = false;
         },
         describe);
-    if (vm.count("help")) {
+    if (has(vm, opt::help)) {
         if (root) print_help();
         return exit_ok;
     }
@@ -144,7 +145,7 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
         [&] {
             if (!root) return;
             write_trace_outputs(
-                vm, out_path, outcome.result, outcome.persons, outcome.places, tz, &run.rejects,
+                outputs, outcome.result, outcome.persons, outcome.places, tz, &run.rejects,
                 [&](atomic_path& file) { write_snapshot(file, *run.data, &run.record); });
         },
         describe);
@@ -152,7 +153,7 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
 
     print_notes("trace", run.notes);
     const trace_result& result = outcome.result;
-    report_rejects("trace", vm, run.rejects);
+    report_rejects("trace", outputs, run.rejects);
     warn_cases_without_stays("trace", outcome.persons, result.cases_without_stays,
                              "; listed without contacts");
     if (!quiet) {
@@ -166,7 +167,7 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
         std::cerr << summary_line({"ctrace-mpi trace",
                                    data.str(),
                                    run.record.parameters.profile,
-                                   written_text(vm, trace_output_options, run.level),
+                                   written_text(outputs, trace_output_options, run.level),
                                    total,
                                    {{"read", started + run.read_seconds},
                                     {"stays", run.stays_seconds - run.read_seconds},

@@ -1,6 +1,8 @@
 #pragma once
-// Command-line options shared by the subcommands, and their translation into
-// the library's parameter structs.
+// Command-line options: every option of every command declared once, in the
+// option table (options.cpp), from which each command's descriptions (its
+// help and its parsing) are made; typed accessors to the parsed values; and
+// their translation into the library's parameter structs.
 
 #include "ctrace/core/time.hpp"
 #include "ctrace/io/csv.hpp"
@@ -13,6 +15,8 @@
 #include "ctrace/workflow/pipeline.hpp"
 
 #include <boost/program_options.hpp>
+#include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <span>
@@ -26,6 +30,161 @@ namespace po = boost::program_options;
 
 class progress_reporter;
 
+/// Every option of every command, by the name it is given by (`name_of`):
+/// code names an option by its enumerator, never by its name.
+enum class opt : std::uint8_t {
+    as_of,
+    bom,
+    case_columns,
+    case_days,
+    cases,
+    cases_encoding,
+    checkout_share,
+    common_persons,
+    common_places,
+    config,
+    contact_level,
+    damping,
+    days,
+    dwell,
+    encoding,
+    format,
+    from,
+    graphml,
+    hdf5,
+    help,
+    hops,
+    ids,
+    in,
+    incubation_max,
+    incubation_min,
+    key,
+    lang,
+    latency,
+    linger,
+    links,
+    log,
+    lookback,
+    meetings,
+    min_cases,
+    min_overlap,
+    monitoring,
+    order,
+    out,
+    out_dir,
+    person,
+    persons,
+    place_columns,
+    places,
+    places_encoding,
+    profile,
+    pseudonymize,
+    quarantine,
+    quiet,
+    rejects,
+    retention,
+    risk,
+    scan_columns,
+    scans,
+    scans_encoding,
+    seed,
+    skip_bad,
+    snapshot,
+    start,
+    store,
+    summary,
+    threads,
+    time_format,
+    to,
+    top,
+    tz,
+    until,
+    verbose,
+    xlsx,
+};
+
+/// The long name of `option` (min-overlap for `opt::min_overlap`), as
+/// given on the command line (after the dashes) and in --config.
+const char* name_of(opt option) noexcept;
+/// The name of `option` with its dashes, as messages name it: --min-overlap.
+std::string flag(opt option);
+
+/// A command (`ctrace NAME`; `ctrace-mpi trace` is `trace`), or a set of
+/// them: the commands that take an option.
+enum class cmd : std::uint16_t {
+    gen = 1U << 0,
+    snapshot = 1U << 1,
+    trace = 1U << 2,
+    sources = 1U << 3,
+    explain = 1U << 4,
+    ingest = 1U << 5,
+    daily = 1U << 6,
+    places = 1U << 7,
+    rank = 1U << 8,
+    clusters = 1U << 9,
+    reveal = 1U << 10,
+    verify = 1U << 11,
+};
+constexpr cmd operator|(cmd a, cmd b) noexcept {
+    return static_cast<cmd>(static_cast<std::uint16_t>(a) | static_cast<std::uint16_t>(b));
+}
+/// Whether the set `commands` holds `command`.
+constexpr bool takes(cmd commands, cmd command) noexcept {
+    return (static_cast<std::uint16_t>(commands) & static_cast<std::uint16_t>(command)) != 0;
+}
+
+/// Where an option is shown in a command's help: each command groups the
+/// sections under captions (`option_group`).
+enum class section : std::uint8_t {
+    own,           ///< the command's own inputs and outputs
+    quiet,         ///< --quiet, after them (or after the job's)
+    job,           ///< the store and log of a nightly job
+    meetings,      ///< explain --meetings
+    city,          ///< what gen generates
+    snapshot,      ///< the stays from a snapshot or a store
+    scan_data,     ///< how scan files become stays
+    contact_level, ///< codes or sites
+    input_format,  ///< encodings, time layouts and column names of the inputs
+    privacy,       ///< pseudonyms
+    tracing,       ///< the exposure model and the cases file
+    store,         ///< a store's stays, or how long a store keeps them
+    output_format, ///< --bom
+    excel,         ///< --lang
+    general,       ///< --config --verbose --help
+};
+
+/// "(durations: ...; times: ...)", after the caption of the tracing options.
+inline constexpr std::string_view durations_and_times =
+    "(durations: seconds or NdNhNmNs; times: ISO 8601, YYYY/M/D H:MM, YYYYMMDD[HHMM[SS]], epoch "
+    "milliseconds or seconds)";
+
+/// One group of a command's help: a caption over the options of some
+/// sections (each in the order of the option table), and the groups within
+/// it, shown after them. (Boost.Program_options widens the option column
+/// by one for each level of groups within groups.)
+struct option_group {
+    /// The section under its usual caption.
+    option_group(section s);
+    option_group(std::string caption, std::initializer_list<section> sections,
+                 std::vector<option_group> within = {});
+    std::string caption;
+    std::vector<section> sections;
+    std::vector<option_group> within;
+};
+
+/// The options that read scan files, as the commands that read them show
+/// them: Scan data, with Contact level, Input format and Privacy within it.
+option_group scan_reading_group();
+
+/// The options `command` takes, in `groups`: the description its help prints
+/// and its arguments are parsed with. With `headed` the first group is the
+/// description itself, whose caption opens the list without a blank line.
+po::options_description options_for(cmd command, std::initializer_list<option_group> groups,
+                                    bool headed = false);
+
+/// The options `command` takes in `where`, in the order of the table.
+std::vector<opt> options_in(cmd command, section where);
+
 /// Parses `args` against `options`; throws po::error on unknown options etc.
 /// With --config FILE, the options in FILE (INI, as Boost.Program_options
 /// reads it: `name = value` lines, `#` comments) apply where the command
@@ -36,68 +195,70 @@ po::variables_map parse(const std::vector<std::string>& args,
 /// The options that say how scan files become stays: meaningless when the
 /// stays come from a snapshot. On the command line they are refused there;
 /// from --config (which may serve an ingest too) they are skipped.
-inline constexpr std::string_view scan_reading_options[] = {
-    "places",   "rejects", "scan-columns",   "place-columns",
-    "skip-bad", "dwell",   "scans-encoding", "places-encoding"};
-/// Whether `name` is one of `scan_reading_options`.
+inline constexpr opt scan_reading_options[] = {
+    opt::places,   opt::rejects, opt::scan_columns,   opt::place_columns,
+    opt::skip_bad, opt::dwell,   opt::scans_encoding, opt::places_encoding};
+/// Whether `name` is the name of one of `scan_reading_options`.
 bool is_scan_reading_option(std::string_view name);
 
-/// --help, --config and --verbose, which every command takes.
-po::options_description common_option_descriptions();
-/// How input files are written: --encoding, and with `scans` --scan-columns
-/// and --place-columns. (--case-columns is with the tracing options.)
-po::options_description input_format_option_descriptions(bool scans);
-/// The --contact-level option, described as `what` does.
-po::options_description contact_level_option_description(const char* what);
+// Typed accessors of the parsed options.
+
+/// Whether `option` has a value: given, or by default.
+bool has(const po::variables_map& vm, opt option);
+/// Whether `option` was given (on the command line or in --config), not
+/// left at its default.
+bool given(const po::variables_map& vm, opt option);
+/// The value of a text option (it must have one).
+const std::string& text_option(const po::variables_map& vm, opt option);
+/// The values of an option given again for more.
+const std::vector<std::string>& texts_option(const po::variables_map& vm, opt option);
+/// The value of an integer option.
+std::int64_t integer_option(const po::variables_map& vm, opt option);
+/// The value of an integer option within [low, high]; throws `input_error`
+/// naming it otherwise.
+std::int64_t integer_option(const po::variables_map& vm, opt option, std::int64_t low,
+                            std::int64_t high);
+/// The value of a real-number option.
+double real_option(const po::variables_map& vm, opt option);
+/// Whether a switch is on (false for a command without it).
+bool flag_option(const po::variables_map& vm, opt option);
+/// The value of `option` if it has one of type `T`, else null (daily's
+/// --xlsx, a switch, has no path).
+template <typename T>
+const T* value_if(const po::variables_map& vm, opt option) {
+    return boost::any_cast<T>(&vm[name_of(option)].value());
+}
+
 /// The level of --contact-level (codes without it).
 contact_level contact_level_option(const po::variables_map& vm);
 /// The form of --format (`explain`; the option has a default).
 explanation_format explanation_format_option(const po::variables_map& vm);
 /// The layout of --time-format, if given.
 std::optional<time_format> time_format_option(const po::variables_map& vm);
-/// The encoding of one input: its own option `input_name`
-/// (`scans-encoding`, say) when given, else --encoding, else UTF-8.
-input_encoding encoding_option(const po::variables_map& vm, const char* input_name = nullptr);
-/// --bom, for commands that write CSV.
-po::options_description output_format_option_descriptions();
-/// The column mapping of option `name` (empty without it), for a file whose
+/// The encoding of one input: its own option `input` (--scans-encoding, say)
+/// when given, else --encoding, else UTF-8.
+input_encoding encoding_option(const po::variables_map& vm,
+                               std::optional<opt> input = std::nullopt);
+/// The column mapping of `option` (empty without it), for a file whose
 /// columns ctrace names `known`.
-column_names column_names_option(const po::variables_map& vm, const char* name,
+column_names column_names_option(const po::variables_map& vm, opt option,
                                  std::span<const std::string_view> known);
 /// The shortest text that reads back as `value` (for defaults in help).
 std::string shortest_text(double value);
 /// Whether --bom was given (false for commands without it).
 bool bom_option(const po::variables_map& vm);
-/// --lang, the language of the Excel workbooks' headers (commands with --xlsx).
-po::options_description lang_option_description();
 /// The language of --lang.
 header_language lang_option(const po::variables_map& vm);
 
 /// Parses option values, naming the option in errors.
-duration duration_option(const po::variables_map& vm, const char* name);
+duration duration_option(const po::variables_map& vm, opt option);
 /// A `D1[,D2,...]` list of durations by hop.
-hop_durations hop_durations_option(const po::variables_map& vm, const char* name);
-time_point time_option(const po::variables_map& vm, const char* name, utc_offset tz);
+hop_durations hop_durations_option(const po::variables_map& vm, opt option);
+time_point time_option(const po::variables_map& vm, opt option, utc_offset tz);
 utc_offset tz_option(const po::variables_map& vm);
 
 /// The value of a required option; throws `input_error` naming it when absent.
-std::string required(const po::variables_map& vm, const char* name);
-
-/// Options that shape how scan files are read: --scans --places --dwell --tz
-/// --threads --skip-bad --rejects, and --pseudonymize.
-po::options_description ingest_option_descriptions();
-/// The tracing options (--min-overlap --linger --hops --latency --quarantine
-/// --monitoring --lookback --until --profile --case-columns), with the
-/// library's defaults.
-po::options_description tracing_option_descriptions();
-/// The backward-tracing options (--incubation-min --incubation-max
-/// --min-cases, and those of the exposure model and the cases file that
-/// apply: --min-overlap --linger --lookback --until --profile --case-columns).
-po::options_description sources_option_descriptions();
-/// The --pseudonymize option (for commands without the scan options).
-po::options_description pseudonymize_option_description();
-/// The --snapshot option: read the stays from a snapshot instead of --scans.
-po::options_description snapshot_option_description();
+std::string required(const po::variables_map& vm, opt option);
 
 trace_parameters trace_parameters_from(const po::variables_map& vm, utc_offset tz);
 /// The key of --pseudonymize, or null without it.

@@ -25,15 +25,6 @@ constexpr const char* data_help_text =
     "Exit status: 0 ok, 2 bad input or usage (nothing written), 74 an output could not be\n"
     "written (disk full, permission; nothing written), 1 internal error.\n";
 
-po::options_description command_options(po::options_description own, bool tracing) {
-    own.add_options()("quiet,q", po::bool_switch(), "no summary line on stderr");
-    po::options_description all;
-    all.add(own).add(snapshot_option_description()).add(ingest_option_descriptions());
-    if (tracing) all.add(tracing_option_descriptions());
-    all.add(output_format_option_descriptions()).add(common_option_descriptions());
-    return all;
-}
-
 std::string data_text(const loaded_data& loaded) {
     const dataset& data = loaded.ingested.data;
     std::ostringstream out;
@@ -54,8 +45,8 @@ case_inputs read_case_inputs(const po::variables_map& vm, const char* command_na
     const utc_offset tz = tz_option(vm);
     // The cases first: a bad cases file fails in milliseconds.
     case_inputs inputs;
-    inputs.cases = read_cases_for_trace(vm, tz, required(vm, "cases"), false);
-    progress_reporter progress(command_name, vm["quiet"].as<bool>());
+    inputs.cases = read_cases_for_trace(vm, tz, required(vm, opt::cases), false);
+    progress_reporter progress(command_name, flag_option(vm, opt::quiet));
     inputs.loaded = load_data(command_name, vm, progress, false);
     inputs.graph = attach_cases(inputs.loaded.ingested.data, inputs.cases);
     return inputs;
@@ -64,18 +55,13 @@ case_inputs read_case_inputs(const po::variables_map& vm, const char* command_na
 // ---------------------------------------------------------------- places
 
 po::options_description places_options() {
-    po::options_description own("Inputs and outputs");
-    // clang-format off
-    own.add_options()
-        ("cases", po::value<std::string>()->value_name("FILE"),
-         "index cases CSV: person, from or onset [, to] (required)")
-        ("out", po::value<std::string>()->value_name("FILE"),
-         "risk places CSV to write, '-' for stdout (required)")
-        ("xlsx", po::value<std::string>()->value_name("FILE.xlsx"),
-         "also write the risk places as an Excel workbook (see docs/excel.md)");
-    // clang-format on
-    own.add(lang_option_description());
-    return command_options(own, true);
+    return options_for(cmd::places,
+                       {{"Inputs and outputs", {section::own, section::quiet}, {section::excel}},
+                        section::snapshot,
+                        scan_reading_group(),
+                        section::tracing,
+                        section::output_format,
+                        section::general});
 }
 
 void print_places_help() {
@@ -94,14 +80,15 @@ void print_places_help() {
 
 int run_places(const std::vector<std::string>& args) {
     const po::variables_map vm = parse(args, places_options());
-    if (vm.count("help")) {
+    if (has(vm, opt::help)) {
         print_places_help();
         return exit_ok;
     }
     const stopwatch clock;
-    const std::string out_path = required(vm, "out");
-    check_distinct_outputs(vm, {"out", "xlsx"});
-    check_distinct_outputs(vm, {"rejects", "xlsx"});
+    const std::string out_path = required(vm, opt::out);
+    const output_options outputs = output_options_from(vm);
+    check_distinct_outputs(outputs, {opt::out, opt::xlsx});
+    check_distinct_outputs(outputs, {opt::rejects, opt::xlsx});
     case_inputs inputs = read_case_inputs(vm, "places");
     const dataset& data = inputs.loaded.ingested.data;
     const trace_record& record = inputs.cases.record;
@@ -109,23 +96,23 @@ int run_places(const std::vector<std::string>& args) {
         data.stays, inputs.graph, data.persons, data.places, record.cases, record.parameters);
 
     std::optional<atomic_file> rejects;
-    stage_rejects(vm, inputs.loaded.ingested.rejects, rejects);
-    staged_output out(out_path, bom_option(vm));
+    stage_rejects(outputs, inputs.loaded.ingested.rejects, rejects);
+    staged_output out(out_path, outputs.bom);
     out.write([&](std::ostream& s) { write_risk_places(s, rows, data.places, record.tz); });
     out.close();
     std::optional<xlsx_workbook> workbook;
-    stage_xlsx_option(vm, workbook, [&](xlsx_workbook& book) {
+    stage_xlsx_option(outputs, workbook, [&](xlsx_workbook& book) {
         write_risk_places(book, rows, data.places, record.tz);
     });
     if (rejects) rejects->commit();
     if (workbook) workbook->commit();
     out.commit();
-    report_rejects("places", vm, inputs.loaded.ingested.rejects);
+    report_rejects("places", outputs, inputs.loaded.ingested.rejects);
     std::vector<person_index> absent;
     for (const index_case& c : record.cases)
         if (!has_stays(inputs.graph, c.person)) absent.push_back(c.person);
     warn_cases_without_stays("places", data.persons, absent, "; it is at no place");
-    if (!vm["quiet"].as<bool>()) {
+    if (!flag_option(vm, opt::quiet)) {
         std::uint64_t exposed = 0;
         for (const risk_place& row : rows)
             exposed += row.exposed;
@@ -133,8 +120,9 @@ int run_places(const std::vector<std::string>& args) {
                   << " cases; " << rows.size() << " risk places, " << exposed
                   << " exposures of persons (a person exposed at two places counts "
                   << "twice); "
-                  << written_text(vm, {"out", "xlsx", "rejects"}, data.parameters.level) << "; "
-                  << seconds_text(clock.seconds()) << '\n';
+                  << written_text(outputs, {opt::out, opt::xlsx, opt::rejects},
+                                  data.parameters.level)
+                  << "; " << seconds_text(clock.seconds()) << '\n';
     }
     return exit_ok;
 }
@@ -142,22 +130,11 @@ int run_places(const std::vector<std::string>& args) {
 // ---------------------------------------------------------------- rank
 
 po::options_description rank_options() {
-    po::options_description own("Ranking");
-    // clang-format off
-    own.add_options()
-        ("out", po::value<std::string>()->value_name("FILE"),
-         "ranking CSV to write, '-' for stdout (required)")
-        ("from", po::value<std::string>()->value_name("TIME"),
-         "count only stays overlapping [from, to); default: no start")
-        ("to", po::value<std::string>()->value_name("TIME"), "window end (exclusive); default: no end")
-        ("top", po::value<std::int64_t>()->default_value(50)->value_name("N"),
-         "write the N best places (0 = all)")
-        ("damping", po::value<double>()->default_value(place_rank_parameters{}.damping,
-                                                        shortest_text(place_rank_parameters{}.damping))
-             ->value_name("D"),
-         "PageRank damping factor, between 0 and 1");
-    // clang-format on
-    return command_options(own, false);
+    return options_for(cmd::rank, {{"Ranking", {section::own, section::quiet}},
+                                   section::snapshot,
+                                   scan_reading_group(),
+                                   section::output_format,
+                                   section::general});
 }
 
 void print_rank_help() {
@@ -175,24 +152,26 @@ void print_rank_help() {
 
 int run_rank(const std::vector<std::string>& args) {
     const po::variables_map vm = parse(args, rank_options());
-    if (vm.count("help")) {
+    if (has(vm, opt::help)) {
         print_rank_help();
         return exit_ok;
     }
     const stopwatch clock;
-    const std::string out_path = required(vm, "out");
+    const std::string out_path = required(vm, opt::out);
+    const output_options outputs = output_options_from(vm);
     const utc_offset tz = tz_option(vm);
     place_rank_parameters parameters;
-    if (vm.count("from")) parameters.from = time_option(vm, "from", tz);
-    if (vm.count("to")) parameters.to = time_option(vm, "to", tz);
+    if (has(vm, opt::from)) parameters.from = time_option(vm, opt::from, tz);
+    if (has(vm, opt::to)) parameters.to = time_option(vm, opt::to, tz);
     if (parameters.from >= parameters.to) throw input_error("--from must be before --to");
-    parameters.damping = vm["damping"].as<double>();
+    parameters.damping = real_option(vm, opt::damping);
     if (!(parameters.damping > 0 && parameters.damping < 1))
         throw input_error("--damping: must be between 0 and 1 (exclusive)");
-    const std::int64_t top = vm["top"].as<std::int64_t>();
+    const std::int64_t top = integer_option(vm, opt::top);
     if (top < 0) throw input_error("--top: must be 0 (all) or more, not " + std::to_string(top));
 
-    progress_reporter progress("rank", vm["quiet"].as<bool>());
+    const bool quiet = flag_option(vm, opt::quiet);
+    progress_reporter progress("rank", quiet);
     const loaded_data loaded = load_data("rank", vm, progress, false);
     const dataset& data = loaded.ingested.data;
     const place_rank_result ranking =
@@ -201,19 +180,19 @@ int run_rank(const std::vector<std::string>& args) {
         top_places(ranking, data.places, static_cast<std::size_t>(top));
 
     std::optional<atomic_file> rejects;
-    stage_rejects(vm, loaded.ingested.rejects, rejects);
-    staged_output out(out_path, bom_option(vm));
+    stage_rejects(outputs, loaded.ingested.rejects, rejects);
+    staged_output out(out_path, outputs.bom);
     out.write([&](std::ostream& s) { write_place_ranking(s, ranking, order, data.places); });
     out.close();
     if (rejects) rejects->commit();
     out.commit();
-    report_rejects("rank", vm, loaded.ingested.rejects);
-    if (!vm["quiet"].as<bool>())
+    report_rejects("rank", outputs, loaded.ingested.rejects);
+    if (!quiet)
         std::cerr << "ctrace rank: " << data_text(loaded) << "; " << ranking.visits
                   << " person-place visits in the window; PageRank converged in "
                   << ranking.iterations << " iterations (L1 change " << ranking.last_change << "); "
                   << order.size() << " places written; "
-                  << written_text(vm, {"out", "rejects"}, data.parameters.level) << "; "
+                  << written_text(outputs, {opt::out, opt::rejects}, data.parameters.level) << "; "
                   << seconds_text(clock.seconds()) << '\n';
     return exit_ok;
 }
@@ -221,18 +200,12 @@ int run_rank(const std::vector<std::string>& args) {
 // ---------------------------------------------------------------- clusters
 
 po::options_description clusters_options() {
-    po::options_description own("Inputs and outputs");
-    // clang-format off
-    own.add_options()
-        ("cases", po::value<std::string>()->value_name("FILE"),
-         "index cases CSV: person, from or onset [, to] (required)")
-        ("out", po::value<std::string>()->value_name("FILE"),
-         "CSV person,cluster,hop,code to write, '-' for stdout (required)")
-        ("summary", po::value<std::string>()->value_name("FILE"),
-         "also write one row per cluster: cluster,size,index_cases,linked,places,"
-         "index_case_ids,place_ids");
-    // clang-format on
-    return command_options(own, true);
+    return options_for(cmd::clusters, {{"Inputs and outputs", {section::own, section::quiet}},
+                                       section::snapshot,
+                                       scan_reading_group(),
+                                       section::tracing,
+                                       section::output_format,
+                                       section::general});
 }
 
 void print_clusters_help() {
@@ -248,12 +221,13 @@ void print_clusters_help() {
 
 int run_clusters(const std::vector<std::string>& args) {
     const po::variables_map vm = parse(args, clusters_options());
-    if (vm.count("help")) {
+    if (has(vm, opt::help)) {
         print_clusters_help();
         return exit_ok;
     }
     const stopwatch clock;
-    const std::string out_path = required(vm, "out");
+    const std::string out_path = required(vm, opt::out);
+    const output_options outputs = output_options_from(vm);
     case_inputs inputs = read_case_inputs(vm, "clusters");
     const dataset& data = inputs.loaded.ingested.data;
     const trace_record& record = inputs.cases.record;
@@ -261,13 +235,13 @@ int run_clusters(const std::vector<std::string>& args) {
                                                 record.cases, record.parameters);
 
     std::optional<atomic_file> rejects;
-    stage_rejects(vm, inputs.loaded.ingested.rejects, rejects);
-    staged_output out(out_path, bom_option(vm));
+    stage_rejects(outputs, inputs.loaded.ingested.rejects, rejects);
+    staged_output out(out_path, outputs.bom);
     out.write([&](std::ostream& s) { write_clusters(s, result, data.persons); });
     out.close();
     std::optional<staged_output> summary;
-    if (vm.count("summary")) {
-        summary.emplace(vm["summary"].as<std::string>(), bom_option(vm), false);
+    if (const std::string* summary_path = outputs.file(opt::summary)) {
+        summary.emplace(*summary_path, outputs.bom, false);
         summary->write(
             [&](std::ostream& s) { write_cluster_summary(s, result, data.persons, data.places); });
         summary->close();
@@ -275,7 +249,7 @@ int run_clusters(const std::vector<std::string>& args) {
     if (rejects) rejects->commit();
     if (summary) summary->commit();
     out.commit();
-    report_rejects("clusters", vm, inputs.loaded.ingested.rejects);
+    report_rejects("clusters", outputs, inputs.loaded.ingested.rejects);
     warn_cases_without_stays("clusters", data.persons, result.trace.cases_without_stays,
                              "; a cluster of its own");
     for (const cluster_summary& c : result.clusters) {
@@ -289,7 +263,7 @@ int run_clusters(const std::vector<std::string>& args) {
             std::cerr << " and " << c.index_cases.size() - named << " more";
         std::cerr << "): linked outbreaks\n";
     }
-    if (!vm["quiet"].as<bool>()) {
+    if (!flag_option(vm, opt::quiet)) {
         std::size_t linked = 0;
         for (const cluster_summary& c : result.clusters)
             if (c.links_outbreaks()) ++linked;
@@ -298,8 +272,9 @@ int run_clusters(const std::vector<std::string>& args) {
                   << result.clusters.size() << " clusters (largest "
                   << (result.clusters.empty() ? 0 : result.clusters.front().size) << ", " << linked
                   << " linking several index cases); "
-                  << written_text(vm, {"out", "summary", "rejects"}, data.parameters.level) << "; "
-                  << seconds_text(clock.seconds()) << '\n';
+                  << written_text(outputs, {opt::out, opt::summary, opt::rejects},
+                                  data.parameters.level)
+                  << "; " << seconds_text(clock.seconds()) << '\n';
     }
     return exit_ok;
 }

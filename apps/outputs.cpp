@@ -42,41 +42,61 @@ void staged_output::commit() {
         throw output_error("stdout", output_error::with_system_reason("cannot write", errno));
 }
 
-void check_distinct_outputs(const po::variables_map& vm, std::initializer_list<const char*> names) {
-    std::vector<std::pair<std::filesystem::path, const char*>> seen;
-    for (const char* name : names) {
-        if (!vm.count(name) || vm[name].as<std::string>() == "-") continue;
+const std::string* output_options::file(opt option) const {
+    const auto given = files.find(option);
+    return given == files.end() ? nullptr : &given->second;
+}
+
+output_options output_options_from(const po::variables_map& vm) {
+    static constexpr opt file_options[] = {
+        opt::out,   opt::rejects,        opt::hdf5,          opt::graphml, opt::xlsx,
+        opt::links, opt::common_persons, opt::common_places, opt::summary};
+    output_options outputs;
+    for (const opt option : file_options)
+        // --xlsx is a path for most commands and a switch for daily.
+        if (const std::string* path = value_if<std::string>(vm, option))
+            outputs.files.emplace(option, *path);
+    outputs.bom = bom_option(vm);
+    if (has(vm, opt::lang)) outputs.lang = lang_option(vm);
+    if (const auto* scans = value_if<std::vector<std::string>>(vm, opt::scans))
+        outputs.rejects_name_files = scans->size() > 1;
+    return outputs;
+}
+
+void check_distinct_outputs(const output_options& outputs, std::initializer_list<opt> options) {
+    std::vector<std::pair<std::filesystem::path, opt>> seen;
+    for (const opt option : options) {
+        const std::string* given = outputs.file(option);
+        if (given == nullptr || *given == "-") continue;
         // Excel opens a workbook by its extension; and `xlsx = true` in a
         // configuration file shared with daily (where --xlsx is a switch)
         // must not become a file named "true".
         std::error_code ec;
-        if (std::string_view(name) == "xlsx" &&
-            !std::filesystem::is_character_file(vm[name].as<std::string>(), ec)) {
-            std::string extension = std::filesystem::path(vm[name].as<std::string>()).extension();
+        if (option == opt::xlsx && !std::filesystem::is_character_file(*given, ec)) {
+            std::string extension = std::filesystem::path(*given).extension();
             for (char& c : extension)
                 c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
             if (extension != ".xlsx")
-                throw input_error("--xlsx: '" + vm[name].as<std::string>() +
+                throw input_error("--xlsx: '" + *given +
                                   "' does not end in .xlsx (a workbook's name must; --xlsx is a "
                                   "switch for daily only)");
         }
-        const std::filesystem::path path =
-            std::filesystem::absolute(vm[name].as<std::string>()).lexically_normal();
+        const std::filesystem::path path = std::filesystem::absolute(*given).lexically_normal();
         for (const auto& [other_path, other] : seen)
             if (other_path == path)
-                throw input_error(std::string("--") + other + " and --" + name +
-                                  " name the same file: " + vm[name].as<std::string>());
-        seen.emplace_back(path, name);
+                throw input_error(flag(other) + " and " + flag(option) +
+                                  " name the same file: " + *given);
+        seen.emplace_back(path, option);
     }
 }
 
-void stage_rejects(const po::variables_map& vm, const std::vector<bad_row>& rejects,
+void stage_rejects(const output_options& outputs, const std::vector<bad_row>& rejects,
                    std::optional<atomic_file>& file) {
-    if (!vm.count("rejects")) return;
-    file.emplace(vm["rejects"].as<std::string>());
-    if (bom_option(vm)) file->stream() << utf8_bom;
-    const std::string buffer =
-        rejects_csv(rejects, vm["scans"].as<std::vector<std::string>>().size() > 1);
+    const std::string* path = outputs.file(opt::rejects);
+    if (path == nullptr) return;
+    file.emplace(*path);
+    if (outputs.bom) file->stream() << utf8_bom;
+    const std::string buffer = rejects_csv(rejects, outputs.rejects_name_files);
     file->stream() << buffer;
     file->close();
 }
@@ -91,26 +111,25 @@ void stage_transmission_tree(const std::string& path, const trace_result& result
     out->close();
 }
 
-void write_trace_outputs(const po::variables_map& vm, const std::string& out_path,
-                         const trace_result& result, const id_table& persons,
-                         const id_table& places, utc_offset tz, const std::vector<bad_row>* rejects,
+void write_trace_outputs(const output_options& outputs, const trace_result& result,
+                         const id_table& persons, const id_table& places, utc_offset tz,
+                         const std::vector<bad_row>* rejects,
                          const std::function<void(atomic_path&)>& write_hdf5) {
     std::optional<atomic_file> rejects_file;
-    if (rejects) stage_rejects(vm, *rejects, rejects_file);
-    staged_output out(out_path, bom_option(vm));
+    if (rejects) stage_rejects(outputs, *rejects, rejects_file);
+    staged_output out(outputs.files.at(opt::out), outputs.bom);
     out.write([&](std::ostream& stream) { write_risk_list(stream, result, persons, places, tz); });
     out.close();
     std::optional<atomic_path> hdf5_out;
-    if (vm.count("hdf5")) {
-        hdf5_out.emplace(vm["hdf5"].as<std::string>());
+    if (const std::string* hdf5 = outputs.file(opt::hdf5)) {
+        hdf5_out.emplace(*hdf5);
         write_hdf5(*hdf5_out);
     }
     std::optional<staged_output> graphml_out;
-    if (vm.count("graphml"))
-        stage_transmission_tree(vm["graphml"].as<std::string>(), result, persons, places, tz,
-                                graphml_out);
+    if (const std::string* graphml = outputs.file(opt::graphml))
+        stage_transmission_tree(*graphml, result, persons, places, tz, graphml_out);
     std::optional<xlsx_workbook> workbook;
-    stage_xlsx_option(vm, workbook, [&](xlsx_workbook& book) {
+    stage_xlsx_option(outputs, workbook, [&](xlsx_workbook& book) {
         write_risk_list(book, result, persons, places, tz);
     });
     if (rejects_file) rejects_file->commit();
@@ -120,43 +139,40 @@ void write_trace_outputs(const po::variables_map& vm, const std::string& out_pat
     out.commit();
 }
 
-void stage_workbook(const po::variables_map& vm, const std::string& path,
+void stage_workbook(const output_options& outputs, const std::string& path,
                     std::optional<xlsx_workbook>& book,
                     const std::function<void(xlsx_workbook&)>& write) {
     if (path == "-")
         throw input_error("--xlsx: an Excel workbook cannot go to stdout: give a file name");
-    book.emplace(path, lang_option(vm));
+    book.emplace(path, outputs.lang);
     write(*book);
     book->close();
 }
 
-void stage_xlsx_option(const po::variables_map& vm, std::optional<xlsx_workbook>& book,
+void stage_xlsx_option(const output_options& outputs, std::optional<xlsx_workbook>& book,
                        const std::function<void(xlsx_workbook&)>& write) {
-    if (vm.count("xlsx")) stage_workbook(vm, vm["xlsx"].as<std::string>(), book, write);
+    if (const std::string* path = outputs.file(opt::xlsx))
+        stage_workbook(outputs, *path, book, write);
 }
 
-void report_rejects(const char* command_name, const po::variables_map& vm,
+void report_rejects(const char* command_name, const output_options& outputs,
                     const std::vector<bad_row>& rejects) {
     if (rejects.empty()) return;
+    const std::string* path = outputs.file(opt::rejects);
     std::cerr << program_name() << " " << command_name << ": " << rejects.size()
               << " bad scan rows skipped"
-              << (vm.count("rejects") ? " (written to " + vm["rejects"].as<std::string>() + ")"
-                                      : std::string())
-              << '\n';
+              << (path != nullptr ? " (written to " + *path + ")" : std::string()) << '\n';
 }
 
-std::string written_text(const po::variables_map& vm, std::initializer_list<const char*> outputs,
+std::string written_text(const output_options& outputs, std::initializer_list<opt> options,
                          std::optional<contact_level> level) {
     std::string text;
     if (level) text = "contact level " + std::string(contact_level_name(*level)) + "; ";
     std::string files;
-    for (const char* name : outputs) {
-        if (!vm.count(name)) continue;
-        const po::variable_value& value = vm[name];
-        // --xlsx is a path for most commands and a switch for daily.
-        if (value.value().type() != typeid(std::string)) continue;
-        const std::string& path = value.as<std::string>();
-        files += (files.empty() ? "" : ", ") + (path == "-" ? std::string("stdout") : path);
+    for (const opt option : options) {
+        const std::string* path = outputs.file(option);
+        if (path == nullptr) continue;
+        files += (files.empty() ? "" : ", ") + (*path == "-" ? std::string("stdout") : *path);
     }
     return text + (files.empty() ? "wrote nothing" : "wrote " + files);
 }

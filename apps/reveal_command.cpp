@@ -16,21 +16,10 @@ namespace ctrace::cli {
 namespace {
 
 po::options_description reveal_options() {
-    po::options_description own("Reveal");
-    // clang-format off
-    own.add_options()
-        ("key", po::value<std::string>()->value_name("KEYFILE"),
-         "the key the pseudonyms were made with (required)")
-        ("ids", po::value<std::string>()->value_name("FILE"),
-         "CSV with a 'person' column: the real ids to look for, e.g. a cases file (required)")
-        ("in", po::value<std::string>()->value_name("FILE"),
-         "a pseudonymised CSV (risk list, clusters, ...) to write with those ids put back")
-        ("out", po::value<std::string>()->value_name("FILE"),
-         "output CSV, '-' for stdout (required)")
-        ("quiet,q", po::bool_switch(), "no summary line on stderr");
-    // clang-format on
-    own.add(output_format_option_descriptions()).add(common_option_descriptions());
-    return own;
+    return options_for(
+        cmd::reveal,
+        {{"Reveal", {section::own, section::quiet}}, section::output_format, section::general},
+        true);
 }
 
 void print_reveal_help() {
@@ -53,20 +42,21 @@ std::ifstream open_input(const std::string& path) {
 
 int run_reveal(const std::vector<std::string>& args) {
     const po::variables_map vm = parse(args, reveal_options());
-    if (vm.count("help")) {
+    if (has(vm, opt::help)) {
         print_reveal_help();
         return exit_ok;
     }
-    const pseudonymizer key = pseudonymizer::from_key_file(required(vm, "key"));
-    const std::string ids_path = required(vm, "ids");
-    const std::string out_path = required(vm, "out");
+    const pseudonymizer key = pseudonymizer::from_key_file(required(vm, opt::key));
+    const std::string ids_path = required(vm, opt::ids);
+    const std::string out_path = required(vm, opt::out);
     std::ifstream ids = open_input(ids_path);
     const auto table = key.reveal_table(ids, ids_path);
 
-    staged_output out(out_path, bom_option(vm));
+    const output_options outputs = output_options_from(vm);
+    staged_output out(out_path, outputs.bom);
     std::uint64_t replaced = 0;
-    if (vm.count("in")) {
-        const std::string in_path = vm["in"].as<std::string>();
+    if (has(vm, opt::in)) {
+        const std::string in_path = text_option(vm, opt::in);
         std::ifstream in = open_input(in_path);
         out.write([&](std::ostream& s) { replaced = reveal_csv(in, in_path, s, table); });
     } else {
@@ -83,9 +73,9 @@ int run_reveal(const std::vector<std::string>& args) {
     }
     out.close();
     out.commit();
-    if (!vm["quiet"].as<bool>()) {
+    if (!flag_option(vm, opt::quiet)) {
         std::cerr << "ctrace reveal: " << table.size() << " ids";
-        if (vm.count("in")) std::cerr << "; " << replaced << " fields revealed";
+        if (has(vm, opt::in)) std::cerr << "; " << replaced << " fields revealed";
         std::cerr << '\n';
     }
     return exit_ok;

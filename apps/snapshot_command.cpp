@@ -18,20 +18,11 @@ namespace ctrace::cli {
 namespace {
 
 po::options_description snapshot_options() {
-    po::options_description output("Output");
-    // clang-format off
-    output.add_options()
-        ("out", po::value<std::string>()->value_name("FILE.h5"), "snapshot to write (required)")
-        ("quiet,q", po::bool_switch(), "no summary line on stderr");
-    po::options_description store("Store");
-    store.add_options()
-        ("store", po::value<std::string>()->value_name("DIR"),
-         "instead of scan dumps: the stays of this store (from 'ctrace ingest'), as one file");
-    po::options_description all;
-    all.add(ingest_option_descriptions()).add(store).add(output);
-    all.add(output_format_option_descriptions()).add(common_option_descriptions());
-    // clang-format on
-    return all;
+    return options_for(cmd::snapshot, {scan_reading_group(),
+                                       section::store,
+                                       {"Output", {section::own, section::quiet}},
+                                       section::output_format,
+                                       section::general});
 }
 
 void print_snapshot_help() {
@@ -50,37 +41,38 @@ void print_snapshot_help() {
 
 int run_snapshot(const std::vector<std::string>& args) {
     const po::variables_map vm = parse(args, snapshot_options());
-    if (vm.count("help")) {
+    if (has(vm, opt::help)) {
         print_snapshot_help();
         return exit_ok;
     }
     const stopwatch clock;
-    const std::string out_path = required(vm, "out");
-    const bool quiet = vm["quiet"].as<bool>();
+    const std::string out_path = required(vm, opt::out);
+    const bool quiet = flag_option(vm, opt::quiet);
+    const output_options outputs = output_options_from(vm);
     progress_reporter progress("snapshot", quiet);
     ingest_result ingested;
-    if (vm.count("store")) {
-        if (vm.count("scans") || vm.count("places"))
+    if (has(vm, opt::store)) {
+        if (has(vm, opt::scans) || has(vm, opt::places))
             throw input_error("give either --store or --scans (and --places), not both");
-        ingested.data = read_store(vm["store"].as<std::string>());
+        ingested.data = read_store(text_option(vm, opt::store));
     } else {
         ingested = ingest(ingest_options_from(vm, progress, true));
     }
     if (contact_level_option(vm) == contact_level::site) roll_up_to_sites(ingested.data);
     progress.done();
     std::optional<atomic_file> rejects_file;
-    stage_rejects(vm, ingested.rejects, rejects_file);
+    stage_rejects(outputs, ingested.rejects, rejects_file);
     atomic_path out(out_path);
     write_snapshot(out, ingested.data);
     if (rejects_file) rejects_file->commit();
     out.commit();
-    report_rejects("snapshot", vm, ingested.rejects);
+    report_rejects("snapshot", outputs, ingested.rejects);
     if (!quiet) {
         const dataset& data = ingested.data;
         std::cerr << "ctrace snapshot: " << data.rows_read << " rows read (" << data.rows_rejected
                   << " rejected), " << data.stays.size() << " stays, " << data.persons.size()
                   << " persons, " << data.places.size() << " places; "
-                  << written_text(vm, {"out", "rejects"}, data.parameters.level) << "; "
+                  << written_text(outputs, {opt::out, opt::rejects}, data.parameters.level) << "; "
                   << std::fixed;
         std::cerr.precision(2);
         std::cerr << clock.seconds() << " s\n";
@@ -89,18 +81,7 @@ int run_snapshot(const std::vector<std::string>& args) {
 }
 
 po::options_description verify_options() {
-    po::options_description io("Verify");
-    // clang-format off
-    io.add_options()
-        ("snapshot", po::value<std::string>()->value_name("FILE.h5"),
-         "snapshot to check (this or --store required; also the first argument)")
-        ("store", po::value<std::string>()->value_name("DIR"),
-         "a store to check (from 'ctrace ingest'): every file its index names")
-        ("quiet,q", po::bool_switch(), "no summary line on stderr");
-    // clang-format on
-    po::options_description all;
-    all.add(io).add(common_option_descriptions());
-    return all;
+    return options_for(cmd::verify, {{"Verify", {section::own, section::quiet}}, section::general});
 }
 
 void print_verify_help() {
@@ -122,29 +103,31 @@ int run_verify(const std::vector<std::string>& args) {
     std::vector<std::string> named = args;
     if (!named.empty() && !named.front().starts_with("-")) {
         std::error_code ec;
-        named.insert(named.begin(),
-                     std::filesystem::is_directory(named.front(), ec) ? "--store" : "--snapshot");
+        named.insert(
+            named.begin(),
+            flag(std::filesystem::is_directory(named.front(), ec) ? opt::store : opt::snapshot));
     }
     const po::variables_map vm = parse(named, verify_options());
-    if (vm.count("help")) {
+    if (has(vm, opt::help)) {
         print_verify_help();
         return exit_ok;
     }
     const stopwatch clock;
-    if (vm.count("store")) {
-        const std::string folder = vm["store"].as<std::string>();
+    const bool quiet = flag_option(vm, opt::quiet);
+    if (has(vm, opt::store)) {
+        const std::string folder = text_option(vm, opt::store);
         const std::unique_ptr<stored_window> window = stored_window::open(folder);
         if (!window) {
             // A version-1 store: its one snapshot.
             const snapshot_check check = verify_snapshot(store_snapshot_path(folder));
-            if (!vm["quiet"].as<bool>())
+            if (!quiet)
                 std::cerr << "ctrace verify: " << folder
                           << ": sound (a store of an earlier ctrace: " << check.bytes
                           << " bytes)\n";
             return exit_ok;
         }
         const std::uint64_t bytes = window->verify();
-        if (!vm["quiet"].as<bool>()) {
+        if (!quiet) {
             std::cerr << "ctrace verify: " << folder << ": sound: " << window->partition_count()
                       << " partitions, " << window->state().stays << " stays in force, " << bytes
                       << " bytes checked; " << std::fixed;
@@ -153,11 +136,11 @@ int run_verify(const std::vector<std::string>& args) {
         }
         return exit_ok;
     }
-    if (!vm.count("snapshot"))
+    if (!has(vm, opt::snapshot))
         throw input_error("give the snapshot to check: ctrace verify FILE.h5");
-    const std::string path = vm["snapshot"].as<std::string>();
+    const std::string path = text_option(vm, opt::snapshot);
     const snapshot_check check = verify_snapshot(path);
-    if (!vm["quiet"].as<bool>()) {
+    if (!quiet) {
         std::cerr << "ctrace verify: " << path << ": sound: " << check.bytes << " bytes, SHA-256 "
                   << "and every column checked";
         if (check.indexed)

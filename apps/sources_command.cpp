@@ -20,30 +20,15 @@ namespace ctrace::cli {
 namespace {
 
 po::options_description sources_options() {
-    po::options_description io("Sources inputs and outputs (at least one of the three lists)");
-    // clang-format off
-    io.add_options()
-        ("cases", po::value<std::string>()->value_name("FILE"),
-         "index cases CSV: person, onset [, from, to, last_negative] (required; every case "
-         "needs an onset)")
-        ("links", po::value<std::string>()->value_name("FILE"),
-         "write the case links: which case could have infected which, and where")
-        ("common-persons", po::value<std::string>()->value_name("FILE"),
-         "write the persons (not cases) who met at least --min-cases cases in their "
-         "exposure windows: candidate undetected sources")
-        ("common-places", po::value<std::string>()->value_name("FILE"),
-         "write the places where at least --min-cases cases were in their exposure windows")
-        ("xlsx", po::value<std::string>()->value_name("FILE.xlsx"),
-         "also write the lists asked for as one Excel workbook, a sheet per list (see "
-         "docs/excel.md)")
-        ("quiet,q", po::bool_switch(), "no summary line on stderr");
-    // clang-format on
-    po::options_description all;
-    all.add(io).add(snapshot_option_description()).add(ingest_option_descriptions());
-    all.add(sources_option_descriptions());
-    all.add(output_format_option_descriptions()).add(lang_option_description());
-    all.add(common_option_descriptions());
-    return all;
+    return options_for(
+        cmd::sources, {{"Sources inputs and outputs (at least one of the three lists)",
+                        {section::own, section::quiet}},
+                       section::snapshot,
+                       scan_reading_group(),
+                       {"Backward tracing " + std::string(durations_and_times), {section::tracing}},
+                       section::output_format,
+                       section::excel,
+                       section::general});
 }
 
 void print_sources_help() {
@@ -79,27 +64,27 @@ void print_sources_help() {
 /// One of the three lists: where it goes and how it is written, as CSV or
 /// as a sheet of the --xlsx workbook.
 struct source_list {
-    const char* option;
+    opt option;
     void (*write)(std::ostream&, const sources_result&, const dataset&, utc_offset);
     void (*write_sheet)(xlsx_workbook&, const sources_result&, const dataset&, utc_offset);
 };
 
 constexpr source_list source_lists[] = {
-    {"links",
+    {opt::links,
      [](std::ostream& s, const sources_result& r, const dataset& d, utc_offset tz) {
          write_case_links(s, r, d.persons, d.places, tz);
      },
      [](xlsx_workbook& b, const sources_result& r, const dataset& d, utc_offset tz) {
          write_case_links(b, r, d.persons, d.places, tz);
      }},
-    {"common-persons",
+    {opt::common_persons,
      [](std::ostream& s, const sources_result& r, const dataset& d, utc_offset tz) {
          write_common_persons(s, r, d.persons, tz);
      },
      [](xlsx_workbook& b, const sources_result& r, const dataset& d, utc_offset tz) {
          write_common_persons(b, r, d.persons, tz);
      }},
-    {"common-places",
+    {opt::common_places,
      [](std::ostream& s, const sources_result& r, const dataset& d, utc_offset tz) {
          write_common_places(s, r, d.persons, d.places, tz);
      },
@@ -110,22 +95,25 @@ constexpr source_list source_lists[] = {
 
 int run_sources(const std::vector<std::string>& args) {
     const po::variables_map vm = parse(args, sources_options());
-    if (vm.count("help")) {
+    if (has(vm, opt::help)) {
         print_sources_help();
         return exit_ok;
     }
     const stopwatch clock;
     check_data_options(vm);
-    const std::string cases_path = required(vm, "cases");
-    if (!vm.count("links") && !vm.count("common-persons") && !vm.count("common-places"))
+    const std::string cases_path = required(vm, opt::cases);
+    const output_options outputs = output_options_from(vm);
+    const auto asked = [&](opt list) { return outputs.file(list) != nullptr; };
+    if (!asked(opt::links) && !asked(opt::common_persons) && !asked(opt::common_places))
         throw input_error("give at least one of --links, --common-persons and --common-places");
-    check_distinct_outputs(vm, {"links", "common-persons", "common-places", "rejects", "xlsx"});
-    const bool quiet = vm["quiet"].as<bool>();
+    check_distinct_outputs(
+        outputs, {opt::links, opt::common_persons, opt::common_places, opt::rejects, opt::xlsx});
+    const bool quiet = flag_option(vm, opt::quiet);
     const utc_offset tz = tz_option(vm);
     sources_parameters parameters = sources_parameters_from(vm);
-    parameters.find_links = vm.count("links") > 0;
-    parameters.find_common_persons = vm.count("common-persons") > 0;
-    parameters.find_common_places = vm.count("common-places") > 0;
+    parameters.find_links = asked(opt::links);
+    parameters.find_common_persons = asked(opt::common_persons);
+    parameters.find_common_places = asked(opt::common_places);
 
     // The cases first: a bad cases file (a case without an onset, say) fails
     // in milliseconds.
@@ -137,7 +125,7 @@ int run_sources(const std::vector<std::string>& args) {
     const double cases_seconds = clock.seconds();
     // A snapshot with an index is read where the cases' stays reach.
     std::optional<sources_run> indexed;
-    if (vm.count("snapshot")) {
+    if (has(vm, opt::snapshot)) {
         indexed =
             find_case_sources_indexed(data_source_from(vm, progress, false), prepared, parameters);
         if (indexed) print_notes("sources", indexed->loaded.notes);
@@ -161,25 +149,25 @@ int run_sources(const std::vector<std::string>& args) {
 
     // Stage every output, then commit them together: a failure writes none.
     std::optional<atomic_file> rejects_file;
-    if (!loaded.from_snapshot) stage_rejects(vm, loaded.ingested.rejects, rejects_file);
-    std::vector<std::unique_ptr<staged_output>> outputs;
+    if (!loaded.from_snapshot) stage_rejects(outputs, loaded.ingested.rejects, rejects_file);
+    std::vector<std::unique_ptr<staged_output>> staged;
     for (const source_list& list : source_lists) {
-        if (!vm.count(list.option)) continue;
-        auto& out = outputs.emplace_back(
-            std::make_unique<staged_output>(vm[list.option].as<std::string>(), bom_option(vm)));
+        const std::string* path = outputs.file(list.option);
+        if (path == nullptr) continue;
+        auto& out = staged.emplace_back(std::make_unique<staged_output>(*path, outputs.bom));
         out->write([&](std::ostream& s) { list.write(s, result, data, tz); });
         out->close();
     }
     std::optional<xlsx_workbook> workbook;
-    stage_xlsx_option(vm, workbook, [&](xlsx_workbook& book) {
+    stage_xlsx_option(outputs, workbook, [&](xlsx_workbook& book) {
         for (const source_list& list : source_lists)
-            if (vm.count(list.option)) list.write_sheet(book, result, data, tz);
+            if (asked(list.option)) list.write_sheet(book, result, data, tz);
     });
     if (rejects_file) rejects_file->commit();
     if (workbook) workbook->commit();
-    for (const auto& out : outputs)
+    for (const auto& out : staged)
         out->commit();
-    if (!loaded.from_snapshot) report_rejects("sources", vm, loaded.ingested.rejects);
+    if (!loaded.from_snapshot) report_rejects("sources", outputs, loaded.ingested.rejects);
     warn_cases_without_stays("sources", data.persons, result.cases_without_stays, "");
 
     if (!quiet) {
@@ -198,7 +186,9 @@ int run_sources(const std::vector<std::string>& args) {
         if (parameters.find_common_places)
             summary << " " << result.common_places.size() << " common places;";
         summary << " "
-                << written_text(vm, {"links", "common-persons", "common-places", "xlsx", "rejects"},
+                << written_text(outputs,
+                                {opt::links, opt::common_persons, opt::common_places, opt::xlsx,
+                                 opt::rejects},
                                 data.parameters.level)
                 << ";";
         summary << std::fixed;

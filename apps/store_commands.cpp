@@ -39,18 +39,6 @@ time_point now_seconds() {
         .count();
 }
 
-po::options_description job_options() {
-    po::options_description job("Job");
-    // clang-format off
-    job.add_options()
-        ("store", po::value<std::string>()->value_name("DIR"), "the store folder (required)")
-        ("log", po::value<std::string>()->value_name("FILE"),
-         "also append the summary to FILE as one JSON object per line")
-        ("quiet,q", po::bool_switch(), "no summary line on stderr");
-    // clang-format on
-    return job;
-}
-
 /// Runs a job body, logging its outcome (or its failure) as a JSON line when
 /// --log is given. The body fills `fields` and returns the summary line.
 int logged_job(const po::variables_map& vm, const char* command_name,
@@ -60,7 +48,7 @@ int logged_job(const po::variables_map& vm, const char* command_name,
     fields.add("time", std::string_view(format_time(now_seconds(), {})));
     fields.add("command", std::string_view(command_name));
     fields.add("pid", static_cast<std::int64_t>(::getpid()));
-    const std::string log_path = vm.count("log") ? vm["log"].as<std::string>() : "";
+    const std::string log_path = has(vm, opt::log) ? text_option(vm, opt::log) : "";
     std::string summary;
     try {
         summary = body(fields);
@@ -83,7 +71,7 @@ int logged_job(const po::variables_map& vm, const char* command_name,
     fields.add("exit", std::int64_t{exit_ok});
     fields.add("seconds", clock.seconds());
     fields.add("message", std::string_view(summary));
-    if (!vm["quiet"].as<bool>())
+    if (!flag_option(vm, opt::quiet))
         std::cerr << "ctrace " << command_name << ": " << summary << "; "
                   << seconds_text(clock.seconds()) << '\n';
     if (!log_path.empty()) append_line(log_path, fields.finish()); // its failure is not logged
@@ -94,16 +82,11 @@ int logged_job(const po::variables_map& vm, const char* command_name,
 // ingest
 
 po::options_description ingest_command_options() {
-    po::options_description store("Store");
-    // clang-format off
-    store.add_options()
-        ("retention", po::value<std::string>()->default_value(format_duration(defaults::retention)),
-         "drop stays that end more than this before the latest stay end in the store");
-    po::options_description all;
-    all.add(job_options()).add(ingest_option_descriptions()).add(store);
-    all.add(output_format_option_descriptions()).add(common_option_descriptions());
-    // clang-format on
-    return all;
+    return options_for(cmd::ingest, {{"Job", {section::job, section::quiet}},
+                                     scan_reading_group(),
+                                     section::store,
+                                     section::output_format,
+                                     section::general});
 }
 
 void print_ingest_help() {
@@ -127,14 +110,15 @@ void print_ingest_help() {
 
 int run_ingest(const std::vector<std::string>& args) {
     const po::variables_map vm = parse(args, ingest_command_options());
-    if (vm.count("help")) {
+    if (has(vm, opt::help)) {
         print_ingest_help();
         return exit_ok;
     }
     return logged_job(vm, "ingest", [&](json_line& fields) {
-        const std::string folder = required(vm, "store");
+        const std::string folder = required(vm, opt::store);
         fields.add("store", std::string_view(folder));
-        progress_reporter progress("ingest", vm["quiet"].as<bool>());
+        const output_options outputs = output_options_from(vm);
+        progress_reporter progress("ingest", flag_option(vm, opt::quiet));
         if (contact_level_option(vm) == contact_level::site)
             throw input_error("--contact-level: a store keeps the codes scanned, so that daily "
                               "can trace at either level: give --contact-level site to daily");
@@ -144,9 +128,9 @@ int run_ingest(const std::vector<std::string>& args) {
         options.place_format = read.place_format;
         options.read = read.read;
         options.pseudonyms = read.pseudonyms;
-        options.tz_given = !vm["tz"].defaulted();
-        options.dwell_given = !vm["dwell"].defaulted();
-        options.retention = duration_option(vm, "retention");
+        options.tz_given = given(vm, opt::tz);
+        options.dwell_given = given(vm, opt::dwell);
+        options.retention = duration_option(vm, opt::retention);
         if (options.retention < 0) throw input_error("--retention: must not be negative");
         options.now = now_seconds();
 
@@ -187,9 +171,9 @@ int run_ingest(const std::vector<std::string>& args) {
             persons = r.persons;
             places = r.places;
             options.places.reset(); // read once, with the first dump
-            if (vm.count("rejects")) {
+            if (outputs.file(opt::rejects) != nullptr) {
                 std::optional<atomic_file> rejects_file;
-                stage_rejects(vm, r.rejects, rejects_file);
+                stage_rejects(outputs, r.rejects, rejects_file);
                 if (rejects_file) rejects_file->commit();
             }
         }
@@ -203,7 +187,8 @@ int run_ingest(const std::vector<std::string>& args) {
         fields.add("files_already_ingested", static_cast<std::uint64_t>(skipped));
         fields.add("rows_read", rows);
         fields.add("rows_rejected", rejected);
-        if (vm.count("rejects")) summary += "; wrote " + vm["rejects"].as<std::string>();
+        if (const std::string* rejects = outputs.file(opt::rejects))
+            summary += "; wrote " + *rejects;
         return folder + ": " + summary;
     });
 }
@@ -212,31 +197,15 @@ int run_ingest(const std::vector<std::string>& args) {
 // daily
 
 po::options_description daily_command_options() {
-    po::options_description io("Daily outputs");
-    // clang-format off
-    io.add_options()
-        ("cases", po::value<std::string>()->value_name("FILE"),
-         "index cases CSV: person, from or onset [, to] (required)")
-        ("out-dir", po::value<std::string>()->value_name("DIR"),
-         "folder of the daily lists (required; created when missing)")
-        ("as-of", po::value<std::string>()->value_name("YYYY-MM-DD"),
-         "date of the lists (default: today in --tz)")
-        ("tz", po::value<std::string>()->value_name("OFFSET"),
-         "UTC offset of the cases file, the dates and the times written (default: the "
-         "store's)")
-        ("xlsx", po::bool_switch(),
-         "also write OUT/risk-DATE.xlsx: the risk list and the changes as two sheets of an "
-         "Excel workbook (see docs/excel.md)");
-    po::options_description all;
-    all.add(job_options()).add(io).add(tracing_option_descriptions());
-    all.add(input_format_option_descriptions(false));
-    all.add(contact_level_option_description(
-        "trace at the place codes scanned, or at their sites (the places file's 'site' column)"));
-    all.add(pseudonymize_option_description());
-    all.add(output_format_option_descriptions()).add(lang_option_description());
-    all.add(common_option_descriptions());
-    // clang-format on
-    return all;
+    return options_for(cmd::daily, {{"Job", {section::job, section::quiet}},
+                                    {"Daily outputs", {section::own}},
+                                    section::tracing,
+                                    section::input_format,
+                                    section::contact_level,
+                                    section::privacy,
+                                    section::output_format,
+                                    section::excel,
+                                    section::general});
 }
 
 void print_daily_help() {
@@ -292,15 +261,16 @@ previous_risk_list(const std::filesystem::path& out_dir, const std::string& date
 
 int run_daily(const std::vector<std::string>& args) {
     const po::variables_map vm = parse(args, daily_command_options());
-    if (vm.count("help")) {
+    if (has(vm, opt::help)) {
         print_daily_help();
         return exit_ok;
     }
     return logged_job(vm, "daily", [&](json_line& fields) {
-        const std::string folder = required(vm, "store");
+        const std::string folder = required(vm, opt::store);
         fields.add("store", std::string_view(folder));
-        const std::string cases_path = required(vm, "cases");
-        const std::filesystem::path out_dir = required(vm, "out-dir");
+        const std::string cases_path = required(vm, opt::cases);
+        const std::filesystem::path out_dir = required(vm, opt::out_dir);
+        const output_options outputs = output_options_from(vm);
         const store_lock lock(folder, false);
         const std::filesystem::path snapshot_path = store_snapshot_path(folder);
         const bool appending = is_appending_store(folder);
@@ -314,7 +284,8 @@ int run_daily(const std::vector<std::string>& args) {
         source.scans.digests = false; // the store is named by its content digest below
         // The zone of the cases and lists: --tz, else the store's (read from
         // its index, or from the snapshot when it has none).
-        utc_offset tz = vm.count("tz") ? tz_option(vm) : utc_offset{};
+        const bool tz_given = has(vm, opt::tz);
+        utc_offset tz = tz_given ? tz_option(vm) : utc_offset{};
         std::optional<trace_run> run;
         prepared_cases prepared;
         std::optional<utc_offset> stored_tz;
@@ -324,7 +295,7 @@ int run_daily(const std::vector<std::string>& args) {
             stored_tz = indexed->tz();
         }
         if (stored_tz) {
-            if (!vm.count("tz")) tz = *stored_tz;
+            if (!tz_given) tz = *stored_tz;
             prepared = read_cases_for_trace(vm, tz, cases_path, true);
             run = trace_indexed(source, prepared);
         }
@@ -333,7 +304,7 @@ int run_daily(const std::vector<std::string>& args) {
             // sites, or ids to pseudonymise now.
             run.emplace();
             run->loaded = ctrace::load_data(source);
-            if (!vm.count("tz")) tz = run->data().parameters.tz;
+            if (!tz_given) tz = run->data().parameters.tz;
             prepared = read_cases_for_trace(vm, tz, cases_path, true);
             run->persons_with_stays = run->data().persons.size();
             trace_cases(run->data(), prepared);
@@ -354,7 +325,7 @@ int run_daily(const std::vector<std::string>& args) {
         // data came from the store.
         data.inputs = {store_input};
         trace_record& record = run->record;
-        std::string date = vm.count("as-of") ? vm["as-of"].as<std::string>() : "";
+        std::string date = has(vm, opt::as_of) ? text_option(vm, opt::as_of) : "";
         if (date.empty()) date = format_time(now_seconds(), tz).substr(0, 10);
         const time_point as_of = day_start(date, tz);
         fields.add("as_of", std::string_view(date));
@@ -388,18 +359,17 @@ int run_daily(const std::vector<std::string>& args) {
         const std::vector<status_change> changes =
             risk_changes(old_list, old_as_of, risk_statuses(result, data.persons), as_of);
 
-        staged_output risk_out((out_dir / ("risk-" + date + ".csv")).string(), bom_option(vm));
+        staged_output risk_out((out_dir / ("risk-" + date + ".csv")).string(), outputs.bom);
         risk_out.write(
             [&](std::ostream& s) { write_risk_list(s, result, data.persons, data.places, tz); });
         risk_out.close();
-        staged_output changes_out((out_dir / ("changes-" + date + ".csv")).string(),
-                                  bom_option(vm));
+        staged_output changes_out((out_dir / ("changes-" + date + ".csv")).string(), outputs.bom);
         changes_out.write([&](std::ostream& s) { write_changes(s, changes, tz); });
         changes_out.close();
         std::optional<xlsx_workbook> workbook;
         const std::string workbook_path = (out_dir / ("risk-" + date + ".xlsx")).string();
-        if (vm["xlsx"].as<bool>())
-            stage_workbook(vm, workbook_path, workbook, [&](xlsx_workbook& book) {
+        if (flag_option(vm, opt::xlsx))
+            stage_workbook(outputs, workbook_path, workbook, [&](xlsx_workbook& book) {
                 write_risk_list(book, result, data.persons, data.places, tz);
                 write_changes(book, changes, tz);
             });

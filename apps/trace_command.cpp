@@ -22,29 +22,13 @@
 namespace ctrace::cli {
 
 po::options_description trace_options() {
-    po::options_description io("Trace inputs and outputs");
-    // clang-format off
-    io.add_options()
-        ("cases", po::value<std::string>()->value_name("FILE"),
-         "index cases CSV: person, from or onset [, to] (required)")
-        ("out", po::value<std::string>()->value_name("FILE"),
-         "risk list CSV to write, '-' for stdout (required)")
-        ("hdf5", po::value<std::string>()->value_name("FILE.h5"),
-         "also write a snapshot with the trace result under /trace")
-        ("graphml", po::value<std::string>()->value_name("FILE"),
-         "also write the transmission tree as GraphML, for Gephi, Cytoscape or networkx "
-         "(see docs/explain.md)")
-        ("xlsx", po::value<std::string>()->value_name("FILE.xlsx"),
-         "also write the risk list as an Excel workbook: ids as text, times as date-times in "
-         "--tz (see docs/excel.md)")
-        ("quiet,q", po::bool_switch(), "no summary line on stderr");
-    po::options_description all;
-    all.add(io).add(snapshot_option_description()).add(ingest_option_descriptions())
-        .add(tracing_option_descriptions());
-    all.add(output_format_option_descriptions()).add(lang_option_description())
-        .add(common_option_descriptions());
-    // clang-format on
-    return all;
+    return options_for(cmd::trace, {{"Trace inputs and outputs", {section::own, section::quiet}},
+                                    section::snapshot,
+                                    scan_reading_group(),
+                                    section::tracing,
+                                    section::output_format,
+                                    section::excel,
+                                    section::general});
 }
 
 namespace {
@@ -69,18 +53,19 @@ void print_trace_help() {
 
 int run_trace(const std::vector<std::string>& args) {
     const po::variables_map vm = parse(args, trace_options());
-    if (vm.count("help")) {
+    if (has(vm, opt::help)) {
         print_trace_help();
         return exit_ok;
     }
     const stopwatch clock;
     check_data_options(vm);
-    const bool from_snapshot = vm.count("snapshot") > 0;
-    const std::string cases_path = required(vm, "cases");
-    const std::string out_path = required(vm, "out");
-    const bool quiet = vm["quiet"].as<bool>();
-    const bool write_hdf5 = vm.count("hdf5") > 0;
-    check_distinct_outputs(vm, trace_output_options);
+    const bool from_snapshot = has(vm, opt::snapshot);
+    const std::string cases_path = required(vm, opt::cases);
+    required(vm, opt::out);
+    const bool quiet = flag_option(vm, opt::quiet);
+    const output_options outputs = output_options_from(vm);
+    const bool write_hdf5 = outputs.file(opt::hdf5) != nullptr;
+    check_distinct_outputs(outputs, trace_output_options);
 
     const utc_offset tz = tz_option(vm);
     prepared_cases prepared = read_cases_for_trace(vm, tz, cases_path, write_hdf5);
@@ -116,10 +101,10 @@ int run_trace(const std::vector<std::string>& args) {
     const trace_result& result = record.result;
     const double trace_seconds = clock.seconds();
 
-    write_trace_outputs(vm, out_path, result, data.persons, data.places, tz,
+    write_trace_outputs(outputs, result, data.persons, data.places, tz,
                         from_snapshot ? nullptr : &ingested.rejects,
                         [&](atomic_path& file) { write_snapshot(file, data, &record); });
-    if (!from_snapshot) report_rejects("trace", vm, ingested.rejects);
+    if (!from_snapshot) report_rejects("trace", outputs, ingested.rejects);
 
     warn_cases_without_stays("trace", data.persons, result.cases_without_stays,
                              "; listed without contacts");
@@ -129,7 +114,7 @@ int run_trace(const std::vector<std::string>& args) {
             {"ctrace trace",
              traced_data_text(loaded, persons_with_stays, record.cases.size()),
              record.parameters.profile,
-             written_text(vm, trace_output_options, data.parameters.level),
+             written_text(outputs, trace_output_options, data.parameters.level),
              total,
              {{"read", read_seconds - cases_seconds},
               {"graph", graph_seconds - read_seconds},

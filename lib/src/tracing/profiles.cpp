@@ -31,6 +31,14 @@ const std::array<protocol_profile, 3>& all_profiles() {
     return profiles;
 }
 
+/// The rule of profiles (§8.6), in one place: `value` keeps what the user
+/// gave for `parameter`, else takes the profile's `profile_value`.
+template <typename T>
+void unless_given(const given_parameters& given, profile_parameter parameter, T& value,
+                  const T& profile_value) {
+    if (!given.contains(parameter)) value = profile_value;
+}
+
 } // namespace
 
 std::span<const protocol_profile> protocol_profiles() {
@@ -45,6 +53,30 @@ const protocol_profile& find_profile(std::string_view name) {
     }
     throw parameter_error("profile",
                           "no protocol profile '" + std::string(name) + "' (known: " + known + ")");
+}
+
+void apply_profile(const protocol_profile& profile, const given_parameters& given,
+                   trace_parameters& parameters) {
+    parameters.profile = std::string(profile.name);
+    unless_given(given, profile_parameter::min_overlap, parameters.min_overlap,
+                 profile.min_overlap);
+    unless_given(given, profile_parameter::linger, parameters.linger, profile.linger);
+    unless_given(given, profile_parameter::hops, parameters.hops, profile.hops);
+    unless_given(given, profile_parameter::quarantine, parameters.quarantine, profile.quarantine);
+    unless_given(given, profile_parameter::monitoring, parameters.monitoring, profile.monitoring);
+}
+
+void apply_profile(const protocol_profile& profile, const given_parameters& given,
+                   sources_parameters& parameters) {
+    unless_given(given, profile_parameter::min_overlap, parameters.min_overlap,
+                 profile.min_overlap);
+    unless_given(given, profile_parameter::linger, parameters.linger, profile.linger);
+}
+
+duration profile_lookback(const protocol_profile& profile, const given_parameters& given,
+                          duration lookback) {
+    unless_given(given, profile_parameter::lookback, lookback, profile.lookback);
+    return lookback;
 }
 
 } // namespace ctrace
