@@ -70,6 +70,7 @@ constexpr option_name option_names[] = {
     {opt::links, "links"},
     {opt::log, "log"},
     {opt::lookback, "lookback"},
+    {opt::max_row_bytes, "max-row-bytes"},
     {opt::meetings, "meetings"},
     {opt::min_cases, "min-cases"},
     {opt::min_overlap, "min-overlap"},
@@ -384,6 +385,10 @@ const std::vector<option_spec>& option_table() {
          "leave bad scan rows out instead of stopping"},
         {opt::rejects, scan_readers, section::scan_data, text_value("FILE"),
          "with --skip-bad: write the rows left out here (CSV line,reason,raw)"},
+        {opt::max_row_bytes, scan_readers, section::scan_data,
+         integer_value("BYTES", static_cast<std::int64_t>(default_max_row_bytes)),
+         "a row of the scans or places file longer than this is a bad row, read past "
+         "without holding it (its first 1 KiB is kept for --rejects)"},
 
         {opt::contact_level, scan_readers, section::contact_level,
          text_value("code|site", level),
@@ -1034,6 +1039,10 @@ ingest_options ingest_options_from(const po::variables_map& vm, progress_reporte
     options.read.tz = tz_option(vm);
     options.read.default_dwell = duration_option(vm, opt::dwell);
     options.read.skip_bad = flag_option(vm, opt::skip_bad);
+    options.read.max_row_bytes = static_cast<std::size_t>(integer_option(
+        vm, opt::max_row_bytes, static_cast<std::int64_t>(min_max_row_bytes),
+        static_cast<std::int64_t>(max_max_row_bytes)));
+    options.place_format.max_row_bytes = options.read.max_row_bytes;
     options.read.threads = threads_option(vm);
     options.read.progress = [&progress, total](std::uint64_t done) {
         progress.bytes("reading scans", done, total);

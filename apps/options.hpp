@@ -65,6 +65,7 @@ enum class opt : std::uint8_t {
     links,
     log,
     lookback,
+    max_row_bytes,
     meetings,
     min_cases,
     min_overlap,
@@ -197,7 +198,7 @@ po::variables_map parse(const std::vector<std::string>& args,
 /// from --config (which may serve an ingest too) they are skipped.
 inline constexpr opt scan_reading_options[] = {
     opt::places,   opt::rejects, opt::scan_columns,   opt::place_columns,
-    opt::skip_bad, opt::dwell,   opt::scans_encoding, opt::places_encoding};
+    opt::skip_bad, opt::dwell,   opt::scans_encoding, opt::places_encoding, opt::max_row_bytes};
 /// Whether `name` is the name of one of `scan_reading_options`.
 bool is_scan_reading_option(std::string_view name);
 

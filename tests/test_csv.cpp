@@ -1,6 +1,7 @@
 // Tests of the CSV reader and writer helpers (ctrace/io/csv.hpp; docs/semantics.md
 // §1, §6).
 
+#include "ctrace/core/digest.hpp"
 #include "ctrace/core/error.hpp"
 #include "ctrace/io/csv.hpp"
 #include "test_helpers.hpp"
@@ -11,7 +12,9 @@
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <streambuf>
 #include <string>
 #include <vector>
 
@@ -632,15 +635,19 @@ TEST_SUITE("csv") {
         REQUIRE(text.size() > 10'000'000);
         REQUIRE(expected.size() > 300);
 
+        // Records of up to a few megabytes: above the default maximum row.
+        constexpr std::size_t max_row = std::size_t{64} << 20;
         SUBCASE("from a file") {
             temp_dir dir;
             const fs::path p = dir.write("big.csv", text);
             ctrace::csv_reader reader(p);
+            reader.set_max_row_bytes(max_row);
             check_big(reader, expected, text.size());
         }
         SUBCASE("from a stream") {
             std::istringstream in(text);
             ctrace::csv_reader reader(in, "big.csv");
+            reader.set_max_row_bytes(max_row);
             check_big(reader, expected, text.size());
         }
     }
@@ -725,6 +732,7 @@ TEST_SUITE("csv") {
         temp_dir dir;
         const fs::path p = dir.write("one.csv", text);
         ctrace::csv_reader reader(p);
+        reader.set_max_row_bytes(std::size_t{16} << 20); // above the default
         ctrace::csv_record record;
         REQUIRE(reader.next(record));
         CHECK(record.error == nullptr);
@@ -741,9 +749,11 @@ TEST_SUITE("csv") {
         CHECK_FALSE(reader.next(record));
     }
 
-    TEST_CASE("an unterminated quote in a file larger than 16 MiB is cut at its line end") {
-        // Memory stays bounded: the reader gives up on the record at 16 MiB and
-        // resumes at the line after its first line.
+    TEST_CASE(
+        "an unterminated quote in a file larger than the maximum row is cut at its line end") {
+        // Memory stays bounded: the reader reads past the record to the end
+        // of the file, finds the quote never closes, and reads the file again
+        // from the line after the record's first line.
         std::string text = "h\n\"open,x\n";
         std::uint64_t rows = 0;
         while (text.size() < (std::size_t{17} << 20)) {
@@ -1086,3 +1096,201 @@ TEST_SUITE("csv") {
     }
 
 } // TEST_SUITE
+
+namespace {
+
+/// An input stream of `size` bytes made as they are read, never held: a
+/// header, then `"` + `fill` repeated + `"` (a quoted field of about `size`
+/// bytes, closed unless `closed` is false), then `tail`.
+class generated_buffer : public std::streambuf {
+public:
+    generated_buffer(std::string head, char fill, std::uint64_t size, std::string tail)
+        : head_(std::move(head)), tail_(std::move(tail)), fill_(fill), size_(size) {}
+
+protected:
+    int_type underflow() override {
+        if (part_ == 0) {
+            part_ = 1;
+            set(head_);
+        } else if (part_ == 1 && made_ < size_) {
+            const std::size_t n =
+                static_cast<std::size_t>(std::min<std::uint64_t>(block_.size(), size_ - made_));
+            if (block_.empty() || block_[0] != fill_) block_.assign(std::size_t{1} << 16, fill_);
+            made_ += n;
+            setg(block_.data(), block_.data(), block_.data() + n);
+        } else if (part_ <= 1) {
+            part_ = 2;
+            set(tail_);
+        } else {
+            return traits_type::eof();
+        }
+        return gptr() == egptr() ? underflow() : traits_type::to_int_type(*gptr());
+    }
+
+private:
+    void set(std::string& s) { setg(s.data(), s.data(), s.data() + s.size()); }
+    std::string head_, tail_, block_ = std::string(std::size_t{1} << 16, '\0');
+    char fill_;
+    std::uint64_t size_, made_ = 0;
+    int part_ = 0;
+};
+
+std::string marked(std::string_view first_bytes) {
+    return std::string(first_bytes) + std::string(ctrace::overlong_row_marker);
+}
+
+} // namespace
+
+TEST_SUITE("csv row limit") {
+    TEST_CASE("a row longer than the maximum is a bad row, read past without holding it") {
+        // Rows of every kind that end past the maximum, each followed by good
+        // rows that must be read with their own line numbers.
+        const std::string long_unquoted = "A," + std::string(300'000, 'u') + ",1";
+        const std::string long_quoted = "B,\"" + std::string(100'000, 'q') + "\n,\"\"x\"\"" +
+                                        std::string(150'000, 'r') + "\n\",2";
+        const std::string after_quote = "C,\"x\"junk" + std::string(200'000, 'j');
+        const std::string text = "h1,h2,h3\n" + long_unquoted + "\nok,1,2\n" + long_quoted +
+                                 "\r\nok,3,4\n" + after_quote + "\nok,5,6";
+        temp_dir dir;
+        const fs::path p = dir.write("long.csv", text);
+        for (const bool from_file : {true, false}) {
+            CAPTURE(from_file);
+            std::istringstream in(text);
+            std::optional<csv_reader> reader;
+            if (from_file)
+                reader.emplace(p);
+            else
+                reader.emplace(in, "long.csv");
+            reader->set_max_row_bytes(100'000);
+            const auto r = drain(*reader);
+            CHECK(reader->bytes_consumed() == text.size());
+            REQUIRE(r.size() == 7);
+            CHECK(r[0].fields == fields_t{"h1", "h2", "h3"});
+            const std::string reason = "row longer than 100000 bytes";
+            CHECK(r[1].error == reason);
+            CHECK(r[1].line == 2);
+            CHECK(r[1].raw == marked(long_unquoted.substr(0, 1024)));
+            CHECK(r[2].fields == fields_t{"ok", "1", "2"});
+            CHECK(r[2].line == 3);
+            CHECK(r[3].error == reason);
+            CHECK(r[3].line == 4);
+            CHECK(r[3].raw == marked(long_quoted.substr(0, 1024)));
+            CHECK(r[4].fields == fields_t{"ok", "3", "4"});
+            CHECK(r[4].line == 7); // the quoted field held two line breaks
+            CHECK(r[5].error == reason);
+            CHECK(r[5].line == 8);
+            CHECK(r[6].fields == fields_t{"ok", "5", "6"});
+            CHECK(r[6].line == 9);
+        }
+    }
+
+    TEST_CASE("the maximum is inclusive, whether or not the row fits the read buffer") {
+        for (const std::size_t max : {std::size_t{1024}, std::size_t{200'000}}) {
+            CAPTURE(max);
+            // Short fields: a field over 1 KiB is bad for its own reason.
+            const auto row_of = [](std::size_t bytes, char c) {
+                std::string row;
+                while (row.size() < bytes)
+                    row += row.size() % 10 == 9 ? ',' : c;
+                return row;
+            };
+            const std::string at_max = row_of(max, 'x');
+            const std::string over = row_of(max + 1, 'y');
+            const std::string text = at_max + "\r\n" + over + "\r\nc,d\r\n";
+            std::istringstream in(text);
+            csv_reader reader(in, "t.csv");
+            reader.set_max_row_bytes(max);
+            const auto r = drain(reader);
+            REQUIRE(r.size() == 3);
+            CHECK(r[0].error == ""); // its CR LF is not counted
+            CHECK(r[0].raw.size() == max);
+            CHECK(r[1].error == "row longer than " + std::to_string(max) + " bytes");
+            CHECK(r[1].line == 2);
+            CHECK(r[2].fields == fields_t{"c", "d"});
+            CHECK(r[2].line == 3);
+        }
+    }
+
+    TEST_CASE("the kept bytes of an overlong row do not end inside a UTF-8 character") {
+        std::string row = "x";
+        while (row.size() < 5000)
+            row += "\xE5\xAF\x86"; // 密, 3 bytes: byte 1024 falls inside one
+        std::istringstream in(row + "\nok\n");
+        csv_reader reader(in, "t.csv");
+        reader.set_max_row_bytes(4096);
+        const auto r = drain(reader);
+        REQUIRE(r.size() == 2);
+        REQUIRE_FALSE(r[0].ok());
+        CHECK(r[0].raw == marked(row.substr(0, 1 + 3 * 341))); // 1024 bytes end mid-character
+        CHECK(ctrace::is_valid_utf8(r[0].raw));
+        CHECK(r[1].fields == fields_t{"ok"});
+    }
+
+    TEST_CASE("an unterminated quote past the maximum") {
+        const std::string text = "h,i\n\"open,x\n" + std::string(3'000, 'z') + "\n" +
+                                 std::string(3'000, 'w') + "\nlast,1\n";
+        SUBCASE("in a file: the lines after its first are read again, and hashed once") {
+            temp_dir dir;
+            const fs::path p = dir.write("open.csv", text);
+            csv_reader reader(p);
+            reader.set_max_row_bytes(2048);
+            ctrace::sha256 digest;
+            reader.set_digest(&digest);
+            const auto r = drain(reader);
+            REQUIRE(r.size() == 5);
+            CHECK(r[1].error == "unterminated quote");
+            CHECK(r[1].raw == "\"open,x");
+            CHECK(r[1].line == 2);
+            CHECK(r[2].error == "row longer than 2048 bytes"); // 3000 z
+            CHECK(r[2].line == 3);
+            CHECK(r[3].line == 4);
+            CHECK(r[4].fields == fields_t{"last", "1"});
+            CHECK(r[4].line == 5);
+            CHECK(reader.bytes_consumed() == text.size());
+            ctrace::sha256 whole;
+            whole.update(text);
+            CHECK(digest.hex_digest() == whole.hex_digest());
+        }
+        SUBCASE("in a stream, which cannot be read again: the rest is the one bad row") {
+            std::istringstream in(text);
+            csv_reader reader(in, "open.csv");
+            reader.set_max_row_bytes(2048);
+            const auto r = drain(reader);
+            REQUIRE(r.size() == 2);
+            CHECK(r[1].error == "row longer than 2048 bytes");
+            CHECK(r[1].line == 2);
+            CHECK(r[1].raw == marked(text.substr(4, 1024)));
+            CHECK(reader.ended_inside_quotes());
+            CHECK(reader.bytes_consumed() == text.size());
+        }
+    }
+
+    TEST_CASE("a 2 GiB quoted field in a stream: read past in bounded memory") {
+        // What a hostile gzip holds (a 2 GiB field compresses to ~2 MB): the
+        // reader never buffers more than a few megabytes of it, and the rows
+        // after it are read with their line numbers.
+        const std::uint64_t size = std::uint64_t{2} << 30;
+        generated_buffer source("person,place,time\nP1,X,0\nP2,\"", 'z', size, "\",0\nP3,Y,60\n");
+        std::istream in(&source);
+        csv_reader reader(in, "huge.csv");
+        const auto r = drain(reader);
+        REQUIRE(r.size() == 4);
+        CHECK(r[1].fields == fields_t{"P1", "X", "0"});
+        CHECK(r[2].error == "row longer than 1048576 bytes");
+        CHECK(r[2].line == 3);
+        CHECK(r[2].raw == marked("P2,\"" + std::string(1020, 'z')));
+        CHECK(r[3].fields == fields_t{"P3", "Y", "60"});
+        CHECK(r[3].line == 4);
+    }
+
+    TEST_CASE("set_max_row_bytes takes 1 KiB to 1 GiB") {
+        std::istringstream in("a\n");
+        csv_reader reader(in, "t.csv");
+        CHECK(reader.max_row_bytes() == ctrace::default_max_row_bytes);
+        CHECK_THROWS_AS(reader.set_max_row_bytes(1023), ctrace::parameter_error);
+        CHECK_THROWS_AS(reader.set_max_row_bytes((std::size_t{1} << 30) + 1),
+                        ctrace::parameter_error);
+        reader.set_max_row_bytes(1024);
+        CHECK(reader.max_row_bytes() == 1024);
+    }
+}

@@ -23,9 +23,6 @@ namespace {
 
 constexpr std::size_t full_buffer_bytes = std::size_t{4} << 20;
 constexpr std::size_t first_buffer_bytes = std::size_t{64} << 10;
-/// A record that grows past this without ending (an unterminated quote in a
-/// large file) is cut at its first line end, so memory stays bounded.
-constexpr std::size_t max_record_bytes = std::size_t{16} << 20;
 
 /// True when the bytes hold no byte >= 0x80 and no NUL: the common fast path.
 bool is_plain_ascii_without_nul(std::string_view s) noexcept {
@@ -95,6 +92,9 @@ struct csv_reader::source {
     detail::file_descriptor file;
     std::uint64_t position = 0;                                      // next byte to read (file)
     std::uint64_t limit = std::numeric_limits<std::uint64_t>::max(); // end of range (file)
+    /// Bytes of the file before this offset went to the digest: bytes read
+    /// again after a rewind (`skip_overlong_record`) are not hashed twice.
+    std::uint64_t hashed_until = 0;
     /// Reads up to `n` bytes; returns 0 only at end of input.
     std::size_t read(char* into, std::size_t n, const std::string& name) {
         if (stream != nullptr) {
@@ -163,10 +163,19 @@ std::size_t csv_reader::fill() {
     else if (end_ == buffer_.size() || (last_fill_full_ && buffer_.size() < full_buffer_bytes))
         buffer_.resize(buffer_.size() * 2);
     const std::size_t wanted = buffer_.size() - end_;
+    const std::uint64_t read_from = source_->position;
     const std::size_t got = source_->read(buffer_.data() + end_, wanted, source_name_);
     last_fill_full_ = got == wanted;
     if (got == 0) eof_ = true;
-    if (digest_ != nullptr && got > 0) digest_->update({buffer_.data() + end_, got});
+    if (digest_ != nullptr && got > 0) {
+        std::size_t fresh = 0; // bytes already hashed, read again
+        if (source_->stream == nullptr) {
+            fresh = static_cast<std::size_t>(std::min<std::uint64_t>(
+                got, source_->hashed_until - std::min(source_->hashed_until, read_from)));
+            source_->hashed_until = std::max(source_->hashed_until, read_from + got);
+        }
+        if (got > fresh) digest_->update({buffer_.data() + end_ + fresh, got - fresh});
+    }
     end_ += got;
     if (at_start_ && end_ - begin_ >= 3) {
         if (std::memcmp(buffer_.data() + begin_, "\xEF\xBB\xBF", 3) == 0) {
@@ -204,6 +213,11 @@ bool csv_reader::next(csv_record& record) {
             // parse_record only declines when the record may continue past
             // the buffered input, which cannot happen at end of input.
             if (parse_record(record, eof_)) return true;
+            // All the buffered bytes belong to the one record.
+            if (end_ - begin_ > max_row_bytes_) {
+                skip_overlong_record(record);
+                return true;
+            }
         } else if (eof_ && !at_start_) {
             return false;
         }
@@ -249,12 +263,7 @@ bool csv_reader::parse_record(csv_record& record, bool at_eof) {
             for (;;) {
                 const void* q = std::memchr(p, '"', static_cast<std::size_t>(stop - p));
                 if (q == nullptr) {
-                    if (!at_eof) {
-                        if (static_cast<std::size_t>(stop - start) < max_record_bytes) return false;
-                        error = "record too long (unterminated quote?)";
-                        if (!find_line_end(field_start)) return false;
-                        goto done;
-                    }
+                    if (!at_eof) return false;
                     // No quote follows anywhere, so the lines after this one
                     // hold no quotes either and can be read as they are.
                     error = "unterminated quote";
@@ -363,7 +372,157 @@ done:
                 break;
             }
     record.error = error;
+    // A row that fitted in the buffer is as bad as one that did not.
+    if (record.raw.size() > max_row_bytes_) mark_overlong(record, record.raw);
     return true;
+}
+
+void csv_reader::set_max_row_bytes(std::size_t bytes) {
+    if (bytes < min_max_row_bytes || bytes > max_max_row_bytes)
+        throw parameter_error("max-row-bytes", "must be from " + std::to_string(min_max_row_bytes) +
+                                                   " to " + std::to_string(max_max_row_bytes) +
+                                                   ", not " + std::to_string(bytes));
+    max_row_bytes_ = bytes;
+}
+
+void csv_reader::mark_overlong(csv_record& record, std::string_view first_bytes) {
+    std::size_t kept = std::min(first_bytes.size(), overlong_row_kept_bytes);
+    // Not in the middle of a UTF-8 character, when the cut falls in one.
+    for (std::size_t back = 0; back < 3 && kept > 0 && kept < first_bytes.size() &&
+                               (static_cast<unsigned char>(first_bytes[kept]) & 0xC0) == 0x80;
+         ++back)
+        --kept;
+    overlong_raw_.assign(first_bytes.substr(0, kept));
+    overlong_raw_ += overlong_row_marker;
+    overlong_reason_ = "row longer than " + std::to_string(max_row_bytes_) + " bytes";
+    record.fields.clear();
+    record.raw = overlong_raw_;
+    record.error = overlong_reason_.c_str();
+}
+
+namespace {
+
+/// Where a record being read past stands (`skip_overlong_record`): the
+/// states of RFC 4180 as `parse_record` reads it, reduced to finding the
+/// record's end.
+enum class skip_state {
+    field_start, ///< at the first byte of a field
+    unquoted,    ///< in an unquoted field (a stray quote stays unquoted)
+    quoted,      ///< in a quoted field
+    after_quote, ///< just after a quote in a quoted field: "" or the close
+    to_line_end, ///< text after a closing quote: the record ends at LF
+};
+
+/// Reads `[p, stop)` from `state`; returns the position of the LF that ends
+/// the record, or null when the record goes on past `stop`. Adds the LFs
+/// inside the record to `line_ends`.
+const char* find_record_end(const char* p, const char* stop, skip_state& state,
+                            std::uint64_t& line_ends) {
+    while (p < stop) {
+        switch (state) {
+        case skip_state::quoted: {
+            const char* q =
+                static_cast<const char*>(std::memchr(p, '"', static_cast<std::size_t>(stop - p)));
+            const char* until = q == nullptr ? stop : q;
+            line_ends += static_cast<std::uint64_t>(std::count(p, until, '\n'));
+            if (q == nullptr) return nullptr;
+            p = q + 1;
+            state = skip_state::after_quote;
+            break;
+        }
+        case skip_state::after_quote:
+        case skip_state::field_start: {
+            const char c = *p;
+            const bool after_quote = state == skip_state::after_quote;
+            if (c == '\n') return p;
+            ++p;
+            if (c == '"')
+                state = skip_state::quoted;
+            else if (c == ',')
+                state = skip_state::field_start;
+            else
+                state = after_quote ? skip_state::to_line_end : skip_state::unquoted;
+            break;
+        }
+        case skip_state::unquoted:
+            while (p < stop && *p != ',' && *p != '\n')
+                ++p;
+            if (p == stop) return nullptr;
+            if (*p == '\n') return p;
+            ++p;
+            state = skip_state::field_start;
+            break;
+        case skip_state::to_line_end: {
+            const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(stop - p));
+            return static_cast<const char*>(nl);
+        }
+        }
+    }
+    return nullptr;
+}
+
+} // namespace
+
+void csv_reader::skip_overlong_record(csv_record& record) {
+    const std::uint64_t first_line = line_;
+    const std::uint64_t record_begin = consumed_; // bytes consumed before the record
+    const std::uint64_t file_offset_at_begin = source_->position - (end_ - begin_);
+    // The buffer holds more than the maximum row size of the record, so its
+    // first line, when no longer than that, is in it. A file is read again
+    // after that line when the record's quote never closes, as
+    // `parse_record` resumes after an unterminated quote.
+    std::optional<std::string> first_line_text;
+    std::uint64_t first_line_bytes = 0; // with its line end
+    if (const void* nl = std::memchr(buffer_.data() + begin_, '\n', end_ - begin_)) {
+        const auto length =
+            static_cast<std::size_t>(static_cast<const char*>(nl) - (buffer_.data() + begin_));
+        std::string_view line(buffer_.data() + begin_, length);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (line.size() <= max_row_bytes_) {
+            first_line_text.emplace(line);
+            first_line_bytes = length + 1;
+        }
+    }
+    const std::string first_bytes(buffer_.data() + begin_,
+                                  std::min(end_ - begin_, overlong_row_kept_bytes + 4));
+
+    skip_state state = skip_state::field_start;
+    std::uint64_t line_ends = 0;
+    bool ended = false;
+    for (;;) {
+        const char* const start = buffer_.data() + begin_;
+        const char* const stop = buffer_.data() + end_;
+        const char* const nl = find_record_end(start, stop, state, line_ends);
+        const char* const until = nl == nullptr ? stop : nl + 1;
+        consumed_ += static_cast<std::uint64_t>(until - start);
+        begin_ += static_cast<std::size_t>(until - start);
+        if (nl != nullptr) {
+            ++line_ends;
+            ended = true;
+            break;
+        }
+        begin_ = end_ = 0;
+        if (fill() == 0) break; // end of input inside the record
+    }
+
+    record.line = first_line;
+    if (!ended && state == skip_state::quoted) {
+        ended_inside_quotes_ = true;
+        if (first_line_text && source_->stream == nullptr) {
+            source_->position = file_offset_at_begin + first_line_bytes;
+            begin_ = end_ = 0;
+            eof_ = false;
+            consumed_ = record_begin + first_line_bytes;
+            line_ = first_line + 1;
+            overlong_raw_ = std::move(*first_line_text);
+            record.fields.clear();
+            record.raw = overlong_raw_;
+            record.error = "unterminated quote";
+            return;
+        }
+    }
+    line_ += line_ends;
+    mark_overlong(record, first_bytes);
 }
 
 // ---------------------------------------------------------------------------

@@ -29,9 +29,17 @@ using detail::bad_row_sink;
 using detail::field_problem;
 using detail::read_header;
 
+/// Sets what `options` asks of every reader of a file: the reason invalid
+/// text is refused with and the longest row.
+template <class Options>
+void prepare_reader(csv_reader& reader, const Options& options) {
+    reader.set_invalid_text_reason(invalid_text_reason(options.encoding));
+    reader.set_max_row_bytes(options.max_row_bytes);
+}
+
 place_table read_places_from(csv_reader& reader, const place_read_options& options) {
     const std::string& name = reader.source_name();
-    reader.set_invalid_text_reason(invalid_text_reason(options.encoding));
+    prepare_reader(reader, options);
     csv_record record;
     const csv_header header = read_header(reader, record, options.columns);
     const int place_col = header.require("place", name);
@@ -331,7 +339,7 @@ scan_log read_scans_from(csv_reader& reader, const place_table& places,
     const std::string& name = reader.source_name();
     std::optional<sha256> digest;
     if (options.compute_sha256) reader.set_digest(&digest.emplace());
-    reader.set_invalid_text_reason(invalid_text_reason(options.encoding));
+    prepare_reader(reader, options);
     csv_record record;
     const csv_header header = read_header(reader, record, options.columns);
     const scan_columns columns = find_scan_columns(header, name);
@@ -351,11 +359,15 @@ scan_log read_scans_from(csv_reader& reader, const place_table& places,
     return log;
 }
 
-/// The offset just after the first line end at or after `from`, or `size`.
-std::uint64_t next_line_start(int fd, std::uint64_t from, std::uint64_t size,
-                              const std::string& name) {
+/// The offset just after the first line end at or after `from`, or `size`;
+/// none when no line end is within `max_scan` bytes of `from`.
+std::optional<std::uint64_t> next_line_start(int fd, std::uint64_t from, std::uint64_t size,
+                                             const std::string& name,
+                                             std::uint64_t max_scan = UINT64_MAX) {
     std::array<char, 4096> buffer;
+    const std::uint64_t scan_end = from + std::min(max_scan, size - std::min(size, from));
     while (from < size) {
+        if (from >= scan_end) return std::nullopt;
         const ssize_t got = detail::read_at(fd, buffer, from);
         if (got < 0) throw io_error(name + ": read error: " + std::strerror(errno));
         if (got == 0) break;
@@ -381,6 +393,7 @@ std::optional<scan_log> read_scans_in_chunks(const std::filesystem::path& path,
                                              std::uint64_t size) {
     const std::string name = path.string();
     csv_reader header_reader(path);
+    prepare_reader(header_reader, options);
     csv_record header_record;
     const csv_header header = read_header(header_reader, header_record, options.columns);
     const scan_columns columns = find_scan_columns(header, name);
@@ -422,6 +435,7 @@ std::optional<scan_log> read_scans_in_chunks(const std::filesystem::path& path,
         std::unique_lock lock(mutex);
         try {
             csv_reader reader(path, 0, 0);
+            prepare_reader(reader, options);
             csv_record record;
             intern_scratch lookup; // this thread's, for the places file lookups
             while (next_to_intern < chunk_count && !abandoned) {
@@ -455,16 +469,25 @@ std::optional<scan_log> read_scans_in_chunks(const std::filesystem::path& path,
                     lock.unlock();
                     if (!chunk) chunk = std::make_unique<parsed_chunk>();
                     chunk->reset(options.skip_bad);
+                    // A cut is looked for no further than a row may be long:
+                    // past that, the row is bad and read past by one reader
+                    // (a split search per chunk through a 2 GB line would
+                    // read it once for every chunk).
                     const int fd = reader.file_descriptor();
-                    const std::uint64_t begin =
-                        k == 0 ? data_begin
-                               : next_line_start(fd, data_begin + k * chunk_bytes - 1, size, name);
-                    const std::uint64_t end =
-                        k + 1 == chunk_count
-                            ? size
-                            : next_line_start(fd, data_begin + (k + 1) * chunk_bytes - 1, size,
-                                              name);
-                    reader.restart(begin, end);
+                    const auto cut = [&](std::size_t at) -> std::optional<std::uint64_t> {
+                        if (at == 0) return data_begin;
+                        if (at == chunk_count) return size;
+                        return next_line_start(fd, data_begin + at * chunk_bytes - 1, size, name,
+                                               options.max_row_bytes + 2);
+                    };
+                    const std::optional<std::uint64_t> begin = cut(k), end = cut(k + 1);
+                    if (!begin || !end) {
+                        lock.lock();
+                        abandoned = true;
+                        changed.notify_all();
+                        break;
+                    }
+                    reader.restart(*begin, *end);
                     parse_chunk(reader, columns, options, *chunk, record,
                                 std::numeric_limits<std::size_t>::max());
                     find_listed_places(*chunk, places, options.default_dwell, lookup);
@@ -475,7 +498,7 @@ std::optional<scan_log> read_scans_in_chunks(const std::filesystem::path& path,
                     const std::size_t rows = chunk->rows.size();
                     const std::size_t first_row = interned_rows + waiting_rows;
                     waiting_rows += rows;
-                    chunk_end[k] = end;
+                    chunk_end[k] = *end;
                     if (chunk->ended_inside_quotes) abandoned = true;
                     parsed[k] = std::move(chunk);
                     changed.notify_all();
@@ -608,7 +631,7 @@ scan_log read_decoded_scans(const std::filesystem::path& path, const place_table
 scan_slice read_row_block_slice(csv_reader& reader, const std::filesystem::path& path,
                                 const place_table& places, const scan_read_options& options,
                                 std::size_t slice, std::size_t count) {
-    reader.set_invalid_text_reason(invalid_text_reason(options.encoding));
+    prepare_reader(reader, options);
     csv_record record;
     const csv_header header = read_header(reader, record, options.columns);
     const scan_columns columns = find_scan_columns(header, path.string());
@@ -642,7 +665,7 @@ scan_slice read_scans_slice(const std::filesystem::path& path, const place_table
         return read_row_block_slice(reader, path, places, options, slice, count);
     }
     csv_reader header_reader(path);
-    header_reader.set_invalid_text_reason(invalid_text_reason(options.encoding));
+    prepare_reader(header_reader, options);
     csv_record record;
     const csv_header header = read_header(header_reader, record, options.columns);
     const scan_columns columns = find_scan_columns(header, name);
@@ -652,7 +675,7 @@ scan_slice read_scans_slice(const std::filesystem::path& path, const place_table
     if (size == static_cast<std::uintmax_t>(-1) || size < data_begin) size = data_begin;
 
     csv_reader reader(path, 0, 0);
-    reader.set_invalid_text_reason(invalid_text_reason(options.encoding));
+    prepare_reader(reader, options);
     const int fd = reader.file_descriptor();
     const std::uint64_t data = size - data_begin;
     const auto cut = [&](std::size_t k) -> std::uint64_t {
@@ -662,7 +685,7 @@ scan_slice read_scans_slice(const std::filesystem::path& path, const place_table
         // `read_scans_in_chunks` cuts.
         const std::uint64_t at = data_begin + static_cast<std::uint64_t>(
                                                   static_cast<unsigned __int128>(data) * k / count);
-        return next_line_start(fd, at - 1, size, name);
+        return *next_line_start(fd, at - 1, size, name);
     };
     const std::uint64_t begin = cut(slice);
     const std::uint64_t end = std::max(begin, cut(slice + 1));

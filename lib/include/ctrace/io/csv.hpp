@@ -11,6 +11,12 @@
 /// text after a closing quote, a NUL byte, invalid UTF-8, an overlong field) is
 /// still returned, with `csv_record::error` set, so the caller can reject that
 /// row and go on; the reader resynchronises at the next line end outside quotes.
+///
+/// Memory is bounded whatever the input: a record longer than the reader's
+/// maximum row size (`set_max_row_bytes`, `default_max_row_bytes`) is never
+/// held whole. It is returned as malformed ("row longer than N bytes") with
+/// only its first `overlong_row_kept_bytes` as `raw`, marked as cut; the
+/// bytes after them are read past, following quotes, to the record's end.
 
 #include "ctrace/core/error.hpp"
 #include "ctrace/core/time.hpp"
@@ -31,6 +37,18 @@ namespace ctrace {
 
 /// Fields longer than this are an error (ids are at most this long).
 inline constexpr std::size_t max_field_bytes = 1024;
+
+/// Rows longer than this (bytes of the record without its line terminator)
+/// are bad rows unless a reader is told otherwise (`--max-row-bytes`).
+inline constexpr std::size_t default_max_row_bytes = std::size_t{1} << 20;
+/// The bytes of an overlong row that `csv_record::raw` keeps (then the
+/// marker `overlong_row_marker`).
+inline constexpr std::size_t overlong_row_kept_bytes = 1024;
+/// Ends the `raw` of an overlong row: the row was cut there.
+inline constexpr std::string_view overlong_row_marker = "...[cut]";
+/// The smallest and largest maximum row sizes a reader takes.
+inline constexpr std::size_t min_max_row_bytes = max_field_bytes;
+inline constexpr std::size_t max_max_row_bytes = std::size_t{1} << 30;
 
 /// One record. Views stay valid until the next call to `csv_reader::next`.
 struct csv_record {
@@ -66,6 +84,11 @@ public:
     /// Reads the next non-blank record into `record`; false at end of input.
     /// Throws `io_error` on a read failure.
     bool next(csv_record& record);
+    /// Records longer than `bytes` (without their line terminator) are
+    /// malformed from now on. Throws `parameter_error` for `max-row-bytes`
+    /// outside [`min_max_row_bytes`, `max_max_row_bytes`].
+    void set_max_row_bytes(std::size_t bytes);
+    std::size_t max_row_bytes() const noexcept { return max_row_bytes_; }
 
     const std::string& source_name() const noexcept { return source_name_; }
     /// Feeds every byte read from now on (BOM included) to `digest`; null stops.
@@ -85,6 +108,11 @@ private:
     struct source;
     std::size_t fill(); // reads more input after the unconsumed tail; returns bytes read
     bool parse_record(csv_record& record, bool at_eof);
+    /// Reads past the record at `begin_`, which holds more than the maximum
+    /// row size, without buffering it; see the file comment.
+    void skip_overlong_record(csv_record& record);
+    /// Makes `record` the overlong record that starts with `first_bytes`.
+    void mark_overlong(csv_record& record, std::string_view first_bytes);
 
     std::unique_ptr<source> source_;
     std::string source_name_;
@@ -97,6 +125,9 @@ private:
     bool ended_inside_quotes_ = false;
     std::uint64_t line_ = 1;
     std::uint64_t consumed_ = 0;
+    std::size_t max_row_bytes_ = default_max_row_bytes;
+    std::string overlong_reason_; // "row longer than N bytes"
+    std::string overlong_raw_;    // the first bytes of the last overlong row, marked
     class sha256* digest_ = nullptr;
     const char* invalid_text_reason_ = "invalid UTF-8";
     std::string unescaped_;                   // storage for fields with doubled quotes

@@ -55,6 +55,8 @@ struct place_read_options {
     /// The file's text encoding (gzip and zstd files are recognised by their
     /// first bytes and read decompressed).
     input_encoding encoding = input_encoding::utf8;
+    /// A row longer than this is a bad row (`csv_reader::set_max_row_bytes`).
+    std::size_t max_row_bytes = default_max_row_bytes;
 };
 
 place_table read_places(std::istream& in, const std::string& source_name,
@@ -97,6 +99,9 @@ struct scan_read_options {
     /// false: any bad row makes the read throw `bad_rows_error` (strict);
     /// true: bad rows are left out and listed in `scan_log::rejects`.
     bool skip_bad = false;
+    /// A row longer than this (bytes without its line end) is a bad row,
+    /// read past without being held (`csv_reader::set_max_row_bytes`).
+    std::size_t max_row_bytes = default_max_row_bytes;
     /// Threads reading a scans *file* (0 = one per core). The file is cut at
     /// line ends into chunks that any thread parses while one at a time
     /// interns them in file order: the result is the same as with one thread.
