@@ -485,7 +485,8 @@ const std::vector<option_spec>& option_table() {
          "UTF-8); options on the command line win"},
         {opt::verbose, every_command, section::general, switch_value(),
          "also list the --config keys skipped (options of other commands, and how scans "
-         "are read when the stays come from a snapshot)"},
+         "are read when the stays come from a snapshot); trace also gives the CPUs busy in "
+         "each phase"},
         {opt::help, every_command, section::general, no_value(), "show this help"},
     };
     // clang-format on
@@ -1039,9 +1040,9 @@ ingest_options ingest_options_from(const po::variables_map& vm, progress_reporte
     options.read.tz = tz_option(vm);
     options.read.default_dwell = duration_option(vm, opt::dwell);
     options.read.skip_bad = flag_option(vm, opt::skip_bad);
-    options.read.max_row_bytes = static_cast<std::size_t>(integer_option(
-        vm, opt::max_row_bytes, static_cast<std::int64_t>(min_max_row_bytes),
-        static_cast<std::int64_t>(max_max_row_bytes)));
+    options.read.max_row_bytes = static_cast<std::size_t>(
+        integer_option(vm, opt::max_row_bytes, static_cast<std::int64_t>(min_max_row_bytes),
+                       static_cast<std::int64_t>(max_max_row_bytes)));
     options.place_format.max_row_bytes = options.read.max_row_bytes;
     options.read.threads = threads_option(vm);
     options.read.progress = [&progress, total](std::uint64_t done) {

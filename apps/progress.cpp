@@ -3,9 +3,36 @@
 #include <filesystem>
 #include <iostream>
 #include <sstream>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace ctrace::cli {
+
+double process_cpu_seconds() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    const auto seconds = [](const timeval& t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
+    };
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+std::string cpus_busy_text(const std::vector<std::string>& phases,
+                           const std::vector<std::pair<double, double>>& marks) {
+    std::ostringstream out;
+    out.precision(2);
+    out << std::fixed;
+    for (std::size_t k = 0; k < phases.size() && k + 1 < marks.size(); ++k) {
+        const double wall = marks[k + 1].first - marks[k].first;
+        const double cpu = marks[k + 1].second - marks[k].second;
+        out << (k ? ", " : "") << phases[k] << ' ';
+        if (wall < 0.01)
+            out << '-';
+        else
+            out << cpu / wall;
+    }
+    return out.str();
+}
 
 std::string seconds_text(double seconds) {
     std::ostringstream out;

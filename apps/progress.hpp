@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace ctrace::cli {
 
@@ -17,6 +19,15 @@ public:
 private:
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
+
+/// CPU seconds the process has used so far, every thread's, user and system.
+double process_cpu_seconds();
+
+/// "read 1.49, graph 1.80, ...": for each phase, the CPU seconds of all
+/// threads over its wall seconds, from `marks` (wall, CPU) at the phases'
+/// starts and the last one's end; a phase shorter than 10 ms shows "-".
+std::string cpus_busy_text(const std::vector<std::string>& phases,
+                           const std::vector<std::pair<double, double>>& marks);
 
 /// "1.23 s".
 std::string seconds_text(double seconds);

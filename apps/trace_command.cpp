@@ -73,6 +73,9 @@ int run_trace(const std::vector<std::string>& args) {
 
     progress_reporter progress("trace", quiet);
     const double cases_seconds = clock.seconds();
+    // (wall, CPU) at the start of each phase, for --verbose.
+    std::vector<std::pair<double, double>> marks{{cases_seconds, process_cpu_seconds()}};
+    const auto mark = [&](double wall) { marks.emplace_back(wall, process_cpu_seconds()); };
     // A snapshot with an index is read only where the trace reaches; --hdf5
     // writes every stay, so it reads them all.
     std::optional<trace_run> indexed;
@@ -88,18 +91,25 @@ int run_trace(const std::vector<std::string>& args) {
         record = std::move(indexed->record);
         persons_with_stays = indexed->persons_with_stays;
         read_seconds = graph_seconds = cases_seconds;
+        mark(read_seconds);
+        mark(graph_seconds);
     } else {
         loaded = load_data("trace", vm, progress, write_hdf5);
         if (write_hdf5)
             record.inputs.insert(record.inputs.end(), loaded.inputs.begin(), loaded.inputs.end());
         read_seconds = clock.seconds();
+        mark(read_seconds);
         persons_with_stays = loaded.ingested.data.persons.size();
-        trace_cases(loaded.ingested.data, prepared, [&] { graph_seconds = clock.seconds(); });
+        trace_cases(loaded.ingested.data, prepared, [&] {
+            graph_seconds = clock.seconds();
+            mark(graph_seconds);
+        });
     }
     ingest_result& ingested = loaded.ingested;
     dataset& data = ingested.data;
     const trace_result& result = record.result;
     const double trace_seconds = clock.seconds();
+    mark(trace_seconds);
 
     write_trace_outputs(outputs, result, data.persons, data.places, tz,
                         from_snapshot ? nullptr : &ingested.rejects,
@@ -121,6 +131,12 @@ int run_trace(const std::vector<std::string>& args) {
               {"trace", trace_seconds - graph_seconds},
               {"write", total - trace_seconds}}},
             result);
+        if (flag_option(vm, opt::verbose)) {
+            mark(total);
+            std::cerr << "ctrace trace: CPUs busy by phase (CPU seconds of all threads per wall "
+                         "second): "
+                      << cpus_busy_text({"read", "graph", "trace", "write"}, marks) << "\n";
+        }
     }
     return exit_ok;
 }

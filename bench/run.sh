@@ -140,20 +140,23 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
 # measure NAME LOG COMMAND...: runs COMMAND $repeat times under /usr/bin/time;
-# sets wall (s) and rss (KB) of the fastest run and keeps its stderr in LOG.
+# sets wall (s), rss (KB), cpu (user + system s) and faults (minor + major
+# page faults) of the fastest run and keeps its stderr in LOG.
 measure() {
-    local name=$1 log=$2 k w m
+    local name=$1 log=$2 k w m u s minor major
     shift 2
-    wall='' rss=''
+    wall='' rss='' cpu='' faults=''
     for ((k = 1; k <= repeat; ++k)); do
-        if ! /usr/bin/time -f '%e %M' -o "$scratch/time" "$@" 2>"$scratch/stderr"; then
+        if ! /usr/bin/time -f '%e %M %U %S %R %F' -o "$scratch/time" "$@" 2>"$scratch/stderr"; then
             cat "$scratch/stderr" >&2
             echo "bench/run.sh: $name failed" >&2
             exit 1
         fi
-        read -r w m <"$scratch/time"
+        read -r w m u s minor major <"$scratch/time"
         if [ -z "$wall" ] || awk -v a="$w" -v b="$wall" 'BEGIN { exit !(a < b) }'; then
             wall=$w rss=$m
+            cpu=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
+            faults=$((minor + major))
             cp "$scratch/stderr" "$log"
         fi
     done
@@ -167,8 +170,8 @@ target() { awk -v r="$1" -v t="$2" 'BEGIN { if (r == "-") print "-"; else printf
 mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 file_mb() { awk -v b="$(stat -c %s "$1")" 'BEGIN { printf "%.1f", b / 1048576 }'; }
 # summary LOG PREFIX: the last line of LOG that starts with PREFIX (ctrace's
-# summary line), or nothing
-summary() { grep "^$2" "$1" | tail -n 1 || true; }
+# summary line; not --verbose's line of CPUs busy), or nothing
+summary() { grep "^$2" "$1" | grep -v ': CPUs busy by phase' | tail -n 1 || true; }
 # field LINE WORDS: the number just before WORDS in LINE ("?" if absent)
 field() { local n; n=$(grep -oE "[0-9]+ $2" <<<"$1" | head -n 1 | grep -oE '^[0-9]+' || true); echo "${n:-?}"; }
 # timing LINE: the end of a summary line, "2.35 s (read 1.54, graph 0.21, ...)",
@@ -213,6 +216,8 @@ cities_table=$scratch/cities
 times_table=$scratch/times
 checks_table=$scratch/checks
 sources_table=$scratch/sources
+per_row_table=$scratch/per-row
+: >"$per_row_table"
 notes=$scratch/notes
 : >"$sources_table"
 : >"$cities_table"
@@ -247,14 +252,15 @@ for city in "$@"; do
 
     # shellcheck disable=SC2086  # the --threads words, when present
     measure "ctrace trace" "$dir/ctrace-trace.log" "$ctrace" trace "${inputs[@]}" --cases "$dir/cases.csv" \
-        --tz +00:00 --hops 2 --out "$dir/risk-ctrace.csv" $trace_threads
-    trace_wall=$wall trace_rss=$rss
+        --tz +00:00 --hops 2 --out "$dir/risk-ctrace.csv" --verbose $trace_threads
+    trace_wall=$wall trace_rss=$rss trace_cpu=$cpu trace_faults=$faults
     line=$(summary "$dir/ctrace-trace.log" 'ctrace trace:')
     rows=$(field "$line" 'rows read')
     positive "$rows" || { echo "bench/run.sh: no 'N rows read' in ctrace's summary line in $dir/ctrace-trace.log" >&2; exit 1; }
     persons=$(field "$line" 'persons')
     places=$(field "$line" 'places')
     trace_timing=$(timing "$line")
+    busy=$(sed -n 's/^ctrace trace: CPUs busy by phase[^:]*: //p' "$dir/ctrace-trace.log" | tail -n 1)
     listed=$(($(wc -l <"$dir/risk-ctrace.csv") - 1))
     IFS=$'\t' read -r order person_ids place_ids < <(describe "$dir/scans.csv")
     printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$city" "$rows" "$persons" "$places" "$order" \
@@ -302,6 +308,22 @@ for city in "$@"; do
         duckdb_version=$(sed -n 's/^trace\.mjs: \(DuckDB [^,]*\),.*/\1/p' "$dir/duckdb.log" | head -n 1)
     fi
 
+    # ns per scan row and CPUs busy, by phase; page faults per 1000 rows.
+    per_row=$(awk -v t="$trace_timing" -v rows="$rows" -v busy="$busy" '
+        BEGIN {
+            n = split("read graph trace write", names, " ")
+            for (k = 1; k <= n; ++k) {
+                s = "?"; b = "?"
+                if (match(t, names[k] " [0-9.]+")) s = substr(t, RSTART + length(names[k]) + 1, RLENGTH - length(names[k]) - 1)
+                if (match(busy, names[k] " [0-9.-]+")) b = substr(busy, RSTART + length(names[k]) + 1, RLENGTH - length(names[k]) - 1)
+                printf "%s%s", (k > 1 ? " | " : ""), (s == "?" ? "?" : sprintf("%.0f", s * 1e9 / rows)) " (" b ")"
+            }
+        }')
+    printf '| %s | %s | %.0f | %.2f | %s | %.1f | %s |\n' "$city" "$per_row" \
+        "$(awk -v w="$trace_wall" -v r="$rows" 'BEGIN { print w * 1e9 / r }')" \
+        "$(awk -v c="$trace_cpu" -v w="$trace_wall" 'BEGIN { print (w > 0 ? c / w : 0) }')" "$trace_faults" \
+        "$(awk -v f="$trace_faults" -v r="$rows" 'BEGIN { print f * 1000 / r }')" "$duckdb_time" >>"$per_row_table"
+
     printf '| %s | %.2f | %s | %.2f | %s | %.2f | %s | %s | %s | %s | %s |\n' "$city" \
         "$trace_wall" "$(mb "$trace_rss")" "$snapshot_wall" "$(mb "$snapshot_rss")" "$from_wall" "$(mb "$from_rss")" \
         "$duckdb_wall" "$duckdb_mb" "$duckdb_time" "$duckdb_mem" >>"$times_table"
@@ -331,6 +353,12 @@ echo
 echo "| city | ctrace trace s | MB | snapshot s | MB | trace --snapshot s | MB | DuckDB s | MB | DuckDB ÷ ctrace time | DuckDB ÷ ctrace RSS |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 cat "$times_table"
+echo
+echo "The CSV trace per scan row: ns per row of each phase (CPU seconds of all threads per wall second in it), all phases, the CPUs busy overall, page faults (minor + major) and per 1000 rows, and DuckDB's time over ctrace's:"
+echo
+echo "| city | read ns (CPUs) | graph | trace | write | total ns | CPUs | page faults | per 1000 rows | DuckDB ÷ ctrace |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+cat "$per_row_table"
 echo
 echo "Snapshot ratios (over the CSV trace's wall time; targets ≤ 1.5 and ≤ 0.35) and risk lists (cmp with the CSV trace's):"
 echo

@@ -65,4 +65,14 @@ expect_status 2 "missing scans file"
 expect_stderr_has "$work/missing.csv" "missing file named"
 run_ctrace trace --scans "$tiny/scans.csv" --cases "$tiny/cases.csv" --out "$work/no/such/dir/r.csv"
 expect_status 2 "output folder missing"
+
+# --verbose: the CPUs busy in each phase of a trace, after the summary line.
+run_ctrace trace --scans "$tiny/scans.csv" --places "$tiny/places.csv" --cases "$tiny/cases.csv" \
+    --out "$work/r.csv" --tz +08:00 --verbose
+expect_status 0 "trace --verbose"
+grep -qE '^ctrace trace: CPUs busy by phase \(CPU seconds of all threads per wall second\): read ([0-9]+\.[0-9]{2}|-), graph ([0-9]+\.[0-9]{2}|-), trace ([0-9]+\.[0-9]{2}|-), write ([0-9]+\.[0-9]{2}|-)$' "$work/stderr" ||
+    fail "trace --verbose: no line of CPUs busy by phase: $(cat "$work/stderr")"
+run_ctrace trace --scans "$tiny/scans.csv" --places "$tiny/places.csv" --cases "$tiny/cases.csv" \
+    --out "$work/r.csv" --tz +08:00
+grep -q 'CPUs busy' "$work/stderr" && fail "trace without --verbose gives the CPUs busy"
 finish
