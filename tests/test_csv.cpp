@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <random>
 #include <sstream>
 #include <streambuf>
 #include <string>
@@ -1292,5 +1293,101 @@ TEST_SUITE("csv row limit") {
                         ctrace::parameter_error);
         reader.set_max_row_bytes(1024);
         CHECK(reader.max_row_bytes() == 1024);
+    }
+
+    TEST_CASE("property: a row past the maximum is the only record that changes") {
+        // Random texts of rows of every shape (quoted fields with commas, line
+        // breaks and doubled quotes, stray quotes, text after a closing quote,
+        // CR LF) and lengths around the maximum, every quote closed. Read
+        // with the maximum, a row no longer than it must come out exactly as
+        // with no maximum; a longer one as an overlong row on the same line,
+        // keeping its first bytes; and the records after it must not change.
+        std::mt19937_64 rng(20261206);
+        const auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+        const auto random_text = [&](std::size_t length, bool quoted) {
+            static constexpr char plain[] = "abcxyz01 ";
+            static constexpr char inside[] = "ab,\n\r c";
+            std::string out;
+            for (std::size_t i = 0; i < length; ++i)
+                out += quoted
+                           ? (pick(40) == 0 ? std::string("\"\"") : std::string(1, inside[pick(7)]))
+                           : std::string(1, plain[pick(9)]);
+            return out;
+        };
+        temp_dir dir;
+        constexpr std::size_t max = 2048;
+        std::size_t overlong = 0, compared = 0;
+        for (int round = 0; round < 150; ++round) {
+            std::string text;
+            // Over the 64 KiB of the reader's first read, so that long rows
+            // straddle the ends of what is buffered: those are read past
+            // without being held (the rest are judged whole).
+            const std::size_t rows = 20 + pick(100);
+            for (std::size_t r = 0; r < rows; ++r) {
+                const std::size_t fields = 1 + pick(4);
+                for (std::size_t f = 0; f < fields; ++f) {
+                    if (f > 0) text += ',';
+                    // Mostly short fields; now and then one long enough to
+                    // carry the row past the maximum.
+                    const std::size_t length = pick(5) == 0 ? pick(8 * max) : pick(30);
+                    switch (pick(6)) {
+                    case 0:
+                        text += '"' + random_text(length, true) + '"';
+                        break;
+                    case 1:
+                        text += "ab\"c" + random_text(length, false); // a stray quote
+                        break;
+                    case 2:
+                        text += "\"q\"" + random_text(length, false); // text after the close
+                        break;
+                    default:
+                        text += random_text(length, false);
+                    }
+                }
+                text += pick(3) == 0 ? "\r\n" : "\n";
+                if (pick(8) == 0) text += "\n"; // a blank line
+            }
+            if (pick(4) == 0 && !text.empty()) text.pop_back(); // no line end at the end
+            const fs::path path = dir.write("p.csv", text);
+            for (const bool from_file : {true, false}) {
+                std::istringstream in_a(text), in_b(text);
+                std::optional<csv_reader> limited, unlimited;
+                if (from_file) {
+                    limited.emplace(path);
+                    unlimited.emplace(path);
+                } else {
+                    limited.emplace(in_a, "p.csv");
+                    unlimited.emplace(in_b, "p.csv");
+                }
+                limited->set_max_row_bytes(max);
+                unlimited->set_max_row_bytes(ctrace::max_max_row_bytes);
+                const std::vector<rec> a = drain(*limited), b = drain(*unlimited);
+                CAPTURE(round);
+                CAPTURE(from_file);
+                REQUIRE(a.size() == b.size());
+                bool same_records = true;
+                for (std::size_t i = 0; i < a.size(); ++i) {
+                    if (b[i].raw.size() <= max) {
+                        same_records = same_records && a[i].fields == b[i].fields &&
+                                       a[i].raw == b[i].raw && a[i].line == b[i].line &&
+                                       a[i].error == b[i].error;
+                        ++compared;
+                    } else {
+                        ++overlong;
+                        same_records =
+                            same_records && a[i].error == "row longer than 2048 bytes" &&
+                            a[i].line == b[i].line && a[i].fields.empty() &&
+                            a[i].raw.ends_with(ctrace::overlong_row_marker) &&
+                            b[i].raw.starts_with(a[i].raw.substr(
+                                0, a[i].raw.size() - ctrace::overlong_row_marker.size()));
+                    }
+                }
+                CHECK(same_records);
+                CHECK(limited->bytes_consumed() == unlimited->bytes_consumed());
+            }
+        }
+        // Both kinds of row were met, many times.
+        CHECK(overlong > 100);
+        CHECK(compared > 1000);
     }
 }
