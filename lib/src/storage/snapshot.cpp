@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <future>
 #include <limits>
 #include <map>
 
@@ -241,8 +242,9 @@ void write_mapped_place_info(const h5::location& index, const place_table& info,
 
 /// The columns of indexed reads (docs/hdf5-schema.md, "/index"): the stays
 /// by place and by person, the ids as bytes with offsets, sorted orders.
+/// `by_person`: `stay_rows_by_person(data.stays, data.persons.size())`.
 void write_index(const h5::location& file, const dataset& data, mapped_columns& mapped,
-                 const snapshot_layout& layout) {
+                 const snapshot_layout& layout, const std::vector<std::uint32_t>& by_person) {
     const h5::location index = file.open_group("index");
     const stay_table& stays = data.stays;
     // From the rows themselves: a table built without `index_stays_by_place`
@@ -259,7 +261,6 @@ void write_index(const h5::location& file, const dataset& data, mapped_columns& 
         place_begin[x + 1] += place_begin[x];
     mapped.write<std::uint64_t>(index, "index", "place_begin", as_span(place_begin));
     mapped.write<std::int64_t>(index, "index", "place_longest", as_span(place_longest));
-    const std::vector<std::uint32_t> by_person = stay_rows_by_person(stays, data.persons.size());
     std::vector<std::uint64_t> person_begin(data.persons.size() + 1, 0);
     for (const person_index p : stays.person)
         ++person_begin[p + 1];
@@ -296,10 +297,10 @@ std::map<std::string, std::string> index_attributes(const dataset& data,
     return attributes;
 }
 
-void write_graph(const h5::location& file, const dataset& data) {
+/// `csr`: `person_place_incidence(data.stays, data.persons.size())`.
+void write_graph(const h5::location& file, const dataset& data, const incidence_csr& csr) {
     const h5::location graph = file.create_group("graph");
     const h5::location matrix = graph.create_group("person_place");
-    const incidence_csr csr = person_place_incidence(data.stays, data.persons.size());
     matrix.write_column<std::int64_t>("data", as_span(csr.data));
     matrix.write_column<std::int32_t>("indices", as_span(csr.indices));
     matrix.write_column<std::int64_t>("indptr", as_span(csr.indptr));
@@ -396,6 +397,14 @@ detail::index_directory write_all(const h5::location& file, const dataset& data,
         file.set_attribute("person_pseudonym_key", data.parameters.pseudonym_key);
     file.set_attribute("rows_read", static_cast<std::int64_t>(data.rows_read));
     file.set_attribute("rows_rejected", static_cast<std::int64_t>(data.rows_rejected));
+    // The person-place matrix is computed from the stays on other threads
+    // while this one writes the ids and the stays (the HDF5 library is
+    // called from this thread only).
+    std::future<incidence_csr> incidence;
+    if (layout.person_ids)
+        incidence = std::async(std::launch::async, [&data] {
+            return person_place_incidence(data.stays, data.persons.size());
+        });
     write_inputs(file, data.inputs);
     if (layout.person_ids)
         write_ids(file.create_group("persons"), data.persons);
@@ -405,8 +414,8 @@ detail::index_directory write_all(const h5::location& file, const dataset& data,
     write_places(file, data);
     mapped_columns mapped(file);
     write_stays(file, data.stays, mapped);
-    if (layout.person_ids) write_graph(file, data);
-    write_index(file, data, mapped, layout);
+    if (layout.person_ids) write_graph(file, data, incidence.get());
+    write_index(file, data, mapped, layout, stay_rows_by_person(data.stays, data.persons.size()));
     if (trace != nullptr) write_trace(file, *trace);
     return mapped.directory(index_attributes(data, layout));
 }
