@@ -242,9 +242,8 @@ void write_mapped_place_info(const h5::location& index, const place_table& info,
 
 /// The columns of indexed reads (docs/hdf5-schema.md, "/index"): the stays
 /// by place and by person, the ids as bytes with offsets, sorted orders.
-/// `by_person`: `stay_rows_by_person(data.stays, data.persons.size())`.
 void write_index(const h5::location& file, const dataset& data, mapped_columns& mapped,
-                 const snapshot_layout& layout, const std::vector<std::uint32_t>& by_person) {
+                 const snapshot_layout& layout) {
     const h5::location index = file.open_group("index");
     const stay_table& stays = data.stays;
     // From the rows themselves: a table built without `index_stays_by_place`
@@ -261,6 +260,7 @@ void write_index(const h5::location& file, const dataset& data, mapped_columns& 
         place_begin[x + 1] += place_begin[x];
     mapped.write<std::uint64_t>(index, "index", "place_begin", as_span(place_begin));
     mapped.write<std::int64_t>(index, "index", "place_longest", as_span(place_longest));
+    const std::vector<std::uint32_t> by_person = stay_rows_by_person(stays, data.persons.size());
     std::vector<std::uint64_t> person_begin(data.persons.size() + 1, 0);
     for (const person_index p : stays.person)
         ++person_begin[p + 1];
@@ -415,7 +415,7 @@ detail::index_directory write_all(const h5::location& file, const dataset& data,
     mapped_columns mapped(file);
     write_stays(file, data.stays, mapped);
     if (layout.person_ids) write_graph(file, data, incidence.get());
-    write_index(file, data, mapped, layout, stay_rows_by_person(data.stays, data.persons.size()));
+    write_index(file, data, mapped, layout);
     if (trace != nullptr) write_trace(file, *trace);
     return mapped.directory(index_attributes(data, layout));
 }
