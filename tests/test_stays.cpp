@@ -386,4 +386,34 @@ TEST_SUITE("stays") {
         CHECK(stay_rows_by_person(t, persons).size() == t.size());
     }
 
+    TEST_CASE("large inputs merged in runs of places on several threads: skewed and single "
+              "places, ties at a run's edge") {
+        // Above a million visits the merge is split into runs of whole places,
+        // one per core. Cases where the cut must move far: one place holding
+        // most visits, a single place (the second run is empty), and many
+        // visits of one place at one second (ties put in person order).
+        std::mt19937_64 rng(77);
+        for (const std::size_t places : {std::size_t{1}, std::size_t{3}, std::size_t{5000}}) {
+            CAPTURE(places);
+            constexpr std::size_t persons = 3000, n = 1100000;
+            std::vector<visit> visits;
+            visits.reserve(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                // Place 0 takes about 70% of the visits; starts fall on few
+                // seconds, so one second at one place holds many persons.
+                const place_index place =
+                    rng() % 10 < 7 ? 0 : static_cast<place_index>(rng() % places);
+                const auto start = 1648000000 + static_cast<time_point>(rng() % 2000) * 60;
+                visits.push_back({static_cast<person_index>(rng() % persons), place, start,
+                                  start + static_cast<duration>(rng() % 5400)});
+            }
+            const auto expected = reference_stays(visits);
+            const stay_table t = build_stays(std::move(visits), persons, places);
+            REQUIRE(t.size() == expected.size());
+            CHECK(rows(t) == expected);
+            REQUIRE(t.place_begin.size() == places + 1);
+            CHECK(t.place_begin.back() == t.size());
+        }
+    }
+
 } // TEST_SUITE

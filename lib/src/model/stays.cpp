@@ -24,16 +24,18 @@ struct keyed_visit {
 /// Merges visits fed in (place, start, person) order into stays: a visit
 /// extends its person's open stay at the place when it starts by that stay's
 /// end (docs/semantics.md §2.2), else opens a new stay. Stays are thus
-/// created in (place, start, person) order.
+/// created in (place, start, person) order. One merger takes a run of whole
+/// places, so mergers of disjoint runs can work at once.
 class stay_merger {
 public:
-    stay_merger(std::size_t visit_count, std::size_t person_count, std::size_t place_count)
-        : place_count_(place_count), open_stay_(person_count, 0), open_at_(person_count, no_place) {
-        // Reserved pages that are never written are never resident.
-        stays_.person.reserve(visit_count);
-        stays_.place.reserve(visit_count);
-        stays_.start.reserve(visit_count);
-        stays_.end.reserve(visit_count);
+    /// `reserve`: the most stays this merger will make (pages reserved and
+    /// never written are never resident).
+    stay_merger(std::size_t reserve, std::size_t person_count)
+        : open_stay_(person_count, 0), open_at_(person_count, no_place) {
+        stays_.person.reserve(reserve);
+        stays_.place.reserve(reserve);
+        stays_.start.reserve(reserve);
+        stays_.end.reserve(reserve);
     }
 
     void add(person_index person, place_index place, time_point start, time_point end) {
@@ -50,33 +52,77 @@ public:
         stays_.end.push_back(end);
     }
 
-    stay_table finish() && {
-        index_stays_by_place(stays_, place_count_);
+    /// The stays made so far, without the place index.
+    stay_table take() && {
+        open_stay_ = {};
+        open_at_ = {};
         return std::move(stays_);
     }
 
 private:
-    std::size_t place_count_;
     stay_table stays_;
     std::vector<std::uint32_t> open_stay_;
     std::vector<place_index> open_at_; // place of open_stay_
 };
 
+/// Appends `from`'s column to `to`'s, handing back `from`'s pages as they
+/// are copied, so that the two are never resident whole together.
+template <typename T>
+void append_releasing(std::vector<T>& to, std::vector<T>& from) {
+    constexpr std::size_t step = (std::size_t{8} << 20) / sizeof(T);
+    detail::consumed_prefix<T> consumed(from);
+    for (std::size_t i = 0; i < from.size(); i += step) {
+        const std::size_t end = std::min(from.size(), i + step);
+        to.insert(to.end(), from.begin() + static_cast<std::ptrdiff_t>(i),
+                  from.begin() + static_cast<std::ptrdiff_t>(end));
+        consumed.advance(end);
+    }
+    from = {};
+}
+
+/// Smallest and largest visit start; throws `error` when an index is out of
+/// range. Slices of a large table are checked on every core.
+struct start_range {
+    time_point first = 0;
+    time_point last = 0;
+};
+start_range check_visits(const std::vector<visit>& visits, std::size_t person_count,
+                         std::size_t place_count) {
+    const std::size_t n = visits.size();
+    const unsigned threads = n >= (std::size_t{1} << 20) ? detail::hardware_threads() : 1;
+    std::vector<start_range> ranges(threads, {visits[0].start, visits[0].start});
+    std::vector<char> out_of_range(threads, 0);
+    detail::run_on_threads(threads, [&](unsigned t) {
+        start_range r = ranges[t];
+        bool bad = false;
+        for (std::size_t i = n * t / threads; i < n * (t + 1) / threads; ++i) {
+            const visit& v = visits[i];
+            bad |= v.person >= person_count || v.place >= place_count;
+            r.first = std::min(r.first, v.start);
+            r.last = std::max(r.last, v.start);
+        }
+        ranges[t] = r;
+        out_of_range[t] = bad;
+    });
+    start_range all = ranges[0];
+    for (unsigned t = 0; t < threads; ++t) {
+        if (out_of_range[t]) throw error("build_stays: visit index out of range");
+        all.first = std::min(all.first, ranges[t].first);
+        all.last = std::max(all.last, ranges[t].last);
+    }
+    return all;
+}
+
 } // namespace
 
 stay_table build_stays(std::vector<visit> visits, std::size_t person_count,
                        std::size_t place_count) {
-    for (const visit& v : visits)
-        if (v.person >= person_count || v.place >= place_count)
-            throw error("build_stays: visit index out of range");
-    stay_merger merger(visits.size(), person_count, place_count);
-    if (visits.empty()) return std::move(merger).finish();
-
-    time_point first = visits[0].start, last = visits[0].start;
-    for (const visit& v : visits) {
-        first = std::min(first, v.start);
-        last = std::max(last, v.start);
+    if (visits.empty()) {
+        stay_table none;
+        index_stays_by_place(none, place_count);
+        return none;
     }
+    const auto [first, last] = check_visits(visits, person_count, place_count);
     const unsigned person_bits = detail::bits_for(person_count);
     const unsigned time_bits = detail::bits_for(static_cast<std::uint64_t>(last - first) + 1);
     const unsigned place_bits = detail::bits_for(place_count);
@@ -87,11 +133,13 @@ stay_table build_stays(std::vector<visit> visits, std::size_t person_count,
             if (a.start != b.start) return a.start < b.start;
             return a.person < b.person;
         });
+        stay_merger merger(visits.size(), person_count);
         for (const visit& v : visits)
             merger.add(v.person, v.place, v.start, v.end);
-        return std::move(merger).finish();
+        stay_table stays = std::move(merger).take();
+        index_stays_by_place(stays, place_count);
+        return stays;
     }
-
     // One radix sort of packed (place, start - first, person) keys, in the
     // visits' own memory: fresh pages are expensive (on a virtual machine
     // far more than a pass over them), so the keys are written over the
@@ -127,41 +175,74 @@ stay_table build_stays(std::vector<visit> visits, std::size_t person_count,
         scratch = own_scratch;
     }
     // Sorted by (place, start) only, which is a third fewer radix passes;
-    // visits of one place with the same start are then put in person order
+    // visits of one place with the same start are put in person order below
     // (such runs are short: one second at one place).
     const std::span<keyed_visit> keyed =
         detail::radix_sort_spans(keys, scratch, person_bits, time_bits + place_bits,
                                  [](const keyed_visit& k) { return k.key; });
-    for (std::size_t i = 1; i < n;) {
-        if (keyed[i].key >> person_bits != keyed[i - 1].key >> person_bits) {
-            ++i;
-            continue;
-        }
-        std::size_t end = i + 1;
-        while (end < n && keyed[end].key >> person_bits == keyed[i - 1].key >> person_bits)
-            ++end;
-        std::stable_sort(keyed.begin() + static_cast<std::ptrdiff_t>(i - 1),
-                         keyed.begin() + static_cast<std::ptrdiff_t>(end),
-                         [](const keyed_visit& a, const keyed_visit& b) { return a.key < b.key; });
-        i = end + 1;
-    }
     // The buffer the sort did not end in is not needed any more.
     const std::span<keyed_visit> spare = keyed.data() == keys.data() ? scratch : keys;
     if (spare.data() == own_scratch.data())
         own_scratch = {};
     else
         detail::release_pages(spare.data(), spare.data() + spare.size());
+
+    // Each thread merges a run of whole places: no person's stay at a place
+    // spans two runs, so the runs' stays, concatenated in order, are the
+    // stays of one merge in (place, start, person) order.
+    const unsigned threads = n >= (std::size_t{1} << 20) ? detail::hardware_threads() : 1;
+    const unsigned place_shift = time_bits + person_bits;
+    std::vector<std::size_t> run_begin(threads + 1, n);
+    run_begin[0] = 0;
+    for (unsigned t = 1; t < threads; ++t) {
+        std::size_t cut = std::max(run_begin[t - 1], n * t / threads);
+        while (cut > 0 && cut < n &&
+               keyed[cut].key >> place_shift == keyed[cut - 1].key >> place_shift)
+            ++cut;
+        run_begin[t] = cut;
+    }
     const std::uint64_t person_mask = (std::uint64_t{1} << person_bits) - 1;
     const std::uint64_t time_mask = (std::uint64_t{1} << time_bits) - 1;
-    detail::consumed_prefix<keyed_visit> consumed(keyed.data(), keyed.size());
-    for (std::size_t i = 0; i < keyed.size(); ++i) {
-        const std::uint64_t key = keyed[i].key;
-        merger.add(static_cast<person_index>(key & person_mask),
-                   static_cast<place_index>(key >> (time_bits + person_bits)),
-                   first + static_cast<time_point>((key >> person_bits) & time_mask), keyed[i].end);
-        consumed.advance(i + 1);
+    std::vector<stay_table> runs(threads);
+    detail::run_on_threads(threads, [&](unsigned t) {
+        const std::span<keyed_visit> run =
+            keyed.subspan(run_begin[t], run_begin[t + 1] - run_begin[t]);
+        for (std::size_t i = 1; i < run.size();) {
+            if (run[i].key >> person_bits != run[i - 1].key >> person_bits) {
+                ++i;
+                continue;
+            }
+            std::size_t end = i + 1;
+            while (end < run.size() && run[end].key >> person_bits == run[i - 1].key >> person_bits)
+                ++end;
+            std::stable_sort(
+                run.begin() + static_cast<std::ptrdiff_t>(i - 1),
+                run.begin() + static_cast<std::ptrdiff_t>(end),
+                [](const keyed_visit& a, const keyed_visit& b) { return a.key < b.key; });
+            i = end + 1;
+        }
+        // The first run's stays become the table: it reserves room for all.
+        stay_merger merger(t == 0 ? n : run.size(), person_count);
+        detail::consumed_prefix<keyed_visit> consumed(run.data(), run.size());
+        for (std::size_t i = 0; i < run.size(); ++i) {
+            const std::uint64_t key = run[i].key;
+            merger.add(static_cast<person_index>(key & person_mask),
+                       static_cast<place_index>(key >> place_shift),
+                       first + static_cast<time_point>((key >> person_bits) & time_mask),
+                       run[i].end);
+            consumed.advance(i + 1);
+        }
+        runs[t] = std::move(merger).take();
+    });
+    stay_table stays = std::move(runs[0]);
+    for (unsigned t = 1; t < threads; ++t) {
+        append_releasing(stays.person, runs[t].person);
+        append_releasing(stays.place, runs[t].place);
+        append_releasing(stays.start, runs[t].start);
+        append_releasing(stays.end, runs[t].end);
     }
-    return std::move(merger).finish();
+    index_stays_by_place(stays, place_count);
+    return stays;
 }
 
 void index_stays_by_place(stay_table& stays, std::size_t place_count) {
