@@ -47,6 +47,8 @@ constexpr option_name option_names[] = {
     {opt::checkout_share, "checkout-share"},
     {opt::common_persons, "common-persons"},
     {opt::common_places, "common-places"},
+    {opt::companion_window, "companion-window"},
+    {opt::companions, "companions"},
     {opt::config, "config"},
     {opt::contact_level, "contact-level"},
     {opt::damping, "damping"},
@@ -292,6 +294,12 @@ const std::vector<option_spec>& option_table() {
         {opt::graphml, cmd::trace, section::own, text_value("FILE"),
          "also write the transmission tree as GraphML, for Gephi, Cytoscape or networkx "
          "(see docs/explain.md)"},
+        {opt::companions, cmd::trace, section::own, text_value("FILE"),
+         "also write the same-time-and-place persons (同时空): at a case's place within "
+         "--companion-window of its presence, not on the risk list (docs/semantics.md §10)"},
+        {opt::companion_window, cmd::trace, section::own,
+         duration_value(defaults::companion_window),
+         "with --companions: how far a case's presence at a place is widened on each side"},
         {opt::summary, cmd::clusters, section::own, text_value("FILE"),
          "also write one row per cluster: cluster,size,index_cases,linked,places,"
          "index_case_ids,place_ids"},

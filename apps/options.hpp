@@ -42,6 +42,8 @@ enum class opt : std::uint8_t {
     checkout_share,
     common_persons,
     common_places,
+    companion_window,
+    companions,
     config,
     contact_level,
     damping,
@@ -197,8 +199,8 @@ po::variables_map parse(const std::vector<std::string>& args,
 /// stays come from a snapshot. On the command line they are refused there;
 /// from --config (which may serve an ingest too) they are skipped.
 inline constexpr opt scan_reading_options[] = {
-    opt::places,   opt::rejects, opt::scan_columns,   opt::place_columns,
-    opt::skip_bad, opt::dwell,   opt::scans_encoding, opt::places_encoding, opt::max_row_bytes};
+    opt::places, opt::rejects,        opt::scan_columns,    opt::place_columns, opt::skip_bad,
+    opt::dwell,  opt::scans_encoding, opt::places_encoding, opt::max_row_bytes};
 /// Whether `name` is the name of one of `scan_reading_options`.
 bool is_scan_reading_option(std::string_view name);
 

@@ -1,6 +1,7 @@
 #include "outputs.hpp"
 
 #include "ctrace/io/csv.hpp"
+#include "ctrace/report/companion_list.hpp"
 #include "ctrace/report/risk_list.hpp"
 #include "ctrace/report/transmission_tree.hpp"
 #include "ctrace/tracing/explain.hpp"
@@ -50,7 +51,7 @@ const std::string* output_options::file(opt option) const {
 output_options output_options_from(const po::variables_map& vm) {
     static constexpr opt file_options[] = {
         opt::out,   opt::rejects,        opt::hdf5,          opt::graphml, opt::xlsx,
-        opt::links, opt::common_persons, opt::common_places, opt::summary};
+        opt::links, opt::common_persons, opt::common_places, opt::summary, opt::companions};
     output_options outputs;
     for (const opt option : file_options)
         // --xlsx is a path for most commands and a switch for daily.
@@ -114,9 +115,18 @@ void stage_transmission_tree(const std::string& path, const trace_result& result
 void write_trace_outputs(const output_options& outputs, const trace_result& result,
                          const id_table& persons, const id_table& places, utc_offset tz,
                          const std::vector<bad_row>* rejects,
-                         const std::function<void(atomic_path&)>& write_hdf5) {
+                         const std::function<void(atomic_path&)>& write_hdf5,
+                         const std::vector<companion>* companions) {
     std::optional<atomic_file> rejects_file;
     if (rejects) stage_rejects(outputs, *rejects, rejects_file);
+    std::optional<staged_output> companions_out;
+    if (const std::string* path = outputs.file(opt::companions); path && companions) {
+        companions_out.emplace(*path, outputs.bom);
+        companions_out->write([&](std::ostream& stream) {
+            write_companion_list(stream, *companions, persons, places, tz);
+        });
+        companions_out->close();
+    }
     staged_output out(outputs.files.at(opt::out), outputs.bom);
     out.write([&](std::ostream& stream) { write_risk_list(stream, result, persons, places, tz); });
     out.close();
@@ -136,6 +146,7 @@ void write_trace_outputs(const output_options& outputs, const trace_result& resu
     if (hdf5_out) hdf5_out->commit();
     if (graphml_out) graphml_out->commit();
     if (workbook) workbook->commit();
+    if (companions_out) companions_out->commit();
     out.commit();
 }
 

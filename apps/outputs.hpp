@@ -7,6 +7,7 @@
 #include "ctrace/core/id_table.hpp"
 #include "ctrace/core/time.hpp"
 #include "ctrace/io/xlsx.hpp"
+#include "ctrace/tracing/companions.hpp"
 #include "ctrace/tracing/trace.hpp"
 #include "options.hpp"
 
@@ -60,7 +61,7 @@ inline constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
 struct output_options {
     /// The output files given, by option, as given ("-" is stdout): --out,
     /// --rejects, --hdf5, --graphml, --xlsx (a path; daily's is a switch),
-    /// --links, --common-persons, --common-places, --summary.
+    /// --links, --common-persons, --common-places, --summary, --companions.
     std::map<opt, std::string> files;
     /// --bom: CSV outputs start with a UTF-8 byte-order mark.
     bool bom = false;
@@ -97,12 +98,13 @@ void stage_transmission_tree(const std::string& path, const trace_result& result
 /// failure writes none: the risk list to --out, the rows of `rejects` to
 /// --rejects (when `rejects` is given), a snapshot to --hdf5 (written by
 /// `write_hdf5` into the staged file; with --hdf5 only) and the
-/// transmission tree to --graphml, and the risk list as an Excel workbook
-/// to --xlsx.
+/// transmission tree to --graphml, the risk list as an Excel workbook
+/// to --xlsx, and `companions` to --companions (when both are given).
 void write_trace_outputs(const output_options& outputs, const trace_result& result,
                          const id_table& persons, const id_table& places, utc_offset tz,
                          const std::vector<bad_row>* rejects,
-                         const std::function<void(atomic_path&)>& write_hdf5);
+                         const std::function<void(atomic_path&)>& write_hdf5,
+                         const std::vector<companion>* companions = nullptr);
 
 /// Makes `book` for the Excel workbook at `path` (in the language of --lang),
 /// lets `write` add its sheets and closes it: commit it with the other
@@ -118,7 +120,7 @@ void stage_xlsx_option(const output_options& outputs, std::optional<xlsx_workboo
 /// The output options of `ctrace trace` (and `ctrace-mpi trace`): checked
 /// to be distinct files, and named in the summary line.
 inline constexpr std::initializer_list<opt> trace_output_options = {
-    opt::out, opt::hdf5, opt::graphml, opt::rejects, opt::xlsx};
+    opt::out, opt::hdf5, opt::graphml, opt::rejects, opt::xlsx, opt::companions};
 
 /// "contact level LEVEL; wrote A, B": the end of a summary line, naming the
 /// contact level and every file the run wrote among the output options

@@ -37,10 +37,13 @@ void print_trace_help() {
     std::cout
         << "Usage: ctrace trace (--scans FILE [--places FILE] | --snapshot FILE.h5)\n"
            "                    --cases FILE --out FILE [--hdf5 FILE.h5] [--graphml FILE]\n"
-           "                    [--xlsx FILE.xlsx [--lang en|zh]] [options]\n\n"
+           "                    [--xlsx FILE.xlsx [--lang en|zh]] [--companions FILE] [options]\n\n"
            "Finds the close contacts (hop 1) and secondary contacts (hop 2 and beyond) of the\n"
            "index cases and writes the risk list: one row per person at risk with hop, health\n"
            "code, exposure times, quarantine end and the contact that exposed them.\n"
+           "With --companions it also lists the same-time-and-place persons (同时空人员): people\n"
+           "at a case's place around the time the case was there (within --companion-window)\n"
+           "who are not on the risk list; health offices give them a yellow code and a test.\n"
         << trace_options()
         << "\nWith --snapshot the stays come from the snapshot: --places, --dwell,\n"
            "--skip-bad and --rejects do not apply; --tz still sets the zone of the cases\n"
@@ -77,9 +80,12 @@ int run_trace(const std::vector<std::string>& args) {
     std::vector<std::pair<double, double>> marks{{cases_seconds, process_cpu_seconds()}};
     const auto mark = [&](double wall) { marks.emplace_back(wall, process_cpu_seconds()); };
     // A snapshot with an index is read only where the trace reaches; --hdf5
-    // writes every stay, so it reads them all.
+    // writes every stay, and companions may be anyone at a case's places, so
+    // they read them all.
+    const bool with_companions = outputs.file(opt::companions) != nullptr;
+    const companion_parameters companion_options{duration_option(vm, opt::companion_window)};
     std::optional<trace_run> indexed;
-    if (from_snapshot && !write_hdf5) {
+    if (from_snapshot && !write_hdf5 && !with_companions) {
         indexed = trace_indexed(data_source_from(vm, progress, false), prepared);
         if (indexed) print_notes("trace", indexed->loaded.notes);
     }
@@ -108,12 +114,17 @@ int run_trace(const std::vector<std::string>& args) {
     ingest_result& ingested = loaded.ingested;
     dataset& data = ingested.data;
     const trace_result& result = record.result;
+    std::vector<companion> companions;
+    if (with_companions)
+        companions = find_companions(data.stays, record.cases, result, data.persons, data.places,
+                                     companion_options);
     const double trace_seconds = clock.seconds();
     mark(trace_seconds);
 
-    write_trace_outputs(outputs, result, data.persons, data.places, tz,
-                        from_snapshot ? nullptr : &ingested.rejects,
-                        [&](atomic_path& file) { write_snapshot(file, data, &record); });
+    write_trace_outputs(
+        outputs, result, data.persons, data.places, tz, from_snapshot ? nullptr : &ingested.rejects,
+        [&](atomic_path& file) { write_snapshot(file, data, &record); },
+        with_companions ? &companions : nullptr);
     if (!from_snapshot) report_rejects("trace", outputs, ingested.rejects);
 
     warn_cases_without_stays("trace", data.persons, result.cases_without_stays,

@@ -33,6 +33,14 @@ inline constexpr duration incubation_max = 14 * 86400;
 /// Backward tracing: a person or place is listed as a common source when it
 /// met at least this many distinct cases.
 inline constexpr std::uint32_t min_cases = 2;
+/// Same-time-and-place persons (docs/semantics.md §10): a case's presence at
+/// a place is widened by this much on each side.
+inline constexpr duration companion_window = 30 * 60;
+/// Lifting zones (§11): a district may be lifted this long after its last
+/// case presence or close-contact exposure, after a screening round in the
+/// `screening` before.
+inline constexpr duration zone_quiet = 14 * 86400;
+inline constexpr duration screening = 2 * 86400;
 /// How long a store keeps stays after they end.
 inline constexpr duration retention = 28 * 86400;
 
