@@ -17,6 +17,8 @@
 #include <vector>
 
 using namespace ctrace;
+using ctrace::testing::field_trace_run;
+using ctrace::testing::file_text;
 using ctrace::testing::fixture;
 using ctrace::testing::temp_dir;
 
@@ -44,24 +46,13 @@ std::string companions_text(const trace_run& run, duration window = defaults::co
     return out.str();
 }
 
-std::string file_text(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 constexpr const char* header = "person,code,first_time,last_time,cases,via_person,via_place\n";
 
 } // namespace
 
 TEST_SUITE("companions") {
     TEST_CASE("the field example, byte for byte (window 30m)") {
-        data_source source;
-        source.scans.scans = {fixture("field/scans.csv")};
-        source.scans.places = fixture("field/places.csv");
-        source.scans.read.tz = utc_offset{8 * 3600};
-        trace_request request;
-        request.cases = fixture("field/cases.csv");
-        const trace_run run = trace_from(source, request);
+        const trace_run run = field_trace_run();
         const dataset& data = run.data();
         const std::vector<companion> rows = find_companions(
             data.stays, run.record.cases, run.record.result, data.persons, data.places);

@@ -16,6 +16,7 @@
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 #include <stdlib.h>
@@ -185,6 +186,12 @@ inline std::vector<stay_by_id> stays_by_id(const dataset& s) {
     return out;
 }
 
+/// The whole file's bytes (empty when it cannot be read).
+inline std::string file_text(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
 inline std::filesystem::path fixture(const std::string& relative) {
     return std::filesystem::path(CTRACE_FIXTURES_DIR) / relative;
 }
@@ -199,6 +206,18 @@ inline trace_run tiny_trace_run() {
     trace_request request;
     request.cases = fixture("tiny/cases.csv");
     request.parameters.hops = 3;
+    return trace_from(source, request);
+}
+
+/// The field example (tests/fixtures/field) traced as its README does:
+/// --tz +08:00, every other option at its default.
+inline trace_run field_trace_run() {
+    data_source source;
+    source.scans.scans = {fixture("field/scans.csv")};
+    source.scans.places = fixture("field/places.csv");
+    source.scans.read.tz = utc_offset{8 * 3600};
+    trace_request request;
+    request.cases = fixture("field/cases.csv");
     return trace_from(source, request);
 }
 

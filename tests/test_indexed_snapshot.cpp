@@ -22,6 +22,7 @@
 
 using namespace ctrace;
 using ctrace::testing::contains;
+using ctrace::testing::file_text;
 using ctrace::testing::fixture;
 using ctrace::testing::temp_dir;
 namespace fs = std::filesystem;
@@ -36,13 +37,6 @@ dataset tiny_data() {
     options.places = fixture("tiny/places.csv");
     options.read.tz = tiny_tz;
     return ingest(options).data;
-}
-
-std::string file_text(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
 }
 
 prepared_cases tiny_cases(std::uint32_t hops = 3) {

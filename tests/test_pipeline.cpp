@@ -14,15 +14,11 @@
 #include <streambuf>
 
 using namespace ctrace;
+using ctrace::testing::file_text;
 using ctrace::testing::fixture;
 using ctrace::testing::temp_dir;
 
 namespace {
-
-std::string file_text(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 /// The tiny example as the README's Library section traces it.
 data_source tiny_source() {

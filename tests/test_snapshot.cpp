@@ -39,6 +39,7 @@ using namespace ctrace;
 using ctrace::testing::cat;
 using ctrace::testing::contains;
 using ctrace::testing::csv_field;
+using ctrace::testing::file_text;
 using ctrace::testing::fixture;
 using ctrace::testing::temp_dir;
 namespace fs = std::filesystem;
@@ -256,13 +257,6 @@ std::string trace_in_place(const fs::path& path, const fs::path& cases,
     REQUIRE(run.has_value());
     std::ostringstream text;
     write_risk_list(text, run->record.result, run->data().persons, run->data().places, tz);
-    return text.str();
-}
-
-std::string file_text(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
     return text.str();
 }
 

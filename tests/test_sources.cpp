@@ -12,6 +12,7 @@
 
 using namespace ctrace;
 using ctrace::testing::contains;
+using ctrace::testing::file_text;
 using ctrace::testing::fixture;
 using ctrace::testing::temp_dir;
 
@@ -50,11 +51,6 @@ lists sources_of(const std::string& scans_csv, const std::string& cases_csv,
     out.persons = persons.str();
     out.places = places.str();
     return out;
-}
-
-std::string file_text(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 const std::string links_header = std::string(case_links_header) + "\n";
