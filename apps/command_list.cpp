@@ -6,9 +6,10 @@
 namespace ctrace::cli {
 
 std::vector<command> all_commands() {
-    return {gen_command(),     snapshot_command(), trace_command(),  sources_command(),
-            explain_command(), ingest_command(),   daily_command(),  places_command(),
-            rank_command(),    clusters_command(), reveal_command(), verify_command()};
+    return {gen_command(),     snapshot_command(), trace_command(), sources_command(),
+            explain_command(), ingest_command(),   daily_command(), places_command(),
+            rank_command(),    clusters_command(), zones_command(), reveal_command(),
+            verify_command()};
 }
 
 } // namespace ctrace::cli

@@ -34,6 +34,7 @@ command places_command();
 command rank_command();
 command clusters_command();
 command reveal_command();
+command zones_command();
 
 /// Every option of `ctrace trace` (`ctrace-mpi trace` takes the same).
 boost::program_options::options_description trace_options();

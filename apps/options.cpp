@@ -90,11 +90,13 @@ constexpr option_name option_names[] = {
     {opt::quarantine, "quarantine"},
     {opt::quiet, "quiet", 'q'},
     {opt::rejects, "rejects"},
+    {opt::residents, "residents"},
     {opt::retention, "retention"},
     {opt::risk, "risk"},
     {opt::scan_columns, "scan-columns"},
     {opt::scans, "scans"},
     {opt::scans_encoding, "scans-encoding"},
+    {opt::screening, "screening"},
     {opt::seed, "seed"},
     {opt::skip_bad, "skip-bad"},
     {opt::snapshot, "snapshot"},
@@ -109,12 +111,13 @@ constexpr option_name option_names[] = {
     {opt::until, "until"},
     {opt::verbose, "verbose"},
     {opt::xlsx, "xlsx"},
+    {opt::zone_quiet, "zone-quiet"},
 };
 
 constexpr bool in_order_of_opt() {
     for (std::size_t k = 0; k < std::size(option_names); ++k)
         if (static_cast<std::size_t>(option_names[k].id) != k) return false;
-    return static_cast<std::size_t>(opt::xlsx) + 1 == std::size(option_names);
+    return static_cast<std::size_t>(opt::zone_quiet) + 1 == std::size(option_names);
 }
 static_assert(in_order_of_opt(), "option_names lists every option, in the order of opt");
 
@@ -199,21 +202,22 @@ struct option_spec {
 // The commands that share options.
 constexpr cmd every_command = cmd::gen | cmd::snapshot | cmd::trace | cmd::sources | cmd::explain |
                               cmd::ingest | cmd::daily | cmd::places | cmd::rank | cmd::clusters |
-                              cmd::reveal | cmd::verify;
+                              cmd::reveal | cmd::verify | cmd::zones;
 /// Those that read scan files (or, most of them, a snapshot instead).
 constexpr cmd scan_readers = cmd::snapshot | cmd::trace | cmd::sources | cmd::explain |
-                             cmd::ingest | cmd::places | cmd::rank | cmd::clusters;
+                             cmd::ingest | cmd::places | cmd::rank | cmd::clusters | cmd::zones;
 /// Those that read a snapshot or a store instead of scans.
 constexpr cmd snapshot_readers =
-    cmd::trace | cmd::sources | cmd::places | cmd::rank | cmd::clusters;
+    cmd::trace | cmd::sources | cmd::places | cmd::rank | cmd::clusters | cmd::zones;
 /// Those that trace forward from index cases.
 constexpr cmd forward_tracers =
-    cmd::trace | cmd::explain | cmd::daily | cmd::places | cmd::clusters;
+    cmd::trace | cmd::explain | cmd::daily | cmd::places | cmd::clusters | cmd::zones;
 /// Those that read a cases file: the forward tracers and sources.
 constexpr cmd case_readers = forward_tracers | cmd::sources;
 /// Those that write CSV.
 constexpr cmd csv_writers = cmd::snapshot | cmd::trace | cmd::sources | cmd::explain | cmd::ingest |
-                            cmd::daily | cmd::places | cmd::rank | cmd::clusters | cmd::reveal;
+                            cmd::daily | cmd::places | cmd::rank | cmd::clusters | cmd::reveal |
+                            cmd::zones;
 /// Those that write Excel workbooks.
 constexpr cmd excel_writers = cmd::trace | cmd::sources | cmd::explain | cmd::daily | cmd::places;
 
@@ -260,7 +264,8 @@ const std::vector<option_spec>& option_table() {
          "a pseudonymised CSV (risk list, clusters, ...) to write with those ids put back"},
         {opt::out, cmd::reveal, section::own, text_value("FILE"),
          "output CSV, '-' for stdout (required)"},
-        {opt::cases, cmd::trace | cmd::daily | cmd::places | cmd::clusters, section::own,
+        {opt::cases, cmd::trace | cmd::daily | cmd::places | cmd::clusters | cmd::zones,
+         section::own,
          text_value("FILE"),
          "index cases CSV: person, from or onset [, to] (required)"},
         {opt::cases, cmd::sources, section::own, text_value("FILE"),
@@ -277,6 +282,18 @@ const std::vector<option_spec>& option_table() {
          "risk list CSV to write, '-' for stdout (required)"},
         {opt::out, cmd::places, section::own, text_value("FILE"),
          "risk places CSV to write, '-' for stdout (required)"},
+        {opt::out, cmd::zones, section::own, text_value("FILE"),
+         "zones CSV to write, '-' for stdout (required)"},
+        {opt::residents, cmd::zones, section::own, text_value("FILE"),
+         "CSV person,district: where persons live; a case or close contact also counts in "
+         "the district it lives in"},
+        {opt::zone_quiet, cmd::zones, section::own, duration_value(defaults::zone_quiet),
+         "a district may be lifted this long after its last case presence or close-contact "
+         "exposure"},
+        {opt::screening, cmd::zones, section::own, duration_value(defaults::screening),
+         "the all-negative screening round falls in this period before lifting"},
+        {opt::as_of, cmd::zones, section::own, text_value("TIME"),
+         "add a status column: controlled before the lifting time, may-lift from it"},
         {opt::out, cmd::clusters, section::own, text_value("FILE"),
          "CSV person,cluster,hop,code to write, '-' for stdout (required)"},
         {opt::out, cmd::rank, section::own, text_value("FILE"),
@@ -336,7 +353,7 @@ const std::vector<option_spec>& option_table() {
 
         {opt::quiet, cmd::gen | cmd::snapshot | cmd::trace | cmd::sources | cmd::ingest |
                          cmd::daily | cmd::places | cmd::rank | cmd::clusters | cmd::reveal |
-                         cmd::verify,
+                         cmd::verify | cmd::zones,
          section::quiet, switch_value(), "no summary line on stderr"},
 
         {opt::store, cmd::ingest | cmd::daily, section::job, text_value("DIR"),

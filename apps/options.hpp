@@ -85,11 +85,13 @@ enum class opt : std::uint8_t {
     quarantine,
     quiet,
     rejects,
+    residents,
     retention,
     risk,
     scan_columns,
     scans,
     scans_encoding,
+    screening,
     seed,
     skip_bad,
     snapshot,
@@ -104,6 +106,7 @@ enum class opt : std::uint8_t {
     until,
     verbose,
     xlsx,
+    zone_quiet,
 };
 
 /// The long name of `option` (min-overlap for `opt::min_overlap`), as
@@ -127,6 +130,7 @@ enum class cmd : std::uint16_t {
     clusters = 1U << 9,
     reveal = 1U << 10,
     verify = 1U << 11,
+    zones = 1U << 12,
 };
 constexpr cmd operator|(cmd a, cmd b) noexcept {
     return static_cast<cmd>(static_cast<std::uint16_t>(a) | static_cast<std::uint16_t>(b));

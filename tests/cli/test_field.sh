@@ -30,6 +30,25 @@ printf '%s\n' "person,code,first_time,last_time,cases,via_person,via_place" \
     "Y1,yellow,2022-05-10T18:50:00+08:00,2022-05-10T19:00:00+08:00,1,C1,R01" >"$work/expected0.csv"
 expect_same_file "$work/expected0.csv" "$work/stdout" "companions with window 0 on stdout"
 
+# §11: zones, as the example's README runs them, and from the plain snapshot.
+run_ctrace zones "${data[@]}" "${cases[@]}" --out "$work/zones.csv"
+expect_status 0 "zones"
+expect_same_file "$field/zones.csv" "$work/zones.csv" "zones"
+expect_stderr_has "3 districts" "the zones summary"
+run_ctrace zones "${data[@]}" "${cases[@]}" --out - -q
+expect_same_file "$field/zones.csv" "$work/stdout" "zones on stdout"
+run_ctrace zones "${data[@]}" "${cases[@]}" --linger 30m --as-of 2022-05-24T22:00:00+08:00 \
+    --out "$work/zones-as-of.csv" -q
+expect_status 0 "zones as of"
+expect_same_file "$field/zones-as-of.csv" "$work/zones-as-of.csv" "zones as of, with lingering"
+run_ctrace zones "${data[@]}" "${cases[@]}" --residents "$field/residents.csv" \
+    --out "$work/zones-residents.csv" -q
+expect_status 0 "zones with residents"
+expect_same_file "$field/zones-residents.csv" "$work/zones-residents.csv" "zones with residents"
+run_ctrace zones --snapshot "$work/ex.h5" "${cases[@]}" --tz +08:00 --out "$work/zones-snap.csv" -q
+expect_status 0 "zones of the snapshot"
+expect_same_file "$field/zones.csv" "$work/zones-snap.csv" "zones from the snapshot"
+
 # §12: bad options exit 2 with one line naming the option, and write nothing.
 rm -f "$work/bad.csv" "$work/bad-companions.csv"
 for window in 5x -10m ""; do
@@ -43,6 +62,33 @@ done
 run_ctrace trace "${data[@]}" "${cases[@]}" --out "$work/same.csv" --companions "$work/same.csv"
 expect_status 2 "--companions and --out the same file"
 one_line_naming "--companions and --out the same file" "--out" "--companions"
+
+# §12 for zones: each refusal exits 2, names the file or option, writes nothing.
+cut -d, -f1-4 "$field/places.csv" >"$work/no-district.csv"
+run_ctrace zones --scans "$field/scans.csv" --places "$work/no-district.csv" --tz +08:00 \
+    "${cases[@]}" --out "$work/bad-zones.csv"
+expect_status 2 "a places file without district"
+one_line_naming "a places file without district" "no-district.csv" "district"
+printf 'person,district\nA,Xigang\nB,Xigang\nA,Zhongshan\n' >"$work/twice.csv"
+run_ctrace zones "${data[@]}" "${cases[@]}" --residents "$work/twice.csv" --out "$work/bad-zones.csv"
+expect_status 2 "a resident listed twice"
+expect_stderr_has "twice.csv:4: person 'A' is listed twice" "a resident listed twice"
+printf 'person,home\nA,Xigang\n' >"$work/no-column.csv"
+run_ctrace zones "${data[@]}" "${cases[@]}" --residents "$work/no-column.csv" --out "$work/bad-zones.csv"
+expect_status 2 "a residents file without district"
+one_line_naming "a residents file without district" "no-column.csv" "district"
+run_ctrace zones "${data[@]}" "${cases[@]}" --contact-level site --out "$work/bad-zones.csv"
+expect_status 2 "zones at site level"
+one_line_naming "zones at site level" "--contact-level" "code"
+for option in --zone-quiet --screening; do
+    run_ctrace zones "${data[@]}" "${cases[@]}" "$option" 2x --out "$work/bad-zones.csv"
+    expect_status 2 "$option 2x"
+    one_line_naming "$option 2x" "$option"
+done
+run_ctrace zones "${data[@]}" "${cases[@]}" --as-of yesterday --out "$work/bad-zones.csv"
+expect_status 2 "--as-of yesterday"
+one_line_naming "--as-of yesterday" "--as-of"
+[ ! -e "$work/bad-zones.csv" ] || fail "a refused zones run wrote its output"
 no_temporaries "$work"
 
 finish

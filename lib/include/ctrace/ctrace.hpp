@@ -8,6 +8,7 @@
 #include "ctrace/analytics/clusters.hpp"
 #include "ctrace/analytics/place_rank.hpp"
 #include "ctrace/analytics/risk_places.hpp"
+#include "ctrace/analytics/zones.hpp"
 #include "ctrace/core/atomic_file.hpp"
 #include "ctrace/core/defaults.hpp"
 #include "ctrace/core/digest.hpp"

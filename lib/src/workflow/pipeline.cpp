@@ -352,12 +352,12 @@ sources_result find_case_sources(dataset& data, prepared_cases& prepared,
 }
 
 void trace_cases(dataset& data, prepared_cases& prepared,
-                 const std::function<void()>& graph_built) {
+                 const std::function<void()>& graph_built, const event_observer& observer) {
     trace_record& record = prepared.record;
     const person_place_graph graph = attach_cases(data, prepared);
     if (graph_built) graph_built();
-    record.result =
-        trace(data.stays, graph, data.persons, data.places, record.cases, record.parameters);
+    record.result = trace(data.stays, graph, data.persons, data.places, record.cases,
+                          record.parameters, observer);
 }
 
 trace_run trace_from(const data_source& source, const trace_request& request) {

@@ -141,9 +141,10 @@ void point_cases_at(dataset& data, prepared_cases& prepared);
 person_place_graph attach_cases(dataset& data, prepared_cases& prepared);
 
 /// `attach_cases`, then (after calling `graph_built`, for timing) traces into
-/// `prepared.record.result`.
+/// `prepared.record.result`, telling `observer` of every qualifying event.
 void trace_cases(dataset& data, prepared_cases& prepared,
-                 const std::function<void()>& graph_built = {});
+                 const std::function<void()>& graph_built = {},
+                 const event_observer& observer = {});
 
 /// Backward tracing (docs/semantics.md §9) of cases read with
 /// `require_onset`: `point_cases_at`, then `find_sources` with the places
