@@ -38,6 +38,10 @@ std::string flag_of(std::string_view parameter) {
         {"incubation_max", opt::incubation_max},
         {"min_cases", opt::min_cases},
         {"linger", opt::linger},
+        {"stay_end", opt::stay_end},
+        {"companion_window", opt::companion_window},
+        {"zone_quiet", opt::zone_quiet},
+        {"screening", opt::screening},
     };
     for (const auto& [name, option] : flags)
         if (name == parameter) return flag(option);

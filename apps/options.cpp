@@ -101,6 +101,7 @@ constexpr option_name option_names[] = {
     {opt::skip_bad, "skip-bad"},
     {opt::snapshot, "snapshot"},
     {opt::start, "start"},
+    {opt::stay_end, "stay-end"},
     {opt::store, "store"},
     {opt::summary, "summary"},
     {opt::threads, "threads"},
@@ -402,6 +403,11 @@ const std::vector<option_spec>& option_table() {
          "places CSV: place [, dwell, category, name, district, lat, lon]"},
         {opt::dwell, scan_readers, section::scan_data, duration_value(defaults::dwell),
          "stay length of a scan without check-out, unless the place has its own dwell"},
+        {opt::stay_end, scan_readers | snapshot_readers, section::scan_data,
+         text_value("dwell|next-scan", "dwell"),
+         "how a scan without check-out ends: after the dwell, or at the person's next scan "
+         "at another place when that is sooner (next-scan; at the contact level in force). "
+         "A snapshot records it; traced, it takes the rule recorded"},
         {opt::tz, scan_readers, section::scan_data, text_value(nullptr, "+00:00"),
          "UTC offset of times without one, and of the times written"},
         {opt::threads, scan_readers, section::scan_data, integer_value("N", 0),
@@ -1064,6 +1070,8 @@ ingest_options ingest_options_from(const po::variables_map& vm, progress_reporte
     options.place_format.encoding = encoding_option(vm, opt::places_encoding);
     options.read.tz = tz_option(vm);
     options.read.default_dwell = duration_option(vm, opt::dwell);
+    options.stay_end = stay_end_option(vm);
+    options.stay_end_level = contact_level_option(vm);
     options.read.skip_bad = flag_option(vm, opt::skip_bad);
     options.read.max_row_bytes = static_cast<std::size_t>(
         integer_option(vm, opt::max_row_bytes, static_cast<std::int64_t>(min_max_row_bytes),
@@ -1084,6 +1092,13 @@ contact_level contact_level_option(const po::variables_map& vm) {
                             [](const std::string& text) { return parse_contact_level(text); });
 }
 
+std::optional<stay_end_rule> stay_end_option(const po::variables_map& vm) {
+    // Unset when not given: a snapshot's or a store's own rule then applies.
+    if (!given(vm, opt::stay_end)) return std::nullopt;
+    return with_option_name(opt::stay_end, text_option(vm, opt::stay_end),
+                            [](const std::string& text) { return parse_stay_end(text); });
+}
+
 data_source data_source_from(const po::variables_map& vm, progress_reporter& progress,
                              bool digests) {
     check_data_options(vm);
@@ -1097,6 +1112,8 @@ data_source data_source_from(const po::variables_map& vm, progress_reporter& pro
     } else {
         source.scans = ingest_options_from(vm, progress, digests);
     }
+    source.scans.stay_end = stay_end_option(vm);
+    source.scans.stay_end_level = source.level;
     return source;
 }
 

@@ -96,6 +96,7 @@ enum class opt : std::uint8_t {
     skip_bad,
     snapshot,
     start,
+    stay_end,
     store,
     summary,
     threads,
@@ -238,6 +239,8 @@ const T* value_if(const po::variables_map& vm, opt option) {
 
 /// The level of --contact-level (codes without it).
 contact_level contact_level_option(const po::variables_map& vm);
+/// --stay-end when given (unset otherwise: a snapshot's own rule applies).
+std::optional<stay_end_rule> stay_end_option(const po::variables_map& vm);
 /// The form of --format (`explain`; the option has a default).
 explanation_format explanation_format_option(const po::variables_map& vm);
 /// The layout of --time-format, if given.

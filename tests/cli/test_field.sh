@@ -13,9 +13,39 @@ expect_same_file "$field/risk.csv" "$work/risk.csv" "the risk list beside compan
 expect_same_file "$field/companions.csv" "$work/companions.csv" "companions"
 expect_stderr_has "$work/companions.csv" "the summary names the companions file"
 
+# §9: stays cut by the next scan, from the CSV and from a snapshot that records the rule.
+run_ctrace trace "${data[@]}" "${cases[@]}" --stay-end next-scan --out "$work/risk-next-scan.csv" -q
+expect_status 0 "trace --stay-end next-scan"
+expect_same_file "$field/risk-next-scan.csv" "$work/risk-next-scan.csv" "next-scan risk list"
+run_ctrace snapshot "${data[@]}" --stay-end next-scan --out "$work/ns.h5" -q
+expect_status 0 "snapshot --stay-end next-scan"
+run_ctrace trace --snapshot "$work/ns.h5" "${cases[@]}" --tz +08:00 --out "$work/ns.csv" -q
+expect_status 0 "trace of the next-scan snapshot"
+expect_same_file "$field/risk-next-scan.csv" "$work/ns.csv" "next-scan list from its snapshot"
+run_ctrace trace --snapshot "$work/ns.h5" "${cases[@]}" --tz +08:00 --stay-end next-scan \
+    --out "$work/ns2.csv" -q
+expect_same_file "$field/risk-next-scan.csv" "$work/ns2.csv" "the snapshot's own rule, given again"
+rm -f "$work/refused.csv"
+run_ctrace trace --snapshot "$work/ns.h5" "${cases[@]}" --tz +08:00 --contact-level site \
+    --out "$work/refused.csv"
+expect_status 2 "a snapshot cut at code level traced at site level"
+one_line_naming "a snapshot cut at code level traced at site level" "ns.h5" "code level" "site level"
+run_ctrace trace --snapshot "$work/ns.h5" "${cases[@]}" --tz +08:00 --stay-end dwell \
+    --out "$work/refused.csv"
+expect_status 2 "a next-scan snapshot traced with --stay-end dwell"
+one_line_naming "a next-scan snapshot traced with --stay-end dwell" "ns.h5" "next-scan"
+run_ctrace trace "${data[@]}" "${cases[@]}" --stay-end sometimes --out "$work/refused.csv"
+expect_status 2 "--stay-end sometimes"
+one_line_naming "--stay-end sometimes" "--stay-end" "sometimes"
+[ ! -e "$work/refused.csv" ] || fail "a refused --stay-end run wrote its output"
+
 # From a plain snapshot (read whole: a companion may be anyone at a case's places).
 run_ctrace snapshot "${data[@]}" --out "$work/ex.h5" -q
 expect_status 0 "snapshot"
+run_ctrace trace --snapshot "$work/ex.h5" "${cases[@]}" --tz +08:00 --stay-end next-scan \
+    --out "$work/refused.csv"
+expect_status 2 "a plain snapshot traced with --stay-end next-scan"
+one_line_naming "a plain snapshot traced with --stay-end next-scan" "ex.h5" "dwell"
 run_ctrace trace --snapshot "$work/ex.h5" "${cases[@]}" --tz +08:00 --out "$work/risk-snap.csv" \
     --companions "$work/companions-snap.csv" -q
 expect_status 0 "trace of the snapshot with companions"

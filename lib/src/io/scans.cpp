@@ -244,8 +244,8 @@ duration dwell_at(const place_table& places, place_index place, duration default
 /// the parsing thread): a listed place gets its index, and a row without
 /// check-out its end from the place's dwell. Other places are interned later,
 /// in file order.
-void find_listed_places(parsed_chunk& chunk, const place_table& places, duration default_dwell,
-                        intern_scratch& scratch) {
+void find_listed_places(parsed_chunk& chunk, const place_table& places,
+                        const scan_read_options& options, intern_scratch& scratch) {
     if (places.ids.empty() || !places.ids.has_index()) return;
     const std::size_t n = chunk.rows.size();
     scratch.ids.resize(n);
@@ -260,8 +260,9 @@ void find_listed_places(parsed_chunk& chunk, const place_table& places, duration
         if (scratch.found[i] == id_table::npos) continue;
         parsed_chunk::row& r = chunk.rows[i];
         r.place = scratch.found[i];
-        if (r.end == parsed_chunk::no_leave)
-            r.end = r.start + dwell_at(places, r.place, default_dwell);
+        // Interning tells rows without check-out by their end when it is asked to.
+        if (r.end == parsed_chunk::no_leave && !options.record_checkouts)
+            r.end = r.start + dwell_at(places, r.place, options.default_dwell);
     }
 }
 
@@ -269,8 +270,8 @@ void find_listed_places(parsed_chunk& chunk, const place_table& places, duration
 /// order. All the ids of the chunk go to `id_table::intern_batch` at once,
 /// so the memory accesses of a large id table overlap instead of coming one
 /// after another.
-void intern_chunk(const parsed_chunk& chunk, const place_table& places, duration default_dwell,
-                  scan_log& log, intern_scratch& scratch) {
+void intern_chunk(const parsed_chunk& chunk, const place_table& places,
+                  const scan_read_options& options, scan_log& log, intern_scratch& scratch) {
     const std::size_t n = chunk.rows.size();
     scratch.ids.resize(n);
     scratch.hashes.resize(n);
@@ -300,9 +301,12 @@ void intern_chunk(const parsed_chunk& chunk, const place_table& places, duration
         const place_index place = scratch.places[i];
         const time_point end = r.end != parsed_chunk::no_leave
                                    ? r.end
-                                   : r.start + dwell_at(places, place, default_dwell);
+                                   : r.start + dwell_at(places, place, options.default_dwell);
         log.visits.push_back({scratch.persons[i], place, r.start, end});
     }
+    if (options.record_checkouts)
+        for (const parsed_chunk::row& r : chunk.rows)
+            log.checked_out.push_back(r.end != parsed_chunk::no_leave);
 }
 
 /// A scan row takes at least ~20 bytes. Reserving for that many visits avoids
@@ -326,8 +330,8 @@ void read_rows(csv_reader& reader, const scan_columns& columns, const place_tabl
         chunk.reset(options.skip_bad);
         more = parse_chunk(reader, columns, options, chunk, record, max_chunk_rows);
         if (k % blocks != block) continue;
-        find_listed_places(chunk, places, options.default_dwell, scratch);
-        intern_chunk(chunk, places, options.default_dwell, log, scratch);
+        find_listed_places(chunk, places, options, scratch);
+        intern_chunk(chunk, places, options, log, scratch);
         log.rows_read += chunk.rows_read;
         bad.append(std::move(chunk.bad));
         if (options.progress) options.progress(reader.bytes_consumed());
@@ -445,7 +449,7 @@ std::optional<scan_log> read_scans_in_chunks(const std::filesystem::path& path,
                     const std::size_t k = next_to_intern;
                     interning = true;
                     lock.unlock();
-                    intern_chunk(*chunk, places, options.default_dwell, log, scratch);
+                    intern_chunk(*chunk, places, options, log, scratch);
                     log.rows_read += chunk->rows_read;
                     chunk->bad.shift_lines(line_offset);
                     bad.append(std::move(chunk->bad));
@@ -490,7 +494,7 @@ std::optional<scan_log> read_scans_in_chunks(const std::filesystem::path& path,
                     reader.restart(*begin, *end);
                     parse_chunk(reader, columns, options, *chunk, record,
                                 std::numeric_limits<std::size_t>::max());
-                    find_listed_places(*chunk, places, options.default_dwell, lookup);
+                    find_listed_places(*chunk, places, options, lookup);
                     chunk->line_ends = reader.line_ends_consumed();
                     chunk->ended_inside_quotes =
                         reader.ended_inside_quotes() && k + 1 < chunk_count;
@@ -576,6 +580,9 @@ void append_scan_log(scan_log& into, scan_log& part) {
         consumed.advance(i + 1);
     }
     part.visits = {};
+    into.checked_out.insert(into.checked_out.end(), part.checked_out.begin(),
+                            part.checked_out.end());
+    part.checked_out = {};
     into.rows_read += part.rows_read;
     into.bytes_read += part.bytes_read;
 }

@@ -2,6 +2,8 @@
 
 #include "core/consumed_memory.hpp"
 #include "ctrace/core/digest.hpp"
+#include "ctrace/model/sites.hpp"
+#include "ctrace/model/stay_end.hpp"
 
 namespace ctrace {
 
@@ -24,6 +26,9 @@ ingest_parameters ingest_parameters_of(const ingest_options& options) {
     parameters.tz = options.read.tz;
     parameters.skip_bad = options.read.skip_bad;
     if (options.pseudonyms) parameters.pseudonym_key = options.pseudonyms->fingerprint();
+    parameters.stay_end = options.stay_end.value_or(stay_end_rule::dwell);
+    if (parameters.stay_end == stay_end_rule::next_scan)
+        parameters.stay_end_level = options.stay_end_level;
     return parameters;
 }
 
@@ -38,6 +43,11 @@ ingest_result ingest(const ingest_options& options) {
     if (options.scans.empty()) throw input_error("no scans file given");
     scan_read_options read = options.read;
     read.compute_sha256 = options.digests;
+    const bool cut_at_next = options.stay_end == stay_end_rule::next_scan;
+    read.record_checkouts = cut_at_next;
+    // Sites must be there before the long read.
+    if (cut_at_next && options.stay_end_level == contact_level::site)
+        require_sites(data.place_info);
     // Progress counts the bytes of all the files.
     std::uint64_t bytes_before = 0;
     if (options.read.progress)
@@ -74,6 +84,13 @@ ingest_result ingest(const ingest_options& options) {
     // not needed once the scans are read (index cases are attached with
     // `intern_few`), so it goes before the stays are built.
     log.persons.release_index();
+    if (cut_at_next) {
+        std::vector<std::uint32_t> sites;
+        if (options.stay_end_level == contact_level::site)
+            sites = site_of_codes(data.place_info, log.places).site_of;
+        cut_at_next_scan(log.visits, log.checked_out, sites);
+        log.checked_out = {};
+    }
     data.stays = build_stays(std::move(log.visits), log.persons.size(), log.places.size());
     data.persons = std::move(log.persons);
     detail::return_free_memory();

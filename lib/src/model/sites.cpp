@@ -36,22 +36,29 @@ void require_sites(const place_table& places) {
                                 "each door code), and the places file has none");
 }
 
+code_sites site_of_codes(const place_table& codes, const id_table& places) {
+    // Each code's site, interned in code order: the places file's codes come
+    // first, so do their sites.
+    code_sites out;
+    out.site_of.resize(places.size());
+    for (std::size_t x = 0; x < places.size(); ++x) {
+        const auto code = static_cast<place_index>(x);
+        out.site_of[x] = out.sites.intern(
+            site_of(codes, x < codes.size() ? code : id_table::npos, places[code]));
+        if (x + 1 == codes.size()) out.listed_sites = out.sites.size();
+    }
+    return out;
+}
+
 void roll_up_to_sites(dataset& data) {
     if (data.parameters.level == contact_level::site) return;
     require_sites(data.place_info);
     const place_table& codes = data.place_info;
     const bool has_sites = codes.has_site;
-    // Each code's site, interned in code order: the places file's codes come
-    // first, so do their sites.
-    id_table sites;
-    std::vector<place_index> site_of(data.places.size());
-    std::size_t listed_sites = 0;
-    for (std::size_t x = 0; x < data.places.size(); ++x) {
-        const auto code = static_cast<place_index>(x);
-        site_of[x] = sites.intern(
-            ctrace::site_of(codes, x < codes.size() ? code : id_table::npos, data.places[code]));
-        if (x + 1 == codes.size()) listed_sites = sites.size();
-    }
+    code_sites mapped = site_of_codes(codes, data.places);
+    id_table& sites = mapped.sites;
+    const std::vector<std::uint32_t>& site_of = mapped.site_of;
+    const std::size_t listed_sites = mapped.listed_sites;
 
     place_table info = place_table_with_columns_of(codes);
     info.has_site = has_sites;

@@ -144,6 +144,17 @@ std::unique_ptr<indexed_snapshot> indexed_snapshot::open(const std::filesystem::
         (level->second != "code" && level->second != "site"))
         s->corrupt("its index block has no contact level");
     s->level_ = parse_contact_level(level->second);
+    // Written since stays could be cut at the next scan; older ones: dwell.
+    if (const auto rule = directory->attributes.find("stay_end");
+        rule != directory->attributes.end()) {
+        const auto rule_level = directory->attributes.find("stay_end_level");
+        if ((rule->second != "dwell" && rule->second != "next-scan") ||
+            rule_level == directory->attributes.end() ||
+            (rule_level->second != "code" && rule_level->second != "site"))
+            s->corrupt("its index block has an unknown stay end rule");
+        s->stay_end_ = parse_stay_end(rule->second);
+        s->stay_end_level_ = parse_contact_level(rule_level->second);
+    }
     if (const auto key = directory->attributes.find("person_pseudonym_key");
         key != directory->attributes.end())
         s->pseudonym_key_ = key->second;

@@ -292,6 +292,8 @@ std::map<std::string, std::string> index_attributes(const dataset& data,
         {"tz_offset_seconds", std::to_string(data.parameters.tz.seconds)},
         {"dwell_default_seconds", std::to_string(data.parameters.default_dwell)},
         {"contact_level", std::string(contact_level_name(data.parameters.level))},
+        {"stay_end", std::string(stay_end_name(data.parameters.stay_end))},
+        {"stay_end_level", std::string(contact_level_name(data.parameters.stay_end_level))},
         {"person_pseudonym_key", data.parameters.pseudonym_key}};
     if (!layout.person_ids) attributes["person_ids"] = "none";
     return attributes;
@@ -393,6 +395,8 @@ detail::index_directory write_all(const h5::location& file, const dataset& data,
     file.set_attribute("tz_offset_seconds", std::int64_t{data.parameters.tz.seconds});
     file.set_attribute("skip_bad", std::int64_t{data.parameters.skip_bad ? 1 : 0});
     file.set_attribute("contact_level", contact_level_name(data.parameters.level));
+    file.set_attribute("stay_end", stay_end_name(data.parameters.stay_end));
+    file.set_attribute("stay_end_level", contact_level_name(data.parameters.stay_end_level));
     if (!data.parameters.pseudonym_key.empty())
         file.set_attribute("person_pseudonym_key", data.parameters.pseudonym_key);
     file.set_attribute("rows_read", static_cast<std::int64_t>(data.rows_read));
@@ -550,6 +554,16 @@ dataset read_snapshot_data(const std::filesystem::path& path) {
             data.parameters.level = parse_contact_level(file.string_attribute("contact_level"));
         } catch (const parameter_error&) {
             corrupt(name, "contact_level is neither 'code' nor 'site'");
+        }
+    }
+    // Written since stays could be cut at the next scan; older ones: dwell.
+    if (file.has_attribute("stay_end")) {
+        try {
+            data.parameters.stay_end = parse_stay_end(file.string_attribute("stay_end"));
+            data.parameters.stay_end_level =
+                parse_contact_level(file.string_attribute("stay_end_level"));
+        } catch (const parameter_error&) {
+            corrupt(name, "stay_end or stay_end_level is not a known rule or level");
         }
     }
     if (file.has_attribute("person_pseudonym_key"))

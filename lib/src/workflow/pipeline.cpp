@@ -64,6 +64,35 @@ input_file describe_store(const stored_window& window) {
     return input;
 }
 
+/// Whether stays made under `made` (rule and the level it was applied at)
+/// can be traced at `level` with the rule asked for (unset: any).
+bool stay_end_fits(stay_end_rule rule, contact_level rule_level, const data_source& source) {
+    const std::optional<stay_end_rule>& asked = source.scans.stay_end;
+    if (asked && *asked != rule) return false;
+    return rule != stay_end_rule::next_scan || rule_level == source.level;
+}
+
+/// Throws `parameter_error` when the stays of `data` (from a snapshot or a
+/// store named `name`) were made under another stay end rule than the one
+/// asked for, or cut at the next scan at another level than the one traced.
+void check_stay_end(const dataset& data, const data_source& source, const std::string& name) {
+    const ingest_parameters& made = data.parameters;
+    const std::optional<stay_end_rule>& asked = source.scans.stay_end;
+    const auto rule = [](stay_end_rule r) { return "'" + std::string(stay_end_name(r)) + "'"; };
+    const auto level = [](contact_level l) { return std::string(contact_level_name(l)); };
+    if (asked && *asked != made.stay_end)
+        throw parameter_error("stay_end", name + ": its stays were made with the stay end rule " +
+                                              rule(made.stay_end) + ", not " + rule(*asked) +
+                                              " (make it again with the rule wanted)");
+    if (made.stay_end == stay_end_rule::next_scan && made.stay_end_level != source.level)
+        throw parameter_error("contact_level",
+                              name + ": its stays were cut by the next scan at " +
+                                  level(made.stay_end_level) + " level; they cannot be traced at " +
+                                  level(source.level) + " level (make it again with the " +
+                                  rule(made.stay_end) + " rule at " + level(source.level) +
+                                  " level)");
+}
+
 /// Brings `data` to the contact level asked for.
 void to_level(dataset& data, contact_level level, const std::string& source) {
     if (level == data.parameters.level) return;
@@ -81,7 +110,9 @@ loaded_data load_data(const data_source& source) {
     loaded_data loaded;
     loaded.from_snapshot = source.snapshot.has_value();
     if (!loaded.from_snapshot) {
-        loaded.ingested = ingest(source.scans);
+        ingest_options scans = source.scans;
+        scans.stay_end_level = source.level;
+        loaded.ingested = ingest(scans);
         to_level(loaded.ingested.data, source.level, "the scans");
         return loaded;
     }
@@ -91,12 +122,14 @@ loaded_data load_data(const data_source& source) {
     if (source.store && is_appending_store(*source.store)) {
         const std::unique_ptr<stored_window> window = stored_window::open(*source.store);
         data = window->read_whole();
+        check_stay_end(data, source, source.store->string());
         match_pseudonyms(source.store->string(), data, source.scans.pseudonyms.get(), loaded.notes);
         loaded.inputs.push_back(describe_store(*window));
         to_level(data, source.level, source.store->string());
         return loaded;
     }
     data = read_snapshot(path);
+    check_stay_end(data, source, path.string());
     match_pseudonyms(path.string(), data, source.scans.pseudonyms.get(), loaded.notes);
     loaded.inputs.push_back(describe_input("snapshot", path, data.rows_read, source.scans.digests));
     to_level(data, source.level, path.string());
@@ -206,7 +239,11 @@ std::optional<indexed_query> open_indexed(const data_source& source,
         q.file = indexed_snapshot::open(path);
         q.data = q.file.get();
     }
-    if (!q.data || q.data->level() != source.level) return std::nullopt;
+    // Another level, or a stay end rule that does not fit: the whole read
+    // says why.
+    if (!q.data || q.data->level() != source.level ||
+        !stay_end_fits(q.data->stay_end(), q.data->stay_end_level(), source))
+        return std::nullopt;
     const indexed_snapshot& data = *q.data;
     const pseudonymizer* key = source.scans.pseudonyms.get();
     if (key != nullptr && data.pseudonym_key() != key->fingerprint()) return std::nullopt;
@@ -231,6 +268,8 @@ std::optional<indexed_query> open_indexed(const data_source& source,
     named.parameters.tz = data.tz();
     named.parameters.default_dwell = data.default_dwell();
     named.parameters.level = data.level();
+    named.parameters.stay_end = data.stay_end();
+    named.parameters.stay_end_level = data.stay_end_level();
     named.parameters.pseudonym_key = data.pseudonym_key();
 
     q.persons = std::make_unique<indexed_person_ids>(data);
@@ -351,8 +390,8 @@ sources_result find_case_sources(dataset& data, prepared_cases& prepared,
     return find_sources(data.stays, data.persons, data.places, prepared.record.cases, parameters);
 }
 
-void trace_cases(dataset& data, prepared_cases& prepared,
-                 const std::function<void()>& graph_built, const event_observer& observer) {
+void trace_cases(dataset& data, prepared_cases& prepared, const std::function<void()>& graph_built,
+                 const event_observer& observer) {
     trace_record& record = prepared.record;
     const person_place_graph graph = attach_cases(data, prepared);
     if (graph_built) graph_built();

@@ -113,6 +113,9 @@ struct scan_read_options {
     std::uint64_t chunk_bytes = std::uint64_t{2} << 20;
     /// Compute the SHA-256 of the input while reading it (`scan_log::sha256`).
     bool compute_sha256 = false;
+    /// Fill `scan_log::checked_out` (what cutting stays at the next scan
+    /// needs, `stay_end.hpp`); off, it stays empty.
+    bool record_checkouts = false;
     /// Called now and then with bytes consumed so far (may be empty).
     std::function<void(std::uint64_t)> progress;
 };
@@ -123,6 +126,9 @@ struct scan_log {
     /// Place ids: the places file's ids first (same indices), then new ones.
     id_table places;
     std::vector<visit> visits;
+    /// With `scan_read_options::record_checkouts`: whether each visit's row
+    /// had a `leave` (same order as `visits`); else empty.
+    std::vector<bool> checked_out;
     /// Non-blank data rows read (good and bad).
     std::uint64_t rows_read = 0;
     /// The rows left out under `skip_bad`, in file order.

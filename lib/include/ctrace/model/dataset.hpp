@@ -10,6 +10,7 @@
 #include "ctrace/core/time.hpp"
 #include "ctrace/io/cases.hpp"
 #include "ctrace/io/scans.hpp"
+#include "ctrace/model/stay_end.hpp"
 #include "ctrace/model/stays.hpp"
 #include "ctrace/model/trace_result.hpp"
 
@@ -48,6 +49,11 @@ struct ingest_parameters {
     bool skip_bad = false;
     /// Code level, or rolled up to sites (`sites.hpp`).
     contact_level level = contact_level::code;
+    /// How rows without check-out ended (`stay_end.hpp`), and with
+    /// `next_scan` the level at which "another place" was judged: such stays
+    /// can only be traced at that level.
+    stay_end_rule stay_end = stay_end_rule::dwell;
+    contact_level stay_end_level = contact_level::code;
     /// Empty when person ids are as read; else they are keyed pseudonyms
     /// (`pseudonym.hpp`) and this is the key's fingerprint.
     std::string pseudonym_key;

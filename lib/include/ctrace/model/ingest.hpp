@@ -30,6 +30,14 @@ struct ingest_options {
     /// When set, person ids are replaced by their pseudonyms before anything
     /// else sees them (the snapshot records the key's fingerprint).
     std::shared_ptr<const pseudonymizer> pseudonyms;
+    /// How rows without check-out end (`stay_end.hpp`); unset is `dwell`.
+    /// (Reading a snapshot or a store, unset takes the rule they record, and
+    /// another rule than theirs is refused.)
+    std::optional<stay_end_rule> stay_end;
+    /// With `next_scan`: the contact level at which "another place" is
+    /// judged, the level the stays will be traced at (a code's site at site
+    /// level). The stays themselves stay at code level.
+    contact_level stay_end_level = contact_level::code;
 };
 
 struct ingest_result {

@@ -24,6 +24,18 @@ std::string_view site_of(const place_table& places, place_index row,
 /// "at sites" would then silently trace at the codes.
 void require_sites(const place_table& places);
 
+/// The sites of place codes: `sites` interned in the order their first code
+/// appears in `places` (so the sites of the places file's codes come first),
+/// and `site_of[x]` the site index of code `x`. `codes` is the places file
+/// (its first `codes.size()` entries are `places`' first).
+struct code_sites {
+    id_table sites;
+    std::vector<std::uint32_t> site_of;
+    /// Sites of the places file's codes (they come first).
+    std::size_t listed_sites = 0;
+};
+code_sites site_of_codes(const place_table& codes, const id_table& places);
+
 /// Rolls `data` (at code level) up to sites: places become the sites (in the
 /// order their first code appears), stays are re-merged per (person, site),
 /// and the place metadata becomes the sites': a site listed as a place in

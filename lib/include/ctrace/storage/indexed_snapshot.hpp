@@ -72,6 +72,10 @@ public:
     utc_offset tz() const noexcept { return tz_; }
     duration default_dwell() const noexcept { return default_dwell_; }
     contact_level level() const noexcept { return level_; }
+    /// How rows without check-out ended, and the level "another place" was
+    /// judged at (`ingest_parameters`).
+    stay_end_rule stay_end() const noexcept { return stay_end_; }
+    contact_level stay_end_level() const noexcept { return stay_end_level_; }
     /// The pseudonym key's fingerprint; empty when ids are as read.
     const std::string& pseudonym_key() const noexcept { return pseudonym_key_; }
 
@@ -178,6 +182,8 @@ private:
     utc_offset tz_{};
     duration default_dwell_ = 0;
     contact_level level_ = contact_level::code;
+    stay_end_rule stay_end_ = stay_end_rule::dwell;
+    contact_level stay_end_level_ = contact_level::code;
     std::string pseudonym_key_;
 };
 

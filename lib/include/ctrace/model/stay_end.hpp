@@ -1,0 +1,43 @@
+#pragma once
+/// \file
+/// How a scan without check-out ends (docs/semantics.md §9n, spec field.md
+/// §9): after the place's dwell (`dwell`, §2.1), or at the person's next
+/// scan at another place if that comes sooner (`next_scan`).
+///
+/// Few people check out, so a scan without `leave` lasts the full dwell
+/// even when the person scanned somewhere else ten minutes later; every such
+/// over-long stay can make a false close contact.
+///
+/// Under `next_scan`, a row without `leave` at place x at time t becomes
+/// `[t, min(t + dwell, n))`, where n is the smallest `time` of the same
+/// person's rows that is strictly greater than t and whose place (at the
+/// contact level in force: a code's site at site level) is not x; without
+/// one, n = +inf. Rows with `leave` keep `[time, leave)` but still count as
+/// next scans of the others. A re-scan of the same place cuts nothing.
+
+#include "ctrace/core/types.hpp"
+#include "ctrace/io/scans.hpp"
+
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace ctrace {
+
+enum class stay_end_rule : std::uint8_t { dwell, next_scan };
+
+/// "dwell" or "next-scan"; throws `parameter_error` for "stay_end" otherwise.
+stay_end_rule parse_stay_end(std::string_view text);
+std::string_view stay_end_name(stay_end_rule rule) noexcept;
+
+/// Cuts the visits without check-out at their person's next scan elsewhere
+/// (the rule above). `checked_out[i]` says whether visit i had a `leave`
+/// (the same size as `visits`). `group_of_place`, when not empty, maps each
+/// place index to the place it counts as for "another place" (its site);
+/// empty, each place is its own. Visits keep their order; only ends change,
+/// and never grow. Throws `error` when the sizes disagree or a place has no
+/// group, leaving `visits` unchanged.
+void cut_at_next_scan(std::vector<visit>& visits, const std::vector<bool>& checked_out,
+                      std::span<const std::uint32_t> group_of_place = {});
+
+} // namespace ctrace
