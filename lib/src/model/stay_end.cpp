@@ -4,7 +4,9 @@
 #include "ctrace/core/error.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
+#include <memory>
 #include <string>
 
 namespace ctrace {
@@ -21,12 +23,6 @@ std::string_view stay_end_name(stay_end_rule rule) noexcept {
 }
 
 namespace {
-
-/// A visit's position in (person, start) order.
-struct keyed_row {
-    std::uint64_t key;
-    std::uint32_t row;
-};
 
 /// The two earliest scans seen so far (all later than the rows being
 /// decided) at two different places: `first` is the earliest, `second` the
@@ -51,6 +47,137 @@ struct next_scans {
     }
 };
 
+/// A visit and its check-out flag in 16 bytes: times as offsets from the
+/// earliest start (when every end is within 2^31 s of it), the flag in the
+/// end's low bit. The rows carry everything the visits need, so the sorted
+/// rows are written back as visits front to back.
+struct compact_row {
+    std::uint32_t person;
+    std::uint32_t start;
+    place_index place;
+    std::uint32_t end_flag;
+
+    struct codec {
+        time_point first;
+        compact_row row(const visit& v, bool checked_out) const noexcept {
+            return {v.person, static_cast<std::uint32_t>(v.start - first), v.place,
+                    static_cast<std::uint32_t>(v.end - first) << 1 | (checked_out ? 1u : 0u)};
+        }
+        time_point start(const compact_row& r) const noexcept { return first + r.start; }
+        time_point end(const compact_row& r) const noexcept { return first + (r.end_flag >> 1); }
+        bool checked_out(const compact_row& r) const noexcept { return (r.end_flag & 1u) != 0; }
+        std::uint32_t start_order(const compact_row& r) const noexcept { return r.start; }
+    };
+};
+
+/// The same for any span of times: 32 bytes.
+struct wide_row {
+    visit v;
+    bool checked_out;
+
+    struct codec {
+        wide_row row(const visit& v, bool checked_out) const noexcept { return {v, checked_out}; }
+        time_point start(const wide_row& r) const noexcept { return r.v.start; }
+        time_point end(const wide_row& r) const noexcept { return r.v.end; }
+        bool checked_out(const wide_row& r) const noexcept { return r.checked_out; }
+        time_point start_order(const wide_row& r) const noexcept { return r.v.start; }
+    };
+};
+
+person_index person_of(const compact_row& r) noexcept {
+    return r.person;
+}
+person_index person_of(const wide_row& r) noexcept {
+    return r.v.person;
+}
+place_index place_of(const compact_row& r) noexcept {
+    return r.place;
+}
+place_index place_of(const wide_row& r) noexcept {
+    return r.v.place;
+}
+
+/// Puts a person's rows in start order: an insertion sort for the few rows
+/// most persons have.
+template <typename Row, typename Codec>
+void sort_by_start(std::span<Row> rows, const Codec& codec) {
+    const auto before = [&](const Row& a, const Row& b) {
+        return codec.start_order(a) < codec.start_order(b);
+    };
+    constexpr std::size_t few = 32;
+    if (rows.size() > few) {
+        std::sort(rows.begin(), rows.end(), before);
+        return;
+    }
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+        const Row moving = rows[i];
+        std::size_t j = i;
+        for (; j > 0 && before(moving, rows[j - 1]); --j)
+            rows[j] = rows[j - 1];
+        rows[j] = moving;
+    }
+}
+
+/// The rule on rows of type `Row`: the visits and flags as rows, a radix
+/// sort by person, then each person's rows in start order swept from the
+/// latest back, and written back over `visits` in (person, start) order.
+template <typename Row, typename Codec, typename Group>
+void cut_in_rows(std::vector<visit>& visits, const std::vector<bool>& checked_out,
+                 std::uint32_t persons, const Codec& codec, Group group_of, unsigned threads) {
+    const std::size_t n = visits.size();
+    const auto slice = [&](unsigned t) {
+        return std::pair(n * t / threads, n * (t + 1) / threads);
+    };
+    // Not zeroed: every entry is written before it is read.
+    std::unique_ptr<Row[]> rows(new Row[n]), spare(new Row[n]);
+    detail::run_on_threads(threads, [&](unsigned t) {
+        for (std::size_t i = slice(t).first; i < slice(t).second; ++i)
+            rows[i] = codec.row(visits[i], checked_out[i]);
+    });
+    const std::span<Row> sorted = detail::radix_sort_spans(
+        std::span(rows.get(), n), std::span(spare.get(), n), 0, detail::bits_for(persons),
+        [](const Row& r) { return std::uint64_t{person_of(r)}; });
+    // Threads take runs of whole persons; within a person, the rows of one
+    // second are decided before any of them counts as a next scan (n is
+    // strictly later).
+    std::vector<std::size_t> run_begin(threads + 1, n);
+    run_begin[0] = 0;
+    for (unsigned t = 1; t < threads; ++t) {
+        std::size_t cut = std::max(run_begin[t - 1], n * t / threads);
+        while (cut > 0 && cut < n && person_of(sorted[cut]) == person_of(sorted[cut - 1]))
+            ++cut;
+        run_begin[t] = cut;
+    }
+    detail::run_on_threads(threads, [&](unsigned t) {
+        for (std::size_t begin = run_begin[t]; begin < run_begin[t + 1];) {
+            std::size_t end = begin + 1;
+            while (end < run_begin[t + 1] && person_of(sorted[end]) == person_of(sorted[begin]))
+                ++end;
+            const std::span<Row> mine = sorted.subspan(begin, end - begin);
+            sort_by_start(mine, codec);
+            next_scans later;
+            for (std::size_t i = mine.size(); i > 0;) {
+                const time_point when = codec.start(mine[i - 1]);
+                std::size_t same = i;
+                while (same > 0 && codec.start(mine[same - 1]) == when)
+                    --same;
+                for (std::size_t k = same; k < i; ++k) {
+                    const Row& r = mine[k];
+                    const time_point end_at =
+                        codec.checked_out(r)
+                            ? codec.end(r)
+                            : std::min(codec.end(r), later.elsewhere(group_of(place_of(r))));
+                    visits[begin + k] = {person_of(r), place_of(r), when, end_at};
+                }
+                for (std::size_t k = same; k < i; ++k)
+                    later.add(when, group_of(place_of(mine[k])));
+                i = same;
+            }
+            begin = end;
+        }
+    });
+}
+
 } // namespace
 
 void cut_at_next_scan(std::vector<visit>& visits, const std::vector<bool>& checked_out,
@@ -60,72 +187,42 @@ void cut_at_next_scan(std::vector<visit>& visits, const std::vector<bool>& check
     if (n >= std::numeric_limits<std::uint32_t>::max())
         throw error("cut_at_next_scan: 2^32 visits or more");
     if (n == 0) return;
-    std::uint32_t persons = 0;
-    time_point first = visits[0].start, last = visits[0].start;
-    for (const visit& v : visits) {
-        if (!group_of_place.empty() && v.place >= group_of_place.size())
-            throw error("cut_at_next_scan: a place has no group");
-        persons = std::max(persons, v.person + 1);
-        first = std::min(first, v.start);
-        last = std::max(last, v.start);
-    }
-    const auto group = [&](place_index x) -> std::uint32_t {
-        return group_of_place.empty() ? x : group_of_place[x];
+    const unsigned threads = n >= (std::size_t{1} << 20) ? detail::hardware_threads() : 1;
+
+    // The range of everything, checked on every core.
+    struct range {
+        std::uint32_t persons = 0;
+        time_point first = time_infinity, last = -time_infinity;
+        bool bad_place = false;
     };
-
-    // The visits in (person, start) order: one radix sort of packed keys,
-    // or a comparison sort when they do not fit in 64 bits.
-    std::vector<keyed_row> order(n), scratch(n);
-    const unsigned time_bits = detail::bits_for(static_cast<std::uint64_t>(last - first) + 1);
-    const unsigned person_bits = detail::bits_for(persons);
-    std::span<keyed_row> sorted = order;
-    if (time_bits + person_bits <= 64) {
-        for (std::uint32_t i = 0; i < n; ++i)
-            order[i] = {(std::uint64_t{visits[i].person} << time_bits) |
-                            static_cast<std::uint64_t>(visits[i].start - first),
-                        i};
-        sorted = detail::radix_sort_spans(std::span(order), std::span(scratch), 0,
-                                          time_bits + person_bits,
-                                          [](const keyed_row& k) { return k.key; });
-    } else {
-        for (std::uint32_t i = 0; i < n; ++i)
-            order[i] = {visits[i].person, i};
-        std::sort(order.begin(), order.end(), [&](const keyed_row& a, const keyed_row& b) {
-            if (a.key != b.key) return a.key < b.key;
-            return visits[a.row].start < visits[b.row].start;
-        });
-    }
-    scratch = {};
-
-    // Each person's rows from the latest back: the rows of one second are
-    // decided before any of them counts as a next scan (n is strictly later).
-    std::vector<time_point> new_end(n);
-    for (std::size_t end = n; end > 0;) {
-        const person_index p = visits[sorted[end - 1].row].person;
-        std::size_t begin = end;
-        while (begin > 0 && visits[sorted[begin - 1].row].person == p)
-            --begin;
-        next_scans later;
-        for (std::size_t i = end; i > begin;) {
-            const time_point t = visits[sorted[i - 1].row].start;
-            std::size_t same = i;
-            while (same > begin && visits[sorted[same - 1].row].start == t)
-                --same;
-            for (std::size_t k = same; k < i; ++k) {
-                const std::uint32_t row = sorted[k].row;
-                new_end[row] =
-                    checked_out[row]
-                        ? visits[row].end
-                        : std::min(visits[row].end, later.elsewhere(group(visits[row].place)));
-            }
-            for (std::size_t k = same; k < i; ++k)
-                later.add(t, group(visits[sorted[k].row].place));
-            i = same;
+    std::vector<range> ranges(threads);
+    detail::run_on_threads(threads, [&](unsigned t) {
+        range r;
+        for (std::size_t i = n * t / threads; i < n * (t + 1) / threads; ++i) {
+            const visit& v = visits[i];
+            r.bad_place |= !group_of_place.empty() && v.place >= group_of_place.size();
+            r.persons = std::max(r.persons, v.person + 1);
+            r.first = std::min(r.first, v.start);
+            r.last = std::max(r.last, v.end);
         }
-        end = begin;
+        ranges[t] = r;
+    });
+    range all;
+    for (const range& r : ranges) {
+        if (r.bad_place) throw error("cut_at_next_scan: a place has no group");
+        all.persons = std::max(all.persons, r.persons);
+        all.first = std::min(all.first, r.first);
+        all.last = std::max(all.last, r.last);
     }
-    for (std::size_t i = 0; i < n; ++i)
-        visits[i].end = new_end[i];
+    const auto group_of = [&](place_index x) {
+        return group_of_place.empty() ? std::uint32_t{x} : group_of_place[x];
+    };
+    if (static_cast<std::uint64_t>(all.last - all.first) < (std::uint64_t{1} << 31))
+        cut_in_rows<compact_row>(visits, checked_out, all.persons, compact_row::codec{all.first},
+                                 group_of, threads);
+    else
+        cut_in_rows<wide_row>(visits, checked_out, all.persons, wide_row::codec{}, group_of,
+                              threads);
 }
 
 } // namespace ctrace

@@ -34,9 +34,10 @@ std::string_view stay_end_name(stay_end_rule rule) noexcept;
 /// (the rule above). `checked_out[i]` says whether visit i had a `leave`
 /// (the same size as `visits`). `group_of_place`, when not empty, maps each
 /// place index to the place it counts as for "another place" (its site);
-/// empty, each place is its own. Visits keep their order; only ends change,
-/// and never grow. Throws `error` when the sizes disagree or a place has no
-/// group, leaving `visits` unchanged.
+/// empty, each place is its own. Ends only get earlier; the visits come
+/// back in (person, start) order (stays do not depend on the order). Throws
+/// `error` when the sizes disagree or a place has no group, leaving `visits`
+/// unchanged.
 void cut_at_next_scan(std::vector<visit>& visits, const std::vector<bool>& checked_out,
                       std::span<const std::uint32_t> group_of_place = {});
 
