@@ -37,7 +37,10 @@ inline unsigned hardware_threads() {
 }
 
 /// Sorts `items` ascending by bits [low_bit, low_bit + key_bits) of
-/// `key(item)` (a std::uint64_t), stably: ties keep their order. `scratch`,
+/// `key(item)` (a std::uint64_t), stably: ties keep their order. Passes
+/// take digits of at most 13 bits, as few passes as that allows (3 for the
+/// 35-bit keys of a city's stays, where 11-bit digits took 4: measured 10%
+/// faster end to end on the 2-core VM). `scratch`,
 /// of the same length, is the second buffer; the sorted items end up in
 /// whichever of the two spans is returned. A pass whose digit is the same for
 /// every item is skipped. Large inputs use one thread per core: each counts
@@ -46,22 +49,28 @@ inline unsigned hardware_threads() {
 template <typename T, typename Key>
 std::span<T> radix_sort_spans(std::span<T> items, std::span<T> scratch, unsigned low_bit,
                               unsigned key_bits, Key key) {
-    constexpr unsigned digit_bits = 11;
-    constexpr std::size_t buckets = std::size_t{1} << digit_bits;
+    // Digits of at most 13 bits, as few passes as that allows, equal widths.
+    constexpr unsigned max_digit_bits = 13;
+    const unsigned passes = std::max(1u, (key_bits + max_digit_bits - 1) / max_digit_bits);
+    const unsigned digit_bits = (key_bits + passes - 1) / passes;
+    const std::size_t buckets = std::size_t{1} << digit_bits;
     constexpr std::size_t min_items_per_thread = std::size_t{1} << 20;
     const std::size_t n = items.size();
     const unsigned threads = static_cast<unsigned>(
         std::clamp<std::size_t>(n / min_items_per_thread, 1, hardware_threads()));
-    std::vector<std::array<std::size_t, buckets>> next(threads);
+    std::vector<std::vector<std::size_t>> next(threads, std::vector<std::size_t>(buckets));
     auto slice_begin = [&](unsigned t) { return n * t / threads; };
     for (unsigned shift = low_bit; shift < low_bit + key_bits; shift += digit_bits) {
+        // The last digit may be narrower: bits above the key are not sorted by.
+        const std::uint64_t mask =
+            (std::uint64_t{1} << std::min(digit_bits, low_bit + key_bits - shift)) - 1;
         run_on_threads(threads, [&](unsigned t) {
-            next[t].fill(0);
+            std::fill(next[t].begin(), next[t].end(), 0);
             for (std::size_t i = slice_begin(t); i < slice_begin(t + 1); ++i)
-                ++next[t][(key(items[i]) >> shift) & (buckets - 1)];
+                ++next[t][(key(items[i]) >> shift) & mask];
         });
         if (n > 0) {
-            const std::size_t digit = (key(items[0]) >> shift) & (buckets - 1);
+            const std::size_t digit = (key(items[0]) >> shift) & mask;
             std::size_t with_digit = 0;
             for (unsigned t = 0; t < threads; ++t)
                 with_digit += next[t][digit];
@@ -75,9 +84,9 @@ std::span<T> radix_sort_spans(std::span<T> items, std::span<T> scratch, unsigned
                 sum += count;
             }
         run_on_threads(threads, [&](unsigned t) {
-            std::array<std::size_t, buckets>& at = next[t];
+            std::vector<std::size_t>& at = next[t];
             for (std::size_t i = slice_begin(t); i < slice_begin(t + 1); ++i)
-                scratch[at[(key(items[i]) >> shift) & (buckets - 1)]++] = items[i];
+                scratch[at[(key(items[i]) >> shift) & mask]++] = items[i];
         });
         std::swap(items, scratch);
     }

@@ -67,6 +67,12 @@ struct compact_row {
         time_point end(const compact_row& r) const noexcept { return first + (r.end_flag >> 1); }
         bool checked_out(const compact_row& r) const noexcept { return (r.end_flag & 1u) != 0; }
         std::uint32_t start_order(const compact_row& r) const noexcept { return r.start; }
+        /// Sorted by (person, start) at once: bits of the start offset.
+        unsigned time_bits;
+        std::uint64_t sort_key(const compact_row& r) const noexcept {
+            return std::uint64_t{r.person} << time_bits | r.start;
+        }
+        static constexpr bool sorted_by_start = true;
     };
 };
 
@@ -81,6 +87,10 @@ struct wide_row {
         time_point end(const wide_row& r) const noexcept { return r.v.end; }
         bool checked_out(const wide_row& r) const noexcept { return r.checked_out; }
         time_point start_order(const wide_row& r) const noexcept { return r.v.start; }
+        /// Sorted by person; each person's rows by start afterwards.
+        static constexpr unsigned time_bits = 0;
+        std::uint64_t sort_key(const wide_row& r) const noexcept { return r.v.person; }
+        static constexpr bool sorted_by_start = false;
     };
 };
 
@@ -119,8 +129,9 @@ void sort_by_start(std::span<Row> rows, const Codec& codec) {
 }
 
 /// The rule on rows of type `Row`: the visits and flags as rows, a radix
-/// sort by person, then each person's rows in start order swept from the
-/// latest back, and written back over `visits` in (person, start) order.
+/// sort by person (and start, when the codec packs both in one key), each
+/// person's rows in start order swept from the latest back, and written back
+/// over `visits` in (person, start) order.
 template <typename Row, typename Codec, typename Group>
 void cut_in_rows(std::vector<visit>& visits, const std::vector<bool>& checked_out,
                  std::uint32_t persons, const Codec& codec, Group group_of, unsigned threads) {
@@ -134,9 +145,10 @@ void cut_in_rows(std::vector<visit>& visits, const std::vector<bool>& checked_ou
         for (std::size_t i = slice(t).first; i < slice(t).second; ++i)
             rows[i] = codec.row(visits[i], checked_out[i]);
     });
-    const std::span<Row> sorted = detail::radix_sort_spans(
-        std::span(rows.get(), n), std::span(spare.get(), n), 0, detail::bits_for(persons),
-        [](const Row& r) { return std::uint64_t{person_of(r)}; });
+    const std::span<Row> sorted =
+        detail::radix_sort_spans(std::span(rows.get(), n), std::span(spare.get(), n), 0,
+                                 detail::bits_for(persons) + codec.time_bits,
+                                 [&codec](const Row& r) { return codec.sort_key(r); });
     // Threads take runs of whole persons; within a person, the rows of one
     // second are decided before any of them counts as a next scan (n is
     // strictly later).
@@ -154,7 +166,7 @@ void cut_in_rows(std::vector<visit>& visits, const std::vector<bool>& checked_ou
             while (end < run_begin[t + 1] && person_of(sorted[end]) == person_of(sorted[begin]))
                 ++end;
             const std::span<Row> mine = sorted.subspan(begin, end - begin);
-            sort_by_start(mine, codec);
+            if constexpr (!Codec::sorted_by_start) sort_by_start(mine, codec);
             next_scans later;
             for (std::size_t i = mine.size(); i > 0;) {
                 const time_point when = codec.start(mine[i - 1]);
@@ -218,8 +230,11 @@ void cut_at_next_scan(std::vector<visit>& visits, const std::vector<bool>& check
         return group_of_place.empty() ? std::uint32_t{x} : group_of_place[x];
     };
     if (static_cast<std::uint64_t>(all.last - all.first) < (std::uint64_t{1} << 31))
-        cut_in_rows<compact_row>(visits, checked_out, all.persons, compact_row::codec{all.first},
-                                 group_of, threads);
+        cut_in_rows<compact_row>(
+            visits, checked_out, all.persons,
+            compact_row::codec{
+                all.first, detail::bits_for(static_cast<std::uint64_t>(all.last - all.first) + 1)},
+            group_of, threads);
     else
         cut_in_rows<wide_row>(visits, checked_out, all.persons, wide_row::codec{}, group_of,
                               threads);
