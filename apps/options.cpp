@@ -315,7 +315,7 @@ const std::vector<option_spec>& option_table() {
         {opt::companions, cmd::trace, section::own, text_value("FILE"),
          "also write the same-time-and-place persons (同时空): at a case's place within "
          "--companion-window of its presence, not on the risk list (docs/semantics.md §10)"},
-        {opt::companion_window, cmd::trace, section::own,
+        {opt::companion_window, cmd::trace | cmd::daily, section::own,
          duration_value(defaults::companion_window),
          "with --companions: how far a case's presence at a place is widened on each side"},
         {opt::summary, cmd::clusters, section::own, text_value("FILE"),
@@ -339,6 +339,9 @@ const std::vector<option_spec>& option_table() {
         {opt::xlsx, cmd::daily, section::own, switch_value(),
          "also write OUT/risk-DATE.xlsx: the risk list and the changes as two sheets of an "
          "Excel workbook (see docs/excel.md)"},
+        {opt::companions, cmd::daily, section::own, switch_value(),
+         "also write OUT/companions-DATE.csv: the same-time-and-place persons (同时空), at a "
+         "case's place within --companion-window of its presence, not on the risk list"},
         {opt::out, cmd::snapshot, section::own, text_value("FILE.h5"),
          "snapshot to write (required)"},
         {opt::out, cmd::gen, section::own, text_value("DIR"),

@@ -3,11 +3,14 @@
 #include "commands.hpp"
 #include "ctrace/core/atomic_file.hpp"
 #include "ctrace/report/changes.hpp"
+#include "ctrace/report/companion_list.hpp"
 #include "ctrace/report/risk_list.hpp"
 #include "ctrace/storage/indexed_snapshot.hpp"
 #include "ctrace/storage/snapshot.hpp"
 #include "ctrace/storage/store.hpp"
 #include "ctrace/storage/store_state.hpp"
+#include "ctrace/tracing/companions.hpp"
+#include "ctrace/tracing/companions.hpp"
 #include "data_loading.hpp"
 #include "exit_status.hpp"
 #include "job_log.hpp"
@@ -227,6 +230,8 @@ void print_daily_help() {
            "      Without an earlier list everyone listed is new.\n"
            "  OUT/risk-DATE.xlsx     with --xlsx: the risk list and the changes as the sheets\n"
            "      'risk list' and 'changes' of an Excel workbook (--lang zh: 风险人员, 变化)\n"
+           "  OUT/companions-DATE.csv  with --companions: the same-time-and-place persons\n"
+           "      (同时空人员), as 'ctrace trace --companions' writes them\n"
            "The files are written together atomically; running again for the same DATE\n"
            "replaces them.\n"
         << daily_command_options() << '\n'
@@ -289,7 +294,12 @@ int run_daily(const std::vector<std::string>& args) {
         std::optional<trace_run> run;
         prepared_cases prepared;
         std::optional<utc_offset> stored_tz;
-        if (appending) {
+        // Companions may be anyone at a case's places: the stays are read whole.
+        const bool with_companions = flag_option(vm, opt::companions);
+        const companion_parameters companion_options{duration_option(vm, opt::companion_window)};
+        if (with_companions) {
+            // No indexed read: the whole read below.
+        } else if (appending) {
             stored_tz = read_store_state(folder).parameters.tz;
         } else if (const auto indexed = indexed_snapshot::open(snapshot_path)) {
             stored_tz = indexed->tz();
@@ -358,6 +368,18 @@ int run_daily(const std::vector<std::string>& args) {
         }
         const std::vector<status_change> changes =
             risk_changes(old_list, old_as_of, risk_statuses(result, data.persons), as_of);
+        std::optional<staged_output> companions_out;
+        if (with_companions) {
+            const std::vector<companion> companions = find_companions(
+                data.stays, record.cases, result, data.persons, data.places, companion_options);
+            fields.add("companions", static_cast<std::uint64_t>(companions.size()));
+            companions_out.emplace((out_dir / ("companions-" + date + ".csv")).string(),
+                                   outputs.bom);
+            companions_out->write([&](std::ostream& s) {
+                write_companion_list(s, companions, data.persons, data.places, tz);
+            });
+            companions_out->close();
+        }
 
         staged_output risk_out((out_dir / ("risk-" + date + ".csv")).string(), outputs.bom);
         risk_out.write(
@@ -377,6 +399,7 @@ int run_daily(const std::vector<std::string>& args) {
         hdf5_out.commit();
         tree_out->commit();
         if (workbook) workbook->commit();
+        if (companions_out) companions_out->commit();
         changes_out.commit();
         risk_out.commit(); // last: the next run compares against the lists that exist
 
@@ -401,6 +424,7 @@ int run_daily(const std::vector<std::string>& args) {
                               risk_out.path() + ", " + changes_out.path() + ", " +
                               hdf5_out.target().string() + ", " + tree_path;
         if (workbook) written += ", " + workbook_path;
+        if (companions_out) written += ", " + companions_out->path();
         fields.add("contact_level", contact_level_name(data.parameters.level));
         return folder + ": " + date + ": " + std::to_string(result.entries.size()) +
                " listed; changes since " + (previous ? previous->first : std::string("nothing")) +

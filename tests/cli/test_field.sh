@@ -79,6 +79,24 @@ run_ctrace zones --snapshot "$work/ex.h5" "${cases[@]}" --tz +08:00 --out "$work
 expect_status 0 "zones of the snapshot"
 expect_same_file "$field/zones.csv" "$work/zones-snap.csv" "zones from the snapshot"
 
+# From a store: daily writes companions-DATE.csv only when asked; trace and zones read it too.
+run_ctrace ingest --store "$work/store" "${data[@]}" -q
+expect_status 0 "ingest"
+run_ctrace daily --store "$work/store" "${cases[@]}" --out-dir "$work/plain" --as-of 2022-05-12 -q
+expect_status 0 "daily without companions"
+[ ! -e "$work/plain/companions-2022-05-12.csv" ] || fail "daily wrote companions without --companions"
+run_ctrace daily --store "$work/store" "${cases[@]}" --out-dir "$work/lists" --as-of 2022-05-12 \
+    --companions
+expect_status 0 "daily --companions"
+expect_same_file "$field/companions.csv" "$work/lists/companions-2022-05-12.csv" "daily's companions"
+expect_same_file "$field/risk.csv" "$work/lists/risk-2022-05-12.csv" "daily's risk list"
+expect_stderr_has "companions-2022-05-12.csv" "daily's summary names the companions file"
+run_ctrace trace --store "$work/store" "${cases[@]}" --tz +08:00 --out "$work/store-risk.csv" \
+    --companions "$work/store-companions.csv" -q
+expect_same_file "$field/companions.csv" "$work/store-companions.csv" "companions from the store"
+run_ctrace zones --store "$work/store" "${cases[@]}" --tz +08:00 --out "$work/store-zones.csv" -q
+expect_same_file "$field/zones.csv" "$work/store-zones.csv" "zones from the store"
+
 # §12: bad options exit 2 with one line naming the option, and write nothing.
 rm -f "$work/bad.csv" "$work/bad-companions.csv"
 for window in 5x -10m ""; do
