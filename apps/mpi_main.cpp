@@ -114,6 +114,9 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
             check_distinct_outputs(outputs, trace_output_options);
             tz = tz_option(vm);
             options.keep_data = outputs.file(opt::hdf5) != nullptr;
+            if (outputs.file(opt::companions) != nullptr)
+                options.companions =
+                    companion_parameters{duration_option(vm, opt::companion_window)};
             prepared.emplace(read_cases_for_trace(vm, tz, cases_path, options.keep_data));
             // A rank is the unit of parallelism: one thread each unless
             // --threads asks for more (0: one per core).
@@ -146,7 +149,8 @@ int run_trace(MPI_Comm comm, const std::vector<std::string>& args) {
             if (!root) return;
             write_trace_outputs(
                 outputs, outcome.result, outcome.persons, outcome.places, tz, &run.rejects,
-                [&](atomic_path& file) { write_snapshot(file, *run.data, &run.record); });
+                [&](atomic_path& file) { write_snapshot(file, *run.data, &run.record); },
+                options.companions ? &run.companions : nullptr);
         },
         describe);
     if (!root) return exit_ok;

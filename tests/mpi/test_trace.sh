@@ -68,9 +68,14 @@ printf 'person,from,to\nC,0,3000\n' >"$work/overflow-cases.csv"
 for file in scans places cases; do
     iconv -f UTF-8 -t GB18030 "$fixtures/tiny/$file.csv" >"$work/tiny-$file.csv"
 done
+# The field example's stays cut at the next scan, as a snapshot (the rule is
+# applied when the snapshot is made).
+field=$fixtures/field
+"$ctrace" snapshot --scans "$field/scans.csv" --places "$field/places.csv" --tz +08:00 \
+    --stay-end next-scan --out "$work/field-next-scan.h5" -q
 
-# Each run: the options after `trace`, without --out (REJECTS and HDF5
-# stand for files of the run).
+# Each run: the options after `trace`, without --out (REJECTS, HDF5 and
+# COMPANIONS stand for files of the run).
 runs=(
     "--scans $fixtures/tiny/scans.csv --places $fixtures/tiny/places.csv --cases $fixtures/tiny/cases.csv --tz +08:00 --hops 3"
     "--scans $fixtures/doors/scans.csv --places $fixtures/doors/places.csv --cases $fixtures/doors/cases.csv --tz +08:00 --contact-level site --linger 30m --profile cn-ed9"
@@ -86,6 +91,10 @@ runs=(
     "--scans $work/overflow.csv --cases $work/overflow-cases.csv"
     "--snapshot $work/city.h5 --cases $city/cases.csv --contact-level site --linger 10m --hops 3"
     "--snapshot $work/pseudo.h5 --cases $city/cases.csv --pseudonymize $work/key --hdf5 HDF5"
+    "--scans $field/scans.csv --places $field/places.csv --cases $field/cases.csv --tz +08:00 --companions COMPANIONS"
+    "--snapshot $work/field-next-scan.h5 --cases $field/cases.csv --tz +08:00 --companions COMPANIONS"
+    "--scans $city/scans.csv --places $city/places.csv --cases $city/cases.csv --min-overlap 2h --companion-window 1h --companions COMPANIONS"
+    "--snapshot $work/city.h5 --cases $city/cases.csv --hops 1 --min-overlap 90m --companions COMPANIONS"
 )
 # Runs that must fail: a bad row only rank 2 of 4 reads, a missing dump, a
 # bad cases file.
@@ -104,6 +113,7 @@ for k in "${!runs[@]}"; do
     mkdir -p "$expected"
     run_for() { # the run's words with its files in $1
         local words=${run//REJECTS/$1/rejects.csv}
+        words=${words//COMPANIONS/$1/companions.csv}
         echo "${words//HDF5/$1/snapshot.h5}"
     }
     # shellcheck disable=SC2046  # the run's words
@@ -114,6 +124,10 @@ for k in "${!runs[@]}"; do
         >"$expected/warnings" || true
     lines=$(wc -l <"$expected/risk.csv")
     [ "$lines" -gt 5 ] || fail "run $k lists only $lines lines: not a real comparison"
+    if [ -e "$expected/companions.csv" ]; then
+        lines=$(wc -l <"$expected/companions.csv")
+        [ "$lines" -gt 3 ] || fail "run $k has only $lines companion lines: not a real comparison"
+    fi
     for ranks in 1 2 3 4; do
         got=$work/got-$k-$ranks
         mkdir -p "$got"
@@ -128,7 +142,7 @@ for k in "${!runs[@]}"; do
         grep ': warning: ' "$got/stderr" >"$got/warnings" || true
         cmp -s "$expected/warnings" "$got/warnings" ||
             fail "run $k, $ranks rank(s): the warnings differ: $run"
-        for file in risk.csv tree.graphml rejects.csv; do
+        for file in risk.csv tree.graphml rejects.csv companions.csv; do
             [ -e "$expected/$file" ] || continue
             cmp -s "$expected/$file" "$got/$file" ||
                 fail "run $k, $ranks rank(s): $file differs: $run"
@@ -168,6 +182,19 @@ for k in "${!failing_runs[@]}"; do
             diff "$work/expected-message" "$work/message" >&2 || true
         }
     done
+done
+
+# The next-scan rule is applied when the scans are read by one process, not
+# yet across ranks: refused with one message, nothing written.
+for ranks in 1 3; do
+    got_status=0
+    "$mpirun" --oversubscribe -np "$ranks" "$ctrace_mpi" trace --scans "$field/scans.csv" \
+        --cases "$field/cases.csv" --stay-end next-scan --out "$work/never.csv" \
+        2>"$work/stderr" || got_status=$?
+    [ "$got_status" -eq 2 ] || fail "next-scan across $ranks rank(s): exit $got_status, not 2"
+    [ ! -e "$work/never.csv" ] || fail "next-scan across $ranks rank(s) wrote the risk list"
+    grep -q "ctrace-mpi trace: --stay-end: " "$work/stderr" ||
+        fail "next-scan across $ranks rank(s): no message naming --stay-end"
 done
 
 [ "$failures" -eq 0 ] || { echo "$failures check(s) failed" >&2; exit 1; }

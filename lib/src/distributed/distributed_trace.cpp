@@ -4,6 +4,7 @@
 #include "core/radix_sort.hpp"
 #include "ctrace/distributed/distributed.hpp"
 #include "distributed/mpi_helpers.hpp"
+#include "tracing/companion_windows.hpp"
 #include "tracing/exposure_rules.hpp"
 #include "tracing/layer_state.hpp"
 
@@ -166,6 +167,28 @@ std::vector<std::string> names_of(MPI_Comm comm, const std::vector<std::uint64_t
     return names;
 }
 
+/// Each case's global index, from the rank owning its id (`not_found` when
+/// the case never scanned), on every rank. Collective.
+std::vector<std::uint64_t> case_global_indices(MPI_Comm comm, const rank_scans& ids,
+                                               const id_table& case_ids,
+                                               std::span<const index_case> cases) {
+    std::vector<std::uint64_t> case_index;
+    local_step(comm, [&] {
+        case_index.assign(cases.size(), not_found);
+        for (std::size_t k = 0; k < cases.size(); ++k) {
+            const std::string_view id = case_ids[cases[k].person];
+            const auto at = std::lower_bound(ids.persons.begin(), ids.persons.end(), id);
+            if (at != ids.persons.end() && *at == id)
+                case_index[k] =
+                    ids.first_person + static_cast<std::uint64_t>(at - ids.persons.begin());
+        }
+        (void)detail::count_of(case_index.size());
+    });
+    MPI_Allreduce(MPI_IN_PLACE, case_index.data(), static_cast<int>(case_index.size()),
+                  MPI_UINT64_T, MPI_MIN, comm);
+    return case_index;
+}
+
 } // namespace
 
 traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
@@ -182,7 +205,6 @@ traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
         ctrace::detail::check_index_cases(cases, case_ids.size(),
                                           [&case_ids](person_index p) { return case_ids[p]; });
         result.emplace();
-        case_index.assign(cases.size(), not_found);
         case_has_stays.assign(cases.size(), 0);
     });
     traced& out = *result;
@@ -199,19 +221,8 @@ traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
             std::upper_bound(firsts.begin(), firsts.end(), std::uint64_t{p}) - firsts.begin() - 1);
     };
 
-    // Each case's global index, from the rank owning its id (none when the
-    // case never scanned).
-    local_step(comm, [&] {
-        for (std::size_t k = 0; k < cases.size(); ++k) {
-            const std::string_view id = case_ids[cases[k].person];
-            const auto at = std::lower_bound(ids.persons.begin(), ids.persons.end(), id);
-            if (at != ids.persons.end() && *at == id)
-                case_index[k] = first + static_cast<std::uint64_t>(at - ids.persons.begin());
-        }
-        (void)detail::count_of(case_index.size());
-    });
-    MPI_Allreduce(MPI_IN_PLACE, case_index.data(), static_cast<int>(case_index.size()),
-                  MPI_UINT64_T, MPI_MIN, comm);
+    // Each case's global index (none when the case never scanned).
+    case_index = case_global_indices(comm, ids, case_ids, cases);
 
     // The state of the persons this rank owns, as ctrace::trace keeps it.
     const std::size_t owned = ids.persons.size();
@@ -319,6 +330,11 @@ traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
         for (const risk_entry& e : state->entries())
             names.add(ids.persons[static_cast<std::size_t>(e.person - first)]);
     });
+    local_step(comm, [&] {
+        for (const risk_entry& e : state->entries())
+            out.listed_here.push_back(e.person);
+        std::sort(out.listed_here.begin(), out.listed_here.end());
+    });
     std::vector<risk_entry> all = gather_records(comm, state->entries());
     const packed_ids all_names = gather_ids(comm, names);
     std::vector<std::uint64_t> via_places;
@@ -372,6 +388,96 @@ traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
         ctrace::detail::finish_risk_entries(out.result, parameters, out.persons);
     });
     return std::move(out);
+}
+
+std::vector<companion> find_companions(MPI_Comm comm, const rank_scans& ids,
+                                       const rank_stays& stays, const id_table& case_ids,
+                                       std::span<const index_case> cases, traced& risk,
+                                       const companion_parameters& parameters) {
+    local_step(comm, [&] {
+        if (parameters.window < 0)
+            throw parameter_error("companion_window", "the companion window must not be negative");
+    });
+    const int rank = rank_of(comm);
+    const int size = size_of(comm);
+    const std::vector<std::uint64_t> case_index = case_global_indices(comm, ids, case_ids, cases);
+    const std::vector<person_index> listed = all_gather_records(comm, risk.listed_here);
+
+    // The overlaps at this rank's places, with global indices.
+    std::vector<companion_overlap> found;
+    local_step(comm, [&] {
+        std::vector<std::pair<person_index, std::size_t>> case_of; // global person, case
+        for (std::size_t k = 0; k < cases.size(); ++k)
+            if (case_index[k] != not_found)
+                case_of.emplace_back(static_cast<person_index>(case_index[k]), k);
+        std::sort(case_of.begin(), case_of.end());
+        const auto case_at = [&case_of](person_index p) {
+            const auto at = std::lower_bound(case_of.begin(), case_of.end(),
+                                             std::pair<person_index, std::size_t>{p, 0});
+            return at != case_of.end() && at->first == p ? &*at : nullptr;
+        };
+        const stay_table& table = stays.stays;
+        for (std::size_t own = 0; own < table.size(); ++own) {
+            const auto* c = case_at(table.person[own]);
+            if (c == nullptr) continue;
+            const index_case& found_case = cases[c->second];
+            const auto x =
+                static_cast<place_index>(rank_stays::global_place(table.place[own], rank, size));
+            ctrace::detail::for_each_window_overlap(
+                table, own, found_case.from, found_case.to, parameters.window,
+                [&](std::size_t row, time_point start, time_point end) {
+                    const person_index p = table.person[row];
+                    if (case_at(p) != nullptr ||
+                        std::binary_search(listed.begin(), listed.end(), p))
+                        return;
+                    found.push_back({p, c->first, x, start, end});
+                });
+        }
+    });
+    std::vector<companion_overlap> all = gather_records(comm, found);
+    found = {};
+
+    // Rank 0 asks for the ids the overlaps name, from their owners.
+    std::vector<std::uint64_t> persons, places;
+    local_step(comm, [&] {
+        for (const companion_overlap& o : all) {
+            persons.push_back(o.person);
+            persons.push_back(o.via_person);
+            places.push_back(o.via_place);
+        }
+        for (std::vector<std::uint64_t>* v : {&persons, &places}) {
+            std::sort(v->begin(), v->end());
+            v->erase(std::unique(v->begin(), v->end()), v->end());
+        }
+    });
+    const std::vector<std::string> person_names =
+        names_of(comm, persons, ids.first_person, ids.persons);
+    const std::vector<std::string> place_names =
+        names_of(comm, places, ids.first_place, ids.places);
+    std::vector<companion> rows;
+    local_step(comm, [&] {
+        if (rank != 0) return;
+        // Global index to the index in the result's tables (byte order is
+        // global order, so ties are the same).
+        std::vector<person_index> person_at(persons.size());
+        for (std::size_t k = 0; k < persons.size(); ++k)
+            person_at[k] = risk.persons.intern(person_names[k]);
+        std::vector<place_index> place_at(places.size());
+        for (std::size_t k = 0; k < places.size(); ++k)
+            place_at[k] = risk.places.intern(place_names[k]);
+        const auto local = [](const std::vector<std::uint64_t>& global, const auto& at,
+                              std::uint64_t g) {
+            return at[static_cast<std::size_t>(std::lower_bound(global.begin(), global.end(), g) -
+                                               global.begin())];
+        };
+        for (companion_overlap& o : all) {
+            o.person = local(persons, person_at, o.person);
+            o.via_person = local(persons, person_at, o.via_person);
+            o.via_place = local(places, place_at, o.via_place);
+        }
+        rows = companions_from_overlaps(std::move(all), risk.persons, risk.places);
+    });
+    return rows;
 }
 
 } // namespace ctrace::distributed

@@ -92,6 +92,15 @@ trace_run trace_from(MPI_Comm comm, const data_source& source, const prepared_ca
     };
     const bool root = detail::rank_of(comm) == 0;
     const bool from_snapshot = source.snapshot.has_value();
+    // Cutting stays at the next scan needs each person's rows together,
+    // before the exchange by place: not yet across ranks (a snapshot made
+    // with the rule can be traced).
+    step([&] {
+        if (!from_snapshot && source.scans.stay_end == stay_end_rule::next_scan)
+            throw parameter_error("stay_end",
+                                  "the next-scan rule is not yet applied across ranks; make a "
+                                  "snapshot with it and trace the snapshot");
+    });
     trace_run run;
     run.record = prepared.record;
     trace_parameters& parameters = run.record.parameters;
@@ -130,6 +139,9 @@ trace_run trace_from(MPI_Comm comm, const data_source& source, const prepared_ca
     std::optional<id_table> case_ids;
     step([&] { case_ids.emplace(case_ids_as_data(prepared)); });
     run.outcome = trace(comm, scans, stays, *case_ids, run.record.cases, parameters);
+    if (options.companions)
+        run.companions = find_companions(comm, scans, stays, *case_ids, run.record.cases,
+                                         run.outcome, *options.companions);
     run.trace_seconds = seconds();
 
     run.stays = stays.stays.size();

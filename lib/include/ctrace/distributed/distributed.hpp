@@ -25,6 +25,7 @@
 #include "ctrace/model/pseudonym.hpp"
 #include "ctrace/model/stays.hpp"
 #include "ctrace/storage/snapshot.hpp"
+#include "ctrace/tracing/companions.hpp"
 #include "ctrace/tracing/trace.hpp"
 
 #include <cstdint>
@@ -150,6 +151,9 @@ struct traced {
     /// exposures), and to gather the outputs on rank 0.
     std::vector<std::uint64_t> bytes_sent_per_layer;
     std::uint64_t bytes_sent_gathering = 0;
+    /// On every rank: the global indices of the persons on the risk list
+    /// whose ids this rank owns, ascending (for `find_companions`).
+    std::vector<person_index> listed_here;
 };
 
 /// The layered trace of `ctrace::trace` (docs/semantics.md §4, §5), on the
@@ -169,5 +173,17 @@ struct traced {
 traced trace(MPI_Comm comm, const rank_scans& ids, const rank_stays& stays,
              const id_table& case_ids, std::span<const index_case> cases,
              const trace_parameters& parameters);
+
+/// The companions (docs/semantics.md §10) of the cases of `risk`, a trace
+/// with the same arguments: each rank finds the overlaps of the cases'
+/// windows at its places, rank 0 gathers them with the ids they name and
+/// makes the rows, their persons and places interned into `risk.persons`
+/// and `risk.places` (whose existing indices do not change). The rows of
+/// `ctrace::find_companions` on the same data, byte for byte once written;
+/// empty on the other ranks. Collective; throws on every rank alike.
+std::vector<companion> find_companions(MPI_Comm comm, const rank_scans& ids,
+                                       const rank_stays& stays, const id_table& case_ids,
+                                       std::span<const index_case> cases, traced& risk,
+                                       const companion_parameters& parameters);
 
 } // namespace ctrace::distributed

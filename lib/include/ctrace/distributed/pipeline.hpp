@@ -37,6 +37,9 @@ struct trace_run {
     std::optional<dataset> data;
     /// What a user should be told about a snapshot read (rank 0).
     std::vector<data_note> notes;
+    /// With `run_options::companions`, on rank 0: the companions (docs/
+    /// semantics.md §10), indexing `outcome.persons` and `outcome.places`.
+    std::vector<companion> companions;
     /// Over all ranks: rows read, stays, distinct persons and places; the
     /// rejected rows (under `skip_bad`, on rank 0).
     std::uint64_t rows_read = 0;
@@ -69,6 +72,8 @@ struct run_options {
     /// every rank. When empty, the library's: every rank throws the failing
     /// rank's `input_error`, `std::bad_alloc` or `error` with its message.
     std::function<agreed_failure(std::exception_ptr)> describe;
+    /// Also find the companions with these parameters (`trace_run::companions`).
+    std::optional<companion_parameters> companions;
 };
 
 /// Traces the cases `prepared` (as `read_index_cases` read them, on every

@@ -43,6 +43,23 @@ struct companion {
     place_index via_place = no_place;
 };
 
+/// One positive overlap of a person's stay with a case's window: what
+/// `find_companions` gathers before it makes one row per person.
+struct companion_overlap {
+    person_index person = 0;
+    person_index via_person = 0;
+    place_index via_place = 0;
+    time_point start = 0;
+    time_point end = 0;
+};
+
+/// The rows of the companions list from their overlaps, in any order (one
+/// row per person, ordered as `find_companions` orders them); `persons`
+/// and `places` give the ids for the orders and ties. The distributed trace
+/// gathers the overlaps found on every rank and makes the rows with this.
+std::vector<companion> companions_from_overlaps(std::vector<companion_overlap> overlaps,
+                                                const id_table& persons, const id_table& places);
+
 /// The companions of `cases` on `stays` (at the contact level the stays are
 /// at), leaving out every person on `risk` (index cases included), ordered
 /// by `first_time`, then person id bytes. `persons` and `places` give the
