@@ -95,6 +95,9 @@ runs=(
     "--snapshot $work/field-next-scan.h5 --cases $field/cases.csv --tz +08:00 --companions COMPANIONS"
     "--scans $city/scans.csv --places $city/places.csv --cases $city/cases.csv --min-overlap 2h --companion-window 1h --companions COMPANIONS"
     "--snapshot $work/city.h5 --cases $city/cases.csv --hops 1 --min-overlap 90m --companions COMPANIONS"
+    "--scans $field/scans.csv --places $field/places.csv --cases $field/cases.csv --tz +08:00 --stay-end next-scan --companions COMPANIONS"
+    "--scans $work/day1.csv --scans $work/day2.csv --places $work/places.csv --cases $city/cases.csv --stay-end next-scan --hops 3 --min-overlap 2h --companion-window 1h --companions COMPANIONS"
+    "--scans $work/dirty.csv --places $work/places.csv --cases $city/cases.csv --contact-level site --stay-end next-scan --skip-bad --rejects REJECTS --hdf5 HDF5"
 )
 # Runs that must fail: a bad row only rank 2 of 4 reads, a missing dump, a
 # bad cases file.
@@ -182,19 +185,6 @@ for k in "${!failing_runs[@]}"; do
             diff "$work/expected-message" "$work/message" >&2 || true
         }
     done
-done
-
-# The next-scan rule is applied when the scans are read by one process, not
-# yet across ranks: refused with one message, nothing written.
-for ranks in 1 3; do
-    got_status=0
-    "$mpirun" --oversubscribe -np "$ranks" "$ctrace_mpi" trace --scans "$field/scans.csv" \
-        --cases "$field/cases.csv" --stay-end next-scan --out "$work/never.csv" \
-        2>"$work/stderr" || got_status=$?
-    [ "$got_status" -eq 2 ] || fail "next-scan across $ranks rank(s): exit $got_status, not 2"
-    [ ! -e "$work/never.csv" ] || fail "next-scan across $ranks rank(s) wrote the risk list"
-    grep -q "ctrace-mpi trace: --stay-end: " "$work/stderr" ||
-        fail "next-scan across $ranks rank(s): no message naming --stay-end"
 done
 
 [ "$failures" -eq 0 ] || { echo "$failures check(s) failed" >&2; exit 1; }

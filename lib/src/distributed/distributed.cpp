@@ -307,12 +307,60 @@ rank_scans read_scans(MPI_Comm comm, const std::vector<std::filesystem::path>& s
     out.bytes_sent = bytes_sent() - sent_before;
     local_step(comm, [&] {
         out.visits = std::move(log.visits);
+        out.checked_out = std::move(log.checked_out);
         for (visit& v : out.visits) {
             v.person = static_cast<person_index>(persons.index[v.person]);
             v.place = static_cast<place_index>(place_numbers.index[v.place]);
         }
     });
     return out;
+}
+
+void cut_at_next_scan(MPI_Comm comm, rank_scans& scans) {
+    // A visit with its flag, as it travels.
+    struct flagged {
+        visit v;
+        std::uint32_t checked_out;
+        std::uint32_t unused;
+    };
+    const auto ranks = static_cast<std::size_t>(size_of(comm));
+    std::vector<flagged> outgoing;
+    std::vector<int> counts;
+    local_step(comm, [&] {
+        if (scans.checked_out.size() != scans.visits.size())
+            throw error("distributed cut at the next scan: the visits were read without their "
+                        "check-out flags");
+        std::vector<std::uint64_t> at(ranks + 1, 0);
+        for (const visit& v : scans.visits)
+            ++at[v.person % ranks + 1];
+        counts.resize(ranks);
+        for (std::size_t r = 0; r < ranks; ++r) {
+            counts[r] = count_of(at[r + 1]);
+            at[r + 1] += at[r];
+        }
+        outgoing.resize(scans.visits.size());
+        for (std::size_t i = 0; i < scans.visits.size(); ++i) {
+            const visit& v = scans.visits[i];
+            outgoing[at[v.person % ranks]++] = {v, scans.checked_out[i] ? 1u : 0u, 0u};
+        }
+        scans.visits = {};
+        scans.checked_out = {};
+    });
+    std::vector<flagged> mine = exchange(comm, outgoing, counts);
+    local_step(comm, [&] {
+        outgoing = {};
+        std::vector<visit> visits;
+        std::vector<bool> checked_out;
+        visits.reserve(mine.size());
+        checked_out.reserve(mine.size());
+        for (const flagged& f : mine) {
+            visits.push_back(f.v);
+            checked_out.push_back(f.checked_out != 0);
+        }
+        mine = {};
+        ctrace::cut_at_next_scan(visits, checked_out);
+        scans.visits = std::move(visits);
+    });
 }
 
 rank_stays build_stays(MPI_Comm comm, rank_scans& scans) {

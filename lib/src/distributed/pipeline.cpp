@@ -92,15 +92,7 @@ trace_run trace_from(MPI_Comm comm, const data_source& source, const prepared_ca
     };
     const bool root = detail::rank_of(comm) == 0;
     const bool from_snapshot = source.snapshot.has_value();
-    // Cutting stays at the next scan needs each person's rows together,
-    // before the exchange by place: not yet across ranks (a snapshot made
-    // with the rule can be traced).
-    step([&] {
-        if (!from_snapshot && source.scans.stay_end == stay_end_rule::next_scan)
-            throw parameter_error("stay_end",
-                                  "the next-scan rule is not yet applied across ranks; make a "
-                                  "snapshot with it and trace the snapshot");
-    });
+    const bool cut_at_next = !from_snapshot && source.scans.stay_end == stay_end_rule::next_scan;
     trace_run run;
     run.record = prepared.record;
     trace_parameters& parameters = run.record.parameters;
@@ -129,7 +121,11 @@ trace_run trace_from(MPI_Comm comm, const data_source& source, const prepared_ca
         id_options ids;
         ids.pseudonyms = ingest.pseudonyms;
         ids.level = source.level;
-        scans = read_scans(comm, ingest.scans, places, ingest.read, ids);
+        scan_read_options read = ingest.read;
+        read.record_checkouts = cut_at_next;
+        scans = read_scans(comm, ingest.scans, places, read, ids);
+        // Each person's rows together, before the exchange by place.
+        if (cut_at_next) cut_at_next_scan(comm, scans);
         parameters.place_min_overlap = place_min_overlaps(comm, scans, places, source.level);
         run.level = source.level;
     }

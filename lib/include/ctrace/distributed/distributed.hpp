@@ -43,6 +43,9 @@ struct rank_scans {
     /// The visits read by this rank (its slices, in file order), with global
     /// person and place indices.
     std::vector<visit> visits;
+    /// With `scan_read_options::record_checkouts`: whether each visit's row
+    /// had a `leave` (same order as `visits`); else empty.
+    std::vector<bool> checked_out;
     /// Distinct ids over all ranks.
     std::uint64_t person_count = 0;
     std::uint64_t place_count = 0;
@@ -94,6 +97,16 @@ rank_scans read_scans(MPI_Comm comm, const std::vector<std::filesystem::path>& s
 /// rank computes the same order. Each rank holds the whole snapshot while it
 /// reads it, so the memory of this step does not divide.
 rank_scans share_snapshot(MPI_Comm comm, const dataset& data);
+
+/// Cuts the visits of `scans` at each person's next scan at another place
+/// (docs/semantics.md §9n, `ctrace::cut_at_next_scan`), which needs each
+/// person's rows together: the visits and their check-out flags
+/// (`scans.checked_out`, read with `record_checkouts`) go to rank `person %
+/// size`, are cut there and stay there (`build_stays` then sends them to
+/// their places). At site level the places are already sites, so "another
+/// place" is another site. Collective; throws on every rank alike (`error`
+/// when the flags are missing).
+void cut_at_next_scan(MPI_Comm comm, rank_scans& scans);
 
 /// The stays of the places one rank owns: place x (a global index) is
 /// owned by rank `x % size`, where it has the local index `x / size`.
