@@ -9,11 +9,16 @@
 #include "ctrace/workflow/pipeline.hpp"
 #include "test_helpers.hpp"
 
+#include <algorithm>
 #include <doctest/doctest.h>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <random>
+#include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 using namespace ctrace;
@@ -158,5 +163,143 @@ TEST_SUITE("companions") {
         CHECK_THROWS_AS(find_companions(data.stays, run.record.cases, run.record.result,
                                         data.persons, data.places, {-1}),
                         parameter_error);
+    }
+}
+
+namespace {
+
+/// Random small dumps for the property test: a few persons with names whose
+/// byte order differs from their order of appearance, a few places, visits
+/// within a few hours (some with check-out), one to three cases.
+struct random_dump {
+    std::string scans, cases;
+    duration window = 0;
+    duration min_overlap = 0;
+};
+
+random_dump random_small_dump(std::mt19937_64& rng) {
+    static const char* const names[] = {"zed", "amy", "Bo", "cai", "00", "émile", "dan", "x1"};
+    static const char* const places[] = {"R", "M", "K", "B"};
+    random_dump d;
+    d.scans = "person,place,time,leave\n";
+    const time_point base = 1651392000;
+    const int visits = 10 + static_cast<int>(rng() % 40);
+    for (int i = 0; i < visits; ++i) {
+        const time_point start = base + static_cast<time_point>(rng() % 48) * 300;
+        d.scans += std::string(names[rng() % 8]) + "," + places[rng() % 4] + "," +
+                   std::to_string(start) + ",";
+        if (rng() % 3 == 0)
+            d.scans += std::to_string(start + static_cast<time_point>(rng() % 7200));
+        d.scans += "\n";
+    }
+    d.cases = "person,from,to\n";
+    const int cases = 1 + static_cast<int>(rng() % 3);
+    std::vector<int> chosen;
+    for (int k = 0; k < cases; ++k) {
+        const int who = static_cast<int>(rng() % 8);
+        if (std::find(chosen.begin(), chosen.end(), who) != chosen.end()) continue;
+        chosen.push_back(who);
+        const time_point from = base + static_cast<time_point>(rng() % 24) * 600;
+        d.cases +=
+            std::string(names[who]) + "," + std::to_string(from) + "," +
+            (rng() % 2 ? std::to_string(from + static_cast<time_point>(rng() % 20000)) : "") + "\n";
+    }
+    static const duration windows[] = {0, 600, 1800, 7200};
+    d.window = windows[rng() % 4];
+    d.min_overlap = 60 * static_cast<duration>(1 + rng() % 60);
+    return d;
+}
+
+/// §10 read literally: every pair of a case's stay and another stay at its
+/// place, no search bounds; one row per person from a map.
+std::vector<companion> brute_force_companions(const testing::traced& t, duration w) {
+    const id_table& persons = t.log.persons;
+    const id_table& places = t.log.places;
+    std::map<person_index, const index_case*> case_of;
+    for (const index_case& c : t.cases)
+        case_of[c.person] = &c;
+    std::set<person_index> listed;
+    for (const risk_entry& e : t.result.entries)
+        listed.insert(e.person);
+    struct seen {
+        time_point start, end;
+        person_index via;
+        place_index place;
+    };
+    std::map<person_index, std::vector<seen>> by_person;
+    const stay_table& s = t.stays;
+    for (std::size_t a = 0; a < s.size(); ++a) {
+        const auto found = case_of.find(s.person[a]);
+        if (found == case_of.end()) continue;
+        const index_case& c = *found->second;
+        const time_point from = std::max(s.start[a], c.from), to = std::min(s.end[a], c.to);
+        if (to <= from) continue;
+        for (std::size_t b = 0; b < s.size(); ++b) {
+            const person_index p = s.person[b];
+            if (s.place[b] != s.place[a] || case_of.count(p) || listed.count(p)) continue;
+            const time_point start = std::max(from - w, s.start[b]);
+            const time_point end = std::min(to + w, s.end[b]);
+            if (end > start) by_person[p].push_back({start, end, c.person, s.place[a]});
+        }
+    }
+    std::vector<companion> rows;
+    for (const auto& [p, all] : by_person) {
+        companion row;
+        row.person = p;
+        row.first_time = all[0].start;
+        row.last_time = all[0].end;
+        row.via_person = all[0].via;
+        row.via_place = all[0].place;
+        std::set<person_index> met;
+        for (const seen& o : all) {
+            met.insert(o.via);
+            row.last_time = std::max(row.last_time, o.end);
+            const auto key = [&](time_point start, person_index via, place_index x) {
+                return std::tuple(start, std::string(persons[via]), std::string(places[x]));
+            };
+            if (key(o.start, o.via, o.place) < key(row.first_time, row.via_person, row.via_place)) {
+                row.first_time = o.start;
+                row.via_person = o.via;
+                row.via_place = o.place;
+            }
+        }
+        row.cases = static_cast<std::uint32_t>(met.size());
+        rows.push_back(row);
+    }
+    std::sort(rows.begin(), rows.end(), [&](const companion& a, const companion& b) {
+        return std::tuple(a.first_time, persons[a.person]) <
+               std::tuple(b.first_time, persons[b.person]);
+    });
+    return rows;
+}
+
+} // namespace
+
+TEST_SUITE("companions") {
+    TEST_CASE("property: random small dumps agree with §10 read literally") {
+        std::mt19937_64 rng(1010);
+        std::size_t rows_seen = 0, several_cases = 0;
+        for (int round = 0; round < 400; ++round) {
+            const random_dump d = random_small_dump(rng);
+            trace_parameters parameters;
+            parameters.min_overlap = d.min_overlap;
+            const testing::traced t = testing::run_trace(d.scans, d.cases, parameters);
+            const std::vector<companion> got = find_companions(
+                t.stays, t.cases, t.result, t.log.persons, t.log.places, {d.window});
+            const std::vector<companion> expected = brute_force_companions(t, d.window);
+            std::ostringstream got_csv, expected_csv;
+            write_companion_list(got_csv, got, t.log.persons, t.log.places, utc_offset{0});
+            write_companion_list(expected_csv, expected, t.log.persons, t.log.places,
+                                 utc_offset{0});
+            CHECK_MESSAGE(got_csv.str() == expected_csv.str(), "round " << round << "\n"
+                                                                        << d.scans << d.cases
+                                                                        << "window " << d.window);
+            rows_seen += got.size();
+            for (const companion& c : got)
+                several_cases += c.cases > 1 ? 1 : 0;
+        }
+        // The rounds must exercise the rules, not pass empty.
+        CHECK(rows_seen > 300);
+        CHECK(several_cases > 10);
     }
 }

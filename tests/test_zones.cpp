@@ -7,7 +7,12 @@
 #include "ctrace/workflow/pipeline.hpp"
 #include "test_helpers.hpp"
 
+#include <cstdint>
 #include <doctest/doctest.h>
+#include <map>
+#include <optional>
+#include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -209,5 +214,162 @@ TEST_SUITE("zones") {
         CHECK(read[0].person == "A");
         CHECK(read[0].district == "X");
         CHECK(read[1].district.empty());
+    }
+}
+
+namespace {
+
+/// §11 read literally, with maps by district name, from the stays, the
+/// trace's layer-1 events, its risk list and the residents.
+std::vector<zone> brute_force_zones(const stay_table& stays, const id_table& persons,
+                                    const id_table& places, const place_table& info,
+                                    const std::vector<index_case>& cases, const trace_result& risk,
+                                    const std::vector<qualifying_event>& events,
+                                    const std::vector<resident>& residents,
+                                    const zone_parameters& parameters) {
+    const auto district_of = [&](place_index x) -> std::string {
+        const place_index row = info.ids.find(places[x]);
+        return row == id_table::npos ? std::string() : info.district[row];
+    };
+    struct gathered {
+        std::set<person_index> cases, close;
+        std::optional<time_point> presence, exposure;
+    };
+    std::map<std::string, gathered> by_district;
+    const auto raise = [](std::optional<time_point>& t, time_point v) {
+        if (!t || *t < v) t = v;
+    };
+    std::map<person_index, std::optional<time_point>> last_presence;
+    for (const index_case& c : cases)
+        for (std::size_t i = 0; i < stays.size(); ++i) {
+            if (stays.person[i] != c.person) continue;
+            const time_point from = std::max(stays.start[i], c.from);
+            const time_point to = std::min(stays.end[i], c.to);
+            if (to <= from) continue;
+            raise(last_presence[c.person], to);
+            const std::string d = district_of(stays.place[i]);
+            if (d.empty()) continue;
+            by_district[d].cases.insert(c.person);
+            raise(by_district[d].presence, to);
+        }
+    for (const qualifying_event& e : events) {
+        const std::string d = district_of(e.place);
+        if (e.layer != 1 || d.empty()) continue;
+        by_district[d].close.insert(e.target);
+        raise(by_district[d].exposure, e.end);
+    }
+    for (const resident& r : residents) {
+        const person_index p = persons.find(r.person);
+        if (p == id_table::npos || r.district.empty()) continue;
+        for (const index_case& c : cases)
+            if (c.person == p) {
+                const std::optional<time_point> found =
+                    c.to != time_infinity ? std::optional(c.to) : last_presence[p];
+                if (!found) continue;
+                by_district[r.district].cases.insert(p);
+                raise(by_district[r.district].presence, *found);
+            }
+        for (const risk_entry& e : risk.entries)
+            if (e.person == p && e.hop == 1) {
+                by_district[r.district].close.insert(p);
+                raise(by_district[r.district].exposure, e.last_exposure);
+            }
+    }
+    std::vector<zone> rows;
+    for (const auto& [name, g] : by_district) {
+        if (!g.presence && !g.exposure) continue;
+        zone z;
+        z.district = name;
+        z.cases = static_cast<std::uint32_t>(g.cases.size());
+        z.close_contacts = static_cast<std::uint32_t>(g.close.size());
+        z.last_case_presence = g.presence;
+        z.last_close_exposure = g.exposure;
+        z.lift_not_before =
+            std::max(g.presence.value_or(INT64_MIN), g.exposure.value_or(INT64_MIN)) +
+            parameters.quiet;
+        z.screening_from = z.lift_not_before - parameters.screening;
+        rows.push_back(z);
+    }
+    std::stable_sort(rows.begin(), rows.end(), [](const zone& a, const zone& b) {
+        return a.lift_not_before > b.lift_not_before;
+    });
+    return rows;
+}
+
+} // namespace
+
+TEST_SUITE("zones") {
+    TEST_CASE("property: random small dumps agree with §11 read literally") {
+        std::mt19937_64 rng(1111);
+        static const char* const names[] = {"zed", "amy", "Bo", "cai", "00", "dan", "x1", "eve"};
+        static const char* const codes[] = {"R", "M", "K", "B", "Q"}; // Q: not in the places file
+        static const char* const districts[] = {"North", "South", "", "East"};
+        std::size_t rows_seen = 0, with_residents = 0, both_times = 0;
+        for (int round = 0; round < 300; ++round) {
+            std::string places_csv = "place,district\n";
+            for (int x = 0; x < 4; ++x)
+                places_csv += std::string(codes[x]) + "," + districts[rng() % 4] + "\n";
+            std::string scans_csv = "person,place,time,leave\n";
+            const time_point base = 1651392000;
+            for (int i = 0, n = 10 + static_cast<int>(rng() % 40); i < n; ++i) {
+                const time_point start = base + static_cast<time_point>(rng() % 48) * 300;
+                scans_csv += std::string(names[rng() % 8]) + "," + codes[rng() % 5] + "," +
+                             std::to_string(start) + ",";
+                if (rng() % 3 == 0)
+                    scans_csv += std::to_string(start + static_cast<time_point>(rng() % 7200));
+                scans_csv += "\n";
+            }
+            std::string cases_csv = "person,from,to\n";
+            std::set<int> chosen;
+            for (int k = 0, n = 1 + static_cast<int>(rng() % 3); k < n; ++k) {
+                const int who = static_cast<int>(rng() % 8);
+                if (!chosen.insert(who).second) continue;
+                const time_point from = base + static_cast<time_point>(rng() % 24) * 600;
+                cases_csv +=
+                    std::string(names[who]) + "," + std::to_string(from) + "," +
+                    (rng() % 2 ? std::to_string(from + static_cast<time_point>(rng() % 20000))
+                               : "") +
+                    "\n";
+            }
+            std::vector<resident> residents;
+            for (int who = 0; who < 8; ++who)
+                if (rng() % 3 == 0)
+                    residents.push_back({names[who], rng() % 4 == 0 ? "" : districts[rng() % 4]});
+            trace_parameters parameters;
+            parameters.min_overlap = 60 * static_cast<duration>(1 + rng() % 40);
+            parameters.linger = rng() % 2 ? 0 : 1800;
+            const zone_parameters zp{static_cast<duration>(rng() % 3) * 86400,
+                                     static_cast<duration>(rng() % 3) * 3600};
+
+            std::istringstream places_in(places_csv), scans_in(scans_csv), cases_in(cases_csv);
+            const place_table places = read_places(places_in, "places.csv");
+            scan_log log = read_scans(scans_in, "scans.csv", places, {});
+            const std::vector<index_case> cases =
+                read_cases(cases_in, "cases.csv", log.persons, {});
+            const stay_table stays = build_stays(log.visits, log.persons.size(), log.places.size());
+            const person_place_graph graph = build_person_place_graph(stays, log.persons.size());
+            std::vector<qualifying_event> layer_one;
+            const trace_result risk = trace(stays, graph, log.persons, log.places, cases,
+                                            parameters, [&](const qualifying_event& e) {
+                                                if (e.layer == 1) layer_one.push_back(e);
+                                            });
+            const std::vector<zone> got = find_zones(stays, log.persons, log.places, places, cases,
+                                                     risk, layer_one, residents, zp);
+            const std::vector<zone> expected = brute_force_zones(
+                stays, log.persons, log.places, places, cases, risk, layer_one, residents, zp);
+            std::ostringstream got_csv, expected_csv;
+            write_zone_list(got_csv, got, utc_offset{0}, time_point{base + 86400});
+            write_zone_list(expected_csv, expected, utc_offset{0}, time_point{base + 86400});
+            CHECK_MESSAGE(got_csv.str() == expected_csv.str(), "round " << round << "\n"
+                                                                        << places_csv << scans_csv
+                                                                        << cases_csv);
+            rows_seen += got.size();
+            with_residents += residents.empty() ? 0 : 1;
+            for (const zone& z : got)
+                both_times += z.last_case_presence && z.last_close_exposure ? 1 : 0;
+        }
+        CHECK(rows_seen > 300);
+        CHECK(with_residents > 100);
+        CHECK(both_times > 50);
     }
 }
