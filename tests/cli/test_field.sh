@@ -34,6 +34,22 @@ run_ctrace trace --snapshot "$work/ns.h5" "${cases[@]}" --tz +08:00 --stay-end d
     --out "$work/refused.csv"
 expect_status 2 "a next-scan snapshot traced with --stay-end dwell"
 one_line_naming "a next-scan snapshot traced with --stay-end dwell" "ns.h5" "next-scan"
+# Cut at site level (the doors example has sites): traced at site level it
+# is the CSV run's list; at code level it is refused.
+doors=$fixtures/doors
+run_ctrace snapshot --scans "$doors/scans.csv" --places "$doors/places.csv" --tz +08:00 \
+    --stay-end next-scan --contact-level site --out "$work/doors-ns.h5" -q
+expect_status 0 "a next-scan snapshot at site level"
+run_ctrace trace --scans "$doors/scans.csv" --places "$doors/places.csv" --tz +08:00 \
+    --cases "$doors/cases.csv" --stay-end next-scan --contact-level site --out "$work/doors-ns.csv" -q
+run_ctrace trace --snapshot "$work/doors-ns.h5" --cases "$doors/cases.csv" --tz +08:00 \
+    --contact-level site --out "$work/doors-ns-snap.csv" -q
+expect_status 0 "the site-level next-scan snapshot traced at site level"
+expect_same_file "$work/doors-ns.csv" "$work/doors-ns-snap.csv" "site-level next-scan from its snapshot"
+run_ctrace trace --snapshot "$work/doors-ns.h5" --cases "$doors/cases.csv" --tz +08:00 \
+    --out "$work/refused.csv"
+expect_status 2 "a snapshot cut at site level traced at code level"
+one_line_naming "a snapshot cut at site level traced at code level" "doors-ns.h5" "site level"
 run_ctrace trace "${data[@]}" "${cases[@]}" --stay-end sometimes --out "$work/refused.csv"
 expect_status 2 "--stay-end sometimes"
 one_line_naming "--stay-end sometimes" "--stay-end" "sometimes"
