@@ -122,7 +122,10 @@ stay_table build_stays(std::vector<visit> visits, std::size_t person_count,
         index_stays_by_place(none, place_count);
         return none;
     }
-    const auto [first, last] = check_visits(visits, person_count, place_count);
+    // Named, not a structured binding: lambdas below capture them (which
+    // clang before C++20's P1091 refuses).
+    const start_range range = check_visits(visits, person_count, place_count);
+    const time_point first = range.first, last = range.last;
     const unsigned person_bits = detail::bits_for(person_count);
     const unsigned time_bits = detail::bits_for(static_cast<std::uint64_t>(last - first) + 1);
     const unsigned place_bits = detail::bits_for(place_count);
