@@ -112,6 +112,12 @@ run_ctrace trace --store "$work/store" "${cases[@]}" --tz +08:00 --out "$work/st
 expect_same_file "$field/companions.csv" "$work/store-companions.csv" "companions from the store"
 run_ctrace zones --store "$work/store" "${cases[@]}" --tz +08:00 --out "$work/store-zones.csv" -q
 expect_same_file "$field/zones.csv" "$work/store-zones.csv" "zones from the store"
+# A store keeps the dwell rule (docs/semantics.md §9n): next-scan on it is refused.
+run_ctrace trace --store "$work/store" "${cases[@]}" --tz +08:00 --stay-end next-scan \
+    --out "$work/store-ns.csv"
+expect_status 2 "a store traced with --stay-end next-scan"
+one_line_naming "a store traced with --stay-end next-scan" "--stay-end" "a store keeps the dwell rule"
+[ ! -e "$work/store-ns.csv" ] || fail "a refused store trace wrote its output"
 
 # §12: bad options exit 2 with one line naming the option, and write nothing.
 rm -f "$work/bad.csv" "$work/bad-companions.csv"

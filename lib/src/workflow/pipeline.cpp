@@ -75,7 +75,8 @@ bool stay_end_fits(stay_end_rule rule, contact_level rule_level, const data_sour
 /// Throws `parameter_error` when the stays of `data` (from a snapshot or a
 /// store named `name`) were made under another stay end rule than the one
 /// asked for, or cut at the next scan at another level than the one traced.
-void check_stay_end(const dataset& data, const data_source& source, const std::string& name) {
+void check_stay_end(const dataset& data, const data_source& source, const std::string& name,
+                    bool is_store) {
     const ingest_parameters& made = data.parameters;
     const std::optional<stay_end_rule>& asked = source.scans.stay_end;
     const auto rule = [](stay_end_rule r) { return "'" + std::string(stay_end_name(r)) + "'"; };
@@ -83,7 +84,8 @@ void check_stay_end(const dataset& data, const data_source& source, const std::s
     if (asked && *asked != made.stay_end)
         throw parameter_error("stay_end", name + ": its stays were made with the stay end rule " +
                                               rule(made.stay_end) + ", not " + rule(*asked) +
-                                              " (make it again with the rule wanted)");
+                                              (is_store ? " (a store keeps the dwell rule)"
+                                                        : " (make it again with the rule wanted)"));
     if (made.stay_end == stay_end_rule::next_scan && made.stay_end_level != source.level)
         throw parameter_error("contact_level",
                               name + ": its stays were cut by the next scan at " +
@@ -122,14 +124,14 @@ loaded_data load_data(const data_source& source) {
     if (source.store && is_appending_store(*source.store)) {
         const std::unique_ptr<stored_window> window = stored_window::open(*source.store);
         data = window->read_whole();
-        check_stay_end(data, source, source.store->string());
+        check_stay_end(data, source, source.store->string(), true);
         match_pseudonyms(source.store->string(), data, source.scans.pseudonyms.get(), loaded.notes);
         loaded.inputs.push_back(describe_store(*window));
         to_level(data, source.level, source.store->string());
         return loaded;
     }
     data = read_snapshot(path);
-    check_stay_end(data, source, path.string());
+    check_stay_end(data, source, path.string(), false);
     match_pseudonyms(path.string(), data, source.scans.pseudonyms.get(), loaded.notes);
     loaded.inputs.push_back(describe_input("snapshot", path, data.rows_read, source.scans.digests));
     to_level(data, source.level, path.string());
