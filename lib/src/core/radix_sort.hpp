@@ -29,6 +29,24 @@ void run_on_threads(unsigned threads, Work work) {
         h.join();
 }
 
+/// Cuts `n` items that are grouped (equal keys adjacent) into `threads` runs
+/// of about equal length that never split a group: run t is `[begin[t],
+/// begin[t + 1])`. `same_group(i)` says whether item i is in item i - 1's
+/// group. A run may be empty (a group longer than a run).
+template <typename SameGroup>
+std::vector<std::size_t> runs_of_whole_groups(std::size_t n, unsigned threads,
+                                              SameGroup same_group) {
+    std::vector<std::size_t> begin(threads + 1, n);
+    begin[0] = 0;
+    for (unsigned t = 1; t < threads; ++t) {
+        std::size_t cut = std::max(begin[t - 1], n * t / threads);
+        while (cut > 0 && cut < n && same_group(cut))
+            ++cut;
+        begin[t] = cut;
+    }
+    return begin;
+}
+
 /// Threads the large passes use: one per core, at most `thread_limit()`.
 inline unsigned hardware_threads() {
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());

@@ -152,14 +152,10 @@ void cut_in_rows(std::vector<visit>& visits, const std::vector<bool>& checked_ou
     // Threads take runs of whole persons; within a person, the rows of one
     // second are decided before any of them counts as a next scan (n is
     // strictly later).
-    std::vector<std::size_t> run_begin(threads + 1, n);
-    run_begin[0] = 0;
-    for (unsigned t = 1; t < threads; ++t) {
-        std::size_t cut = std::max(run_begin[t - 1], n * t / threads);
-        while (cut > 0 && cut < n && person_of(sorted[cut]) == person_of(sorted[cut - 1]))
-            ++cut;
-        run_begin[t] = cut;
-    }
+    const std::vector<std::size_t> run_begin =
+        detail::runs_of_whole_groups(n, threads, [&](std::size_t i) {
+            return person_of(sorted[i]) == person_of(sorted[i - 1]);
+        });
     detail::run_on_threads(threads, [&](unsigned t) {
         for (std::size_t begin = run_begin[t]; begin < run_begin[t + 1];) {
             std::size_t end = begin + 1;

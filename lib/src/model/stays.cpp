@@ -195,15 +195,10 @@ stay_table build_stays(std::vector<visit> visits, std::size_t person_count,
     // stays of one merge in (place, start, person) order.
     const unsigned threads = n >= (std::size_t{1} << 20) ? detail::hardware_threads() : 1;
     const unsigned place_shift = time_bits + person_bits;
-    std::vector<std::size_t> run_begin(threads + 1, n);
-    run_begin[0] = 0;
-    for (unsigned t = 1; t < threads; ++t) {
-        std::size_t cut = std::max(run_begin[t - 1], n * t / threads);
-        while (cut > 0 && cut < n &&
-               keyed[cut].key >> place_shift == keyed[cut - 1].key >> place_shift)
-            ++cut;
-        run_begin[t] = cut;
-    }
+    const std::vector<std::size_t> run_begin =
+        detail::runs_of_whole_groups(n, threads, [&](std::size_t i) {
+            return keyed[i].key >> place_shift == keyed[i - 1].key >> place_shift;
+        });
     const std::uint64_t person_mask = (std::uint64_t{1} << person_bits) - 1;
     const std::uint64_t time_mask = (std::uint64_t{1} << time_bits) - 1;
     std::vector<stay_table> runs(threads);
