@@ -64,35 +64,37 @@ input_file describe_store(const stored_window& window) {
     return input;
 }
 
-/// Whether stays made under `made` (rule and the level it was applied at)
-/// can be traced at `level` with the rule asked for (unset: any).
-bool stay_end_fits(stay_end_rule rule, contact_level rule_level, const data_source& source) {
+/// What stops stays made with `rule` (cut at `rule_level`) from being traced
+/// as `source` asks: another rule than the one asked for, or a cut at the
+/// next scan at another level than the one traced. The parameter to name and
+/// why; nothing when they fit. `name` names the snapshot or store.
+std::optional<parameter_error> stay_end_problem(stay_end_rule rule, contact_level rule_level,
+                                                const data_source& source, const std::string& name,
+                                                bool is_store) {
     const std::optional<stay_end_rule>& asked = source.scans.stay_end;
-    if (asked && *asked != rule) return false;
-    return rule != stay_end_rule::next_scan || rule_level == source.level;
+    const auto quoted = [](stay_end_rule r) { return "'" + std::string(stay_end_name(r)) + "'"; };
+    const auto level = [](contact_level l) { return std::string(contact_level_name(l)); };
+    if (asked && *asked != rule)
+        return parameter_error("stay_end",
+                               name + ": its stays were made with the stay end rule " +
+                                   quoted(rule) + ", not " + quoted(*asked) +
+                                   (is_store ? " (a store keeps the dwell rule)"
+                                             : " (make it again with the rule wanted)"));
+    if (rule == stay_end_rule::next_scan && rule_level != source.level)
+        return parameter_error("contact_level",
+                               name + ": its stays were cut by the next scan at " +
+                                   level(rule_level) + " level; they cannot be traced at " +
+                                   level(source.level) + " level (make it again with the " +
+                                   quoted(rule) + " rule at " + level(source.level) + " level)");
+    return std::nullopt;
 }
 
-/// Throws `parameter_error` when the stays of `data` (from a snapshot or a
-/// store named `name`) were made under another stay end rule than the one
-/// asked for, or cut at the next scan at another level than the one traced.
+/// Throws `stay_end_problem`'s error for the stays of `data`, if any.
 void check_stay_end(const dataset& data, const data_source& source, const std::string& name,
                     bool is_store) {
-    const ingest_parameters& made = data.parameters;
-    const std::optional<stay_end_rule>& asked = source.scans.stay_end;
-    const auto rule = [](stay_end_rule r) { return "'" + std::string(stay_end_name(r)) + "'"; };
-    const auto level = [](contact_level l) { return std::string(contact_level_name(l)); };
-    if (asked && *asked != made.stay_end)
-        throw parameter_error("stay_end", name + ": its stays were made with the stay end rule " +
-                                              rule(made.stay_end) + ", not " + rule(*asked) +
-                                              (is_store ? " (a store keeps the dwell rule)"
-                                                        : " (make it again with the rule wanted)"));
-    if (made.stay_end == stay_end_rule::next_scan && made.stay_end_level != source.level)
-        throw parameter_error("contact_level",
-                              name + ": its stays were cut by the next scan at " +
-                                  level(made.stay_end_level) + " level; they cannot be traced at " +
-                                  level(source.level) + " level (make it again with the " +
-                                  rule(made.stay_end) + " rule at " + level(source.level) +
-                                  " level)");
+    if (auto problem = stay_end_problem(data.parameters.stay_end, data.parameters.stay_end_level,
+                                        source, name, is_store))
+        throw *problem;
 }
 
 /// Brings `data` to the contact level asked for.
@@ -244,7 +246,8 @@ std::optional<indexed_query> open_indexed(const data_source& source,
     // Another level, or a stay end rule that does not fit: the whole read
     // says why.
     if (!q.data || q.data->level() != source.level ||
-        !stay_end_fits(q.data->stay_end(), q.data->stay_end_level(), source))
+        stay_end_problem(q.data->stay_end(), q.data->stay_end_level(), source, path.string(),
+                         q.store != nullptr))
         return std::nullopt;
     const indexed_snapshot& data = *q.data;
     const pseudonymizer* key = source.scans.pseudonyms.get();
