@@ -1115,8 +1115,8 @@ data_source data_source_from(const po::variables_map& vm, progress_reporter& pro
     } else {
         source.scans = ingest_options_from(vm, progress, digests);
     }
+    // The level the rule is judged at is the level traced: `load_data` sets it.
     source.scans.stay_end = stay_end_option(vm);
-    source.scans.stay_end_level = source.level;
     return source;
 }
 

@@ -21,6 +21,9 @@ void describe_scans(dataset& data, const ingest_options& ingest, const place_tab
     const contact_level level = data.parameters.level;
     data.parameters = ingest_parameters_of(ingest);
     data.parameters.level = level;
+    // Cut at the level traced (as `load_data` cuts for one process).
+    if (data.parameters.stay_end == stay_end_rule::next_scan)
+        data.parameters.stay_end_level = level;
     if (ingest.places)
         data.inputs.push_back(describe_input("places", *ingest.places, places.size(), true));
     for (std::size_t k = 0; k < ingest.scans.size(); ++k) {

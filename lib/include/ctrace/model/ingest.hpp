@@ -36,7 +36,8 @@ struct ingest_options {
     std::optional<stay_end_rule> stay_end;
     /// With `next_scan`: the contact level at which "another place" is
     /// judged, the level the stays will be traced at (a code's site at site
-    /// level). The stays themselves stay at code level.
+    /// level). The stays themselves stay at code level. `load_data` sets it
+    /// to its source's level.
     contact_level stay_end_level = contact_level::code;
 };
 
