@@ -294,24 +294,22 @@ int run_daily(const std::vector<std::string>& args) {
         std::optional<trace_run> run;
         prepared_cases prepared;
         std::optional<utc_offset> stored_tz;
-        // Companions may be anyone at a case's places: the stays are read whole.
         const bool with_companions = flag_option(vm, opt::companions);
         const companion_parameters companion_options{duration_option(vm, opt::companion_window)};
-        if (with_companions) {
-            // No indexed read: the whole read below.
-        } else if (appending) {
+        if (appending) {
             stored_tz = read_store_state(folder).parameters.tz;
         } else if (const auto indexed = indexed_snapshot::open(snapshot_path)) {
             stored_tz = indexed->tz();
         }
-        if (stored_tz) {
+        // Companions may be anyone at a case's places: the stays are read whole.
+        if (stored_tz && !with_companions) {
             if (!tz_given) tz = *stored_tz;
             prepared = read_cases_for_trace(vm, tz, cases_path, true);
             run = trace_indexed(source, prepared);
         }
         if (!run) {
             // Read whole: a store written before indexed reads, a roll-up to
-            // sites, or ids to pseudonymise now.
+            // sites, ids to pseudonymise now, or companions.
             run.emplace();
             run->loaded = ctrace::load_data(source);
             if (!tz_given) tz = run->data().parameters.tz;
