@@ -9,6 +9,7 @@
 #include "outputs.hpp"
 #include "progress.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <optional>
 
@@ -103,10 +104,9 @@ int run_zones(const std::vector<std::string>& args) {
     warn_cases_without_stays("zones", data.persons, record.result.cases_without_stays,
                              "; present nowhere");
     if (!quiet) {
-        std::size_t controlled = 0;
-        if (as_of)
-            for (const zone& z : rows)
-                controlled += *as_of < z.lift_not_before ? 1 : 0;
+        const auto controlled = std::count_if(rows.begin(), rows.end(), [&](const zone& z) {
+            return as_of && *as_of < z.lift_not_before;
+        });
         std::cerr << "ctrace zones: " << rows_text(loaded) << ", " << data.stays.size()
                   << " stays, " << record.cases.size() << " cases; " << rows.size() << " districts"
                   << (as_of ? " (" + std::to_string(controlled) + " still controlled)" : "") << "; "
