@@ -10,7 +10,6 @@
 #include "ctrace/storage/store.hpp"
 #include "ctrace/storage/store_state.hpp"
 #include "ctrace/tracing/companions.hpp"
-#include "ctrace/tracing/companions.hpp"
 #include "data_loading.hpp"
 #include "exit_status.hpp"
 #include "job_log.hpp"
@@ -103,10 +102,16 @@ void print_ingest_help() {
            "file already ingested (same SHA-256) changes nothing. One job at a time: another\n"
            "ingest or daily on the same store is refused at once. A store of an earlier ctrace\n"
            "(DIR/snapshot.h5) is migrated by its first ingest. Files: DIR/store.json,\n"
-           "DIR/ids-N.h5, DIR/part-N.h5, DIR/deleted-N-M.u32, DIR/manifest.csv,\n"
-           "DIR/rejects/SHA256.csv (with --skip-bad), DIR/.lock; see docs/nightly.md. --tz\n"
-           "and --dwell are fixed by the first ingest; later ones use the store's and refuse\n"
-           "different values. A --places file replaces the store's place metadata.\n"
+           "DIR/ids-N.h5, DIR/part-N.h5, DIR/deleted-N-M.u32, DIR/rows-N.bin (next-scan rule),\n"
+           "DIR/manifest.csv, DIR/rejects/SHA256.csv (with --skip-bad), DIR/.lock; see\n"
+           "docs/nightly.md. --tz, --dwell and --stay-end are fixed by the first ingest; later\n"
+           "ones use the store's and refuse different values. With --stay-end next-scan a row\n"
+           "without check-out ends at the person's next scan elsewhere, also when that scan\n"
+           "comes in a later dump: the store keeps each stay's rows to cut them again.\n"
+           "--contact-level site then judges \"elsewhere\" by site, and the store is traced at\n"
+           "that level only. A dwell store takes no --contact-level: it keeps the codes\n"
+           "scanned, and daily traces it at either level. A --places file replaces the store's\n"
+           "place metadata.\n"
         << ingest_command_options() << '\n'
         << exit_statuses_text;
 }
@@ -122,9 +127,6 @@ int run_ingest(const std::vector<std::string>& args) {
         fields.add("store", std::string_view(folder));
         const output_options outputs = output_options_from(vm);
         progress_reporter progress("ingest", flag_option(vm, opt::quiet));
-        if (contact_level_option(vm) == contact_level::site)
-            throw input_error("--contact-level: a store keeps the codes scanned, so that daily "
-                              "can trace at either level: give --contact-level site to daily");
         const ingest_options read = ingest_options_from(vm, progress, false);
         store_ingest_options options;
         options.places = read.places;
@@ -133,6 +135,8 @@ int run_ingest(const std::vector<std::string>& args) {
         options.pseudonyms = read.pseudonyms;
         options.tz_given = given(vm, opt::tz);
         options.dwell_given = given(vm, opt::dwell);
+        options.stay_end = read.stay_end;
+        if (given(vm, opt::contact_level)) options.stay_end_level = contact_level_option(vm);
         options.retention = duration_option(vm, opt::retention);
         if (options.retention < 0) throw input_error("--retention: must not be negative");
         options.now = now_seconds();

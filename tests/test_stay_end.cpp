@@ -167,6 +167,47 @@ TEST_SUITE("stay end") {
         }
     }
 
+    TEST_CASE("flagged rows: the same cut, each row keeps its flag, cut again with more scans") {
+        std::mt19937_64 rng(4242);
+        for (int round = 0; round < 200; ++round) {
+            CAPTURE(round);
+            const std::size_t n = 1 + rng() % 60;
+            std::vector<visit> visits;
+            std::vector<bool> checked_out;
+            for (std::size_t i = 0; i < n; ++i) {
+                const duration start = static_cast<duration>(rng() % 12) * 5 * minute;
+                // Flagged rows get a length no other row has: 7 s more.
+                const bool out = rng() % 3 == 0;
+                visits.push_back(
+                    at(static_cast<person_index>(rng() % 4), static_cast<place_index>(rng() % 3),
+                       start, static_cast<duration>(rng() % 4) * 20 * minute + (out ? 7 : 0)));
+                checked_out.push_back(out);
+            }
+            const std::vector<visit> expected = brute_force(visits, checked_out, {});
+            std::vector<flagged_visit> rows;
+            for (std::size_t i = 0; i < n; ++i)
+                rows.push_back({visits[i], checked_out[i]});
+            // Cut the first half alone, then again with the second half:
+            // ends only get earlier, so that is the cut of all at once.
+            std::vector<flagged_visit> first(rows.begin(), rows.begin() + static_cast<long>(n / 2));
+            cut_at_next_scan(first);
+            first.insert(first.end(), rows.begin() + static_cast<long>(n / 2), rows.end());
+            for (std::vector<flagged_visit>* cut : {&rows, &first}) {
+                cut_at_next_scan(*cut);
+                std::vector<visit> got;
+                for (std::size_t i = 0; i < cut->size(); ++i) {
+                    const flagged_visit& r = (*cut)[i];
+                    got.push_back(r.v);
+                    CHECK(r.checked_out == ((r.v.end - r.v.start) % 60 == 7));
+                    if (i > 0)
+                        CHECK(std::pair((*cut)[i - 1].v.person, (*cut)[i - 1].v.start) <=
+                              std::pair(r.v.person, r.v.start));
+                }
+                CHECK(rows_of(got) == rows_of(expected));
+            }
+        }
+    }
+
     TEST_CASE("ingest: every row read is a next scan, from every file - a skipped bad row is not") {
         temp_dir dir;
         // P at X 10:00 (no leave). In the second file: P at Y 10:20. A bad

@@ -78,7 +78,8 @@ std::string risk_csv(const trace_run& run) {
 /// The risk list of `cases` on the store (read in place) and on the dumps.
 std::pair<std::string, std::string> both_lists(const fs::path& store,
                                                const std::vector<fs::path>& dumps,
-                                               const fs::path& cases, std::uint32_t hops) {
+                                               const fs::path& cases, std::uint32_t hops,
+                                               stay_end_rule rule = stay_end_rule::dwell) {
     trace_request request;
     request.cases = cases;
     request.parameters.hops = hops;
@@ -91,6 +92,7 @@ std::pair<std::string, std::string> both_lists(const fs::path& store,
     data_source csv;
     csv.scans.scans = dumps;
     csv.scans.read.default_dwell = 1800;
+    csv.scans.stay_end = rule;
     return {risk_csv(*in_place), risk_csv(trace_from(csv, request))};
 }
 
@@ -148,6 +150,33 @@ void ingest_all(const fs::path& folder, const std::vector<fs::path>& paths,
     const store_lock lock(folder, true);
     for (const fs::path& p : paths)
         CHECK_FALSE(ingest_into_store(lock, options_for(p, retention)).already_ingested);
+}
+
+/// Options of an ingest into a store of the next-scan rule at `level`.
+store_ingest_options next_scan_options(const fs::path& scans, contact_level level,
+                                       const std::optional<fs::path>& places = std::nullopt) {
+    store_ingest_options o = options_for(scans);
+    o.stay_end = stay_end_rule::next_scan;
+    o.stay_end_level = level;
+    o.places = places;
+    return o;
+}
+
+/// The dumps read at once under the next-scan rule, cut at `level`.
+dataset next_scan_at_once(const std::vector<fs::path>& paths, contact_level level,
+                          const std::optional<fs::path>& places = std::nullopt) {
+    ingest_options all;
+    all.scans = paths;
+    all.read.default_dwell = 1800;
+    all.stay_end = stay_end_rule::next_scan;
+    all.stay_end_level = level;
+    all.places = places;
+    return ingest(all).data;
+}
+
+std::string file_text(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 } // namespace
@@ -373,6 +402,178 @@ TEST_SUITE("stored_window") {
         std::ofstream(store_state_path(folder), std::ios::binary)
             << "{\"format\": \"ctrace-store\", \"version\": 3}";
         CHECK_THROWS_WITH_AS(stored_window::open(folder), doctest::Contains("store version 3"),
+                             snapshot_error);
+    }
+
+    TEST_CASE("stored_window: next-scan, fed in random day order, equals all at once") {
+        std::mt19937_64 rng(41);
+        std::size_t replaced = 0, rules_differ = 0, listed = 0;
+        for (int round = 0; round < 30; ++round) {
+            CAPTURE(round);
+            // Every third round at site level: X0 and X1 are one site, X2
+            // and X3 another, X4 its own.
+            const contact_level level = round % 3 == 2 ? contact_level::site : contact_level::code;
+            temp_dir t;
+            const int days = 2 + static_cast<int>(rng() % 4);
+            const std::vector<fs::path> paths = write_days(t, random_days(rng, days, 300, 40));
+            const fs::path places =
+                t.write("places.csv", "place,site\nX0,S0\nX1,S0\nX2,S1\nX3,S1\nX4,S2\n");
+            std::vector<fs::path> order = paths;
+            std::shuffle(order.begin(), order.end(), rng);
+            const fs::path folder = t.path() / "store";
+            {
+                const store_lock lock(folder, true);
+                for (const fs::path& p : order)
+                    CHECK_FALSE(ingest_into_store(lock, next_scan_options(p, level, places))
+                                    .already_ingested);
+            }
+            const dataset stored = read_store(folder);
+            const dataset at_once = next_scan_at_once(paths, level, places);
+            REQUIRE(stays_by_id(stored) == stays_by_id(at_once));
+            if (stays_by_id(at_once) != stays_by_id(all_at_once(paths))) ++rules_differ;
+            const std::unique_ptr<stored_window> window = stored_window::open(folder);
+            REQUIRE(window);
+            CHECK(window->state().stays == at_once.stays.size());
+            CHECK(window->state().parameters.stay_end == stay_end_rule::next_scan);
+            CHECK(window->state().parameters.stay_end_level == level);
+            CHECK(window->verify() > 0);
+            for (const stored_partition& p : window->state().partitions) {
+                CHECK_FALSE(p.rows_file.empty());
+                for (const deleted_rows& d : p.deleted)
+                    replaced += d.rows;
+            }
+            if (level == contact_level::code) {
+                std::ostringstream cases;
+                cases << "person,onset,from,to\n";
+                for (int k = 0; k < 2; ++k)
+                    cases << 'P' << rng() % 40 << ",2022-04-22,2022-04-19,2022-04-26\n";
+                const fs::path cases_path = t.write("cases.csv", cases.str());
+                const auto [in_place, from_csv] =
+                    both_lists(folder, paths, cases_path, 3, stay_end_rule::next_scan);
+                CHECK(in_place == from_csv);
+                listed +=
+                    static_cast<std::size_t>(std::count(in_place.begin(), in_place.end(), '\n'));
+            }
+        }
+        // The rule cut stays in nearly every round, and nights rewrote stored stays.
+        CHECK(rules_differ > 25);
+        CHECK(replaced > 10);
+        CHECK(listed > 100);
+        MESSAGE("rows replaced " << replaced << ", rounds where the rule changed the stays "
+                                 << rules_differ << ", risk list lines " << listed);
+    }
+
+    TEST_CASE("stored_window: next-scan, a scan in the next night's dump cuts a stored stay") {
+        temp_dir t;
+        // Night 1: A at R from 23:50 (no check-out, dwell 30 min, to 00:20);
+        // B at R 23:40 to 00:30 with a check-out. Night 2: A at W at 00:05,
+        // B at W at 00:00.
+        const fs::path d1 = t.write("d1.csv", "person,place,time,leave\n"
+                                              "A,R,2022-04-20T23:50Z,\n"
+                                              "B,R,2022-04-20T23:40Z,2022-04-21T00:30Z\n");
+        const fs::path d2 = t.write("d2.csv", "person,place,time,leave\n"
+                                              "A,W,2022-04-21T00:05Z,\n"
+                                              "B,W,2022-04-21T00:00Z,\n");
+        const fs::path folder = t.path() / "store";
+        const auto ingest_night = [&](const fs::path& night) {
+            const store_lock lock(folder, true);
+            return ingest_into_store(lock, next_scan_options(night, contact_level::code));
+        };
+        ingest_night(d1);
+        ingest_night(d2);
+        const time_point midnight = day0 + 86400;
+        // A's stay at R ends at the next night's scan; B's check-out is kept.
+        const std::vector<stay_by_id> expected{{"A", "R", midnight - 600, midnight + 300},
+                                               {"A", "W", midnight + 300, midnight + 2100},
+                                               {"B", "R", midnight - 1200, midnight + 1800},
+                                               {"B", "W", midnight, midnight + 1800}};
+        CHECK(stays_by_id(read_store(folder)) == expected);
+        store_state state = read_store_state(folder);
+        REQUIRE(state.partitions.size() == 2);
+        REQUIRE(state.partitions[0].deleted.size() == 1); // A's stay of night 1
+        CHECK(state.partitions[0].deleted[0].rows == 1);
+        CHECK(state.stays == 4);
+
+        // A late dump re-scans R at 23:55: [23:55, 00:05). Its stay keeps
+        // its bounds, but holds another row now, so it is written again.
+        const fs::path late =
+            t.write("late.csv", "person,place,time,leave\nA,R,2022-04-20T23:55Z,\n");
+        ingest_night(late);
+        CHECK(stays_by_id(read_store(folder)) == expected);
+        state = read_store_state(folder);
+        REQUIRE(state.partitions.size() == 3);
+        REQUIRE(state.partitions[1].deleted.size() == 1);
+        CHECK(state.stays == 4);
+        CHECK(stays_by_id(read_store(folder)) ==
+              stays_by_id(next_scan_at_once({d1, d2, late}, contact_level::code)));
+        CHECK(stored_window::open(folder)->verify() > 0);
+    }
+
+    TEST_CASE("stored_window: the stay end rule and its level are fixed by the first ingest") {
+        temp_dir t;
+        const fs::path d1 = t.write("d1.csv", "person,place,time\nA,X,2022-04-20T10:00Z\n");
+        const fs::path d2 = t.write("d2.csv", "person,place,time\nA,Y,2022-04-20T10:10Z\n");
+        const fs::path dwell_store = t.path() / "dwell";
+        const fs::path next_store = t.path() / "next";
+        {
+            const store_lock lock(dwell_store, true);
+            ingest_into_store(lock, options_for(d1));
+            const std::string before = file_text(store_state_path(dwell_store));
+            CHECK_THROWS_WITH_AS(
+                ingest_into_store(lock, next_scan_options(d2, contact_level::code)),
+                doctest::Contains("'dwell', not 'next-scan' (fixed by its first ingest)"),
+                parameter_error);
+            store_ingest_options site = options_for(d2);
+            site.stay_end_level = contact_level::site;
+            CHECK_THROWS_WITH_AS(
+                ingest_into_store(lock, site),
+                doctest::Contains("the level is chosen by the trace (daily, trace)"),
+                parameter_error);
+            CHECK(file_text(store_state_path(dwell_store)) == before);
+            CHECK(read_store_state(dwell_store).partitions[0].rows_file.empty());
+        }
+        {
+            const store_lock lock(next_store, true);
+            ingest_into_store(lock, next_scan_options(d1, contact_level::code));
+            const std::string before = file_text(store_state_path(next_store));
+            store_ingest_options dwell = options_for(d2);
+            dwell.stay_end = stay_end_rule::dwell;
+            CHECK_THROWS_WITH_AS(ingest_into_store(lock, dwell),
+                                 doctest::Contains("'next-scan', not 'dwell'"), parameter_error);
+            CHECK_THROWS_WITH_AS(
+                ingest_into_store(lock, next_scan_options(d2, contact_level::site)),
+                doctest::Contains("cut by the next scan at code level, not site"), parameter_error);
+            CHECK(file_text(store_state_path(next_store)) == before);
+            // Unset, the store's rule applies: A's stay at X ends at 10:10.
+            ingest_into_store(lock, options_for(d2));
+        }
+        CHECK(stays_by_id(read_store(next_store)) ==
+              std::vector<stay_by_id>{{"A", "X", day0 + 36000, day0 + 36600},
+                                      {"A", "Y", day0 + 36600, day0 + 38400}});
+        // Site level needs sites, before the dump is read.
+        const fs::path no_sites = t.write("places.csv", "place\nX\nY\n");
+        const store_lock lock(t.path() / "sites", true);
+        CHECK_THROWS_AS(
+            ingest_into_store(lock, next_scan_options(d1, contact_level::site, no_sites)),
+            parameter_error);
+    }
+
+    TEST_CASE("stored_window: a damaged rows file is refused by the ingest and by verify") {
+        temp_dir t;
+        const fs::path d1 = t.write("d1.csv", "person,place,time\nA,X,2022-04-20T23:50Z\n");
+        const fs::path d2 = t.write("d2.csv", "person,place,time\nA,Y,2022-04-21T00:05Z\n");
+        const fs::path folder = t.path() / "store";
+        const store_lock lock(folder, true);
+        ingest_into_store(lock, next_scan_options(d1, contact_level::code));
+        const store_state state = read_store_state(folder);
+        const fs::path rows = folder / state.partitions[0].rows_file;
+        std::string bytes = file_text(rows);
+        bytes[bytes.size() - 9] ^= 1; // a bit of the last row's end
+        std::ofstream(rows, std::ios::binary | std::ios::trunc) << bytes;
+        CHECK_THROWS_WITH_AS(ingest_into_store(lock, next_scan_options(d2, contact_level::code)),
+                             doctest::Contains(rows.filename().string().c_str()), snapshot_error);
+        CHECK(file_text(store_state_path(folder)) == store_state_json(state));
+        CHECK_THROWS_WITH_AS(stored_window::open(folder)->verify(), doctest::Contains("damaged"),
                              snapshot_error);
     }
 }

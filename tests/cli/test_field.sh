@@ -112,12 +112,49 @@ run_ctrace trace --store "$work/store" "${cases[@]}" --tz +08:00 --out "$work/st
 expect_same_file "$field/companions.csv" "$work/store-companions.csv" "companions from the store"
 run_ctrace zones --store "$work/store" "${cases[@]}" --tz +08:00 --out "$work/store-zones.csv" -q
 expect_same_file "$field/zones.csv" "$work/store-zones.csv" "zones from the store"
-# A store keeps the dwell rule (docs/semantics.md §9n): next-scan on it is refused.
+# A store keeps the rule of its first ingest (docs/semantics.md §9n): next-scan on a dwell
+# store is refused, by trace and by ingest, and the store is left as it was.
 run_ctrace trace --store "$work/store" "${cases[@]}" --tz +08:00 --stay-end next-scan \
     --out "$work/store-ns.csv"
 expect_status 2 "a store traced with --stay-end next-scan"
-one_line_naming "a store traced with --stay-end next-scan" "--stay-end" "a store keeps the dwell rule"
+one_line_naming "a store traced with --stay-end next-scan" "--stay-end" "its first ingest"
 [ ! -e "$work/store-ns.csv" ] || fail "a refused store trace wrote its output"
+cp "$work/store/store.json" "$work/store-index-before.json"
+run_ctrace ingest --store "$work/store" --scans "$fixtures/tiny/scans.csv" --stay-end next-scan
+expect_status 2 "ingest --stay-end next-scan into a dwell store"
+one_line_naming "ingest --stay-end next-scan into a dwell store" "--stay-end" "first ingest"
+cmp -s "$work/store/store.json" "$work/store-index-before.json" || fail "a refused ingest changed the store"
+
+# A next-scan store fed one day at a time, latest day first: a next scan in another
+# night's dump cuts a stored stay, so the store traces like the CSV run, byte for byte.
+head -1 "$field/scans.csv" >"$work/header.csv"
+days=$(tail -n +2 "$field/scans.csv" | cut -d, -f3 | cut -c1-10 | sort -u -r)
+for day in $days; do
+    { cat "$work/header.csv"; grep ",$day" "$field/scans.csv"; } >"$work/day-$day.csv"
+    run_ctrace ingest --store "$work/ns-store" --scans "$work/day-$day.csv" --places "$field/places.csv" \
+        --tz +08:00 --stay-end next-scan -q
+    expect_status 0 "ingest --stay-end next-scan of $day"
+done
+ls "$work/ns-store"/rows-*.bin >/dev/null 2>&1 || fail "a next-scan store keeps no rows files"
+run_ctrace trace --store "$work/ns-store" "${cases[@]}" --tz +08:00 --out "$work/ns-store-risk.csv" -q
+expect_status 0 "trace of a next-scan store"
+expect_same_file "$field/risk-next-scan.csv" "$work/ns-store-risk.csv" "next-scan, day by day, from the store"
+run_ctrace daily --store "$work/ns-store" "${cases[@]}" --out-dir "$work/ns-lists" --as-of 2022-05-12 -q
+expect_status 0 "daily on a next-scan store"
+expect_same_file "$field/risk-next-scan.csv" "$work/ns-lists/risk-2022-05-12.csv" "daily on a next-scan store"
+run_ctrace verify --store "$work/ns-store" -q
+expect_status 0 "verify of a next-scan store"
+run_ctrace trace --store "$work/ns-store" "${cases[@]}" --tz +08:00 --stay-end dwell --out "$work/ns-dwell.csv"
+expect_status 2 "a next-scan store traced with --stay-end dwell"
+one_line_naming "a next-scan store traced with --stay-end dwell" "--stay-end" "next-scan"
+run_ctrace ingest --store "$work/ns-store" --scans "$fixtures/tiny/scans.csv" --contact-level site
+expect_status 2 "a next-scan store at code level given --contact-level site"
+one_line_naming "a next-scan store at code level given --contact-level site" "--contact-level" "code level"
+run_ctrace daily --store "$work/ns-store" "${cases[@]}" --out-dir "$work/ns-site" --as-of 2022-05-12 \
+    --contact-level site
+expect_status 2 "daily at site level on a store cut at code level"
+one_line_naming "daily at site level on a store cut at code level" "--contact-level" "code level"
+[ ! -e "$work/ns-site/risk-2022-05-12.csv" ] || fail "a refused daily wrote its list"
 
 # §12: bad options exit 2 with one line naming the option, and write nothing.
 rm -f "$work/bad.csv" "$work/bad-companions.csv"

@@ -76,22 +76,19 @@ struct compact_row {
     };
 };
 
-/// The same for any span of times: 32 bytes.
-struct wide_row {
-    visit v;
-    bool checked_out;
+/// The same for any span of times: the rows are `flagged_visit`s, 32 bytes.
+using wide_row = flagged_visit;
 
-    struct codec {
-        wide_row row(const visit& v, bool checked_out) const noexcept { return {v, checked_out}; }
-        time_point start(const wide_row& r) const noexcept { return r.v.start; }
-        time_point end(const wide_row& r) const noexcept { return r.v.end; }
-        bool checked_out(const wide_row& r) const noexcept { return r.checked_out; }
-        time_point start_order(const wide_row& r) const noexcept { return r.v.start; }
-        /// Sorted by person; each person's rows by start afterwards.
-        static constexpr unsigned time_bits = 0;
-        std::uint64_t sort_key(const wide_row& r) const noexcept { return r.v.person; }
-        static constexpr bool sorted_by_start = false;
-    };
+struct wide_codec {
+    wide_row row(const visit& v, bool checked_out) const noexcept { return {v, checked_out}; }
+    time_point start(const wide_row& r) const noexcept { return r.v.start; }
+    time_point end(const wide_row& r) const noexcept { return r.v.end; }
+    bool checked_out(const wide_row& r) const noexcept { return r.checked_out; }
+    time_point start_order(const wide_row& r) const noexcept { return r.v.start; }
+    /// Sorted by person; each person's rows by start afterwards.
+    static constexpr unsigned time_bits = 0;
+    std::uint64_t sort_key(const wide_row& r) const noexcept { return r.v.person; }
+    static constexpr bool sorted_by_start = false;
 };
 
 person_index person_of(const compact_row& r) noexcept {
@@ -128,32 +125,16 @@ void sort_by_start(std::span<Row> rows, const Codec& codec) {
     }
 }
 
-/// The rule on rows of type `Row`: the visits and flags as rows, a radix
-/// sort by person (and start, when the codec packs both in one key), each
-/// person's rows in start order swept from the latest back, and written back
-/// over `visits` in (person, start) order.
-template <typename Row, typename Codec, typename Group>
-void cut_in_rows(std::vector<visit>& visits, const std::vector<bool>& checked_out,
-                 std::uint32_t persons, const Codec& codec, Group group_of, unsigned threads) {
-    const std::size_t n = visits.size();
-    const auto slice = [&](unsigned t) {
-        return std::pair(n * t / threads, n * (t + 1) / threads);
-    };
-    // Not zeroed: every entry is written before it is read.
-    std::unique_ptr<Row[]> rows(new Row[n]), spare(new Row[n]);
-    detail::run_on_threads(threads, [&](unsigned t) {
-        for (std::size_t i = slice(t).first; i < slice(t).second; ++i)
-            rows[i] = codec.row(visits[i], checked_out[i]);
-    });
-    const std::span<Row> sorted =
-        detail::radix_sort_spans(std::span(rows.get(), n), std::span(spare.get(), n), 0,
-                                 detail::bits_for(persons) + codec.time_bits,
-                                 [&codec](const Row& r) { return codec.sort_key(r); });
-    // Threads take runs of whole persons; within a person, the rows of one
-    // second are decided before any of them counts as a next scan (n is
-    // strictly later).
+/// Sweeps each person's rows of `sorted` (grouped by person) from the latest
+/// back and hands `write(i, v)` the visit of row i with its end cut. Threads
+/// take runs of whole persons; within a person, the rows of one second are
+/// decided before any of them counts as a next scan (n is strictly later).
+/// `write` may change row i's end: only starts and places are read after.
+template <typename Row, typename Codec, typename Group, typename Write>
+void sweep_persons(std::span<Row> sorted, const Codec& codec, Group group_of, unsigned threads,
+                   Write write) {
     const std::vector<std::size_t> run_begin =
-        detail::runs_of_whole_groups(n, threads, [&](std::size_t i) {
+        detail::runs_of_whole_groups(sorted.size(), threads, [&](std::size_t i) {
             return person_of(sorted[i]) == person_of(sorted[i - 1]);
         });
     detail::run_on_threads(threads, [&](unsigned t) {
@@ -175,7 +156,7 @@ void cut_in_rows(std::vector<visit>& visits, const std::vector<bool>& checked_ou
                         codec.checked_out(r)
                             ? codec.end(r)
                             : std::min(codec.end(r), later.elsewhere(group_of(place_of(r))));
-                    visits[begin + k] = {person_of(r), place_of(r), when, end_at};
+                    write(begin + k, visit{person_of(r), place_of(r), when, end_at});
                 }
                 for (std::size_t k = same; k < i; ++k)
                     later.add(when, group_of(place_of(mine[k])));
@@ -184,6 +165,62 @@ void cut_in_rows(std::vector<visit>& visits, const std::vector<bool>& checked_ou
             begin = end;
         }
     });
+}
+
+/// The rule on rows of type `Row`: the visits and flags as rows, a radix
+/// sort by person (and start, when the codec packs both in one key), the
+/// sweep, and the rows written back over `visits` in (person, start) order.
+template <typename Row, typename Codec, typename Group>
+void cut_in_rows(std::vector<visit>& visits, const std::vector<bool>& checked_out,
+                 std::uint32_t persons, const Codec& codec, Group group_of, unsigned threads) {
+    const std::size_t n = visits.size();
+    const auto slice = [&](unsigned t) {
+        return std::pair(n * t / threads, n * (t + 1) / threads);
+    };
+    // Not zeroed: every entry is written before it is read.
+    std::unique_ptr<Row[]> rows(new Row[n]), spare(new Row[n]);
+    detail::run_on_threads(threads, [&](unsigned t) {
+        for (std::size_t i = slice(t).first; i < slice(t).second; ++i)
+            rows[i] = codec.row(visits[i], checked_out[i]);
+    });
+    const std::span<Row> sorted =
+        detail::radix_sort_spans(std::span(rows.get(), n), std::span(spare.get(), n), 0,
+                                 detail::bits_for(persons) + codec.time_bits,
+                                 [&codec](const Row& r) { return codec.sort_key(r); });
+    sweep_persons(sorted, codec, group_of, threads,
+                  [&visits](std::size_t i, const visit& v) { visits[i] = v; });
+}
+
+/// The range of persons, times and places of `n` rows, checked on every core.
+struct rows_range {
+    std::uint32_t persons = 0;
+    time_point first = time_infinity, last = -time_infinity;
+    bool bad_place = false;
+};
+
+template <typename VisitOf>
+rows_range range_of(std::size_t n, unsigned threads, std::span<const std::uint32_t> group_of_place,
+                    VisitOf visit_of) {
+    std::vector<rows_range> ranges(threads);
+    detail::run_on_threads(threads, [&](unsigned t) {
+        rows_range r;
+        for (std::size_t i = n * t / threads; i < n * (t + 1) / threads; ++i) {
+            const visit& v = visit_of(i);
+            r.bad_place |= !group_of_place.empty() && v.place >= group_of_place.size();
+            r.persons = std::max(r.persons, v.person + 1);
+            r.first = std::min(r.first, v.start);
+            r.last = std::max(r.last, v.end);
+        }
+        ranges[t] = r;
+    });
+    rows_range all;
+    for (const rows_range& r : ranges) {
+        if (r.bad_place) throw error("cut_at_next_scan: a place has no group");
+        all.persons = std::max(all.persons, r.persons);
+        all.first = std::min(all.first, r.first);
+        all.last = std::max(all.last, r.last);
+    }
+    return all;
 }
 
 } // namespace
@@ -197,31 +234,8 @@ void cut_at_next_scan(std::vector<visit>& visits, const std::vector<bool>& check
     if (n == 0) return;
     const unsigned threads = n >= (std::size_t{1} << 20) ? detail::hardware_threads() : 1;
 
-    // The range of everything, checked on every core.
-    struct range {
-        std::uint32_t persons = 0;
-        time_point first = time_infinity, last = -time_infinity;
-        bool bad_place = false;
-    };
-    std::vector<range> ranges(threads);
-    detail::run_on_threads(threads, [&](unsigned t) {
-        range r;
-        for (std::size_t i = n * t / threads; i < n * (t + 1) / threads; ++i) {
-            const visit& v = visits[i];
-            r.bad_place |= !group_of_place.empty() && v.place >= group_of_place.size();
-            r.persons = std::max(r.persons, v.person + 1);
-            r.first = std::min(r.first, v.start);
-            r.last = std::max(r.last, v.end);
-        }
-        ranges[t] = r;
-    });
-    range all;
-    for (const range& r : ranges) {
-        if (r.bad_place) throw error("cut_at_next_scan: a place has no group");
-        all.persons = std::max(all.persons, r.persons);
-        all.first = std::min(all.first, r.first);
-        all.last = std::max(all.last, r.last);
-    }
+    const rows_range all = range_of(n, threads, group_of_place,
+                                    [&visits](std::size_t i) -> const visit& { return visits[i]; });
     const auto group_of = [&](place_index x) {
         return group_of_place.empty() ? std::uint32_t{x} : group_of_place[x];
     };
@@ -232,8 +246,33 @@ void cut_at_next_scan(std::vector<visit>& visits, const std::vector<bool>& check
                 all.first, detail::bits_for(static_cast<std::uint64_t>(all.last - all.first) + 1)},
             group_of, threads);
     else
-        cut_in_rows<wide_row>(visits, checked_out, all.persons, wide_row::codec{}, group_of,
-                              threads);
+        cut_in_rows<wide_row>(visits, checked_out, all.persons, wide_codec{}, group_of, threads);
+}
+
+void cut_at_next_scan(std::vector<flagged_visit>& rows,
+                      std::span<const std::uint32_t> group_of_place) {
+    const std::size_t n = rows.size();
+    if (n >= std::numeric_limits<std::uint32_t>::max())
+        throw error("cut_at_next_scan: 2^32 visits or more");
+    if (n == 0) return;
+    const unsigned threads = n >= (std::size_t{1} << 20) ? detail::hardware_threads() : 1;
+    const rows_range all = range_of(n, threads, group_of_place,
+                                    [&rows](std::size_t i) -> const visit& { return rows[i].v; });
+    const auto group_of = [&](place_index x) {
+        return group_of_place.empty() ? std::uint32_t{x} : group_of_place[x];
+    };
+    // Sorted into a copy, cut in place there, and moved back: `rows` is
+    // unchanged until nothing can throw.
+    std::vector<flagged_visit> spare(n), copy(rows);
+    const std::span<flagged_visit> sorted = detail::radix_sort_spans(
+        std::span(copy), std::span(spare), 0, detail::bits_for(all.persons),
+        [](const flagged_visit& r) { return std::uint64_t{r.v.person}; });
+    sweep_persons(sorted, wide_codec{}, group_of, threads,
+                  [&sorted](std::size_t i, const visit& v) { sorted[i].v.end = v.end; });
+    if (sorted.data() == copy.data())
+        rows = std::move(copy);
+    else
+        rows = std::move(spare);
 }
 
 } // namespace ctrace

@@ -4,8 +4,11 @@
 #include "ctrace/core/digest.hpp"
 #include "ctrace/io/csv.hpp"
 #include "ctrace/model/ingest.hpp"
+#include "ctrace/model/sites.hpp"
+#include "ctrace/model/stay_end.hpp"
 #include "ctrace/storage/store_state.hpp"
 #include "ctrace/storage/stored_window.hpp"
+#include "storage/stay_rows.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -251,7 +254,8 @@ bool is_store_file(const std::string& name) {
         return name.size() > prefix.size() + suffix.size() && name.starts_with(prefix) &&
                name.ends_with(suffix);
     };
-    return has("part-", ".h5") || has("ids-", ".h5") || has("deleted-", ".u32");
+    return has("part-", ".h5") || has("ids-", ".h5") || has("deleted-", ".u32") ||
+           has("rows-", ".bin");
 }
 
 /// Removes the store files `state` does not name: left by an ingest killed
@@ -260,6 +264,7 @@ void remove_unnamed_files(const std::filesystem::path& folder, const store_state
     std::vector<std::string> named{state.ids_file};
     for (const stored_partition& p : state.partitions) {
         named.push_back(p.file);
+        if (!p.rows_file.empty()) named.push_back(p.rows_file);
         for (const deleted_rows& d : p.deleted)
             named.push_back(d.file);
     }
@@ -338,6 +343,114 @@ std::string rows_as_bytes(const std::vector<std::uint32_t>& rows) {
         for (int shift = 0; shift < 32; shift += 8)
             bytes.push_back(static_cast<char>((r >> shift) & 0xff));
     return bytes;
+}
+
+/// The stay end rule and level of an ingest: the store's when it has one,
+/// else those asked for. Throws `parameter_error` when the options ask for
+/// others than the store's.
+std::pair<stay_end_rule, contact_level> stay_end_of_ingest(const store_ingest_options& options,
+                                                           const std::filesystem::path& folder,
+                                                           const store_state* state) {
+    const stay_end_rule rule = state != nullptr ? state->parameters.stay_end
+                                                : options.stay_end.value_or(stay_end_rule::dwell);
+    const auto quoted = [](stay_end_rule r) { return "'" + std::string(stay_end_name(r)) + "'"; };
+    if (state != nullptr && options.stay_end && *options.stay_end != rule)
+        throw parameter_error("stay_end", folder.string() + ": the store's stays end by the rule " +
+                                              quoted(rule) + ", not " + quoted(*options.stay_end) +
+                                              " (fixed by its first ingest)");
+    const contact_level level = state != nullptr ? state->parameters.stay_end_level
+                                : rule == stay_end_rule::next_scan
+                                    ? options.stay_end_level.value_or(contact_level::code)
+                                    : contact_level::code;
+    if (options.stay_end_level && *options.stay_end_level != level) {
+        if (rule == stay_end_rule::dwell)
+            throw parameter_error(
+                "contact_level",
+                folder.string() +
+                    ": a store keeps the codes scanned and is traced at either level: "
+                    "the level is chosen by the trace (daily, trace), not by "
+                    "the ingest (only the next-scan rule fixes one: the level "
+                    "its stays are cut at)");
+        throw parameter_error("contact_level",
+                              folder.string() + ": the store's stays are cut by the next scan at " +
+                                  std::string(contact_level_name(level)) + " level, not " +
+                                  std::string(contact_level_name(*options.stay_end_level)) +
+                                  " (fixed by its first ingest)");
+    }
+    return {rule, level};
+}
+
+/// (person, place, start, end, checked_out): the order of a next-scan
+/// ingest's rows, in which a stay's rows are one run.
+bool row_less(const flagged_visit& a, const flagged_visit& b) noexcept {
+    return std::tie(a.v.person, a.v.place, a.v.start, a.v.end, a.checked_out) <
+           std::tie(b.v.person, b.v.place, b.v.start, b.v.end, b.checked_out);
+}
+
+/// The rows of `rows` (in `row_less` order) behind the stay (p, x, s, e):
+/// those of (p, x) starting in [s, e]. A row starting at e belongs to it, as
+/// an empty row there touches it (semantics §2.2); stays of one person and
+/// place never touch each other, so each row is one stay's.
+std::span<const flagged_visit> rows_of_stay(const std::vector<flagged_visit>& rows, person_index p,
+                                            place_index x, time_point s, time_point e) {
+    const flagged_visit probe{{p, x, s, std::numeric_limits<time_point>::min()}, false};
+    auto first = std::lower_bound(rows.begin(), rows.end(), probe, row_less);
+    auto last = first;
+    while (last != rows.end() && last->v.person == p && last->v.place == x && last->v.start <= e)
+        ++last;
+    return {first, last};
+}
+
+/// Whether the stored rows `begin`..`end` of `stored` are `now`'s.
+bool same_rows(const detail::stay_rows& stored, std::uint64_t begin, std::uint64_t end,
+               std::span<const flagged_visit> now) {
+    if (end - begin != now.size()) return false;
+    for (std::size_t k = 0; k < now.size(); ++k)
+        if (stored.start[begin + k] != now[k].v.start || stored.end[begin + k] != now[k].v.end ||
+            (stored.checked_out[begin + k] != 0) != now[k].checked_out)
+            return false;
+    return true;
+}
+
+/// The rows of a next-scan ingest: the dump's (`merged.visits`, with their
+/// flags) and the stored rows behind the candidates, cut again together and
+/// sorted by `row_less`; `merged.visits` becomes their visits. Candidates of
+/// persons with no row in the dump are dropped first: no row of theirs is
+/// new, so their stays come out as they are. `stored_rows` keeps the rows
+/// files read, by partition. `sites`, when given, is the places metadata
+/// whose sites judge "another place".
+std::vector<flagged_visit>
+rows_cut_again(const std::filesystem::path& folder, const store_state& state, scan_log& merged,
+               std::vector<merge_candidate>& candidates,
+               std::vector<std::optional<detail::stay_rows>>& stored_rows,
+               const place_table* sites) {
+    std::vector<bool> in_dump(merged.persons.size(), false);
+    for (const visit& v : merged.visits)
+        in_dump[v.person] = true;
+    std::erase_if(candidates, [&](const merge_candidate& c) { return !in_dump[c.person]; });
+    std::vector<flagged_visit> rows;
+    rows.reserve(merged.visits.size());
+    for (std::size_t i = 0; i < merged.visits.size(); ++i)
+        rows.push_back({merged.visits[i], merged.checked_out[i]});
+    merged.visits = {};
+    merged.checked_out = {};
+    for (const merge_candidate& c : candidates) {
+        std::optional<detail::stay_rows>& file = stored_rows[c.partition];
+        const stored_partition& entry = state.partitions[c.partition];
+        if (!file)
+            file = detail::read_stay_rows(folder / entry.rows_file, entry.rows_sha256, entry.stays);
+        for (std::uint64_t j = file->begin[c.row]; j < file->begin[c.row + 1]; ++j)
+            rows.push_back(
+                {{c.person, c.place, file->start[j], file->end[j]}, file->checked_out[j] != 0});
+    }
+    std::vector<std::uint32_t> groups;
+    if (sites != nullptr) groups = site_of_codes(*sites, merged.places).site_of;
+    cut_at_next_scan(rows, groups);
+    std::sort(rows.begin(), rows.end(), row_less);
+    merged.visits.reserve(rows.size());
+    for (const flagged_visit& r : rows)
+        merged.visits.push_back(r.v);
+    return rows;
 }
 
 } // namespace
@@ -423,7 +536,13 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
         read.default_dwell = state.parameters.default_dwell;
     }
     read.compute_sha256 = false;
+    const auto [rule, rule_level] =
+        stay_end_of_ingest(options, folder, existing ? &state : nullptr);
+    const bool cut_at_next = rule == stay_end_rule::next_scan;
+    read.record_checkouts = cut_at_next;
     store_state next = state;
+    next.parameters.stay_end = rule;
+    next.parameters.stay_end_level = rule_level;
     next.parameters.tz = read.tz;
     next.parameters.default_dwell = read.default_dwell;
     next.parameters.skip_bad = state.parameters.skip_bad || read.skip_bad;
@@ -476,6 +595,8 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
         ids.place_info = std::move(info);
     }
 
+    // Sites must be there before the long read.
+    if (cut_at_next && rule_level == contact_level::site) require_sites(ids.place_info);
     scan_log merged;
     merged.persons = std::move(ids.persons);
     merged.places = ids.places;
@@ -530,9 +651,17 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
                                           static_cast<std::uint32_t>(row)});
                 }
         }
-        for (const merge_candidate& c : candidates)
-            merged.visits.push_back({c.person, c.place, c.start, c.end});
+        if (!cut_at_next)
+            for (const merge_candidate& c : candidates)
+                merged.visits.push_back({c.person, c.place, c.start, c.end});
     }
+    // Under the next-scan rule the stays are rebuilt from their rows: the
+    // dump's, and those of the stored stays they can meet, cut again together.
+    std::vector<flagged_visit> rows;
+    std::vector<std::optional<detail::stay_rows>> stored_rows(state.partitions.size());
+    if (cut_at_next && !merged.visits.empty())
+        rows = rows_cut_again(folder, state, merged, candidates, stored_rows,
+                              rule_level == contact_level::site ? &ids.place_info : nullptr);
     stay_table stays =
         build_stays(std::move(merged.visits), merged.persons.size(), merged.places.size());
 
@@ -544,19 +673,36 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
     };
     std::sort(candidates.begin(), candidates.end(), key_less);
     stay_table fresh;
+    detail::stay_rows fresh_rows; // in fresh's order
     for (std::size_t i = 0; i < stays.size(); ++i) {
         const merge_candidate probe{
             stays.person[i], stays.place[i], stays.start[i], stays.end[i], 0, 0};
         const auto at = std::lower_bound(candidates.begin(), candidates.end(), probe, key_less);
+        std::span<const flagged_visit> its_rows;
+        if (cut_at_next)
+            its_rows =
+                rows_of_stay(rows, stays.person[i], stays.place[i], stays.start[i], stays.end[i]);
         if (at != candidates.end() && !key_less(probe, *at)) {
-            at->kept = true;
-            continue;
+            // Under the next-scan rule, only when its rows did not change
+            // either: a row cut inside a stay whose end another row keeps.
+            const detail::stay_rows* stored = cut_at_next ? &*stored_rows[at->partition] : nullptr;
+            if (!cut_at_next ||
+                same_rows(*stored, stored->begin[at->row], stored->begin[at->row + 1], its_rows)) {
+                at->kept = true;
+                continue;
+            }
         }
         fresh.person.push_back(stays.person[i]);
         fresh.place.push_back(stays.place[i]);
         fresh.start.push_back(stays.start[i]);
         fresh.end.push_back(stays.end[i]);
+        if (cut_at_next) {
+            for (const flagged_visit& r : its_rows)
+                fresh_rows.add_row(r.v.start, r.v.end, r.checked_out);
+            fresh_rows.end_stay();
+        }
     }
+    rows = {};
     stays = {};
     index_stays_by_place(fresh, merged.places.size());
     std::vector<std::vector<std::uint32_t>> deleted_now(state.partitions.size());
@@ -589,6 +735,17 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
             stage_snapshot(folder, "part-" + store_serial(serial) + ".h5", part, partition_layout));
         entry.file = staged.back().name;
         entry.sha256 = staged.back().digest;
+        if (cut_at_next) {
+            const std::string bytes = detail::stay_rows_bytes(fresh_rows);
+            sha256 rows_digest;
+            rows_digest.update(bytes);
+            entry.rows_file = "rows-" + store_serial(serial) + ".bin";
+            entry.rows_sha256 = rows_digest.hex_digest();
+            staged_rows.push_back(
+                std::make_unique<atomic_file>(folder / entry.rows_file, temporary_name::hidden));
+            stage_text(*staged_rows.back(), bytes);
+            fresh_rows = {};
+        }
         merged.persons = std::move(part.persons);
         fresh = std::move(part.stays);
     }

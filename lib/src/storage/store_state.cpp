@@ -51,13 +51,15 @@ std::string store_state_json(const store_state& s) {
         json deleted = json::array();
         for (const deleted_rows& d : p.deleted)
             deleted.push_back({{"file", d.file}, {"rows", d.rows}, {"sha256", d.sha256}});
-        partitions.push_back({{"file", p.file},
-                              {"sha256", p.sha256},
-                              {"stays", p.stays},
-                              {"first_start", p.first_start},
-                              {"first_end", p.first_end},
-                              {"last_end", p.last_end},
-                              {"deleted", std::move(deleted)}});
+        json part{{"file", p.file},
+                  {"sha256", p.sha256},
+                  {"stays", p.stays},
+                  {"first_start", p.first_start},
+                  {"first_end", p.first_end},
+                  {"last_end", p.last_end},
+                  {"deleted", std::move(deleted)}};
+        if (!p.rows_file.empty()) part["rows"] = {{"file", p.rows_file}, {"sha256", p.rows_sha256}};
+        partitions.push_back(std::move(part));
     }
     json inputs = json::array();
     for (const input_file& f : s.inputs)
@@ -69,6 +71,8 @@ std::string store_state_json(const store_state& s) {
              {"skip_bad", s.parameters.skip_bad},
              {"contact_level", std::string(contact_level_name(s.parameters.level))},
              {"person_pseudonym_key", s.parameters.pseudonym_key},
+             {"stay_end", std::string(stay_end_name(s.parameters.stay_end))},
+             {"stay_end_level", std::string(contact_level_name(s.parameters.stay_end_level))},
              {"ids", {{"file", s.ids_file}, {"sha256", s.ids_sha256}}},
              {"partitions", std::move(partitions)},
              {"cutoff", s.cutoff ? json(*s.cutoff) : json(nullptr)},
@@ -109,6 +113,12 @@ store_state read_store_state(const std::filesystem::path& folder) {
         s.parameters.skip_bad = j.at("skip_bad").get<bool>();
         s.parameters.level = parse_contact_level(j.at("contact_level").get<std::string>());
         s.parameters.pseudonym_key = j.at("person_pseudonym_key").get<std::string>();
+        // Stores written before the rule was chosen are of the dwell rule.
+        if (j.contains("stay_end")) {
+            s.parameters.stay_end = parse_stay_end(j.at("stay_end").get<std::string>());
+            s.parameters.stay_end_level =
+                parse_contact_level(j.at("stay_end_level").get<std::string>());
+        }
         s.ids_file = j.at("ids").at("file").get<std::string>();
         s.ids_sha256 = j.at("ids").at("sha256").get<std::string>();
         for (const json& p : j.at("partitions")) {
@@ -123,6 +133,16 @@ store_state read_store_state(const std::filesystem::path& folder) {
                 part.deleted.push_back({d.at("file").get<std::string>(),
                                         d.at("rows").get<std::uint64_t>(),
                                         d.at("sha256").get<std::string>()});
+            if (p.contains("rows")) {
+                part.rows_file = p.at("rows").at("file").get<std::string>();
+                part.rows_sha256 = p.at("rows").at("sha256").get<std::string>();
+            }
+            if (part.rows_file.empty() != (s.parameters.stay_end == stay_end_rule::dwell))
+                bad_state(path, "partition " + part.file +
+                                    (part.rows_file.empty() ? " has no rows file, which a store "
+                                                              "of the next-scan rule needs"
+                                                            : " has a rows file in a store of "
+                                                              "the dwell rule"));
         }
         if (!j.at("cutoff").is_null()) s.cutoff = j.at("cutoff").get<time_point>();
         if (!j.at("latest_end").is_null()) s.latest_end = j.at("latest_end").get<time_point>();
@@ -157,6 +177,7 @@ store_state read_store_state(const std::filesystem::path& folder) {
         plain(p.file);
         for (const deleted_rows& d : p.deleted)
             plain(d.file);
+        if (!p.rows_file.empty()) plain(p.rows_file);
     }
     return s;
 }

@@ -4,6 +4,7 @@
 #include "ctrace/core/error.hpp"
 #include "ctrace/storage/store.hpp"
 #include "storage/snapshot_checksum.hpp"
+#include "storage/stay_rows.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -199,6 +200,34 @@ dataset stored_window::read_whole() const {
     return out;
 }
 
+namespace {
+
+/// Checks a next-scan partition's rows file: its digest and size, and that
+/// each stay is the merge of its rows: the first starts it, the latest end
+/// ends it, none lies outside it. Adds the file's bytes to `bytes`.
+void verify_rows(const std::filesystem::path& path, const stored_partition& entry,
+                 const stay_columns& stays, std::uint64_t& bytes) {
+    const detail::stay_rows rows = detail::read_stay_rows(path, entry.rows_sha256, stays.size());
+    std::error_code ec;
+    bytes += std::filesystem::file_size(path, ec);
+    for (std::size_t i = 0; i < stays.size(); ++i) {
+        const std::uint64_t begin = rows.begin[i], end = rows.begin[i + 1];
+        bool fits = begin < end && rows.start[begin] == stays.start[i];
+        time_point latest = std::numeric_limits<time_point>::min();
+        for (std::uint64_t j = begin; fits && j < end; ++j) {
+            fits = rows.start[j] >= stays.start[i] && rows.start[j] <= rows.end[j] &&
+                   rows.end[j] <= stays.end[i] &&
+                   (j == begin || rows.start[j - 1] <= rows.start[j]);
+            latest = std::max(latest, rows.end[j]);
+        }
+        if (!fits || latest != stays.end[i])
+            throw snapshot_error(path.string() + ": the rows of stay " + std::to_string(i) +
+                                 " of " + entry.file + " do not make that stay");
+    }
+}
+
+} // namespace
+
 std::uint64_t stored_window::verify() const {
     std::uint64_t bytes = 0;
     const snapshot_check ids = verify_snapshot(folder_ / state_.ids_file);
@@ -231,6 +260,7 @@ std::uint64_t stored_window::verify() const {
                              last_end != entry.last_end))
             throw snapshot_error(path.string() +
                                  ": its time range is not the one the index records");
+        if (!entry.rows_file.empty()) verify_rows(folder_ / entry.rows_file, entry, s, bytes);
         // Every place id of the partition is the ids file's (its persons'
         // ids are the ids file's: it has none of its own).
         const indexed_snapshot& part = *parts_[k].data;

@@ -78,7 +78,7 @@ std::optional<parameter_error> stay_end_problem(stay_end_rule rule, contact_leve
         return parameter_error("stay_end",
                                name + ": its stays were made with the stay end rule " +
                                    quoted(rule) + ", not " + quoted(*asked) +
-                                   (is_store ? " (a store keeps the dwell rule)"
+                                   (is_store ? " (a store keeps the rule of its first ingest)"
                                              : " (make it again with the rule wanted)"));
     if (rule == stay_end_rule::next_scan && rule_level != source.level)
         return parameter_error("contact_level",

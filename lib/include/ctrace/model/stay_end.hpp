@@ -41,4 +41,20 @@ std::string_view stay_end_name(stay_end_rule rule) noexcept;
 void cut_at_next_scan(std::vector<visit>& visits, const std::vector<bool>& checked_out,
                       std::span<const std::uint32_t> group_of_place = {});
 
+/// A visit with its check-out flag: the rows a next-scan store keeps, so
+/// that a later dump can cut them again (`storage/store.hpp`).
+struct flagged_visit {
+    visit v;
+    bool checked_out = false;
+};
+
+/// The same rule on rows that carry their flags: the rows come back in
+/// (person, start) order (ties in no particular order), each with its flag
+/// and its end cut. Rows whose end is already cut (by scans no longer among
+/// them) are cut again only by the scans that are: ends only get earlier, so
+/// cutting rows again with more scans equals cutting them once with all.
+/// Throws like the function above, leaving `rows` unchanged.
+void cut_at_next_scan(std::vector<flagged_visit>& rows,
+                      std::span<const std::uint32_t> group_of_place = {});
+
 } // namespace ctrace

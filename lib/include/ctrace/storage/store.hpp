@@ -85,6 +85,14 @@ struct store_ingest_options {
     scan_read_options read;
     bool tz_given = false;
     bool dwell_given = false;
+    /// How rows without check-out end (`stay_end.hpp`), and the level at
+    /// which "another place" is judged when they end at the next scan. Both
+    /// are fixed by the first ingest (unset: `dwell`, and `code`); a later
+    /// ingest takes the store's and refuses others (`parameter_error`). A
+    /// dwell store keeps the codes scanned and is traced at either level, so
+    /// it takes no level but `code`.
+    std::optional<stay_end_rule> stay_end;
+    std::optional<contact_level> stay_end_level;
     /// Stays that end more than this before the latest stay end in the store
     /// are dropped after the ingest, with the ids no stay refers to anymore.
     duration retention = defaults::retention;
@@ -117,7 +125,9 @@ struct store_ingest_result {
 
 /// Adds one scan dump to the store whose lock is `lock`: reads the store's
 /// snapshot (none: an empty store), reads the dump, merges its visits with
-/// the stored stays exactly as if all dumps had been read at once, applies
+/// the stored stays exactly as if all dumps had been read at once (under
+/// the next-scan rule, the dump's rows also cut the stored rows they follow
+/// and are cut by those they precede, in any order of dumps), applies
 /// the retention and commits the new snapshot, rejects and manifest. Throws
 /// like `ingest` and `read_snapshot`, `parameter_error` when `tz`,
 /// `default_dwell` or `pseudonyms` differ from the store's, and

@@ -12,6 +12,9 @@
 ///   metadata; an indexed snapshot without stays.
 /// - `part-NNNNNN.h5`: one partition per ingest, an indexed snapshot of the
 ///   stays that ingest wrote, in store numbering. Never rewritten.
+/// - `rows-NNNNNN.bin`: in a store of the next-scan rule only, the scan rows
+///   behind each stay of `part-NNNNNN.h5`, so that a later dump can cut them
+///   (docs/nightly.md).
 /// - `deleted-NNNNNN-MMMMMM.u32`: rows of partition NNNNNN that ingest MMMMMM
 ///   replaced (merged with its dump into stays of its own partition), as
 ///   ascending little-endian uint32 values.
@@ -48,6 +51,9 @@ struct stored_partition {
     /// Over its rows: smallest start, smallest end, largest end.
     time_point first_start = 0, first_end = 0, last_end = 0;
     std::vector<deleted_rows> deleted;
+    /// A next-scan store's `rows-NNNNNN.bin`: the scan rows behind each of
+    /// its stays (empty for a dwell store), and the SHA-256 of its bytes.
+    std::string rows_file, rows_sha256;
 };
 
 struct store_state {
