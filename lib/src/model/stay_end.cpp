@@ -67,12 +67,11 @@ struct compact_row {
         time_point end(const compact_row& r) const noexcept { return first + (r.end_flag >> 1); }
         bool checked_out(const compact_row& r) const noexcept { return (r.end_flag & 1u) != 0; }
         std::uint32_t start_order(const compact_row& r) const noexcept { return r.start; }
-        /// Sorted by (person, start) at once: bits of the start offset.
-        unsigned time_bits;
-        std::uint64_t sort_key(const compact_row& r) const noexcept {
-            return std::uint64_t{r.person} << time_bits | r.start;
-        }
-        static constexpr bool sorted_by_start = true;
+        /// Sorted by person; each person's few rows by start afterwards
+        /// (half the radix passes of sorting by both at once).
+        static constexpr unsigned time_bits = 0;
+        std::uint64_t sort_key(const compact_row& r) const noexcept { return r.person; }
+        static constexpr bool sorted_by_start = false;
     };
 };
 
@@ -240,11 +239,8 @@ void cut_at_next_scan(std::vector<visit>& visits, const std::vector<bool>& check
         return group_of_place.empty() ? std::uint32_t{x} : group_of_place[x];
     };
     if (static_cast<std::uint64_t>(all.last - all.first) < (std::uint64_t{1} << 31))
-        cut_in_rows<compact_row>(
-            visits, checked_out, all.persons,
-            compact_row::codec{
-                all.first, detail::bits_for(static_cast<std::uint64_t>(all.last - all.first) + 1)},
-            group_of, threads);
+        cut_in_rows<compact_row>(visits, checked_out, all.persons, compact_row::codec{all.first},
+                                 group_of, threads);
     else
         cut_in_rows<wide_row>(visits, checked_out, all.persons, wide_codec{}, group_of, threads);
 }
