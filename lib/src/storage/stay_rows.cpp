@@ -12,7 +12,7 @@ namespace ctrace::detail {
 
 namespace {
 
-constexpr char magic[16] = "ctrace-rows 1\n\0";
+constexpr char magic[16] = "ctrace-rows 2\n\0";
 static_assert(std::endian::native == std::endian::little,
               "the rows file is little-endian, written and read as stored in memory");
 
@@ -34,8 +34,8 @@ void put_count(std::string& out, std::uint64_t n) {
 std::string stay_rows_bytes(const stay_rows& rows) {
     std::string out(magic, sizeof magic);
     put_count(out, rows.stays());
-    put_count(out, rows.rows());
-    put(out, rows.begin);
+    put_count(out, rows.start.size());
+    put(out, rows.code);
     put(out, rows.start);
     put(out, rows.end);
     put(out, rows.checked_out);
@@ -62,7 +62,7 @@ stay_rows read_stay_rows(const std::filesystem::path& path, const std::string& s
     take(head, sizeof head);
     if (std::memcmp(head, magic, 12) != 0) bad_rows(path, "not a ctrace rows file");
     if (std::memcmp(head, magic, sizeof magic) != 0)
-        bad_rows(path, "a rows file of another version than this ctrace reads (1)");
+        bad_rows(path, "a rows file of another version than this ctrace reads (2)");
     std::uint64_t n = 0, m = 0;
     take(&n, sizeof n);
     take(&m, sizeof m);
@@ -70,22 +70,22 @@ stay_rows read_stay_rows(const std::filesystem::path& path, const std::string& s
         bad_rows(path,
                  "holds the rows of " + std::to_string(n) + " stays, not " + std::to_string(stays));
     // Sizes are checked against the bytes there before anything is allocated.
-    if (m > bytes.size() || n > bytes.size() || (n + 1) * 8 + m * 17 != bytes.size() - at)
+    if (m > bytes.size() || n > bytes.size() || n * 4 + m * 17 != bytes.size() - at)
         bad_rows(path, "the rows file's size does not match its counts");
     stay_rows rows;
-    rows.begin.resize(n + 1);
+    rows.code.resize(n);
     rows.start.resize(m);
     rows.end.resize(m);
     rows.checked_out.resize(m);
-    take(rows.begin.data(), (n + 1) * 8);
+    take(rows.code.data(), n * 4);
     take(rows.start.data(), m * 8);
     take(rows.end.data(), m * 8);
     take(rows.checked_out.data(), m);
-    if (rows.begin.front() != 0 || rows.begin.back() != m)
-        bad_rows(path, "the rows file's offsets do not cover its rows");
+    rows.listed_begin.resize(n + 1);
     for (std::size_t i = 0; i < n; ++i)
-        if (rows.begin[i] > rows.begin[i + 1])
-            bad_rows(path, "the rows file's offsets are not ascending");
+        rows.listed_begin[i + 1] = rows.listed_begin[i] + (rows.code[i] < 2 ? 0 : rows.code[i]);
+    if (rows.listed_begin.back() != m)
+        bad_rows(path, "the rows file's counts of rows per stay do not add up to its rows");
     return rows;
 }
 

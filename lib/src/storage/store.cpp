@@ -387,43 +387,53 @@ bool row_less(const flagged_visit& a, const flagged_visit& b) noexcept {
            std::tie(b.v.person, b.v.place, b.v.start, b.v.end, b.checked_out);
 }
 
-/// The rows of `rows` (in `row_less` order) behind the stay (p, x, s, e):
-/// those of (p, x) starting in [s, e]. A row starting at e belongs to it, as
-/// an empty row there touches it (semantics §2.2); stays of one person and
-/// place never touch each other, so each row is one stay's.
-std::span<const flagged_visit> rows_of_stay(const std::vector<flagged_visit>& rows, person_index p,
-                                            place_index x, time_point s, time_point e) {
-    const flagged_visit probe{{p, x, s, std::numeric_limits<time_point>::min()}, false};
-    auto first = std::lower_bound(rows.begin(), rows.end(), probe, row_less);
-    auto last = first;
-    while (last != rows.end() && last->v.person == p && last->v.place == x && last->v.start <= e)
-        ++last;
-    return {first, last};
-}
+/// The rows of a next-scan ingest in `row_less` order, with the offsets of
+/// each person's (`person_begin[p]` .. `person_begin[p + 1]`).
+struct ingest_rows {
+    std::vector<flagged_visit> rows;
+    std::vector<std::size_t> person_begin;
 
-/// Whether the stored rows `begin`..`end` of `stored` are `now`'s.
-bool same_rows(const detail::stay_rows& stored, std::uint64_t begin, std::uint64_t end,
+    /// The rows behind the stay (p, x, s, e): those of (p, x) starting in
+    /// [s, e]. A row starting at e belongs to it, as an empty row there
+    /// touches it (semantics §2.2); stays of one person and place never
+    /// touch each other, so each row is one stay's.
+    std::span<const flagged_visit> of_stay(person_index p, place_index x, time_point s,
+                                           time_point e) const {
+        std::size_t first = person_begin[p];
+        const std::size_t end = person_begin[p + 1];
+        while (first < end && std::pair(rows[first].v.place, rows[first].v.start) < std::pair(x, s))
+            ++first;
+        std::size_t last = first;
+        while (last < end && rows[last].v.place == x && rows[last].v.start <= e)
+            ++last;
+        return std::span(rows).subspan(first, last - first);
+    }
+};
+
+/// Whether stay `stay` of `stored`, with bounds [s, e), has the rows `now`.
+bool same_rows(const detail::stay_rows& stored, std::size_t stay, time_point s, time_point e,
                std::span<const flagged_visit> now) {
-    if (end - begin != now.size()) return false;
-    for (std::size_t k = 0; k < now.size(); ++k)
-        if (stored.start[begin + k] != now[k].v.start || stored.end[begin + k] != now[k].v.end ||
-            (stored.checked_out[begin + k] != 0) != now[k].checked_out)
-            return false;
-    return true;
+    std::size_t k = 0;
+    bool same = true;
+    stored.for_each_row(stay, s, e, [&](time_point start, time_point end, bool out) {
+        same = same && k < now.size() && now[k].v.start == start && now[k].v.end == end &&
+               now[k].checked_out == out;
+        ++k;
+    });
+    return same && k == now.size();
 }
 
 /// The rows of a next-scan ingest: the dump's (`merged.visits`, with their
 /// flags) and the stored rows behind the candidates, cut again together and
-/// sorted by `row_less`; `merged.visits` becomes their visits. Candidates of
+/// put in `row_less` order; `merged.visits` becomes their visits. Candidates of
 /// persons with no row in the dump are dropped first: no row of theirs is
 /// new, so their stays come out as they are. `stored_rows` keeps the rows
 /// files read, by partition. `sites`, when given, is the places metadata
 /// whose sites judge "another place".
-std::vector<flagged_visit>
-rows_cut_again(const std::filesystem::path& folder, const store_state& state, scan_log& merged,
-               std::vector<merge_candidate>& candidates,
-               std::vector<std::optional<detail::stay_rows>>& stored_rows,
-               const place_table* sites) {
+ingest_rows rows_cut_again(const std::filesystem::path& folder, const store_state& state,
+                           scan_log& merged, std::vector<merge_candidate>& candidates,
+                           std::vector<std::optional<detail::stay_rows>>& stored_rows,
+                           const place_table* sites) {
     std::vector<bool> in_dump(merged.persons.size(), false);
     for (const visit& v : merged.visits)
         in_dump[v.person] = true;
@@ -439,18 +449,36 @@ rows_cut_again(const std::filesystem::path& folder, const store_state& state, sc
         const stored_partition& entry = state.partitions[c.partition];
         if (!file)
             file = detail::read_stay_rows(folder / entry.rows_file, entry.rows_sha256, entry.stays);
-        for (std::uint64_t j = file->begin[c.row]; j < file->begin[c.row + 1]; ++j)
-            rows.push_back(
-                {{c.person, c.place, file->start[j], file->end[j]}, file->checked_out[j] != 0});
+        file->for_each_row(c.row, c.start, c.end, [&](time_point s, time_point e, bool out) {
+            rows.push_back({{c.person, c.place, s, e}, out});
+        });
     }
     std::vector<std::uint32_t> groups;
     if (sites != nullptr) groups = site_of_codes(*sites, merged.places).site_of;
     cut_at_next_scan(rows, groups);
-    std::sort(rows.begin(), rows.end(), row_less);
+    // The rows come back by person: each person's few rows are sorted alone.
+    ingest_rows out;
+    out.person_begin.assign(merged.persons.size() + 1, 0);
+    for (const flagged_visit& r : rows)
+        ++out.person_begin[r.v.person + 1];
+    for (std::size_t p = 0; p < merged.persons.size(); ++p)
+        out.person_begin[p + 1] += out.person_begin[p];
+    for (std::size_t p = 0; p < merged.persons.size(); ++p) {
+        const auto first = rows.begin() + static_cast<std::ptrdiff_t>(out.person_begin[p]);
+        const auto last = rows.begin() + static_cast<std::ptrdiff_t>(out.person_begin[p + 1]);
+        if (last - first > 32) {
+            std::sort(first, last, row_less);
+            continue;
+        }
+        for (auto at = first; at != last; ++at)
+            for (auto k = at; k != first && row_less(*k, *(k - 1)); --k)
+                std::iter_swap(k, k - 1);
+    }
     merged.visits.reserve(rows.size());
     for (const flagged_visit& r : rows)
         merged.visits.push_back(r.v);
-    return rows;
+    out.rows = std::move(rows);
+    return out;
 }
 
 } // namespace
@@ -657,7 +685,7 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
     }
     // Under the next-scan rule the stays are rebuilt from their rows: the
     // dump's, and those of the stored stays they can meet, cut again together.
-    std::vector<flagged_visit> rows;
+    ingest_rows rows;
     std::vector<std::optional<detail::stay_rows>> stored_rows(state.partitions.size());
     if (cut_at_next && !merged.visits.empty())
         rows = rows_cut_again(folder, state, merged, candidates, stored_rows,
@@ -680,14 +708,12 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
         const auto at = std::lower_bound(candidates.begin(), candidates.end(), probe, key_less);
         std::span<const flagged_visit> its_rows;
         if (cut_at_next)
-            its_rows =
-                rows_of_stay(rows, stays.person[i], stays.place[i], stays.start[i], stays.end[i]);
+            its_rows = rows.of_stay(stays.person[i], stays.place[i], stays.start[i], stays.end[i]);
         if (at != candidates.end() && !key_less(probe, *at)) {
             // Under the next-scan rule, only when its rows did not change
             // either: a row cut inside a stay whose end another row keeps.
             const detail::stay_rows* stored = cut_at_next ? &*stored_rows[at->partition] : nullptr;
-            if (!cut_at_next ||
-                same_rows(*stored, stored->begin[at->row], stored->begin[at->row + 1], its_rows)) {
+            if (!cut_at_next || same_rows(*stored, at->row, at->start, at->end, its_rows)) {
                 at->kept = true;
                 continue;
             }
@@ -697,9 +723,9 @@ store_ingest_result ingest_into_store(const store_lock& lock, const store_ingest
         fresh.start.push_back(stays.start[i]);
         fresh.end.push_back(stays.end[i]);
         if (cut_at_next) {
-            for (const flagged_visit& r : its_rows)
-                fresh_rows.add_row(r.v.start, r.v.end, r.checked_out);
-            fresh_rows.end_stay();
+            fresh_rows.add_stay(its_rows, [](const flagged_visit& r) {
+                return std::tuple(r.v.start, r.v.end, r.checked_out);
+            });
         }
     }
     rows = {};

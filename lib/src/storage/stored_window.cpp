@@ -211,15 +211,16 @@ void verify_rows(const std::filesystem::path& path, const stored_partition& entr
     std::error_code ec;
     bytes += std::filesystem::file_size(path, ec);
     for (std::size_t i = 0; i < stays.size(); ++i) {
-        const std::uint64_t begin = rows.begin[i], end = rows.begin[i + 1];
-        bool fits = begin < end && rows.start[begin] == stays.start[i];
-        time_point latest = std::numeric_limits<time_point>::min();
-        for (std::uint64_t j = begin; fits && j < end; ++j) {
-            fits = rows.start[j] >= stays.start[i] && rows.start[j] <= rows.end[j] &&
-                   rows.end[j] <= stays.end[i] &&
-                   (j == begin || rows.start[j - 1] <= rows.start[j]);
-            latest = std::max(latest, rows.end[j]);
-        }
+        bool fits = true, first = true;
+        time_point latest = std::numeric_limits<time_point>::min(), previous = latest;
+        rows.for_each_row(i, stays.start[i], stays.end[i],
+                          [&](time_point start, time_point end, bool) {
+                              fits = fits && (!first || start == stays.start[i]) &&
+                                     start >= previous && start <= end && end <= stays.end[i];
+                              first = false;
+                              previous = start;
+                              latest = std::max(latest, end);
+                          });
         if (!fits || latest != stays.end[i])
             throw snapshot_error(path.string() + ": the rows of stay " + std::to_string(i) +
                                  " of " + entry.file + " do not make that stay");
