@@ -364,9 +364,9 @@ TEST_SUITE("zones") {
                                                                         << places_csv << scans_csv
                                                                         << cases_csv);
             rows_seen += got.size();
-            with_residents += residents.empty() ? 0 : 1;
+            with_residents += residents.empty() ? 0u : 1u;
             for (const zone& z : got)
-                both_times += z.last_case_presence && z.last_close_exposure ? 1 : 0;
+                both_times += z.last_case_presence && z.last_close_exposure ? 1u : 0u;
         }
         CHECK(rows_seen > 300);
         CHECK(with_residents > 100);
