@@ -167,6 +167,51 @@ TEST_SUITE("stay end") {
         }
     }
 
+    TEST_CASE("build_stays_ending_at_next_scan: the stays of the cut, row for row") {
+        std::mt19937_64 rng(77);
+        const auto same_table = [](const stay_table& a, const stay_table& b) {
+            return a.person == b.person && a.place == b.place && a.start == b.start &&
+                   a.end == b.end && a.place_begin == b.place_begin &&
+                   a.place_longest == b.place_longest;
+        };
+        // Small rounds on one thread, with sites, ties and wide spans; then
+        // one above the threaded cut (2^20 visits), ties across its runs.
+        for (int round = 0; round < 201; ++round) {
+            CAPTURE(round);
+            const bool large = round == 200;
+            const std::size_t n = large ? std::size_t{1} << 21 : 1 + rng() % 80;
+            const std::uint32_t persons =
+                large ? 300'000 : 1 + static_cast<std::uint32_t>(rng() % 6);
+            const std::uint32_t places = large ? 5000 : 1 + static_cast<std::uint32_t>(rng() % 5);
+            std::vector<visit> visits;
+            std::vector<bool> checked_out;
+            for (std::size_t i = 0; i < n; ++i) {
+                const duration start =
+                    static_cast<duration>(rng() % (large ? 20000 : 12)) * 5 * minute;
+                const duration length = static_cast<duration>(rng() % 4) * 20 * minute;
+                visits.push_back(at(static_cast<person_index>(rng() % persons),
+                                    static_cast<place_index>(rng() % places), start, length));
+                checked_out.push_back(rng() % 3 == 0);
+            }
+            if (round % 9 == 4) { // a span over 2^31 s: the two steps one after the other
+                visits.push_back(at(0, 0, duration{3'000'000'000}));
+                checked_out.push_back(false);
+            }
+            std::vector<std::uint32_t> groups;
+            if (round % 2 == 1)
+                for (std::uint32_t x = 0; x < places; ++x)
+                    groups.push_back(static_cast<std::uint32_t>(rng() % 2));
+            std::vector<visit> cut = visits;
+            cut_at_next_scan(cut, checked_out, groups);
+            const stay_table expected = build_stays(std::move(cut), persons + 2, places + 1);
+            const stay_table got = build_stays_ending_at_next_scan(visits, checked_out, groups,
+                                                                   persons + 2, places + 1);
+            CHECK(same_table(got, expected));
+        }
+        std::vector<visit> one{at(3, 0, 0)};
+        CHECK_THROWS_AS(build_stays_ending_at_next_scan(one, {false}, {}, 3, 1), error);
+    }
+
     TEST_CASE("flagged rows: the same cut, each row keeps its flag, cut again with more scans") {
         std::mt19937_64 rng(4242);
         for (int round = 0; round < 200; ++round) {

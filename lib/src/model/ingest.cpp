@@ -88,10 +88,12 @@ ingest_result ingest(const ingest_options& options) {
         std::vector<std::uint32_t> sites;
         if (options.stay_end_level == contact_level::site)
             sites = site_of_codes(data.place_info, log.places).site_of;
-        cut_at_next_scan(log.visits, log.checked_out, sites);
+        data.stays = build_stays_ending_at_next_scan(std::move(log.visits), log.checked_out, sites,
+                                                     log.persons.size(), log.places.size());
         log.checked_out = {};
+    } else {
+        data.stays = build_stays(std::move(log.visits), log.persons.size(), log.places.size());
     }
-    data.stays = build_stays(std::move(log.visits), log.persons.size(), log.places.size());
     data.persons = std::move(log.persons);
     detail::return_free_memory();
     data.places = std::move(log.places);

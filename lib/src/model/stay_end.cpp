@@ -2,11 +2,13 @@
 
 #include "core/radix_sort.hpp"
 #include "ctrace/core/error.hpp"
+#include "model/stay_keys.hpp"
 
 #include <algorithm>
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <new>
 #include <string>
 
 namespace ctrace {
@@ -192,8 +194,9 @@ void cut_in_rows(std::vector<visit>& visits, const std::vector<bool>& checked_ou
 
 /// The range of persons, times and places of `n` rows, checked on every core.
 struct rows_range {
-    std::uint32_t persons = 0;
-    time_point first = time_infinity, last = -time_infinity;
+    std::uint32_t persons = 0, places = 0;
+    /// Smallest start, largest end, largest start.
+    time_point first = time_infinity, last = -time_infinity, last_start = -time_infinity;
     bool bad_place = false;
 };
 
@@ -207,8 +210,10 @@ rows_range range_of(std::size_t n, unsigned threads, std::span<const std::uint32
             const visit& v = visit_of(i);
             r.bad_place |= !group_of_place.empty() && v.place >= group_of_place.size();
             r.persons = std::max(r.persons, v.person + 1);
+            r.places = std::max(r.places, v.place + 1);
             r.first = std::min(r.first, v.start);
             r.last = std::max(r.last, v.end);
+            r.last_start = std::max(r.last_start, v.start);
         }
         ranges[t] = r;
     });
@@ -216,8 +221,10 @@ rows_range range_of(std::size_t n, unsigned threads, std::span<const std::uint32
     for (const rows_range& r : ranges) {
         if (r.bad_place) throw error("cut_at_next_scan: a place has no group");
         all.persons = std::max(all.persons, r.persons);
+        all.places = std::max(all.places, r.places);
         all.first = std::min(all.first, r.first);
         all.last = std::max(all.last, r.last);
+        all.last_start = std::max(all.last_start, r.last_start);
     }
     return all;
 }
@@ -269,6 +276,69 @@ void cut_at_next_scan(std::vector<flagged_visit>& rows,
         rows = std::move(copy);
     else
         rows = std::move(spare);
+}
+
+stay_table build_stays_ending_at_next_scan(std::vector<visit> visits,
+                                           const std::vector<bool>& checked_out,
+                                           std::span<const std::uint32_t> group_of_place,
+                                           std::size_t person_count, std::size_t place_count) {
+    const std::size_t n = visits.size();
+    if (checked_out.size() != n) throw error("cut_at_next_scan: one check-out flag per visit");
+    if (n >= std::numeric_limits<std::uint32_t>::max())
+        throw error("cut_at_next_scan: 2^32 visits or more");
+    if (n == 0) return build_stays(std::move(visits), person_count, place_count);
+    const unsigned threads = n >= (std::size_t{1} << 20) ? detail::hardware_threads() : 1;
+    const rows_range all = range_of(n, threads, group_of_place,
+                                    [&visits](std::size_t i) -> const visit& { return visits[i]; });
+    if (all.persons > person_count || all.places > place_count)
+        throw error("build_stays: visit index out of range");
+    const std::optional<detail::stay_key_layout> layout =
+        detail::stay_key_layout::fitting(all.first, all.last_start, person_count, place_count);
+    if (!layout || static_cast<std::uint64_t>(all.last - all.first) >= (std::uint64_t{1} << 31)) {
+        // Rows too wide for 16 bytes, or keys for 64 bits: one step after the other.
+        cut_at_next_scan(visits, checked_out, group_of_place);
+        return build_stays(std::move(visits), person_count, place_count);
+    }
+    // Two 16-byte buffers: the rows, radix sorted from one into the other;
+    // the sweep reads the sorted rows and writes each visit's sort key into
+    // the buffer they left, and the stays are sorted from there with the
+    // rows' buffer as scratch. The visits go as soon as they are rows.
+    using detail::keyed_visit;
+    static_assert(sizeof(compact_row) == sizeof(keyed_visit) &&
+                  alignof(compact_row) <= alignof(keyed_visit));
+    const std::unique_ptr<keyed_visit[]> one(new keyed_visit[n]), two(new keyed_visit[n]);
+    const compact_row::codec codec{all.first};
+    auto* const one_bytes = reinterpret_cast<unsigned char*>(one.get());
+    const auto slice = [&](unsigned t) {
+        return std::pair(n * t / threads, n * (t + 1) / threads);
+    };
+    detail::run_on_threads(threads, [&](unsigned t) {
+        for (std::size_t i = slice(t).first; i < slice(t).second; ++i) {
+            const compact_row r = codec.row(visits[i], checked_out[i]);
+            std::memcpy(one_bytes + i * sizeof r, &r, sizeof r);
+        }
+    });
+    visits = {};
+    const auto as_rows = [n](keyed_visit* memory) {
+        return std::span(std::launder(reinterpret_cast<compact_row*>(memory)), n);
+    };
+    const std::span<compact_row> sorted = detail::radix_sort_spans(
+        as_rows(one.get()), as_rows(two.get()), 0, detail::bits_for(all.persons),
+        [&codec](const compact_row& r) { return codec.sort_key(r); });
+    keyed_visit* const keys =
+        reinterpret_cast<void*>(sorted.data()) == one.get() ? two.get() : one.get();
+    keyed_visit* const scratch = keys == one.get() ? two.get() : one.get();
+    const auto group_of = [&](place_index x) {
+        return group_of_place.empty() ? std::uint32_t{x} : group_of_place[x];
+    };
+    auto* const key_bytes = reinterpret_cast<unsigned char*>(keys);
+    sweep_persons(sorted, codec, group_of, threads, [&](std::size_t i, const visit& v) {
+        const keyed_visit k{layout->key(v.person, v.place, v.start), v.end};
+        std::memcpy(key_bytes + i * sizeof k, &k, sizeof k);
+    });
+    return detail::stays_from_keys(std::span(std::launder(keys), n),
+                                   std::span(std::launder(scratch), n), *layout, person_count,
+                                   place_count);
 }
 
 } // namespace ctrace

@@ -3,6 +3,7 @@
 #include "core/consumed_memory.hpp"
 #include "core/radix_sort.hpp"
 #include "ctrace/core/error.hpp"
+#include "model/stay_keys.hpp"
 #include "model/stay_order.hpp"
 
 #include <algorithm>
@@ -15,11 +16,7 @@ namespace ctrace {
 
 namespace {
 
-/// A visit reduced to a sort key and its end.
-struct keyed_visit {
-    std::uint64_t key;
-    time_point end;
-};
+using detail::keyed_visit;
 
 /// Merges visits fed in (place, start, person) order into stays: a visit
 /// extends its person's open stay at the place when it starts by that stay's
@@ -125,11 +122,9 @@ stay_table build_stays(std::vector<visit> visits, std::size_t person_count,
     // Named, not a structured binding: lambdas below capture them (which
     // clang before C++20's P1091 refuses).
     const start_range range = check_visits(visits, person_count, place_count);
-    const time_point first = range.first, last = range.last;
-    const unsigned person_bits = detail::bits_for(person_count);
-    const unsigned time_bits = detail::bits_for(static_cast<std::uint64_t>(last - first) + 1);
-    const unsigned place_bits = detail::bits_for(place_count);
-    if (person_bits + time_bits + place_bits > 64) {
+    const std::optional<detail::stay_key_layout> layout =
+        detail::stay_key_layout::fitting(range.first, range.last, person_count, place_count);
+    if (!layout) {
         // Times too far apart to pack beside the indices: a comparison sort.
         std::sort(visits.begin(), visits.end(), [](const visit& a, const visit& b) {
             if (a.place != b.place) return a.place < b.place;
@@ -150,7 +145,7 @@ stay_table build_stays(std::vector<visit> visits, std::size_t person_count,
     // and key i is written only after visit i is read, below every visit not
     // yet read), and the sort's second buffer is the visits' memory after
     // the keys when the vector has room there (it has the reserve of the
-    // read), else a vector of its own.
+    // read), else one of its own.
     const std::size_t n = visits.size();
     const std::size_t keyed_bytes = n * sizeof(keyed_visit);
     const std::size_t in_place = (2 * keyed_bytes + sizeof(visit) - 1) / sizeof(visit);
@@ -162,18 +157,45 @@ stay_table build_stays(std::vector<visit> visits, std::size_t person_count,
         // key, and memcpy is what may alias them.
         visit v;
         std::memcpy(&v, base + i * sizeof(visit), sizeof(visit));
-        const keyed_visit k{(std::uint64_t{v.place} << (time_bits + person_bits)) |
-                                (static_cast<std::uint64_t>(v.start - first) << person_bits) |
-                                v.person,
-                            v.end};
+        const keyed_visit k{layout->key(v.person, v.place, v.start), v.end};
         std::memcpy(base + i * sizeof(keyed_visit), &k, sizeof k);
     }
     const std::span<keyed_visit> keys(std::launder(reinterpret_cast<keyed_visit*>(base)), n);
-    std::vector<keyed_visit> own_scratch;
     std::span<keyed_visit> scratch;
-    if (scratch_in_place) {
+    if (scratch_in_place)
         scratch = {std::launder(reinterpret_cast<keyed_visit*>(base + keyed_bytes)), n};
-    } else {
+    return detail::stays_from_keys(keys, scratch, *layout, person_count, place_count);
+}
+
+namespace detail {
+
+std::optional<stay_key_layout> stay_key_layout::fitting(time_point first_start,
+                                                        time_point last_start,
+                                                        std::size_t person_count,
+                                                        std::size_t place_count) noexcept {
+    stay_key_layout layout;
+    layout.first = first_start;
+    layout.person_bits = bits_for(person_count);
+    layout.time_bits = bits_for(static_cast<std::uint64_t>(last_start - first_start) + 1);
+    layout.place_bits = bits_for(place_count);
+    if (layout.person_bits + layout.time_bits + layout.place_bits > 64) return std::nullopt;
+    return layout;
+}
+
+stay_table stays_from_keys(std::span<keyed_visit> keys, std::span<keyed_visit> scratch,
+                           const stay_key_layout& layout, std::size_t person_count,
+                           std::size_t place_count) {
+    const std::size_t n = keys.size();
+    const time_point first = layout.first;
+    const unsigned person_bits = layout.person_bits, time_bits = layout.time_bits,
+                   place_bits = layout.place_bits;
+    if (n == 0) {
+        stay_table none;
+        index_stays_by_place(none, place_count);
+        return none;
+    }
+    std::vector<keyed_visit> own_scratch;
+    if (scratch.empty()) {
         own_scratch.resize(n);
         scratch = own_scratch;
     }
@@ -181,28 +203,27 @@ stay_table build_stays(std::vector<visit> visits, std::size_t person_count,
     // visits of one place with the same start are put in person order below
     // (such runs are short: one second at one place).
     const std::span<keyed_visit> keyed =
-        detail::radix_sort_spans(keys, scratch, person_bits, time_bits + place_bits,
-                                 [](const keyed_visit& k) { return k.key; });
+        radix_sort_spans(keys, scratch, person_bits, time_bits + place_bits,
+                         [](const keyed_visit& k) { return k.key; });
     // The buffer the sort did not end in is not needed any more.
     const std::span<keyed_visit> spare = keyed.data() == keys.data() ? scratch : keys;
     if (spare.data() == own_scratch.data())
         own_scratch = {};
     else
-        detail::release_pages(spare.data(), spare.data() + spare.size());
+        release_pages(spare.data(), spare.data() + spare.size());
 
     // Each thread merges a run of whole places: no person's stay at a place
     // spans two runs, so the runs' stays, concatenated in order, are the
     // stays of one merge in (place, start, person) order.
-    const unsigned threads = n >= (std::size_t{1} << 20) ? detail::hardware_threads() : 1;
+    const unsigned threads = n >= (std::size_t{1} << 20) ? hardware_threads() : 1;
     const unsigned place_shift = time_bits + person_bits;
-    const std::vector<std::size_t> run_begin =
-        detail::runs_of_whole_groups(n, threads, [&](std::size_t i) {
-            return keyed[i].key >> place_shift == keyed[i - 1].key >> place_shift;
-        });
+    const std::vector<std::size_t> run_begin = runs_of_whole_groups(n, threads, [&](std::size_t i) {
+        return keyed[i].key >> place_shift == keyed[i - 1].key >> place_shift;
+    });
     const std::uint64_t person_mask = (std::uint64_t{1} << person_bits) - 1;
     const std::uint64_t time_mask = (std::uint64_t{1} << time_bits) - 1;
     std::vector<stay_table> runs(threads);
-    detail::run_on_threads(threads, [&](unsigned t) {
+    run_on_threads(threads, [&](unsigned t) {
         const std::span<keyed_visit> run =
             keyed.subspan(run_begin[t], run_begin[t + 1] - run_begin[t]);
         for (std::size_t i = 1; i < run.size();) {
@@ -221,7 +242,7 @@ stay_table build_stays(std::vector<visit> visits, std::size_t person_count,
         }
         // The first run's stays become the table: it reserves room for all.
         stay_merger merger(t == 0 ? n : run.size(), person_count);
-        detail::consumed_prefix<keyed_visit> consumed(run.data(), run.size());
+        consumed_prefix<keyed_visit> consumed(run.data(), run.size());
         for (std::size_t i = 0; i < run.size(); ++i) {
             const std::uint64_t key = run[i].key;
             merger.add(static_cast<person_index>(key & person_mask),
@@ -242,6 +263,8 @@ stay_table build_stays(std::vector<visit> visits, std::size_t person_count,
     index_stays_by_place(stays, place_count);
     return stays;
 }
+
+} // namespace detail
 
 void index_stays_by_place(stay_table& stays, std::size_t place_count) {
     stays.place_begin.assign(place_count + 1, 0);

@@ -17,6 +17,7 @@
 
 #include "ctrace/core/types.hpp"
 #include "ctrace/io/scans.hpp"
+#include "ctrace/model/stays.hpp"
 
 #include <span>
 #include <string_view>
@@ -40,6 +41,16 @@ std::string_view stay_end_name(stay_end_rule rule) noexcept;
 /// unchanged.
 void cut_at_next_scan(std::vector<visit>& visits, const std::vector<bool>& checked_out,
                       std::span<const std::uint32_t> group_of_place = {});
+
+/// `cut_at_next_scan(visits, checked_out, group_of_place)` followed by
+/// `build_stays(visits, person_count, place_count)`: the same stays in the
+/// same order, with two passes over the visits fewer (the cut writes the
+/// keys the stays are sorted by) and without the visits beside the cut's
+/// rows. Throws as those do.
+stay_table build_stays_ending_at_next_scan(std::vector<visit> visits,
+                                           const std::vector<bool>& checked_out,
+                                           std::span<const std::uint32_t> group_of_place,
+                                           std::size_t person_count, std::size_t place_count);
 
 /// A visit with its check-out flag: the rows a next-scan store keeps, so
 /// that a later dump can cut them again (`storage/store.hpp`).
