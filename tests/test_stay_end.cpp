@@ -71,6 +71,34 @@ std::vector<visit> brute_force(std::vector<visit> visits, const std::vector<bool
     return out;
 }
 
+/// Random visits and flags (a third checked out): `n` starts on a 5-minute
+/// grid of `slots` slots (few slots: many ties), lengths of 0 to 60 minutes;
+/// and, when `groups`, a random site (0 or 1) for each place.
+struct random_rows {
+    std::vector<visit> visits;
+    std::vector<bool> checked_out;
+    std::vector<std::uint32_t> groups;
+};
+random_rows make_random_rows(std::mt19937_64& rng, std::size_t n, std::uint32_t persons,
+                             std::uint32_t places, std::uint64_t slots, bool wide, bool groups) {
+    random_rows out;
+    for (std::size_t i = 0; i < n; ++i) {
+        const duration start = static_cast<duration>(rng() % slots) * 5 * minute;
+        const duration length = static_cast<duration>(rng() % 4) * 20 * minute;
+        out.visits.push_back(at(static_cast<person_index>(rng() % persons),
+                                static_cast<place_index>(rng() % places), start, length));
+        out.checked_out.push_back(rng() % 3 == 0);
+    }
+    if (wide) { // a span over 2^31 s
+        out.visits.push_back(at(0, 0, duration{3'000'000'000}));
+        out.checked_out.push_back(false);
+    }
+    if (groups)
+        for (std::uint32_t x = 0; x < places; ++x)
+            out.groups.push_back(static_cast<std::uint32_t>(rng() % 2));
+    return out;
+}
+
 } // namespace
 
 TEST_SUITE("stay end") {
@@ -142,25 +170,10 @@ TEST_SUITE("stay end") {
             const std::size_t n = 1 + rng() % 60;
             const std::uint32_t persons = 1 + static_cast<std::uint32_t>(rng() % 5);
             const std::uint32_t places = 1 + static_cast<std::uint32_t>(rng() % 4);
-            // Few distinct seconds, so that ties are common.
-            std::vector<visit> visits;
-            std::vector<bool> checked_out;
-            for (std::size_t i = 0; i < n; ++i) {
-                const duration start = static_cast<duration>(rng() % 12) * 5 * minute;
-                const duration length = static_cast<duration>(rng() % 4) * 20 * minute;
-                visits.push_back(at(static_cast<person_index>(rng() % persons),
-                                    static_cast<place_index>(rng() % places), start, length));
-                checked_out.push_back(rng() % 3 == 0);
-            }
-            // Some rounds span more than 2^31 s: the wide rows' path.
-            if (round % 7 == 0) {
-                visits.push_back(at(0, 0, duration{3'000'000'000}));
-                checked_out.push_back(false);
-            }
-            std::vector<std::uint32_t> groups;
-            if (round % 2 == 1)
-                for (std::uint32_t x = 0; x < places; ++x)
-                    groups.push_back(static_cast<std::uint32_t>(rng() % 2));
+            // Few distinct seconds, so that ties are common; some rounds span
+            // more than 2^31 s (the wide rows' path), half have sites.
+            const auto [visits, checked_out, groups] =
+                make_random_rows(rng, n, persons, places, 12, round % 7 == 0, round % 2 == 1);
             const std::vector<visit> expected = brute_force(visits, checked_out, groups);
             const bool same = after_cut(visits, checked_out, groups) == rows_of(expected);
             CHECK_MESSAGE(same, "round " << round);
@@ -183,24 +196,9 @@ TEST_SUITE("stay end") {
             const std::uint32_t persons =
                 large ? 300'000 : 1 + static_cast<std::uint32_t>(rng() % 6);
             const std::uint32_t places = large ? 5000 : 1 + static_cast<std::uint32_t>(rng() % 5);
-            std::vector<visit> visits;
-            std::vector<bool> checked_out;
-            for (std::size_t i = 0; i < n; ++i) {
-                const duration start =
-                    static_cast<duration>(rng() % (large ? 20000 : 12)) * 5 * minute;
-                const duration length = static_cast<duration>(rng() % 4) * 20 * minute;
-                visits.push_back(at(static_cast<person_index>(rng() % persons),
-                                    static_cast<place_index>(rng() % places), start, length));
-                checked_out.push_back(rng() % 3 == 0);
-            }
-            if (round % 9 == 4) { // a span over 2^31 s: the two steps one after the other
-                visits.push_back(at(0, 0, duration{3'000'000'000}));
-                checked_out.push_back(false);
-            }
-            std::vector<std::uint32_t> groups;
-            if (round % 2 == 1)
-                for (std::uint32_t x = 0; x < places; ++x)
-                    groups.push_back(static_cast<std::uint32_t>(rng() % 2));
+            // Round 4 mod 9 spans over 2^31 s: the two steps one after the other.
+            const auto [visits, checked_out, groups] = make_random_rows(
+                rng, n, persons, places, large ? 20000 : 12, round % 9 == 4, round % 2 == 1);
             std::vector<visit> cut = visits;
             cut_at_next_scan(cut, checked_out, groups);
             const stay_table expected = build_stays(std::move(cut), persons + 2, places + 1);
