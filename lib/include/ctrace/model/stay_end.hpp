@@ -45,8 +45,9 @@ void cut_at_next_scan(std::vector<visit>& visits, const std::vector<bool>& check
 /// `cut_at_next_scan(visits, checked_out, group_of_place)` followed by
 /// `build_stays(visits, person_count, place_count)`: the same stays in the
 /// same order, with two passes over the visits fewer (the cut writes the
-/// keys the stays are sorted by) and without the visits beside the cut's
-/// rows. Throws as those do.
+/// keys the stays are sorted by) and the cut's rows in the visits' own
+/// memory (one 16-byte buffer per visit beside them, not two). Throws as
+/// those do.
 stay_table build_stays_ending_at_next_scan(std::vector<visit> visits,
                                            const std::vector<bool>& checked_out,
                                            std::span<const std::uint32_t> group_of_place,
