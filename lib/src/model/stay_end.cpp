@@ -69,11 +69,28 @@ struct compact_row {
         time_point end(const compact_row& r) const noexcept { return first + (r.end_flag >> 1); }
         bool checked_out(const compact_row& r) const noexcept { return (r.end_flag & 1u) != 0; }
         std::uint32_t start_order(const compact_row& r) const noexcept { return r.start; }
-        /// Sorted by person; each person's few rows by start afterwards
-        /// (half the radix passes of sorting by both at once).
-        static constexpr unsigned time_bits = 0;
-        std::uint64_t sort_key(const compact_row& r) const noexcept { return r.person; }
-        static constexpr bool sorted_by_start = false;
+        /// Sorted by (person, start) at once when `time_bits` is not 0,
+        /// else by person, each person's rows by start afterwards (`of`).
+        unsigned time_bits = 0;
+        bool sorted_by_start = false;
+        std::uint64_t sort_key(const compact_row& r) const noexcept {
+            return std::uint64_t{r.person} << time_bits | (time_bits != 0 ? r.start : 0u);
+        }
+
+        /// The codec for `n` rows of `persons` persons from `first` to
+        /// `last`: one radix pass more sorts each person's rows by start as
+        /// well, which pays when persons have many rows (a city's residents
+        /// over weeks: dozens) and not when they have a few (sorted alone).
+        static codec of(time_point first, time_point last, std::size_t n,
+                        std::uint32_t persons) noexcept {
+            constexpr std::size_t many_rows = 16;
+            codec c{first};
+            if (n >= many_rows * std::max<std::size_t>(persons, 1)) {
+                c.time_bits = detail::bits_for(static_cast<std::uint64_t>(last - first) + 1);
+                c.sorted_by_start = true;
+            }
+            return c;
+        }
     };
 };
 
@@ -144,7 +161,7 @@ void sweep_persons(std::span<Row> sorted, const Codec& codec, Group group_of, un
             while (end < run_begin[t + 1] && person_of(sorted[end]) == person_of(sorted[begin]))
                 ++end;
             const std::span<Row> mine = sorted.subspan(begin, end - begin);
-            if constexpr (!Codec::sorted_by_start) sort_by_start(mine, codec);
+            if (!codec.sorted_by_start) sort_by_start(mine, codec);
             next_scans later;
             for (std::size_t i = mine.size(); i > 0;) {
                 const time_point when = codec.start(mine[i - 1]);
@@ -246,7 +263,8 @@ void cut_at_next_scan(std::vector<visit>& visits, const std::vector<bool>& check
         return group_of_place.empty() ? std::uint32_t{x} : group_of_place[x];
     };
     if (static_cast<std::uint64_t>(all.last - all.first) < (std::uint64_t{1} << 31))
-        cut_in_rows<compact_row>(visits, checked_out, all.persons, compact_row::codec{all.first},
+        cut_in_rows<compact_row>(visits, checked_out, all.persons,
+                                 compact_row::codec::of(all.first, all.last, n, all.persons),
                                  group_of, threads);
     else
         cut_in_rows<wide_row>(visits, checked_out, all.persons, wide_codec{}, group_of, threads);
@@ -309,7 +327,7 @@ stay_table build_stays_ending_at_next_scan(std::vector<visit> visits,
     using detail::keyed_visit;
     static_assert(sizeof(compact_row) == sizeof(keyed_visit) &&
                   alignof(compact_row) <= alignof(visit) && alignof(keyed_visit) <= alignof(visit));
-    const compact_row::codec codec{all.first};
+    const compact_row::codec codec = compact_row::codec::of(all.first, all.last, n, all.persons);
     auto* const base = reinterpret_cast<unsigned char*>(visits.data());
     for (std::size_t i = 0; i < n; ++i) {
         // memcpy both ways: the bytes are read as a visit and written as a row.
@@ -324,9 +342,9 @@ stay_table build_stays_ending_at_next_scan(std::vector<visit> visits,
     const auto as_rows = [n](keyed_visit* memory) {
         return std::span(std::launder(reinterpret_cast<compact_row*>(memory)), n);
     };
-    const std::span<compact_row> sorted =
-        detail::radix_sort_spans(as_rows(one), as_rows(two), 0, detail::bits_for(all.persons),
-                                 [&codec](const compact_row& r) { return codec.sort_key(r); });
+    const std::span<compact_row> sorted = detail::radix_sort_spans(
+        as_rows(one), as_rows(two), 0, detail::bits_for(all.persons) + codec.time_bits,
+        [&codec](const compact_row& r) { return codec.sort_key(r); });
     keyed_visit* const keys = reinterpret_cast<void*>(sorted.data()) == one ? two : one;
     keyed_visit* const scratch = keys == one ? two : one;
     const auto group_of = [&](place_index x) {
