@@ -35,6 +35,7 @@ command rank_command();
 command clusters_command();
 command reveal_command();
 command zones_command();
+command report_command();
 
 /// Every option of `ctrace trace` (`ctrace-mpi trace` takes the same).
 boost::program_options::options_description trace_options();

@@ -5,6 +5,7 @@
 #include "ctrace/core/defaults.hpp"
 #include "ctrace/core/error.hpp"
 #include "ctrace/gen/generate.hpp"
+#include "ctrace/report/html_report.hpp"
 #include "ctrace/storage/store.hpp"
 #include "ctrace/tracing/profiles.hpp"
 #include "progress.hpp"
@@ -85,11 +86,13 @@ constexpr option_name option_names[] = {
     {opt::place_columns, "place-columns"},
     {opt::places, "places"},
     {opt::places_encoding, "places-encoding"},
+    {opt::places_report, "places-report"},
     {opt::profile, "profile"},
     {opt::pseudonymize, "pseudonymize"},
     {opt::quarantine, "quarantine"},
     {opt::quiet, "quiet", 'q'},
     {opt::rejects, "rejects"},
+    {opt::report, "report"},
     {opt::residents, "residents"},
     {opt::retention, "retention"},
     {opt::risk, "risk"},
@@ -106,6 +109,7 @@ constexpr option_name option_names[] = {
     {opt::summary, "summary"},
     {opt::threads, "threads"},
     {opt::time_format, "time-format"},
+    {opt::title, "title"},
     {opt::to, "to"},
     {opt::top, "top"},
     {opt::tz, "tz"},
@@ -113,12 +117,13 @@ constexpr option_name option_names[] = {
     {opt::verbose, "verbose"},
     {opt::xlsx, "xlsx"},
     {opt::zone_quiet, "zone-quiet"},
+    {opt::zones, "zones"},
 };
 
 constexpr bool in_order_of_opt() {
     for (std::size_t k = 0; k < std::size(option_names); ++k)
         if (static_cast<std::size_t>(option_names[k].id) != k) return false;
-    return static_cast<std::size_t>(opt::zone_quiet) + 1 == std::size(option_names);
+    return static_cast<std::size_t>(opt::zones) + 1 == std::size(option_names);
 }
 static_assert(in_order_of_opt(), "option_names lists every option, in the order of opt");
 
@@ -203,16 +208,17 @@ struct option_spec {
 // The commands that share options.
 constexpr cmd every_command = cmd::gen | cmd::snapshot | cmd::trace | cmd::sources | cmd::explain |
                               cmd::ingest | cmd::daily | cmd::places | cmd::rank | cmd::clusters |
-                              cmd::reveal | cmd::verify | cmd::zones;
+                              cmd::reveal | cmd::verify | cmd::zones | cmd::report;
 /// Those that read scan files (or, most of them, a snapshot instead).
 constexpr cmd scan_readers = cmd::snapshot | cmd::trace | cmd::sources | cmd::explain |
-                             cmd::ingest | cmd::places | cmd::rank | cmd::clusters | cmd::zones;
+                             cmd::ingest | cmd::places | cmd::rank | cmd::clusters | cmd::zones |
+                             cmd::report;
 /// Those that read a snapshot or a store instead of scans.
 constexpr cmd snapshot_readers =
-    cmd::trace | cmd::sources | cmd::places | cmd::rank | cmd::clusters | cmd::zones;
+    cmd::trace | cmd::sources | cmd::places | cmd::rank | cmd::clusters | cmd::zones | cmd::report;
 /// Those that trace forward from index cases.
 constexpr cmd forward_tracers =
-    cmd::trace | cmd::explain | cmd::daily | cmd::places | cmd::clusters | cmd::zones;
+    cmd::trace | cmd::explain | cmd::daily | cmd::places | cmd::clusters | cmd::zones | cmd::report;
 /// Those that read a cases file: the forward tracers and sources.
 constexpr cmd case_readers = forward_tracers | cmd::sources;
 /// Those that write CSV.
@@ -265,7 +271,8 @@ const std::vector<option_spec>& option_table() {
          "a pseudonymised CSV (risk list, clusters, ...) to write with those ids put back"},
         {opt::out, cmd::reveal, section::own, text_value("FILE"),
          "output CSV, '-' for stdout (required)"},
-        {opt::cases, cmd::trace | cmd::daily | cmd::places | cmd::clusters | cmd::zones,
+        {opt::cases, cmd::trace | cmd::daily | cmd::places | cmd::clusters | cmd::zones |
+                          cmd::report,
          section::own,
          text_value("FILE"),
          "index cases CSV: person, from or onset [, to] (required)"},
@@ -285,6 +292,31 @@ const std::vector<option_spec>& option_table() {
          "risk places CSV to write, '-' for stdout (required)"},
         {opt::out, cmd::zones, section::own, text_value("FILE"),
          "zones CSV to write, '-' for stdout (required)"},
+        {opt::out, cmd::report, section::own, text_value("FILE.html"),
+         "the page to write (required): one HTML file with its data, script and styles "
+         "inline, which opens offline"},
+        {opt::lang, cmd::report, section::own,
+         checked_text_value("LANG", "zh",
+                            [](const std::string& t) { parse_report_language(t); }),
+         "language of the page's labels: zh (密接, 次密接, 同时空, 红码/黄码) or en"},
+        {opt::title, cmd::report, section::own, text_value("TEXT"),
+         "the page's title (default: the cases file's or risk list's name)"},
+        {opt::risk, cmd::report, section::own, text_value("FILE"),
+         "show this risk list (from 'ctrace trace' or daily) instead of tracing: no scans, "
+         "snapshot, store or cases needed; --places adds the map's coordinates"},
+        {opt::companions, cmd::report, section::own, text_value("FILE"),
+         "show these same-time-and-place persons (from 'ctrace trace --companions'); when "
+         "tracing without it, they are found (docs/semantics.md §10)"},
+        {opt::links, cmd::report, section::own, text_value("FILE"),
+         "show these case links (from 'ctrace sources --links')"},
+        {opt::common_persons, cmd::report, section::own, text_value("FILE"),
+         "show these common persons (from 'ctrace sources --common-persons')"},
+        {opt::common_places, cmd::report, section::own, text_value("FILE"),
+         "show these common places (from 'ctrace sources --common-places')"},
+        {opt::places_report, cmd::report, section::own, text_value("FILE"),
+         "show these risk places (from 'ctrace places')"},
+        {opt::zones, cmd::report, section::own, text_value("FILE"),
+         "show these zones and their lifting dates (from 'ctrace zones')"},
         {opt::residents, cmd::zones, section::own, text_value("FILE"),
          "CSV person,district: where persons live; a case or close contact also counts in "
          "the district it lives in"},
@@ -315,7 +347,7 @@ const std::vector<option_spec>& option_table() {
         {opt::companions, cmd::trace, section::own, text_value("FILE"),
          "also write the same-time-and-place persons (同时空): at a case's place within "
          "--companion-window of its presence, not on the risk list (docs/semantics.md §10)"},
-        {opt::companion_window, cmd::trace | cmd::daily, section::own,
+        {opt::companion_window, cmd::trace | cmd::daily | cmd::report, section::own,
          duration_value(defaults::companion_window),
          "with --companions: how far a case's presence at a place is widened on each side"},
         {opt::summary, cmd::clusters, section::own, text_value("FILE"),
@@ -339,6 +371,9 @@ const std::vector<option_spec>& option_table() {
         {opt::xlsx, cmd::daily, section::own, switch_value(),
          "also write OUT/risk-DATE.xlsx: the risk list and the changes as two sheets of an "
          "Excel workbook (see docs/excel.md)"},
+        {opt::report, cmd::daily, section::own, switch_value(),
+         "also write OUT/report-DATE.html: the page of 'ctrace report' for the day's lists "
+         "(labels in --lang, default zh)"},
         {opt::companions, cmd::daily, section::own, switch_value(),
          "also write OUT/companions-DATE.csv: the same-time-and-place persons (同时空), at a "
          "case's place within --companion-window of its presence, not on the risk list"},
@@ -357,7 +392,7 @@ const std::vector<option_spec>& option_table() {
 
         {opt::quiet, cmd::gen | cmd::snapshot | cmd::trace | cmd::sources | cmd::ingest |
                          cmd::daily | cmd::places | cmd::rank | cmd::clusters | cmd::reveal |
-                         cmd::verify | cmd::zones,
+                         cmd::verify | cmd::zones | cmd::report,
          section::quiet, switch_value(), "no summary line on stderr"},
 
         {opt::store, cmd::ingest | cmd::daily, section::job, text_value("DIR"),

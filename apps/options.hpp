@@ -80,11 +80,13 @@ enum class opt : std::uint8_t {
     place_columns,
     places,
     places_encoding,
+    places_report,
     profile,
     pseudonymize,
     quarantine,
     quiet,
     rejects,
+    report,
     residents,
     retention,
     risk,
@@ -101,6 +103,7 @@ enum class opt : std::uint8_t {
     summary,
     threads,
     time_format,
+    title,
     to,
     top,
     tz,
@@ -108,6 +111,7 @@ enum class opt : std::uint8_t {
     verbose,
     xlsx,
     zone_quiet,
+    zones,
 };
 
 /// The long name of `option` (min-overlap for `opt::min_overlap`), as
@@ -132,6 +136,7 @@ enum class cmd : std::uint16_t {
     reveal = 1U << 10,
     verify = 1U << 11,
     zones = 1U << 12,
+    report = 1U << 13,
 };
 constexpr cmd operator|(cmd a, cmd b) noexcept {
     return static_cast<cmd>(static_cast<std::uint16_t>(a) | static_cast<std::uint16_t>(b));

@@ -4,6 +4,7 @@
 #include "ctrace/core/atomic_file.hpp"
 #include "ctrace/report/changes.hpp"
 #include "ctrace/report/companion_list.hpp"
+#include "ctrace/report/html_report.hpp"
 #include "ctrace/report/risk_list.hpp"
 #include "ctrace/storage/indexed_snapshot.hpp"
 #include "ctrace/storage/snapshot.hpp"
@@ -236,6 +237,8 @@ void print_daily_help() {
            "      'risk list' and 'changes' of an Excel workbook (--lang zh: 风险人员, 变化)\n"
            "  OUT/companions-DATE.csv  with --companions: the same-time-and-place persons\n"
            "      (同时空人员), as 'ctrace trace --companions' writes them\n"
+           "  OUT/report-DATE.html  with --report: the page of 'ctrace report' for the day\n"
+           "      (one HTML file that opens offline; labels in --lang, default zh)\n"
            "The files are written together atomically; running again for the same DATE\n"
            "replaces them.\n"
         << daily_command_options() << '\n'
@@ -305,8 +308,10 @@ int run_daily(const std::vector<std::string>& args) {
         } else if (const auto indexed = indexed_snapshot::open(snapshot_path)) {
             stored_tz = indexed->tz();
         }
-        // Companions may be anyone at a case's places: the stays are read whole.
-        if (stored_tz && !with_companions) {
+        const bool with_report = flag_option(vm, opt::report);
+        // Companions may be anyone at a case's places, and the report shows
+        // the cases' presence everywhere: the stays are read whole.
+        if (stored_tz && !with_companions && !with_report) {
             if (!tz_given) tz = *stored_tz;
             prepared = read_cases_for_trace(vm, tz, cases_path, true);
             run = trace_indexed(source, prepared);
@@ -371,9 +376,10 @@ int run_daily(const std::vector<std::string>& args) {
         const std::vector<status_change> changes =
             risk_changes(old_list, old_as_of, risk_statuses(result, data.persons), as_of);
         std::optional<staged_output> companions_out;
+        std::vector<companion> companions;
         if (with_companions) {
-            const std::vector<companion> companions = find_companions(
-                data.stays, record.cases, result, data.persons, data.places, companion_options);
+            companions = find_companions(data.stays, record.cases, result, data.persons,
+                                         data.places, companion_options);
             fields.add("companions", static_cast<std::uint64_t>(companions.size()));
             companions_out.emplace((out_dir / ("companions-" + date + ".csv")).string(),
                                    outputs.bom);
@@ -397,11 +403,24 @@ int run_daily(const std::vector<std::string>& args) {
                 write_risk_list(book, result, data.persons, data.places, tz);
                 write_changes(book, changes, tz);
             });
+        std::optional<staged_output> report_out;
+        if (with_report) {
+            report_content content =
+                report_of_trace(data, record, with_companions ? &companions : nullptr, tz);
+            content.title = folder + " " + date;
+            const html_report_parameters page{
+                given(vm, opt::lang) ? parse_report_language(text_option(vm, opt::lang))
+                                     : report_language::zh};
+            report_out.emplace((out_dir / ("report-" + date + ".html")).string(), false, false);
+            report_out->write([&](std::ostream& s) { write_html_report(s, content, page); });
+            report_out->close();
+        }
         staged_in_parallel.get();
         hdf5_out.commit();
         tree_out->commit();
         if (workbook) workbook->commit();
         if (companions_out) companions_out->commit();
+        if (report_out) report_out->commit();
         changes_out.commit();
         risk_out.commit(); // last: the next run compares against the lists that exist
 
@@ -427,6 +446,7 @@ int run_daily(const std::vector<std::string>& args) {
                               hdf5_out.target().string() + ", " + tree_path;
         if (workbook) written += ", " + workbook_path;
         if (companions_out) written += ", " + companions_out->path();
+        if (report_out) written += ", " + report_out->path();
         fields.add("contact_level", contact_level_name(data.parameters.level));
         return folder + ": " + date + ": " + std::to_string(result.entries.size()) +
                " listed; changes since " + (previous ? previous->first : std::string("nothing")) +
