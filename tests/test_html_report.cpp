@@ -148,6 +148,45 @@ TEST_SUITE("html_report") {
         CHECK(content.span.has_value());
     }
 
+    TEST_CASE("report_json: a large list by column decodes to the same rows") {
+        const trace_run run = tiny_trace_run();
+        const utc_offset tz{8 * 3600};
+        report_content content = report_of_trace(run.data(), run.record, nullptr, tz);
+        // One time that the list's zone does not write this way stays text.
+        content.risk.rows.push_back(
+            {"Z", "2", "yellow", "2022-04-20 10:00", "", "", "5", "B", "M01"});
+        html_report_parameters by_column;
+        by_column.encode_from_rows = 0;
+        const json data = json::parse(report_json(content, by_column));
+        CHECK_FALSE(data["risk"].contains("rows"));
+        const json& encoded = data["risk"]["encoded"];
+        REQUIRE(encoded["rows"] == content.risk.rows.size());
+        const json& columns = encoded["columns"];
+        REQUIRE(columns.size() == 9);
+        CHECK(columns[1].contains("numbers"));
+        CHECK(columns[2].contains("dict"));  // red and yellow
+        CHECK(columns[3].contains("text"));  // first_exposure: the odd time
+        CHECK(columns[4].contains("times")); // last_exposure
+        for (std::size_t r = 0; r < content.risk.rows.size(); ++r) {
+            CAPTURE(r);
+            for (std::size_t c = 0; c < 9; ++c) {
+                const json& col = columns[c];
+                std::string value;
+                if (col.contains("numbers"))
+                    value = std::to_string(col["numbers"][r].get<std::int64_t>());
+                else if (col.contains("dict"))
+                    value = col["dict"][col["index"][r].get<std::size_t>()].get<std::string>();
+                else if (col.contains("text"))
+                    value = col["text"][r].get<std::string>();
+                else if (!col["times"][r].is_null())
+                    value = format_time(col["base"].get<time_point>() +
+                                            col["times"][r].get<time_point>(),
+                                        utc_offset{col["tz_seconds"].get<std::int32_t>()});
+                CHECK(value == content.risk.rows[r][c]);
+            }
+        }
+    }
+
     TEST_CASE("write_html_report: the template with the data in its place, once") {
         std::ostringstream page;
         write_html_report(page, minimal(std::string(header) + "C1,0,red,,,,0,,\n"), {});

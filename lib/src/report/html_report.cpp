@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -51,6 +52,67 @@ json table_json(const text_table& table) {
     return {{"columns", table.columns}, {"rows", table.rows}};
 }
 
+/// A risk list column by column (docs/report.md, "Large lists"): numbers as
+/// numbers, times as seconds after the earliest when every one is written as
+/// the list writes times in `tz` (else as text), text with few distinct
+/// values as a dictionary and indices, other text as it is.
+json encoded_column(const std::vector<std::vector<std::string>>& rows, std::size_t column,
+                    bool number, bool time, utc_offset tz) {
+    const std::size_t n = rows.size();
+    if (number) {
+        json values = json::array();
+        for (std::size_t r = 0; r < n; ++r) {
+            std::int64_t v = 0;
+            std::from_chars(rows[r][column].data(), rows[r][column].data() + rows[r][column].size(),
+                            v);
+            values.push_back(v);
+        }
+        return {{"numbers", std::move(values)}};
+    }
+    if (time) {
+        std::vector<std::optional<time_point>> times(n);
+        bool all = true;
+        time_point base = std::numeric_limits<time_point>::max();
+        for (std::size_t r = 0; r < n && all; ++r) {
+            const std::string& text = rows[r][column];
+            if (text.empty()) continue;
+            const auto parsed = try_parse_time(text, tz);
+            // Years 1000-9999 only: the page writes four digits.
+            all = parsed && parsed.value >= -30610224000 && format_time(parsed.value, tz) == text;
+            if (all) {
+                times[r] = parsed.value;
+                base = std::min(base, parsed.value);
+            }
+        }
+        if (all) {
+            json values = json::array();
+            for (const auto& t : times)
+                values.push_back(t ? json(*t - base) : json(nullptr));
+            return {{"times", std::move(values)},
+                    {"base", base == std::numeric_limits<time_point>::max() ? 0 : base},
+                    {"tz_seconds", tz.seconds}};
+        }
+    }
+    std::map<std::string_view, std::size_t> distinct;
+    for (std::size_t r = 0; r < n && distinct.size() <= n / 2; ++r)
+        distinct.emplace(rows[r][column], distinct.size());
+    if (distinct.size() <= n / 2) {
+        json dict = json::array(), index = json::array();
+        std::vector<std::string_view> by_index(distinct.size());
+        for (const auto& [value, k] : distinct)
+            by_index[k] = value;
+        for (const std::string_view v : by_index)
+            dict.push_back(v);
+        for (std::size_t r = 0; r < n; ++r)
+            index.push_back(distinct.at(rows[r][column]));
+        return {{"dict", std::move(dict)}, {"index", std::move(index)}};
+    }
+    json values = json::array();
+    for (std::size_t r = 0; r < n; ++r)
+        values.push_back(rows[r][column]);
+    return {{"text", std::move(values)}};
+}
+
 /// The page's data.
 json report_data(const report_content& content, const html_report_parameters& parameters) {
     const text_table& risk = content.risk;
@@ -68,6 +130,7 @@ json report_data(const report_content& content, const html_report_parameters& pa
     for (const std::size_t k : order)
         columns.push_back(risk.columns[k]);
     const std::size_t hop_at = 1, seconds_at = 6; // positions in `risk_list_columns`
+    const bool encode = risk.rows.size() >= parameters.encode_from_rows;
     json rows = json::array();
     std::vector<std::uint64_t> by_hop;
     std::set<std::string_view> places_exposed;
@@ -94,7 +157,7 @@ json report_data(const report_content& content, const html_report_parameters& pa
         }
         const std::string& via_place = row[order[8]];
         if (!via_place.empty()) places_exposed.insert(via_place);
-        rows.push_back(std::move(out));
+        if (!encode) rows.push_back(std::move(out));
     }
     std::map<std::string_view, std::string_view> district_of;
     for (const report_place& p : content.places)
@@ -152,13 +215,26 @@ json report_data(const report_content& content, const html_report_parameters& pa
         t["key"] = key;
         tables.push_back(std::move(t));
     }
+    json risk_json{{"columns", columns}};
+    if (!encode) {
+        risk_json["rows"] = std::move(rows);
+    } else {
+        // Large lists by column: a city's 160,000 rows in 10 MB, not 25.
+        json encoded = json::array();
+        for (std::size_t c = 0; c < order.size(); ++c) {
+            const bool number = c == hop_at || c == seconds_at;
+            const bool time = c >= 3 && c <= 5; // first_exposure, last_exposure, quarantine_until
+            encoded.push_back(encoded_column(risk.rows, order[c], number, time, content.tz));
+        }
+        risk_json["encoded"] = {{"rows", risk.rows.size()}, {"columns", std::move(encoded)}};
+    }
     return {{"format", "ctrace-report"},
             {"version", 1},
             {"lang", parameters.lang == report_language::zh ? "zh" : "en"},
             {"title", content.title},
             {"tz", format_utc_offset(content.tz)},
             {"summary", std::move(summary)},
-            {"risk", {{"columns", std::move(columns)}, {"rows", std::move(rows)}}},
+            {"risk", std::move(risk_json)},
             {"cases", std::move(cases)},
             {"places", std::move(places)},
             {"presence", std::move(presence)},
