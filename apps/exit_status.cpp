@@ -42,6 +42,7 @@ std::string flag_of(std::string_view parameter) {
         {"companion_window", opt::companion_window},
         {"zone_quiet", opt::zone_quiet},
         {"screening", opt::screening},
+        {"lang", opt::lang},
     };
     for (const auto& [name, option] : flags)
         if (name == parameter) return flag(option);

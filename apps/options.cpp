@@ -775,9 +775,13 @@ std::string unknown_option_message(const std::string& given, const po::options_d
     std::string suggestion = did_you_mean(name, names, "--");
     if (suggestion.empty()) {
         const auto owners = options_of_every_command();
-        if (const auto it = owners.find(name); it != owners.end())
-            return message + ": it is an option of 'ctrace " + spoken_list(it->second) +
-                   "', not of this command";
+        if (const auto it = owners.find(name); it != owners.end()) {
+            std::vector<std::string> commands;
+            for (const std::string& command : it->second)
+                commands.push_back("'ctrace " + command + "'");
+            return message + ": it is an option of " + spoken_list(commands) +
+                   ", not of this command";
+        }
         suggestion = did_you_mean(name, keys_of(owners), "--");
     }
     return message + suggestion;

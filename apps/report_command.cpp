@@ -89,9 +89,9 @@ int run_report(const std::vector<std::string>& args) {
     } else {
         check_data_options(vm);
         const std::string cases_path = required(vm, opt::cases);
-        prepared_cases prepared = read_cases_for_trace(vm, tz, cases_path, false);
+        prepared_cases prepared = read_cases_for_trace(vm, tz, cases_path, true);
         progress_reporter progress("report", quiet);
-        loaded_data loaded = load_data("report", vm, progress, false);
+        loaded_data loaded = load_data("report", vm, progress, true);
         dataset& data = loaded.ingested.data;
         trace_cases(data, prepared);
         const trace_record& record = prepared.record;
