@@ -191,6 +191,11 @@ class TinyExample(PageChecks, unittest.TestCase):
              "--tz", "+08:00", "--hops", "3"])
         cls.open_page()
 
+    def test_the_map_says_coordinates_are_missing(self):
+        # The tiny places file has no lat/lon: the map says so, the rest works.
+        self.assertTrue(self.driver.find_element("id", "map-missing").is_displayed())
+        self.assertEqual(self.js("return document.querySelectorAll('circle.place').length;"), 0)
+
     def test_the_list_is_the_example_s(self):
         with open(os.path.join(ARGS.fixtures, "tiny", "risk.csv"), encoding="utf-8") as f:
             expected = f.read()
