@@ -1095,6 +1095,16 @@ unsigned threads_option(const po::variables_map& vm) {
     return static_cast<unsigned>(threads);
 }
 
+place_read_options place_format_option(const po::variables_map& vm) {
+    place_read_options format;
+    format.columns = column_names_option(vm, opt::place_columns, places_file_columns);
+    format.encoding = encoding_option(vm, opt::places_encoding);
+    format.max_row_bytes = static_cast<std::size_t>(
+        integer_option(vm, opt::max_row_bytes, static_cast<std::int64_t>(min_max_row_bytes),
+                       static_cast<std::int64_t>(max_max_row_bytes)));
+    return format;
+}
+
 ingest_options ingest_options_from(const po::variables_map& vm, progress_reporter& progress,
                                    bool digests) {
     ingest_options options;
@@ -1106,10 +1116,9 @@ ingest_options ingest_options_from(const po::variables_map& vm, progress_reporte
     }
     if (has(vm, opt::places)) options.places = text_option(vm, opt::places);
     options.read.columns = column_names_option(vm, opt::scan_columns, scans_file_columns);
-    options.place_format.columns = column_names_option(vm, opt::place_columns, places_file_columns);
+    options.place_format = place_format_option(vm);
     options.read.encoding = encoding_option(vm, opt::scans_encoding);
     options.read.time_layout = time_format_option(vm);
-    options.place_format.encoding = encoding_option(vm, opt::places_encoding);
     options.read.tz = tz_option(vm);
     options.read.default_dwell = duration_option(vm, opt::dwell);
     options.stay_end = stay_end_option(vm);
@@ -1118,7 +1127,6 @@ ingest_options ingest_options_from(const po::variables_map& vm, progress_reporte
     options.read.max_row_bytes = static_cast<std::size_t>(
         integer_option(vm, opt::max_row_bytes, static_cast<std::int64_t>(min_max_row_bytes),
                        static_cast<std::int64_t>(max_max_row_bytes)));
-    options.place_format.max_row_bytes = options.read.max_row_bytes;
     options.read.threads = threads_option(vm);
     options.read.progress = [&progress, total](std::uint64_t done) {
         progress.bytes("reading scans", done, total);

@@ -284,6 +284,8 @@ std::shared_ptr<const pseudonymizer> pseudonymizer_from(const po::variables_map&
 void check_data_options(const po::variables_map& vm);
 /// Ingest options from --scans and the reading options, with progress on
 /// `progress`; `digests` hashes the inputs (for provenance).
+/// How the places file is read: --place-columns, --places-encoding, --max-row-bytes.
+place_read_options place_format_option(const po::variables_map& vm);
 ingest_options ingest_options_from(const po::variables_map& vm, progress_reporter& progress,
                                    bool digests);
 /// Where the stays come from: --snapshot, or --scans with the reading options.

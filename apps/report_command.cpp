@@ -3,6 +3,7 @@
 // earlier commands wrote.
 
 #include "commands.hpp"
+#include "ctrace/model/ingest.hpp"
 #include "ctrace/report/html_report.hpp"
 #include "ctrace/tracing/companions.hpp"
 #include "data_loading.hpp"
@@ -56,8 +57,11 @@ void read_given_tables(const po::variables_map& vm, report_content& content) {
         {opt::common_persons, "common_persons"}, {opt::common_places, "common_places"},
         {opt::places_report, "risk_places"},     {opt::zones, "zones"}};
     for (const auto& [option, key] : given_tables)
-        if (const std::string* path = value_if<std::string>(vm, option))
+        if (const std::string* path = value_if<std::string>(vm, option)) {
             content.tables.emplace_back(key, read_text_table(std::filesystem::path(*path)));
+            content.inputs.push_back(
+                describe_input(key, *path, content.tables.back().second.rows.size(), true));
+        }
 }
 
 int run_report(const std::vector<std::string>& args) {
@@ -80,9 +84,13 @@ int run_report(const std::vector<std::string>& args) {
                 throw input_error(flag(opt::risk) + ": shows a list already made; " + flag(data) +
                                   " is for tracing (give one or the other)");
         content.risk = read_text_table(std::filesystem::path(*risk), risk_list_columns);
+        content.inputs.push_back(describe_input("risk", *risk, content.risk.rows.size(), true));
         content.tz = tz;
-        if (const std::string* places = value_if<std::string>(vm, opt::places))
-            content.places = report_places(read_places(*places, {}));
+        if (const std::string* places = value_if<std::string>(vm, opt::places)) {
+            const place_table table = read_places(*places, place_format_option(vm));
+            content.places = report_places(table);
+            content.inputs.push_back(describe_input("places", *places, table.size(), true));
+        }
         read_given_tables(vm, content);
         content.title = *risk;
         made_from = *risk;

@@ -28,6 +28,8 @@ run_ctrace report --risk "$work/risk.csv" --places "$field/places.csv" \
 expect_status 0 "report from files"
 grep -q '"key":"zones"' "$work/files.html" || fail "the page from files lacks the zones"
 grep -q '"lang":"en"' "$work/files.html" || fail "--lang en is not the page's"
+grep -q "$(sha256sum "$work/risk.csv" | cut -d' ' -f1)" "$work/files.html" ||
+    fail "the page from files lacks the risk list's digest"
 
 # From a store, and daily --report beside the day's lists.
 run_ctrace ingest --store "$work/store" "${data[@]}" -q
