@@ -10,6 +10,7 @@ runs through the built executable.
 import datetime as dt
 import gc
 import hashlib
+import inspect
 import os
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ import warnings
 import weakref
 from pathlib import Path
 
+import h5py
 import numpy as np
 import pandas as pd
 import pytest
@@ -40,11 +42,6 @@ def cli(*args, expect=0):
     done = subprocess.run([CTRACE, *map(str, args)], capture_output=True)
     assert done.returncode == expect, (args, done.returncode, done.stderr.decode())
     return done.stdout if expect == 0 else done.stderr.decode()
-
-
-def cli_file(*args):
-    """Runs ctrace writing to files it names itself (args may hold paths)."""
-    cli(*args)
 
 
 def written(frame, tmp_path, name="out.csv", **options):
@@ -185,7 +182,6 @@ def test_defaults_are_the_cli_defaults(city, city_data, tmp_path):
     assert written(quietly(data.trace, city / "cases.csv"), tmp_path) == from_cli
     # The signature shows the values `ctrace help trace` gives as defaults.
     help_text = cli("trace", "--help").decode()
-    import inspect
     keywords = inspect.signature(ctrace.Dataset.trace).parameters
     for name in ("hops", "min_overlap", "linger", "latency", "lookback", "quarantine"):
         shown = repr(keywords[name].default).strip("'")
@@ -305,7 +301,6 @@ def test_one_load_many_traces_without_the_scans(tmp_path):
 def _snapshot_with_id(source, target, old, new):
     """A copy of an earlier version's snapshot (no index block, read whole)
     with person id `old` replaced by the bytes `new`, and a fresh checksum."""
-    import h5py
     shutil.copy(source, target)
     with h5py.File(target, "r+") as f:
         ids = f["persons/id"]
@@ -499,7 +494,6 @@ def test_stays_are_views_that_keep_the_dataset_alive(tmp_path):
         assert column.base is data and not column.flags.owndata and not column.flags.writeable
         assert np.shares_memory(column, again[name])  # no copy: the library's own column
     # The same stays as the snapshot the CLI writes of the same scans.
-    import h5py
     snapshot = tmp_path / "tiny.h5"
     cli("snapshot", "--scans", TINY / "scans.csv", "--places", TINY / "places.csv", "--tz",
         "+08:00", "--out", snapshot, "-q")
