@@ -1018,6 +1018,23 @@ TEST_SUITE("id_table") {
         }
     }
 
+    TEST_CASE("find_few finds what intern_few would intern, and adds nothing") {
+        for (const bool indexed : {true, false}) {
+            id_table t;
+            for (const char* id : {"a", "bb", "a-much-longer-id-than-24-bytes", ""})
+                t.intern(id);
+            if (!indexed) t.release_index();
+            const std::vector<std::string_view> ids = {
+                "bb", "zz", "", "a-much-longer-id-than-24-bytes", "zz", "a"};
+            const id_table& read_only = t;
+            CHECK(read_only.find_few(ids) ==
+                  std::vector<index_type>{1, id_table::npos, 3, 2, id_table::npos, 0});
+            CHECK(t.size() == 4);
+            CHECK(t.intern_few(ids) == std::vector<index_type>{1, 4, 3, 2, 4, 0});
+            CHECK(t.size() == 5);
+        }
+    }
+
     TEST_CASE("the empty id is an ordinary id in intern, find, intern_batch and intern_few") {
         auto hashes_of = [](const std::vector<std::string_view>& ids) {
             std::vector<std::uint64_t> h;

@@ -4,6 +4,7 @@
 #include "ctrace/core/atomic_file.hpp"
 #include "ctrace/core/defaults.hpp"
 #include "ctrace/core/error.hpp"
+#include "ctrace/report/companion_list.hpp"
 #include "ctrace/report/risk_list.hpp"
 #include "ctrace/workflow/pipeline.hpp"
 #include "test_helpers.hpp"
@@ -12,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 #include <streambuf>
+#include <thread>
 
 using namespace ctrace;
 using ctrace::testing::file_text;
@@ -40,6 +42,19 @@ std::string risk_list_text(const trace_run& run) {
     std::ostringstream out;
     write_risk_list(out, run.record.result, run.data().persons, run.data().places, run.record.tz);
     return out.str();
+}
+
+std::string risk_list_text(const named_trace& run) {
+    std::ostringstream out;
+    write_risk_list(out, run.record.result, run.persons, run.places, run.record.tz);
+    return out.str();
+}
+
+/// The tiny example's cases, prepared in the data's zone.
+prepared_cases tiny_cases() {
+    trace_request request = tiny_request();
+    request.tz = parse_utc_offset("+08:00");
+    return read_index_cases(request);
 }
 
 } // namespace
@@ -169,6 +184,102 @@ TEST_SUITE("pipeline") {
         } catch (const parameter_error& e) {
             CHECK(e.parameter() == "snapshot");
         }
+    }
+
+    TEST_CASE("trace_loaded: the data is only read, and the lists are trace_from's") {
+        const traceable_data data = make_traceable(load_data(tiny_source()));
+        CHECK(data.data().persons.size() == 12);
+        const named_trace run = trace_loaded(data, tiny_cases());
+        CHECK(data.data().persons.size() == 12); // C9, who never scanned, was not added
+        CHECK(risk_list_text(run) == file_text(fixture("tiny/risk.csv")));
+        CHECK(run.persons_with_stays == 12);
+        REQUIRE(run.record.result.cases_without_stays.size() == 1);
+        CHECK(run.persons[run.record.result.cases_without_stays[0]] == "C9");
+        // Only the ids the list names: F (never listed) and the KTV are not.
+        CHECK(run.persons.size() == 12);
+        CHECK(run.persons.find("F") == id_table::npos);
+        CHECK(run.places.size() == 3);
+        REQUIRE(run.record.inputs.size() == 1);
+        CHECK(run.record.inputs[0].role == "cases");
+
+        // The companions are trace_from's too (at one hop, A, who met C1 for
+        // 10 minutes only, is not on the list but a companion).
+        const companion_parameters window{3600};
+        trace_request one_hop = tiny_request();
+        one_hop.parameters.hops = 1;
+        const trace_run reference = trace_from(tiny_source(), one_hop);
+        one_hop.tz = parse_utc_offset("+08:00");
+        const named_trace with = trace_loaded(data, read_index_cases(one_hop), &window);
+        const dataset& all = reference.data();
+        std::ostringstream expected, got;
+        write_companion_list(expected,
+                             find_companions(all.stays, reference.record.cases,
+                                             reference.record.result, all.persons, all.places,
+                                             window),
+                             all.persons, all.places, reference.record.tz);
+        write_companion_list(got, with.companions, with.persons, with.places, with.record.tz);
+        CHECK_FALSE(with.companions.empty());
+        CHECK(got.str() == expected.str());
+        CHECK(risk_list_text(with) == risk_list_text(reference));
+    }
+
+    TEST_CASE("trace_loaded: threads trace one dataset at once") {
+        const traceable_data data = make_traceable(load_data(tiny_source()));
+        const std::string expected = file_text(fixture("tiny/risk.csv"));
+        std::vector<std::string> lists(4);
+        std::vector<std::thread> threads;
+        for (std::size_t t = 0; t < lists.size(); ++t)
+            threads.emplace_back([&, t] {
+                for (int round = 0; round < 50; ++round)
+                    lists[t] = risk_list_text(trace_loaded(data, tiny_cases()));
+            });
+        for (std::thread& thread : threads)
+            thread.join();
+        for (const std::string& list : lists)
+            CHECK(list == expected);
+    }
+
+    TEST_CASE("scans and cases in memory read as the files do") {
+        data_source source = tiny_source();
+        source.scans.scans.clear();
+        source.scans.scan_texts.push_back(
+            {"scans in memory",
+             std::make_shared<const std::string>(file_text(fixture("tiny/scans.csv")))});
+        const loaded_data loaded = load_data(source);
+        REQUIRE(loaded.ingested.data.inputs.size() == 2); // the places, then the text
+        CHECK(loaded.ingested.data.inputs[1].path == "scans in memory");
+        CHECK(loaded.ingested.data.inputs[1].rows == 24);
+        const traceable_data data = make_traceable(loaded);
+
+        trace_request request = tiny_request();
+        request.tz = parse_utc_offset("+08:00");
+        std::istringstream cases(file_text(fixture("tiny/cases.csv")));
+        const prepared_cases prepared = read_index_cases(request, cases, "cases in memory");
+        REQUIRE(prepared.record.inputs.size() == 1);
+        CHECK(prepared.record.inputs[0].path == "cases in memory");
+        CHECK(risk_list_text(trace_loaded(data, prepared)) == file_text(fixture("tiny/risk.csv")));
+
+        // A file and a text read as two files: one more merged read of the same rows.
+        source.scans.scans = {fixture("tiny/scans.csv")};
+        CHECK(load_data(source).ingested.data.rows_read == 48);
+
+        // Bad rows are named by the text's name and line.
+        source.scans.scans.clear();
+        source.scans.scan_texts = {
+            {"table", std::make_shared<const std::string>("person,place,time\nA,M,never\n")}};
+        try {
+            (void)load_data(source);
+            FAIL("a bad row was accepted");
+        } catch (const bad_rows_error& e) {
+            CHECK(e.file() == "table");
+            REQUIRE(e.rows().size() == 1);
+            CHECK(e.rows()[0].line == 2);
+        }
+        // A snapshot takes no scans, in memory or not.
+        data_source snapshot;
+        snapshot.snapshot = "unused.h5";
+        snapshot.scans.scan_texts = source.scans.scan_texts;
+        CHECK_THROWS_AS((void)load_data(snapshot), parameter_error);
     }
 
     TEST_CASE("output_error: a failing stream — a target in a missing folder is the caller's "

@@ -172,11 +172,11 @@ void id_table::intern_batch(std::span<const std::string_view> ids,
     });
 }
 
-std::vector<id_table::index_type> id_table::intern_few(std::span<const std::string_view> ids) {
+std::vector<id_table::index_type> id_table::find_few(std::span<const std::string_view> ids) const {
     std::vector<index_type> indices(ids.size(), npos);
-    if (has_index()) {
+    if (!slots_.empty()) {
         for (std::size_t k = 0; k < ids.size(); ++k)
-            indices[k] = intern(ids[k]);
+            indices[k] = find(ids[k]);
         return indices;
     }
     // One pass over all ids, each looked up among the few by hash.
@@ -195,6 +195,17 @@ std::vector<id_table::index_type> id_table::intern_few(std::span<const std::stri
                 ++found;
             }
     }
+    return indices;
+}
+
+std::vector<id_table::index_type> id_table::intern_few(std::span<const std::string_view> ids) {
+    if (has_index()) {
+        std::vector<index_type> indices(ids.size(), npos);
+        for (std::size_t k = 0; k < ids.size(); ++k)
+            indices[k] = intern(ids[k]);
+        return indices;
+    }
+    std::vector<index_type> indices = find_few(ids);
     // The rest are new: appended in order, a repeated one once.
     for (std::size_t k = 0; k < ids.size(); ++k) {
         if (indices[k] != npos) continue;

@@ -5,7 +5,23 @@
 #include "ctrace/model/sites.hpp"
 #include "ctrace/model/stay_end.hpp"
 
+#include <istream>
+#include <streambuf>
+
 namespace ctrace {
+
+namespace {
+
+/// Reads a string in place as a stream (no copy of a large text).
+class memory_buffer : public std::streambuf {
+public:
+    explicit memory_buffer(const std::string& text) {
+        char* begin = const_cast<char*>(text.data()); // only read: no put area
+        setg(begin, begin, begin + text.size());
+    }
+};
+
+} // namespace
 
 input_file describe_input(const std::string& role, const std::filesystem::path& path,
                           std::uint64_t rows, bool digest) {
@@ -40,7 +56,8 @@ ingest_result ingest(const ingest_options& options) {
         data.inputs.push_back(
             describe_input("places", *options.places, data.place_info.size(), options.digests));
     }
-    if (options.scans.empty()) throw input_error("no scans file given");
+    if (options.scans.empty() && options.scan_texts.empty())
+        throw input_error("no scans file given");
     scan_read_options read = options.read;
     read.compute_sha256 = options.digests;
     const bool cut_at_next = options.stay_end == stay_end_rule::next_scan;
@@ -53,25 +70,30 @@ ingest_result ingest(const ingest_options& options) {
     if (options.read.progress)
         read.progress = [&](std::uint64_t bytes) { options.read.progress(bytes_before + bytes); };
     scan_log log;
-    for (std::size_t k = 0; k < options.scans.size(); ++k) {
-        const std::filesystem::path& path = options.scans[k];
-        if (k > 0) bytes_before += data.inputs.back().bytes;
-        scan_log part = read_scans(path, data.place_info, read);
-        data.inputs.push_back({"scans",
-                               path.string(),
-                               part.bytes_read,
-                               part.sha256,
-                               part.rows_read,
-                               part.rejects.size(),
-                               {}});
+    bool first = true;
+    // Each file's (or text's) rows, its provenance and rejects, appended.
+    const auto take = [&](scan_log part, const std::string& name) {
+        data.inputs.push_back(
+            {"scans", name, part.bytes_read, part.sha256, part.rows_read, part.rejects.size(), {}});
+        bytes_before += part.bytes_read;
         for (bad_row& row : part.rejects) {
-            row.file = path.string();
+            row.file = name;
             out.rejects.push_back(std::move(row));
         }
-        if (k == 0)
+        if (first)
             log = std::move(part);
         else
             append_scan_log(log, part);
+        first = false;
+    };
+    for (const std::filesystem::path& path : options.scans)
+        take(read_scans(path, data.place_info, read), path.string());
+    for (const scan_text& scans : options.scan_texts) {
+        const std::string empty;
+        const std::string& text = scans.text ? *scans.text : empty;
+        memory_buffer buffer(text);
+        std::istream in(&buffer);
+        take(read_scans(in, scans.name, data.place_info, read), scans.name);
     }
     data.parameters = ingest_parameters_of(options);
     if (options.pseudonyms) {

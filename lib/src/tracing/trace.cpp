@@ -12,11 +12,31 @@ namespace ctrace {
 
 namespace {
 
+/// The ids of the persons a trace on stays in memory names: the data's, then
+/// the index cases that never scanned (kept apart so the data is only read).
+class person_ids_with_unscanned {
+public:
+    person_ids_with_unscanned(const id_table& persons, const id_table& unscanned)
+        : persons_(persons), unscanned_(unscanned) {}
+    std::string_view operator[](person_index p) const noexcept {
+        return p < persons_.size()
+                   ? persons_[p]
+                   : unscanned_[static_cast<id_table::index_type>(p - persons_.size())];
+    }
+    std::size_t size() const noexcept { return persons_.size() + unscanned_.size(); }
+    /// No order is known beyond the ids themselves (`id_sort_key`).
+    std::uint64_t sort_key(person_index) const noexcept { return 0; }
+
+private:
+    const id_table& persons_;
+    const id_table& unscanned_;
+};
+
 /// Stays in memory, with the person–place graph giving each person's stays.
 class memory_source {
 public:
-    memory_source(const stay_table& stays, const person_place_graph& graph, const id_table& persons,
-                  const id_table& places)
+    memory_source(const stay_table& stays, const person_place_graph& graph,
+                  const person_ids_with_unscanned& persons, const id_table& places)
         : stays_(stays), graph_(graph), persons_(persons), places_(places) {}
 
     std::size_t person_count() const noexcept { return persons_.size(); }
@@ -32,12 +52,12 @@ public:
     const stay_table& stays_at(place_index) const noexcept { return stays_; }
     std::string_view person_id(person_index p) const noexcept { return persons_[p]; }
     std::string_view place_id(place_index x) const noexcept { return places_[x]; }
-    const id_table& person_ids() const noexcept { return persons_; }
+    const person_ids_with_unscanned& person_ids() const noexcept { return persons_; }
 
 private:
     const stay_table& stays_;
     const person_place_graph& graph_;
-    const id_table& persons_;
+    const person_ids_with_unscanned& persons_;
     const id_table& places_;
 };
 
@@ -49,8 +69,16 @@ trace_result trace(const stay_table& stays, const person_place_graph& graph,
                    const id_table& persons, const id_table& places,
                    std::span<const index_case> cases, const trace_parameters& parameters,
                    const event_observer& observer) {
+    return trace(stays, graph, persons, id_table{}, places, cases, parameters, observer);
+}
+
+trace_result trace(const stay_table& stays, const person_place_graph& graph,
+                   const id_table& persons, const id_table& unscanned_cases, const id_table& places,
+                   std::span<const index_case> cases, const trace_parameters& parameters,
+                   const event_observer& observer) {
     detail::check_trace_parameters(parameters);
-    memory_source source(stays, graph, persons, places);
+    const person_ids_with_unscanned ids(persons, unscanned_cases);
+    memory_source source(stays, graph, ids, places);
     return detail::tracer<memory_source>(source, parameters, observer).run(cases);
 }
 

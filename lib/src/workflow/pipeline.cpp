@@ -7,6 +7,7 @@
 #include "ctrace/storage/stored_window.hpp"
 
 #include <algorithm>
+#include <istream>
 #include <string_view>
 
 namespace ctrace {
@@ -25,7 +26,7 @@ data_note pseudonyms_note(const std::string& source, const std::string& stored) 
 /// Refuses scan-reading options with a snapshot (its stays are made).
 void check_snapshot_source(const data_source& source) {
     const ingest_options& scans = source.scans;
-    if (!scans.scans.empty() || scans.places || scans.read.skip_bad ||
+    if (!scans.scans.empty() || !scans.scan_texts.empty() || scans.places || scans.read.skip_bad ||
         scans.read.default_dwell != defaults::dwell || !scans.read.columns.empty() ||
         scans.read.time_layout || scans.read.encoding != input_encoding::utf8 ||
         scans.place_format.encoding != input_encoding::utf8 || !scans.place_format.columns.empty())
@@ -140,24 +141,55 @@ loaded_data load_data(const data_source& source) {
     return loaded;
 }
 
-prepared_cases read_index_cases(const trace_request& request) {
-    prepared_cases prepared;
-    trace_record& record = prepared.record;
-    record.tz = request.tz.value_or(utc_offset{});
-    record.parameters = request.parameters;
-    record.lookback = request.lookback;
+namespace {
+
+/// The options `request` reads its cases with.
+case_read_options case_options_of(const trace_request& request, utc_offset tz) {
     case_read_options options;
-    options.tz = record.tz;
+    options.tz = tz;
     options.lookback = request.lookback;
     options.until = request.parameters.until;
     options.columns = request.columns;
     options.encoding = request.encoding;
     options.time_layout = request.time_layout;
     options.require_onset = request.require_onset;
+    return options;
+}
+
+/// The cases of `request`, but for the cases themselves and their provenance.
+prepared_cases prepare_cases(const trace_request& request) {
+    prepared_cases prepared;
+    trace_record& record = prepared.record;
+    record.tz = request.tz.value_or(utc_offset{});
+    record.parameters = request.parameters;
+    record.lookback = request.lookback;
     prepared.pseudonyms = request.pseudonyms;
-    record.cases = read_cases(request.cases, prepared.case_ids, options);
+    return prepared;
+}
+
+} // namespace
+
+prepared_cases read_index_cases(const trace_request& request) {
+    prepared_cases prepared = prepare_cases(request);
+    trace_record& record = prepared.record;
+    record.cases =
+        read_cases(request.cases, prepared.case_ids, case_options_of(request, record.tz));
     record.inputs.push_back(
         describe_input("cases", request.cases, record.cases.size(), request.digest));
+    return prepared;
+}
+
+prepared_cases read_index_cases(const trace_request& request, std::istream& cases,
+                                const std::string& source_name) {
+    prepared_cases prepared = prepare_cases(request);
+    trace_record& record = prepared.record;
+    record.cases =
+        read_cases(cases, source_name, prepared.case_ids, case_options_of(request, record.tz));
+    input_file input;
+    input.role = "cases";
+    input.path = source_name;
+    input.rows = record.cases.size();
+    record.inputs.push_back(std::move(input));
     return prepared;
 }
 
@@ -366,6 +398,68 @@ std::optional<sources_run> find_case_sources_indexed(const data_source& source,
         }
     });
     run.loaded = std::move(q->loaded);
+    return run;
+}
+
+traceable_data make_traceable(loaded_data loaded) {
+    traceable_data traceable;
+    traceable.loaded = std::move(loaded);
+    const dataset& data = traceable.data();
+    traceable.graph = build_person_place_graph(data.stays, data.persons.size());
+    return traceable;
+}
+
+named_trace trace_loaded(const traceable_data& traceable, const prepared_cases& prepared,
+                         const companion_parameters* companions) {
+    const dataset& data = traceable.data();
+    named_trace run;
+    run.persons_with_stays = data.persons.size();
+    trace_record record = prepared.record;
+    // The cases are the data's persons, else named apart after them.
+    const std::vector<std::string> ids = case_ids_in_data(prepared);
+    const std::vector<std::string_view> views(ids.begin(), ids.end());
+    const std::vector<person_index> found = data.persons.find_few(views);
+    id_table unscanned;
+    for (std::size_t k = 0; k < found.size(); ++k)
+        record.cases[k].person =
+            found[k] != id_table::npos
+                ? found[k]
+                : static_cast<person_index>(data.persons.size() + unscanned.intern(views[k]));
+    take_place_min_overlaps(data, record.parameters);
+    record.result = trace(data.stays, traceable.graph, data.persons, unscanned, data.places,
+                          record.cases, record.parameters);
+    if (companions)
+        run.companions = find_companions(data.stays, record.cases, record.result, data.persons,
+                                         data.places, *companions);
+    std::vector<place_index> named_places;
+    keep_named_ids(
+        [&](auto person, auto place) {
+            for (index_case& c : record.cases)
+                person(c.person);
+            for (person_index& p : record.result.cases_without_stays)
+                person(p);
+            for (risk_entry& e : record.result.entries) {
+                person(e.person);
+                if (e.via_person != no_person) person(e.via_person);
+                if (e.via_place != no_place) place(e.via_place);
+            }
+            for (companion& c : run.companions) {
+                person(c.person);
+                if (c.via_person != no_person) person(c.via_person);
+                if (c.via_place != no_place) place(c.via_place);
+            }
+        },
+        [&](person_index p) {
+            return p < data.persons.size()
+                       ? data.persons[p]
+                       : unscanned[static_cast<id_table::index_type>(p - data.persons.size())];
+        },
+        data.persons.size() + unscanned.size(), [&](place_index x) { return data.places[x]; },
+        data.places.size(), run.persons, run.places, named_places);
+    // The provenance: the cases, then the data the trace ran on.
+    record.inputs.insert(record.inputs.end(), traceable.loaded.inputs.begin(),
+                         traceable.loaded.inputs.end());
+    run.record = std::move(record);
     return run;
 }
 

@@ -68,6 +68,10 @@ public:
     /// Without an index (after `release_index`) it finds them in one pass
     /// over all ids instead of rebuilding the index.
     std::vector<index_type> intern_few(std::span<const std::string_view> ids);
+    /// The indices of a handful of ids (`npos` for those absent), found as
+    /// `intern_few` finds them but adding nothing: several threads may look
+    /// up one table at once while nobody interns.
+    std::vector<index_type> find_few(std::span<const std::string_view> ids) const;
     /// Frees the hash index (most of the table's memory once the ids are
     /// read). The ids stay; the next `intern` or `intern_batch` rebuilds the
     /// index, `intern_few` does without it and `find` looks at every id.

@@ -10,15 +10,27 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace ctrace {
+
+/// Scans held in memory: the text a scans file holds (a front end's table
+/// written out as CSV), read as a file of that text would be, on one thread.
+struct scan_text {
+    /// Stands for the file in messages, rejects and provenance.
+    std::string name;
+    /// UTF-8 CSV with the scans file's columns (shared: options are copied).
+    std::shared_ptr<const std::string> text;
+};
 
 struct ingest_options {
     /// One or more scans files (a dump per day, say), read in this order: ids
     /// are numbered by first appearance across them, and visits of one person
     /// at one place merge across files as within one.
     std::vector<std::filesystem::path> scans;
+    /// Scans in memory, read after the files as if they were more files.
+    std::vector<scan_text> scan_texts;
     std::optional<std::filesystem::path> places;
     /// How the places file is written (column names, encoding).
     place_read_options place_format;

@@ -67,6 +67,16 @@ trace_result trace(const stay_table& stays, const person_place_graph& graph,
                    std::span<const index_case> cases, const trace_parameters& parameters,
                    const event_observer& observer = {});
 
+/// `trace` on stays in memory that it only reads, the index cases that never
+/// scanned named apart: person index `persons.size() + k` is
+/// `unscanned_cases[k]`. Several threads may so trace one dataset at once
+/// (`trace` above needs those cases appended to `persons`). Same result as
+/// `trace` with `unscanned_cases` appended to `persons`.
+trace_result trace(const stay_table& stays, const person_place_graph& graph,
+                   const id_table& persons, const id_table& unscanned_cases, const id_table& places,
+                   std::span<const index_case> cases, const trace_parameters& parameters,
+                   const event_observer& observer = {});
+
 /// `trace` (trace.hpp) on an indexed snapshot: reads only the stays of the
 /// persons and places the trace reaches. Same result as `trace` on the
 /// snapshot read whole, byte for byte.

@@ -24,11 +24,13 @@
 #include "ctrace/model/pseudonym.hpp"
 #include "ctrace/model/sites.hpp"
 #include "ctrace/storage/snapshot.hpp"
+#include "ctrace/tracing/companions.hpp"
 #include "ctrace/tracing/sources.hpp"
 #include "ctrace/tracing/trace.hpp"
 
 #include <filesystem>
 #include <functional>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
@@ -127,6 +129,13 @@ struct prepared_cases {
 /// Reads the cases file of `request`. Throws as `read_cases` does.
 prepared_cases read_index_cases(const trace_request& request);
 
+/// Reads the cases from `cases` instead of `request.cases` (a front end's
+/// table written out as CSV), named `source_name` in messages and in the
+/// provenance, which has no size or digest for it. Throws as `read_cases`
+/// does.
+prepared_cases read_index_cases(const trace_request& request, std::istream& cases,
+                                const std::string& source_name);
+
 /// Takes the places file's minimum overlaps (§8.2) of `data` into
 /// `parameters`: they are data, not options, and a snapshot's recorded trace
 /// parameters leave them to its places.
@@ -168,6 +177,43 @@ struct trace_run {
 
 /// The whole workflow: loads the data, reads the cases, traces.
 trace_run trace_from(const data_source& source, const trace_request& request);
+
+/// Data loaded once and traced many times, from several threads at once (a
+/// front end that keeps the data, such as the Python module): the
+/// person–place graph is built once, and `trace_loaded` only reads both.
+struct traceable_data {
+    loaded_data loaded;
+    person_place_graph graph;
+
+    const dataset& data() const noexcept { return loaded.ingested.data; }
+};
+
+/// Builds the person–place graph of `loaded`'s stays.
+traceable_data make_traceable(loaded_data loaded);
+
+/// A trace of `traceable_data`, with its own tables of the ids it names.
+struct named_trace {
+    /// Parameters, cases, result and provenance (the cases, then the data's
+    /// inputs), with indices into `persons` and `places`.
+    trace_record record;
+    /// The companions (docs/semantics.md §10), when asked for.
+    std::vector<companion> companions;
+    /// Only the ids the record and the companions name, in the data's order,
+    /// the index cases that never scanned last.
+    id_table persons;
+    id_table places;
+    /// The persons that have stays in the data.
+    std::size_t persons_with_stays = 0;
+};
+
+/// `trace_cases` on data that it does not change, and `find_companions` with
+/// `companions` when given: cases that never scanned are named apart rather
+/// than appended to the data's persons, so any number of threads may trace
+/// one `traceable_data` at once. The risk list and companions are those of
+/// `trace_from` on the same data, byte for byte. Throws as `trace` and
+/// `find_companions` do.
+named_trace trace_loaded(const traceable_data& data, const prepared_cases& prepared,
+                         const companion_parameters* companions = nullptr);
 
 /// `load_data` then `trace_cases`, reading only what the trace touches
 /// (`indexed_snapshot.hpp`) when the data is a snapshot with an index block.

@@ -1,0 +1,495 @@
+"""Contact tracing on place-code scan logs, from Python (docs/python.md).
+
+    import ctrace
+    data = ctrace.load("scans.csv", "places.csv", tz="+08:00")  # read once
+    risk = data.trace("cases.csv", hops=3)        # a pandas DataFrame
+    ctrace.to_csv(risk, "risk.csv")               # the bytes `ctrace trace` writes
+
+The data is read once, by the C++ library, and traced as often as wanted
+(from several threads at once: the GIL is released while the library reads
+and traces). Keywords are the command line's options with `-` written `_`,
+with the same defaults; durations are text (`"15m"`, `"1h30m"`, `"14d"`),
+whole seconds or `datetime.timedelta`.
+
+Ids are `str`; an id whose bytes are not valid UTF-8 is decoded with
+`surrogateescape` and written back as the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import os
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from . import _ctrace
+from ._ctrace import InputError, OutputError
+
+__version__ = _ctrace.version
+__all__ = [
+    "COMPANION_COLUMNS",
+    "DataWarning",
+    "Dataset",
+    "InputError",
+    "OutputError",
+    "RISK_LIST_COLUMNS",
+    "load",
+    "to_csv",
+]
+
+#: The risk list's columns, as `ctrace trace` writes them; `monitor_until`
+#: follows when the trace sets monitoring.
+RISK_LIST_COLUMNS = ("person", "hop", "code", "first_exposure", "last_exposure",
+                     "quarantine_until", "exposure_seconds", "via_person", "via_place")
+MONITOR_COLUMN = "monitor_until"
+#: The companions list's columns, as `ctrace trace --companions` writes them.
+COMPANION_COLUMNS = ("person", "code", "first_time", "last_time", "cases", "via_person",
+                     "via_place")
+
+_RISK_TIMES = ("first_exposure", "last_exposure", "quarantine_until", MONITOR_COLUMN)
+_COMPANION_TIMES = ("first_time", "last_time")
+_NO_TIME = np.iinfo(np.int64).min  # NaT as int64: the C++ side's empty time
+_SCAN_COLUMNS = ("person", "place", "time", "leave")
+_SCAN_TIMES = ("time", "leave")
+_CASE_COLUMNS = ("person", "from", "onset", "to", "last_negative")
+_CASE_TIMES = ("from", "onset", "to", "last_negative")
+
+
+class DataWarning(UserWarning):
+    """What the command line prints as a warning or a note on stderr (an index
+    case without scans, a snapshot of pseudonymised ids read without a key)."""
+
+
+class _Default:
+    """A keyword left at the command line's default. It shows as that value
+    in help(), and differs from the same value given: a profile's values
+    replace defaults, never values given (as on the command line)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __repr__(self):
+        return repr(self.value)
+
+
+_DEFAULTS = _ctrace.defaults
+
+
+def _given(value):
+    return value is not None and not isinstance(value, _Default)
+
+
+# ---- values given to keywords -----------------------------------------------
+
+
+def _duration(keyword, value):
+    """A duration as the library reads it: text or whole seconds."""
+    if isinstance(value, _dt.timedelta):  # pandas.Timedelta too
+        seconds = value.total_seconds()
+        if seconds != int(seconds):
+            raise ValueError(f"{keyword}: durations are whole seconds, not {value}")
+        return int(seconds)
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{keyword}: expected a duration ('15m', seconds or a timedelta), "
+                        f"not {value!r}")
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"{keyword}: expected a duration ('15m', seconds or a timedelta), "
+                    f"not {type(value).__name__}")
+
+
+def _hop_durations(keyword, value):
+    """Durations by hop: `"7d,3d"`, one duration, or a list of them."""
+    if isinstance(value, (list, tuple)):
+        if not value:
+            raise ValueError(f"{keyword}: give at least one duration")
+        return ",".join(str(_duration(keyword, item)) for item in value)
+    return _duration(keyword, value)
+
+
+def _time(keyword, value):
+    """A time as the library reads it: text (local in the trace's zone when
+    it has no offset) or epoch seconds. A naive datetime is local time, as
+    text without an offset is."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{keyword}: expected a time, not {value!r}")
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (_dt.datetime, np.datetime64)):
+        stamp = pd.Timestamp(value)
+        if stamp.tzinfo is None:
+            return stamp.floor("s").strftime("%Y-%m-%dT%H:%M:%S")
+        return int(stamp.value // 10**9)
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    raise TypeError(f"{keyword}: expected a time (text, epoch seconds or a datetime), "
+                    f"not {type(value).__name__}")
+
+
+def _offset(keyword, value):
+    """A UTC offset: `"+08:00"`, or a tzinfo of a fixed offset."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, _dt.tzinfo):
+        delta = value.utcoffset(None)
+        if delta is None:
+            raise ValueError(f"{keyword}: a fixed UTC offset is needed, not {value}")
+        return _ctrace.format_utc_offset(int(delta.total_seconds()))
+    raise TypeError(f"{keyword}: expected a UTC offset such as '+08:00', "
+                    f"not {type(value).__name__}")
+
+
+def _tzinfo(seconds):
+    if seconds == 0:
+        return _dt.timezone.utc
+    return _dt.timezone(_dt.timedelta(seconds=seconds))
+
+
+# ---- DataFrames in ----------------------------------------------------------
+
+
+def _missing(value):
+    return value is None or value is pd.NA or value is pd.NaT or (
+        isinstance(value, float) and np.isnan(value))
+
+
+def _iso_texts(seconds, missing, suffix):
+    """ISO 8601 texts of epoch seconds (None where missing)."""
+    texts = np.datetime_as_string(np.where(missing, 0, seconds).astype("datetime64[s]"),
+                                  unit="s")
+    return [None if gone else text + suffix for text, gone in zip(texts.tolist(), missing)]
+
+
+def _time_texts(series):
+    """A time column as the readers read it: aware datetimes and epoch
+    seconds in UTC (`Z`), naive datetimes as local times (the zone of the
+    read applies), text as it is."""
+    dtype = series.dtype
+    missing = series.isna().to_numpy()
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        naive = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        return _iso_texts(_floor_seconds(naive), missing, "Z")
+    if pd.api.types.is_datetime64_dtype(dtype):
+        return _iso_texts(_floor_seconds(series), missing, "")
+    if pd.api.types.is_bool_dtype(dtype):
+        raise TypeError(f"{series.name}: times are datetimes, epoch seconds or text, not bool")
+    if pd.api.types.is_integer_dtype(dtype):
+        return _iso_texts(series.to_numpy(dtype="int64", na_value=0), missing, "Z")
+    if pd.api.types.is_float_dtype(dtype):
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        seconds = np.floor(np.where(missing, 0, values)).astype("int64")
+        return _iso_texts(seconds, missing, "Z")
+    texts = []
+    for value in series.astype(object).tolist():
+        if _missing(value):
+            texts.append(None)
+        elif isinstance(value, (str, bytes)):
+            texts.append(value)
+        else:
+            moment = _time(str(series.name), value)
+            texts.append(moment if isinstance(moment, str) else
+                         _iso_texts(np.array([moment]), np.array([False]), "Z")[0])
+    return texts
+
+
+def _floor_seconds(naive):
+    """Epoch seconds of naive datetimes, rounded toward the past (NaT: 0)."""
+    nanoseconds = naive.to_numpy(dtype="datetime64[ns]").view("int64")
+    return np.where(naive.isna().to_numpy(), 0, nanoseconds // 10**9)
+
+
+def _text_column(series):
+    """An id or text column as str (bytes as they are), None where missing;
+    categorical, string and object columns alike."""
+    return [None if _missing(value) else value if isinstance(value, (str, bytes)) else str(value)
+            for value in series.astype(object).tolist()]
+
+
+def _csv_text(frame, columns, time_columns):
+    """The CSV text the library's reader reads for `frame`'s `columns`."""
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError("expected a pandas DataFrame")
+    names = [name for name in columns if name in frame.columns]
+    texts = [_time_texts(frame[name]) if name in time_columns else _text_column(frame[name])
+             for name in names]
+    return _ctrace.csv_text(names, texts)
+
+
+# ---- DataFrames out ---------------------------------------------------------
+
+
+def _times(seconds, tzinfo):
+    """Aware datetimes in `tzinfo` of epoch seconds (`_NO_TIME`: NaT)."""
+    moments = pd.to_datetime(np.asarray(seconds).view("datetime64[s]"), utc=True)
+    return moments.tz_convert(tzinfo)
+
+
+def _frame(columns, tz_seconds, time_columns):
+    tzinfo = _tzinfo(tz_seconds)
+    data = {name: (_times(values, tzinfo) if name in time_columns else values)
+            for name, values in columns.items()}
+    return pd.DataFrame(data, columns=list(columns))
+
+
+def _frame_tz_seconds(frame, time_columns):
+    """The UTC offset of the frame's times (one for all)."""
+    offsets = set()
+    for name in time_columns:
+        if name not in frame.columns:
+            continue
+        dtype = frame[name].dtype
+        if isinstance(dtype, pd.DatetimeTZDtype):
+            delta = dtype.tz.utcoffset(None)
+            if delta is None:
+                raise ValueError(f"{name}: times must be in a fixed UTC offset, as "
+                                 f"Dataset.trace gives them, not {dtype.tz}")
+            offsets.add(int(delta.total_seconds()))
+        elif not frame[name].isna().all():
+            raise TypeError(f"{name}: expected timezone-aware datetimes, not {dtype}")
+    if len(offsets) > 1:
+        raise ValueError("the times are in several UTC offsets; the CSV has one")
+    return offsets.pop() if offsets else 0
+
+
+def _epoch_seconds(series):
+    """Epoch seconds of aware datetimes, `_NO_TIME` where NaT."""
+    missing = series.isna().to_numpy()
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        naive = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        seconds = _floor_seconds(naive)
+    else:
+        seconds = np.zeros(len(series), dtype="int64")
+    return np.where(missing, _NO_TIME, seconds).astype("int64")
+
+
+def to_csv(frame, path, bom=False):
+    """Writes a DataFrame of `Dataset.trace` (the risk list) or
+    `Dataset.companions` as the command line writes that CSV, byte for byte,
+    through the library's writers: times as `2022-04-19T10:00:00+08:00` (or
+    `...Z`) in the frame's UTC offset, NaT empty, fields quoted only when they
+    hold a comma, quote, CR or LF, LF line ends. The `code` column follows
+    the hop, as in the CLI. `bom` starts the file with a UTF-8 byte-order mark
+    (`--bom`). The file is replaced atomically; `OutputError` when it cannot
+    be written. Rows may be filtered or reordered; the columns must be those
+    of the list."""
+    names = list(frame.columns)
+    if names in (list(RISK_LIST_COLUMNS), list(RISK_LIST_COLUMNS) + [MONITOR_COLUMN]):
+        time_columns, integer_columns, write = (_RISK_TIMES, ("hop", "exposure_seconds"),
+                                                _ctrace.write_risk_list)
+    elif names == list(COMPANION_COLUMNS):
+        time_columns, integer_columns, write = (_COMPANION_TIMES, ("cases",),
+                                                _ctrace.write_companion_list)
+    else:
+        raise ValueError("to_csv writes the DataFrames of Dataset.trace and "
+                         f"Dataset.companions; these columns are neither: {names}")
+    columns = {}
+    for name in names:
+        if name == "code":
+            continue
+        if name in time_columns:
+            columns[name] = _epoch_seconds(frame[name])
+        elif name in integer_columns:
+            if frame[name].isna().any():
+                raise ValueError(f"{name}: every row needs a value")
+            columns[name] = frame[name].to_numpy(dtype="int64")
+        else:
+            columns[name] = _text_column(frame[name])
+    write(os.fspath(path), columns, _frame_tz_seconds(frame, time_columns), bool(bom))
+
+
+# ---- the dataset --------------------------------------------------------------
+
+
+class Dataset(_ctrace.Dataset):
+    """Scan data read once by the library: stays, ids, the places file's
+    metadata. Made by `ctrace.load`, `Dataset.from_snapshot` or
+    `Dataset.from_store`; never changed after, so that several threads may
+    trace it at once."""
+
+    @classmethod
+    def from_snapshot(cls, path, *, contact_level="code"):
+        """The data of a snapshot (`ctrace snapshot`), read whole. Its stays,
+        zone and stay end rule are those it was made with; `contact_level`
+        "site" rolls them up to sites as `--contact-level site` does."""
+        data = cls(snapshot=os.fspath(path), contact_level=contact_level)
+        data._warn_notes()
+        return data
+
+    @classmethod
+    def from_store(cls, folder, *, contact_level="code"):
+        """The data of a store (`ctrace ingest`), read whole."""
+        data = cls(store=os.fspath(folder), contact_level=contact_level)
+        data._warn_notes()
+        return data
+
+    def _warn_notes(self):
+        for note in self._notes:
+            warnings.warn(note, DataWarning, stacklevel=3)
+
+    # The data never changes: the ids are made into str once.
+    @functools.cached_property
+    def persons(self):
+        """Person ids, by person index (the `person` of `stays()`)."""
+        return self._persons
+
+    @functools.cached_property
+    def places(self):
+        """Place ids, by place index (the `place` of `stays()`)."""
+        return self._places
+
+    @property
+    def tz(self):
+        """The zone times without an offset were read in (`+08:00`); the
+        default zone of traces."""
+        return _ctrace.format_utc_offset(self._tz)
+
+    @property
+    def contact_level(self):
+        """`code` or `site`."""
+        return self._contact_level
+
+    @property
+    def stay_end(self):
+        """How stays without check-out end: `dwell` or `next-scan`."""
+        return self._stay_end
+
+    @property
+    def rows_read(self):
+        """Scan rows read, good and bad."""
+        return self._rows_read
+
+    @property
+    def rows_rejected(self):
+        """Bad scan rows left out under `skip_bad`."""
+        return self._rows_rejected
+
+    def rejects(self):
+        """The bad rows left out under `skip_bad`: file, line, reason, raw."""
+        return pd.DataFrame(self._rejects, columns=["file", "line", "reason", "raw"])
+
+    def stays(self):
+        """The merged stays as numpy arrays, views of the library's own
+        columns (no copy, read-only): `person` and `place` (uint32 indices
+        into `persons` and `places`), `start` and `end` (int64 epoch seconds,
+        `[start, end)`), sorted by place, then start. Each array's `.base` is
+        this Dataset, which the arrays keep alive."""
+        return self._stays()
+
+    def __repr__(self):
+        stays, persons, places = self._sizes
+        return (f"<ctrace.Dataset: {stays} stays, {persons} persons, {places} places, "
+                f"tz {self.tz}, {self.contact_level} level>")
+
+    def trace(self, cases, *, hops=_Default(_DEFAULTS["hops"]),
+              min_overlap=_Default(_DEFAULTS["min_overlap"]),
+              linger=_Default(_DEFAULTS["linger"]), latency=_Default(_DEFAULTS["latency"]),
+              lookback=_Default(_DEFAULTS["lookback"]),
+              quarantine=_Default(_DEFAULTS["quarantine"]), monitoring=None, profile=None,
+              until=None, tz=None):
+        """The risk list of `cases` (`ctrace trace`), as a DataFrame with the
+        columns and row order of the CLI's CSV: person, hop, code,
+        first_exposure, last_exposure, quarantine_until, exposure_seconds,
+        via_person, via_place (and monitor_until with `monitoring`). Times are
+        timezone-aware in the trace's zone (NaT where the CSV is empty),
+        hop and exposure_seconds int64, via_person and via_place None for
+        index cases.
+
+        `cases`: a cases file (person, from or onset, to, last_negative), or
+        a DataFrame with those columns (times as datetimes, epoch seconds or
+        text; naive datetimes and text without an offset are in `tz`).
+
+        Keywords as the CLI's options, with their defaults: hops 2,
+        min_overlap 15m, linger 0s, latency 0s, lookback 4d, quarantine 14d
+        (by hop: "14d,7d" or a list), monitoring none, profile (cn-ed8,
+        cn-ed9, cwa) none, until none (a time), tz: the dataset's zone. A
+        profile sets what is not given. Index cases without scans raise a
+        `DataWarning`, as the CLI warns."""
+        options = dict(hops=hops, min_overlap=min_overlap, linger=linger, latency=latency,
+                       lookback=lookback, quarantine=quarantine, monitoring=monitoring,
+                       profile=profile, until=until, tz=tz)
+        result = self._run(cases, options, None)
+        return _frame(result["risk"], result["tz"], _RISK_TIMES)
+
+    def companions(self, cases, window=_DEFAULTS["companion_window"], **trace_options):
+        """The same-time-and-place persons of `cases` (`ctrace trace
+        --companions`, docs/semantics.md §10): persons at a case's place
+        within `window` of the case being there who are not on the risk list
+        of the trace with `trace_options` (the keywords of `trace`). Columns
+        person, code, first_time, last_time, cases, via_person, via_place."""
+        unknown = set(trace_options) - {"hops", "min_overlap", "linger", "latency", "lookback",
+                                         "quarantine", "monitoring", "profile", "until", "tz"}
+        if unknown:
+            raise TypeError(f"companions() got unexpected keywords: {sorted(unknown)}")
+        result = self._run(cases, trace_options, _duration("window", window))
+        return _frame(result["companions"], result["tz"], _COMPANION_TIMES)
+
+    def _run(self, cases, options, companion_window):
+        converters = {"min_overlap": _duration, "linger": _duration, "latency": _duration,
+                      "lookback": _duration, "quarantine": _hop_durations,
+                      "monitoring": _hop_durations, "until": _time, "tz": _offset}
+        given = {}
+        for name, value in options.items():
+            if not _given(value):
+                continue
+            if name == "hops":
+                if isinstance(value, (bool, np.bool_)) or not isinstance(value,
+                                                                         (int, np.integer)):
+                    raise TypeError(f"hops: expected an integer, not {value!r}")
+                given[name] = int(value)
+            elif name == "profile":
+                if not isinstance(value, str):
+                    raise TypeError(f"profile: expected a name ({', '.join(_ctrace.profiles)})")
+                given[name] = value
+            else:
+                given[name] = converters[name](name, value)
+        if isinstance(cases, pd.DataFrame):
+            text = _csv_text(cases, _CASE_COLUMNS, _CASE_TIMES)
+            result = self._trace(None, text, "cases DataFrame", given, companion_window)
+        else:
+            result = self._trace(os.fspath(cases), None, "", given, companion_window)
+        for person in result["cases_without_stays"]:
+            warnings.warn(f"index case {person!r} has no scans; listed without contacts",
+                          DataWarning, stacklevel=3)
+        return result
+
+
+def load(scans, places=None, *, tz=_DEFAULTS["tz"], dwell=_DEFAULTS["dwell"], skip_bad=False,
+         stay_end="dwell", contact_level="code", threads=0):
+    """Reads scan data once (`ctrace trace --scans ...`'s reading) into a
+    `Dataset`.
+
+    `scans`: a scans file (any form the CLI reads: CSV, gzip, zstd), a list
+    of them (read in order, as one), or a DataFrame with columns person,
+    place, time and optionally leave (times as datetimes, epoch seconds or
+    text; naive datetimes and text without an offset are in `tz`). A
+    DataFrame is written as CSV text in memory and read by the library's CSV
+    reader: bad rows are named "scans DataFrame" with the line of that text
+    (the header is line 1, so row k of the frame is line k + 2).
+
+    `places`: the places file (place, dwell, site, min_overlap, ...), or None.
+    The keywords are the CLI's options: tz "+00:00", dwell 1h, skip_bad
+    (leave bad rows out; `Dataset.rejects()` lists them), stay_end "dwell" or
+    "next-scan", contact_level "code" or "site", threads 0 (one per core).
+    Bad rows raise `InputError` with file, line and reason unless skip_bad."""
+    keywords = dict(places=None if places is None else os.fspath(places),
+                    tz=_offset("tz", tz), dwell=_duration("dwell", dwell),
+                    skip_bad=bool(skip_bad), stay_end=stay_end, contact_level=contact_level,
+                    threads=int(threads))
+    if isinstance(scans, pd.DataFrame):
+        return Dataset(scans_text=_csv_text(scans, _SCAN_COLUMNS, _SCAN_TIMES),
+                       scans_name="scans DataFrame", **keywords)
+    if isinstance(scans, (str, bytes, os.PathLike)):
+        scans = [scans]
+    paths = [os.fsdecode(path) for path in scans]
+    if not paths:
+        raise ValueError("scans: give at least one file")
+    return Dataset(scans=paths, **keywords)

@@ -1,0 +1,86 @@
+# Type stub of the Python module ctrace (docs/python.md).
+
+import datetime
+import os
+from typing import Literal, Sequence, TypedDict, Union
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+__version__: str
+
+Duration = Union[str, int, datetime.timedelta]
+HopDurations = Union[Duration, Sequence[Duration]]
+Time = Union[str, int, datetime.datetime, datetime.date, np.datetime64]
+Offset = Union[str, datetime.tzinfo]
+Path = Union[str, os.PathLike[str]]
+
+RISK_LIST_COLUMNS: tuple[str, ...]
+MONITOR_COLUMN: str
+COMPANION_COLUMNS: tuple[str, ...]
+
+class InputError(ValueError):
+    """Bad input: the file and line of the first bad row, its reason, the
+    kept rows and their total; or the library's name of a parameter."""
+    file: str | None
+    line: int | None
+    reason: str | None
+    parameter: str | None
+    rows: list[tuple[int, str]] | None
+    total: int | None
+
+class OutputError(OSError):
+    """An output could not be written (the target is left untouched)."""
+    target: str | None
+    reason: str | None
+
+class DataWarning(UserWarning): ...
+
+class Stays(TypedDict):
+    person: npt.NDArray[np.uint32]
+    place: npt.NDArray[np.uint32]
+    start: npt.NDArray[np.int64]
+    end: npt.NDArray[np.int64]
+
+class Dataset:
+    @classmethod
+    def from_snapshot(cls, path: Path, *,
+                      contact_level: Literal["code", "site"] = "code") -> Dataset: ...
+    @classmethod
+    def from_store(cls, folder: Path, *,
+                   contact_level: Literal["code", "site"] = "code") -> Dataset: ...
+    @property
+    def persons(self) -> list[str]: ...
+    @property
+    def places(self) -> list[str]: ...
+    @property
+    def tz(self) -> str: ...
+    @property
+    def contact_level(self) -> str: ...
+    @property
+    def stay_end(self) -> str: ...
+    @property
+    def rows_read(self) -> int: ...
+    @property
+    def rows_rejected(self) -> int: ...
+    def rejects(self) -> pd.DataFrame: ...
+    def stays(self) -> Stays: ...
+    def trace(self, cases: Path | pd.DataFrame, *, hops: int = 2, min_overlap: Duration = "15m",
+              linger: Duration = "0s", latency: Duration = "0s", lookback: Duration = "4d",
+              quarantine: HopDurations = "14d", monitoring: HopDurations | None = None,
+              profile: Literal["cn-ed8", "cn-ed9", "cwa"] | None = None,
+              until: Time | None = None, tz: Offset | None = None) -> pd.DataFrame: ...
+    def companions(self, cases: Path | pd.DataFrame, window: Duration = "30m", *,
+                   hops: int = 2, min_overlap: Duration = "15m", linger: Duration = "0s",
+                   latency: Duration = "0s", lookback: Duration = "4d",
+                   quarantine: HopDurations = "14d", monitoring: HopDurations | None = None,
+                   profile: Literal["cn-ed8", "cn-ed9", "cwa"] | None = None,
+                   until: Time | None = None, tz: Offset | None = None) -> pd.DataFrame: ...
+
+def load(scans: Path | Sequence[Path] | pd.DataFrame, places: Path | None = None, *,
+         tz: Offset = "+00:00", dwell: Duration = "1h", skip_bad: bool = False,
+         stay_end: Literal["dwell", "next-scan"] = "dwell",
+         contact_level: Literal["code", "site"] = "code", threads: int = 0) -> Dataset: ...
+
+def to_csv(frame: pd.DataFrame, path: Path, bom: bool = False) -> None: ...
