@@ -18,7 +18,9 @@ static_assert(std::endian::native == std::endian::little,
 
 template <typename T>
 void put(std::string& out, const std::vector<T>& column) {
-    out.append(reinterpret_cast<const char*>(column.data()), column.size() * sizeof(T));
+    // An empty vector's data() may be null, which memcpy must not be given.
+    if (!column.empty())
+        out.append(reinterpret_cast<const char*>(column.data()), column.size() * sizeof(T));
 }
 
 void put_count(std::string& out, std::uint64_t n) {
@@ -55,6 +57,7 @@ stay_rows read_stay_rows(const std::filesystem::path& path, const std::string& s
     std::size_t at = 0;
     const auto take = [&](void* into, std::size_t size) {
         if (bytes.size() - at < size) bad_rows(path, "the rows file is cut short");
+        if (size == 0) return; // `into` may be an empty vector's null data()
         std::memcpy(into, bytes.data() + at, size);
         at += size;
     };
