@@ -318,6 +318,21 @@ std::optional<indexed_query> open_indexed(const data_source& source,
     return q;
 }
 
+/// Hands `person` and `place` every id a trace record names: its cases, the
+/// cases without stays, and each entry with its source and place.
+template <class Person, class Place>
+void name_record_ids(trace_record& record, Person& person, Place& place) {
+    for (index_case& c : record.cases)
+        person(c.person);
+    for (person_index& p : record.result.cases_without_stays)
+        person(p);
+    for (risk_entry& e : record.result.entries) {
+        person(e.person);
+        if (e.via_person != no_person) person(e.via_person);
+        if (e.via_place != no_place) place(e.via_place);
+    }
+}
+
 /// Keeps the ids `visit` names (see `keep_named_ids`) in `q.loaded`'s data,
 /// with the places file's metadata of those places.
 template <class Visit>
@@ -345,17 +360,7 @@ std::optional<trace_run> trace_indexed(const data_source& source, const prepared
     if (!q->place_min_overlap.empty()) record.parameters.place_min_overlap = q->place_min_overlap;
     record.result = q->store ? trace(*q->store, *q->persons, record.cases, record.parameters)
                              : trace(*q->data, *q->persons, record.cases, record.parameters);
-    keep_named_ids(*q, [&](auto person, auto place) {
-        for (index_case& c : record.cases)
-            person(c.person);
-        for (person_index& p : record.result.cases_without_stays)
-            person(p);
-        for (risk_entry& e : record.result.entries) {
-            person(e.person);
-            if (e.via_person != no_person) person(e.via_person);
-            if (e.via_place != no_place) place(e.via_place);
-        }
-    });
+    keep_named_ids(*q, [&](auto person, auto place) { name_record_ids(record, person, place); });
     run.loaded = std::move(q->loaded);
     run.record = std::move(record);
     return run;
@@ -434,15 +439,7 @@ named_trace trace_loaded(const traceable_data& traceable, const prepared_cases& 
     std::vector<place_index> named_places;
     keep_named_ids(
         [&](auto person, auto place) {
-            for (index_case& c : record.cases)
-                person(c.person);
-            for (person_index& p : record.result.cases_without_stays)
-                person(p);
-            for (risk_entry& e : record.result.entries) {
-                person(e.person);
-                if (e.via_person != no_person) person(e.via_person);
-                if (e.via_place != no_place) place(e.via_place);
-            }
+            name_record_ids(record, person, place);
             for (companion& c : run.companions) {
                 person(c.person);
                 if (c.via_person != no_person) person(c.via_person);
