@@ -1,5 +1,6 @@
 #include "ctrace/analytics/clusters.hpp"
 
+#include "ctrace/io/column_table.hpp"
 #include "ctrace/io/csv.hpp"
 #include "ctrace/model/trace_result.hpp"
 
@@ -101,23 +102,23 @@ cluster_result find_clusters(const stay_table& stays, const person_place_graph& 
     return result;
 }
 
-void write_clusters(std::ostream& out, const cluster_result& result, const id_table& persons) {
+namespace {
+
+/// Writes the header and rows into `csv`, a `csv_writer` or a `column_table`.
+template <typename Writer>
+void write_cluster_rows(Writer& csv, const cluster_result& result, const id_table& persons) {
     const std::vector<risk_entry>& entries = result.trace.entries;
     std::vector<std::uint32_t> order(entries.size());
     std::iota(order.begin(), order.end(), 0u);
     std::stable_sort(order.begin(), order.end(), [&result](std::uint32_t a, std::uint32_t b) {
         return result.cluster_of[a] < result.cluster_of[b];
     });
-    csv_writer csv(out, "clusters");
     csv.raw(clusters_header).end_row();
     for (const std::uint32_t i : order) {
         csv.field(persons[entries[i].person]).field(result.cluster_of[i]);
         csv.field(entries[i].hop).raw(health_code(entries[i].hop)).end_row();
     }
-    csv.finish();
 }
-
-namespace {
 template <typename Index>
 std::string joined_ids(const std::vector<Index>& indices, const id_table& ids) {
     std::string text;
@@ -127,11 +128,11 @@ std::string joined_ids(const std::vector<Index>& indices, const id_table& ids) {
     }
     return text;
 }
-} // namespace
 
-void write_cluster_summary(std::ostream& out, const cluster_result& result, const id_table& persons,
-                           const id_table& places) {
-    csv_writer csv(out, "cluster summary");
+/// Writes the header and rows into `csv`, a `csv_writer` or a `column_table`.
+template <typename Writer>
+void write_summary_rows(Writer& csv, const cluster_result& result, const id_table& persons,
+                        const id_table& places) {
     csv.raw(cluster_summary_header).end_row();
     for (const cluster_summary& c : result.clusters) {
         csv.field(c.id).field(c.size).field(std::uint64_t{c.index_cases.size()});
@@ -139,7 +140,30 @@ void write_cluster_summary(std::ostream& out, const cluster_result& result, cons
         csv.field(joined_ids(c.index_cases, persons)).field(joined_ids(c.places, places));
         csv.end_row();
     }
+}
+
+} // namespace
+
+void write_clusters(std::ostream& out, const cluster_result& result, const id_table& persons) {
+    csv_writer csv(out, "clusters");
+    write_cluster_rows(csv, result, persons);
     csv.finish();
+}
+
+void write_clusters(column_table& table, const cluster_result& result, const id_table& persons) {
+    write_cluster_rows(table, result, persons);
+}
+
+void write_cluster_summary(std::ostream& out, const cluster_result& result, const id_table& persons,
+                           const id_table& places) {
+    csv_writer csv(out, "cluster summary");
+    write_summary_rows(csv, result, persons, places);
+    csv.finish();
+}
+
+void write_cluster_summary(column_table& table, const cluster_result& result,
+                           const id_table& persons, const id_table& places) {
+    write_summary_rows(table, result, persons, places);
 }
 
 } // namespace ctrace

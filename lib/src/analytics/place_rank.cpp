@@ -1,6 +1,7 @@
 #include "ctrace/analytics/place_rank.hpp"
 
 #include "ctrace/core/error.hpp"
+#include "ctrace/io/column_table.hpp"
 #include "ctrace/io/csv.hpp"
 
 #include <Eigen/SparseCore>
@@ -161,18 +162,32 @@ std::vector<place_index> top_places(const place_rank_result& ranking, const id_t
     return order;
 }
 
+namespace {
+
+/// Writes the header and rows into `out`, a `csv_writer` or a `column_table`.
+template <typename Writer>
+void write_ranking_rows(Writer& out, const place_rank_result& ranking,
+                        std::span<const place_index> order, const id_table& places) {
+    out.raw(place_rank_header).end_row();
+    std::uint64_t rank = 0;
+    for (const place_index x : order) {
+        out.field(++rank).field(places[x]).number(ranking.score[x]);
+        out.field(ranking.visitors[x]).end_row();
+    }
+}
+
+} // namespace
+
 void write_place_ranking(std::ostream& out, const place_rank_result& ranking,
                          std::span<const place_index> order, const id_table& places) {
     csv_writer csv(out, "place ranking");
-    csv.raw(place_rank_header).end_row();
-    std::uint64_t rank = 0;
-    char number[32];
-    for (const place_index x : order) {
-        const auto written = std::to_chars(number, number + sizeof number, ranking.score[x]);
-        csv.field(++rank).field(places[x]).raw(std::string_view(number, written.ptr));
-        csv.field(ranking.visitors[x]).end_row();
-    }
+    write_ranking_rows(csv, ranking, order, places);
     csv.finish();
+}
+
+void write_place_ranking(column_table& table, const place_rank_result& ranking,
+                         std::span<const place_index> order, const id_table& places) {
+    write_ranking_rows(table, ranking, order, places);
 }
 
 } // namespace ctrace

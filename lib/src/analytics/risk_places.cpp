@@ -1,6 +1,7 @@
 #include "ctrace/analytics/risk_places.hpp"
 
 #include "ctrace/core/error.hpp"
+#include "ctrace/io/column_table.hpp"
 #include "ctrace/io/csv.hpp"
 #include "ctrace/io/xlsx.hpp"
 
@@ -119,6 +120,12 @@ void write_risk_places(std::ostream& out, std::span<const risk_place> rows, cons
     csv.raw(risk_places_header).end_row();
     write_rows(csv, rows, places, tz);
     csv.finish();
+}
+
+void write_risk_places(column_table& table, std::span<const risk_place> rows,
+                       const id_table& places, utc_offset tz) {
+    table.raw(risk_places_header).end_row();
+    write_rows(table, rows, places, tz);
 }
 
 void write_risk_places(xlsx_workbook& book, std::span<const risk_place> rows,

@@ -1,6 +1,7 @@
 #include "ctrace/analytics/zones.hpp"
 
 #include "ctrace/core/error.hpp"
+#include "ctrace/io/column_table.hpp"
 #include "ctrace/io/csv.hpp"
 #include "io/row_errors.hpp"
 
@@ -163,9 +164,12 @@ std::vector<zone> find_zones(const stay_table& stays, const id_table& persons,
     return rows;
 }
 
-void write_zone_list(std::ostream& out, std::span<const zone> rows, utc_offset tz,
+namespace {
+
+/// Writes the header and rows into `csv`, a `csv_writer` or a `column_table`.
+template <typename Writer>
+void write_zone_rows(Writer& csv, std::span<const zone> rows, utc_offset tz,
                      std::optional<time_point> as_of) {
-    csv_writer csv(out, "zones");
     csv.raw(zone_list_header);
     if (as_of) csv.raw("status");
     csv.end_row();
@@ -183,7 +187,20 @@ void write_zone_list(std::ostream& out, std::span<const zone> rows, utc_offset t
         if (as_of) csv.raw(*as_of < z.lift_not_before ? "controlled" : "may-lift");
         csv.end_row();
     }
+}
+
+} // namespace
+
+void write_zone_list(std::ostream& out, std::span<const zone> rows, utc_offset tz,
+                     std::optional<time_point> as_of) {
+    csv_writer csv(out, "zones");
+    write_zone_rows(csv, rows, tz, as_of);
     csv.finish();
+}
+
+void write_zone_list(column_table& table, std::span<const zone> rows, utc_offset tz,
+                     std::optional<time_point> as_of) {
+    write_zone_rows(table, rows, tz, as_of);
 }
 
 } // namespace ctrace

@@ -717,6 +717,13 @@ csv_writer& csv_writer::time(time_point t, utc_offset tz) {
     return *this;
 }
 
+csv_writer& csv_writer::number(double value) {
+    separate();
+    char text[32];
+    buffer_.append(text, std::to_chars(text, text + sizeof text, value).ptr);
+    return *this;
+}
+
 csv_writer& csv_writer::raw(std::string_view text) {
     separate();
     buffer_.append(text);

@@ -1,5 +1,6 @@
 #include "ctrace/tracing/explain.hpp"
 
+#include "ctrace/io/column_table.hpp"
 #include "ctrace/io/csv.hpp"
 #include "ctrace/io/xlsx.hpp"
 #include "ctrace/model/trace_result.hpp"
@@ -509,6 +510,17 @@ void write_explanations(std::ostream& out, std::span<const explanation> explanat
     how.tz = tz;
     how.format = format;
     write_explanations(out, explanations, how);
+}
+
+void write_explanations(column_table& table, std::span<const explanation> explanations,
+                        const explanation_writing& how) {
+    if (how.meetings) {
+        table.raw(meetings_csv_header).end_row();
+        write_meetings(table, explanations, how);
+    } else {
+        table.raw(how.names ? explanation_csv_names_header : explanation_csv_header).end_row();
+        write_steps(table, explanations, how);
+    }
 }
 
 void write_explanations(xlsx_workbook& book, std::span<const explanation> explanations,

@@ -1,6 +1,7 @@
 #include "ctrace/tracing/sources.hpp"
 
 #include "ctrace/core/error.hpp"
+#include "ctrace/io/column_table.hpp"
 #include "ctrace/io/csv.hpp"
 #include "ctrace/io/xlsx.hpp"
 #include "ctrace/storage/indexed_snapshot.hpp"
@@ -543,6 +544,24 @@ void write_common_places(std::ostream& out, const sources_result& result, const 
     write_header(csv, common_places_header);
     write_common_place_rows(csv, result, persons, places, tz);
     csv.finish();
+}
+
+void write_case_links(column_table& table, const sources_result& result, const id_table& persons,
+                      const id_table& places, utc_offset tz) {
+    table.raw(case_links_header).end_row();
+    write_link_rows(table, result, persons, places, tz);
+}
+
+void write_common_persons(column_table& table, const sources_result& result,
+                          const id_table& persons, utc_offset tz) {
+    table.raw(common_persons_header).end_row();
+    write_common_person_rows(table, result, persons, tz);
+}
+
+void write_common_places(column_table& table, const sources_result& result, const id_table& persons,
+                         const id_table& places, utc_offset tz) {
+    table.raw(common_places_header).end_row();
+    write_common_place_rows(table, result, persons, places, tz);
 }
 
 void write_case_links(xlsx_workbook& book, const sources_result& result, const id_table& persons,

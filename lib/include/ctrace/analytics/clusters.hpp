@@ -66,4 +66,11 @@ void write_clusters(std::ostream& out, const cluster_result& result, const id_ta
 void write_cluster_summary(std::ostream& out, const cluster_result& result, const id_table& persons,
                            const id_table& places);
 
+class column_table;
+
+/// The same rows into `table` (column_table.hpp).
+void write_clusters(column_table& table, const cluster_result& result, const id_table& persons);
+void write_cluster_summary(column_table& table, const cluster_result& result,
+                           const id_table& persons, const id_table& places);
+
 } // namespace ctrace

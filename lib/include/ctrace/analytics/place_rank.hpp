@@ -74,4 +74,10 @@ inline constexpr std::string_view place_rank_header = "rank,place,score,visitors
 void write_place_ranking(std::ostream& out, const place_rank_result& ranking,
                          std::span<const place_index> order, const id_table& places);
 
+class column_table;
+
+/// The same rows into `table` (column_table.hpp), scores as numbers.
+void write_place_ranking(column_table& table, const place_rank_result& ranking,
+                         std::span<const place_index> order, const id_table& places);
+
 } // namespace ctrace

@@ -62,6 +62,12 @@ void write_risk_places(std::ostream& out, std::span<const risk_place> rows, cons
 
 class xlsx_workbook;
 
+class column_table;
+
+/// The same rows into `table` (column_table.hpp).
+void write_risk_places(column_table& table, std::span<const risk_place> rows,
+                       const id_table& places, utc_offset tz);
+
 /// Writes the same rows as a sheet of `book` ("risk places", 风险场所;
 /// docs/excel.md). Throws `output_error` naming the workbook when a row does
 /// not fit.

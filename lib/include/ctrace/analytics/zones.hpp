@@ -99,4 +99,10 @@ inline constexpr std::string_view zone_list_header =
 void write_zone_list(std::ostream& out, std::span<const zone> rows, utc_offset tz,
                      std::optional<time_point> as_of = std::nullopt);
 
+class column_table;
+
+/// The same rows into `table` (column_table.hpp).
+void write_zone_list(column_table& table, std::span<const zone> rows, utc_offset tz,
+                     std::optional<time_point> as_of = std::nullopt);
+
 } // namespace ctrace

@@ -222,6 +222,9 @@ public:
     csv_writer& field(std::uint32_t value) { return field(std::uint64_t{value}); }
     /// A time as `append_time` writes it.
     csv_writer& time(time_point t, utc_offset tz);
+    /// A real number in the shortest text that reads back the same
+    /// (`std::to_chars`).
+    csv_writer& number(double value);
     /// A field written as is: the caller guarantees it needs no quoting.
     csv_writer& raw(std::string_view text);
     /// Ends the row.

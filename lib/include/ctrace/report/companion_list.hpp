@@ -23,4 +23,10 @@ inline constexpr std::string_view companion_list_header =
 void write_companion_list(std::ostream& out, std::span<const companion> rows,
                           const id_table& persons, const id_table& places, utc_offset tz);
 
+class column_table;
+
+/// The same rows into `table` (column_table.hpp).
+void write_companion_list(column_table& table, std::span<const companion> rows,
+                          const id_table& persons, const id_table& places, utc_offset tz);
+
 } // namespace ctrace

@@ -249,6 +249,14 @@ void write_explanations(std::ostream& out, std::span<const explanation> explanat
 void write_explanations(std::ostream& out, std::span<const explanation> explanations, utc_offset tz,
                         explanation_format format);
 
+class column_table;
+
+/// The rows of `explanation_format::csv` into `table` (column_table.hpp):
+/// the chains, or with `how.meetings` the meetings instead. `how.format`
+/// does not apply.
+void write_explanations(column_table& table, std::span<const explanation> explanations,
+                        const explanation_writing& how);
+
 class xlsx_workbook;
 
 /// Writes the chains as a sheet of `book` ("explanation", 传播链;

@@ -157,6 +157,16 @@ void write_common_persons(std::ostream& out, const sources_result& result, const
 void write_common_places(std::ostream& out, const sources_result& result, const id_table& persons,
                          const id_table& places, utc_offset tz);
 
+class column_table;
+
+/// Write the same rows into `table` each (column_table.hpp).
+void write_case_links(column_table& table, const sources_result& result, const id_table& persons,
+                      const id_table& places, utc_offset tz);
+void write_common_persons(column_table& table, const sources_result& result,
+                          const id_table& persons, utc_offset tz);
+void write_common_places(column_table& table, const sources_result& result, const id_table& persons,
+                         const id_table& places, utc_offset tz);
+
 class xlsx_workbook;
 
 /// Write the same rows as a sheet of `book` each ("links" 病例关联, "common
