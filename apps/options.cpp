@@ -335,7 +335,7 @@ const std::vector<option_spec>& option_table() {
          "count only stays overlapping [from, to); default: no start"},
         {opt::to, cmd::rank, section::own, text_value("TIME"),
          "window end (exclusive); default: no end"},
-        {opt::top, cmd::rank, section::own, integer_value("N", 50),
+        {opt::top, cmd::rank, section::own, integer_value("N", defaults::top_places),
          "write the N best places (0 = all)"},
         {opt::damping, cmd::rank, section::own, real_value("D", damping),
          "PageRank damping factor, between 0 and 1"},

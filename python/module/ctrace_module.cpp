@@ -8,14 +8,21 @@
 // UTF-8 with `surrogateescape`, so that an id that is not valid UTF-8 comes
 // back as the same bytes when Python hands it in again.
 
+#include "ctrace/analytics/clusters.hpp"
+#include "ctrace/analytics/place_rank.hpp"
+#include "ctrace/analytics/risk_places.hpp"
+#include "ctrace/analytics/zones.hpp"
 #include "ctrace/core/atomic_file.hpp"
 #include "ctrace/core/defaults.hpp"
 #include "ctrace/core/error.hpp"
 #include "ctrace/core/time.hpp"
 #include "ctrace/core/version.hpp"
+#include "ctrace/io/column_table.hpp"
 #include "ctrace/report/companion_list.hpp"
 #include "ctrace/report/risk_list.hpp"
 #include "ctrace/storage/store.hpp"
+#include "ctrace/tracing/explain.hpp"
+#include "ctrace/tracing/meetings.hpp"
 #include "ctrace/tracing/profiles.hpp"
 #include "ctrace/workflow/pipeline.hpp"
 
@@ -241,7 +248,8 @@ ctrace::data_source source_of(const py::list& scans, const py::object& scans_tex
 /// The trace request of the keywords given to `Dataset.trace` (`options`
 /// holds only those given: a profile leaves them as they are, as on the
 /// command line), in the trace's zone `tz`.
-ctrace::trace_request request_of(const py::dict& options, ctrace::utc_offset tz) {
+ctrace::trace_request request_of(const py::dict& options, ctrace::utc_offset tz,
+                                 ctrace::given_parameters* given_out = nullptr) {
     ctrace::trace_request request;
     request.tz = tz;
     request.digest = false;
@@ -282,6 +290,7 @@ ctrace::trace_request request_of(const py::dict& options, ctrace::utc_offset tz)
         ctrace::apply_profile(*profile, given, parameters);
         request.lookback = ctrace::profile_lookback(*profile, given, request.lookback);
     }
+    if (given_out != nullptr) *given_out = given;
     return request;
 }
 
@@ -354,37 +363,355 @@ py::dict columns_of(const ctrace::named_trace& run, bool with_companions) {
     return out;
 }
 
+/// Where a query's index cases come from: a file, or CSV text made from a
+/// DataFrame (named `name` in messages).
+struct cases_input {
+    std::optional<std::string> path;
+    std::optional<std::string> text;
+    std::string name;
+};
+
+cases_input cases_input_of(const py::object& path, const py::object& text,
+                           const std::string& name) {
+    cases_input input;
+    input.name = name;
+    if (!text.is_none())
+        input.text = bytes_of(text, "cases");
+    else
+        input.path = bytes_of(path, "cases");
+    return input;
+}
+
+/// Reads the cases of `input` (call without the GIL).
+ctrace::prepared_cases read_cases(ctrace::trace_request request, const cases_input& input) {
+    if (input.text) {
+        std::istringstream in(*input.text);
+        return ctrace::read_index_cases(request, in, input.name);
+    }
+    request.cases = *input.path;
+    return ctrace::read_index_cases(request);
+}
+
+/// The zone of a query: the `tz` keyword, else the data's.
+ctrace::utc_offset query_tz(const python_dataset& self, const py::dict& options) {
+    return options.contains("tz") && !options["tz"].is_none() ? offset_of("tz", options["tz"])
+                                                              : self.data().parameters.tz;
+}
+
 /// `Dataset._trace`: reads the cases (a file, or CSV text in memory), traces
 /// without the GIL and gives the columns.
 py::dict trace_dataset(const python_dataset& self, const py::object& cases_path,
                        const py::object& cases_text, const std::string& cases_name,
                        const py::dict& options, const py::object& companion_window) {
-    const ctrace::utc_offset tz = options.contains("tz") && !options["tz"].is_none()
-                                      ? offset_of("tz", options["tz"])
-                                      : self.data().parameters.tz;
-    ctrace::trace_request request = request_of(options, tz);
+    const ctrace::trace_request request = request_of(options, query_tz(self, options));
     std::optional<ctrace::companion_parameters> companions;
     if (!companion_window.is_none())
         companions = ctrace::companion_parameters{duration_of("window", companion_window)};
-    std::optional<std::string> text;
-    if (!cases_text.is_none())
-        text = bytes_of(cases_text, "cases");
-    else
-        request.cases = bytes_of(cases_path, "cases");
-
+    const cases_input input = cases_input_of(cases_path, cases_text, cases_name);
     ctrace::named_trace run;
     {
         py::gil_scoped_release unlocked;
-        ctrace::prepared_cases prepared;
-        if (text) {
-            std::istringstream in(*text);
-            prepared = ctrace::read_index_cases(request, in, cases_name);
-        } else {
-            prepared = ctrace::read_index_cases(request);
-        }
+        const ctrace::prepared_cases prepared = read_cases(request, input);
         run = ctrace::trace_loaded(self.traceable, prepared, companions ? &*companions : nullptr);
     }
     return columns_of(run, companions.has_value());
+}
+
+// ---- lists as tables --------------------------------------------------------
+
+const char* kind_name(ctrace::column_kind kind) {
+    switch (kind) {
+    case ctrace::column_kind::text:
+        return "text";
+    case ctrace::column_kind::integer:
+        return "integer";
+    case ctrace::column_kind::time:
+        return "time";
+    case ctrace::column_kind::number:
+        return "number";
+    case ctrace::column_kind::blank:
+        break;
+    }
+    return "blank";
+}
+
+/// A table's columns for ctrace/__init__.py: (name, kind, values, blank, tz)
+/// each. Text values are a list of str (None where blank); integers and
+/// times int64 arrays (times `no_time` where blank), numbers float64 (NaN);
+/// `blank` a bool array; `tz` the seconds east of UTC of a time column.
+py::list table_of(ctrace::column_table&& table) {
+    py::list columns;
+    for (ctrace::table_column& column : table.release_columns()) {
+        const std::size_t rows = column.rows();
+        py::array_t<bool> blank(static_cast<py::ssize_t>(rows));
+        std::copy(column.blank.begin(), column.blank.end(), blank.mutable_data());
+        py::object values;
+        switch (column.kind) {
+        case ctrace::column_kind::text: {
+            py::list texts;
+            for (std::size_t r = 0; r < rows; ++r)
+                texts.append(column.blank[r] ? py::object(py::none())
+                                             : py::object(text_of(column.text(r))));
+            values = texts;
+            break;
+        }
+        case ctrace::column_kind::time:
+            for (std::size_t r = 0; r < rows; ++r)
+                if (column.blank[r]) column.integers[r] = no_time;
+            values = array_of(column.integers);
+            break;
+        case ctrace::column_kind::integer:
+            values = array_of(column.integers);
+            break;
+        case ctrace::column_kind::number:
+            values = array_of(column.numbers);
+            break;
+        case ctrace::column_kind::blank: {
+            py::list nones;
+            for (std::size_t r = 0; r < rows; ++r)
+                nones.append(py::none());
+            values = nones;
+        } break;
+        }
+        columns.append(
+            py::make_tuple(column.name, kind_name(column.kind), values, blank, column.tz.seconds));
+    }
+    return columns;
+}
+
+/// Fills `into` with `write(table)` and hands it to Python.
+template <class Write>
+py::list table_from(Write write) {
+    ctrace::column_table table;
+    write(table);
+    return table_of(std::move(table));
+}
+
+/// A count keyword: a whole number in [least, most].
+std::int64_t count_of(const char* keyword, const py::handle value, std::int64_t least,
+                      std::int64_t most) {
+    if (!PyLong_Check(value.ptr()) || PyBool_Check(value.ptr()))
+        throw py::type_error(std::string(keyword) + ": expected an integer");
+    const auto n = value.cast<std::int64_t>();
+    if (n < least || n > most)
+        throw py::value_error(std::string(keyword) + ": must be between " + std::to_string(least) +
+                              " and " + std::to_string(most) + ", not " + std::to_string(n));
+    return n;
+}
+
+bool has_value(const py::dict& options, const char* keyword) {
+    return options.contains(keyword) && !options[keyword].is_none();
+}
+
+/// The cases without stays of `attached` (by their ids), for the warnings.
+py::list cases_without_stays(const ctrace::attached_cases& attached) {
+    py::list absent;
+    for (const ctrace::index_case& c : attached.record.cases)
+        if (!ctrace::has_stays(attached.graph(), c.person))
+            absent.append(text_of(attached.persons()[c.person]));
+    return absent;
+}
+
+/// `Dataset._places`, `_clusters`, `_zones`, `_sources`, `_explain`: the
+/// lists of `ctrace places`, `clusters`, `zones`, `sources` and `explain` on
+/// the loaded data, as tables by name. `options` holds the keywords given;
+/// `extra` the command's own.
+py::dict query_dataset(const python_dataset& self, const std::string& query,
+                       const py::object& cases_path, const py::object& cases_text,
+                       const std::string& cases_name, const py::dict& options,
+                       const py::dict& extra) {
+    const ctrace::utc_offset tz = query_tz(self, options);
+    ctrace::given_parameters given;
+    ctrace::trace_request request = request_of(options, tz, &given);
+    const cases_input input = cases_input_of(cases_path, cases_text, cases_name);
+    const ctrace::dataset& data = self.data();
+    py::dict tables;
+
+    if (query == "places") {
+        std::vector<ctrace::risk_place> rows;
+        std::optional<ctrace::attached_cases> attached;
+        {
+            py::gil_scoped_release unlocked;
+            attached = ctrace::attach_cases(self.traceable, read_cases(request, input));
+            rows = ctrace::find_risk_places(data.stays, attached->graph(), attached->persons(),
+                                            data.places, attached->record.cases,
+                                            attached->record.parameters);
+        }
+        tables["places"] = table_from(
+            [&](ctrace::column_table& t) { ctrace::write_risk_places(t, rows, data.places, tz); });
+        tables["cases_without_stays"] = cases_without_stays(*attached);
+        return tables;
+    }
+    if (query == "clusters") {
+        std::optional<ctrace::cluster_result> result;
+        std::optional<ctrace::attached_cases> attached;
+        {
+            py::gil_scoped_release unlocked;
+            attached = ctrace::attach_cases(self.traceable, read_cases(request, input));
+            result = ctrace::find_clusters(data.stays, attached->graph(), attached->persons(),
+                                           data.places, attached->record.cases,
+                                           attached->record.parameters);
+        }
+        tables["clusters"] = table_from([&](ctrace::column_table& t) {
+            ctrace::write_clusters(t, *result, attached->persons());
+        });
+        tables["summary"] = table_from([&](ctrace::column_table& t) {
+            ctrace::write_cluster_summary(t, *result, attached->persons(), data.places);
+        });
+        py::list absent;
+        for (const ctrace::person_index p : result->trace.cases_without_stays)
+            absent.append(text_of(attached->persons()[p]));
+        tables["cases_without_stays"] = absent;
+        return tables;
+    }
+    if (query == "zones") {
+        if (data.parameters.level != ctrace::contact_level::code)
+            throw py::value_error("zones work at contact level code only (a district is the "
+                                  "district of the code scanned)");
+        if (!data.place_info.has_district)
+            throw ctrace::input_error("the places of this dataset have no 'district' column: "
+                                      "zones need the district of each code");
+        ctrace::zone_parameters parameters;
+        if (has_value(extra, "zone_quiet"))
+            parameters.quiet = duration_of("zone_quiet", extra["zone_quiet"]);
+        if (has_value(extra, "screening"))
+            parameters.screening = duration_of("screening", extra["screening"]);
+        std::optional<ctrace::time_point> as_of;
+        if (has_value(extra, "as_of")) as_of = time_of("as_of", extra["as_of"], tz);
+        std::optional<std::string> residents_path;
+        if (has_value(extra, "residents"))
+            residents_path = bytes_of(extra["residents"], "residents");
+        std::vector<ctrace::zone> rows;
+        std::optional<ctrace::attached_cases> attached;
+        py::list absent;
+        {
+            py::gil_scoped_release unlocked;
+            std::vector<ctrace::resident> residents;
+            if (residents_path) residents = ctrace::read_residents(*residents_path);
+            attached = ctrace::attach_cases(self.traceable, read_cases(request, input));
+            std::vector<ctrace::qualifying_event> layer_one;
+            const ctrace::trace_result result =
+                ctrace::trace(data.stays, attached->graph(), attached->persons(), data.places,
+                              attached->record.cases, attached->record.parameters,
+                              [&](const ctrace::qualifying_event& e) {
+                                  if (e.layer == 1) layer_one.push_back(e);
+                              });
+            rows = ctrace::find_zones(data.stays, attached->persons(), data.places, data.place_info,
+                                      attached->record.cases, result, layer_one, residents,
+                                      parameters);
+        }
+        tables["zones"] = table_from(
+            [&](ctrace::column_table& t) { ctrace::write_zone_list(t, rows, tz, as_of); });
+        tables["cases_without_stays"] = cases_without_stays(*attached);
+        return tables;
+    }
+    if (query == "sources") {
+        request.require_onset = true;
+        ctrace::sources_parameters parameters;
+        if (has_value(extra, "incubation_min"))
+            parameters.incubation_min = duration_of("incubation_min", extra["incubation_min"]);
+        if (has_value(extra, "incubation_max"))
+            parameters.incubation_max = duration_of("incubation_max", extra["incubation_max"]);
+        if (has_value(extra, "min_cases"))
+            parameters.min_cases = static_cast<std::uint32_t>(count_of(
+                "min_cases", extra["min_cases"], 1, std::numeric_limits<std::uint32_t>::max()));
+        parameters.min_overlap = request.parameters.min_overlap;
+        parameters.linger = request.parameters.linger;
+        if (has_value(options, "profile")) {
+            const std::string name = text_option(options, "profile");
+            ctrace::apply_profile(ctrace::find_profile(name), given, parameters);
+        }
+        std::optional<ctrace::sources_result> result;
+        std::optional<ctrace::attached_cases> attached;
+        {
+            py::gil_scoped_release unlocked;
+            attached = ctrace::attach_cases(self.traceable, read_cases(request, input));
+            parameters.place_min_overlap = attached->record.parameters.place_min_overlap;
+            result = ctrace::find_sources(data.stays, attached->persons(), data.places,
+                                          attached->record.cases, parameters);
+        }
+        const ctrace::id_table& persons = attached->persons();
+        tables["links"] = table_from([&](ctrace::column_table& t) {
+            ctrace::write_case_links(t, *result, persons, data.places, tz);
+        });
+        tables["common_persons"] = table_from([&](ctrace::column_table& t) {
+            ctrace::write_common_persons(t, *result, persons, tz);
+        });
+        tables["common_places"] = table_from([&](ctrace::column_table& t) {
+            ctrace::write_common_places(t, *result, persons, data.places, tz);
+        });
+        py::list absent;
+        for (const ctrace::person_index p : result->cases_without_stays)
+            absent.append(text_of(persons[p]));
+        tables["cases_without_stays"] = absent;
+        return tables;
+    }
+    if (query == "explain") {
+        std::vector<std::string> asked;
+        for (const py::handle person : extra["persons"].cast<py::list>())
+            asked.push_back(bytes_of(person, "person"));
+        if (asked.empty()) throw py::value_error("person: give at least one listed person");
+        const bool meetings = has_value(extra, "meetings") && extra["meetings"].cast<bool>();
+        std::vector<ctrace::explanation> chains;
+        const std::optional<ctrace::place_names> names = ctrace::place_names_of(data.place_info);
+        {
+            py::gil_scoped_release unlocked;
+            const ctrace::attached_cases attached =
+                ctrace::attach_cases(self.traceable, read_cases(request, input));
+            const ctrace::trace_result result =
+                ctrace::trace(data.stays, attached.graph(), attached.persons(), data.places,
+                              attached.record.cases, attached.record.parameters);
+            const ctrace::risk_listing listing =
+                ctrace::risk_listing_of(result, attached.persons(), data.places, tz);
+            chains = ctrace::explain(listing, asked);
+            if (meetings) {
+                const std::vector<std::string_view> views(asked.begin(), asked.end());
+                const std::vector<ctrace::person_meetings> found = ctrace::find_meetings(
+                    data.stays, attached.graph(), attached.persons(), data.places,
+                    attached.record.cases, attached.record.parameters, views);
+                ctrace::add_meetings(chains, found, attached.persons(), data.places);
+            }
+        }
+        ctrace::explanation_writing how;
+        how.tz = tz;
+        how.format = ctrace::explanation_format::csv;
+        how.names = names ? &*names : nullptr;
+        how.meetings = meetings;
+        tables["explanation"] = table_from(
+            [&](ctrace::column_table& t) { ctrace::write_explanations(t, chains, how); });
+        return tables;
+    }
+    throw py::value_error("unknown query " + query);
+}
+
+/// `Dataset._rank`: `ctrace rank`'s list.
+py::list rank_dataset(const python_dataset& self, const py::dict& options) {
+    const ctrace::utc_offset tz = query_tz(self, options);
+    ctrace::place_rank_parameters parameters;
+    if (has_value(options, "from_")) parameters.from = time_of("from", options["from_"], tz);
+    if (has_value(options, "to")) parameters.to = time_of("to", options["to"], tz);
+    if (parameters.from >= parameters.to) throw py::value_error("from_ must be before to");
+    if (has_value(options, "damping")) {
+        parameters.damping = options["damping"].cast<double>();
+        if (!(parameters.damping > 0 && parameters.damping < 1))
+            throw py::value_error("damping: must be between 0 and 1 (exclusive)");
+    }
+    const std::int64_t top =
+        has_value(options, "top")
+            ? count_of("top", options["top"], 0, std::numeric_limits<std::int64_t>::max())
+            : ctrace::defaults::top_places;
+    const ctrace::dataset& data = self.data();
+    ctrace::place_rank_result ranking;
+    std::vector<ctrace::place_index> order;
+    {
+        py::gil_scoped_release unlocked;
+        ranking =
+            ctrace::rank_places(data.stays, data.persons.size(), data.places.size(), parameters);
+        order = ctrace::top_places(ranking, data.places, static_cast<std::size_t>(top));
+    }
+    return table_from([&](ctrace::column_table& t) {
+        ctrace::write_place_ranking(t, ranking, order, data.places);
+    });
 }
 
 /// A read-only numpy view of `values` kept alive by `owner`.
@@ -405,46 +732,6 @@ py::list id_list(const ctrace::id_table& ids) {
 
 // ---- writers ------------------------------------------------------------------
 
-/// Interns the ids of a text column of `rows` rows; None only where
-/// `optional_rows` says a row may have none.
-std::vector<ctrace::person_index> intern_column(const py::handle values, ctrace::id_table& ids,
-                                                const char* name, std::size_t rows,
-                                                const std::vector<bool>* optional_rows) {
-    const py::list column(py::reinterpret_borrow<py::object>(values));
-    if (column.size() != rows)
-        throw py::value_error(std::string(name) + ": one value per row is needed");
-    std::vector<ctrace::person_index> indices(column.size(), ctrace::no_person);
-    for (std::size_t k = 0; k < column.size(); ++k) {
-        const py::handle value = column[k];
-        if (value.is_none()) {
-            if (optional_rows != nullptr && (*optional_rows)[k]) continue;
-            throw py::value_error(std::string(name) + ": row " + std::to_string(k) +
-                                  " has no value");
-        }
-        indices[k] = ids.intern(bytes_of(value, name));
-    }
-    return indices;
-}
-
-/// A time column given as int64 epoch seconds (`no_time` where empty);
-/// empty times are refused where `required_rows` says so.
-std::vector<std::int64_t> time_column_of(const py::handle given, const char* name,
-                                         const std::vector<bool>& required_rows) {
-    const auto column =
-        given.cast<py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>>();
-    if (column.ndim() != 1 || static_cast<std::size_t>(column.shape(0)) != required_rows.size())
-        throw py::value_error(std::string(name) + ": one time per row is needed");
-    const auto values = column.unchecked<1>();
-    std::vector<std::int64_t> times(static_cast<std::size_t>(values.shape(0)));
-    for (py::ssize_t k = 0; k < values.shape(0); ++k) {
-        times[static_cast<std::size_t>(k)] = values(k);
-        if (values(k) == no_time && required_rows[static_cast<std::size_t>(k)])
-            throw py::value_error(std::string(name) + ": row " + std::to_string(k) +
-                                  " has no time");
-    }
-    return times;
-}
-
 /// Writes `write(stream)` to `path` atomically, as the command line writes
 /// its outputs (with a UTF-8 byte-order mark first when `bom`).
 template <class Write>
@@ -452,90 +739,87 @@ void write_atomically(const std::string& path, bool bom, Write write) {
     py::gil_scoped_release unlocked;
     ctrace::atomic_file file(path);
     if (bom) file.stream() << "\xEF\xBB\xBF";
-    try {
-        write(file.stream());
-    } catch (const ctrace::output_error& e) {
-        // The writers name their stream ("risk list"); the file is the target.
-        throw ctrace::output_error(path, e.reason());
-    }
+    write(file.stream());
     file.commit();
 }
 
-void write_risk_list_file(const std::string& path, const py::dict& columns, int tz_seconds,
-                          bool bom) {
-    const auto hops = columns["hop"].cast<py::array_t<std::int64_t>>();
-    const std::size_t n = static_cast<std::size_t>(hops.size());
-    std::vector<bool> listed_by_contact(n);
-    for (std::size_t k = 0; k < n; ++k) {
-        if (hops.at(static_cast<py::ssize_t>(k)) < 0)
-            throw py::value_error("hop: row " + std::to_string(k) + " is negative");
-        listed_by_contact[k] = hops.at(static_cast<py::ssize_t>(k)) > 0;
-    }
-    std::vector<bool> index_case(n);
-    for (std::size_t k = 0; k < n; ++k)
-        index_case[k] = !listed_by_contact[k];
-    ctrace::id_table persons, places;
-    const auto person = intern_column(columns["person"], persons, "person", n, nullptr);
-    const auto via_person =
-        intern_column(columns["via_person"], persons, "via_person", n, &index_case);
-    const auto via_place = intern_column(columns["via_place"], places, "via_place", n, &index_case);
-    const auto first =
-        time_column_of(columns["first_exposure"], "first_exposure", listed_by_contact);
-    const auto last = time_column_of(columns["last_exposure"], "last_exposure", listed_by_contact);
-    const auto until =
-        time_column_of(columns["quarantine_until"], "quarantine_until", listed_by_contact);
-    const auto seconds = columns["exposure_seconds"].cast<py::array_t<std::int64_t>>();
-    if (static_cast<std::size_t>(seconds.size()) != n)
-        throw py::value_error("exposure_seconds: one value per row is needed");
-    ctrace::trace_result result;
-    result.monitoring = columns.contains("monitor_until");
-    std::vector<std::int64_t> monitor;
-    if (result.monitoring)
-        monitor = time_column_of(columns["monitor_until"], "monitor_until", listed_by_contact);
-    result.entries.resize(n);
-    for (std::size_t k = 0; k < n; ++k) {
-        ctrace::risk_entry& e = result.entries[k];
-        e.person = person[k];
-        e.hop = static_cast<std::uint32_t>(hops.at(static_cast<py::ssize_t>(k)));
-        if (e.hop == 0) continue;
-        e.first_exposure = first[k];
-        e.last_exposure = last[k];
-        e.quarantine_until = until[k];
-        if (result.monitoring) e.monitor_until = monitor[k];
-        e.exposure_seconds = seconds.at(static_cast<py::ssize_t>(k));
-        e.via_person = via_person[k];
-        e.via_place = via_place[k];
-    }
-    const ctrace::utc_offset tz{tz_seconds};
-    write_atomically(path, bom, [&](std::ostream& out) {
-        ctrace::write_risk_list(out, result, persons, places, tz);
-    });
+ctrace::column_kind column_kind_of(const std::string& kind) {
+    if (kind == "text") return ctrace::column_kind::text;
+    if (kind == "integer") return ctrace::column_kind::integer;
+    if (kind == "time") return ctrace::column_kind::time;
+    if (kind == "number") return ctrace::column_kind::number;
+    if (kind == "blank") return ctrace::column_kind::blank;
+    throw py::value_error("unknown column kind " + kind);
 }
 
-void write_companion_list_file(const std::string& path, const py::dict& columns, int tz_seconds,
-                               bool bom) {
-    ctrace::id_table persons, places;
-    const auto cases = columns["cases"].cast<py::array_t<std::int64_t>>();
-    const auto n = static_cast<std::size_t>(cases.size());
-    const auto person = intern_column(columns["person"], persons, "person", n, nullptr);
-    const auto via_person = intern_column(columns["via_person"], persons, "via_person", n, nullptr);
-    const auto via_place = intern_column(columns["via_place"], places, "via_place", n, nullptr);
-    const std::vector<bool> every_row(n, true);
-    const auto first = time_column_of(columns["first_time"], "first_time", every_row);
-    const auto last = time_column_of(columns["last_time"], "last_time", every_row);
-    std::vector<ctrace::companion> rows(person.size());
-    for (std::size_t k = 0; k < rows.size(); ++k) {
-        ctrace::companion& c = rows[k];
-        c.person = person[k];
-        c.first_time = first[k];
-        c.last_time = last[k];
-        c.cases = static_cast<std::uint32_t>(cases.at(static_cast<py::ssize_t>(k)));
-        c.via_person = via_person[k];
-        c.via_place = via_place[k];
+/// A column handed in by ctrace/__init__.py (the inverse of `table_of`):
+/// text as a list of str, bytes or None; integers and times as int64
+/// arrays, numbers as float64, each with a bool array of blanks.
+ctrace::table_column column_of(const std::string& name, const std::string& kind,
+                               const py::handle values, const py::handle blanks, int tz_seconds) {
+    ctrace::table_column column;
+    column.name = name;
+    column.kind = column_kind_of(kind);
+    const auto blank = blanks.cast<py::array_t<bool, py::array::c_style | py::array::forcecast>>();
+    const auto rows = static_cast<std::size_t>(blank.size());
+    column.blank.assign(blank.data(), blank.data() + rows);
+    switch (column.kind) {
+    case ctrace::column_kind::text: {
+        const py::list texts = values.cast<py::list>();
+        if (texts.size() != rows) throw py::value_error(name + ": one value per row is needed");
+        column.text_offsets.reserve(rows + 1);
+        column.text_offsets.push_back(0);
+        for (std::size_t r = 0; r < rows; ++r) {
+            const py::handle value = texts[r];
+            if (value.is_none()) {
+                column.blank[r] = 1;
+            } else if (!column.blank[r]) {
+                column.text_bytes += bytes_of(value, name.c_str());
+                if (column.text_bytes.size() == column.text_offsets.back()) column.blank[r] = 1;
+            }
+            column.text_offsets.push_back(column.text_bytes.size());
+        }
+        break;
     }
-    const ctrace::utc_offset tz{tz_seconds};
+    case ctrace::column_kind::integer:
+    case ctrace::column_kind::time: {
+        const auto array =
+            values.cast<py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>>();
+        if (static_cast<std::size_t>(array.size()) != rows)
+            throw py::value_error(name + ": one value per row is needed");
+        column.integers.assign(array.data(), array.data() + rows);
+        column.tz = ctrace::utc_offset{tz_seconds};
+        break;
+    }
+    case ctrace::column_kind::number: {
+        const auto array =
+            values.cast<py::array_t<double, py::array::c_style | py::array::forcecast>>();
+        if (static_cast<std::size_t>(array.size()) != rows)
+            throw py::value_error(name + ": one value per row is needed");
+        column.numbers.assign(array.data(), array.data() + rows);
+        break;
+    }
+    case ctrace::column_kind::blank:
+        std::fill(column.blank.begin(), column.blank.end(), 1);
+        break;
+    }
+    return column;
+}
+
+/// `ctrace.to_csv`: writes the columns as the command line writes a list.
+void write_table_file(const std::string& path, const py::list& columns, bool bom) {
+    ctrace::column_table table;
+    for (const py::handle given : columns) {
+        const auto spec = given.cast<py::tuple>();
+        table.add_column(column_of(spec[0].cast<std::string>(), spec[1].cast<std::string>(),
+                                   spec[2], spec[3], spec[4].cast<int>()));
+    }
     write_atomically(path, bom, [&](std::ostream& out) {
-        ctrace::write_companion_list(out, rows, persons, places, tz);
+        try {
+            ctrace::write_csv(out, table, path);
+        } catch (const ctrace::output_error& e) {
+            throw ctrace::output_error(path, e.reason());
+        }
     });
 }
 
@@ -598,6 +882,13 @@ PYBIND11_MODULE(_ctrace, m) {
     defaults["quarantine"] = ctrace::format_duration(ctrace::defaults::quarantine);
     defaults["dwell"] = ctrace::format_duration(ctrace::defaults::dwell);
     defaults["companion_window"] = ctrace::format_duration(ctrace::defaults::companion_window);
+    defaults["zone_quiet"] = ctrace::format_duration(ctrace::defaults::zone_quiet);
+    defaults["screening"] = ctrace::format_duration(ctrace::defaults::screening);
+    defaults["incubation_min"] = ctrace::format_duration(ctrace::defaults::incubation_min);
+    defaults["incubation_max"] = ctrace::format_duration(ctrace::defaults::incubation_max);
+    defaults["min_cases"] = ctrace::defaults::min_cases;
+    defaults["top"] = ctrace::defaults::top_places;
+    defaults["damping"] = ctrace::place_rank_parameters{}.damping;
     defaults["tz"] = "+00:00"; // as the command line's help shows it (UTC, read `Z` elsewhere)
     m.attr("defaults") = defaults;
     py::list profiles;
@@ -623,6 +914,9 @@ PYBIND11_MODULE(_ctrace, m) {
              "threads"_a = 0)
         .def("_trace", &trace_dataset, "cases_path"_a, "cases_text"_a, "cases_name"_a, "options"_a,
              "companion_window"_a)
+        .def("_tables", &query_dataset, "query"_a, "cases_path"_a, "cases_text"_a, "cases_name"_a,
+             "options"_a, "extra"_a)
+        .def("_rank", &rank_dataset, "options"_a)
         .def(
             "_stays",
             [](const py::object& self) {
@@ -675,9 +969,7 @@ PYBIND11_MODULE(_ctrace, m) {
             return notes;
         });
 
-    m.def("write_risk_list", &write_risk_list_file, "path"_a, "columns"_a, "tz_seconds"_a, "bom"_a);
-    m.def("write_companion_list", &write_companion_list_file, "path"_a, "columns"_a, "tz_seconds"_a,
-          "bom"_a);
+    m.def("write_table", &write_table_file, "path"_a, "columns"_a, "bom"_a);
     m.def("csv_text", &csv_text, "header"_a, "columns"_a);
     m.def(
         "parse_utc_offset", [](const py::object& text) { return offset_of("tz", text).seconds; },

@@ -7,16 +7,14 @@ runs through the built executable.
         /usr/bin/python3 -m pytest -p no:cacheprovider tests/python/test_module.py -v
 """
 
+import io
 import datetime as dt
 import gc
 import hashlib
 import inspect
-import os
 import shutil
-import subprocess
 import threading
 import time
-import warnings
 import weakref
 from pathlib import Path
 
@@ -27,35 +25,9 @@ import pytest
 
 import ctrace
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
-FIXTURES = REPO / "tests" / "fixtures"
-TINY = FIXTURES / "tiny"
-DOORS = FIXTURES / "doors"
-FIELD = FIXTURES / "field"
-CTRACE = os.environ.get("CTRACE_BIN", str(REPO / "build" / "apps" / "ctrace"))
+from module_helpers import DOORS, FIELD, FIXTURES, TINY, cli, quietly, written
+
 PLUS8 = dt.timezone(dt.timedelta(hours=8))
-
-
-def cli(*args, expect=0):
-    """Runs ctrace; its stdout as bytes (the lists are written with --out -)."""
-    done = subprocess.run([CTRACE, *map(str, args)], capture_output=True)
-    assert done.returncode == expect, (args, done.returncode, done.stderr.decode())
-    return done.stdout if expect == 0 else done.stderr.decode()
-
-
-def written(frame, tmp_path, name="out.csv", **options):
-    """The bytes `ctrace.to_csv` writes for `frame`."""
-    path = tmp_path / name
-    ctrace.to_csv(frame, path, **options)
-    return path.read_bytes()
-
-
-def quietly(call, *args, **kwargs):
-    """Calls without failing on the DataWarnings the CLI prints as warnings."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ctrace.DataWarning)
-        return call(*args, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -325,7 +297,7 @@ def test_an_id_that_is_not_utf8_round_trips(tmp_path):
     assert name + b",1,red," in from_cli and b",M\xfcller,M01" in from_cli
     data = ctrace.Dataset.from_snapshot(snapshot)
     as_text = name.decode("utf-8", "surrogateescape")
-    assert as_text in data.persons
+    assert as_text in data.person_ids
     risk = quietly(data.trace, TINY / "cases.csv", hops=3, tz="+08:00")
     assert as_text in set(risk["person"]) and as_text in set(risk["via_person"])
     assert written(risk, tmp_path) == from_cli
@@ -382,8 +354,19 @@ def test_an_output_error_is_an_os_error(tiny):
     with pytest.raises(ctrace.OutputError) as raised:
         ctrace.to_csv(risk, "/dev/full")
     assert isinstance(raised.value, OSError) and raised.value.target == "/dev/full"
-    with pytest.raises(ValueError):
-        ctrace.to_csv(risk[["person", "hop"]], "/dev/null")
+    naive = risk.assign(first_exposure=risk["first_exposure"].dt.tz_localize(None))
+    with pytest.raises(TypeError):
+        ctrace.to_csv(naive, "/dev/null")
+
+
+def test_to_csv_writes_chosen_columns_as_the_cli_writes_them(tiny, tmp_path):
+    risk = quietly(tiny.trace, TINY / "cases.csv", hops=3)
+    chosen = risk.loc[risk["hop"] > 0, ["person", "first_exposure", "exposure_seconds"]]
+    cli = pd.read_csv(TINY / "risk.csv", dtype=str, keep_default_na=False)
+    cli = cli.loc[cli["hop"] != "0", ["person", "first_exposure", "exposure_seconds"]]
+    expected = io.StringIO()
+    cli.to_csv(expected, index=False, lineterminator="\n")  # quotes as the CLI does here
+    assert written(chosen, tmp_path) == expected.getvalue().encode()
 
 
 def test_bom(tiny, tmp_path):
@@ -500,8 +483,8 @@ def test_stays_are_views_that_keep_the_dataset_alive(tmp_path):
     with h5py.File(snapshot, "r") as f:
         for name in stays:
             assert np.array_equal(stays[name], f["stays"][name][...]), name
-        assert data.persons == list(f["persons/id"].asstr()[...])
-        assert data.places == list(f["places/id"].asstr()[...])
+        assert data.person_ids == list(f["persons/id"].asstr()[...])
+        assert data.place_ids == list(f["places/id"].asstr()[...])
     copies = {name: column.copy() for name, column in stays.items()}
     alive = weakref.ref(data)
     del data, again

@@ -460,6 +460,28 @@ named_trace trace_loaded(const traceable_data& traceable, const prepared_cases& 
     return run;
 }
 
+attached_cases attach_cases(const traceable_data& traceable, const prepared_cases& prepared) {
+    const dataset& data = traceable.data();
+    attached_cases attached;
+    attached.record = prepared.record;
+    attached.persons_ = &data.persons;
+    attached.graph_ = &traceable.graph;
+    const std::vector<std::string> ids = case_ids_in_data(prepared);
+    const std::vector<std::string_view> views(ids.begin(), ids.end());
+    std::vector<person_index> found = data.persons.find_few(views);
+    if (std::find(found.begin(), found.end(), id_table::npos) != found.end()) {
+        // The rare case: copies, so that the tables are those of `attach_cases`.
+        attached.own_persons_.emplace(data.persons);
+        found = attached.own_persons_->intern_few(views);
+        attached.own_graph_.emplace(
+            build_person_place_graph(data.stays, attached.own_persons_->size()));
+    }
+    for (std::size_t k = 0; k < found.size(); ++k)
+        attached.record.cases[k].person = found[k];
+    take_place_min_overlaps(data, attached.record.parameters);
+    return attached;
+}
+
 void point_cases_at(dataset& data, prepared_cases& prepared) {
     const std::vector<std::string> ids = case_ids_in_data(prepared);
     const std::vector<std::string_view> views(ids.begin(), ids.end());

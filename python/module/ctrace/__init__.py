@@ -17,6 +17,7 @@ Ids are `str`; an id whose bytes are not valid UTF-8 is decoded with
 
 from __future__ import annotations
 
+import collections
 import datetime as _dt
 import functools
 import os
@@ -31,11 +32,13 @@ from ._ctrace import InputError, OutputError
 __version__ = _ctrace.version
 __all__ = [
     "COMPANION_COLUMNS",
+    "Clusters",
     "DataWarning",
     "Dataset",
     "InputError",
     "OutputError",
     "RISK_LIST_COLUMNS",
+    "Sources",
     "load",
     "to_csv",
 ]
@@ -56,6 +59,25 @@ _SCAN_COLUMNS = ("person", "place", "time", "leave")
 _SCAN_TIMES = ("time", "leave")
 _CASE_COLUMNS = ("person", "from", "onset", "to", "last_negative")
 _CASE_TIMES = ("from", "onset", "to", "last_negative")
+
+# The kinds of the lists' columns by name, for a column whose cells are all
+# empty (every column of a list without rows): the library's tables tell the
+# kind from the cells.
+_TIME_NAMES = frozenset({
+    "first_exposure", "last_exposure", "quarantine_until", MONITOR_COLUMN, "first_time",
+    "last_time", "first_contact", "last_contact", "first_presence", "last_presence",
+    "last_case_presence", "last_close_exposure", "lift_not_before", "screening_from", "start",
+    "end"})
+_INTEGER_NAMES = frozenset({
+    "hop", "exposure_seconds", "cases", "contact_seconds", "places", "case_seconds", "exposed",
+    "exposed_seconds", "rank", "visitors", "cluster", "size", "index_cases", "close_contacts",
+    "step", "meeting", "source_hop", "seconds"})
+_NUMBER_NAMES = frozenset({"score"})
+
+#: `Dataset.sources`: the three lists of `ctrace sources`.
+Sources = collections.namedtuple("Sources", ["links", "common_persons", "common_places"])
+#: `Dataset.clusters`: `ctrace clusters`' list (--out) and its summary (--summary).
+Clusters = collections.namedtuple("Clusters", ["clusters", "summary"])
 
 
 class DataWarning(UserWarning):
@@ -78,6 +100,9 @@ class _Default:
 
 
 _DEFAULTS = _ctrace.defaults
+#: The keywords of `Dataset.trace`, which the other queries take as well.
+_TRACE_KEYWORDS = ("hops", "min_overlap", "linger", "latency", "lookback", "quarantine",
+                   "monitoring", "profile", "until", "tz")
 
 
 def _given(value):
@@ -271,39 +296,70 @@ def _epoch_seconds(series):
     return np.where(missing, _NO_TIME, seconds).astype("int64")
 
 
+def _column_spec(name, series):
+    """A DataFrame column as the library's table writer takes it: (name,
+    kind, values, blanks, zone seconds)."""
+    dtype = series.dtype
+    missing = series.isna().to_numpy(dtype=bool)
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        delta = dtype.tz.utcoffset(None)
+        if delta is None:
+            raise ValueError(f"{name}: times must be in a fixed UTC offset, as the lists give "
+                             f"them, not {dtype.tz}")
+        return (name, "time", _epoch_seconds(series), missing, int(delta.total_seconds()))
+    if pd.api.types.is_datetime64_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
+        if missing.all():
+            return (name, "blank", None, missing, 0)
+        raise TypeError(f"{name}: times must be timezone-aware (the CSV writes their offset)")
+    if pd.api.types.is_bool_dtype(dtype):
+        raise TypeError(f"{name}: no list has a column of booleans")
+    if pd.api.types.is_integer_dtype(dtype):
+        return (name, "integer", series.to_numpy(dtype="int64", na_value=0), missing, 0)
+    if pd.api.types.is_float_dtype(dtype):
+        return (name, "number", series.to_numpy(dtype="float64", na_value=np.nan), missing, 0)
+    return (name, "text", _text_column(series), missing, 0)
+
+
 def to_csv(frame, path, bom=False):
-    """Writes a DataFrame of `Dataset.trace` (the risk list) or
-    `Dataset.companions` as the command line writes that CSV, byte for byte,
-    through the library's writers: times as `2022-04-19T10:00:00+08:00` (or
-    `...Z`) in the frame's UTC offset, NaT empty, fields quoted only when they
-    hold a comma, quote, CR or LF, LF line ends. The `code` column follows
-    the hop, as in the CLI. `bom` starts the file with a UTF-8 byte-order mark
-    (`--bom`). The file is replaced atomically; `OutputError` when it cannot
-    be written. Rows may be filtered or reordered; the columns must be those
-    of the list."""
-    names = list(frame.columns)
-    if names in (list(RISK_LIST_COLUMNS), list(RISK_LIST_COLUMNS) + [MONITOR_COLUMN]):
-        time_columns, integer_columns, write = (_RISK_TIMES, ("hop", "exposure_seconds"),
-                                                _ctrace.write_risk_list)
-    elif names == list(COMPANION_COLUMNS):
-        time_columns, integer_columns, write = (_COMPANION_TIMES, ("cases",),
-                                                _ctrace.write_companion_list)
-    else:
-        raise ValueError("to_csv writes the DataFrames of Dataset.trace and "
-                         f"Dataset.companions; these columns are neither: {names}")
-    columns = {}
-    for name in names:
-        if name == "code":
-            continue
-        if name in time_columns:
-            columns[name] = _epoch_seconds(frame[name])
-        elif name in integer_columns:
-            if frame[name].isna().any():
-                raise ValueError(f"{name}: every row needs a value")
-            columns[name] = frame[name].to_numpy(dtype="int64")
+    """Writes a DataFrame of the Dataset's queries (`trace`, `companions`,
+    `places`, `sources`, `clusters`, `rank`, `zones`, `explain`) as the
+    command line writes that list, byte for byte, through the library's
+    writer: the column names, then one row per row; times as
+    `2022-04-19T10:00:00+08:00` (or `...Z`) in the column's UTC offset,
+    integers in decimal, real numbers in the shortest form that reads back
+    the same, missing values (None, NaN, NaT, NA) empty, text quoted only when
+    it holds a comma, quote, CR or LF; LF line ends. Rows and columns may be
+    filtered, reordered or added (text, integer, real or timezone-aware
+    columns). `bom` starts the file with a UTF-8 byte-order mark (`--bom`).
+    The file is replaced atomically; `OutputError` when it cannot be
+    written."""
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"to_csv writes a DataFrame, not {type(frame).__name__}")
+    columns = [_column_spec(str(name), frame[name]) for name in frame.columns]
+    if len(set(frame.columns)) != len(columns):
+        raise ValueError("to_csv: the column names must differ")
+    _ctrace.write_table(os.fspath(path), columns, bool(bom))
+
+
+def _table(columns):
+    """A DataFrame of a library table (see `table_of` in ctrace_module.cpp)."""
+    data = {}
+    for name, kind, values, blank, tz_seconds in columns:
+        if kind == "blank":
+            kind = ("time" if name in _TIME_NAMES else "integer" if name in _INTEGER_NAMES else
+                    "number" if name in _NUMBER_NAMES else "text")
+            values = (np.full(len(blank), _NO_TIME, dtype="int64") if kind in ("time", "integer")
+                      else np.full(len(blank), np.nan) if kind == "number" else values)
+        if kind == "time":
+            data[name] = _times(values, _tzinfo(tz_seconds))
+        elif kind == "integer":
+            data[name] = (pd.arrays.IntegerArray(np.where(blank, 0, values), blank.copy())
+                          if blank.any() else values)
+        elif kind == "number":
+            data[name] = values
         else:
-            columns[name] = _text_column(frame[name])
-    write(os.fspath(path), columns, _frame_tz_seconds(frame, time_columns), bool(bom))
+            data[name] = pd.array(values, dtype=object)
+    return pd.DataFrame(data, columns=[column[0] for column in columns])
 
 
 # ---- the dataset --------------------------------------------------------------
@@ -337,12 +393,12 @@ class Dataset(_ctrace.Dataset):
 
     # The data never changes: the ids are made into str once.
     @functools.cached_property
-    def persons(self):
+    def person_ids(self):
         """Person ids, by person index (the `person` of `stays()`)."""
         return self._persons
 
     @functools.cached_property
-    def places(self):
+    def place_ids(self):
         """Place ids, by place index (the `place` of `stays()`)."""
         return self._places
 
@@ -379,7 +435,7 @@ class Dataset(_ctrace.Dataset):
     def stays(self):
         """The merged stays as numpy arrays, views of the library's own
         columns (no copy, read-only): `person` and `place` (uint32 indices
-        into `persons` and `places`), `start` and `end` (int64 epoch seconds,
+        into `person_ids` and `place_ids`), `start` and `end` (int64 epoch seconds,
         `[start, end)`), sorted by place, then start. Each array's `.base` is
         this Dataset, which the arrays keep alive."""
         return self._stays()
@@ -425,14 +481,121 @@ class Dataset(_ctrace.Dataset):
         within `window` of the case being there who are not on the risk list
         of the trace with `trace_options` (the keywords of `trace`). Columns
         person, code, first_time, last_time, cases, via_person, via_place."""
-        unknown = set(trace_options) - {"hops", "min_overlap", "linger", "latency", "lookback",
-                                         "quarantine", "monitoring", "profile", "until", "tz"}
+        unknown = set(trace_options) - set(_TRACE_KEYWORDS)
         if unknown:
             raise TypeError(f"companions() got unexpected keywords: {sorted(unknown)}")
         result = self._run(cases, trace_options, _duration("window", window))
         return _frame(result["companions"], result["tz"], _COMPANION_TIMES)
 
-    def _run(self, cases, options, companion_window):
+    def places(self, cases, **trace_options):
+        """The places where index cases were during their infectious window
+        (`ctrace places`): place, cases, first_presence, last_presence,
+        case_seconds, exposed, exposed_seconds; most exposed first. Only
+        close contacts (hop 1) count as exposed. `trace_options` are the
+        keywords of `trace` (min_overlap, until and lookback matter here)."""
+        result = self._query("places", cases, trace_options, {})
+        return _table(result["places"])
+
+    def clusters(self, cases, **trace_options):
+        """The risk list split into transmission clusters (`ctrace
+        clusters`): `Clusters(clusters, summary)`, the list (person, cluster,
+        hop, code) and its summary (cluster, size, index_cases, linked,
+        places, index_case_ids, place_ids; ids joined with `;`).
+        `trace_options` are the keywords of `trace`."""
+        result = self._query("clusters", cases, trace_options, {})
+        return Clusters(_table(result["clusters"]), _table(result["summary"]))
+
+    def zones(self, cases, *, residents=None, as_of=None,
+              zone_quiet=_DEFAULTS["zone_quiet"], screening=_DEFAULTS["screening"],
+              **trace_options):
+        """When each district with cases or close contacts may be lifted
+        (`ctrace zones`, 三区): district, cases, close_contacts,
+        last_case_presence, last_close_exposure, lift_not_before,
+        screening_from (and status, `controlled` or `may-lift`, with
+        `as_of`); latest lifting first. The places file must have a
+        `district` column. `residents`: a residents file (person, district).
+        `zone_quiet` 14d, `screening` 2d; `trace_options` are the keywords of
+        `trace`."""
+        extra = dict(residents=None if residents is None else os.fspath(residents),
+                     as_of=None if as_of is None else _time("as_of", as_of),
+                     zone_quiet=_duration("zone_quiet", zone_quiet),
+                     screening=_duration("screening", screening))
+        result = self._query("zones", cases, trace_options, extra)
+        return _table(result["zones"])
+
+    def sources(self, cases, *, incubation_min=_Default(_DEFAULTS["incubation_min"]),
+                incubation_max=_Default(_DEFAULTS["incubation_max"]),
+                min_cases=_DEFAULTS["min_cases"], min_overlap=_Default(_DEFAULTS["min_overlap"]),
+                linger=_Default(_DEFAULTS["linger"]), lookback=_Default(_DEFAULTS["lookback"]),
+                until=None, profile=None, tz=None):
+        """Backward tracing (`ctrace sources`, docs/semantics.md §9): who or
+        what could have infected the cases, each of which needs an onset.
+        `Sources(links, common_persons, common_places)`:
+        links (infector, infectee, first_contact, last_contact,
+        contact_seconds, place), common persons (person, cases,
+        first_contact, last_contact, contact_seconds, places, case_ids) and
+        common places (place, cases, first_presence, last_presence,
+        case_seconds, case_ids). Keywords as the CLI's, with its defaults:
+        incubation_min 1d, incubation_max 14d, min_cases 2, min_overlap 15m,
+        linger 0s, lookback 4d, until, profile, tz."""
+        options = dict(min_overlap=min_overlap, linger=linger, lookback=lookback, until=until,
+                       profile=profile, tz=tz)
+        extra = {}
+        for name, value in (("incubation_min", incubation_min),
+                            ("incubation_max", incubation_max)):
+            if _given(value):
+                extra[name] = _duration(name, value)
+        if isinstance(min_cases, (bool, np.bool_)) or not isinstance(min_cases,
+                                                                      (int, np.integer)):
+            raise TypeError(f"min_cases: expected an integer, not {min_cases!r}")
+        extra["min_cases"] = int(min_cases)
+        result = self._query("sources", cases, options, extra)
+        return Sources(_table(result["links"]), _table(result["common_persons"]),
+                       _table(result["common_places"]))
+
+    def explain(self, person, cases, *, meetings=False, **trace_options):
+        """Why `person` (an id, or a list of them) is on the risk list of
+        `cases` traced with `trace_options` (`ctrace explain --format csv`):
+        one row per step down to the index case, columns asked, step,
+        person, hop, code, first_exposure, last_exposure, exposure_seconds,
+        via_person, via_place (and via_place_name when the places have
+        names). With `meetings`, the meetings behind each person's row
+        instead (`--meetings`): person, hop, meeting, source, source_hop,
+        place, place_name, start, end, seconds, minutes. `InputError` when a
+        person is not listed."""
+        persons = [person] if isinstance(person, (str, bytes)) else list(person)
+        extra = dict(persons=persons, meetings=bool(meetings))
+        result = self._query("explain", cases, trace_options, extra)
+        return _table(result["explanation"])
+
+    def rank(self, *, from_=None, to=None, top=_DEFAULTS["top"],
+             damping=_DEFAULTS["damping"], tz=None):
+        """Places ranked as sentinel sites (`ctrace rank`): PageRank on the
+        co-visitor graph of the stays overlapping `[from_, to)`; columns
+        rank, place, score (float64), visitors; best first. `top` 50 (0:
+        all), `damping` 0.85; times without an offset are in `tz` (the
+        dataset's zone)."""
+        options = {"from_": None if from_ is None else _time("from_", from_),
+                   "to": None if to is None else _time("to", to), "top": top,
+                   "damping": float(damping), "tz": None if tz is None else _offset("tz", tz)}
+        return _table(self._rank(options))
+
+    def _query(self, query, cases, trace_options, extra):
+        unknown = set(trace_options) - set(_TRACE_KEYWORDS)
+        if unknown:
+            raise TypeError(f"{query}() got unexpected keywords: {sorted(unknown)}")
+        given = self._options(trace_options)
+        if isinstance(cases, pd.DataFrame):
+            text = _csv_text(cases, _CASE_COLUMNS, _CASE_TIMES)
+            result = self._tables(query, None, text, "cases DataFrame", given, extra)
+        else:
+            result = self._tables(query, os.fspath(cases), None, "", given, extra)
+        for person in result.get("cases_without_stays", ()):
+            warnings.warn(f"index case {person!r} has no scans", DataWarning, stacklevel=3)
+        return result
+
+    @staticmethod
+    def _options(options):
         converters = {"min_overlap": _duration, "linger": _duration, "latency": _duration,
                       "lookback": _duration, "quarantine": _hop_durations,
                       "monitoring": _hop_durations, "until": _time, "tz": _offset}
@@ -451,6 +614,10 @@ class Dataset(_ctrace.Dataset):
                 given[name] = value
             else:
                 given[name] = converters[name](name, value)
+        return given
+
+    def _run(self, cases, options, companion_window):
+        given = self._options(options)
         if isinstance(cases, pd.DataFrame):
             text = _csv_text(cases, _CASE_COLUMNS, _CASE_TIMES)
             result = self._trace(None, text, "cases DataFrame", given, companion_window)

@@ -2,7 +2,7 @@
 
 import datetime
 import os
-from typing import Literal, Sequence, TypedDict, Union
+from typing import Literal, NamedTuple, Sequence, TypedDict, Union, Unpack
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +37,29 @@ class OutputError(OSError):
 
 class DataWarning(UserWarning): ...
 
+class Sources(NamedTuple):
+    links: pd.DataFrame
+    common_persons: pd.DataFrame
+    common_places: pd.DataFrame
+
+class Clusters(NamedTuple):
+    clusters: pd.DataFrame
+    summary: pd.DataFrame
+
+Profile = Literal["cn-ed8", "cn-ed9", "cwa"]
+
+class TraceOptions(TypedDict, total=False):
+    hops: int
+    min_overlap: Duration
+    linger: Duration
+    latency: Duration
+    lookback: Duration
+    quarantine: HopDurations
+    monitoring: HopDurations | None
+    profile: Profile | None
+    until: Time | None
+    tz: Offset | None
+
 class Stays(TypedDict):
     person: npt.NDArray[np.uint32]
     place: npt.NDArray[np.uint32]
@@ -51,9 +74,9 @@ class Dataset:
     def from_store(cls, folder: Path, *,
                    contact_level: Literal["code", "site"] = "code") -> Dataset: ...
     @property
-    def persons(self) -> list[str]: ...
+    def person_ids(self) -> list[str]: ...
     @property
-    def places(self) -> list[str]: ...
+    def place_ids(self) -> list[str]: ...
     @property
     def tz(self) -> str: ...
     @property
@@ -77,6 +100,24 @@ class Dataset:
                    quarantine: HopDurations = "14d", monitoring: HopDurations | None = None,
                    profile: Literal["cn-ed8", "cn-ed9", "cwa"] | None = None,
                    until: Time | None = None, tz: Offset | None = None) -> pd.DataFrame: ...
+    def places(self, cases: Path | pd.DataFrame,
+               **trace_options: Unpack[TraceOptions]) -> pd.DataFrame: ...
+    def clusters(self, cases: Path | pd.DataFrame,
+                 **trace_options: Unpack[TraceOptions]) -> Clusters: ...
+    def zones(self, cases: Path | pd.DataFrame, *, residents: Path | None = None,
+              as_of: Time | None = None, zone_quiet: Duration = "14d",
+              screening: Duration = "2d",
+              **trace_options: Unpack[TraceOptions]) -> pd.DataFrame: ...
+    def sources(self, cases: Path | pd.DataFrame, *, incubation_min: Duration = "1d",
+                incubation_max: Duration = "14d", min_cases: int = 2,
+                min_overlap: Duration = "15m", linger: Duration = "0s",
+                lookback: Duration = "4d", until: Time | None = None,
+                profile: Profile | None = None, tz: Offset | None = None) -> Sources: ...
+    def explain(self, person: str | Sequence[str], cases: Path | pd.DataFrame, *,
+                meetings: bool = False,
+                **trace_options: Unpack[TraceOptions]) -> pd.DataFrame: ...
+    def rank(self, *, from_: Time | None = None, to: Time | None = None, top: int = 50,
+             damping: float = 0.85, tz: Offset | None = None) -> pd.DataFrame: ...
 
 def load(scans: Path | Sequence[Path] | pd.DataFrame, places: Path | None = None, *,
          tz: Offset = "+00:00", dwell: Duration = "1h", skip_bad: bool = False,

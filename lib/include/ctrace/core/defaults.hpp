@@ -33,6 +33,9 @@ inline constexpr duration incubation_max = 14 * 86400;
 /// Backward tracing: a person or place is listed as a common source when it
 /// met at least this many distinct cases.
 inline constexpr std::uint32_t min_cases = 2;
+
+/// `ctrace rank`: the places listed (0: all).
+inline constexpr std::uint32_t top_places = 50;
 /// Same-time-and-place persons (docs/semantics.md §10): a case's presence at
 /// a place is widened by this much on each side.
 inline constexpr duration companion_window = 30 * 60;

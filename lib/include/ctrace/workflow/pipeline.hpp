@@ -191,6 +191,32 @@ struct traceable_data {
 /// Builds the person–place graph of `loaded`'s stays.
 traceable_data make_traceable(loaded_data loaded);
 
+/// The index cases pointed at `traceable_data` as `attach_cases` points them
+/// at a `dataset`, without changing the data (other threads may be reading
+/// it): while every case has scanned, the data's own persons and graph;
+/// else copies of them with the cases that never scanned appended, as
+/// `attach_cases` would append them.
+class attached_cases {
+public:
+    /// Parameters (with the places file's minimum overlaps), zone and cases,
+    /// indices into `persons()`.
+    trace_record record;
+
+    const id_table& persons() const noexcept { return own_persons_ ? *own_persons_ : *persons_; }
+    const person_place_graph& graph() const noexcept { return own_graph_ ? *own_graph_ : *graph_; }
+
+private:
+    friend attached_cases attach_cases(const traceable_data& data, const prepared_cases& prepared);
+    const id_table* persons_ = nullptr;
+    const person_place_graph* graph_ = nullptr;
+    std::optional<id_table> own_persons_;
+    std::optional<person_place_graph> own_graph_;
+};
+
+/// Points `prepared`'s cases at `data` (see `attached_cases`). The result
+/// refers to `data`, which must outlive it.
+attached_cases attach_cases(const traceable_data& data, const prepared_cases& prepared);
+
 /// A trace of `traceable_data`, with its own tables of the ids it names.
 struct named_trace {
     /// Parameters, cases, result and provenance (the cases, then the data's
