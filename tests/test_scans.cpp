@@ -8,6 +8,7 @@
 #include "test_helpers.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <doctest/doctest.h>
 #include <filesystem>
@@ -778,3 +779,150 @@ TEST_SUITE("scans") {
     }
 
 } // TEST_SUITE
+
+// ---- scans held in columns (read_scan_table) ---------------------------------
+
+namespace {
+
+/// The scans of `rows` (person, place, time text, leave text) as CSV text.
+std::string scans_csv(const std::vector<std::array<std::string, 4>>& rows) {
+    std::string text = "person,place,time,leave\n";
+    for (const auto& row : rows) {
+        for (std::size_t c = 0; c < row.size(); ++c) {
+            if (c > 0) text.push_back(',');
+            append_csv_field(text, row[c]);
+        }
+        text.push_back('\n');
+    }
+    return text;
+}
+
+void check_same_log(const scan_log& a, const scan_log& b) {
+    REQUIRE(a.visits.size() == b.visits.size());
+    for (std::size_t k = 0; k < a.visits.size(); ++k) {
+        CHECK(a.visits[k].person == b.visits[k].person);
+        CHECK(a.visits[k].place == b.visits[k].place);
+        CHECK(a.visits[k].start == b.visits[k].start);
+        CHECK(a.visits[k].end == b.visits[k].end);
+    }
+    REQUIRE(a.persons.size() == b.persons.size());
+    for (std::size_t i = 0; i < a.persons.size(); ++i)
+        CHECK(a.persons[static_cast<id_table::index_type>(i)] ==
+              b.persons[static_cast<id_table::index_type>(i)]);
+    REQUIRE(a.places.size() == b.places.size());
+    CHECK(a.checked_out == b.checked_out);
+    CHECK(a.rows_read == b.rows_read);
+    REQUIRE(a.rejects.size() == b.rejects.size());
+    for (std::size_t k = 0; k < a.rejects.size(); ++k) {
+        CHECK(a.rejects[k].line == b.rejects[k].line);
+        CHECK(a.rejects[k].reason == b.rejects[k].reason);
+        CHECK(a.rejects[k].raw == b.rejects[k].raw);
+    }
+}
+
+} // namespace
+
+TEST_CASE("read_scan_table reads columns as the CSV reader reads the same values") {
+    // Random rows over a few thousand ids, a few of them bad, more than one
+    // chunk (65536 rows) so that several threads parse.
+    std::mt19937_64 random(29);
+    std::vector<std::array<std::string, 4>> rows;
+    const std::size_t n = 150000;
+    for (std::size_t k = 0; k < n; ++k) {
+        const auto t = 1650000000 + static_cast<std::int64_t>(random() % 864000);
+        std::array<std::string, 4> row;
+        row[0] = 'p';
+        row[0] += std::to_string(random() % 5000);
+        row[1] = 'x';
+        row[1] += std::to_string(random() % 300);
+        row[2] = format_time(t, utc_offset{});
+        if (random() % 3 == 0) row[3] = format_time(t + 600, utc_offset{});
+        switch (random() % 4000) {
+        case 0:
+            row[0].clear();
+            break;
+        case 1:
+            row[1].clear();
+            break;
+        case 2:
+            row[2] = "2022-13-01T00:00:00Z";
+            break;
+        case 3:
+            row[3] = format_time(t - 1, utc_offset{});
+            break;
+        default:
+            break;
+        }
+        rows.push_back(row);
+    }
+    place_table places;
+    places.ids.intern("x7");
+    places.dwell.push_back(120);
+    places.min_overlap.push_back(-1);
+    places.site.emplace_back();
+    for (const bool checkouts : {false, true}) {
+        scan_read_options options;
+        options.skip_bad = true;
+        options.record_checkouts = checkouts;
+        std::istringstream text(scans_csv(rows));
+        const scan_log expected = read_scans(text, "scans", places, options);
+        REQUIRE(expected.rejects.size() > 100);
+
+        scan_table table;
+        table.name = "scans";
+        for (const auto& row : rows) {
+            table.persons.push_back(row[0]);
+            table.places.push_back(row[1]);
+            table.time.texts.push_back(row[2]);
+            table.leave.texts.push_back(row[3]);
+        }
+        for (const unsigned threads : {1u, 3u}) {
+            options.threads = threads;
+            check_same_log(read_scan_table(table, places, options), expected);
+        }
+        // Times as seconds: UTC, or wall-clock times in the read's zone.
+        scan_table seconds = table;
+        seconds.time.texts.clear();
+        seconds.leave.texts.clear();
+        for (const auto& row : rows) {
+            const auto parse = [](const std::string& text) {
+                const parse_result<time_point> t = try_parse_time(text, utc_offset{});
+                return t ? t.value : scan_table::no_time;
+            };
+            seconds.time.seconds.push_back(parse(row[2]));
+            seconds.leave.seconds.push_back(row[3].empty() ? scan_table::no_time : parse(row[3]));
+        }
+        // The same visits; a bad time is now a missing one (another reason).
+        const scan_log from_seconds = read_scan_table(seconds, places, options);
+        REQUIRE(from_seconds.visits.size() == expected.visits.size());
+        CHECK(std::equal(from_seconds.visits.begin(), from_seconds.visits.end(),
+                         expected.visits.begin(), [](const visit& a, const visit& b) {
+                             return a.person == b.person && a.place == b.place &&
+                                    a.start == b.start && a.end == b.end;
+                         }));
+        seconds.time.local = seconds.leave.local = true;
+        options.tz = utc_offset{8 * 3600};
+        const scan_log local = read_scan_table(seconds, places, options);
+        REQUIRE(local.visits.size() == from_seconds.visits.size());
+        CHECK(local.visits.front().start == from_seconds.visits.front().start - 8 * 3600);
+    }
+}
+
+TEST_CASE("read_scan_table: strict reads throw with the row's line, columns must match") {
+    scan_table table;
+    table.name = "frame";
+    table.persons = {"a", "b", ""};
+    table.places = {"x", "y", "z"};
+    table.time.seconds = {0, 60, 120};
+    try {
+        (void)read_scan_table(table, place_table{}, scan_read_options{});
+        FAIL("no throw");
+    } catch (const bad_rows_error& e) {
+        CHECK(e.file() == "frame");
+        REQUIRE(e.rows().size() == 1);
+        CHECK(e.rows().front().line == 4);
+        CHECK(e.rows().front().reason == "person is empty");
+    }
+    table.places.pop_back();
+    CHECK_THROWS_AS(read_scan_table(table, place_table{}, scan_read_options{}), input_error);
+}

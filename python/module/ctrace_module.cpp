@@ -26,7 +26,9 @@
 #include "ctrace/tracing/profiles.hpp"
 #include "ctrace/workflow/pipeline.hpp"
 
+#include <cmath>
 #include <cstdint>
+#include <deque>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -183,6 +185,108 @@ std::string text_option(const py::dict& options, const char* keyword) {
     return bytes_of(options[keyword], keyword);
 }
 
+// ---- scans given as columns ---------------------------------------------------
+
+/// A `scan_table` of a DataFrame's columns, and the bytes of the ids that
+/// Python does not hold as UTF-8 (ids with `surrogateescape` bytes, values
+/// that are not text). The other views point into the Python objects, which
+/// the caller keeps alive until the read is over.
+struct python_scan_table : ctrace::scan_table {
+    std::deque<std::string> own_bytes;
+};
+
+/// The UTF-8 bytes of `value` as a view: into the str's own UTF-8 (cached in
+/// the object by Python) or the bytes object, else into `table.own_bytes`.
+/// Missing values (None, NaN, `missing`) are empty.
+std::string_view view_of_value(PyObject* value, PyObject* missing, python_scan_table& table,
+                               const char* column) {
+    if (PyUnicode_Check(value)) {
+        Py_ssize_t size = 0;
+        if (const char* utf8 = PyUnicode_AsUTF8AndSize(value, &size))
+            return {utf8, static_cast<std::size_t>(size)};
+        PyErr_Clear(); // lone surrogates: the bytes `surrogateescape` stands for
+        return table.own_bytes.emplace_back(bytes_of(py::handle(value), column));
+    }
+    if (PyBytes_Check(value))
+        return {PyBytes_AS_STRING(value), static_cast<std::size_t>(PyBytes_GET_SIZE(value))};
+    if (value == Py_None || value == missing ||
+        (PyFloat_Check(value) && std::isnan(PyFloat_AS_DOUBLE(value))))
+        return {};
+    return table.own_bytes.emplace_back(bytes_of(py::str(py::handle(value)), column));
+}
+
+/// The views of a text column given as ("objects", object array) or
+/// ("category", codes, categories).
+std::vector<std::string_view> views_of(const py::tuple& spec, PyObject* missing,
+                                       python_scan_table& table, const char* column) {
+    const std::string form = spec[0].cast<std::string>();
+    const auto objects_of = [](const py::handle array) {
+        const auto objects = py::reinterpret_borrow<py::array>(array);
+        if (objects.dtype().kind() != 'O' || objects.ndim() != 1)
+            throw py::type_error("expected a 1-D object array");
+        return objects;
+    };
+    std::vector<std::string_view> views;
+    if (form == "objects") {
+        const py::array objects = objects_of(spec[1]);
+        const auto n = static_cast<std::size_t>(objects.shape(0));
+        const auto stride = objects.strides(0) / static_cast<py::ssize_t>(sizeof(PyObject*));
+        auto* const* items = static_cast<PyObject* const*>(objects.data());
+        views.resize(n);
+        for (std::size_t k = 0; k < n; ++k)
+            views[k] =
+                view_of_value(items[static_cast<py::ssize_t>(k) * stride], missing, table, column);
+        return views;
+    }
+    if (form == "category") {
+        const auto codes =
+            spec[1].cast<py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>>();
+        const py::array categories = objects_of(spec[2]);
+        const auto stride = categories.strides(0) / static_cast<py::ssize_t>(sizeof(PyObject*));
+        auto* const* items = static_cast<PyObject* const*>(categories.data());
+        std::vector<std::string_view> names(static_cast<std::size_t>(categories.shape(0)));
+        for (std::size_t c = 0; c < names.size(); ++c)
+            names[c] =
+                view_of_value(items[static_cast<py::ssize_t>(c) * stride], missing, table, column);
+        const std::int64_t* code = codes.data();
+        views.resize(static_cast<std::size_t>(codes.size()));
+        for (std::size_t k = 0; k < views.size(); ++k)
+            if (code[k] >= 0) views[k] = names.at(static_cast<std::size_t>(code[k]));
+        return views;
+    }
+    throw py::value_error(std::string(column) + ": unknown column form " + form);
+}
+
+/// A time column given as ("seconds", int64 array, local) or as text (the
+/// forms of `views_of`).
+ctrace::scan_table::times times_of(const py::tuple& spec, PyObject* missing,
+                                   python_scan_table& table, const char* column) {
+    ctrace::scan_table::times times;
+    if (spec[0].cast<std::string>() == "seconds") {
+        const auto seconds =
+            spec[1].cast<py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>>();
+        times.seconds.assign(seconds.data(), seconds.data() + seconds.size());
+        times.local = spec[2].cast<bool>();
+        return times;
+    }
+    times.texts = views_of(spec, missing, table, column);
+    return times;
+}
+
+/// The scan table of `columns` (a dict of the column specs that
+/// ctrace/__init__.py makes of a DataFrame), named `name`.
+std::shared_ptr<python_scan_table> scan_table_of(const py::dict& columns, const std::string& name,
+                                                 const py::object& missing) {
+    auto table = std::make_shared<python_scan_table>();
+    table->name = name;
+    table->persons = views_of(columns["person"].cast<py::tuple>(), missing.ptr(), *table, "person");
+    table->places = views_of(columns["place"].cast<py::tuple>(), missing.ptr(), *table, "place");
+    table->time = times_of(columns["time"].cast<py::tuple>(), missing.ptr(), *table, "time");
+    if (columns.contains("leave"))
+        table->leave = times_of(columns["leave"].cast<py::tuple>(), missing.ptr(), *table, "leave");
+    return table;
+}
+
 // ---- the dataset ------------------------------------------------------------
 
 /// What a Python `Dataset` holds: the data, read once and never changed
@@ -204,7 +308,7 @@ std::unique_ptr<python_dataset> open_dataset(const ctrace::data_source& source) 
 }
 
 /// The data source the keywords of `Dataset.__init__` name (see ctrace.load).
-ctrace::data_source source_of(const py::list& scans, const py::object& scans_text,
+ctrace::data_source source_of(const py::list& scans, const py::object& scan_columns,
                               const std::string& scans_name, const py::object& places,
                               const py::object& snapshot, const py::object& store,
                               const py::object& tz, const py::object& dwell, bool skip_bad,
@@ -231,9 +335,9 @@ ctrace::data_source source_of(const py::list& scans, const py::object& scans_tex
     ctrace::ingest_options& ingest = source.scans;
     for (const py::handle path : scans)
         ingest.scans.emplace_back(bytes_of(path, "scans"));
-    if (!scans_text.is_none())
-        ingest.scan_texts.push_back(
-            {scans_name, std::make_shared<const std::string>(bytes_of(scans_text, "scans"))});
+    if (!scan_columns.is_none())
+        ingest.scan_tables.push_back(scan_table_of(scan_columns.cast<py::dict>(), scans_name,
+                                                   py::module_::import("pandas").attr("NA")));
     if (!places.is_none()) ingest.places = bytes_of(places, "places");
     if (!tz.is_none()) ingest.read.tz = offset_of("tz", tz);
     if (!dwell.is_none()) ingest.read.default_dwell = duration_of("dwell", dwell);
@@ -898,16 +1002,16 @@ PYBIND11_MODULE(_ctrace, m) {
 
     py::class_<python_dataset>(m, "Dataset", py::dynamic_attr(),
                                "Scan data read once; see ctrace.load.")
-        .def(py::init([](const py::list& scans, const py::object& scans_text,
+        .def(py::init([](const py::list& scans, const py::object& scan_columns,
                          const std::string& scans_name, const py::object& places,
                          const py::object& snapshot, const py::object& store, const py::object& tz,
                          const py::object& dwell, bool skip_bad, const py::object& stay_end,
                          const std::string& contact_level, int threads) {
-                 return open_dataset(source_of(scans, scans_text, scans_name, places, snapshot,
+                 return open_dataset(source_of(scans, scan_columns, scans_name, places, snapshot,
                                                store, tz, dwell, skip_bad, stay_end, contact_level,
                                                threads));
              }),
-             py::kw_only(), "scans"_a = py::list(), "scans_text"_a = py::none(),
+             py::kw_only(), "scans"_a = py::list(), "scan_columns"_a = py::none(),
              "scans_name"_a = "scans", "places"_a = py::none(), "snapshot"_a = py::none(),
              "store"_a = py::none(), "tz"_a = py::none(), "dwell"_a = py::none(),
              "skip_bad"_a = false, "stay_end"_a = py::none(), "contact_level"_a = "code",

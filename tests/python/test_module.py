@@ -330,6 +330,46 @@ def test_a_bad_row_is_an_input_error_with_file_and_line(tmp_path):
     assert (raised.value.file, raised.value.line) == ("scans DataFrame", 4)
 
 
+def test_dataframe_bad_rows_are_the_csv_readers(tmp_path):
+    """Every kind of bad row, in a DataFrame and in the same CSV: the same
+    lines, reasons and raw text; the good rows give the same list."""
+    text = pd.read_csv(TINY / "scans.csv", dtype=str, keep_default_na=False)
+    bad = text.copy()
+    bad.loc[2, "person"] = ""
+    bad.loc[4, "place"] = ""
+    bad.loc[6, "time"] = "2022-04-19 99:00"
+    bad.loc[8, "time"] = ""
+    bad.loc[9, "leave"] = "1999-01-01T00:00:00Z"
+    bad.loc[11, "person"] = "x" * 1025
+    bad.loc[12, "place"] = "M\x0001"
+    path = tmp_path / "bad.csv"
+    bad.to_csv(path, index=False, lineterminator="\n")
+    from_csv = ctrace.load(path, TINY / "places.csv", tz="+08:00", skip_bad=True)
+    from_frame = ctrace.load(bad, TINY / "places.csv", tz="+08:00", skip_bad=True)
+    csv_rejects = from_csv.rejects().drop(columns="file")
+    frame_rejects = from_frame.rejects()
+    assert set(frame_rejects["file"]) == {"scans DataFrame"}
+    assert len(csv_rejects) == 7 and "NUL byte" in set(csv_rejects["reason"])
+    # The same lines and reasons; `raw` is the frame's four columns as CSV.
+    assert frame_rejects[["line", "reason"]].equals(csv_rejects[["line", "reason"]])
+    assert frame_rejects["raw"].iloc[-1] == "G,M\x0001,2022-04-20 09:20,"
+    with pytest.raises(ctrace.InputError) as raised:
+        ctrace.load(bad, TINY / "places.csv", tz="+08:00")
+    assert raised.value.total == 7 and raised.value.line == 4
+
+
+@pytest.mark.parametrize("ids", ["object", "category"])
+def test_city_from_dataframes_is_the_cli_list(city, ids, tmp_path):
+    frame = pd.read_csv(city / "scans.csv", dtype=str, keep_default_na=False)
+    if ids == "category":  # and times as datetimes
+        frame["place"] = frame["place"].astype("category")
+        frame["time"] = pd.to_datetime(frame["time"].astype("int64"), unit="s", utc=True)
+    from_cli = cli("trace", "--scans", city / "scans.csv", "--places", city / "places.csv",
+                   "--cases", city / "cases.csv", "--out", "-", "-q")
+    data = ctrace.load(frame, city / "places.csv")
+    assert written(quietly(data.trace, city / "cases.csv"), tmp_path) == from_cli
+
+
 def test_bad_values_are_value_errors(tiny, tmp_path):
     for options in ({"min_overlap": "15 minutes"}, {"hops": -1}, {"profile": "who"},
                     {"quarantine": []}, {"until": "tomorrow"}, {"tz": "+25:00"}):

@@ -363,6 +363,116 @@ scan_log read_scans_from(csv_reader& reader, const place_table& places,
     return log;
 }
 
+// ---- scans held in columns ---------------------------------------------------
+
+/// The text of time `row` of `column` as a scans file would hold it: the
+/// text given, or the seconds written as `append_time` writes them (UTC; a
+/// local time without its zone).
+std::string time_text(const scan_table::times& column, std::size_t row) {
+    if (!column.texts.empty()) return std::string(column.texts[row]);
+    const time_point t = column.seconds[row];
+    if (t == scan_table::no_time) return {};
+    std::string text = format_time(t, utc_offset{});
+    if (column.local) text.pop_back(); // the `Z`: a wall-clock time
+    return text;
+}
+
+/// Row `row` of `table` as a line of CSV text (a bad row's `raw`).
+std::string row_text(const scan_table& table, std::size_t row) {
+    std::string text;
+    append_csv_field(text, table.persons[row]);
+    text.push_back(',');
+    append_csv_field(text, table.places[row]);
+    text.push_back(',');
+    append_csv_field(text, time_text(table.time, row));
+    if (!table.leave.seconds.empty() || !table.leave.texts.empty()) {
+        text.push_back(',');
+        append_csv_field(text, time_text(table.leave, row));
+    }
+    return text;
+}
+
+/// Why `id` cannot be an id as a CSV reader would say it, or null.
+const char* id_problem(std::string_view id) {
+    if (id.size() > max_field_bytes) return "field longer than 1024 bytes";
+    if (id.find('\0') != std::string_view::npos) return "NUL byte";
+    if (!is_valid_utf8(id)) return "invalid UTF-8";
+    return nullptr;
+}
+
+/// Time `row` of `column` (`no_time` where missing), as the file reader
+/// would read the text of it.
+parse_result<time_point> table_time(const scan_table::times& column, std::size_t row,
+                                    const scan_read_options& options) {
+    if (!column.texts.empty())
+        return try_parse_time(column.texts[row], options.time_layout, options.tz);
+    const time_point t = column.seconds[row];
+    if (t == scan_table::no_time) return try_parse_time("", options.tz); // the reader's "empty"
+    return {column.local ? t - options.tz.seconds : t, nullptr};
+}
+
+/// Parses rows [begin, end) of `table` into `chunk`, as `parse_chunk` parses
+/// a file's records.
+void parse_table_rows(const scan_table& table, std::size_t begin, std::size_t end,
+                      const scan_read_options& options, parsed_chunk& chunk) {
+    const bool has_leave = !table.leave.seconds.empty() || !table.leave.texts.empty();
+    csv_record record; // a bad row's line and text
+    std::string raw;
+    const auto reject = [&](std::size_t row, std::string reason) {
+        raw = row_text(table, row);
+        record.raw = raw;
+        record.line = row + 2;
+        chunk.bad.add(record, std::move(reason));
+    };
+    for (std::size_t row = begin; row < end; ++row) {
+        ++chunk.rows_read;
+        const std::string_view person = table.persons[row], place = table.places[row];
+        if (const char* problem = id_problem(person)) {
+            reject(row, problem);
+            continue;
+        }
+        if (const char* problem = id_problem(place)) {
+            reject(row, problem);
+            continue;
+        }
+        if (person.empty()) {
+            reject(row, "person is empty");
+            continue;
+        }
+        if (place.empty()) {
+            reject(row, "place is empty");
+            continue;
+        }
+        const parse_result<time_point> start = table_time(table.time, row, options);
+        if (!start) {
+            reject(row, field_problem("time", start.error, time_text(table.time, row)));
+            continue;
+        }
+        time_point leave_at = parsed_chunk::no_leave;
+        if (has_leave) {
+            const bool missing = table.leave.texts.empty()
+                                     ? table.leave.seconds[row] == scan_table::no_time
+                                     : table.leave.texts[row].empty();
+            if (!missing) {
+                const parse_result<time_point> leave = table_time(table.leave, row, options);
+                if (!leave) {
+                    reject(row, field_problem("leave", leave.error, time_text(table.leave, row)));
+                    continue;
+                }
+                if (leave.value < start.value) {
+                    reject(row, field_problem("leave", "before time", time_text(table.leave, row)));
+                    continue;
+                }
+                leave_at = leave.value;
+            }
+        }
+        chunk.rows.push_back({hash_bytes(person), hash_bytes(place), chunk.append_id(person),
+                              chunk.append_id(place), static_cast<std::uint16_t>(person.size()),
+                              static_cast<std::uint16_t>(place.size()), no_place, start.value,
+                              leave_at});
+    }
+}
+
 /// The offset just after the first line end at or after `from`, or `size`;
 /// none when no line end is within `max_scan` bytes of `from`.
 std::optional<std::uint64_t> next_line_start(int fd, std::uint64_t from, std::uint64_t size,
@@ -606,6 +716,60 @@ scan_log read_scans(std::istream& in, const std::string& source_name, const plac
                     const scan_read_options& options) {
     csv_reader reader(in, source_name);
     return read_scans_from(reader, places, options, 0);
+}
+
+scan_log read_scan_table(const scan_table& table, const place_table& places,
+                         const scan_read_options& options) {
+    const std::size_t n = table.rows();
+    const auto check_length = [&](std::size_t size, const char* column) {
+        if (size != n)
+            throw input_error(table.name + ": the " + std::string(column) + " column has " +
+                              std::to_string(size) + " rows, the person column " +
+                              std::to_string(n));
+    };
+    check_length(table.places.size(), "place");
+    const auto time_rows = [](const scan_table::times& t) {
+        return t.texts.empty() ? t.seconds.size() : t.texts.size();
+    };
+    if (!table.time.texts.empty() && !table.time.seconds.empty())
+        throw input_error(table.name + ": the time column is both text and seconds");
+    check_length(time_rows(table.time), "time");
+    if (!table.leave.seconds.empty() || !table.leave.texts.empty())
+        check_length(time_rows(table.leave), "leave");
+
+    scan_log log;
+    log.places = places.ids;
+    log.visits.reserve(n);
+    bad_row_sink bad(options.skip_bad);
+    // Chunks parsed on every core a wave at a time, then interned in row order.
+    const unsigned threads =
+        std::max(1u, options.threads == 0 ? detail::hardware_threads() : options.threads);
+    std::vector<parsed_chunk> wave(threads);
+    std::vector<intern_scratch> lookups(threads);
+    intern_scratch scratch;
+    for (std::size_t first = 0; first < n;) {
+        const std::size_t wave_rows = std::min(n - first, threads * max_chunk_rows);
+        const unsigned chunks =
+            static_cast<unsigned>((wave_rows + max_chunk_rows - 1) / max_chunk_rows);
+        detail::run_on_threads(chunks, [&](unsigned t) {
+            const std::size_t begin = first + t * max_chunk_rows;
+            const std::size_t end = std::min(first + wave_rows, begin + max_chunk_rows);
+            wave[t].reset(options.skip_bad);
+            parse_table_rows(table, begin, end, options, wave[t]);
+            find_listed_places(wave[t], places, options, lookups[t]);
+        });
+        for (unsigned t = 0; t < chunks; ++t) {
+            intern_chunk(wave[t], places, options, log, scratch);
+            log.rows_read += wave[t].rows_read;
+            bad.append(std::move(wave[t].bad));
+        }
+        first += wave_rows;
+        if (options.progress) options.progress(first);
+    }
+    bad.throw_if_strict(table.name);
+    log.rejects = std::move(bad.rows());
+    log.bytes_read = 0;
+    return log;
 }
 
 namespace {

@@ -56,7 +56,7 @@ ingest_result ingest(const ingest_options& options) {
         data.inputs.push_back(
             describe_input("places", *options.places, data.place_info.size(), options.digests));
     }
-    if (options.scans.empty() && options.scan_texts.empty())
+    if (options.scans.empty() && options.scan_texts.empty() && options.scan_tables.empty())
         throw input_error("no scans file given");
     scan_read_options read = options.read;
     read.compute_sha256 = options.digests;
@@ -95,6 +95,8 @@ ingest_result ingest(const ingest_options& options) {
         std::istream in(&buffer);
         take(read_scans(in, scans.name, data.place_info, read), scans.name);
     }
+    for (const std::shared_ptr<const scan_table>& table : options.scan_tables)
+        take(read_scan_table(*table, data.place_info, read), table->name);
     data.parameters = ingest_parameters_of(options);
     if (options.pseudonyms) {
         options.pseudonyms->apply(log.persons);

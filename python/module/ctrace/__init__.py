@@ -55,8 +55,6 @@ COMPANION_COLUMNS = ("person", "code", "first_time", "last_time", "cases", "via_
 _RISK_TIMES = ("first_exposure", "last_exposure", "quarantine_until", MONITOR_COLUMN)
 _COMPANION_TIMES = ("first_time", "last_time")
 _NO_TIME = np.iinfo(np.int64).min  # NaT as int64: the C++ side's empty time
-_SCAN_COLUMNS = ("person", "place", "time", "leave")
-_SCAN_TIMES = ("time", "leave")
 _CASE_COLUMNS = ("person", "from", "onset", "to", "last_negative")
 _CASE_TIMES = ("from", "onset", "to", "last_negative")
 
@@ -247,6 +245,62 @@ def _csv_text(frame, columns, time_columns):
     texts = [_time_texts(frame[name]) if name in time_columns else _text_column(frame[name])
              for name in names]
     return _ctrace.csv_text(names, texts)
+
+
+def _id_column(series):
+    """An id or text column as the library reads it from Python: the object
+    array (str, bytes; None, NaN or NA missing), or a categorical's codes and
+    categories (each category's bytes found once). No copy of the text."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        categories = series.cat.categories
+        if pd.api.types.infer_dtype(categories, skipna=True) in ("string", "bytes", "empty"):
+            return ("category", series.cat.codes.to_numpy(dtype="int64"),
+                    categories.to_numpy(dtype=object))
+    if series.dtype == object:
+        return ("objects", series.to_numpy())
+    if pd.api.types.is_string_dtype(series.dtype):
+        return ("objects", series.to_numpy(dtype=object))
+    # Numbers or other values as ids: their text, as a CSV would hold them.
+    return ("objects", np.array(_text_column(series), dtype=object))
+
+
+def _time_column(series):
+    """A time column as the library reads it from Python: epoch seconds
+    (aware datetimes, integer or real seconds; naive datetimes as wall-clock
+    times in the read's zone), or text (as a CSV would hold it)."""
+    dtype = series.dtype
+    missing = series.isna().to_numpy()
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        naive = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        return ("seconds", np.where(missing, _NO_TIME, _floor_seconds(naive)), False)
+    if pd.api.types.is_datetime64_dtype(dtype):
+        return ("seconds", np.where(missing, _NO_TIME, _floor_seconds(series)), True)
+    if pd.api.types.is_bool_dtype(dtype):
+        raise TypeError(f"{series.name}: times are datetimes, epoch seconds or text, not bool")
+    if pd.api.types.is_integer_dtype(dtype):
+        return ("seconds", series.to_numpy(dtype="int64", na_value=_NO_TIME), False)
+    if pd.api.types.is_float_dtype(dtype):
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        seconds = np.floor(np.where(missing, 0, values)).astype("int64")
+        return ("seconds", np.where(missing, _NO_TIME, seconds), False)
+    if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+        return _id_column(series)
+    return ("objects", np.array(_time_texts(series), dtype=object))
+
+
+def _scan_columns(frame):
+    """The columns of a scans DataFrame for the library's table reader."""
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError("expected a pandas DataFrame")
+    for name in ("person", "place", "time"):
+        if name not in frame.columns:
+            raise InputError(f"scans DataFrame: missing required column '{name}'; its columns "
+                             f"are {', '.join(map(str, frame.columns))}")
+    columns = {"person": _id_column(frame["person"]), "place": _id_column(frame["place"]),
+               "time": _time_column(frame["time"])}
+    if "leave" in frame.columns:
+        columns["leave"] = _time_column(frame["leave"])
+    return columns
 
 
 # ---- DataFrames out ---------------------------------------------------------
@@ -637,10 +691,11 @@ def load(scans, places=None, *, tz=_DEFAULTS["tz"], dwell=_DEFAULTS["dwell"], sk
     `scans`: a scans file (any form the CLI reads: CSV, gzip, zstd), a list
     of them (read in order, as one), or a DataFrame with columns person,
     place, time and optionally leave (times as datetimes, epoch seconds or
-    text; naive datetimes and text without an offset are in `tz`). A
-    DataFrame is written as CSV text in memory and read by the library's CSV
-    reader: bad rows are named "scans DataFrame" with the line of that text
-    (the header is line 1, so row k of the frame is line k + 2).
+    text; naive datetimes and text without an offset are in `tz`). The
+    library reads a DataFrame's columns where they are (object, string and
+    categorical ids; datetime and integer times without a copy of the text)
+    with the checks of the CSV reader: bad rows are named "scans DataFrame",
+    row k (counting from 0) as line k + 2, as if a header were line 1.
 
     `places`: the places file (place, dwell, site, min_overlap, ...), or None.
     The keywords are the CLI's options: tz "+00:00", dwell 1h, skip_bad
@@ -652,8 +707,8 @@ def load(scans, places=None, *, tz=_DEFAULTS["tz"], dwell=_DEFAULTS["dwell"], sk
                     skip_bad=bool(skip_bad), stay_end=stay_end, contact_level=contact_level,
                     threads=int(threads))
     if isinstance(scans, pd.DataFrame):
-        return Dataset(scans_text=_csv_text(scans, _SCAN_COLUMNS, _SCAN_TIMES),
-                       scans_name="scans DataFrame", **keywords)
+        return Dataset(scan_columns=_scan_columns(scans), scans_name="scans DataFrame",
+                       **keywords)
     if isinstance(scans, (str, bytes, os.PathLike)):
         scans = [scans]
     paths = [os.fsdecode(path) for path in scans]

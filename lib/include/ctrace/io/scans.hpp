@@ -19,7 +19,9 @@
 #include <filesystem>
 #include <functional>
 #include <iosfwd>
+#include <limits>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ctrace {
@@ -146,6 +148,46 @@ scan_log read_scans(std::istream& in, const std::string& source_name, const plac
                     const scan_read_options& options);
 scan_log read_scans(const std::filesystem::path& path, const place_table& places,
                     const scan_read_options& options);
+
+/// Scans held in columns by a front end (a pandas DataFrame, say): row k is
+/// (`persons[k]`, `places[k]`, time k, leave k). They are read as a scans
+/// file holding the same values would be: the same checks and bad rows (an
+/// empty or overlong id, one that is not UTF-8 or holds a NUL, a missing or
+/// bad time, a leave before the time), ids interned in row order, the same
+/// visits. A bad row's line is its row + 2 (as if a header were line 1) and
+/// its `raw` the row as CSV text.
+struct scan_table {
+    /// Stands for the file in messages, rejects and provenance.
+    std::string name;
+    /// The ids; views of memory that outlives the read.
+    std::vector<std::string_view> persons, places;
+    /// Marks a missing time among epoch seconds.
+    static constexpr time_point no_time = std::numeric_limits<time_point>::min();
+    /// A column of times: epoch seconds (`no_time` where missing), or text
+    /// read as the file reader reads it (empty where missing); one of the two.
+    struct times {
+        std::vector<time_point> seconds;
+        std::vector<std::string_view> texts;
+        /// `seconds` are wall-clock times in `scan_read_options::tz` (from
+        /// naive datetimes), not seconds since the epoch in UTC.
+        bool local = false;
+    };
+    times time;
+    /// Empty (neither seconds nor texts) when the scans have no check-outs.
+    times leave;
+
+    std::size_t rows() const noexcept { return persons.size(); }
+};
+
+/// Reads `table` (see `scan_table`) with `options`' checks, zone, dwell and
+/// skip_bad (its threads and time layout apply too; progress is told the
+/// rows read so far); `places` as for `read_scans`. Rows are parsed on
+/// `options.threads` threads and interned in row order: the result does not
+/// depend on the threads. `bytes_read` is 0 and `sha256` empty (no file).
+/// Throws `input_error` when the columns differ in length, `bad_rows_error`
+/// on bad rows unless `skip_bad`.
+scan_log read_scan_table(const scan_table& table, const place_table& places,
+                         const scan_read_options& options);
 
 /// One of `count` slices of a scans file, as one process of several reads
 /// its share of a dump. The data bytes (after the header) are cut into

@@ -31,6 +31,9 @@ struct ingest_options {
     std::vector<std::filesystem::path> scans;
     /// Scans in memory, read after the files as if they were more files.
     std::vector<scan_text> scan_texts;
+    /// Scans held in columns (`read_scan_table`), read after the texts. The
+    /// tables' ids must outlive the ingest.
+    std::vector<std::shared_ptr<const scan_table>> scan_tables;
     std::optional<std::filesystem::path> places;
     /// How the places file is written (column names, encoding).
     place_read_options place_format;
