@@ -401,22 +401,46 @@ ctrace::trace_request request_of(const py::dict& options, ctrace::utc_offset tz,
 /// A column of times: epoch seconds, `no_time` where empty.
 using time_column = std::vector<std::int64_t>;
 
-/// The columns of a trace, for the DataFrames of ctrace/__init__.py.
+/// A 1-D numpy object array of `n` Nones, for `set_object` to fill.
+py::array object_array(std::size_t n) {
+    return py::module_::import("numpy").attr("empty")(n, "dtype"_a = "O");
+}
+
+/// Puts `value` at `k` of an array from `object_array`.
+void set_object(py::array& array, std::size_t k, const py::handle value) {
+    auto** items = static_cast<PyObject**>(array.mutable_data());
+    Py_XDECREF(items[k]);
+    items[k] = value.inc_ref().ptr();
+}
+
+/// An object array of the texts `of(k)` picks for each of `n` rows (None
+/// where it gives a null handle): each row refers to the one str of its id.
+template <class Of>
+py::array texts_column(std::size_t n, Of of) {
+    py::array array = object_array(n);
+    for (std::size_t k = 0; k < n; ++k) {
+        const py::handle text = of(k);
+        set_object(array, k, text ? text : py::none());
+    }
+    return array;
+}
+
+/// The columns of a trace, for the DataFrames of ctrace/__init__.py: ids as
+/// object arrays of str (each id made into a str once), times as int64
+/// epoch seconds (`no_time` where empty), counts as int64.
 py::dict columns_of(const ctrace::named_trace& run, bool with_companions) {
     const std::vector<py::str> persons = texts_of(run.persons);
     const std::vector<py::str> places = texts_of(run.places);
     const ctrace::trace_result& result = run.record.result;
-    const std::size_t n = result.entries.size();
-    py::list person, code, via_person, via_place;
+    const std::vector<ctrace::risk_entry>& entries = result.entries;
+    const std::size_t n = entries.size();
     std::vector<std::int64_t> hop(n), exposure_seconds(n);
     time_column first(n, no_time), last(n, no_time), quarantine(n, no_time), monitor(n, no_time);
     const py::str red(std::string(ctrace::health_code(1)));
     const py::str yellow(std::string(ctrace::health_code(2)));
     for (std::size_t k = 0; k < n; ++k) {
-        const ctrace::risk_entry& e = result.entries[k];
-        person.append(persons[e.person]);
+        const ctrace::risk_entry& e = entries[k];
         hop[k] = e.hop;
-        code.append(ctrace::health_code(e.hop) == ctrace::health_code(1) ? red : yellow);
         // What the risk list writes: index cases have no exposure.
         exposure_seconds[k] = e.hop > 0 ? e.exposure_seconds : 0;
         if (e.hop > 0) {
@@ -424,18 +448,27 @@ py::dict columns_of(const ctrace::named_trace& run, bool with_companions) {
             last[k] = e.last_exposure;
             quarantine[k] = e.quarantine_until;
             if (result.monitoring) monitor[k] = e.monitor_until;
-            via_person.append(persons[e.via_person]);
-            via_place.append(places[e.via_place]);
-        } else {
-            via_person.append(py::none());
-            via_place.append(py::none());
         }
     }
-    py::dict risk("person"_a = person, "hop"_a = array_of(hop), "code"_a = code,
-                  "first_exposure"_a = array_of(first), "last_exposure"_a = array_of(last),
-                  "quarantine_until"_a = array_of(quarantine),
-                  "exposure_seconds"_a = array_of(exposure_seconds), "via_person"_a = via_person,
-                  "via_place"_a = via_place);
+    const auto is_red = [&](std::size_t k) {
+        return ctrace::health_code(entries[k].hop) == ctrace::health_code(1);
+    };
+    py::dict risk(
+        "person"_a = texts_column(n, [&](std::size_t k) { return persons[entries[k].person]; }),
+        "hop"_a = array_of(hop),
+        "code"_a = texts_column(n, [&](std::size_t k) { return is_red(k) ? red : yellow; }),
+        "first_exposure"_a = array_of(first), "last_exposure"_a = array_of(last),
+        "quarantine_until"_a = array_of(quarantine),
+        "exposure_seconds"_a = array_of(exposure_seconds),
+        "via_person"_a = texts_column(n,
+                                      [&](std::size_t k) {
+                                          return entries[k].hop > 0
+                                                     ? py::handle(persons[entries[k].via_person])
+                                                     : py::handle();
+                                      }),
+        "via_place"_a = texts_column(n, [&](std::size_t k) {
+            return entries[k].hop > 0 ? py::handle(places[entries[k].via_place]) : py::handle();
+        }));
     if (result.monitoring) risk["monitor_until"] = array_of(monitor);
 
     py::list unscanned;
@@ -446,24 +479,25 @@ py::dict columns_of(const ctrace::named_trace& run, bool with_companions) {
                  "qualifying_events"_a = result.qualifying_events);
     if (!with_companions) return out;
 
-    const std::size_t m = run.companions.size();
-    py::list c_person, c_code, c_via_person, c_via_place;
+    const std::vector<ctrace::companion>& companions = run.companions;
+    const std::size_t m = companions.size();
     time_column first_time(m), last_time(m);
     std::vector<std::int64_t> cases(m);
     for (std::size_t k = 0; k < m; ++k) {
-        const ctrace::companion& c = run.companions[k];
-        c_person.append(persons[c.person]);
-        c_code.append(yellow);
-        first_time[k] = c.first_time;
-        last_time[k] = c.last_time;
-        cases[k] = c.cases;
-        c_via_person.append(persons[c.via_person]);
-        c_via_place.append(places[c.via_place]);
+        first_time[k] = companions[k].first_time;
+        last_time[k] = companions[k].last_time;
+        cases[k] = companions[k].cases;
     }
-    out["companions"] =
-        py::dict("person"_a = c_person, "code"_a = c_code, "first_time"_a = array_of(first_time),
-                 "last_time"_a = array_of(last_time), "cases"_a = array_of(cases),
-                 "via_person"_a = c_via_person, "via_place"_a = c_via_place);
+    out["companions"] = py::dict(
+        "person"_a =
+            texts_column(m, [&](std::size_t k) { return persons[companions[k].person]; }),
+        "code"_a = texts_column(m, [&](std::size_t) { return yellow; }),
+        "first_time"_a = array_of(first_time), "last_time"_a = array_of(last_time),
+        "cases"_a = array_of(cases),
+        "via_person"_a =
+            texts_column(m, [&](std::size_t k) { return persons[companions[k].via_person]; }),
+        "via_place"_a =
+            texts_column(m, [&](std::size_t k) { return places[companions[k].via_place]; }));
     return out;
 }
 

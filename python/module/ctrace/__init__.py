@@ -307,36 +307,21 @@ def _scan_columns(frame):
 
 
 def _times(seconds, tzinfo):
-    """Aware datetimes in `tzinfo` of epoch seconds (`_NO_TIME`: NaT)."""
-    moments = pd.to_datetime(np.asarray(seconds).view("datetime64[s]"), utc=True)
-    return moments.tz_convert(tzinfo)
+    """A Series of aware datetimes in `tzinfo` of epoch seconds (`_NO_TIME`:
+    NaT)."""
+    seconds = np.asarray(seconds, dtype="int64")
+    nanoseconds = np.where(seconds == _NO_TIME, _NO_TIME, seconds * 10**9)  # NaT stays NaT
+    moments = pd.arrays.DatetimeArray(nanoseconds.view("datetime64[ns]"),
+                                      dtype=pd.DatetimeTZDtype(tz=tzinfo))
+    return pd.Series(moments, copy=False)
 
 
 def _frame(columns, tz_seconds, time_columns):
     tzinfo = _tzinfo(tz_seconds)
     data = {name: (_times(values, tzinfo) if name in time_columns else values)
             for name, values in columns.items()}
-    return pd.DataFrame(data, columns=list(columns))
-
-
-def _frame_tz_seconds(frame, time_columns):
-    """The UTC offset of the frame's times (one for all)."""
-    offsets = set()
-    for name in time_columns:
-        if name not in frame.columns:
-            continue
-        dtype = frame[name].dtype
-        if isinstance(dtype, pd.DatetimeTZDtype):
-            delta = dtype.tz.utcoffset(None)
-            if delta is None:
-                raise ValueError(f"{name}: times must be in a fixed UTC offset, as "
-                                 f"Dataset.trace gives them, not {dtype.tz}")
-            offsets.add(int(delta.total_seconds()))
-        elif not frame[name].isna().all():
-            raise TypeError(f"{name}: expected timezone-aware datetimes, not {dtype}")
-    if len(offsets) > 1:
-        raise ValueError("the times are in several UTC offsets; the CSV has one")
-    return offsets.pop() if offsets else 0
+    # From a dict alone: with `columns=` pandas turns datetimes into objects.
+    return pd.DataFrame(data)
 
 
 def _epoch_seconds(series):
@@ -412,8 +397,8 @@ def _table(columns):
         elif kind == "number":
             data[name] = values
         else:
-            data[name] = pd.array(values, dtype=object)
-    return pd.DataFrame(data, columns=[column[0] for column in columns])
+            data[name] = np.array(values, dtype=object)
+    return pd.DataFrame(data)
 
 
 # ---- the dataset --------------------------------------------------------------
