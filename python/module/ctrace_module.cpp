@@ -489,8 +489,7 @@ py::dict columns_of(const ctrace::named_trace& run, bool with_companions) {
         cases[k] = companions[k].cases;
     }
     out["companions"] = py::dict(
-        "person"_a =
-            texts_column(m, [&](std::size_t k) { return persons[companions[k].person]; }),
+        "person"_a = texts_column(m, [&](std::size_t k) { return persons[companions[k].person]; }),
         "code"_a = texts_column(m, [&](std::size_t) { return yellow; }),
         "first_time"_a = array_of(first_time), "last_time"_a = array_of(last_time),
         "cases"_a = array_of(cases),

@@ -16,20 +16,26 @@ namespace {
 /// the index cases that never scanned (kept apart so the data is only read).
 class person_ids_with_unscanned {
 public:
-    person_ids_with_unscanned(const id_table& persons, const id_table& unscanned)
-        : persons_(persons), unscanned_(unscanned) {}
+    person_ids_with_unscanned(const id_table& persons, const id_table& unscanned,
+                              std::span<const std::uint32_t> rank)
+        : persons_(persons), unscanned_(unscanned),
+          rank_(unscanned.empty() ? rank : std::span<const std::uint32_t>{}) {}
     std::string_view operator[](person_index p) const noexcept {
         return p < persons_.size()
                    ? persons_[p]
                    : unscanned_[static_cast<id_table::index_type>(p - persons_.size())];
     }
     std::size_t size() const noexcept { return persons_.size() + unscanned_.size(); }
-    /// No order is known beyond the ids themselves (`id_sort_key`).
-    std::uint64_t sort_key(person_index) const noexcept { return 0; }
+    /// The id's rank when known (`id_sort_key`), else 0 for all: the order
+    /// of the ids themselves.
+    std::uint64_t sort_key(person_index p) const noexcept {
+        return rank_.empty() ? 0 : std::uint64_t{rank_[p]} + 1;
+    }
 
 private:
     const id_table& persons_;
     const id_table& unscanned_;
+    std::span<const std::uint32_t> rank_;
 };
 
 /// Stays in memory, with the person–place graph giving each person's stays.
@@ -69,15 +75,18 @@ trace_result trace(const stay_table& stays, const person_place_graph& graph,
                    const id_table& persons, const id_table& places,
                    std::span<const index_case> cases, const trace_parameters& parameters,
                    const event_observer& observer) {
-    return trace(stays, graph, persons, id_table{}, places, cases, parameters, observer);
+    return trace(stays, graph, persons, id_table{}, places, cases, parameters, observer, {});
 }
 
 trace_result trace(const stay_table& stays, const person_place_graph& graph,
                    const id_table& persons, const id_table& unscanned_cases, const id_table& places,
                    std::span<const index_case> cases, const trace_parameters& parameters,
-                   const event_observer& observer) {
+                   const event_observer& observer, std::span<const std::uint32_t> person_rank) {
     detail::check_trace_parameters(parameters);
-    const person_ids_with_unscanned ids(persons, unscanned_cases);
+    if (!person_rank.empty() && person_rank.size() != persons.size())
+        throw error("trace: " + std::to_string(person_rank.size()) + " ranks for " +
+                    std::to_string(persons.size()) + " persons");
+    const person_ids_with_unscanned ids(persons, unscanned_cases, person_rank);
     memory_source source(stays, graph, ids, places);
     return detail::tracer<memory_source>(source, parameters, observer).run(cases);
 }

@@ -411,8 +411,31 @@ traceable_data make_traceable(loaded_data loaded) {
     traceable.loaded = std::move(loaded);
     const dataset& data = traceable.data();
     traceable.graph = build_person_place_graph(data.stays, data.persons.size());
+    traceable.persons_by_id = data.persons.sorted_order();
+    traceable.person_rank.resize(traceable.persons_by_id.size());
+    for (std::size_t k = 0; k < traceable.persons_by_id.size(); ++k)
+        traceable.person_rank[traceable.persons_by_id[k]] = static_cast<std::uint32_t>(k);
     return traceable;
 }
+
+namespace {
+
+/// The indices of `ids` among `data`'s persons (`id_table::npos` for those
+/// absent), by binary search in `persons_by_id`.
+std::vector<person_index> find_persons(const traceable_data& data,
+                                       std::span<const std::string_view> ids) {
+    const id_table& persons = data.data().persons;
+    std::vector<person_index> found(ids.size(), id_table::npos);
+    for (std::size_t k = 0; k < ids.size(); ++k) {
+        const auto at =
+            std::lower_bound(data.persons_by_id.begin(), data.persons_by_id.end(), ids[k],
+                             [&](person_index p, std::string_view id) { return persons[p] < id; });
+        if (at != data.persons_by_id.end() && persons[*at] == ids[k]) found[k] = *at;
+    }
+    return found;
+}
+
+} // namespace
 
 named_trace trace_loaded(const traceable_data& traceable, const prepared_cases& prepared,
                          const companion_parameters* companions) {
@@ -423,7 +446,7 @@ named_trace trace_loaded(const traceable_data& traceable, const prepared_cases& 
     // The cases are the data's persons, else named apart after them.
     const std::vector<std::string> ids = case_ids_in_data(prepared);
     const std::vector<std::string_view> views(ids.begin(), ids.end());
-    const std::vector<person_index> found = data.persons.find_few(views);
+    const std::vector<person_index> found = find_persons(traceable, views);
     id_table unscanned;
     for (std::size_t k = 0; k < found.size(); ++k)
         record.cases[k].person =
@@ -432,7 +455,7 @@ named_trace trace_loaded(const traceable_data& traceable, const prepared_cases& 
                 : static_cast<person_index>(data.persons.size() + unscanned.intern(views[k]));
     take_place_min_overlaps(data, record.parameters);
     record.result = trace(data.stays, traceable.graph, data.persons, unscanned, data.places,
-                          record.cases, record.parameters);
+                          record.cases, record.parameters, {}, traceable.person_rank);
     if (companions)
         run.companions = find_companions(data.stays, record.cases, record.result, data.persons,
                                          data.places, *companions);
@@ -468,7 +491,7 @@ attached_cases attach_cases(const traceable_data& traceable, const prepared_case
     attached.graph_ = &traceable.graph;
     const std::vector<std::string> ids = case_ids_in_data(prepared);
     const std::vector<std::string_view> views(ids.begin(), ids.end());
-    std::vector<person_index> found = data.persons.find_few(views);
+    std::vector<person_index> found = find_persons(traceable, views);
     if (std::find(found.begin(), found.end(), id_table::npos) != found.end()) {
         // The rare case: copies, so that the tables are those of `attach_cases`.
         attached.own_persons_.emplace(data.persons);

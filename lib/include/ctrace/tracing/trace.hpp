@@ -72,10 +72,17 @@ trace_result trace(const stay_table& stays, const person_place_graph& graph,
 /// `unscanned_cases[k]`. Several threads may so trace one dataset at once
 /// (`trace` above needs those cases appended to `persons`). Same result as
 /// `trace` with `unscanned_cases` appended to `persons`.
+///
+/// `person_rank`, when not empty, holds the rank of each of `persons`' ids
+/// among them byte-wise (`id_table::sorted_order` inverted): ties in the risk
+/// list's order are then broken by rank instead of by comparing the ids'
+/// bytes, which is what most of the list's sort costs when many persons are
+/// listed. It is not used while `unscanned_cases` is not empty.
 trace_result trace(const stay_table& stays, const person_place_graph& graph,
                    const id_table& persons, const id_table& unscanned_cases, const id_table& places,
                    std::span<const index_case> cases, const trace_parameters& parameters,
-                   const event_observer& observer = {});
+                   const event_observer& observer = {},
+                   std::span<const std::uint32_t> person_rank = {});
 
 /// `trace` (trace.hpp) on an indexed snapshot: reads only the stays of the
 /// persons and places the trace reaches. Same result as `trace` on the

@@ -184,11 +184,16 @@ trace_run trace_from(const data_source& source, const trace_request& request);
 struct traceable_data {
     loaded_data loaded;
     person_place_graph graph;
+    /// The persons by id, byte-wise (`id_table::sorted_order`), and the rank
+    /// of each person's id in that order: index cases are found by binary
+    /// search, and the risk list's ties broken by rank (see `trace`).
+    std::vector<person_index> persons_by_id;
+    std::vector<std::uint32_t> person_rank;
 
     const dataset& data() const noexcept { return loaded.ingested.data; }
 };
 
-/// Builds the person–place graph of `loaded`'s stays.
+/// Builds the person–place graph of `loaded`'s stays and sorts its persons by id.
 traceable_data make_traceable(loaded_data loaded);
 
 /// The index cases pointed at `traceable_data` as `attach_cases` points them
