@@ -36,6 +36,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 #include <sstream>
+#include <thread>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -197,9 +198,10 @@ struct python_scan_table : ctrace::scan_table {
 
 /// The UTF-8 bytes of `value` as a view: into the str's own UTF-8 (cached in
 /// the object by Python) or the bytes object, else into `table.own_bytes`.
-/// Missing values (None, NaN, `missing`) are empty.
+/// Missing values (None, NaN, `missing`) are empty. Other values are their
+/// `str()`, but in a time column a real number is its whole seconds.
 std::string_view view_of_value(PyObject* value, PyObject* missing, python_scan_table& table,
-                               const char* column) {
+                               const char* column, bool time) {
     if (PyUnicode_Check(value)) {
         Py_ssize_t size = 0;
         if (const char* utf8 = PyUnicode_AsUTF8AndSize(value, &size))
@@ -212,13 +214,16 @@ std::string_view view_of_value(PyObject* value, PyObject* missing, python_scan_t
     if (value == Py_None || value == missing ||
         (PyFloat_Check(value) && std::isnan(PyFloat_AS_DOUBLE(value))))
         return {};
+    if (time && PyFloat_Check(value))
+        return table.own_bytes.emplace_back(
+            std::to_string(static_cast<std::int64_t>(std::floor(PyFloat_AS_DOUBLE(value)))));
     return table.own_bytes.emplace_back(bytes_of(py::str(py::handle(value)), column));
 }
 
 /// The views of a text column given as ("objects", object array) or
 /// ("category", codes, categories).
 std::vector<std::string_view> views_of(const py::tuple& spec, PyObject* missing,
-                                       python_scan_table& table, const char* column) {
+                                       python_scan_table& table, const char* column, bool time) {
     const std::string form = spec[0].cast<std::string>();
     const auto objects_of = [](const py::handle array) {
         const auto objects = py::reinterpret_borrow<py::array>(array);
@@ -233,9 +238,36 @@ std::vector<std::string_view> views_of(const py::tuple& spec, PyObject* missing,
         const auto stride = objects.strides(0) / static_cast<py::ssize_t>(sizeof(PyObject*));
         auto* const* items = static_cast<PyObject* const*>(objects.data());
         views.resize(n);
+        // Most ids are ASCII str objects, whose bytes sit right after the
+        // object's header: threads read those (only reading memory of
+        // objects this array holds, while this thread keeps the GIL, so no
+        // Python code runs), and mark the rest for the C API, here, after.
+        std::vector<std::uint8_t> other(n, 0);
+        const unsigned threads =
+            n < (std::size_t{1} << 16)
+                ? 1u
+                : std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
+        const auto read_ascii = [&](unsigned t) {
+            const std::size_t begin = n * t / threads, end = n * (t + 1) / threads;
+            for (std::size_t k = begin; k < end; ++k) {
+                PyObject* value = items[static_cast<py::ssize_t>(k) * stride];
+                if (PyUnicode_Check(value) && PyUnicode_IS_COMPACT_ASCII(value))
+                    views[k] = {static_cast<const char*>(PyUnicode_DATA(value)),
+                                static_cast<std::size_t>(PyUnicode_GET_LENGTH(value))};
+                else
+                    other[k] = 1;
+            }
+        };
+        std::vector<std::thread> helpers;
+        for (unsigned t = 1; t < threads; ++t)
+            helpers.emplace_back(read_ascii, t);
+        read_ascii(0);
+        for (std::thread& helper : helpers)
+            helper.join();
         for (std::size_t k = 0; k < n; ++k)
-            views[k] =
-                view_of_value(items[static_cast<py::ssize_t>(k) * stride], missing, table, column);
+            if (other[k])
+                views[k] = view_of_value(items[static_cast<py::ssize_t>(k) * stride], missing,
+                                         table, column, time);
         return views;
     }
     if (form == "category") {
@@ -246,8 +278,8 @@ std::vector<std::string_view> views_of(const py::tuple& spec, PyObject* missing,
         auto* const* items = static_cast<PyObject* const*>(categories.data());
         std::vector<std::string_view> names(static_cast<std::size_t>(categories.shape(0)));
         for (std::size_t c = 0; c < names.size(); ++c)
-            names[c] =
-                view_of_value(items[static_cast<py::ssize_t>(c) * stride], missing, table, column);
+            names[c] = view_of_value(items[static_cast<py::ssize_t>(c) * stride], missing, table,
+                                     column, time);
         const std::int64_t* code = codes.data();
         views.resize(static_cast<std::size_t>(codes.size()));
         for (std::size_t k = 0; k < views.size(); ++k)
@@ -269,7 +301,7 @@ ctrace::scan_table::times times_of(const py::tuple& spec, PyObject* missing,
         times.local = spec[2].cast<bool>();
         return times;
     }
-    times.texts = views_of(spec, missing, table, column);
+    times.texts = views_of(spec, missing, table, column, true);
     return times;
 }
 
@@ -279,8 +311,10 @@ std::shared_ptr<python_scan_table> scan_table_of(const py::dict& columns, const 
                                                  const py::object& missing) {
     auto table = std::make_shared<python_scan_table>();
     table->name = name;
-    table->persons = views_of(columns["person"].cast<py::tuple>(), missing.ptr(), *table, "person");
-    table->places = views_of(columns["place"].cast<py::tuple>(), missing.ptr(), *table, "place");
+    table->persons =
+        views_of(columns["person"].cast<py::tuple>(), missing.ptr(), *table, "person", false);
+    table->places =
+        views_of(columns["place"].cast<py::tuple>(), missing.ptr(), *table, "place", false);
     table->time = times_of(columns["time"].cast<py::tuple>(), missing.ptr(), *table, "time");
     if (columns.contains("leave"))
         table->leave = times_of(columns["leave"].cast<py::tuple>(), missing.ptr(), *table, "leave");

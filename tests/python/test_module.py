@@ -234,6 +234,16 @@ def _tiny_scans_frames():
     leave = times["leave"].astype("int64") / 1e9
     epoch["leave"] = leave.where(times["leave"].notna())
     yield "epoch seconds", epoch
+    # Objects: Python datetimes (None missing) and real seconds mixed with text.
+    objects = times.copy()
+    for name in ("time", "leave"):
+        objects[name] = pd.Series([None if pd.isna(v) else v.to_pydatetime()
+                                   for v in times[name]], dtype=object)
+    mixed = text.copy()
+    mixed["time"] = pd.Series([float(epoch["time"][k]) if k % 2 else v
+                               for k, v in enumerate(text["time"])], dtype=object)
+    yield "datetime objects", objects
+    yield "mixed objects", mixed
 
 
 @pytest.mark.parametrize("kind, frame", list(_tiny_scans_frames()))

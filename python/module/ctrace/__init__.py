@@ -267,25 +267,28 @@ def _id_column(series):
 def _time_column(series):
     """A time column as the library reads it from Python: epoch seconds
     (aware datetimes, integer or real seconds; naive datetimes as wall-clock
-    times in the read's zone), or text (as a CSV would hold it)."""
+    times in the read's zone), or text (as a CSV would hold it; other objects
+    as their text, real numbers as whole seconds)."""
     dtype = series.dtype
-    missing = series.isna().to_numpy()
     if isinstance(dtype, pd.DatetimeTZDtype):
         naive = series.dt.tz_convert("UTC").dt.tz_localize(None)
-        return ("seconds", np.where(missing, _NO_TIME, _floor_seconds(naive)), False)
+        return ("seconds", np.where(series.isna().to_numpy(), _NO_TIME, _floor_seconds(naive)),
+                False)
     if pd.api.types.is_datetime64_dtype(dtype):
-        return ("seconds", np.where(missing, _NO_TIME, _floor_seconds(series)), True)
+        return ("seconds", np.where(series.isna().to_numpy(), _NO_TIME, _floor_seconds(series)),
+                True)
     if pd.api.types.is_bool_dtype(dtype):
         raise TypeError(f"{series.name}: times are datetimes, epoch seconds or text, not bool")
     if pd.api.types.is_integer_dtype(dtype):
         return ("seconds", series.to_numpy(dtype="int64", na_value=_NO_TIME), False)
     if pd.api.types.is_float_dtype(dtype):
+        missing = series.isna().to_numpy()
         values = series.to_numpy(dtype="float64", na_value=np.nan)
         seconds = np.floor(np.where(missing, 0, values)).astype("int64")
         return ("seconds", np.where(missing, _NO_TIME, seconds), False)
-    if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
-        return _id_column(series)
-    return ("objects", np.array(_time_texts(series), dtype=object))
+    # Text, or objects the library reads as their text (not scanned here:
+    # an object column of 12M rows costs a second to look at in Python).
+    return _id_column(series)
 
 
 def _scan_columns(frame):
