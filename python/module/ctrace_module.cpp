@@ -17,7 +17,11 @@
 #include "ctrace/core/error.hpp"
 #include "ctrace/core/time.hpp"
 #include "ctrace/core/version.hpp"
+#include "ctrace/io/cases.hpp"
 #include "ctrace/io/column_table.hpp"
+#include "ctrace/io/decoded_input.hpp"
+#include "ctrace/io/scans.hpp"
+#include "ctrace/model/pseudonym.hpp"
 #include "ctrace/report/companion_list.hpp"
 #include "ctrace/report/risk_list.hpp"
 #include "ctrace/storage/store.hpp"
@@ -36,9 +40,9 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 #include <sstream>
-#include <thread>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -327,6 +331,10 @@ std::shared_ptr<python_scan_table> scan_table_of(const py::dict& columns, const 
 /// after, so that any number of threads may trace it at once.
 struct python_dataset {
     ctrace::traceable_data traceable;
+    /// The key the person ids were pseudonymised with (cases are looked up
+    /// by their pseudonyms), and the layout of times (the cases' too).
+    std::shared_ptr<const ctrace::pseudonymizer> pseudonyms;
+    std::optional<ctrace::time_format> time_layout;
 
     const ctrace::dataset& data() const noexcept { return traceable.data(); }
 };
@@ -334,6 +342,8 @@ struct python_dataset {
 /// Reads the data as `load_data` does, without the GIL.
 std::unique_ptr<python_dataset> open_dataset(const ctrace::data_source& source) {
     auto opened = std::make_unique<python_dataset>();
+    opened->pseudonyms = source.scans.pseudonyms;
+    opened->time_layout = source.scans.read.time_layout;
     {
         py::gil_scoped_release unlocked;
         opened->traceable = ctrace::make_traceable(ctrace::load_data(source));
@@ -342,13 +352,23 @@ std::unique_ptr<python_dataset> open_dataset(const ctrace::data_source& source) 
 }
 
 /// The data source the keywords of `Dataset.__init__` name (see ctrace.load).
-ctrace::data_source source_of(const py::list& scans, const py::object& scan_columns,
+ctrace::data_source source_of(const py::list& scans, const py::object& scan_frame,
                               const std::string& scans_name, const py::object& places,
                               const py::object& snapshot, const py::object& store,
                               const py::object& tz, const py::object& dwell, bool skip_bad,
                               const py::object& stay_end, const std::string& contact_level,
-                              int threads) {
+                              int threads, const py::dict& reading) {
     ctrace::data_source source;
+    const auto given = [&](const char* keyword) {
+        return reading.contains(keyword) && !reading[keyword].is_none();
+    };
+    const auto text = [&](const char* keyword) { return bytes_of(reading[keyword], keyword); };
+    // The key applies to a snapshot's ids as well (load_data).
+    if (given("pseudonymize")) {
+        const std::string key = text("pseudonymize");
+        source.scans.pseudonyms = std::make_shared<const ctrace::pseudonymizer>(
+            parsed("pseudonymize", [&] { return ctrace::pseudonymizer::from_key_file(key); }));
+    }
     source.level =
         parsed("contact_level", [&] { return ctrace::parse_contact_level(contact_level); });
     if (!stay_end.is_none()) {
@@ -369,13 +389,58 @@ ctrace::data_source source_of(const py::list& scans, const py::object& scan_colu
     ctrace::ingest_options& ingest = source.scans;
     for (const py::handle path : scans)
         ingest.scans.emplace_back(bytes_of(path, "scans"));
-    if (!scan_columns.is_none())
-        ingest.scan_tables.push_back(scan_table_of(scan_columns.cast<py::dict>(), scans_name,
+    if (!scan_frame.is_none())
+        ingest.scan_tables.push_back(scan_table_of(scan_frame.cast<py::dict>(), scans_name,
                                                    py::module_::import("pandas").attr("NA")));
     if (!places.is_none()) ingest.places = bytes_of(places, "places");
     if (!tz.is_none()) ingest.read.tz = offset_of("tz", tz);
     if (!dwell.is_none()) ingest.read.default_dwell = duration_of("dwell", dwell);
     ingest.read.skip_bad = skip_bad;
+    // The reading options of the command line (docs/python.md).
+    const auto columns = [&](const char* keyword, std::span<const std::string_view> known) {
+        const std::string map = text(keyword);
+        return parsed(keyword, [&] { return ctrace::column_names::parse(map, known, keyword); });
+    };
+    const auto encoding = [&](const char* keyword) {
+        const std::string name = text(keyword);
+        return parsed(keyword, [&] { return ctrace::parse_input_encoding(name); });
+    };
+    if (given("scan_columns"))
+        ingest.read.columns = columns("scan_columns", ctrace::scans_file_columns);
+    if (given("place_columns"))
+        ingest.place_format.columns = columns("place_columns", ctrace::places_file_columns);
+    if (given("encoding"))
+        ingest.read.encoding = ingest.place_format.encoding = encoding("encoding");
+    if (given("scans_encoding")) ingest.read.encoding = encoding("scans_encoding");
+    if (given("places_encoding")) ingest.place_format.encoding = encoding("places_encoding");
+    if (given("time_format")) {
+        const std::string layout = text("time_format");
+        ingest.read.time_layout =
+            parsed("time_format", [&] { return ctrace::time_format::compile(layout); });
+    }
+    if (given("max_row_bytes")) {
+        const auto bytes = reading["max_row_bytes"].cast<std::int64_t>();
+        if (bytes < static_cast<std::int64_t>(ctrace::min_max_row_bytes) ||
+            bytes > static_cast<std::int64_t>(ctrace::max_max_row_bytes))
+            throw py::value_error("max_row_bytes: must be between " +
+                                  std::to_string(ctrace::min_max_row_bytes) + " and " +
+                                  std::to_string(ctrace::max_max_row_bytes));
+        ingest.read.max_row_bytes = ingest.place_format.max_row_bytes =
+            static_cast<std::size_t>(bytes);
+    }
+    if (given("progress")) {
+        // Told the bytes (or a table's rows) read so far, from the thread
+        // that interns them; a failing callback is reported, not raised.
+        auto callback = std::make_shared<py::object>(reading["progress"]);
+        ingest.read.progress = [callback](std::uint64_t done) {
+            py::gil_scoped_acquire locked;
+            try {
+                (*callback)(done);
+            } catch (py::error_already_set& e) {
+                e.discard_as_unraisable("ctrace progress callback");
+            }
+        };
+    }
     if (threads < 0 || threads > 1024)
         throw py::value_error("threads: must be between 0 (one per core) and 1024, not " +
                               std::to_string(threads));
@@ -386,11 +451,25 @@ ctrace::data_source source_of(const py::list& scans, const py::object& scan_colu
 /// The trace request of the keywords given to `Dataset.trace` (`options`
 /// holds only those given: a profile leaves them as they are, as on the
 /// command line), in the trace's zone `tz`.
-ctrace::trace_request request_of(const py::dict& options, ctrace::utc_offset tz,
+ctrace::trace_request request_of(const python_dataset& self, const py::dict& options,
+                                 ctrace::utc_offset tz,
                                  ctrace::given_parameters* given_out = nullptr) {
     ctrace::trace_request request;
     request.tz = tz;
     request.digest = false;
+    request.pseudonyms = self.pseudonyms;
+    request.time_layout = self.time_layout;
+    if (options.contains("case_columns") && !options["case_columns"].is_none()) {
+        const std::string map = bytes_of(options["case_columns"], "case_columns");
+        request.columns = parsed("case_columns", [&] {
+            return ctrace::column_names::parse(map, ctrace::cases_file_columns, "case_columns");
+        });
+    }
+    if (options.contains("cases_encoding") && !options["cases_encoding"].is_none()) {
+        const std::string name = bytes_of(options["cases_encoding"], "cases_encoding");
+        request.encoding =
+            parsed("cases_encoding", [&] { return ctrace::parse_input_encoding(name); });
+    }
     ctrace::trace_parameters& parameters = request.parameters;
     ctrace::given_parameters given;
     const auto has = [&](const char* keyword) {
@@ -574,7 +653,7 @@ ctrace::utc_offset query_tz(const python_dataset& self, const py::dict& options)
 py::dict trace_dataset(const python_dataset& self, const py::object& cases_path,
                        const py::object& cases_text, const std::string& cases_name,
                        const py::dict& options, const py::object& companion_window) {
-    const ctrace::trace_request request = request_of(options, query_tz(self, options));
+    const ctrace::trace_request request = request_of(self, options, query_tz(self, options));
     std::optional<ctrace::companion_parameters> companions;
     if (!companion_window.is_none())
         companions = ctrace::companion_parameters{duration_of("window", companion_window)};
@@ -693,7 +772,7 @@ py::dict query_dataset(const python_dataset& self, const std::string& query,
                        const py::dict& extra) {
     const ctrace::utc_offset tz = query_tz(self, options);
     ctrace::given_parameters given;
-    ctrace::trace_request request = request_of(options, tz, &given);
+    ctrace::trace_request request = request_of(self, options, tz, &given);
     const cases_input input = cases_input_of(cases_path, cases_text, cases_name);
     const ctrace::dataset& data = self.data();
     py::dict tables;
@@ -1060,6 +1139,7 @@ PYBIND11_MODULE(_ctrace, m) {
     defaults["min_cases"] = ctrace::defaults::min_cases;
     defaults["top"] = ctrace::defaults::top_places;
     defaults["damping"] = ctrace::place_rank_parameters{}.damping;
+    defaults["max_row_bytes"] = ctrace::default_max_row_bytes;
     defaults["tz"] = "+00:00"; // as the command line's help shows it (UTC, read `Z` elsewhere)
     m.attr("defaults") = defaults;
     py::list profiles;
@@ -1069,20 +1149,20 @@ PYBIND11_MODULE(_ctrace, m) {
 
     py::class_<python_dataset>(m, "Dataset", py::dynamic_attr(),
                                "Scan data read once; see ctrace.load.")
-        .def(py::init([](const py::list& scans, const py::object& scan_columns,
+        .def(py::init([](const py::list& scans, const py::object& scan_frame,
                          const std::string& scans_name, const py::object& places,
                          const py::object& snapshot, const py::object& store, const py::object& tz,
                          const py::object& dwell, bool skip_bad, const py::object& stay_end,
-                         const std::string& contact_level, int threads) {
-                 return open_dataset(source_of(scans, scan_columns, scans_name, places, snapshot,
+                         const std::string& contact_level, int threads, const py::dict& reading) {
+                 return open_dataset(source_of(scans, scan_frame, scans_name, places, snapshot,
                                                store, tz, dwell, skip_bad, stay_end, contact_level,
-                                               threads));
+                                               threads, reading));
              }),
-             py::kw_only(), "scans"_a = py::list(), "scan_columns"_a = py::none(),
+             py::kw_only(), "scans"_a = py::list(), "scan_frame"_a = py::none(),
              "scans_name"_a = "scans", "places"_a = py::none(), "snapshot"_a = py::none(),
              "store"_a = py::none(), "tz"_a = py::none(), "dwell"_a = py::none(),
              "skip_bad"_a = false, "stay_end"_a = py::none(), "contact_level"_a = "code",
-             "threads"_a = 0)
+             "threads"_a = 0, "reading"_a = py::dict())
         .def("_trace", &trace_dataset, "cases_path"_a, "cases_text"_a, "cases_name"_a, "options"_a,
              "companion_window"_a)
         .def("_tables", &query_dataset, "query"_a, "cases_path"_a, "cases_text"_a, "cases_name"_a,

@@ -13,6 +13,7 @@ import gc
 import hashlib
 import inspect
 import shutil
+import subprocess
 import threading
 import time
 import weakref
@@ -549,3 +550,86 @@ def test_stays_are_views_that_keep_the_dataset_alive(tmp_path):
     del stays, column
     gc.collect()
     assert alive() is None
+
+
+# ---- reading as the command line reads ------------------------------------
+
+
+def _export_of(folder, tmp_path):
+    """`folder`'s scans, places and cases as a health-code export: Chinese
+    column names in another order, GB18030, times as `2022/4/19 10:00`, the
+    scans gzip'd and the cases zstd'd."""
+    export = tmp_path / "export"
+    export.mkdir()
+
+    def chinese(text):  # local time in +08:00, as Excel writes it
+        if not text:
+            return ""
+        if text.isdigit():
+            t = pd.Timestamp(int(text), unit="s", tz="UTC").tz_convert(PLUS8)
+        else:
+            t = pd.Timestamp(text)
+            t = t.tz_convert(PLUS8) if t.tzinfo is not None else t
+        return f"{t.year}/{t.month}/{t.day} {t.hour}:{t.minute:02d}"
+
+    scans = pd.read_csv(folder / "scans.csv", dtype=str, keep_default_na=False)
+    scans = pd.DataFrame({"扫码时间": scans["time"].map(chinese),
+                          "离开时间": scans["leave"].map(chinese),
+                          "身份证号": scans["person"], "场所码": scans["place"]})
+    scans.to_csv(export / "scans.csv", index=False, encoding="gb18030", lineterminator="\r\n")
+    subprocess.run(["gzip", "-9", export / "scans.csv"], check=True)
+    places = pd.read_csv(folder / "places.csv", dtype=str, keep_default_na=False)
+    places = places.rename(columns={"place": "场所码", "dwell": "停留时长"})
+    places.to_csv(export / "places.csv", index=False, encoding="gb18030", lineterminator="\r\n")
+    cases = pd.read_csv(folder / "cases.csv", dtype=str, keep_default_na=False)
+    cases = pd.DataFrame({"身份证号": cases["person"], "开始时间": cases["from"].map(chinese),
+                          "发病日期": cases["onset"].map(chinese)})
+    cases.to_csv(export / "cases.csv", index=False, encoding="gb18030", lineterminator="\r\n")
+    subprocess.run(["zstd", "-q", "--rm", export / "cases.csv"], check=True)
+    return export
+
+
+def test_an_export_is_read_as_the_cli_reads_it(tmp_path):
+    export = _export_of(TINY, tmp_path)
+    scan_map = {"person": "身份证号", "place": "场所码", "time": "扫码时间", "leave": "离开时间"}
+    case_map = "person=身份证号,from=开始时间,onset=发病日期"
+    from_cli = cli("trace", "--scans", export / "scans.csv.gz", "--places",
+                   export / "places.csv", "--cases", export / "cases.csv.zst", "--encoding",
+                   "gb18030", "--scan-columns", ",".join(f"{k}={v}" for k, v in scan_map.items()),
+                   "--place-columns", "place=场所码,dwell=停留时长", "--case-columns", case_map,
+                   "--time-format", "%Y/%-m/%-d %-H:%M", "--tz", "+08:00", "--out", "-", "-q")
+    data = ctrace.load(export / "scans.csv.gz", export / "places.csv", encoding="gb18030",
+                       scan_columns=scan_map, place_columns={"place": "场所码", "dwell": "停留时长"},
+                       time_format="%Y/%-m/%-d %-H:%M", tz="+08:00")
+    risk = quietly(data.trace, export / "cases.csv.zst", case_columns=case_map,
+                   cases_encoding="gb18030")
+    assert len(risk) > 3
+    assert written(risk, tmp_path) == from_cli
+    with pytest.raises(ValueError, match="scan_columns"):
+        ctrace.load(export / "scans.csv.gz", scan_columns="who=身份证号")
+
+
+def test_pseudonymize_as_the_cli(tmp_path):
+    key = tmp_path / "key"
+    key.write_bytes(bytes(range(32)))
+    from_cli = cli("trace", "--scans", TINY / "scans.csv", "--places", TINY / "places.csv",
+                   "--cases", TINY / "cases.csv", "--tz", "+08:00", "--pseudonymize", key,
+                   "--out", "-", "-q")
+    data = ctrace.load(TINY / "scans.csv", TINY / "places.csv", tz="+08:00", pseudonymize=key)
+    assert "C1" not in data.person_ids
+    risk = quietly(data.trace, TINY / "cases.csv")
+    assert written(risk, tmp_path) == from_cli
+
+
+def test_progress_is_told_the_bytes_read(tmp_path):
+    told = []
+    ctrace.load(TINY / "scans.csv", tz="+08:00",
+                progress=lambda done, total: told.append((done, total)))
+    size = (TINY / "scans.csv").stat().st_size
+    assert told and told[-1] == (size, size)
+    assert all(a[0] <= b[0] for a, b in zip(told, told[1:]))
+    frame = pd.read_csv(TINY / "scans.csv", dtype=str, keep_default_na=False)
+    rows = []
+    ctrace.load(frame, tz="+08:00", progress=lambda done, total: rows.append((done, total)))
+    assert rows[-1] == (len(frame), len(frame))
+    ctrace.load(TINY / "scans.csv", tz="+08:00", progress=False)  # no bar, no callback

@@ -100,7 +100,7 @@ class _Default:
 _DEFAULTS = _ctrace.defaults
 #: The keywords of `Dataset.trace`, which the other queries take as well.
 _TRACE_KEYWORDS = ("hops", "min_overlap", "linger", "latency", "lookback", "quarantine",
-                   "monitoring", "profile", "until", "tz")
+                   "monitoring", "profile", "until", "tz", "case_columns", "cases_encoding")
 
 
 def _given(value):
@@ -407,6 +407,10 @@ def _table(columns):
 # ---- the dataset --------------------------------------------------------------
 
 
+def _pseudonym_key(path):
+    return {} if path is None else {"pseudonymize": os.fspath(path)}
+
+
 class Dataset(_ctrace.Dataset):
     """Scan data read once by the library: stays, ids, the places file's
     metadata. Made by `ctrace.load`, `Dataset.from_snapshot` or
@@ -414,18 +418,21 @@ class Dataset(_ctrace.Dataset):
     trace it at once."""
 
     @classmethod
-    def from_snapshot(cls, path, *, contact_level="code"):
+    def from_snapshot(cls, path, *, contact_level="code", pseudonymize=None):
         """The data of a snapshot (`ctrace snapshot`), read whole. Its stays,
         zone and stay end rule are those it was made with; `contact_level`
-        "site" rolls them up to sites as `--contact-level site` does."""
-        data = cls(snapshot=os.fspath(path), contact_level=contact_level)
+        "site" rolls them up to sites as `--contact-level site` does;
+        `pseudonymize` (a key file) as the CLI's `--pseudonymize`."""
+        data = cls(snapshot=os.fspath(path), contact_level=contact_level,
+                   reading=_pseudonym_key(pseudonymize))
         data._warn_notes()
         return data
 
     @classmethod
-    def from_store(cls, folder, *, contact_level="code"):
+    def from_store(cls, folder, *, contact_level="code", pseudonymize=None):
         """The data of a store (`ctrace ingest`), read whole."""
-        data = cls(store=os.fspath(folder), contact_level=contact_level)
+        data = cls(store=os.fspath(folder), contact_level=contact_level,
+                   reading=_pseudonym_key(pseudonymize))
         data._warn_notes()
         return data
 
@@ -492,7 +499,7 @@ class Dataset(_ctrace.Dataset):
               linger=_Default(_DEFAULTS["linger"]), latency=_Default(_DEFAULTS["latency"]),
               lookback=_Default(_DEFAULTS["lookback"]),
               quarantine=_Default(_DEFAULTS["quarantine"]), monitoring=None, profile=None,
-              until=None, tz=None):
+              until=None, tz=None, case_columns=None, cases_encoding=None):
         """The risk list of `cases` (`ctrace trace`), as a DataFrame with the
         columns and row order of the CLI's CSV: person, hop, code,
         first_exposure, last_exposure, quarantine_until, exposure_seconds,
@@ -509,11 +516,13 @@ class Dataset(_ctrace.Dataset):
         min_overlap 15m, linger 0s, latency 0s, lookback 4d, quarantine 14d
         (by hop: "14d,7d" or a list), monitoring none, profile (cn-ed8,
         cn-ed9, cwa) none, until none (a time), tz: the dataset's zone. A
-        profile sets what is not given. Index cases without scans raise a
-        `DataWarning`, as the CLI warns."""
+        profile sets what is not given. `case_columns` and `cases_encoding`
+        read a cases file as `--case-columns` and `--cases-encoding` do.
+        Index cases without scans raise a `DataWarning`, as the CLI warns."""
         options = dict(hops=hops, min_overlap=min_overlap, linger=linger, latency=latency,
                        lookback=lookback, quarantine=quarantine, monitoring=monitoring,
-                       profile=profile, until=until, tz=tz)
+                       profile=profile, until=until, tz=tz, case_columns=case_columns,
+                       cases_encoding=cases_encoding)
         result = self._run(cases, options, None)
         return _frame(result["risk"], result["tz"], _RISK_TIMES)
 
@@ -640,7 +649,8 @@ class Dataset(_ctrace.Dataset):
     def _options(options):
         converters = {"min_overlap": _duration, "linger": _duration, "latency": _duration,
                       "lookback": _duration, "quarantine": _hop_durations,
-                      "monitoring": _hop_durations, "until": _time, "tz": _offset}
+                      "monitoring": _hop_durations, "until": _time, "tz": _offset,
+                      "case_columns": _column_map, "cases_encoding": lambda _, value: value}
         given = {}
         for name, value in options.items():
             if not _given(value):
@@ -671,8 +681,53 @@ class Dataset(_ctrace.Dataset):
         return result
 
 
+def _column_map(keyword, value):
+    """A column mapping: `"person=身份证号,place=场所码"` or a dict."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return ",".join(f"{name}={header}" for name, header in value.items())
+    raise TypeError(f"{keyword}: expected 'name=HEADER,...' or a dict, "
+                    f"not {type(value).__name__}")
+
+
+class _Progress:
+    """The progress of a load: `progress(done, total)` when a callable,
+    else a tqdm bar when tqdm is installed (`progress=None`), else nothing."""
+
+    def __init__(self, progress, total, unit):
+        self.callback = self.bar = None
+        self.total = total
+        if callable(progress):
+            self.callback = progress
+        elif progress is None or progress is True:
+            try:
+                from tqdm.auto import tqdm
+            except ImportError:
+                if progress is True:
+                    raise
+            else:
+                self.bar = tqdm(total=total, unit=unit, unit_scale=True, desc="ctrace.load",
+                                leave=False)
+
+    def __call__(self, done):
+        if self.callback is not None:
+            self.callback(done, self.total)
+        elif self.bar is not None:
+            self.bar.update(max(0, done - self.bar.n))
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+    def active(self):
+        return self.callback is not None or self.bar is not None
+
+
 def load(scans, places=None, *, tz=_DEFAULTS["tz"], dwell=_DEFAULTS["dwell"], skip_bad=False,
-         stay_end="dwell", contact_level="code", threads=0):
+         stay_end="dwell", contact_level="code", threads=0, encoding=None, scans_encoding=None,
+         places_encoding=None, scan_columns=None, place_columns=None, time_format=None,
+         max_row_bytes=_DEFAULTS["max_row_bytes"], pseudonymize=None, progress=None):
     """Reads scan data once (`ctrace trace --scans ...`'s reading) into a
     `Dataset`.
 
@@ -689,17 +744,41 @@ def load(scans, places=None, *, tz=_DEFAULTS["tz"], dwell=_DEFAULTS["dwell"], sk
     The keywords are the CLI's options: tz "+00:00", dwell 1h, skip_bad
     (leave bad rows out; `Dataset.rejects()` lists them), stay_end "dwell" or
     "next-scan", contact_level "code" or "site", threads 0 (one per core).
+    Files as the CLI reads them: `encoding` (of both files; "utf-8",
+    "gb18030", ...), or `scans_encoding` and `places_encoding`; gzip and zstd
+    are recognised; `scan_columns` and `place_columns` name the header's
+    columns where an export calls them otherwise ("person=身份证号,place=场所码"
+    or a dict); `time_format` ("%Y/%m/%d %H:%M") the times' layout (the
+    cases' too); `max_row_bytes` 1 MiB; `pseudonymize` a key file: person ids
+    are pseudonymised as read (cases are then looked up by theirs).
+    `progress`: a callable(done, total) told the bytes (a DataFrame's rows)
+    read so far; None shows a tqdm bar when tqdm is installed; False nothing.
     Bad rows raise `InputError` with file, line and reason unless skip_bad."""
     keywords = dict(places=None if places is None else os.fspath(places),
                     tz=_offset("tz", tz), dwell=_duration("dwell", dwell),
                     skip_bad=bool(skip_bad), stay_end=stay_end, contact_level=contact_level,
                     threads=int(threads))
+    reading = dict(encoding=encoding, scans_encoding=scans_encoding,
+                   places_encoding=places_encoding,
+                   scan_columns=_column_map("scan_columns", scan_columns),
+                   place_columns=_column_map("place_columns", place_columns),
+                   time_format=time_format, max_row_bytes=int(max_row_bytes),
+                   pseudonymize=None if pseudonymize is None else os.fspath(pseudonymize))
     if isinstance(scans, pd.DataFrame):
-        return Dataset(scan_columns=_scan_columns(scans), scans_name="scans DataFrame",
-                       **keywords)
-    if isinstance(scans, (str, bytes, os.PathLike)):
-        scans = [scans]
-    paths = [os.fsdecode(path) for path in scans]
-    if not paths:
-        raise ValueError("scans: give at least one file")
-    return Dataset(scans=paths, **keywords)
+        bar = _Progress(progress, len(scans), "rows")
+        keywords.update(scan_frame=_scan_columns(scans), scans_name="scans DataFrame")
+    else:
+        if isinstance(scans, (str, bytes, os.PathLike)):
+            scans = [scans]
+        paths = [os.fsdecode(path) for path in scans]
+        if not paths:
+            raise ValueError("scans: give at least one file")
+        total = sum(os.path.getsize(path) for path in paths if os.path.isfile(path))
+        bar = _Progress(progress, total, "B")
+        keywords.update(scans=paths)
+    if bar.active():
+        reading["progress"] = bar
+    try:
+        return Dataset(reading=reading, **keywords)
+    finally:
+        bar.close()
