@@ -40,6 +40,7 @@ __all__ = [
     "RISK_LIST_COLUMNS",
     "Sources",
     "load",
+    "profiles",
     "to_csv",
 ]
 
@@ -98,6 +99,8 @@ class _Default:
 
 
 _DEFAULTS = _ctrace.defaults
+#: The protocol profiles `profile=` takes (`ctrace help profiles`).
+profiles = tuple(_ctrace.profiles)
 #: The keywords of `Dataset.trace`, which the other queries take as well.
 _TRACE_KEYWORDS = ("hops", "min_overlap", "linger", "latency", "lookback", "quarantine",
                    "monitoring", "profile", "until", "tz", "case_columns", "cases_encoding")

@@ -17,6 +17,7 @@ Offset = Union[str, datetime.tzinfo]
 Path = Union[str, os.PathLike[str]]
 
 RISK_LIST_COLUMNS: tuple[str, ...]
+profiles: tuple[str, ...]
 MONITOR_COLUMN: str
 COMPANION_COLUMNS: tuple[str, ...]
 
