@@ -69,6 +69,18 @@ def city(tmp_path_factory):
 
 # ---- byte for byte against the command line --------------------------------
 
+
+@pytest.mark.parametrize("name", ["tiny", "doors", "field", "sources", "city"])
+@pytest.mark.parametrize("options", [{}, {"hops": 3, "min_overlap": "10m"}, {"profile": "cwa"}])
+def test_trace_and_companions_are_the_cli_lists(examples, city, name, options, tmp_path):
+    example = city if name == "city" else examples[name]
+    companions = tmp_path / "cli-companions.csv"
+    expected = cli_file(tmp_path, "risk.csv", "trace", *example.inputs(), "--cases",
+                        example.cases, "--companions", companions, *flags(options))
+    assert written(quietly(example.data.trace, example.cases, **options), tmp_path) == expected
+    frame = quietly(example.data.companions, example.cases, **options)
+    assert written(frame, tmp_path, "c.csv") == companions.read_bytes()
+
 FORWARD_OPTIONS = [{}, {"hops": 3, "min_overlap": "10m"}, {"profile": "cn-ed9"},
                    {"linger": "30m", "lookback": "2d", "quarantine": "10d,5d"}]
 
@@ -96,7 +108,7 @@ def test_clusters_and_summary_are_the_cli_lists(examples, city, name, options, t
     assert written(result.summary, tmp_path, "s.csv") == summary.read_bytes()
 
 
-@pytest.mark.parametrize("name", ["tiny", "doors", "field", "city"])
+@pytest.mark.parametrize("name", ["tiny", "doors", "field", "sources", "city"])
 @pytest.mark.parametrize("options", [{}, {"top": 0}, {"top": 3, "damping": 0.5},
                                      {"from_": "2022-04-19T00:00:00", "to": "2022-04-21"}])
 def test_rank_is_the_cli_list(examples, city, name, options, tmp_path):
@@ -136,15 +148,22 @@ SOURCES_OPTIONS = [{}, {"min_cases": 1}, {"incubation_min": "2d", "incubation_ma
                    {"profile": "cn-ed9", "min_overlap": "5m"}]
 
 
-@pytest.mark.parametrize("name", ["sources", "city"])
+@pytest.mark.parametrize("name", ["tiny", "doors", "field", "sources", "city"])
 @pytest.mark.parametrize("options", SOURCES_OPTIONS)
 def test_sources_are_the_cli_lists(examples, city, name, options, tmp_path):
     example = city if name == "city" else examples[name]
     lists = {"links": tmp_path / "links.csv", "common_persons": tmp_path / "persons.csv",
              "common_places": tmp_path / "places.csv"}
-    cli("sources", *example.inputs(), "--cases", example.cases, "--links", lists["links"],
-        "--common-persons", lists["common_persons"], "--common-places",
-        lists["common_places"], *flags(options), "-q")
+    args = ["sources", *example.inputs(), "--cases", example.cases, "--links", lists["links"],
+            "--common-persons", lists["common_persons"], "--common-places",
+            lists["common_places"], *flags(options), "-q"]
+    if name == "field":  # a case without an onset: both refuse the cases file
+        assert "cases.csv:2: onset is empty" in cli(*args, expect=2)
+        with pytest.raises(ctrace.InputError) as raised:
+            quietly(example.data.sources, example.cases, **options)
+        assert raised.value.line == 2 and raised.value.reason == "onset is empty"
+        return
+    cli(*args)
     if name == "sources" and not options:
         for key, expected in [("links", "links.csv"), ("common_persons", "common-persons.csv"),
                               ("common_places", "common-places.csv")]:
