@@ -7,6 +7,7 @@
 // are broken (ids byte-wise, or global indices, which are in byte order):
 // the tie-break is passed in as a policy.
 
+#include "core/radix_sort.hpp"
 #include "ctrace/core/error.hpp"
 #include "ctrace/core/id_table.hpp"
 #include "ctrace/core/types.hpp"
@@ -15,6 +16,7 @@
 #include "tracing/exposure_rules.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -91,6 +93,57 @@ inline std::uint64_t id_sort_key(const PersonIds& ids, person_index p) {
     return ids.sort_key(p);
 }
 
+/// Sorts `entries` in the risk list's order (hop, first exposure, id) by one
+/// radix sort of 64-bit keys, when every person's id has a rank
+/// (`id_sort_key` not 0) and hop, first exposure (from the earliest) and
+/// rank fit in 64 bits together and no two keys are equal; false, leaving
+/// `entries` as they are, otherwise (the comparison sort then decides).
+template <class PersonIds>
+bool sort_by_ranks(std::vector<risk_entry>& entries, const PersonIds& persons) {
+    if (entries.size() < 2) return false;
+    std::uint64_t max_hop = 0, max_rank = 0;
+    time_point earliest = entries.front().first_exposure, latest = earliest;
+    for (const risk_entry& e : entries) {
+        const std::uint64_t rank = id_sort_key(persons, e.person);
+        if (rank == 0) return false;
+        max_rank = std::max(max_rank, rank);
+        max_hop = std::max<std::uint64_t>(max_hop, e.hop);
+        earliest = std::min(earliest, e.first_exposure);
+        latest = std::max(latest, e.first_exposure);
+    }
+    const auto span = static_cast<std::uint64_t>(latest) - static_cast<std::uint64_t>(earliest);
+    const auto rank_bits = static_cast<unsigned>(std::bit_width(max_rank));
+    const auto time_bits = static_cast<unsigned>(std::bit_width(span));
+    const auto hop_bits = static_cast<unsigned>(std::bit_width(max_hop));
+    if (rank_bits + time_bits + hop_bits > 64) return false;
+    struct keyed {
+        std::uint64_t key;
+        std::uint32_t entry;
+    };
+    std::vector<keyed> keys(entries.size()), scratch(entries.size());
+    for (std::size_t k = 0; k < entries.size(); ++k) {
+        const risk_entry& e = entries[k];
+        const auto time =
+            static_cast<std::uint64_t>(e.first_exposure) - static_cast<std::uint64_t>(earliest);
+        std::uint64_t key = e.hop;
+        if (time_bits > 0) key = (key << time_bits) | time;
+        if (rank_bits > 0) key = (key << rank_bits) | id_sort_key(persons, e.person);
+        keys[k] = {key, static_cast<std::uint32_t>(k)};
+    }
+    const std::span<keyed> sorted =
+        radix_sort_spans(std::span(keys), std::span(scratch), 0, rank_bits + time_bits + hop_bits,
+                         [](const keyed& k) { return k.key; });
+    // Equal keys (a table whose key ties some ids) need the ids compared.
+    for (std::size_t k = 1; k < sorted.size(); ++k)
+        if (sorted[k].key == sorted[k - 1].key) return false;
+    std::vector<risk_entry> ordered;
+    ordered.reserve(entries.size());
+    for (const keyed& k : sorted)
+        ordered.push_back(entries[k.entry]);
+    entries = std::move(ordered);
+    return true;
+}
+
 /// Completes the entries of a trace (docs/semantics.md §5): quarantine and
 /// monitoring ends by hop, the order of the risk list (hop, then first
 /// exposure, then person id byte-wise, ids from `persons[index]`) and the
@@ -114,24 +167,26 @@ void finish_risk_entries(trace_result& result, const trace_parameters& parameter
         std::string_view id;
         std::uint32_t entry;
     };
-    std::vector<sort_key> keys;
-    keys.reserve(result.entries.size());
-    for (std::size_t k = 0; k < result.entries.size(); ++k) {
-        const risk_entry& e = result.entries[k];
-        keys.push_back({e.hop, e.first_exposure, id_sort_key(persons, e.person), persons[e.person],
-                        static_cast<std::uint32_t>(k)});
+    if (!sort_by_ranks(result.entries, persons)) {
+        std::vector<sort_key> keys;
+        keys.reserve(result.entries.size());
+        for (std::size_t k = 0; k < result.entries.size(); ++k) {
+            const risk_entry& e = result.entries[k];
+            keys.push_back({e.hop, e.first_exposure, id_sort_key(persons, e.person),
+                            persons[e.person], static_cast<std::uint32_t>(k)});
+        }
+        std::sort(keys.begin(), keys.end(), [](const sort_key& a, const sort_key& b) {
+            if (a.hop != b.hop) return a.hop < b.hop;
+            if (a.first_exposure != b.first_exposure) return a.first_exposure < b.first_exposure;
+            if (a.id_key != b.id_key) return a.id_key < b.id_key;
+            return a.id < b.id;
+        });
+        std::vector<risk_entry> sorted;
+        sorted.reserve(keys.size());
+        for (const sort_key& key : keys)
+            sorted.push_back(result.entries[key.entry]);
+        result.entries = std::move(sorted);
     }
-    std::sort(keys.begin(), keys.end(), [](const sort_key& a, const sort_key& b) {
-        if (a.hop != b.hop) return a.hop < b.hop;
-        if (a.first_exposure != b.first_exposure) return a.first_exposure < b.first_exposure;
-        if (a.id_key != b.id_key) return a.id_key < b.id_key;
-        return a.id < b.id;
-    });
-    std::vector<risk_entry> sorted;
-    sorted.reserve(keys.size());
-    for (const sort_key& key : keys)
-        sorted.push_back(result.entries[key.entry]);
-    result.entries = std::move(sorted);
     std::uint32_t max_hop = 0;
     for (const risk_entry& e : result.entries)
         max_hop = std::max(max_hop, e.hop);

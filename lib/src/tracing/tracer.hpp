@@ -94,6 +94,9 @@ public:
         for (std::uint32_t layer = 1; layer <= parameters_.hops && !frontier.empty(); ++layer) {
             for (const layer_source& s : frontier)
                 spread(s, layer);
+            // The last layer has no next one: its sources (often most of
+            // the list) need not be sorted.
+            if (layer == parameters_.hops) break;
             frontier = state_.next_sources(parameters_);
         }
         result_.entries = std::move(state_.entries());
