@@ -11,6 +11,7 @@
 
 #include <doctest/doctest.h>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <streambuf>
 #include <thread>
@@ -221,6 +222,67 @@ TEST_SUITE("pipeline") {
         CHECK_FALSE(with.companions.empty());
         CHECK(got.str() == expected.str());
         CHECK(risk_list_text(with) == risk_list_text(reference));
+    }
+
+    TEST_CASE("trace_loaded: ties broken by rank are the ids' order, and attach_cases "
+              "leaves the data as it was") {
+        // Scans on the hour at a few places: most first exposures tie, and
+        // the ids (random, in no order) decide. Read as text, traced by
+        // trace_from (ids compared) and trace_loaded (ranks, radix sort).
+        std::mt19937_64 random(29);
+        std::string scans = "person,place,time\n";
+        for (int row = 0; row < 6000; ++row) {
+            std::string person = "p";
+            person += std::to_string(random() % 1500 * 7919 % 1000003); // ids in no order
+            scans += person + ",x" + std::to_string(random() % 7) + "," +
+                     std::to_string(1650000000 + 3600 * static_cast<int>(random() % 48)) + "\n";
+        }
+        data_source source;
+        source.scans.scan_texts.push_back({"city", std::make_shared<const std::string>(scans)});
+        const std::string first_person = scans.substr(18, scans.find(',', 18) - 18);
+        const std::string cases =
+            "person,from\n" + first_person + ",1649990000\nnever-scanned,1649990000\n";
+        trace_request request;
+        request.parameters.hops = 3;
+        request.tz = utc_offset{};
+        std::istringstream cases_text(cases);
+        const prepared_cases prepared = read_index_cases(request, cases_text, "cases");
+
+        const loaded_data loaded = load_data(source);
+        const std::size_t persons = loaded.ingested.data.persons.size();
+        const traceable_data data = make_traceable(loaded);
+        REQUIRE(data.person_rank.size() == persons);
+        // With a case that never scanned the ranks are not used (its id has
+        // none): trace both ways.
+        std::istringstream one_case("person,from\n" + first_person + ",1649990000\n");
+        const prepared_cases scanned = read_index_cases(request, one_case, "one");
+        for (const prepared_cases* cases : {&scanned, &prepared}) {
+            const named_trace fast = trace_loaded(data, *cases);
+            CHECK(fast.record.result.entries.size() > 1000);
+            dataset copy = loaded_data(loaded).ingested.data;
+            prepared_cases appended = *cases;
+            trace_cases(copy, appended);
+            std::ostringstream expected;
+            write_risk_list(expected, appended.record.result, copy.persons, copy.places,
+                            utc_offset{});
+            CHECK(risk_list_text(fast) == expected.str());
+        }
+        dataset copy = loaded_data(loaded).ingested.data;
+        prepared_cases appended = prepared;
+        trace_cases(copy, appended);
+
+        // attach_cases: the never-scanned case gets its own tables, the
+        // data keeps its persons; the indices are those attach_cases gives.
+        const attached_cases attached = attach_cases(data, prepared);
+        CHECK(data.data().persons.size() == persons);
+        CHECK(&attached.persons() != &data.data().persons);
+        CHECK(attached.persons().size() == persons + 1);
+        CHECK(attached.record.cases[1].person == persons);
+        CHECK(attached.record.cases[0].person == appended.record.cases[0].person);
+        // Without it, the data's own tables.
+        const attached_cases own = attach_cases(data, scanned);
+        CHECK(&own.persons() == &data.data().persons);
+        CHECK(&own.graph() == &data.graph);
     }
 
     TEST_CASE("trace_loaded: threads trace one dataset at once") {

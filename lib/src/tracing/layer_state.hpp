@@ -101,17 +101,27 @@ inline std::uint64_t id_sort_key(const PersonIds& ids, person_index p) {
 template <class PersonIds>
 bool sort_by_ranks(std::vector<risk_entry>& entries, const PersonIds& persons) {
     if (entries.size() < 2) return false;
+    // Index cases (hop 0) have no exposure: their first exposure is the
+    // entry's default, the same for all, and their key's time part 0.
     std::uint64_t max_hop = 0, max_rank = 0;
-    time_point earliest = entries.front().first_exposure, latest = earliest;
+    time_point earliest = time_infinity, latest = -time_infinity;
+    std::optional<time_point> case_time;
     for (const risk_entry& e : entries) {
         const std::uint64_t rank = id_sort_key(persons, e.person);
         if (rank == 0) return false;
         max_rank = std::max(max_rank, rank);
         max_hop = std::max<std::uint64_t>(max_hop, e.hop);
+        if (e.hop == 0) {
+            if (case_time && *case_time != e.first_exposure) return false;
+            case_time = e.first_exposure;
+            continue;
+        }
         earliest = std::min(earliest, e.first_exposure);
         latest = std::max(latest, e.first_exposure);
     }
-    const auto span = static_cast<std::uint64_t>(latest) - static_cast<std::uint64_t>(earliest);
+    const std::uint64_t span = earliest > latest ? 0
+                                                 : static_cast<std::uint64_t>(latest) -
+                                                       static_cast<std::uint64_t>(earliest);
     const auto rank_bits = static_cast<unsigned>(std::bit_width(max_rank));
     const auto time_bits = static_cast<unsigned>(std::bit_width(span));
     const auto hop_bits = static_cast<unsigned>(std::bit_width(max_hop));
@@ -123,8 +133,9 @@ bool sort_by_ranks(std::vector<risk_entry>& entries, const PersonIds& persons) {
     std::vector<keyed> keys(entries.size()), scratch(entries.size());
     for (std::size_t k = 0; k < entries.size(); ++k) {
         const risk_entry& e = entries[k];
-        const auto time =
-            static_cast<std::uint64_t>(e.first_exposure) - static_cast<std::uint64_t>(earliest);
+        const std::uint64_t time = e.hop == 0 ? 0
+                                              : static_cast<std::uint64_t>(e.first_exposure) -
+                                                    static_cast<std::uint64_t>(earliest);
         std::uint64_t key = e.hop;
         if (time_bits > 0) key = (key << time_bits) | time;
         if (rank_bits > 0) key = (key << rank_bits) | id_sort_key(persons, e.person);
