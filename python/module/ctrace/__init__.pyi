@@ -2,7 +2,7 @@
 
 import datetime
 import os
-from typing import Literal, NamedTuple, Sequence, TypedDict, Union, Unpack
+from typing import Callable, Literal, NamedTuple, Sequence, TypedDict, Union, Unpack
 
 import numpy as np
 import numpy.typing as npt
@@ -15,6 +15,8 @@ HopDurations = Union[Duration, Sequence[Duration]]
 Time = Union[str, int, datetime.datetime, datetime.date, np.datetime64]
 Offset = Union[str, datetime.tzinfo]
 Path = Union[str, os.PathLike[str]]
+ColumnMap = Union[str, dict[str, str]]
+Progress = Union[bool, None, Callable[[int, int], object]]
 
 RISK_LIST_COLUMNS: tuple[str, ...]
 profiles: tuple[str, ...]
@@ -60,6 +62,8 @@ class TraceOptions(TypedDict, total=False):
     profile: Profile | None
     until: Time | None
     tz: Offset | None
+    case_columns: ColumnMap | None
+    cases_encoding: str | None
 
 class Stays(TypedDict):
     person: npt.NDArray[np.uint32]
@@ -69,11 +73,11 @@ class Stays(TypedDict):
 
 class Dataset:
     @classmethod
-    def from_snapshot(cls, path: Path, *,
-                      contact_level: Literal["code", "site"] = "code") -> Dataset: ...
+    def from_snapshot(cls, path: Path, *, contact_level: Literal["code", "site"] = "code",
+                      pseudonymize: Path | None = None) -> Dataset: ...
     @classmethod
-    def from_store(cls, folder: Path, *,
-                   contact_level: Literal["code", "site"] = "code") -> Dataset: ...
+    def from_store(cls, folder: Path, *, contact_level: Literal["code", "site"] = "code",
+                   pseudonymize: Path | None = None) -> Dataset: ...
     @property
     def person_ids(self) -> list[str]: ...
     @property
@@ -94,7 +98,9 @@ class Dataset:
               linger: Duration = "0s", latency: Duration = "0s", lookback: Duration = "4d",
               quarantine: HopDurations = "14d", monitoring: HopDurations | None = None,
               profile: Literal["cn-ed8", "cn-ed9", "cwa"] | None = None,
-              until: Time | None = None, tz: Offset | None = None) -> pd.DataFrame: ...
+              until: Time | None = None, tz: Offset | None = None,
+              case_columns: ColumnMap | None = None,
+              cases_encoding: str | None = None) -> pd.DataFrame: ...
     def companions(self, cases: Path | pd.DataFrame, window: Duration = "30m", *,
                    hops: int = 2, min_overlap: Duration = "15m", linger: Duration = "0s",
                    latency: Duration = "0s", lookback: Duration = "4d",
@@ -123,6 +129,11 @@ class Dataset:
 def load(scans: Path | Sequence[Path] | pd.DataFrame, places: Path | None = None, *,
          tz: Offset = "+00:00", dwell: Duration = "1h", skip_bad: bool = False,
          stay_end: Literal["dwell", "next-scan"] = "dwell",
-         contact_level: Literal["code", "site"] = "code", threads: int = 0) -> Dataset: ...
+         contact_level: Literal["code", "site"] = "code", threads: int = 0,
+         encoding: str | None = None, scans_encoding: str | None = None,
+         places_encoding: str | None = None, scan_columns: ColumnMap | None = None,
+         place_columns: ColumnMap | None = None, time_format: str | None = None,
+         max_row_bytes: int = 1048576, pseudonymize: Path | None = None,
+         progress: Progress = None) -> Dataset: ...
 
 def to_csv(frame: pd.DataFrame, path: Path, bom: bool = False) -> None: ...
