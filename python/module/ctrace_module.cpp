@@ -21,6 +21,7 @@
 #include "ctrace/io/column_table.hpp"
 #include "ctrace/io/decoded_input.hpp"
 #include "ctrace/io/scans.hpp"
+#include "ctrace/model/graph.hpp"
 #include "ctrace/model/pseudonym.hpp"
 #include "ctrace/report/companion_list.hpp"
 #include "ctrace/report/risk_list.hpp"
@@ -43,6 +44,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -1178,6 +1180,30 @@ PYBIND11_MODULE(_ctrace, m) {
                                 "end"_a = view_of(stays.end, self));
             },
             "The stays as read-only numpy views of the data (no copy).")
+        .def(
+            "_incidence",
+            [](const python_dataset& self) {
+                // Computed without the GIL, then handed over without a copy:
+                // the arrays own the library's vectors through a capsule.
+                auto matrix = std::make_unique<ctrace::incidence_csr>();
+                {
+                    py::gil_scoped_release unlocked;
+                    *matrix = ctrace::person_place_incidence(self.data().stays,
+                                                             self.data().persons.size());
+                }
+                ctrace::incidence_csr* raw = matrix.get();
+                const py::capsule owner(matrix.release(), [](void* p) {
+                    delete static_cast<ctrace::incidence_csr*>(p);
+                });
+                const auto view = [&](auto& values) {
+                    using T = typename std::decay_t<decltype(values)>::value_type;
+                    return py::array_t<T>({static_cast<py::ssize_t>(values.size())},
+                                          {static_cast<py::ssize_t>(sizeof(T))}, values.data(),
+                                          owner);
+                };
+                return py::make_tuple(view(raw->data), view(raw->indices), view(raw->indptr));
+            },
+            "The person x place incidence (total stay seconds) as CSR arrays, no copy.")
         .def_property_readonly(
             "_persons", [](const python_dataset& self) { return id_list(self.data().persons); })
         .def_property_readonly(

@@ -633,3 +633,29 @@ def test_progress_is_told_the_bytes_read(tmp_path):
     ctrace.load(frame, tz="+08:00", progress=lambda done, total: rows.append((done, total)))
     assert rows[-1] == (len(frame), len(frame))
     ctrace.load(TINY / "scans.csv", tz="+08:00", progress=False)  # no bar, no callback
+
+
+def test_incidence_is_the_snapshot_readers(tmp_path):
+    """`Dataset.incidence()` is the matrix `ctrace_snapshot.incidence` reads
+    from a snapshot of the same data, its values handed over without a copy."""
+    import sys
+
+    sys.path.insert(0, str(FIXTURES.parents[1] / "python"))
+    import ctrace_snapshot
+
+    snapshot = tmp_path / "tiny.h5"
+    cli("snapshot", "--scans", TINY / "scans.csv", "--places", TINY / "places.csv", "--tz",
+        "+08:00", "--out", snapshot, "-q")
+    expected = ctrace_snapshot.incidence(str(snapshot))
+    data = ctrace.load(TINY / "scans.csv", TINY / "places.csv", tz="+08:00")
+    matrix = data.incidence()
+    assert matrix.shape == (len(data.person_ids), len(data.place_ids)) == expected.shape
+    assert matrix.dtype == np.int64
+    assert (matrix != expected).nnz == 0 and matrix.nnz == expected.nnz
+    # Row p, column x: the total seconds of p's stays at x.
+    stays = data.stays()
+    seconds = {}
+    for p, x, start, end in zip(stays["person"], stays["place"], stays["start"], stays["end"]):
+        seconds[(p, x)] = seconds.get((p, x), 0) + int(end - start)
+    assert {(p, x): int(matrix[p, x]) for p, x in seconds} == seconds
+    assert not matrix.data.flags.owndata  # the library's array, not a copy

@@ -492,6 +492,20 @@ class Dataset(_ctrace.Dataset):
         this Dataset, which the arrays keep alive."""
         return self._stays()
 
+    def incidence(self):
+        """The person x place incidence matrix, as `ctrace_snapshot.incidence`
+        reads it from a snapshot: a `scipy.sparse.csr_matrix` of int64, entry
+        (p, x) the total stay seconds of person p at place x (an entry for
+        every pair with a stay, even when 0). Rows and columns are
+        `person_ids` and `place_ids`. The library's arrays are handed over
+        without a copy (scipy may widen the int32 column indices)."""
+        import scipy.sparse
+
+        data, indices, indptr = self._incidence()
+        _, persons, places = self._sizes
+        return scipy.sparse.csr_matrix((data, indices, indptr), shape=(persons, places),
+                                       copy=False)
+
     def __repr__(self):
         stays, persons, places = self._sizes
         return (f"<ctrace.Dataset: {stays} stays, {persons} persons, {places} places, "

@@ -7,6 +7,7 @@ from typing import Callable, Literal, NamedTuple, Sequence, TypedDict, Union, Un
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import scipy.sparse
 
 __version__: str
 
@@ -94,6 +95,7 @@ class Dataset:
     def rows_rejected(self) -> int: ...
     def rejects(self) -> pd.DataFrame: ...
     def stays(self) -> Stays: ...
+    def incidence(self) -> "scipy.sparse.csr_matrix": ...
     def trace(self, cases: Path | pd.DataFrame, *, hops: int = 2, min_overlap: Duration = "15m",
               linger: Duration = "0s", latency: Duration = "0s", lookback: Duration = "4d",
               quarantine: HopDurations = "14d", monitoring: HopDurations | None = None,
