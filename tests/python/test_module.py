@@ -659,3 +659,11 @@ def test_incidence_is_the_snapshot_readers(tmp_path):
         seconds[(p, x)] = seconds.get((p, x), 0) + int(end - start)
     assert {(p, x): int(matrix[p, x]) for p, x in seconds} == seconds
     assert not matrix.data.flags.owndata  # the library's array, not a copy
+
+
+def test_a_tqdm_bar_when_asked(capsys):
+    pytest.importorskip("tqdm")
+    ctrace.load(TINY / "scans.csv", tz="+08:00", progress=True)
+    assert "ctrace.load" in capsys.readouterr().err
+    ctrace.load(TINY / "scans.csv", tz="+08:00")  # not a terminal here: no bar
+    assert "ctrace.load" not in capsys.readouterr().err

@@ -708,16 +708,25 @@ def _column_map(keyword, value):
                     f"not {type(value).__name__}")
 
 
+def _interactive():
+    """True in a terminal or a Jupyter kernel: where a progress bar is read
+    (a batch job's log is not the place for one)."""
+    import sys
+
+    return "ipykernel" in sys.modules or (sys.stderr is not None and sys.stderr.isatty())
+
+
 class _Progress:
     """The progress of a load: `progress(done, total)` when a callable,
-    else a tqdm bar when tqdm is installed (`progress=None`), else nothing."""
+    else a tqdm bar when tqdm is installed (`progress=True`, or None in a
+    terminal or a notebook), else nothing."""
 
     def __init__(self, progress, total, unit):
         self.callback = self.bar = None
         self.total = total
         if callable(progress):
             self.callback = progress
-        elif progress is None or progress is True:
+        elif progress is True or (progress is None and _interactive()):
             try:
                 from tqdm.auto import tqdm
             except ImportError:
@@ -769,7 +778,8 @@ def load(scans, places=None, *, tz=_DEFAULTS["tz"], dwell=_DEFAULTS["dwell"], sk
     cases' too); `max_row_bytes` 1 MiB; `pseudonymize` a key file: person ids
     are pseudonymised as read (cases are then looked up by theirs).
     `progress`: a callable(done, total) told the bytes (a DataFrame's rows)
-    read so far; None shows a tqdm bar when tqdm is installed; False nothing.
+    read so far; True a tqdm bar (tqdm must be installed); None the bar in a
+    terminal or a notebook when tqdm is installed; False nothing.
     Bad rows raise `InputError` with file, line and reason unless skip_bad."""
     keywords = dict(places=None if places is None else os.fspath(places),
                     tz=_offset("tz", tz), dwell=_duration("dwell", dwell),
