@@ -97,7 +97,8 @@ def main():
         trace_runs.append(seconds)
         listed.append(len(risk))
     out = {
-        "city": str(city), "stays": data._sizes[0], "persons": data._sizes[1],
+        "city": str(city), "stays": len(data.stays()["person"]),
+        "persons": len(data.person_ids),
         "cli_seconds": cli_runs, "load_seconds": load_runs,
         "cli_median": cli, "load_median": load, "load_over_cli": load / cli,
         "traces": args.traces, "cases_per_trace": args.cases,
