@@ -13,7 +13,7 @@ ctrace_packages=(
     zlib1g-dev libzstd-dev zstd libxlsxwriter-dev libopenmpi-dev openmpi-bin
     python3-h5py python3-numpy python3-scipy python3-pandas python3-matplotlib python3-networkx
     python3-nbconvert python3-nbclient python3-nbformat python3-ipykernel python3-anndata python3-openpyxl
-    python3-dev pybind11-dev python3-pybind11 python3-pytest
+    python3-dev pybind11-dev python3-pybind11 python3-pytest python3-tqdm
     chromium chromium-driver python3-selenium fonts-noto-cjk
 )
 
