@@ -24,7 +24,19 @@ namespace {
 constexpr std::size_t full_buffer_bytes = std::size_t{4} << 20;
 constexpr std::size_t first_buffer_bytes = std::size_t{64} << 10;
 
-/// True when the bytes hold no byte >= 0x80 and no NUL: the common fast path.
+/// Bytes an unquoted field's scan must stop at: the delimiters, a quote, and
+/// the bytes that call for a NUL/UTF-8 check (NUL, >= 0x80). One table load
+/// per byte instead of a comparison per kind.
+constexpr std::array<bool, 256> unquoted_stop_bytes = [] {
+    std::array<bool, 256> stop{};
+    stop[','] = stop['\n'] = stop['"'] = stop[0] = true;
+    for (std::size_t c = 0x80; c < 256; ++c)
+        stop[c] = true;
+    return stop;
+}();
+
+} // namespace
+
 bool is_plain_ascii_without_nul(std::string_view s) noexcept {
     constexpr std::uint64_t high = 0x8080808080808080ULL;
     constexpr std::uint64_t ones = 0x0101010101010101ULL;
@@ -40,19 +52,6 @@ bool is_plain_ascii_without_nul(std::string_view s) noexcept {
     }
     return true;
 }
-
-/// Bytes an unquoted field's scan must stop at: the delimiters, a quote, and
-/// the bytes that call for a NUL/UTF-8 check (NUL, >= 0x80). One table load
-/// per byte instead of a comparison per kind.
-constexpr std::array<bool, 256> unquoted_stop_bytes = [] {
-    std::array<bool, 256> stop{};
-    stop[','] = stop['\n'] = stop['"'] = stop[0] = true;
-    for (std::size_t c = 0x80; c < 256; ++c)
-        stop[c] = true;
-    return stop;
-}();
-
-} // namespace
 
 bool is_valid_utf8(std::string_view s) noexcept {
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());

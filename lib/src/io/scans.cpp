@@ -395,13 +395,7 @@ std::string row_text(const scan_table& table, std::size_t row) {
 /// Why `id` cannot be an id as a CSV reader would say it, or null.
 const char* id_problem(std::string_view id) {
     if (id.size() > max_field_bytes) return "field longer than 1024 bytes";
-    // Most ids are ASCII without NUL: one pass that the compiler vectorises.
-    unsigned unusual = 0;
-    for (const char c : id) {
-        const auto byte = static_cast<unsigned char>(c);
-        unusual |= (byte & 0x80U) | static_cast<unsigned>(byte == 0);
-    }
-    if (unusual == 0) return nullptr;
+    if (is_plain_ascii_without_nul(id)) return nullptr; // most ids
     if (id.find('\0') != std::string_view::npos) return "NUL byte";
     if (!is_valid_utf8(id)) return "invalid UTF-8";
     return nullptr;

@@ -248,6 +248,9 @@ private:
 /// several files).
 std::string rejects_csv(const std::vector<bad_row>& rows, bool with_file);
 
+/// True when `bytes` hold no byte >= 0x80 and no NUL (8 bytes at a time): the
+/// common case, valid UTF-8 without a check of each byte.
+bool is_plain_ascii_without_nul(std::string_view bytes) noexcept;
 /// True when `bytes` is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
 bool is_valid_utf8(std::string_view bytes) noexcept;
 
