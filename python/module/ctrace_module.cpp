@@ -810,10 +810,7 @@ py::dict query_dataset(const python_dataset& self, const std::string& query,
         tables["summary"] = table_from([&](ctrace::column_table& t) {
             ctrace::write_cluster_summary(t, *result, attached->persons(), data.places);
         });
-        py::list absent;
-        for (const ctrace::person_index p : result->trace.cases_without_stays)
-            absent.append(text_of(attached->persons()[p]));
-        tables["cases_without_stays"] = absent;
+        tables["cases_without_stays"] = cases_without_stays(*attached);
         return tables;
     }
     if (query == "zones") {
@@ -835,7 +832,6 @@ py::dict query_dataset(const python_dataset& self, const std::string& query,
             residents_path = bytes_of(extra["residents"], "residents");
         std::vector<ctrace::zone> rows;
         std::optional<ctrace::attached_cases> attached;
-        py::list absent;
         {
             py::gil_scoped_release unlocked;
             std::vector<ctrace::resident> residents;
@@ -892,10 +888,7 @@ py::dict query_dataset(const python_dataset& self, const std::string& query,
         tables["common_places"] = table_from([&](ctrace::column_table& t) {
             ctrace::write_common_places(t, *result, persons, data.places, tz);
         });
-        py::list absent;
-        for (const ctrace::person_index p : result->cases_without_stays)
-            absent.append(text_of(persons[p]));
-        tables["cases_without_stays"] = absent;
+        tables["cases_without_stays"] = cases_without_stays(*attached);
         return tables;
     }
     if (query == "explain") {
